@@ -1,0 +1,20 @@
+"""The JSON API: every module here with a `bp` is mounted under /api/v1; `root_bp` at the root."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from flask import Blueprint
+
+
+def register_api(app) -> None:
+    """Mount every API blueprint (discovered, so adding a module is enough)."""
+    api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        if hasattr(module, "bp"):
+            api_v1.register_blueprint(module.bp)
+        if hasattr(module, "root_bp"):
+            app.register_blueprint(module.root_bp)
+    app.register_blueprint(api_v1)

@@ -1,0 +1,84 @@
+"""Extension singletons and accessors; nothing connects at import time."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names (so migrations diff cleanly)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def init_extensions(app) -> None:
+    """Bind the database, migrations, CSRF, rate limiter, Redis and the job queue to the app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]))
+    csrf.init_app(app)
+    app.extensions["redis"] = _make_redis(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config.get("EMBEDDED_REDIS"):
+        app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+    limiter.init_app(app)
+    app.extensions["queue"] = _make_queue(app)
+
+
+def _make_redis(app):
+    """A real Redis client, or the in-process stand-in on the embedded defaults."""
+    if app.config.get("EMBEDDED_REDIS") or not app.config.get("REDIS_URL"):
+        import fakeredis
+
+        server = app.config.get("FAKEREDIS_SERVER") or fakeredis.FakeServer()
+        app.config["FAKEREDIS_SERVER"] = server
+        if not app.config.get("TESTING"):
+            app.logger.warning(
+                "Using the IN-PROCESS Redis stand-in: sessions, limits and jobs live in this "
+                "process only. Set REDIS_URL for anything but local development."
+            )
+        return fakeredis.FakeRedis(server=server)
+    import redis
+
+    return redis.Redis.from_url(
+        app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
+    )
+
+
+def _make_queue(app):
+    """The RQ queue: synchronous on the embedded defaults, on Redis otherwise."""
+    from rq import Queue
+
+    return Queue(
+        "ssc", connection=app.extensions["redis"], is_async=not app.config.get("JOBS_SYNC")
+    )
+
+
+def get_redis():
+    """The app's Redis client."""
+    return current_app.extensions["redis"]
+
+
+def get_queue():
+    """The app's RQ queue."""
+    return current_app.extensions["queue"]

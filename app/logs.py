@@ -1,0 +1,106 @@
+"""Structured JSON logs with a request id; identifiers are masked before anything is written."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+
+import structlog
+from flask import g, has_request_context, request
+
+#: Long digit runs (permit, SSN, phone, card numbers) and passport-like tokens.
+_IDENTIFIER = re.compile(r"(?<![A-Za-z0-9])(?:\+?\d[\d\- ]{7,}\d|[A-Z]{1,3}\d{6,}[0-9X]?|9\d{16}[\dXx])(?![A-Za-z0-9])")
+_SECRET_KEYS = {"session_key", "secret", "password", "token", "access_token", "phone_code", "code"}
+
+
+def mask_text(value: str) -> str:
+    """Replace identifier-looking runs with a masked form keeping the last 4 characters."""
+    return _IDENTIFIER.sub(lambda m: "****" + m.group(0)[-4:], value)
+
+
+def _mask(_, __, event_dict: dict) -> dict:
+    """structlog processor: mask identifiers in every string value; drop secrets."""
+    for key, value in list(event_dict.items()):
+        if key in _SECRET_KEYS and value:
+            event_dict[key] = "[redacted]"
+        elif isinstance(value, str):
+            event_dict[key] = mask_text(value)
+    return event_dict
+
+
+def _add_request(_, __, event_dict: dict) -> dict:
+    """structlog processor: the request id and path of the current request."""
+    if has_request_context():
+        event_dict.setdefault("request_id", g.get("request_id"))
+        event_dict.setdefault("path", request.path)
+    return event_dict
+
+
+class _ExtraAdder:
+    """Copy stdlib `extra={...}` fields into the structured event."""
+
+    _standard = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+    def __call__(self, _, __, event_dict: dict) -> dict:
+        record = event_dict.get("_record")
+        if record is not None:
+            for key, value in record.__dict__.items():
+                if key not in self._standard and not key.startswith("_"):
+                    event_dict.setdefault(key, value)
+        return event_dict
+
+
+def configure_logging(app) -> None:
+    """JSON lines to stderr (or readable lines in development), identifiers masked."""
+    shared = [
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _ExtraAdder(),
+        _add_request,
+        _mask,
+    ]
+    renderer = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if app.config.get("LOG_JSON")
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    handler.set_name("ssc-json")
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if h.get_name() != "ssc-json"] + [handler]
+    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    app.logger.handlers = []
+    app.logger.propagate = True
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    structlog.configure(
+        processors=shared[:-1] + [_mask, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        cache_logger_on_first_use=True,
+    )
+
+    @app.before_request
+    def assign_request_id():
+        """A request id from the caller (if sane) or a new one."""
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if re.fullmatch(r"[A-Za-z0-9._-]{8,64}", incoming) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def echo_request_id(response):
+        """Send the request id back so users can quote it to the help desk."""
+        if g.get("request_id"):
+            response.headers["X-Request-ID"] = g.request_id
+        return response

@@ -1,0 +1,66 @@
+"""Column types shared by the models: aware UTC timestamps, encrypted identifiers, money."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import DateTime, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from app import pii
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC; always returns timezone-aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+class EncryptedString(TypeDecorator):
+    """A string encrypted at rest with the PII key (AES-GCM); plaintext in Python."""
+
+    impl = String(255)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return pii.codec().encrypt(value) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        return pii.codec().decrypt(value) if value is not None else None
+
+
+#: Money in CNY: exact decimals with two places, never floats.
+Money = Numeric(12, 2, asdecimal=True)
+ZERO = Decimal("0.00")
+
+
+class Timestamps:
+    """created_at and updated_at, aware UTC."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
+def hash_column(unique: bool = False, nullable: bool = False):
+    """A 64-character keyed-hash column for finding an encrypted identifier."""
+    return mapped_column(String(64), unique=unique, index=not unique, nullable=nullable)

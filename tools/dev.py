@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""The two commands: `python3 tools/dev.py serve` runs the service; `python3 tools/dev.py test` runs every test.
+
+Needs only Python 3.11+: it makes a virtual environment in .venv and installs the pinned
+requirements into it (again only when a requirements file changed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+
+def say(message: str) -> None:
+    """Print a progress line."""
+    print(f"==> {message}", flush=True)
+
+
+def run(*args, env=None, check=True, cwd=ROOT) -> int:
+    """Run a command in the project, echoing it."""
+    print("$ " + " ".join(str(a) for a in args), flush=True)
+    return subprocess.run([str(a) for a in args], env=env, cwd=cwd, check=check).returncode
+
+
+def ensure_venv(requirements: str) -> None:
+    """Create .venv and install the requirements when they changed since the last install."""
+    if sys.version_info < (3, 11):
+        sys.exit("Python 3.11 or newer is needed.")
+    if not PY.exists():
+        say("creating .venv")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    files = [ROOT / "requirements.txt", ROOT / requirements]
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    stamp = VENV / f".installed-{requirements}"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    say(f"installing {requirements}")
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", ROOT / requirements)
+    stamp.write_text(digest)
+
+
+def flask(*args, env=None, check=True) -> int:
+    """Run `flask --app wsgi …` inside the virtual environment."""
+    return run(PY, "-m", "flask", "--app", "wsgi", *args, env=env, check=check)
+
+
+def port_open(host: str, port: int) -> bool:
+    """True when something listens on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def serve() -> None:
+    """Set up and run the service on the embedded defaults with demo data."""
+    ensure_venv("requirements.txt")
+    env = dict(os.environ, APP_ENV=os.environ.get("APP_ENV", "development"))
+    port = env.get("PORT", "5000")
+    env.setdefault("WECHAT_API_BASE", f"http://127.0.0.1:{port}/_wechat/")
+    (ROOT / "instance").mkdir(exist_ok=True)
+    flask("i18n", "compile", env=env)
+    flask("db", "upgrade", env=env)
+    flask("seed-demo", "--if-empty", env=env)
+    say("starting")
+    print(
+        f"\n  Mini-program API   http://127.0.0.1:{port}/api/v1/locales\n"
+        f"  Admin console      http://127.0.0.1:{port}/admin/\n"
+        f"  WeChat emulator    http://127.0.0.1:{port}/_wechat/\n"
+        f"  Health             http://127.0.0.1:{port}/readyz\n",
+        flush=True,
+    )
+    os.execve(PY, [str(PY), "-m", "flask", "--app", "wsgi", "run", "--port", port, "--with-threads"], env)
+
+
+def real_backends() -> dict | None:
+    """TEST_DATABASE_URL/TEST_REDIS_URL from the environment, or the local services if they run."""
+    db_url = os.environ.get("TEST_DATABASE_URL")
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not db_url and port_open("127.0.0.1", 3306):
+        db_url = "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"
+    if not redis_url and port_open("127.0.0.1", 6379):
+        redis_url = "redis://127.0.0.1:6379/15"
+    if db_url and redis_url:
+        return {"TEST_DATABASE_URL": db_url, "TEST_REDIS_URL": redis_url}
+    return None
+
+
+def test() -> None:
+    """Install, lint, check catalogs, then run the suite on embedded and real backends."""
+    ensure_venv("requirements-dev.txt")
+    in_ci = os.environ.get("CI") == "true"
+    env = dict(os.environ, APP_ENV="testing", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("TEST_DATABASE_URL", None)
+    env.pop("TEST_REDIS_URL", None)
+    say("lint")
+    run(BIN / "ruff", "check", ".")
+    run(BIN / "lint-imports", "--no-cache")
+    say("catalogs")
+    flask("i18n", "compile", env=env)
+    flask("i18n", "pseudo", env=env)
+    flask("i18n", "check", env=env)
+    say("tests on the embedded defaults (SQLite, Redis stand-in)")
+    run(PY, "-m", "pytest", "-p", "no:cacheprovider", *sys.argv[2:], env=env)
+    backends = real_backends()
+    if backends is None:
+        message = "real MariaDB/Redis not reachable (set TEST_DATABASE_URL and TEST_REDIS_URL)"
+        if in_ci:
+            sys.exit(f"FAILED: {message}; CI must run the real-backend pass")
+        say(f"SKIPPED the real-backend pass: {message}")
+    else:
+        say(f"tests on real backends: {backends['TEST_DATABASE_URL']} and {backends['TEST_REDIS_URL']}")
+        run(PY, "-m", "pytest", "-p", "no:cacheprovider", *sys.argv[2:], env=dict(env, **backends))
+    stub_tests = ROOT / "miniprogram_stub" / "tests"
+    if stub_tests.exists():
+        if shutil.which("node"):
+            say("mini-program stub tests (node --test)")
+            run("node", "--test", "--test-concurrency=1", cwd=ROOT / "miniprogram_stub")
+        elif in_ci:
+            sys.exit("FAILED: node is needed for the mini-program stub tests")
+        else:
+            say("SKIPPED the mini-program stub tests: node is not installed")
+    say("all tests passed")
+
+
+def main() -> None:
+    """Dispatch `serve` or `test`."""
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command == "serve":
+        serve()
+    elif command == "test":
+        test()
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
