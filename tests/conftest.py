@@ -116,3 +116,26 @@ def runner(app):
 def redis_client(app):
     """The app's Redis (real or stand-in)."""
     return app.extensions["redis"]
+
+
+@pytest.fixture
+def login(app):
+    """Sign a user in without WeChat: `headers = login(user)` or `login(openid=…, locale=…)`.
+
+    Session data follows the login service's contract: {"openid", "locale"}.
+    """
+    import secrets
+
+    from app.models.user import UserAccount
+    from app.services.sessions import SessionStore
+
+    def _login(user=None, *, openid=None, locale=None):
+        if user is None:
+            user = UserAccount(openid=openid or "o" + secrets.token_hex(12), locale=locale)
+            _db.session.add(user)
+            _db.session.commit()
+        store = SessionStore(app.extensions["redis"], "session", app.config["SESSION_TTL_SECONDS"])
+        token = store.create(user.id, {"openid": user.openid, "locale": user.locale})
+        return {"Authorization": f"Bearer {token}"}
+
+    return _login
