@@ -24,7 +24,7 @@ class StrictJSONProvider(DefaultJSONProvider):
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app for APP_ENV (or `config` overrides); nothing connects before this runs."""
-    from app import pii
+    from app import models, pii
     from app.api import register_api
     from app.cli import register_commands
     from app.errors import register_error_handlers
@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_logging(app)
     pii.configure(app.config["PII_KEY"])
     init_extensions(app)
+    models.load_all()
     init_i18n(app)
     register_error_handlers(app)
     init_wechat(app)

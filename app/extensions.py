@@ -35,7 +35,9 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def init_extensions(app) -> None:
     """Bind the database, migrations, CSRF, rate limiter, Redis and the job queue to the app."""
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]))
+    migrate.init_app(
+        app, db, directory=str(app.config["MIGRATIONS_DIR"]), render_as_batch=True, compare_type=True
+    )
     csrf.init_app(app)
     app.extensions["redis"] = _make_redis(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
