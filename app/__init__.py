@@ -21,6 +21,34 @@ class StrictJSONProvider(DefaultJSONProvider):
             raise TypeError(f"lazy string leaked into a response: {o._func.__name__}")
         return super().default(o)
 
+    def loads(self, s, **kwargs):
+        """Parse JSON; absurd nesting and lone surrogates are malformed input (a 400), not a 500."""
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON is nested too deeply") from error
+        # A lone "\ud800" parses into a str that cannot be encoded as UTF-8 later: a crash in
+        # the response or the database. Request bodies are small, so the walk costs microseconds.
+        _require_encodable(value)
+        return value
+
+
+def _require_encodable(value) -> None:
+    """Raise ValueError when any string in parsed JSON holds a lone surrogate."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise ValueError("JSON holds a lone surrogate") from error
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app for APP_ENV (or `config` overrides); nothing connects before this runs."""
@@ -31,6 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
     from app.extensions import init_extensions
     from app.i18n import init_i18n
     from app.logs import configure_logging
+    from app.metrics import init_metrics
+    from app.security_headers import init_security_headers
     from app.wechat import init_wechat
 
     settings = load_config(config)
@@ -46,6 +76,8 @@ def create_app(config: dict | None = None) -> Flask:
     models.load_all()
     init_i18n(app)
     register_error_handlers(app)
+    init_security_headers(app)
+    init_metrics(app)
     init_wechat(app)
     register_api(app)
     _init_optional(app)

@@ -69,6 +69,8 @@ class BaseConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     LOG_LEVEL = "INFO"
+    METRICS_TOKEN: str | None = None  # bearer token for /metrics; unset: loopback only
+    PROXY_HOPS = 0  # reverse proxies in front (nginx: 1); their X-Forwarded-For/-Proto are trusted
     LOG_JSON = True
     DEMO_DATA = False
 
@@ -80,7 +82,7 @@ class BaseConfig:
             "SECRET_KEY", "PII_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_APPID",
             "WECHAT_SECRET", "WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_API_BASE",
             "WECHAT_ORIGINAL_ID", "DEFAULT_LOCALE", "DEFAULT_TIMEZONE",
-            "TRADITIONAL_CHINESE_FALLBACK", "LOG_LEVEL",
+            "TRADITIONAL_CHINESE_FALLBACK", "LOG_LEVEL", "METRICS_TOKEN",
         ):
             value = _env(key)
             if value is not None:
@@ -91,6 +93,7 @@ class BaseConfig:
         values["NOTICE_SENDS_PER_SECOND"] = _env_int(
             "NOTICE_SENDS_PER_SECOND", cls.NOTICE_SENDS_PER_SECOND
         )
+        values["PROXY_HOPS"] = _env_int("PROXY_HOPS", cls.PROXY_HOPS)
         return values
 
 

@@ -7,7 +7,7 @@ import logging
 from flask import g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app.i18n import _l, to_text
+from app.i18n import _l, locale_meta, to_text
 
 log = logging.getLogger("app.errors")
 
@@ -129,8 +129,8 @@ def classify_outage(error: BaseException) -> str | None:
 
 
 def error_response(code: str, message: str, status: int, details: dict | None = None):
-    """The envelope: {"error": {"code", "message", "details"}} with the request id."""
-    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    """The envelope: {"error": {"code", "message", "details"}, "locale", "dir"} with the request id."""
+    body = {"error": {"code": code, "message": message, "details": details or {}}, **locale_meta()}
     request_id = g.get("request_id")
     if request_id:
         body["error"]["request_id"] = request_id

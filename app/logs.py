@@ -73,6 +73,7 @@ def configure_logging(app) -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            _mask,  # again: tracebacks are formatted only now and may quote identifiers
             renderer,
         ],
     )

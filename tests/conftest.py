@@ -20,6 +20,13 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 REAL_BACKENDS = bool(TEST_DATABASE_URL or TEST_REDIS_URL)
 
 
+def pytest_sessionstart(session):
+    """Compile translation catalogs (and pseudo-locales) that are missing or older than their sources."""
+    from app.i18n.catalogs import ensure_built
+
+    ensure_built()
+
+
 def pytest_report_header(config):
     """Say which backends this run uses."""
     return [
@@ -139,3 +146,66 @@ def login(app):
         return {"Authorization": f"Bearer {token}"}
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def _wechat_emulator_server():
+    """One WeChat emulator served over real HTTP on a free loopback port for the whole run."""
+    import threading
+
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from app.wechat.emulator import create_emulator
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):
+            pass
+
+    emulator = create_emulator()
+    server = make_server("127.0.0.1", 0, emulator, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="wechat-emulator", daemon=True)
+    thread.start()
+    yield emulator, f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def wechat_emulator(app, _wechat_emulator_server):
+    """The WeChat emulator over real loopback HTTP, with `app` reconfigured to reach it through wechatpy.
+
+    Usage: add `wechat_emulator` to a test's arguments (it needs `app`, so `app_config` overrides
+    still apply). It returns an `EmulatorControl`:
+        code = wechat_emulator.mint_login_code("oUser000001", phone="+8613800138000")
+        wechat_emulator.mint_phone_code(openid, phone); wechat_emulator.grant_subscription(openid, tid, n=1)
+        wechat_emulator.fail("subscribe_send", errcode=-1, times=1)   # or status=500, times=None
+        wechat_emulator.slow("jscode2session", 2.0); wechat_emulator.advance(301)  # emulator clock
+        wechat_emulator.outbox("subscribe") / .outbox("custom"); wechat_emulator.calls("stable_token")
+        response = wechat_emulator.push("text", openid, content="card", fmt="xml", mode="safe")
+    Endpoint names: jscode2session, stable_token, token, subscribe_send, custom_send, msg_sec_check,
+    getuserphonenumber. The emulator state is reset and the shared access token forgotten per test;
+    pushes are delivered to `app` through its test client.
+    """
+    from app.wechat.emulator import PushSigner
+    from app.wechat.emulator.control import EmulatorControl
+
+    emulator, base_url = _wechat_emulator_server
+    config = app.config
+    state = emulator.extensions["wechat_emulator"]
+    state.reset()
+    state.appid, state.secret = config["WECHAT_APPID"], config["WECHAT_SECRET"]
+    state.original_id = config.get("WECHAT_ORIGINAL_ID")
+    signer = PushSigner(token=config["WECHAT_TOKEN"], aes_key=config.get("WECHAT_AES_KEY"),
+                        appid=config["WECHAT_APPID"], original_id=config.get("WECHAT_ORIGINAL_ID"))
+    emulator.extensions["wechat_emulator_push"].update(signer=signer, callback_wsgi=app.wsgi_app)
+    config["WECHAT_API_BASE"] = base_url
+    client = app.extensions["wechat"]
+    client.set_api_base(base_url)
+    client.tokens.forget()
+    test_client = app.test_client()
+
+    def deliver(path, body, headers):
+        return test_client.post(path, data=body, headers=headers)
+
+    yield EmulatorControl(emulator, base_url, signer, deliver)
+    state.reset()

@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
-from flask import g, has_request_context, request
+from dataclasses import dataclass
+
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, force_locale
 
-from .locales import all_locales, bcp47, parse_accept_language, resolve_locale, text_direction
+from .locales import (
+    PSEUDO_LOCALES,
+    SUPPORTED,
+    all_locales,
+    bcp47,
+    match,
+    native_name,
+    parse_accept_language,
+    resolve_locale,
+    text_direction,
+)
+from .release import LocaleStatus, release_status
 from .translate import (
     _,
     _l,
     current_locale_id,
+    forget_context_translations,
     gettext,
+    jinja_gettext,
+    jinja_ngettext,
+    jinja_npgettext,
+    jinja_pgettext,
     lazy_gettext,
+    lazy_ngettext,
+    lazy_npgettext,
     lazy_pgettext,
     ngettext,
     npgettext,
@@ -20,38 +40,70 @@ from .translate import (
 )
 
 __all__ = [
-    "_", "_l", "gettext", "ngettext", "pgettext", "npgettext", "lazy_gettext", "lazy_pgettext",
-    "force_locale", "current_locale_id", "to_text", "init_i18n", "text_direction", "bcp47",
-    "resolve_locale", "select_locale", "served_locales",
+    "PSEUDO_LOCALES", "SUPPORTED", "_", "_l", "bcp47", "current_locale_id", "force_locale", "gettext",
+    "init_i18n", "lazy_gettext", "lazy_ngettext", "lazy_npgettext", "lazy_pgettext", "locale_meta",
+    "locale_statuses", "match", "native_name", "ngettext", "npgettext", "pgettext", "resolve_locale",
+    "select_locale", "served_locales", "set_request_locale", "text_direction", "to_text",
 ]
 
+_STATE = "ssc_i18n"
 
-def served_locales(config) -> tuple[str, ...]:
-    """The locales this app serves (pseudo-locales only when enabled)."""
+
+@dataclass(frozen=True)
+class I18nState:
+    """What init_i18n decided for one app: the served locales and the gate's verdicts."""
+
+    served: tuple[str, ...]
+    statuses: dict[str, LocaleStatus]
+    default: str
+    traditional_fallback: str
+    gate_enforced: bool
+
+
+def _app_state():
+    """This app's I18nState, or None outside an app (or before init_i18n)."""
+    if not has_app_context():
+        return None
+    return current_app.extensions.get(_STATE)
+
+
+def served_locales(config=None) -> tuple[str, ...]:
+    """The locales this app offers: released ones (all when the gate is off), pseudo when enabled."""
+    state = _app_state()
+    if state is not None and (config is None or config is current_app.config):
+        return state.served
+    config = config or {}
     return all_locales(pseudo=bool(config.get("PSEUDO_LOCALES")))
+
+
+def locale_statuses() -> dict[str, LocaleStatus]:
+    """The release gate's verdict per locale for the current app."""
+    state = _app_state()
+    return dict(state.statuses) if state is not None else {}
 
 
 def select_locale() -> str | None:
     """Flask-Babel's selector: lang parameter, saved choice, client headers, default."""
     if not has_request_context():
         return None
-    from flask import current_app
-
     cached = g.get("_ssc_locale")
     if cached:
         return cached
-    config = current_app.config
-    candidates = [request.args.get("lang"), g.get("user_locale"), request.headers.get("X-Client-Language")]
+    state = _app_state()
+    if state is None:
+        return None
+    client_language = request.headers.get("X-Client-Language")
     header = request.headers.get("Accept-Language")
+    candidates = [request.args.get("lang"), g.get("user_locale"), client_language]
     if header:
-        g._ssc_vary_language = True
         candidates.extend(parse_accept_language(header))
     locale = resolve_locale(
         *candidates,
-        supported=served_locales(config),
-        default=config["DEFAULT_LOCALE"],
-        traditional_fallback=config["TRADITIONAL_CHINESE_FALLBACK"],
+        supported=state.served,
+        default=state.default,
+        traditional_fallback=state.traditional_fallback,
     )
+    g._ssc_vary_language = bool(header or client_language)
     g._ssc_locale = locale
     return locale
 
@@ -61,27 +113,60 @@ def set_request_locale(locale_id: str | None) -> None:
     from flask_babel import refresh
 
     g.pop("_ssc_locale", None)
-    g.pop("_ssc_translations", None)
+    forget_context_translations()
     g.user_locale = locale_id
     refresh()
 
 
+def _gate_enforced(config) -> bool:
+    """The gate is on unless LOCALE_RELEASE_GATE says otherwise (tests default to off)."""
+    value = config.get("LOCALE_RELEASE_GATE")
+    return (not config.get("TESTING")) if value is None else bool(value)
+
+
 def init_i18n(app) -> None:
-    """Attach a per-app Babel (its translation cache is not shared) and the language headers."""
+    """Attach a per-app Babel (its translation cache is not shared), the gate and the language headers."""
     babel = Babel()
     babel.init_app(app, locale_selector=select_locale)
+    config = app.config
+    statuses = release_status(
+        config["TRANSLATIONS_DIR"], float(config.get("LOCALE_RELEASE_THRESHOLD", 0.95)), SUPPORTED
+    )
+    enforced = _gate_enforced(config)
+    served = tuple(locale for locale in SUPPORTED if statuses[locale].released) if enforced else SUPPORTED
+    if config.get("PSEUDO_LOCALES"):
+        served += PSEUDO_LOCALES
+    default = config["DEFAULT_LOCALE"] if config["DEFAULT_LOCALE"] in served else served[0]
+    app.extensions[_STATE] = I18nState(
+        served=served,
+        statuses=statuses,
+        default=default,
+        traditional_fallback=config.get("TRADITIONAL_CHINESE_FALLBACK") or "zh_Hant",
+        gate_enforced=enforced,
+    )
+    if enforced:
+        hidden = {locale: statuses[locale].reason for locale in SUPPORTED if locale not in served}
+        if hidden:
+            app.logger.info("locales not offered yet: %s", hidden)
+
+    # Templates use the same safe functions, with the trimmed policy extraction uses.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
-    app.jinja_env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, pgettext=pgettext)
+    app.jinja_env.newstyle_gettext = True
+    app.jinja_env.globals.update(
+        _=jinja_gettext, gettext=jinja_gettext, ngettext=jinja_ngettext,
+        pgettext=jinja_pgettext, npgettext=jinja_npgettext,
+        locale_meta=locale_meta,
+    )
 
     @app.after_request
     def add_language_headers(response):
-        """Every response says its language; header-driven choices vary on Accept-Language."""
+        """Every response says its language; header-driven choices vary on the language headers."""
         if request.path.startswith("/wechat/"):
             return response
-        locale = current_locale_id()
-        response.headers.setdefault("Content-Language", bcp47(locale))
+        response.headers.setdefault("Content-Language", bcp47(current_locale_id()))
         if g.get("_ssc_vary_language"):
             response.vary.add("Accept-Language")
+            response.vary.add("X-Client-Language")
         return response
 
 

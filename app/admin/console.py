@@ -1,0 +1,166 @@
+"""The console blueprint: sign-in, the signed-in admin, roles on every view, language, security headers."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from app.errors import AppError
+from app.extensions import limiter
+from app.i18n import _, bcp47, current_locale_id, set_request_locale, text_direction
+from app.i18n.locales import SUPPORTED, match, native_name
+from app.services import admin_auth
+
+from .forms import ActionForm, LoginForm
+
+bp = Blueprint("console", __name__, url_prefix="/admin", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+#: The console's own languages: the supported ones (the translation pass fills the catalogs).
+CONSOLE_LOCALES = SUPPORTED
+
+
+def security_headers(response):
+    """CSP, nosniff, frame denial and (in production) HSTS on every console response."""
+    if not request.path.startswith("/admin"):
+        return response
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cache-Control", "no-store")
+    if current_app.config.get("APP_ENV") == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+@bp.before_request
+def load_admin():
+    """Find the signed-in admin (if any) and the console language for this request."""
+    g.admin = None
+    admin_id = session.get("admin_id")
+    if admin_id is not None:
+        g.admin = admin_auth.load_admin(admin_id, session.get("admin_sv"))
+        if g.admin is None:
+            session.clear()
+    wanted = request.args.get("lang")
+    locale = match(wanted, CONSOLE_LOCALES) if wanted else None
+    if locale:
+        session["admin_locale"] = locale
+        if g.admin is not None and g.admin.locale != locale:
+            admin_auth.set_locale(g.admin, locale)
+    locale = locale or session.get("admin_locale") or (g.admin.locale if g.admin else None)
+    set_request_locale(locale)
+    if g.admin is not None:
+        g.actor = admin_auth.actor_for(g.admin, g.get("request_id"))
+
+
+@bp.app_context_processor
+def console_globals():
+    """What every console template may use: the admin, permissions, languages, the action form."""
+    admin = g.get("admin")
+    locale = current_locale_id()
+    return {
+        "current_admin": admin,
+        "current_locale_id": locale,
+        "current_locale_tag": bcp47(locale),
+        "page_dir": text_direction(locale),
+        "can": (lambda permission: admin is not None and admin_auth.can(admin.role, permission)),
+        "console_locales": [(locale, native_name(locale)) for locale in CONSOLE_LOCALES],
+        "action_form": ActionForm,
+    }
+
+
+def console_view(permission: str):
+    """Require a signed-in admin whose role grants `permission` (403 page otherwise)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if g.get("admin") is None:
+                return redirect(url_for("console.login", next=request.full_path if request.method == "GET"
+                                        else None))
+            admin_auth.require(g.actor, permission)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+@bp.errorhandler(AppError)
+def console_error(error: AppError):
+    """Console failures as a page in the admin's language, never a stack trace."""
+    from app.extensions import db
+
+    db.session.rollback()
+    return render_template("admin/error.html", message=error.render_message(), status=error.status,
+                           code=error.code), error.status
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site console paths are followed after sign-in."""
+    if target and target.startswith("/admin") and not target.startswith("//"):
+        return target
+    return url_for("console.notice_list")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
+def login():
+    """Sign in with username and password (throttled per address and locked per account)."""
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            admin = admin_auth.authenticate(form.username.data, form.password.data,
+                                            request_id=g.get("request_id"))
+        except AppError as failure:
+            error = failure.render_message()
+        else:
+            locale = session.get("admin_locale")
+            session.clear()  # a fresh session on sign-in: no fixation
+            session.permanent = True
+            session["admin_id"], session["admin_sv"] = admin.id, admin.session_version
+            if locale:
+                session["admin_locale"] = locale
+            return redirect(_safe_next(request.args.get("next")))
+    status = 401 if error else 200
+    return render_template("admin/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@console_view("notices.view")
+def logout():
+    """Sign out (a form with a CSRF token, never a link)."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        admin_auth.record_logout(g.actor)
+        locale = session.get("admin_locale")
+        session.clear()
+        if locale:
+            session["admin_locale"] = locale
+        flash(_("You are signed out."))
+    return redirect(url_for("console.login"))
+
+
+@bp.get("/")
+def home():
+    """The console's start page: the notices."""
+    return redirect(url_for("console.notice_list"))

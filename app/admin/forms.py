@@ -1,0 +1,110 @@
+"""The console's forms: every POST form carries a CSRF token (Flask-WTF)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.i18n import _l, lazy_pgettext
+from app.i18n.locales import SUPPORTED, native_name
+from app.models.notice import NOTICE_CATEGORIES, NOTICE_PRIORITIES
+
+REQUIRED = _l("This field is required.")
+
+
+def locale_choices() -> list[tuple[str, str]]:
+    """Every supported locale with its own name."""
+    return [(locale, f"{native_name(locale)} ({locale})") for locale in SUPPORTED]
+
+
+def category_choices() -> list[tuple[str, object]]:
+    """The notice categories, labelled in the console's language."""
+    labels = {
+        "policy_change": lazy_pgettext("notice category", "Policy change"),
+        "deadline": lazy_pgettext("notice category", "Deadline"),
+        "outage": lazy_pgettext("notice category", "Service outage"),
+        "how_to": lazy_pgettext("notice category", "How-to"),
+        "reminder": lazy_pgettext("notice category", "Reminder"),
+    }
+    return [(value, labels[value]) for value in NOTICE_CATEGORIES]
+
+
+def priority_choices() -> list[tuple[str, object]]:
+    """The notice priorities, labelled in the console's language."""
+    labels = {
+        "normal": lazy_pgettext("notice priority", "Normal"),
+        "important": lazy_pgettext("notice priority", "Important"),
+        "urgent": lazy_pgettext("notice priority", "Urgent"),
+    }
+    return [(value, labels[value]) for value in NOTICE_PRIORITIES]
+
+
+class LoginForm(FlaskForm):
+    """Username and password."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=256)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (publish, withdraw, sign out): only the CSRF token."""
+
+
+class NoticeForm(FlaskForm):
+    """Compose or edit a notice: text in its source language, source reference, audience, schedule."""
+
+    source_locale = SelectField(_l("Written in"), choices=locale_choices, default="zh_Hans")
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(REQUIRED), Length(max=20000)])
+    source_title = StringField(_l("Official source: title"),
+                               validators=[DataRequired(REQUIRED), Length(max=300)])
+    source_url = StringField(_l("Official source: link"),
+                             validators=[DataRequired(REQUIRED), URL(message=_l("Enter a web address.")),
+                                         Length(max=500)])
+    source_date = DateField(_l("Official source: date"), validators=[InputRequired(REQUIRED)])
+    category = SelectField(_l("Category"), choices=category_choices)
+    priority = SelectField(_l("Priority"), choices=priority_choices, default="normal")
+    template_id = StringField(_l("WeChat template id (optional)"), validators=[Optional(), Length(max=64)])
+    publish_at = DateTimeLocalField(_l("Publish at (optional, local time)"), validators=[Optional()],
+                                    format="%Y-%m-%dT%H:%M")
+    audience_all = BooleanField(_l("All verified users"), default=True)
+    audience_locales = SelectMultipleField(_l("Languages"), choices=locale_choices)
+    audience_nationalities = StringField(_l("Nationalities (ISO codes, comma separated)"))
+    audience_cities = StringField(_l("Cities (6-digit region codes, comma separated)"))
+    audience_employers = StringField(_l("Employers (credit codes, comma separated)"))
+    audience_permit_categories = SelectMultipleField(
+        _l("Permit categories"), choices=[("A", "A"), ("B", "B"), ("C", "C")])
+    audience_permit_expiring_within_days = IntegerField(
+        _l("Permit expires within (days)"), validators=[Optional(), NumberRange(min=0, max=3650)])
+
+
+class TranslationForm(FlaskForm):
+    """One locale's title and body."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(REQUIRED), Length(max=20000)])
+    machine_translated = BooleanField(_l("Machine translated, not reviewed yet"))
+
+
+class UploadForm(FlaskForm):
+    """A registry feed file."""
+
+    file = FileField(_l("Registry file (CSV or JSON Lines)"), validators=[FileRequired(REQUIRED)])
+
+
+class ConfirmForm(FlaskForm):
+    """The reference a user shows at the counter."""
+
+    reference = StringField(_l("Reference"), validators=[DataRequired(REQUIRED), Length(max=32)])

@@ -1,0 +1,85 @@
+"""Translator pages: catalog completeness per locale, and every journey screen previewed in any locale."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request
+
+from app import flows
+from app.i18n import served_locales
+from app.i18n.catalogs import CatalogError, all_stats
+from app.i18n.locales import SOURCE_LOCALE, native_name, text_direction
+
+from .console import bp, console_view
+
+#: Keys of a screen document whose string values are interface text (the rest is data).
+TEXT_KEYS = frozenset({"title", "body", "label", "hint", "error", "message", "placeholder", "text",
+                       "description", "note", "help"})
+
+
+def mark_untranslated(document, reference, *, key: str | None = None):
+    """Wrap every interface string as {"text", "untranslated"}: untranslated when it equals the source text."""
+    if isinstance(document, dict):
+        ref = reference if isinstance(reference, dict) else {}
+        return {k: mark_untranslated(v, ref.get(k), key=k) for k, v in document.items()}
+    if isinstance(document, list):
+        ref = reference if isinstance(reference, list) else []
+        return [mark_untranslated(v, ref[i] if i < len(ref) else None, key=key)
+                for i, v in enumerate(document)]
+    if isinstance(document, str) and key in TEXT_KEYS:
+        same = document == reference and any(ch.isalpha() for ch in document)
+        return {"text": document, "untranslated": same}
+    return document
+
+
+def journey_screens(locale: str) -> list[dict] | None:
+    """The journey screens as the mini program receives them in `locale` (None if flows offer no preview)."""
+    sample = getattr(flows, "sample_screens", None)
+    if sample is None:
+        return None
+    return list(sample(locale))
+
+
+@bp.get("/translations")
+@console_view("translations.view")
+def translation_stats():
+    """Completeness of each catalog, counted the way users see it."""
+    try:
+        stats = all_stats(current_app.config["TRANSLATIONS_DIR"])
+        error = None
+    except (CatalogError, OSError) as failure:
+        stats, error = [], str(failure)
+    return render_template("admin/translations/stats.html", stats=stats, error=error,
+                           names={s.locale: native_name(s.locale) for s in stats})
+
+
+@bp.get("/translations/preview")
+@console_view("translations.view")
+def translation_preview():
+    """Walk every journey screen in a locale (pseudo-locales too), untranslated strings marked."""
+    locales = served_locales(current_app.config)
+    locale = request.args.get("locale") or SOURCE_LOCALE
+    if locale not in locales:
+        abort(404)
+    screens = journey_screens(locale)
+    marked = None
+    untranslated = 0
+    if screens is not None:
+        reference = journey_screens(SOURCE_LOCALE) if locale != SOURCE_LOCALE else [None] * len(screens)
+        marked = [mark_untranslated(screen, reference[i] if i < len(reference) else None)
+                  for i, screen in enumerate(screens)]
+        untranslated = sum(_count_untranslated(screen) for screen in marked)
+    return render_template("admin/translations/preview.html", locale=locale, locales=locales,
+                           names={loc: native_name(loc) for loc in locales}, screens=marked,
+                           dir=text_direction(locale), untranslated=untranslated,
+                           source_locale=SOURCE_LOCALE)
+
+
+def _count_untranslated(value) -> int:
+    """How many marked strings in a screen are untranslated."""
+    if isinstance(value, dict):
+        if set(value) == {"text", "untranslated"}:
+            return int(value["untranslated"])
+        return sum(_count_untranslated(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_count_untranslated(v) for v in value)
+    return 0

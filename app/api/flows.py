@@ -1,0 +1,88 @@
+"""Journeys as screen documents: GET the current screen, POST an answer (design.md §4)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, g, jsonify, request
+
+from app.errors import BadRequest, NotFound
+from app.extensions import csrf
+from app.flows import engine, registry
+from app.i18n import _l, current_locale_id
+
+from .security import login_required
+
+bp = Blueprint("flows", __name__)
+# Bearer tokens, not cookies, authenticate this API: there is no cross-site form to forge.
+csrf.exempt(bp)
+
+MAX_ANSWERS = 20
+
+
+class UnknownFlow(NotFound):
+    """No journey has this name."""
+
+    code = "flow.not_found"
+    message = _l("This journey does not exist.")
+
+
+def _flow(name: str):
+    """The registered flow, or 404."""
+    flow = registry.get(name)
+    if flow is None:
+        raise UnknownFlow()
+    return flow
+
+
+def _context() -> engine.Context:
+    """Who is asking, from the session."""
+    data = g.session.data
+    return engine.Context(
+        user_id=g.user_id,
+        openid=data.get("openid"),
+        locale=current_locale_id(),
+        first_run=not data.get("locale"),
+        token=g.token,
+        request_id=g.get("request_id"),
+    )
+
+
+def _parse_submission() -> tuple[str, str, dict]:
+    """{step, action, answers} from the JSON body, or 400."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest()
+    step, action, answers = body.get("step"), body.get("action"), body.get("answers", {})
+    if answers is None:
+        answers = {}
+    if (not isinstance(step, str) or not isinstance(action, str) or not isinstance(answers, dict)
+            or len(step) > 64 or len(action) > 64 or len(answers) > MAX_ANSWERS):
+        raise BadRequest(details={"expected": {"step": "string", "action": "string", "answers": "object"}})
+    return step, action, answers
+
+
+@bp.get("/flows/<name>")
+@login_required
+def show(name: str):
+    """The current screen of a journey (starting it if needed)."""
+    document, status = engine.show(_flow(name), _context())
+    return jsonify(document), status
+
+
+@bp.post("/flows/<name>")
+@login_required
+def submit(name: str):
+    """Answer the current screen: the next screen, or this one with errors."""
+    flow = _flow(name)
+    step, action, answers = _parse_submission()
+    document, status = engine.submit(flow, _context(), step, action, answers)
+    response = jsonify(document)
+    response.status_code = status
+    retry_at = document.get("error", {}).get("details", {}).get("retry_at") if status == 429 else None
+    if retry_at:
+        seconds = (datetime.fromisoformat(retry_at) - datetime.now(timezone.utc)).total_seconds()  # noqa: UP017
+        response.headers["Retry-After"] = str(max(int(seconds), 1))
+    return response
+
+

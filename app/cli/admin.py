@@ -1,0 +1,90 @@
+"""`flask admin create|demo` for console accounts, and `flask notices publish-due|resume` for delivery."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.errors import AppError
+from app.extensions import db, get_queue, get_redis
+from app.models.admin import ADMIN_ROLES, AdminUser
+from app.services import admin_auth, delivery
+
+admin_cli = AppGroup("admin", help="Console accounts.")
+notices_cli = AppGroup("notices", help="Notice delivery.")
+
+DEMO_USERNAME = "demo-admin"
+
+
+def _read_password() -> str:
+    """The password from standard input when piped, else from a hidden prompt typed twice."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@admin_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ADMIN_ROLES), required=True, help="What the account may do.")
+@click.option("--name", "display_name", default=None, help="A display name.")
+def create(username: str, role: str, display_name: str | None) -> None:
+    """Create a console account; the password comes from a prompt or standard input."""
+    password = _read_password()
+    try:
+        admin = admin_auth.create_admin(username, password, role, display_name=display_name)
+    except AppError as error:
+        fields = error.details.get("fields", {})
+        problems = ", ".join(f"{k}: {v}" for k, v in fields.items()) or error.code
+        raise click.ClickException(
+            f"could not create the account ({problems}); passwords need "
+            f"{admin_auth.MIN_PASSWORD_LENGTH}+ characters"
+        ) from None
+    click.echo(f"created {admin.username} ({admin.role})")
+
+
+@admin_cli.command("demo")
+def demo() -> None:
+    """Embedded defaults only: (re)set the demo superadmin with a fresh password and print it."""
+    if not current_app.config.get("DEMO_DATA"):
+        raise click.ClickException("the demo admin exists only on the embedded defaults (APP_ENV=development)")
+    password = secrets.token_urlsafe(12)
+    admin = db.session.query(AdminUser).filter_by(username=DEMO_USERNAME).one_or_none()
+    if admin is None:
+        admin = admin_auth.create_admin(DEMO_USERNAME, password, "superadmin", display_name="Demo admin")
+    else:
+        admin.password_hash = admin_auth.hash_password(password)
+        admin.failed_logins, admin.locked_until, admin.active = 0, None, True
+        admin.session_version += 1
+        db.session.commit()
+    click.echo(f"  Demo admin         username {admin.username}   password {password}")
+
+
+@notices_cli.command("publish-due")
+def publish_due() -> None:
+    """Publish scheduled notices whose time has come (run every minute from cron)."""
+    from app.services import notices
+
+    published = notices.due_notices()
+    for notice_id in published:
+        delivery.queue_fan_out(get_queue(), notice_id)
+    click.echo(f"published {len(published)} notice(s)")
+
+
+@notices_cli.command("resume")
+@click.argument("notice_id", type=int)
+def resume(notice_id: int) -> None:
+    """After a worker died: settle its half-sent messages and queue the rest again."""
+    settled = delivery.reconcile(notice_id, get_redis())
+    ranges = delivery.queued_ranges(notice_id, int(current_app.config.get("NOTICE_BATCH_SIZE", 1000)))
+    queue = get_queue()
+    for first, last in ranges:
+        queue.enqueue(delivery.DELIVER_BATCH_JOB, notice_id, first, last, job_timeout=3600)
+    click.echo(f"recovered {settled['recovered']}, interrupted {settled['interrupted']}, "
+               f"queued {len(ranges)} batch(es)")
+
+
+commands = [admin_cli, notices_cli]

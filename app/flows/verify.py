@@ -1,0 +1,829 @@
+"""The identity verification journey (flow `verify`), design.md §4: one question per screen.
+
+language (first run) → start → consent → name → identifier_type → identifier → date_of_birth →
+check → [match] → second_factor → phone | in_person → result; `locked` when attempts run out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+
+from app.extensions import db
+from app.i18n import _, native_name, ngettext, pgettext, served_locales, set_request_locale, to_text
+from app.i18n.formatting import format_date, format_time
+from app.models.types import utcnow
+from app.models.user import UserAccount
+from app.services import verification as idv
+from app.services.auth import change_locale
+from app.services.consents import grant_consent
+from app.services.identifiers import IdentifierError, message_for, normalize
+from app.services.names import canonical_name
+
+from . import registry
+from .engine import (
+    Context,
+    Field,
+    FieldError,
+    Flow,
+    Outcome,
+    Sample,
+    Step,
+    action,
+    back_action,
+    continue_action,
+)
+
+#: Bump when the consent wording changes: a new version asks for consent again.
+CONSENT_TEXT_VERSION = "2026-11"
+CONSENT_PURPOSE = "sensitive_identifiers"
+IDENTIFIER_TYPES = ("permit_number", "ssn", "pr_id")
+#: Identifier type → the identifiers module's kind.
+NORMALIZER_KINDS = {"permit_number": "permit", "ssn": "ssn", "pr_id": "pr_id"}
+CONFIRM = "confirm"
+NAME_MAX_LENGTH = 120
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NAME_MARKS = set(" -'’‘ʼ`´,.<")
+_TRUE = (True, 1, "true", "on", "1", "yes")
+
+
+def _latin_letters_only(text: str) -> bool:
+    """Every character is a Latin letter (accents allowed), a space or name punctuation."""
+    for char in unicodedata.normalize("NFC", text):
+        if char in _NAME_MARKS or unicodedata.category(char) == "Mn":
+            continue
+        if not char.isalpha() or not unicodedata.name(char, "").startswith("LATIN"):
+            return False
+    return True
+
+
+def _type_label(kind: str | None) -> str:
+    """The name of an identifier type, as in the choice list."""
+    if kind == "ssn":
+        return _("Social security number")
+    if kind == "pr_id":
+        return _("Permanent-resident ID number")
+    return _("Work permit number")
+
+
+# --- screens before the questions ---------------------------------------------------------------
+
+
+class LanguageStep(Step):
+    """First run only: choose the language, each named in its own language."""
+
+    name = "language"
+    can_go_back = False
+    fields = (
+        Field(
+            "locale", "radio",
+            # TRANSLATORS: label of the list of languages.
+            label=lambda ctx: pgettext("field label", "Language"),
+            options=lambda ctx: [
+                {"value": locale, "label": native_name(locale), "hint": None}
+                for locale in served_locales()
+            ],
+        ),
+    )
+
+    def title(self, ctx):
+        return _("Choose your language")
+
+    def body(self, ctx):
+        return [_("You can change the language later from any screen.")]
+
+    def required_message(self, ctx, fld):
+        return _("Choose a language.")
+
+    def clean(self, ctx, name, value):
+        if value not in served_locales():
+            raise FieldError(_("Choose a language."))
+        return value
+
+    def submit(self, ctx, action_name, cleaned):
+        locale = cleaned["locale"]
+        if not ctx.preview:
+            change_locale(ctx.user_id, locale, token=ctx.token)
+            # The next screen is already in the chosen language.
+            set_request_locale(locale)
+        ctx.locale = locale
+        return Outcome.go("start")
+
+
+class StartStep(Step):
+    """Before you start: what you need, and what this service cannot do."""
+
+    name = "start"
+
+    def title(self, ctx):
+        return _("Before you start")
+
+    def body(self, ctx):
+        return [
+            _("This service links your WeChat account to your social security record, so you can use "
+              "your electronic Social Security Card (电子社保卡) in your language."),
+            _("You will need your passport, your Notification Letter of Foreigner's Work Permit, and "
+              "your work permit number or social security number."),
+            _("For the last step you need the Chinese mobile number in your social security record, "
+              "or a visit to a service point with your passport."),
+            _("What this service cannot do: it explains the official 电子社保卡, but it is not the "
+              "official app. It cannot issue or replace cards, change your records, or verify your "
+              "face for the government."),
+            _("It takes about 5 minutes. You can stop at any time and continue later, on any device."),
+        ]
+
+    def actions(self, ctx):
+        buttons = [continue_action(pgettext("button", "Start now"))]
+        if ctx.state is not None and ctx.state.history:
+            buttons.append(back_action())
+        return buttons
+
+    def next_step(self, ctx):
+        return "consent"
+
+
+class ConsentStep(Step):
+    """Separate consent for sensitive personal information (PIPL), versioned and recorded."""
+
+    name = "consent"
+    progress = 1
+    fields = (
+        Field(
+            "consent_sensitive", "checkbox",
+            label=lambda ctx: _("I agree that my sensitive personal information is used to check my "
+                                "identity, as described above."),
+        ),
+    )
+
+    def title(self, ctx):
+        return _("Your consent to use your identity details")
+
+    def body(self, ctx):
+        return [
+            _("To find your social security record we need sensitive personal information: the name "
+              "in your passport, your date of birth, and your work permit number, social security "
+              "number or permanent-resident ID number. For the last step we also need your phone "
+              "number."),
+            _("We use these details only to match you with your record and to link your WeChat "
+              "account to it. We do not sell them or use them for advertising."),
+            _("Under China's Personal Information Protection Law this is sensitive personal "
+              "information, so we ask for your separate consent. Identity numbers are encrypted when "
+              "stored. We never store images of your face."),
+            _("You can withdraw your consent at any time in Settings. Your unfinished answers are "
+              "then deleted."),
+            # TRANSLATORS: %(version)s is the version of this consent text, such as 2026-11.
+            _("Consent text version %(version)s", version=CONSENT_TEXT_VERSION),
+        ]
+
+    def required_message(self, ctx, fld):
+        return _("Tick the box to agree. Without your consent we cannot check your identity.")
+
+    def clean(self, ctx, name, value):
+        if value not in _TRUE:
+            raise FieldError(self.required_message(ctx, None))
+        return True
+
+    def submit(self, ctx, action_name, cleaned):
+        grant_consent(ctx.user_id, CONSENT_PURPOSE, text_version=CONSENT_TEXT_VERSION,
+                      locale=ctx.locale, commit=False)
+        ctx.answers["consent_sensitive"] = True
+        ctx.data["consent_version"] = CONSENT_TEXT_VERSION
+        return Outcome.go("name")
+
+
+# --- the questions -----------------------------------------------------------------------------
+
+
+class NameStep(Step):
+    """The name as in the passport's machine-readable zone."""
+
+    name = "name"
+    progress = 2
+    fields = (
+        Field(
+            "passport_name", "text",
+            # TRANSLATORS: label of the field for the name exactly as in the passport.
+            label=lambda ctx: pgettext("field label", "Full name as in your passport"),
+            hint=lambda ctx: _("Latin letters, as in the machine-readable zone, for example "
+                               "MUELLER HANS PETER"),
+            inputmode="text", max_length=NAME_MAX_LENGTH,
+        ),
+    )
+
+    def title(self, ctx):
+        return _("What is your full name as shown in your passport?")
+
+    def body(self, ctx):
+        return [
+            _("Open your passport at the page with your photo. At the bottom are two lines of capital "
+              "letters, digits and < signs: the machine-readable zone. Type your name with the same "
+              "Latin letters, family name first."),
+            _("Example: if the first line reads P<DEUMUELLER<<HANS<PETER<<<<, type MUELLER HANS PETER."),
+            _("Type every name, including middle names. Spaces, hyphens and apostrophes are fine; so "
+              "are letters with accents, such as Müller."),
+        ]
+
+    def required_message(self, ctx, fld):
+        return _("Enter your name as shown in your passport.")
+
+    def clean(self, ctx, name, value):
+        value = " ".join(str(value).split())
+        if not _latin_letters_only(value):
+            raise FieldError(_("Use the Latin letters of the machine-readable zone of your passport, "
+                               "not another script."))
+        if len(canonical_name(value).replace(" ", "")) < 2:
+            raise FieldError(self.required_message(ctx, None))
+        return value
+
+    def next_step(self, ctx):
+        return "identifier_type"
+
+
+def _type_options(ctx):
+    """The three identifier types with a hint each."""
+    return [
+        {"value": "permit_number", "label": _("Work permit number"),
+         "hint": _("18 digits, on your Notification Letter of Foreigner's Work Permit or your work "
+                   "permit card")},
+        {"value": "ssn", "label": _("Social security number"),
+         "hint": _("18 characters, on your social security card; your employer can also tell you")},
+        {"value": "pr_id", "label": _("Permanent-resident ID number"),
+         "hint": _("On your Foreign Permanent Resident ID Card: 18 characters starting with 9, or "
+                   "3 letters and 12 digits")},
+    ]
+
+
+class IdentifierTypeStep(Step):
+    """Which number the user will use to find the record."""
+
+    name = "identifier_type"
+    progress = 3
+    fields = (
+        Field(
+            "identifier_type", "radio",
+            # TRANSLATORS: label of the choice between work permit number, SSN and PR ID number.
+            label=lambda ctx: pgettext("field label", "Number type"),
+            options=_type_options,
+        ),
+    )
+
+    def title(self, ctx):
+        return _("Which number will you use?")
+
+    def body(self, ctx):
+        return [_("Any one of them finds your record. Use the one you have at hand.")]
+
+    def required_message(self, ctx, fld):
+        return _("Choose the number you will use.")
+
+    def clean(self, ctx, name, value):
+        if value not in IDENTIFIER_TYPES:
+            raise FieldError(self.required_message(ctx, None))
+        return value
+
+    def submit(self, ctx, action_name, cleaned):
+        if ctx.answers.get("identifier_type") != cleaned["identifier_type"]:
+            # A number of another type must be typed again.
+            ctx.answers.pop("identifier", None)
+        ctx.answers.update(cleaned)
+        return Outcome.go("identifier")
+
+
+def _identifier_label(ctx):
+    """The identifier field's label, named for the chosen type."""
+    kind = ctx.answers.get("identifier_type")
+    if kind == "ssn":
+        # TRANSLATORS: field label.
+        return pgettext("field label", "Social security number")
+    if kind == "pr_id":
+        # TRANSLATORS: field label.
+        return pgettext("field label", "Permanent-resident ID number")
+    # TRANSLATORS: field label.
+    return pgettext("field label", "Work permit number")
+
+
+class IdentifierStep(Step):
+    """The number itself, normalised and format-checked."""
+
+    name = "identifier"
+    progress = 4
+    fields = (
+        Field(
+            "identifier", "text", label=_identifier_label,
+            hint=lambda ctx: _("Spaces and hyphens are ignored."),
+            inputmode="numeric", max_length=24,
+        ),
+    )
+
+    def before_show(self, ctx):
+        return None if ctx.answers.get("identifier_type") in IDENTIFIER_TYPES else "identifier_type"
+
+    def title(self, ctx):
+        kind = ctx.answers.get("identifier_type")
+        if kind == "ssn":
+            return _("What is your social security number?")
+        if kind == "pr_id":
+            return _("What is your permanent-resident ID number?")
+        return _("What is your work permit number?")
+
+    def body(self, ctx):
+        kind = ctx.answers.get("identifier_type")
+        if kind == "ssn":
+            return [_("It is printed on your social security card. Your employer's HR team can also "
+                      "tell you.")]
+        if kind == "pr_id":
+            return [_("It is printed on your Foreign Permanent Resident ID Card.")]
+        return [_("It is on the Notification Letter of Foreigner's Work Permit from your employer, or on "
+                  "your work permit card. It has 18 digits and never changes.")]
+
+    def required_message(self, ctx, fld):
+        return to_text(message_for("identifier.empty"))
+
+    def clean(self, ctx, name, value):
+        kind = NORMALIZER_KINDS.get(ctx.answers.get("identifier_type"), "permit")
+        try:
+            return normalize(kind, str(value))
+        except IdentifierError as error:
+            raise FieldError(to_text(message_for(error.code))) from None
+
+    def next_step(self, ctx):
+        return "date_of_birth"
+
+
+class DateOfBirthStep(Step):
+    """The date of birth, as an ISO date."""
+
+    name = "date_of_birth"
+    progress = 5
+    fields = (
+        Field(
+            "date_of_birth", "date",
+            # TRANSLATORS: field label.
+            label=lambda ctx: pgettext("field label", "Date of birth"),
+            hint=lambda ctx: _("Year, month and day, for example 1988-04-12"),
+            inputmode="numeric", max_length=10,
+        ),
+    )
+
+    def title(self, ctx):
+        return _("What is your date of birth?")
+
+    def body(self, ctx):
+        return [_("As shown in your passport.")]
+
+    def required_message(self, ctx, fld):
+        return _("Enter your date of birth.")
+
+    def clean(self, ctx, name, value):
+        text = str(value).strip()
+        if not _ISO_DATE.fullmatch(text):
+            raise FieldError(_("Enter the date as year-month-day, for example 1988-04-12."))
+        try:
+            born = date.fromisoformat(text)
+        except ValueError:
+            raise FieldError(_("This date does not exist. Check the day and the month.")) from None
+        if born >= date.today():
+            raise FieldError(_("The date of birth must be in the past."))
+        if born < date(1900, 1, 1):
+            raise FieldError(_("Check the year of your date of birth."))
+        return text
+
+    def next_step(self, ctx):
+        return "check"
+
+
+# --- check answers and matching ------------------------------------------------------------------
+
+
+def _failure(outcome: str) -> tuple[str | None, str]:
+    """The field to mark and the message, with the next step, for a failed match."""
+    if outcome == idv.NOT_FOUND:
+        return "identifier", _(
+            "We could not find this number. Check it against your documents, or choose another "
+            "number type. If it is right, your employer may not have registered it yet: ask your HR "
+            "team, or call 12333.")
+    if outcome == idv.NAME_NEAR:
+        return "passport_name", _(
+            "Your name is close to the record, but a name seems to be missing or extra, such as a "
+            "middle name. Type every name exactly as in the machine-readable zone of your passport.")
+    if outcome == idv.NAME_MISMATCH:
+        return "passport_name", _(
+            "The name does not match the record for this number. Type it exactly as in the "
+            "machine-readable zone of your passport, with every name.")
+    if outcome == idv.DOB_MISMATCH:
+        return "date_of_birth", _(
+            "The date of birth does not match the record for this number. Check it against your "
+            "passport.")
+    if outcome == idv.PERMIT_INACTIVE:
+        return None, _(
+            "The work permit in this record has expired or was cancelled, so the card cannot be "
+            "activated. Ask your employer to renew or reissue it in the Service System for Foreigners "
+            "Working in China, then try again.")
+    if outcome == idv.ALREADY_LINKED:
+        return None, to_text(idv.PersonAlreadyLinked.message)
+    if outcome == idv.PHONE_MISMATCH:
+        return "phone_code", _(
+            "This is not the phone number in your social security record. Share the number you gave "
+            "your employer, or go back and choose a service point instead.")
+    if outcome == idv.PHONE_MISSING:
+        return None, _(
+            "Your record has no Chinese mobile number, so we cannot check it by phone. Go back and "
+            "choose a service point instead.")
+    if outcome == idv.CODE_INVALID:
+        return "phone_code", _("The code from WeChat has expired. Tap the button again.")
+    return None, _("Something went wrong. Please try again.")
+
+
+def _remaining(count: int | None) -> list[tuple[str | None, str]]:
+    """A line saying how many tries are left, when it is worth saying."""
+    if count is None:
+        return []
+    return [(None, ngettext(
+        "You can try %(num)d more time before checks are paused.",
+        "You can try %(num)d more times before checks are paused.",
+        count,
+    ))]
+
+
+def _lock(ctx: Context, until: datetime, resume: str, outcome: str | None) -> Outcome:
+    """Move to the lockout screen; it returns to `resume` once `until` has passed."""
+    ctx.data["locked_until"] = until.isoformat()
+    ctx.data["resume"] = resume
+    if outcome:
+        ctx.data["last_outcome"] = outcome
+    else:
+        ctx.data.pop("last_outcome", None)
+    return Outcome.go("locked", status=429, error_code=idv.VerificationLocked.code,
+                      error_message=_lock_message(until), details={"retry_at": until.isoformat()})
+
+
+def _lock_message(until: datetime) -> str:
+    """`… try again after <time>` in the user's language and time zone."""
+    # TRANSLATORS: %(time)s is a time of day such as 14:30 and %(date)s a date such as 28 Nov 2026,
+    # both in the user's time zone.
+    return _("For your security, checks are paused. You can try again after %(time)s on %(date)s.",
+             time=format_time(until), date=format_date(until))
+
+
+class CheckStep(Step):
+    """Check your answers, with change links; confirming matches the registry."""
+
+    name = "check"
+    progress = 6
+    accepts_change = True
+    action_names = (CONFIRM,)
+
+    def before_show(self, ctx):
+        for step, field_name in (("name", "passport_name"), ("identifier_type", "identifier_type"),
+                                 ("identifier", "identifier"), ("date_of_birth", "date_of_birth")):
+            if not ctx.answers.get(field_name):
+                return step
+        return None
+
+    def title(self, ctx):
+        return _("Check your answers")
+
+    def body(self, ctx):
+        lines = [_("Make sure everything matches your passport and documents. Then we look for your "
+                   "social security record.")]
+        name = canonical_name(ctx.answers.get("passport_name") or "")
+        if name:
+            # TRANSLATORS: %(name)s is the name in capital Latin letters, e.g. MUELLER HANS PETER.
+            lines.append(_("In the official 电子社保卡 app, type your name as: %(name)s", name=name))
+        return lines
+
+    def summary(self, ctx):
+        answers = ctx.answers
+        born = answers.get("date_of_birth")
+        try:
+            born_text = format_date(date.fromisoformat(born)) if born else ""
+        except ValueError:
+            born_text = born
+        return [
+            # TRANSLATORS: row heading on the check-your-answers screen.
+            {"label": pgettext("summary", "Name in passport"), "value": answers.get("passport_name", ""),
+             "change": "passport_name"},
+            # TRANSLATORS: row heading on the check-your-answers screen.
+            {"label": pgettext("summary", "Number type"),
+             "value": _type_label(answers.get("identifier_type")), "change": "identifier_type"},
+            {"label": _type_label(answers.get("identifier_type")), "value": answers.get("identifier", ""),
+             "change": "identifier"},
+            # TRANSLATORS: row heading on the check-your-answers screen.
+            {"label": pgettext("summary", "Date of birth"), "value": born_text, "change": "date_of_birth"},
+        ]
+
+    def actions(self, ctx):
+        return [action(CONFIRM, _("Confirm and find my record"), primary=True), back_action()]
+
+    def submit(self, ctx, action_name, cleaned):
+        answers = ctx.answers
+        try:
+            result = idv.match_identity(
+                ctx.user_id, identifier_type=answers["identifier_type"], identifier=answers["identifier"],
+                passport_name=answers["passport_name"],
+                date_of_birth=date.fromisoformat(answers["date_of_birth"]),
+            )
+        except idv.VerificationLocked as locked:
+            return _lock(ctx, locked.until, "check", None)
+        if result.outcome == idv.PASS:
+            ctx.data["person_id"] = result.person_id
+            return Outcome.go("second_factor")
+        if result.locked_until is not None:
+            return _lock(ctx, result.locked_until, "check", result.outcome)
+        field_name, message = _failure(result.outcome)
+        return Outcome.fail([(field_name, message), *_remaining(result.remaining)],
+                            code=f"verification.{result.outcome}", message=message)
+
+
+# --- second factor -----------------------------------------------------------------------------
+
+
+class SecondFactorStep(Step):
+    """Choose how to confirm: the WeChat phone number, or in person."""
+
+    name = "second_factor"
+    progress = 7
+    fields = (
+        Field(
+            "method", "radio",
+            # TRANSLATORS: label of the choice between phone and service point.
+            label=lambda ctx: pgettext("field label", "Confirmation method"),
+            options=lambda ctx: [
+                {"value": "phone", "label": _("With my Chinese mobile number"),
+                 "hint": _("WeChat shares the number of your WeChat account. It must be the number in "
+                           "your social security record.")},
+                {"value": "in_person", "label": _("At a service point"),
+                 "hint": _("Show a reference and your passport to the staff. Choose this if you have no "
+                           "Chinese mobile number, or if it has changed.")},
+            ],
+        ),
+    )
+
+    def before_show(self, ctx):
+        return None if ctx.data.get("person_id") else "check"
+
+    def title(self, ctx):
+        return _("How do you want to confirm it is you?")
+
+    def body(self, ctx):
+        return [_("We found your record. One more check links it to your WeChat account.")]
+
+    def required_message(self, ctx, fld):
+        return _("Choose how you want to confirm it is you.")
+
+    def clean(self, ctx, name, value):
+        if value not in ("phone", "in_person"):
+            raise FieldError(self.required_message(ctx, None))
+        return value
+
+    def submit(self, ctx, action_name, cleaned):
+        ctx.answers["method"] = cleaned["method"]
+        if cleaned["method"] == "phone":
+            return Outcome.go("phone")
+        reference, expires_at = idv.create_in_person_reference(
+            ctx.user_id, ctx.data["person_id"], commit=False
+        )
+        ctx.answers["in_person_reference"] = reference
+        ctx.data["reference_expires_at"] = expires_at.isoformat()
+        return Outcome.go("in_person")
+
+
+class PhoneStep(Step):
+    """The code from WeChat's phone-number button; the number must be the registry's."""
+
+    name = "phone"
+    progress = 7
+    fields = (
+        Field(
+            "phone_code", "wechat_phone",
+            # TRANSLATORS: the WeChat button that shares the user's phone number.
+            label=lambda ctx: pgettext("button", "Share my phone number"),
+            hint=lambda ctx: _("We use the number only for this check."),
+            echo=False,
+        ),
+    )
+
+    def before_show(self, ctx):
+        return None if ctx.data.get("person_id") else "check"
+
+    def title(self, ctx):
+        return _("Share your phone number")
+
+    def body(self, ctx):
+        return [
+            _("Tap the button. WeChat asks whether to share the phone number of your WeChat account "
+              "with this service."),
+            _("It must be the Chinese mobile number in your social security record, usually the one "
+              "you gave your employer."),
+        ]
+
+    def required_message(self, ctx, fld):
+        return _("Tap the button to share your phone number.")
+
+    def clean(self, ctx, name, value):
+        text = str(value).strip()
+        if len(text) > 128:
+            raise FieldError(_("The code from WeChat has expired. Tap the button again."))
+        return text
+
+    def submit(self, ctx, action_name, cleaned):
+        answers = ctx.answers
+        try:
+            result = idv.verify_phone(
+                ctx.user_id, openid=ctx.openid, person_id=ctx.data["person_id"],
+                identifier_type=answers["identifier_type"], identifier=answers["identifier"],
+                phone_code=cleaned["phone_code"],
+            )
+        except idv.VerificationLocked as locked:
+            return _lock(ctx, locked.until, "phone", None)
+        except (idv.PersonAlreadyLinked, idv.AccountLinkedElsewhere) as error:
+            message = to_text(error.message)
+            return Outcome.fail([(None, message)], code=error.code, status=409)
+        if result.outcome == idv.PASS:
+            return Outcome.go("result", remember=False)
+        if result.locked_until is not None:
+            return _lock(ctx, result.locked_until, "phone", result.outcome)
+        field_name, message = _failure(result.outcome)
+        return Outcome.fail([(field_name, message), *_remaining(result.remaining)],
+                            code=f"verification.{result.outcome}", message=message)
+
+
+def _is_verified(user_id: int) -> bool:
+    """The account is linked to a registry person."""
+    user = db.session.get(UserAccount, user_id)
+    return bool(user and user.person_id and user.verified_at)
+
+
+class InPersonStep(Step):
+    """A one-time reference to show at a service point; staff confirm it in the console."""
+
+    name = "in_person"
+    progress = 7
+
+    def before_show(self, ctx):
+        if not ctx.answers.get("in_person_reference"):
+            return "second_factor"
+        if not ctx.preview and _is_verified(ctx.user_id):
+            return "result"
+        return None
+
+    def title(self, ctx):
+        return _("Confirm your identity at a service point")
+
+    def body(self, ctx):
+        lines = [
+            # TRANSLATORS: %(reference)s is a short code such as 7KQ4-MX29.
+            _("Your reference: %(reference)s", reference=ctx.answers.get("in_person_reference", "")),
+        ]
+        expires = ctx.data.get("reference_expires_at")
+        if expires:
+            # TRANSLATORS: %(date)s is a date such as 5 Dec 2026.
+            lines.append(_("It is valid until %(date)s.", date=format_date(datetime.fromisoformat(expires))))
+        lines += [
+            _("Take your passport to a social security service point and show this reference. The "
+              "staff check your passport and confirm the reference."),
+            _("When they have confirmed it, come back here and tap Check again."),
+        ]
+        return lines
+
+    def actions(self, ctx):
+        # TRANSLATORS: button that checks whether staff have confirmed the reference.
+        return [continue_action(pgettext("button", "Check again")), back_action()]
+
+    def submit(self, ctx, action_name, cleaned):
+        if _is_verified(ctx.user_id):
+            return Outcome.go("result", remember=False)
+        message = _("Your reference has not been confirmed yet. Show it at a service point first.")
+        return Outcome.fail([(None, message)], code="verification.not_confirmed", status=422)
+
+
+# --- the end -----------------------------------------------------------------------------------
+
+
+class ResultStep(Step):
+    """Verified: the account is linked and the card is active."""
+
+    name = "result"
+    can_go_back = False
+
+    def title(self, ctx):
+        return _("You are verified")
+
+    def body(self, ctx):
+        return [
+            _("Your WeChat account is now linked to your social security record, and your electronic "
+              "card is active."),
+            _("Open My card to see your card status, your work permit and your contributions."),
+            _("The official 电子社保卡 app may still ask you to verify yourself there, for example with "
+              "face recognition."),
+        ]
+
+    def actions(self, ctx):
+        # TRANSLATORS: button on the last screen; opens the card screen.
+        return [continue_action(pgettext("button", "Go to my card"))]
+
+    def submit(self, ctx, action_name, cleaned):
+        return Outcome()
+
+
+class LockedStep(Step):
+    """Too many failed tries: when the user can try again, in their language and time zone."""
+
+    name = "locked"
+    can_go_back = False
+
+    def _until(self, ctx) -> datetime | None:
+        raw = ctx.data.get("locked_until")
+        return datetime.fromisoformat(raw) if raw else None
+
+    def before_show(self, ctx):
+        until = self._until(ctx)
+        if until is None or utcnow() >= until:
+            return ctx.data.get("resume") or "check"
+        return None
+
+    def title(self, ctx):
+        return _("Too many attempts")
+
+    def body(self, ctx):
+        lines = []
+        outcome = ctx.data.get("last_outcome")
+        if outcome:
+            lines.append(_failure(outcome)[1])
+        until = self._until(ctx)
+        if until is not None:
+            lines.append(_lock_message(until))
+        lines.append(_("If you cannot verify, ask your employer's HR team to check your details, call "
+                       "12333, or go to a service point with your passport."))
+        return lines
+
+    def actions(self, ctx):
+        # TRANSLATORS: button on the lockout screen.
+        return [continue_action(pgettext("button", "Try again"))]
+
+    def submit(self, ctx, action_name, cleaned):
+        until = self._until(ctx)
+        if until is not None and utcnow() < until:
+            outcome = Outcome.fail([(None, _lock_message(until))], code=idv.VerificationLocked.code,
+                                   status=429)
+            outcome.details = {"retry_at": until.isoformat()}
+            return outcome
+        return Outcome.go(ctx.data.get("resume") or "check", remember=False)
+
+
+class VerifyFlow(Flow):
+    """The identity verification journey."""
+
+    name = "verify"
+    total = 7
+
+    def __init__(self):
+        super().__init__([
+            LanguageStep(), StartStep(), ConsentStep(), NameStep(), IdentifierTypeStep(),
+            IdentifierStep(), DateOfBirthStep(), CheckStep(), SecondFactorStep(), PhoneStep(),
+            InPersonStep(), ResultStep(), LockedStep(),
+        ])
+
+    def first_step(self, ctx):
+        if not ctx.preview and ctx.user_id is not None and _is_verified(ctx.user_id):
+            return "result"
+        return "language" if ctx.first_run else "start"
+
+    def samples(self):
+        answers = {
+            "consent_sensitive": True, "passport_name": "MÜLLER, Hans Peter",
+            "identifier_type": "permit_number", "identifier": "156000000000000001",
+            "date_of_birth": "1988-04-12", "method": "phone", "in_person_reference": "7KQ4-MX29",
+        }
+        soon = utcnow().replace(microsecond=0) + timedelta(hours=6)
+        data = {"person_id": 1, "locked_until": soon.isoformat(), "resume": "check",
+                "reference_expires_at": (soon + timedelta(days=7)).isoformat()}
+        samples = [Sample(step=name, answers=answers, data=data, label=name) for name in self.order]
+        for kind in ("ssn", "pr_id"):
+            samples.append(Sample(step="identifier", answers={**answers, "identifier_type": kind},
+                                  data=data, label=f"identifier.{kind}"))
+        for step in self.steps.values():
+            for fld in step.fields:
+                samples.append(Sample(
+                    step=step.name, answers={}, data=data, label=f"{step.name}.required",
+                    errors=lambda step=step, fld=fld: [(fld.name, step.required_message(None, fld))],
+                ))
+        for code in ("identifier.permit_length", "identifier.permit_format", "identifier.ssn_check",
+                     "identifier.ssn_length", "identifier.ssn_format", "identifier.ssn_date",
+                     "identifier.pr_id_format", "identifier.pr_id_check", "identifier.pr_id_date"):
+            samples.append(Sample(step="identifier", answers=answers, data=data, label=code,
+                                  errors=lambda code=code: [("identifier", to_text(message_for(code)))]))
+        for outcome in (idv.NOT_FOUND, idv.NAME_NEAR, idv.NAME_MISMATCH, idv.DOB_MISMATCH,
+                        idv.PERMIT_INACTIVE, idv.ALREADY_LINKED):
+            samples.append(Sample(step="check", answers=answers, data=data, label=f"check.{outcome}",
+                                  errors=lambda outcome=outcome: [_failure(outcome), *_remaining(3)]))
+        for outcome in (idv.PHONE_MISMATCH, idv.PHONE_MISSING, idv.CODE_INVALID):
+            samples.append(Sample(step="phone", answers=answers, data=data, label=f"phone.{outcome}",
+                                  errors=lambda outcome=outcome: [_failure(outcome), *_remaining(1)]))
+        samples.append(Sample(step="locked", answers=answers, data={**data, "last_outcome": idv.NAME_MISMATCH},
+                              label="locked.after_failure"))
+        return samples
+
+
+VERIFY = registry.register(VerifyFlow())

@@ -1,0 +1,33 @@
+"""Console users: a role each, an argon2 password hash and a failed-login counter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+from .types import Timestamps, UTCDateTime
+
+ADMIN_ROLES = ("viewer", "editor", "publisher", "superadmin", "translator")
+
+
+class AdminUser(Timestamps, db.Model):
+    """A person who signs in to the console or the admin API."""
+
+    __tablename__ = "admin_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped on password change or deactivation so every console cookie of this admin stops working.
+    session_version: Mapped[int] = mapped_column(default=1)

@@ -1,0 +1,91 @@
+"""Security headers on every response; oversized bodies and JSON posts to the console refused early.
+
+Every response: `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin` (the console's
+CSRF check over HTTPS needs a same-origin Referer), `X-Frame-Options: DENY` and a CSP with
+`frame-ancestors 'none'`. JSON answers get `default-src 'none'` (nothing in them may load
+anything). Console HTML pages (/admin) get a strict policy: scripts, styles and fonts only from
+this origin, so no inline `<script>`, no `style=""` attributes and no inline event handlers: the
+console keeps its JavaScript and CSS in static files. HSTS is sent only in production (behind TLS).
+A view that sets its own Content-Security-Policy keeps it. With PROXY_HOPS set (nginx in front),
+the client's address and scheme are taken from the proxy's X-Forwarded-For / X-Forwarded-Proto.
+"""
+
+from __future__ import annotations
+
+from flask import abort, request
+
+#: The console's policy. `img-src data:` allows inline SVG/PNG QR codes and icons.
+CONSOLE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+#: JSON and other data answers load nothing and may not be framed.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+#: Any other page (the development emulator's, error pages) may at least not be framed.
+FRAME_ONLY_CSP = "frame-ancestors 'none'"
+HSTS = "max-age=31536000; includeSubDomains"
+
+BASE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def is_console_path(path: str) -> bool:
+    """The admin console's pages (not the admin JSON API under /api/v1/admin)."""
+    return path == "/admin" or path.startswith("/admin/")
+
+
+def content_security_policy(path: str, mimetype: str | None) -> str:
+    """The policy for one response, by where it was served and what it is."""
+    if mimetype == "text/html":
+        return CONSOLE_CSP if is_console_path(path) else FRAME_ONLY_CSP
+    return API_CSP
+
+
+def init_security_headers(app) -> None:
+    """Add the headers to every response and refuse bodies over MAX_CONTENT_LENGTH up front."""
+    production = app.config.get("APP_ENV") == "production"
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        # Behind nginx every peer is the proxy: take the client's address (rate limits, logs)
+        # and scheme (secure cookies, CSRF referrer checks) from the headers it sets, and only
+        # from as many proxies as we run.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+    @app.before_request
+    def refuse_oversized_body():
+        """A declared body over the limit is refused with 413 before any view runs."""
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and request.content_length is not None and request.content_length > limit:
+            abort(413)
+
+    @app.before_request
+    def console_takes_forms_only():
+        """Console pages post HTML forms; a JSON body there is refused (415), never fed to a form.
+
+        Flask-WTF would turn a JSON body into form data and crash on anything but an object;
+        the admin JSON API lives under /api/v1/admin.
+        """
+        if is_console_path(request.path) and request.method in _BODY_METHODS and request.is_json:
+            abort(415)
+
+    @app.after_request
+    def add_security_headers(response):
+        """The headers of the module docstring; existing values are kept."""
+        for name, value in BASE_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = content_security_policy(
+                request.path, response.mimetype
+            )
+        if production:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        return response

@@ -1,0 +1,183 @@
+"""The card's vocabulary: statuses, permit categories, the five insurances and their official Chinese terms.
+
+Each entry pairs a translatable English label and explanation with the official Chinese term, so
+a user can find the same words in the official 电子社保卡 app. Labels are lazy: they are
+translated when a response is built, in the user's locale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.i18n import _l, lazy_pgettext, to_text
+
+
+@dataclass(frozen=True)
+class Term:
+    """One coded value: its label and explanation (translatable) and the official Chinese term."""
+
+    code: str
+    name: object
+    term_zh: str
+    explanation: object = None
+
+    def describe(self) -> dict:
+        """{code, name, term_zh, explanation} in the active locale."""
+        return {
+            "code": self.code,
+            "name": to_text(self.name),
+            "term_zh": self.term_zh,
+            "explanation": to_text(self.explanation) if self.explanation is not None else None,
+        }
+
+
+def _terms(*terms: Term) -> dict[str, Term]:
+    """A code → Term table, in the given order."""
+    return {term.code: term for term in terms}
+
+
+#: Card statuses as the registry codes them; the Chinese terms are those shown under "My SSC".
+CARD_STATUSES = _terms(
+    Term("not_activated", lazy_pgettext("card status", "Not activated"), "未激活", _l(
+        "The card has been issued but its social security functions are not switched on yet. "
+        "Activate it at a social security service outlet, at the issuing bank or in the official "
+        "e-SSC app.")),
+    Term("normal", lazy_pgettext("card status", "Normal"), "正常", _l(
+        "Your card is in use. The physical and electronic cards work as proof of identity, for "
+        "medical settlement and for enquiries.")),
+    Term("sealed", lazy_pgettext("card status", "Sealed"), "封存", _l(
+        "The card has been made, but its social security function is not enabled yet or the card "
+        "has not been collected. Collect or activate it at the issuing bank or service outlet.")),
+    Term("temp_lost", lazy_pgettext("card status", "Reported lost (temporary)"), "临时挂失", _l(
+        "The card has been reported lost for now (through 12333, online or the card bank). Make a "
+        "formal report in person with your passport, or cancel the report if you find the card.")),
+    Term("formally_lost", lazy_pgettext("card status", "Reported lost (formal)"), "正式挂失", _l(
+        "The card has been formally reported lost in person. Apply for a replacement card, or "
+        "cancel the report if you find the card.")),
+    Term("frozen", lazy_pgettext("card status", "Frozen"), "冻结", _l(
+        "The card is frozen and cannot be used for now. Call 12333 or ask your local social "
+        "security agency why and what to do.")),
+    Term("cancelled", lazy_pgettext("card status", "Cancelled"), "注销", _l(
+        "The card has been cancelled and can no longer be used.")),
+)
+
+#: Statuses in which the card works for services.
+USABLE_CARD_STATUSES = frozenset({"normal"})
+#: Statuses for which the lost-card guide is the next step.
+LOST_CARD_STATUSES = frozenset({"temp_lost", "formally_lost"})
+
+#: Work permit categories of the 2017 points system.
+PERMIT_CATEGORIES = _terms(
+    Term("A", _l("Category A: foreign high-end talent"), "外国高端人才（A类）", _l(
+        "For high-end talent: usually 85 points or more, or meeting one of the listed criteria.")),
+    Term("B", _l("Category B: foreign professional talent"), "外国专业人才（B类）", _l(
+        "For professionals: usually 60 to 84 points, typically a bachelor's degree and two years "
+        "of work experience.")),
+    Term("C", _l("Category C: other foreign workers"), "其他外国人员（C类）", _l(
+        "For other foreign workers below 60 points; the number of permits is limited by quota.")),
+)
+
+#: Work permit statuses.
+PERMIT_STATUSES = _terms(
+    Term("valid", lazy_pgettext("permit status", "Valid"), "有效"),
+    Term("expired", lazy_pgettext("permit status", "Expired"), "已过期"),
+    Term("cancelled", lazy_pgettext("permit status", "Cancelled"), "已注销"),
+)
+
+#: B and C holders attend an acceptance window within this many days of entry.
+ONSITE_CHECK_DAYS = 30
+ONSITE_CHECK_CATEGORIES = frozenset({"B", "C"})
+
+#: The five insurances, in the order the official app lists them (names as in MOHRSS's
+#: English translation of Decree 16).
+INSURANCES = _terms(
+    Term("pension", _l("Basic old-age insurance for employees (pension)"), "职工基本养老保险", _l(
+        "Builds your pension. The individual account stays yours if you leave China.")),
+    Term("medical", _l("Basic medical insurance for employees"), "职工基本医疗保险", _l(
+        "Pays part of your costs at designated hospitals and pharmacies.")),
+    Term("work_injury", _l("Work injury insurance"), "工伤保险", _l(
+        "Covers injuries and illness caused by work. Only the employer pays.")),
+    Term("unemployment", _l("Unemployment insurance"), "失业保险", _l(
+        "Pays benefits if you lose your job, under local rules.")),
+    Term("maternity", _l("Maternity insurance"), "生育保险", _l(
+        "Covers childbirth costs and maternity pay. In most cities it is now part of medical "
+        "insurance. Only the employer pays.")),
+)
+INSURANCE_ORDER = {code: index for index, code in enumerate(INSURANCES)}
+
+#: Short insurance labels for tables and CSV columns.
+INSURANCE_SHORT = {
+    "pension": lazy_pgettext("insurance", "Pension"),
+    "medical": lazy_pgettext("insurance", "Medical"),
+    "work_injury": lazy_pgettext("insurance", "Work injury"),
+    "unemployment": lazy_pgettext("insurance", "Unemployment"),
+    "maternity": lazy_pgettext("insurance", "Maternity"),
+}
+
+#: Enrolment statuses; "not_recorded" is ours, for an insurance the registry has no row for.
+ENROLMENT_STATUSES = _terms(
+    Term("enrolled", lazy_pgettext("enrolment status", "Enrolled"), "参保", _l(
+        "You are insured; contributions are due every month.")),
+    Term("exempt", lazy_pgettext("enrolment status", "Exempt"), "免缴", _l(
+        "You do not pay this insurance in China under a bilateral social security agreement, "
+        "while your certificate of coverage is valid.")),
+    Term("suspended", lazy_pgettext("enrolment status", "Suspended"), "暂停缴费", _l(
+        "Contributions are paused, for example between two jobs.")),
+    Term("ended", lazy_pgettext("enrolment status", "Ended"), "终止参保", _l(
+        "This insurance has ended.")),
+    Term("not_recorded", lazy_pgettext("enrolment status", "No record"), "无记录", _l(
+        "We have no record of this insurance for you. Ask your employer's HR department.")),
+)
+
+#: Contribution payment statuses.
+CONTRIBUTION_STATUSES = _terms(
+    Term("due", lazy_pgettext("contribution status", "Due"), "应缴"),
+    Term("paid", lazy_pgettext("contribution status", "Paid"), "已缴"),
+    Term("arrears", lazy_pgettext("contribution status", "In arrears"), "欠缴"),
+    Term("reversed", lazy_pgettext("contribution status", "Reversed"), "冲销"),
+)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A bilateral social security agreement: the partner and which insurances it can exempt."""
+
+    country: str
+    insurances: tuple[str, ...]
+    in_force_since: date | None = None
+
+
+#: The 13 countries with a bilateral social security agreement with China (MOHRSS press
+#: conference, 29 October 2025). Most exempt seconded workers from pension only; Germany and
+#: Korea also from unemployment insurance. Dates are given only where a source states them.
+AGREEMENTS = {
+    "DEU": Agreement("DEU", ("pension", "unemployment")),
+    "KOR": Agreement("KOR", ("pension", "unemployment"), date(2013, 1, 16)),
+    "DNK": Agreement("DNK", ("pension",), date(2014, 5, 14)),
+    "FIN": Agreement("FIN", ("pension",)),
+    "CAN": Agreement("CAN", ("pension",)),
+    "CHE": Agreement("CHE", ("pension",)),
+    "NLD": Agreement("NLD", ("pension",), date(2017, 9, 1)),
+    "FRA": Agreement("FRA", ("pension",)),
+    "ESP": Agreement("ESP", ("pension",)),
+    "LUX": Agreement("LUX", ("pension",)),
+    "JPN": Agreement("JPN", ("pension",), date(2019, 9, 1)),
+    "SRB": Agreement("SRB", ("pension",)),
+    "KGZ": Agreement("KGZ", ("pension",), date(2025, 10, 14)),
+}
+AGREEMENTS_SOURCE = {
+    "title": "人力资源和社会保障部2025年第三季度新闻发布会",
+    "url": "https://www.mohrss.gov.cn/",
+    "date": "2025-10-29",
+}
+
+
+def describe(table: dict[str, Term], code: str | None) -> dict | None:
+    """A coded value described in the active locale; unknown codes keep their code, no label."""
+    if code is None:
+        return None
+    term = table.get(code)
+    if term is None:
+        return {"code": code, "name": code, "term_zh": None, "explanation": None}
+    return term.describe()

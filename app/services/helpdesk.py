@@ -1,0 +1,221 @@
+"""The customer-service chat and other pushes: admit each push once, then answer in the user's language."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.i18n import _, served_locales
+from app.i18n.locales import SUPPORTED, native_name
+from app.models.user import UserAccount
+from app.services import subscriptions
+from app.services.auth import client_locale
+from app.services.helpdesk_topics import KEYWORDS, TOPICS
+from app.wechat import get_wechat
+from app.wechat.errors import WeChatError
+
+log = logging.getLogger("app.services.helpdesk")
+
+#: How long a push's nonce and its message key are remembered (the timestamp window is ±300 s).
+PUSH_MEMORY_SECONDS = 600
+ECHO_MAX_CHARS = 40
+SUBSCRIBE_EVENTS = ("subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event")
+_SPACELESS = re.compile(r"[\u0600-\u06ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+# -- admitting a push (the callback's one Redis round trip) ----------------------------------------------
+
+def admit_push(redis, *, timestamp: str, nonce: str, digest: str, dedupe_key: str) -> str:
+    """'new', 'duplicate' (a WeChat retry: answer success, do nothing) or 'replay' (refuse).
+
+    A nonce is remembered with the digest of the body it came with: the same body again is a retry,
+    another body under a used nonce is a replay. Messages are remembered by MsgId (or sender + time).
+    """
+    nonce_key = f"ssc:wechat-nonce:{timestamp}:{nonce}"
+    message_key = f"ssc:wechat-msg:{dedupe_key}"
+    with redis.pipeline(transaction=False) as pipe:
+        pipe.set(nonce_key, digest, nx=True, get=True, ex=PUSH_MEMORY_SECONDS)
+        pipe.set(message_key, "1", nx=True, ex=PUSH_MEMORY_SECONDS)
+        previous, fresh = pipe.execute()
+    if previous is not None and (previous.decode() if isinstance(previous, bytes) else previous) != digest:
+        if fresh:
+            redis.delete(message_key)  # do not let a refused replay shadow the real message
+        return "replay"
+    return "new" if fresh else "duplicate"
+
+
+def forget_push(redis, dedupe_key: str) -> None:
+    """Let WeChat's retry of this message through again (its hand-off failed)."""
+    redis.delete(f"ssc:wechat-msg:{dedupe_key}")
+
+
+# -- keywords and language -------------------------------------------------------------------------------
+
+def normalize_text(text: str) -> str:
+    """NFKC, case-folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+@lru_cache(maxsize=1)
+def _matchers() -> dict[tuple[str, str], list[re.Pattern]]:
+    """The compiled keyword patterns of each (topic, locale), built once."""
+    matchers: dict[tuple[str, str], list[re.Pattern]] = {}
+    for topic in TOPICS:
+        for locale, words in KEYWORDS[topic].items():
+            for word in words:
+                folded = normalize_text(word)
+                prefix = "" if _SPACELESS.search(folded) else r"(?<!\w)"
+                matchers.setdefault((topic, locale), []).append(re.compile(prefix + re.escape(folded)))
+    return matchers
+
+
+def find_topic(text: str) -> tuple[str | None, tuple[str, ...]]:
+    """The topic a message asks about (the first of TOPICS with a matching word) and the locales it matched in."""
+    folded = normalize_text(text or "")
+    for topic in TOPICS:
+        locales = tuple(locale for locale in SUPPORTED if _locale_has(topic, locale, folded))
+        if locales:
+            return topic, locales
+    return None, ()
+
+
+def _locale_has(topic: str, locale: str, folded: str) -> bool:
+    return any(pattern.search(folded) for pattern in _matchers().get((topic, locale), ()))
+
+
+def user_for(openid: str, create: bool = False) -> UserAccount | None:
+    """The user with this openid (created for events from the mini program when asked)."""
+    user = db.session.scalars(select(UserAccount).where(UserAccount.openid == openid)).first()
+    if user is None and create:
+        user = UserAccount(openid=openid, status="active")
+        db.session.add(user)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            user = db.session.scalars(select(UserAccount).where(UserAccount.openid == openid)).one()
+    return user
+
+
+def locale_for(message: dict) -> str:
+    """The language to answer in: saved choice, else the language of the words used, else the client's."""
+    config = current_app.config
+    supported = served_locales(config)
+    user = user_for(message.get("FromUserName", ""))
+    if user is not None and user.locale in supported:
+        return user.locale
+    remembered = client_locale(user.id) if user is not None else None
+    if message.get("MsgType") == "text":
+        _topic, locales = find_topic(str(message.get("Content") or ""))
+        if remembered in locales:
+            return remembered
+        if locales:
+            return locales[0]
+    return remembered if remembered in supported else config["DEFAULT_LOCALE"]
+
+
+# -- replies ------------------------------------------------------------------------------------------------
+
+def _keyword_hint() -> str:
+    # TRANSLATORS: Words the user can write to the help desk; translate them as users would write them.
+    return _("“card”, “permit”, “contributions”, “lost card” or “language”")
+
+
+def topic_reply(topic: str) -> str:
+    """The help text for a topic, in the active locale."""
+    if topic == "card":
+        return _("Your electronic Social Security Card is in the mini program: tap “Card” to see its "
+                 "status and show its QR code. Not verified yet? Tap “Verify” first.")
+    if topic == "permit":
+        return _("Your card is linked to your Foreigner's Work Permit. See the permit details under "
+                 "“Card” → “Permit”. If your permit was renewed, verify again so the card follows it.")
+    if topic == "contributions":
+        return _("Tap “Card” → “Contributions” to see what you and your employer paid each month. "
+                 "Missing months? Ask your employer's HR first, then call 12333.")
+    if topic == "lost_card":
+        return _("Lost your card? The electronic card keeps working on your phone. To report a lost "
+                 "physical card, call 12333 or visit a social security service centre with your passport.")
+    if topic == "language":
+        names = ", ".join(native_name(locale) for locale in SUPPORTED)
+        # TRANSLATORS: %(languages)s is the list of languages, each written in its own language.
+        return _("To change the language, tap “Me” → “Language” in the mini program. We speak: "
+                 "%(languages)s.", languages=names)
+    # TRANSLATORS: %(keywords)s is the list of words from the help-desk hint, already translated.
+    return _("A member of our team will answer here on working days, 9:00 to 17:00 China time. For "
+             "urgent questions call 12333. Meanwhile you can write %(keywords)s.", keywords=_keyword_hint())
+
+
+def welcome_text() -> str:
+    """The greeting when the user opens the customer-service chat."""
+    # TRANSLATORS: %(keywords)s is the list of words from the help-desk hint, already translated.
+    return _("Welcome to Social Security Card help. Write a word such as %(keywords)s and we will "
+             "answer in your language.", keywords=_keyword_hint())
+
+
+def fallback_text(echo: str | None) -> str:
+    """The answer when no keyword matched; the user's words are quoted only when cleared to echo."""
+    if echo:
+        # TRANSLATORS: %(text)s is the start of the user's own message; %(keywords)s the help-desk words.
+        return _("We have no ready answer for “%(text)s”. Write %(keywords)s, or “help” to reach "
+                 "a person.", text=echo, keywords=_keyword_hint())
+    # TRANSLATORS: %(keywords)s is the list of words from the help-desk hint, already translated.
+    return _("We have no ready answer for your message. Write %(keywords)s, or “help” to reach a "
+             "person.", keywords=_keyword_hint())
+
+
+def _excerpt(text: str) -> str:
+    """The start of the user's text, one line, short enough to quote."""
+    line = " ".join(text.split())
+    return line if len(line) <= ECHO_MAX_CHARS else line[:ECHO_MAX_CHARS - 1] + "…"
+
+
+def compose_text_reply(openid: str, content: str) -> tuple[str, str]:
+    """(outcome, reply) for a text message; free text is echoed only after msgSecCheck says 'pass'."""
+    topic, _locales = find_topic(content)
+    if topic:
+        return f"topic:{topic}", topic_reply(topic)
+    try:
+        verdict = get_wechat().msg_sec_check(openid, content[:2500], scene=2)
+    except WeChatError as error:
+        log.warning("msgSecCheck failed; not echoing", extra={"errcode": error.errcode})
+        verdict = "unchecked"
+    if verdict == "pass":
+        return "echo", fallback_text(_excerpt(content))
+    return f"no-echo:{verdict}", fallback_text(None)
+
+
+def _send(openid: str, text: str) -> bool:
+    """Send a customer-service text; False (logged) when WeChat refused or was unreachable."""
+    try:
+        get_wechat().send_custom_text(openid, text)
+    except WeChatError as error:
+        log.warning("customer-service reply not sent", extra={"errcode": error.errcode,
+                                                             "wechat_error": type(error).__name__})
+        return False
+    return True
+
+
+def handle_push(message: dict) -> str:
+    """Act on one admitted push (in the active locale); a short outcome for logs and tests."""
+    openid = str(message.get("FromUserName") or "")
+    msg_type, event = message.get("MsgType"), message.get("Event")
+    if msg_type == "event" and event in SUBSCRIBE_EVENTS:
+        user = user_for(openid, create=True)
+        changed = subscriptions.record_event(user.id, openid, event, int(message.get("CreateTime") or 0),
+                                             list(message.get("List") or []))
+        return f"ledger:{changed}"
+    if msg_type == "event" and event == "user_enter_tempsession":
+        return "welcome" if _send(openid, welcome_text()) else "welcome:unsent"
+    if msg_type == "text":
+        outcome, reply = compose_text_reply(openid, str(message.get("Content") or ""))
+        return outcome if _send(openid, reply) else outcome + ":unsent"
+    if msg_type in ("image", "miniprogrampage", "voice", "video"):
+        return "generic" if _send(openid, fallback_text(None)) else "generic:unsent"
+    return "ignored"

@@ -1,0 +1,406 @@
+"""Proving who a user is: match the registry, check a second factor, link the account, activate the card.
+
+Every try is recorded as a VerificationAttempt (identifier hashed, never in clear) and counted by
+the AttemptLimiter: a wrong guess counts, a pass and a non-guess (an expired WeChat code, a person
+already claimed) do not. Success links the user to the person, stamps `verified_at`, moves the
+card from not_activated to normal and writes an audit record, in one transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app import pii
+from app.errors import AppError, Conflict, NotFound, ServiceUnavailable
+from app.extensions import db, get_redis
+from app.i18n import _l
+from app.models.registry import Person, SocialSecurityAccount, SocialSecurityCard, WorkPermit
+from app.models.types import utcnow
+from app.models.user import UserAccount
+from app.models.verification import InPersonReference, VerificationAttempt
+from app.services import audit
+from app.services.attempts import AttemptLimiter, Locked, Reservation
+from app.services.identifiers import IdentifierError, identifier_hash, normalize_phone
+from app.services.name_match import MATCH, NEAR, compare_names
+
+#: The identifier types a user may choose, and the look-up hash kind of each.
+IDENTIFIER_KINDS = {"permit_number": "permit", "ssn": "ssn", "pr_id": "pr_id"}
+
+#: Outcomes of matching; every one but PASS is shown to the user with a next step.
+PASS = "pass"  # noqa: S105 - an outcome name, not a password
+NOT_FOUND = "not_found"
+NAME_MISMATCH = "name_mismatch"
+NAME_NEAR = "name_near"
+DOB_MISMATCH = "dob_mismatch"
+PERMIT_INACTIVE = "permit_inactive"
+ALREADY_LINKED = "already_linked"
+#: Outcomes of the phone check.
+PHONE_MISMATCH = "phone_mismatch"
+PHONE_MISSING = "phone_missing"
+CODE_INVALID = "code_invalid"
+
+#: Outcomes that are not guesses, so they do not use up an attempt.
+NOT_COUNTED = frozenset({PASS, ALREADY_LINKED, PHONE_MISSING, CODE_INVALID})
+
+#: In-person references: 8 characters of Crockford's base 32 (no I, L, O, U), shown as XXXX-XXXX.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 8
+REFERENCE_HASH_KIND = "in_person_ref"
+DEFAULT_REFERENCE_TTL_SECONDS = 7 * 24 * 60 * 60
+
+
+class VerificationLocked(AppError):
+    """Too many failed tries for this user or this identifier; `until` says when the lock lifts."""
+
+    code = "verification.locked"
+    status = 429
+    message = _l("Too many attempts. Please try again later.")
+
+    def __init__(self, until: datetime):
+        super().__init__(details={"retry_at": until.isoformat()})
+        self.until = until
+
+
+class PersonAlreadyLinked(AppError):
+    """The registry person is already linked to another account."""
+
+    code = "verification.already_linked"
+    status = 409
+    message = _l(
+        "These details are already linked to another WeChat account. If that is not you, "
+        "go to a service point with your passport or call 12333."
+    )
+
+
+class AccountLinkedElsewhere(AppError):
+    """This account is already verified as a different person."""
+
+    code = "verification.account_linked"
+    status = 409
+    message = _l("Your account is already verified with other details.")
+
+
+class ReferenceNotFound(NotFound):
+    """No in-person reference matches what staff typed."""
+
+    code = "verification.reference_not_found"
+    message = _l("No waiting check has this reference. Check the characters and try again.")
+
+
+class ReferenceExpired(Conflict):
+    """The in-person reference is past its expiry or was replaced."""
+
+    code = "verification.reference_expired"
+    message = _l("This reference has expired. Ask the person to start the in-person check again.")
+
+
+class ReferenceUsed(Conflict):
+    """The in-person reference was already confirmed."""
+
+    code = "verification.reference_used"
+    message = _l("This reference was already confirmed.")
+
+
+class PhoneCheckUnavailable(ServiceUnavailable):
+    """WeChat could not be asked for the phone number."""
+
+    code = "verification.phone_unavailable"
+    message = _l("WeChat did not answer. Please try again in a few minutes.")
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """What matching the registry found: an outcome, the person on a pass, a lock when one began."""
+
+    outcome: str
+    person_id: int | None = None
+    locked_until: datetime | None = None
+    #: Failures left before a lock, after a counted failure (None otherwise).
+    remaining: int | None = None
+
+
+def limiter() -> AttemptLimiter:
+    """The attempt limiter configured for this app."""
+    config = current_app.config
+    return AttemptLimiter(get_redis(), config["VERIFICATION_MAX_FAILURES"],
+                          config["VERIFICATION_WINDOW_SECONDS"])
+
+
+def hash_identifier(identifier_type: str, normalized: str) -> str:
+    """The look-up hash of a normalised identifier of a user-facing type."""
+    return identifier_hash(IDENTIFIER_KINDS[identifier_type], normalized)
+
+
+def find_person(identifier_type: str, normalized: str) -> tuple[Person | None, WorkPermit | None]:
+    """The registry person an identifier points to, with the permit when the identifier is one."""
+    digest = hash_identifier(identifier_type, normalized)
+    if identifier_type == "permit_number":
+        permit = db.session.scalar(select(WorkPermit).where(WorkPermit.permit_number_hash == digest))
+        return (permit.person, permit) if permit is not None else (None, None)
+    if identifier_type == "ssn":
+        account = db.session.scalar(
+            select(SocialSecurityAccount).where(SocialSecurityAccount.ssn_hash == digest)
+        )
+        return (account.person, None) if account is not None else (None, None)
+    return db.session.scalar(select(Person).where(Person.pr_id_hash == digest)), None
+
+
+def permit_active(person: Person, permit: WorkPermit | None, today: date) -> bool:
+    """The permit used (or, by SSN or PR ID, any permit of someone without PR) is valid today."""
+    def valid(p: WorkPermit) -> bool:
+        return p.status == "valid" and p.valid_from <= today <= p.valid_to
+
+    if permit is not None:
+        return valid(permit)
+    if person.pr_id or not person.permits:
+        return True
+    return any(valid(p) for p in person.permits)
+
+
+def compare_with_record(person: Person, passport_name: str, date_of_birth: date,
+                        permit: WorkPermit | None, today: date) -> str:
+    """The outcome of comparing answers with a found person (name, then birth date, then permit)."""
+    names = compare_names(passport_name, person.passport_name)
+    if names == NEAR:
+        return NAME_NEAR
+    if names != MATCH:
+        return NAME_MISMATCH
+    if person.date_of_birth != date_of_birth:
+        return DOB_MISMATCH
+    if not permit_active(person, permit, today):
+        return PERMIT_INACTIVE
+    return PASS
+
+
+def match_identity(user_id: int, *, identifier_type: str, identifier: str, passport_name: str,
+                   date_of_birth: date) -> MatchResult:
+    """Reserve an attempt, compare the answers with the registry, record the try; raise when locked."""
+    digest = hash_identifier(identifier_type, identifier)
+    limits = limiter()
+    try:
+        reservation = limits.reserve(user_id, digest)
+    except Locked as locked:
+        _record(user_id, None, identifier_type, digest, "identifier_match", "locked", None)
+        db.session.commit()
+        raise VerificationLocked(locked.until) from None
+    person, permit = find_person(identifier_type, identifier)
+    if person is None:
+        outcome = NOT_FOUND
+    else:
+        outcome = compare_with_record(person, passport_name, date_of_birth, permit, date.today())
+        if outcome == PASS and _linked_to_other(person.id, user_id):
+            outcome = ALREADY_LINKED
+    return _finish(limits, reservation, user_id, person.id if person and outcome == PASS else None,
+                   identifier_type, digest, "identifier_match", outcome)
+
+
+def verify_phone(user_id: int, *, openid: str | None, person_id: int, identifier_type: str,
+                 identifier: str, phone_code: str) -> MatchResult:
+    """Exchange the WeChat phone code, compare the number with the registry's; link on a match."""
+    from app.wechat import get_wechat
+    from app.wechat.errors import WeChatInvalidCode, WeChatUnavailable
+
+    person = db.session.get(Person, person_id)
+    digest = hash_identifier(identifier_type, identifier)
+    if person is None or not person.phone:
+        return MatchResult(PHONE_MISSING)
+    limits = limiter()
+    try:
+        reservation = limits.reserve(user_id, digest)
+    except Locked as locked:
+        _record(user_id, person_id, identifier_type, digest, "phone", "locked", None)
+        db.session.commit()
+        raise VerificationLocked(locked.until) from None
+    try:
+        info = get_wechat().get_phone_number(phone_code, openid)
+    except WeChatInvalidCode:
+        return _finish(limits, reservation, user_id, person_id, identifier_type, digest, "phone", CODE_INVALID)
+    except WeChatUnavailable as error:
+        limits.give_back(reservation)
+        raise PhoneCheckUnavailable() from error
+    except Exception:
+        limits.give_back(reservation)
+        raise
+    outcome = PASS if _same_phone(info, person.phone) else PHONE_MISMATCH
+    if outcome == PASS and _linked_to_other(person_id, user_id):
+        outcome = ALREADY_LINKED
+    result = _finish(limits, reservation, user_id, person_id, identifier_type, digest, "phone", outcome,
+                     commit=outcome != PASS)
+    if outcome == PASS:
+        complete_verification(user_id, person_id, method="phone", actor_type="user", actor_id=user_id)
+    return result
+
+
+def _same_phone(info: dict, recorded: str) -> bool:
+    """WeChat's number (pure number + country code) equals the registry's, both in E.164."""
+    pure = str(info.get("pure_phone_number") or "")
+    country = str(info.get("country_code") or "86")
+    try:
+        theirs = normalize_phone(f"+{country}{pure}" if pure else info.get("phone_number"))
+        ours = normalize_phone(recorded)
+    except IdentifierError:
+        return False
+    return secrets.compare_digest(theirs, ours)
+
+
+def _linked_to_other(person_id: int, user_id: int) -> bool:
+    """Another account already claimed this person."""
+    return db.session.scalar(
+        select(UserAccount.id).where(UserAccount.person_id == person_id, UserAccount.id != user_id).limit(1)
+    ) is not None
+
+
+def _record(user_id, person_id, identifier_type, digest, step, result, failure_code) -> None:
+    """Add one attempt row (the caller commits)."""
+    db.session.add(VerificationAttempt(
+        user_id=user_id, person_id=person_id, identifier_type=identifier_type, identifier_hash=digest,
+        step=step, result=result, failure_code=failure_code,
+    ))
+
+
+def _finish(limits: AttemptLimiter, reservation: Reservation, user_id: int, person_id: int | None,
+            identifier_type: str, digest: str, step: str, outcome: str, *, commit: bool = True) -> MatchResult:
+    """Keep or give back the reserved attempt, record the try, and report a lock if this one began it."""
+    locked_until = remaining = None
+    if outcome in NOT_COUNTED:
+        limits.give_back(reservation)
+    else:
+        locked_until = limits.locked_until(reservation)
+        remaining = max(limits.max_failures - max(reservation.counts), 0)
+    _record(user_id, person_id, identifier_type, digest, step,
+            "pass" if outcome == PASS else "fail", None if outcome == PASS else outcome)
+    if commit:
+        db.session.commit()
+    return MatchResult(outcome, person_id if outcome == PASS else None, locked_until, remaining)
+
+
+def complete_verification(user_id: int, person_id: int, *, method: str, actor_type: str,
+                          actor_id, request_id: str | None = None) -> UserAccount:
+    """Link the account to the person, stamp verified_at, activate the card, audit; one transaction."""
+    user = db.session.get(UserAccount, user_id)
+    person = db.session.get(Person, person_id)
+    if user is None or person is None:
+        raise NotFound()
+    if user.person_id is not None and user.person_id != person_id:
+        raise AccountLinkedElsewhere()
+    if _linked_to_other(person_id, user_id):
+        raise PersonAlreadyLinked()
+    now = utcnow()
+    first_time = user.person_id is None
+    user.person_id = person_id
+    user.verified_at = user.verified_at or now
+    activated = False
+    if person.account is not None:
+        # A conditional UPDATE: only a card still waiting for activation moves to normal.
+        changed = db.session.execute(
+            update(SocialSecurityCard)
+            .where(SocialSecurityCard.account_id == person.account.id,
+                   SocialSecurityCard.status == "not_activated")
+            .values(status="normal", last_status_change_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+        activated = bool(changed.rowcount)
+    if first_time:
+        audit.record("verification.completed", actor_type=actor_type, actor_id=actor_id, entity="user",
+                     entity_id=user_id, details={"person_id": person_id, "method": method,
+                                                 "card_activated": activated},
+                     request_id=request_id)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        # The unique person_id on users: another account won a race for the same person.
+        db.session.rollback()
+        raise PersonAlreadyLinked() from error
+    return user
+
+
+def normalize_reference(raw: str | None) -> str:
+    """A reference as typed at a counter: separators dropped, upper case, O→0 and I/L→1."""
+    text = "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+    return text.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+
+
+def format_reference(normalized: str) -> str:
+    """XXXX-XXXX, easy to read aloud and type."""
+    return f"{normalized[:4]}-{normalized[4:]}"
+
+
+def create_in_person_reference(user_id: int, person_id: int, *, ttl_seconds: int | None = None,
+                               commit: bool = True) -> tuple[str, datetime]:
+    """A new one-time reference for this user (earlier ones are cancelled); (shown form, expiry)."""
+    ttl = ttl_seconds or int(current_app.config.get("VERIFICATION_REFERENCE_TTL_SECONDS",
+                                                     DEFAULT_REFERENCE_TTL_SECONDS))
+    now = utcnow()
+    db.session.execute(
+        update(InPersonReference)
+        .where(InPersonReference.user_id == user_id, InPersonReference.confirmed_at.is_(None),
+               InPersonReference.cancelled_at.is_(None))
+        .values(cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    reference = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    expires_at = now + timedelta(seconds=ttl)
+    db.session.add(InPersonReference(
+        user_id=user_id, person_id=person_id, expires_at=expires_at,
+        reference_hash=pii.codec().lookup_hash(reference, REFERENCE_HASH_KIND),
+    ))
+    if commit:
+        db.session.commit()
+    return format_reference(reference), expires_at
+
+
+def _reference_row(reference: str, *, for_update: bool = False) -> InPersonReference:
+    """The reference row for what staff typed; raises when unknown, used, cancelled or expired."""
+    normalized = normalize_reference(reference)
+    if len(normalized) != REFERENCE_LENGTH:
+        raise ReferenceNotFound()
+    query = select(InPersonReference).where(
+        InPersonReference.reference_hash == pii.codec().lookup_hash(normalized, REFERENCE_HASH_KIND)
+    )
+    if for_update:
+        query = query.with_for_update()
+    row = db.session.scalar(query)
+    if row is None:
+        raise ReferenceNotFound()
+    if row.confirmed_at is not None:
+        raise ReferenceUsed()
+    if row.cancelled_at is not None or row.expires_at <= utcnow():
+        raise ReferenceExpired()
+    return row
+
+
+def describe_in_person_reference(reference: str) -> dict:
+    """What staff compare with the passport before confirming: name, birth date, nationality, masked passport."""
+    row = _reference_row(reference)
+    person = db.session.get(Person, row.person_id)
+    current = [doc for doc in person.documents if doc.is_current] or person.documents
+    return {
+        "reference": format_reference(normalize_reference(reference)),
+        "user_id": row.user_id,
+        "person_id": person.id,
+        "passport_name": person.passport_name,
+        "date_of_birth": person.date_of_birth.isoformat(),
+        "nationality": person.nationality,
+        "passport_number": pii.mask(current[-1].number) if current else "",
+        "expires_at": row.expires_at.isoformat(),
+    }
+
+
+def confirm_in_person(reference: str, staff_admin_id: int, *, request_id: str | None = None) -> dict:
+    """Staff checked the passport: confirm the reference once and complete the user's verification."""
+    row = _reference_row(reference, for_update=True)
+    now = utcnow()
+    row.confirmed_at = now
+    row.confirmed_by = staff_admin_id
+    user_id, person_id = row.user_id, row.person_id
+    db.session.flush()
+    _record(user_id, person_id, None, None, "in_person", "pass", None)
+    complete_verification(user_id, person_id, method="in_person", actor_type="admin",
+                          actor_id=staff_admin_id, request_id=request_id)
+    return {"user_id": user_id, "person_id": person_id, "confirmed_at": now.isoformat()}

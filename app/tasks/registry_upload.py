@@ -1,0 +1,49 @@
+"""RQ job: import a registry file uploaded in the console, reporting progress to Redis."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import current_app, has_app_context
+
+from app.errors import AppError
+from app.extensions import get_redis
+from app.services import import_progress, registry_import
+
+log = logging.getLogger("app.tasks.registry_upload")
+
+
+@contextmanager
+def _app_context():
+    """The current app context, or a new app's when a bare RQ worker runs the job."""
+    if has_app_context():
+        yield current_app
+        return
+    from app import create_app
+
+    app = create_app()
+    with app.app_context():
+        yield app
+
+
+def run_import(token: str, path: str, admin_id: int) -> dict:
+    """Import the file, update the progress record after each batch, keep the report; delete the file."""
+    with _app_context():
+        redis_client = get_redis()
+        import_progress.update(redis_client, token, state="running")
+        try:
+            report = registry_import.import_file(
+                path, actor_type="admin", actor_id=str(admin_id),
+                progress=lambda rows: import_progress.update(redis_client, token, rows=rows),
+            )
+        except AppError as error:
+            import_progress.update(redis_client, token, state="failed", error=error.render_message())
+            return {"state": "failed"}
+        finally:
+            Path(path).unlink(missing_ok=True)
+        result = report.to_dict()
+        import_progress.update(redis_client, token, state="done", rows=report.rows, report=result)
+        log.info("registry upload imported", extra={"rows": report.rows, "rejected": report.rejected})
+        return {"state": "done", "rows": report.rows}

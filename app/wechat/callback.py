@@ -1,0 +1,201 @@
+"""Message pushes from WeChat: verify (constant time, before parsing), decrypt, parse JSON or XML."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import time
+from dataclasses import dataclass
+
+import xmltodict
+from wechatpy.crypto import PrpCrypto
+from wechatpy.exceptions import InvalidAppIdException
+
+#: Event names whose XML form nests the items in a container element (JSON puts them in "List").
+EVENT_CONTAINERS = {
+    "subscribe_msg_popup_event": "SubscribeMsgPopupEvent",
+    "subscribe_msg_change_event": "SubscribeMsgChangeEvent",
+    "subscribe_msg_sent_event": "SubscribeMsgSentEvent",
+}
+_XML_ENCRYPT = re.compile(rb"<Encrypt>\s*(?:<!\[CDATA\[)?\s*([A-Za-z0-9+/=]+)\s*(?:\]\]>)?\s*</Encrypt>")
+_XML_TO_USER = re.compile(rb"<ToUserName>\s*(?:<!\[CDATA\[)?\s*([^<\]]*?)\s*(?:\]\]>)?\s*</ToUserName>")
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+class PushRefused(Exception):
+    """A push we will not process: `status` is 403 (not from WeChat) or 400/413 (unreadable)."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Push:
+    """A verified push: the message (List always a list), its format and mode, and its keys."""
+
+    message: dict
+    fmt: str
+    mode: str
+    timestamp: str
+    nonce: str
+    digest: str
+    dedupe_key: str
+
+
+def sha1_signature(*parts: str) -> str:
+    """WeChat's signature: SHA-1 hex of the parts sorted and concatenated."""
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()  # noqa: S324 - WeChat's scheme
+
+
+def _same(expected: str, given: str | None) -> bool:
+    """Constant-time comparison (bytes, so non-ASCII input cannot raise)."""
+    return hmac.compare_digest(expected.encode("utf-8"), (given or "").encode("utf-8", "replace"))
+
+
+class PushVerifier:
+    """Checks and opens WeChat's pushes for one mini program (token, AES key, appid, original id)."""
+
+    def __init__(self, *, token: str, aes_key: str | None, appid: str, original_id: str | None,
+                 max_bytes: int = 64 * 1024, max_skew: int = 300, clock=time.time):
+        self.token = token
+        self.appid = appid
+        self.original_id = original_id
+        self.max_bytes = max_bytes
+        self.max_skew = max_skew
+        self.clock = clock
+        self._prp = PrpCrypto(base64.b64decode(aes_key + "=")) if aes_key else None
+
+    def check_url_signature(self, args) -> tuple[str, str]:
+        """The URL's timestamp window and signature; (timestamp, nonce) when both hold."""
+        timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+        if not timestamp.isdigit() or len(timestamp) > 12 or len(nonce) > 64:
+            raise PushRefused(403, "bad timestamp or nonce")
+        if not _same(sha1_signature(self.token, timestamp, nonce), args.get("signature")):
+            raise PushRefused(403, "bad signature")
+        if abs(self.clock() - int(timestamp)) > self.max_skew:
+            raise PushRefused(403, "timestamp outside the window")
+        return timestamp, nonce
+
+    def handshake(self, args) -> str:
+        """The echostr to answer a correctly signed GET verification with."""
+        self.check_url_signature(args)
+        echostr = args.get("echostr")
+        if not echostr or len(echostr) > 256:
+            raise PushRefused(400, "no echostr")
+        return echostr
+
+    def verify(self, args, raw: bytes) -> Push:
+        """Verify, decrypt and parse one POSTed push; raises PushRefused."""
+        if len(raw) > self.max_bytes:
+            raise PushRefused(413, "body too large")
+        timestamp, nonce = self.check_url_signature(args)
+        fmt = _detect_format(raw)
+        if args.get("encrypt_type", "raw") == "aes":
+            plain, mode = self._open_encrypted(args, raw, fmt, timestamp, nonce)
+            message = _parse(plain, fmt)
+        else:
+            mode, message = "plain", _parse(raw, fmt)
+        if self.original_id and message.get("ToUserName") != self.original_id:
+            raise PushRefused(403, "ToUserName is not this mini program")
+        message = normalize(message)
+        return Push(message=message, fmt=fmt, mode=mode, timestamp=timestamp, nonce=nonce,
+                    digest=hashlib.sha256(raw).hexdigest()[:32], dedupe_key=dedupe_key(message))
+
+    def _open_encrypted(self, args, raw: bytes, fmt: str, timestamp: str, nonce: str) -> tuple[bytes, str]:
+        """Check msg_signature over the ciphertext, decrypt it and check the appid inside."""
+        if self._prp is None:
+            raise PushRefused(403, "encrypted push but no AES key configured")
+        envelope_to, encrypt, compatible = _envelope(raw, fmt)
+        if self.original_id and envelope_to is not None and envelope_to != self.original_id:
+            raise PushRefused(403, "ToUserName is not this mini program")
+        if not _same(sha1_signature(self.token, timestamp, nonce, encrypt), args.get("msg_signature")):
+            raise PushRefused(403, "bad msg_signature")
+        try:
+            plain = self._prp.decrypt(encrypt, self.appid)
+        except InvalidAppIdException:
+            raise PushRefused(403, "appid inside the ciphertext is not ours") from None
+        except Exception:  # noqa: BLE001 - malformed ciphertext fails in many ways (padding, length, utf-8)
+            raise PushRefused(400, "ciphertext could not be decrypted") from None
+        return plain.encode("utf-8"), ("compatible" if compatible else "safe")
+
+
+def _detect_format(raw: bytes) -> str:
+    """'json' or 'xml' from the first significant byte."""
+    head = raw.lstrip()[:1]
+    if head == b"{":
+        return "json"
+    if head == b"<":
+        return "xml"
+    raise PushRefused(400, "body is neither JSON nor XML")
+
+
+def _envelope(raw: bytes, fmt: str) -> tuple[str | None, str, bool]:
+    """(ToUserName, Encrypt, has plaintext fields) of an encrypted envelope, read without full parsing."""
+    if fmt == "json":
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise PushRefused(400, "envelope is not JSON") from None
+        if not isinstance(body, dict) or not isinstance(body.get("Encrypt"), str):
+            raise PushRefused(400, "envelope without Encrypt")
+        return body.get("ToUserName"), body["Encrypt"], len(set(body) - {"ToUserName", "Encrypt"}) > 0
+    if _DTD.search(raw):
+        raise PushRefused(400, "XML with a DTD or entities")
+    found = _XML_ENCRYPT.search(raw)
+    if not found:
+        raise PushRefused(400, "envelope without Encrypt")
+    to_user = _XML_TO_USER.search(raw)
+    compatible = b"<MsgType>" in raw or b"<FromUserName>" in raw
+    return (to_user.group(1).decode("utf-8", "replace") if to_user else None,
+            found.group(1).decode("ascii"), compatible)
+
+
+def _parse(raw: bytes, fmt: str) -> dict:
+    """A message dict from JSON or XML (entities and DTDs refused)."""
+    try:
+        if fmt == "json":
+            message = json.loads(raw)
+        else:
+            if _DTD.search(raw):
+                raise PushRefused(400, "XML with a DTD or entities")
+            message = xmltodict.parse(raw, disable_entities=True, force_list=("List",)).get("xml")
+    except PushRefused:
+        raise
+    except Exception:  # noqa: BLE001 - expat and json raise several types for junk
+        raise PushRefused(400, "body could not be parsed") from None
+    if not isinstance(message, dict) or not isinstance(message.get("FromUserName"), str) \
+            or not isinstance(message.get("MsgType"), str):
+        raise PushRefused(400, "not a WeChat message")
+    return message
+
+
+def normalize(message: dict) -> dict:
+    """One shape for both formats: CreateTime an int, subscribe-event items always a list in 'List'."""
+    message = dict(message)
+    try:
+        message["CreateTime"] = int(message.get("CreateTime") or 0)
+    except (TypeError, ValueError):
+        raise PushRefused(400, "CreateTime is not a number") from None
+    container = EVENT_CONTAINERS.get(message.get("Event") or "")
+    items = message.get("List")
+    if container and isinstance(message.get(container), (dict, list)):
+        nested = message.pop(container)
+        items = nested.get("List", []) if isinstance(nested, dict) else nested
+    if items is not None or container:
+        if isinstance(items, dict):
+            items = [items]
+        message["List"] = [item for item in (items or []) if isinstance(item, dict)]
+    return message
+
+
+def dedupe_key(message: dict) -> str:
+    """MsgId for messages; FromUserName + CreateTime (+ event name, two events can share a second)."""
+    msg_id = message.get("MsgId")
+    if msg_id:
+        return f"msg:{msg_id}"
+    return f"evt:{message['FromUserName']}:{message['CreateTime']}:{message.get('Event') or ''}"

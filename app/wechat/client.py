@@ -1,0 +1,181 @@
+"""Our WeChat API client: wechatpy's HTTP calls, a shared token cache, bounded retries, one base URL."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from requests.adapters import HTTPAdapter
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from .errors import (
+    WeChatInvalidResponse,
+    WeChatTokenRejected,
+    WeChatUnavailable,
+    error_for,
+)
+from .tokens import TokenCache
+
+log = logging.getLogger("app.wechat")
+
+#: The host wechatpy builds every URL on (some of them hard-coded).
+API_HOST = "https://api.weixin.qq.com/"
+SUBSCRIBE_LANGS = ("zh_CN", "en_US", "zh_HK", "zh_TW")
+MINIPROGRAM_STATES = ("developer", "trial", "formal")
+
+
+class BaseUrlAdapter(HTTPAdapter):
+    """Sends every request for api.weixin.qq.com to the configured base (an emulator), hard-coded URLs too."""
+
+    def __init__(self, base: str, target: HTTPAdapter | None = None):
+        super().__init__()
+        self.base = base
+        self.target = target
+
+    def send(self, request, **kwargs):
+        if request.url.startswith(API_HOST):
+            request.url = self.base + request.url[len(API_HOST):]
+        if self.target is not None:
+            return self.target.send(request, **kwargs)
+        return super().send(request, **kwargs)
+
+
+class _SdkClient(WeChatClient):
+    """wechatpy's client with its token handling replaced: no hard-coded token URL, no retry recursion."""
+
+    def __init__(self, appid: str, secret: str, tokens: TokenCache | None, timeout: float):
+        super().__init__(appid, secret, timeout=timeout, auto_retry=False)
+        self._tokens = tokens
+
+    def fetch_access_token(self):
+        """Refresh through the shared cache (stable_token, Redis lock) instead of GET cgi-bin/token."""
+        return {"access_token": self._tokens.refresh(rejected=None)}
+
+    @property
+    def access_token(self):
+        """The shared access token (wechatpy reads this for calls made without one)."""
+        return self._tokens.get()
+
+
+def normalize_base(base: str) -> str:
+    """The API base with exactly one trailing slash."""
+    return base.rstrip("/") + "/"
+
+
+class WeChatApi:
+    """The calls our backend makes to WeChat; raises app.wechat.errors.WeChatError subclasses."""
+
+    def __init__(self, *, appid: str, secret: str, api_base: str, redis, timeout: float = 5.0,
+                 key_prefix: str = "ssc:wechat", transport: HTTPAdapter | None = None):
+        self.appid = appid
+        self._secret = secret
+        self.timeout = timeout
+        self.tokens = TokenCache(redis, appid, self._fetch_stable_token, key_prefix=key_prefix)
+        self._sdk = _SdkClient(appid, secret, self.tokens, timeout)
+        self.api_base = API_HOST
+        self.set_api_base(api_base, transport=transport)
+
+    def set_api_base(self, api_base: str, transport: HTTPAdapter | None = None) -> None:
+        """Point every call at another base URL (the real host, or an emulator)."""
+        self.api_base = normalize_base(api_base)
+        if self.api_base != API_HOST or transport is not None:
+            self._sdk._http.mount(API_HOST, BaseUrlAdapter(self.api_base, transport))
+        else:
+            self._sdk._http.mount(API_HOST, HTTPAdapter())
+
+    # -- transport ---------------------------------------------------------------------------
+
+    def _invoke(self, method: str, endpoint: str, *, params, data=None) -> dict:
+        """One HTTP call through wechatpy, with WeChat's and the network's failures made typed."""
+        try:
+            result = self._sdk._request(method, endpoint, params=params, data=data, api_base_url=API_HOST)
+        except WeChatClientException as error:
+            if error.errcode is None:
+                status = getattr(error.response, "status_code", None)
+                raise WeChatUnavailable(None, f"HTTP {status}") from None
+            raise error_for(int(error.errcode), str(error.errmsg)) from None
+        except requests.RequestException as error:
+            raise WeChatUnavailable(None, type(error).__name__) from None
+        if not isinstance(result, dict):
+            raise WeChatUnavailable(None, "answer was not JSON")
+        return result
+
+    def _invoke_with_token(self, method: str, endpoint: str, data: dict) -> dict:
+        """A call needing an access token: on a token error refresh once and retry once, never more."""
+        token = self.tokens.get()
+        try:
+            return self._invoke(method, endpoint, params={"access_token": token}, data=data)
+        except WeChatTokenRejected:
+            log.warning("access token rejected; refreshing once", extra={"endpoint": endpoint})
+        token = self.tokens.refresh(rejected=token)
+        return self._invoke(method, endpoint, params={"access_token": token}, data=data)
+
+    def _fetch_stable_token(self, force_refresh: bool = False) -> tuple[str, int]:
+        """POST cgi-bin/stable_token (a list of params keeps wechatpy from adding a token)."""
+        result = self._invoke(
+            "post", "cgi-bin/stable_token", params=[],
+            data={"grant_type": "client_credential", "appid": self.appid, "secret": self._secret,
+                  "force_refresh": force_refresh},
+        )
+        token = result.get("access_token")
+        if not token:
+            raise WeChatUnavailable(None, "no access_token in the answer")
+        return token, int(result.get("expires_in") or 7200)
+
+    # -- the calls -----------------------------------------------------------------------------
+
+    def code_to_session(self, code: str) -> dict:
+        """Exchange a wx.login code: {openid, unionid, session_key}. Needs no access token."""
+        result = self._invoke(
+            "get", "sns/jscode2session",
+            params=[("appid", self.appid), ("secret", self._secret), ("js_code", code),
+                    ("grant_type", "authorization_code")],
+        )
+        if not result.get("openid") or not result.get("session_key"):
+            raise WeChatInvalidResponse(None, "jscode2session answer without openid or session_key")
+        return {"openid": result["openid"], "unionid": result.get("unionid"),
+                "session_key": result["session_key"]}
+
+    def get_phone_number(self, code: str, openid: str | None = None) -> dict:
+        """The phone number behind a getPhoneNumber code, after checking it was issued for our appid."""
+        data = {"code": code}
+        if openid:
+            data["openid"] = openid
+        result = self._invoke_with_token("post", "wxa/business/getuserphonenumber", data)
+        info = result.get("phone_info") or {}
+        watermark = info.get("watermark") or {}
+        if watermark.get("appid") != self.appid or not info.get("purePhoneNumber"):
+            raise WeChatInvalidResponse(None, "phone number watermark is not for this appid")
+        return {"phone_number": str(info.get("phoneNumber") or info["purePhoneNumber"]),
+                "pure_phone_number": str(info["purePhoneNumber"]),
+                "country_code": str(info.get("countryCode") or "")}
+
+    def send_subscribe_message(self, openid: str, template_id: str, data: dict, page: str | None = None,
+                               lang: str = "en_US", state: str = "formal") -> int | None:
+        """Send a subscribe message; the msgid WeChat gave it (delivery comes later as an event)."""
+        if lang not in SUBSCRIBE_LANGS or state not in MINIPROGRAM_STATES:
+            raise ValueError("lang or miniprogram state not one WeChat accepts")
+        body = {"touser": openid, "template_id": template_id, "lang": lang, "miniprogram_state": state,
+                "data": {key: {"value": value["value"] if isinstance(value, dict) else value}
+                         for key, value in data.items()}}
+        if page:
+            body["page"] = page
+        return self._invoke_with_token("post", "cgi-bin/message/subscribe/send", body).get("msgid")
+
+    def send_custom_text(self, openid: str, text: str) -> None:
+        """A customer-service text message (only inside the reply window after the user wrote)."""
+        self._invoke_with_token(
+            "post", "cgi-bin/message/custom/send",
+            {"touser": openid, "msgtype": "text", "text": {"content": text}},
+        )
+
+    def msg_sec_check(self, openid: str, content: str, scene: int = 2) -> str:
+        """msgSecCheck v2: 'pass', 'review' or 'risky' (errcode 0 alone says nothing about content)."""
+        result = self._invoke_with_token(
+            "post", "wxa/msg_sec_check", {"version": 2, "openid": openid, "scene": scene, "content": content}
+        )
+        suggest = (result.get("result") or {}).get("suggest")
+        if suggest not in ("pass", "review", "risky"):
+            raise WeChatInvalidResponse(None, "msg_sec_check answer without result.suggest")
+        return suggest

@@ -1,0 +1,173 @@
+"""Registry import throughput and peak memory: `python -m bench.import_bench [ROWS]`.
+
+`run(rows)` writes a synthetic people file and a contributions file of `rows` rows each into a
+temporary directory, imports them into a fresh SQLite database through the real import service
+(each import in its own process, so its peak memory is measured alone), and returns rows per
+second and peak resident memory for both kinds.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Targets from the foundation issue (SQLite, this 2-core machine).
+TARGETS = {"people_rows_per_s": 3_000, "contributions_rows_per_s": 20_000, "peak_mb": 250}
+
+_NATIONALITIES = (("DEU", "276"), ("KOR", "410"), ("JPN", "392"), ("USA", "840"), ("FRA", "250"),
+                  ("GBR", "826"), ("CAN", "124"), ("IND", "356"), ("AUS", "036"), ("RUS", "643"))
+_FAMILY = ("MÜLLER", "KIM", "SATŌ", "SMITH", "DUPONT", "O'BRIEN", "GARCÍA-LÓPEZ", "NGUYỄN", "PATEL")
+_GIVEN = ("Hans Peter", "Min-jun", "Yūki", "Olivia Grace", "Amélie", "Siobhán", "José María", "Anh")
+_INSURANCES = ("pension", "medical", "work_injury", "unemployment", "maternity")
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_MOD11_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_EMPLOYERS = 200
+_CONTRIBUTIONS_PER_PERSON = 60  # 12 months × 5 insurances
+
+
+def _uscc(n: int) -> str:
+    """A unified social credit code with its check character."""
+    body = f"91310000{n:09d}"
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(body, _USCC_WEIGHTS, strict=True))
+    return body + _USCC_CHARS[(31 - total % 31) % 31]
+
+
+def _ssn(i: int, numeric: str) -> tuple[str, date]:
+    """A unique `9…` SSN with a valid date and MOD 11-2 check, and the birth date in it."""
+    born = date(1965, 1, 1) + timedelta(days=i // 1000)
+    body = f"9{11 + i % 89:02d}{numeric}{born:%Y%m%d}{i % 1000:03d}"
+    total = sum(int(d) * w for d, w in zip(body, _MOD11_WEIGHTS, strict=True))
+    return body + "10X98765432"[total % 11], born
+
+
+def write_people(path: Path, rows: int) -> None:
+    """A people CSV of `rows` rows."""
+    employers = [_uscc(n) for n in range(_EMPLOYERS)]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["passport_name", "nationality", "date_of_birth", "sex", "passport_number",
+                      "permit_number", "permit_category", "permit_valid_from", "permit_valid_to",
+                      "position", "employer_uscc", "employer_name_zh", "employer_name_en",
+                      "work_city_code", "work_address", "ssn", "card_status", "phone", "insurances"])
+        enrolled = ";".join(f"{kind}:enrolled:2024-01" for kind in _INSURANCES)
+        for i in range(rows):
+            nationality, numeric = _NATIONALITIES[i % len(_NATIONALITIES)]
+            ssn, born = _ssn(i, numeric)
+            employer = i % _EMPLOYERS
+            out.writerow([
+                f"{_FAMILY[i % len(_FAMILY)]}, {_GIVEN[i % len(_GIVEN)]}", nationality, born.isoformat(),
+                "FM"[i % 2], f"P{i:08d}", f"{110000000000000000 + i:018d}", "ABC"[i % 3],
+                "2024-01-01", "2026-12-31", "工程师 / Engineer", employers[employer],
+                f"上海示例科技有限公司{employer}", f"Example Technology {employer}", "310000",
+                "上海市浦东新区世纪大道100号", ssn, "normal", f"+86139{i:08d}", enrolled,
+            ])
+
+
+def write_contributions(path: Path, rows: int) -> None:
+    """A contributions CSV of `rows` rows for the first rows/60 people of the people file."""
+    employers = [_uscc(n) for n in range(_EMPLOYERS)]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["ssn", "period", "insurance", "base", "employer_amount", "employee_amount",
+                      "status", "employer_uscc", "paid_on"])
+        person = -1
+        ssn = ""
+        for j in range(rows):
+            if j // _CONTRIBUTIONS_PER_PERSON != person:
+                person = j // _CONTRIBUTIONS_PER_PERSON
+                ssn, _ = _ssn(person, _NATIONALITIES[person % len(_NATIONALITIES)][1])
+            month = (j // 5) % 12 + 1
+            out.writerow([ssn, f"2024-{month:02d}", _INSURANCES[j % 5], "20000.00", "3200.00", "1600.00",
+                          "paid", employers[person % _EMPLOYERS], f"2024-{month:02d}-15"])
+
+
+def _child(kind: str, file: str, database: str, create: bool) -> None:
+    """In a fresh process: import one file and print the report's figures as JSON."""
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+    from app.extensions import db
+    from app.services.registry_import import import_file
+
+    app = create_app({"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "ERROR"})
+    with app.app_context():
+        if create:
+            db.create_all()
+        report = import_file(file, kind)
+    print(json.dumps({"rows": report.rows, "added": report.added, "rejected": report.rejected,
+                      "seconds": report.seconds}))
+
+
+def _measure(kind: str, file: Path, database: Path, create: bool) -> dict:
+    """Run one import in a child process; its figures plus its peak RSS in MB."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.import_bench", "--child", kind, str(file), str(database),
+         "1" if create else "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    stdout = process.stdout.read()
+    stderr = process.stderr.read()
+    process.stdout.close()
+    process.stderr.close()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"import of {kind} failed:\n{stderr[-2000:]}")
+    figures = json.loads(stdout.strip().splitlines()[-1])
+    figures["rows_per_s"] = round(figures["rows"] / figures["seconds"]) if figures["seconds"] else 0
+    figures["peak_mb"] = round(usage.ru_maxrss / 1024, 1)
+    figures["wall_seconds"] = round(time.perf_counter() - started, 1)
+    return figures
+
+
+def run(rows: int) -> dict:
+    """Generate, import and measure `rows` people rows and `rows` contribution rows."""
+    with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
+        directory = Path(tmp)
+        people_file, contributions_file = directory / "people.csv", directory / "contributions.csv"
+        write_people(people_file, rows)
+        write_contributions(contributions_file, rows)
+        database = directory / "bench.sqlite3"
+        people = _measure("people", people_file, database, create=True)
+        contributions = _measure("contributions", contributions_file, database, create=False)
+    return {
+        "rows": rows,
+        "people_rows_per_s": people["rows_per_s"], "people_peak_mb": people["peak_mb"],
+        "people_seconds": round(people["seconds"], 1),
+        "contributions_rows_per_s": contributions["rows_per_s"],
+        "contributions_peak_mb": contributions["peak_mb"],
+        "contributions_seconds": round(contributions["seconds"], 1),
+        "rejected": people["rejected"] + contributions["rejected"],
+        "targets": TARGETS,
+    }
+
+
+def main(argv: list[str]) -> None:
+    """`python -m bench.import_bench [ROWS]` prints the figures as a table."""
+    if argv[:1] == ["--child"]:
+        _child(argv[1], argv[2], argv[3], argv[4] == "1")
+        return
+    rows = int(argv[0]) if argv else 100_000
+    result = run(rows)
+    print(f"registry import, {rows:,} rows each, SQLite")
+    print(f"  {'kind':<15}{'rows/s':>10}{'target':>10}{'peak MB':>10}{'seconds':>10}")
+    for kind, target in (("people", TARGETS["people_rows_per_s"]),
+                         ("contributions", TARGETS["contributions_rows_per_s"])):
+        print(f"  {kind:<15}{result[kind + '_rows_per_s']:>10,}{target:>10,}"
+              f"{result[kind + '_peak_mb']:>10}{result[kind + '_seconds']:>10}")
+    if result["rejected"]:
+        print(f"  rejected rows: {result['rejected']} (expected 0)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

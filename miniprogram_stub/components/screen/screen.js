@@ -1,0 +1,99 @@
+// The generic screen renderer: shows any screen document and reports the user's action.
+const screen = require('../../lib/screen');
+const phone = require('../../lib/phone');
+
+Component({
+  options: { addGlobalClass: true },
+
+  properties: {
+    // A screen document as the server sent it (design.md §4).
+    doc: { type: Object, value: null },
+    // True while a submission is on its way: buttons are disabled to stop double submits.
+    busy: { type: Boolean, value: false },
+  },
+
+  data: { vm: null },
+
+  observers: {
+    doc(doc) {
+      if (!doc) {
+        this.setData({ vm: null });
+        return;
+      }
+      // Kept outside `data` so typing does not re-render the inputs on every key.
+      this.values = screen.initialValues(doc);
+      this.setData({ vm: screen.viewModel(doc, this.values) });
+    },
+  },
+
+  methods: {
+    fieldOf(name) {
+      return ((this.data.doc && this.data.doc.fields) || []).find((field) => field.name === name);
+    },
+
+    // Text and date: remember the value; nothing on screen changes.
+    onInput(event) {
+      const name = event.currentTarget.dataset.name;
+      const field = this.fieldOf(name);
+      if (field) {
+        this.values[name] = screen.valueFromEvent(field, event.detail.value);
+        if (screen.fieldKind(field) === 'date') {
+          this.setData({ vm: screen.viewModel(this.data.doc, this.values) });
+        }
+      }
+    },
+
+    // Radio buttons and checkboxes: remember the value and re-render the ticks.
+    onChoice(event) {
+      this.onInput(event);
+      this.setData({ vm: screen.viewModel(this.data.doc, this.values) });
+    },
+
+    onAction(event) {
+      if (this.data.busy) {
+        return;
+      }
+      const name = event.currentTarget.dataset.action;
+      const url = event.currentTarget.dataset.url;
+      if (url) {
+        this.triggerEvent('navigate', { url });
+        return;
+      }
+      this.triggerEvent('action', { payload: screen.submission(this.data.doc, name, this.values) });
+    },
+
+    onChange(event) {
+      if (this.data.busy) {
+        return;
+      }
+      const field = event.currentTarget.dataset.field;
+      this.triggerEvent('action', { payload: screen.changeSubmission(this.data.doc, field) });
+    },
+
+    // getPhoneNumber: the one-time code is submitted right away as the phone field's answer.
+    onPhone(event) {
+      const payload = phone.phoneSubmission(this.data.doc, event, this.values);
+      if (payload) {
+        this.triggerEvent('action', { payload });
+      }
+    },
+
+    // A tap on an error in the summary scrolls to its field.
+    onErrorTap(event) {
+      const anchor = event.currentTarget.dataset.anchor;
+      if (!anchor) {
+        return;
+      }
+      this.createSelectorQuery()
+        .select(`#${anchor}`)
+        .boundingClientRect()
+        .selectViewport()
+        .scrollOffset()
+        .exec((rects) => {
+          if (rects && rects[0] && rects[1]) {
+            wx.pageScrollTo({ scrollTop: rects[0].top + rects[1].scrollTop - 16, duration: 200 });
+          }
+        });
+    },
+  },
+});

@@ -1,0 +1,79 @@
+/**
+ * The API client the pages use: bearer token, WeChat's language, status checks, the error
+ * envelope as {code, message}, one transparent re-login on 401, and "offline" when unreachable.
+ */
+'use strict';
+
+const auth = require('./auth');
+const { send } = require('./transport');
+const { errorFromResponse } = require('./errors');
+const { screenFromBody } = require('./screen');
+
+const API = '/api/v1';
+
+function ok(status) {
+  return status >= 200 && status < 300;
+}
+
+/**
+ * Call the API. `auth: false` sends no token (public routes). With `screens: true` a failure
+ * whose body is a screen document (422 with errors, 409 for a stale step, 400 for an unknown
+ * action) resolves that screen, with its `error` envelope, instead of throwing.
+ */
+async function call(method, path, options) {
+  const opts = options || {};
+  const needsAuth = opts.auth !== false;
+  const request = (token) => send({ method, path: API + path, query: opts.query, data: opts.data, token });
+  let token = needsAuth ? await auth.ensureToken() : null;
+  let response = await request(token);
+  if (response.status === 401 && needsAuth) {
+    // The token expired or was revoked: sign in again once, then repeat the same request.
+    auth.forgetSession(token);
+    token = (await auth.login()).token;
+    response = await request(token);
+  }
+  if (ok(response.status)) {
+    return response.data;
+  }
+  if (opts.screens && response.status >= 400 && response.status < 500) {
+    const screen = screenFromBody(response.data);
+    if (screen) {
+      return screen;
+    }
+  }
+  throw errorFromResponse(response);
+}
+
+const api = {
+  call,
+  /** Supported languages: [{id, name, dir, complete}]. */
+  locales: () => call('GET', '/locales', { auth: false }),
+  /** The signed-in user's profile. */
+  me: () => call('GET', '/me'),
+  /** Save profile changes such as {locale}. */
+  updateMe: (changes) => call('PATCH', '/me', { data: changes }),
+  /** The current screen of a journey (the server starts it if needed). */
+  flow: (name) => call('GET', `/flows/${encodeURIComponent(name)}`, { screens: true }),
+  /** Submit {step, action, answers}; resolves the next screen, or this one with errors. */
+  submitFlow: (name, payload) => call('POST', `/flows/${encodeURIComponent(name)}`, {
+    data: payload,
+    screens: true,
+  }),
+  card: () => call('GET', '/card'),
+  permit: () => call('GET', '/card/permit'),
+  insurances: () => call('GET', '/card/insurances'),
+  /** One page of contributions: {year, cursor} as the server's pagination says. */
+  contributions: (params) => call('GET', '/card/contributions', { query: params || {} }),
+  /** A fresh short-lived identity QR payload. */
+  qr: () => call('POST', '/card/qr', { data: {} }),
+  notices: (params) => call('GET', '/notices', { query: params || {} }),
+  readNotice: (id) => call('POST', `/notices/${encodeURIComponent(id)}/read`, { data: {} }),
+  /** Report what wx.requestSubscribeMessage returned. */
+  subscriptions: (payload) => call('POST', '/subscriptions', { data: payload }),
+  guides: () => call('GET', '/guides'),
+  guide: (slug) => call('GET', `/guides/${encodeURIComponent(slug)}`),
+  glossary: (query) => call('GET', '/glossary', { query: query ? { q: query } : {} }),
+  logout: () => auth.logout(),
+};
+
+module.exports = api;

@@ -1,0 +1,76 @@
+// Settings: the language (from /api/v1/locales, saved with PATCH /api/v1/me) and consents.
+const api = require('../../lib/api');
+const auth = require('../../lib/auth');
+const kit = require('../../lib/pagekit');
+
+// Consents are a journey of their own on the server when it offers one (withdrawal included).
+const CONSENT_FLOW = 'consents';
+
+Page({
+  data: { locales: [], current: '', consent: null, busy: false, loading: true, error: null, dir: 'ltr' },
+
+  onLoad() {
+    this.load();
+  },
+
+  onPullDownRefresh() {
+    this.load();
+  },
+
+  async load() {
+    const loaded = await kit.loadInto(this, async () => {
+      const [locales, me] = await Promise.all([api.locales(), api.me()]);
+      return { locales, me };
+    });
+    if (!loaded) {
+      return;
+    }
+    const list = Array.isArray(loaded.locales) ? loaded.locales : loaded.locales.locales || [];
+    this.setData({
+      locales: list.map((item) => ({ id: item.id, name: item.name, dir: item.dir === 'rtl' ? 'rtl' : 'ltr' })),
+      current: loaded.me.locale,
+      dir: loaded.me.dir === 'rtl' ? 'rtl' : 'ltr',
+    });
+    this.loadConsents();
+  },
+
+  async loadConsents() {
+    try {
+      const doc = await api.flow(CONSENT_FLOW);
+      this.setData({ consent: doc });
+    } catch (err) {
+      // No consent journey on this server: nothing to show.
+      if (err.status !== 404) {
+        this.setData({ error: kit.errorView(err) });
+      }
+    }
+  },
+
+  async onLocale(event) {
+    const locale = event.detail.value;
+    if (!locale || locale === this.data.current || this.data.busy) {
+      return;
+    }
+    this.setData({ busy: true });
+    try {
+      const me = await api.updateMe({ locale });
+      auth.rememberLocale(me.locale, me.dir);
+      // Every remembered title is in the old language now.
+      kit.forgetTitles();
+      wx.reLaunch({ url: '/pages/settings/settings' });
+    } catch (err) {
+      this.setData({ error: kit.errorView(err), busy: false });
+    }
+  },
+
+  async onConsentAction(event) {
+    this.setData({ busy: true });
+    try {
+      this.setData({ consent: await api.submitFlow(CONSENT_FLOW, event.detail.payload) });
+    } catch (err) {
+      this.setData({ error: kit.errorView(err) });
+    } finally {
+      this.setData({ busy: false });
+    }
+  },
+});

@@ -1,0 +1,90 @@
+/** Shared test plumbing: one real backend per test file and fresh fake-wx clients against it. */
+'use strict';
+
+const { before, after } = require('node:test');
+const crypto = require('node:crypto');
+const { startBackend, get } = require('./backend');
+const { installFakeWx } = require('./fake_wx');
+const config = require('../lib/config');
+
+/**
+ * Register before/after hooks that start and stop the backend; returns a holder whose
+ * `backend` is set once it runs.
+ */
+function useBackend(options) {
+  const holder = { backend: null };
+  before(async () => {
+    holder.backend = await startBackend(options);
+  }, { timeout: 240000 });
+  after(async () => {
+    if (holder.backend) {
+      await holder.backend.stop();
+    }
+  });
+  return holder;
+}
+
+/** A new WeChat user id in the emulator's openid format. */
+function newOpenid() {
+  return `o${crypto.randomBytes(12).toString('hex')}`;
+}
+
+/** A fresh device: a new fake `wx` (empty storage, its own openid) pointed at the backend. */
+function newDevice(backend, options) {
+  const fake = installFakeWx(Object.assign({ emulatorBase: backend.emulatorBase, openid: newOpenid() }, options || {}));
+  config.reset();
+  config.configure({ baseUrl: backend.baseUrl, timeoutMs: 10000 });
+  return fake;
+}
+
+/**
+ * The locales the backend offers right now, {id: dir}: a locale is offered only once its
+ * catalog passes the release gate, so tests expect what the server says it serves.
+ */
+async function offeredLocales(backend) {
+  const res = await get(`${backend.baseUrl}/api/v1/locales`);
+  if (res.status !== 200) {
+    throw new Error(`GET /api/v1/locales answered ${res.status}`);
+  }
+  const list = Array.isArray(res.body) ? res.body : res.body.locales;
+  return Object.fromEntries(list.map((item) => [item.id, item.dir]));
+}
+
+/** The locale a WeChat tag should get: `wanted` when offered, else the default (en). */
+function expectedLocale(offered, wanted) {
+  return Object.prototype.hasOwnProperty.call(offered, wanted) ? wanted : 'en';
+}
+
+module.exports = { useBackend, newDevice, newOpenid, offeredLocales, expectedLocale };
+
+/** Every object in a JSON value (depth first): seed-demo's identities, however it nests them. */
+function objectsIn(value, found) {
+  const out = found || [];
+  if (Array.isArray(value)) {
+    value.forEach((item) => objectsIn(item, out));
+  } else if (value && typeof value === 'object') {
+    out.push(value);
+    Object.keys(value).forEach((key) => objectsIn(value[key], out));
+  }
+  return out;
+}
+
+/**
+ * The sample identities printed by `seed-demo --json`, as {passportName, dateOfBirth,
+ * permitNumber, ssn, phone}: the objects that carry a name and a date of birth.
+ */
+function sampleIdentities(seed) {
+  const pick = (item, keys) => keys.map((key) => item[key]).find((value) => typeof value === 'string' && value);
+  return objectsIn(seed)
+    .map((item) => ({
+      passportName: pick(item, ['passport_name', 'name_as_in_passport', 'name']),
+      dateOfBirth: pick(item, ['date_of_birth', 'birth_date', 'dob']),
+      permitNumber: pick(item, ['permit_number', 'work_permit_number', 'permit']),
+      ssn: pick(item, ['ssn', 'social_security_number']),
+      phone: pick(item, ['phone', 'phone_number', 'mobile']),
+      raw: item,
+    }))
+    .filter((item) => item.passportName && item.dateOfBirth && (item.permitNumber || item.ssn));
+}
+
+module.exports.sampleIdentities = sampleIdentities;

@@ -1,0 +1,169 @@
+// views.js and qr.js as pure functions: response shapes of the card services to display rows.
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const views = require('../lib/views');
+const { startQrRefresh } = require('../lib/qr');
+
+const money = (value, display) => ({ value, display });
+
+test('the card: status with the Chinese term, holder rows, labels when the server sends them', () => {
+  const body = {
+    locale: 'en',
+    dir: 'ltr',
+    card: {
+      status: { code: 'normal', name: 'Normal', term_zh: '正常', explanation: 'In use.', usable: true, changed_on: { iso: '2025-01-02', display: 'Jan 2, 2025' } },
+      number_masked: '••••1234',
+      issuing_city: { code: '310000', name: 'Shanghai', name_zh: '上海市', province: null },
+    },
+    holder: { name: 'MUELLER HANS', nationality: { code: 'DEU', name: 'Germany' }, ssn_masked: '••••5678' },
+    next_step: null,
+    disclaimer: 'A copy.',
+    labels: { holder_name: 'Name' },
+  };
+  const view = views.cardView(body);
+  assert.deepEqual(view.status, { code: 'normal', name: 'Normal', termZh: '正常', explanation: 'In use.', changed: 'Jan 2, 2025', usable: true });
+  assert.deepEqual(view.rows.map((row) => [row.key, row.label, row.value, row.sub]), [
+    ['holder_name', 'Name', '\u2068MUELLER HANS\u2069', ''],
+    ['nationality', '', 'Germany', ''],
+    ['ssn', '', '\u2068••••5678\u2069', ''],
+    ['card_number', '', '\u2068••••1234\u2069', ''],
+    ['issuing_city', '', 'Shanghai', '上海市'],
+  ]);
+  assert.equal(view.disclaimer, 'A copy.');
+  assert.equal(view.guide, '');
+  assert.equal(views.cardView(Object.assign({}, body, { card: null, next_step: { guide: 'lost-card' } })).guide, 'lost-card');
+});
+
+test('the permit: validity, employer in both languages, the on-site check', () => {
+  const view = views.permitView({
+    dir: 'rtl',
+    permit: {
+      number_masked: '••••0001',
+      category: { code: 'B', name: 'Category B', term_zh: 'B类', explanation: 'Professional.' },
+      status: { code: 'valid', name: 'Valid', term_zh: '有效', explanation: null },
+      employer: { name: 'Acme', name_en: 'Acme', name_zh: '阿克米' },
+      position: 'Engineer',
+      work_address: '1 Road',
+      work_city: { code: '310000', name: 'Shanghai', name_zh: '上海市' },
+      validity: { from: { display: 'Jan 1, 2025' }, to: { display: 'Dec 31, 2025' }, days_left: 30, days_left_text: '30 days left', expired: false },
+      onsite_check: { required: true, deadline: { display: 'Feb 1, 2025' }, passed: true, days_left: 0, days_left_text: 'Ended 2 days ago', explanation: 'Go in person.' },
+    },
+  });
+  assert.equal(view.dir, 'rtl');
+  assert.equal(view.category.termZh, 'B类');
+  assert.deepEqual(view.rows.map((row) => row.key), ['permit_number', 'employer', 'position', 'work_address', 'work_city', 'validity']);
+  assert.equal(view.rows[1].sub, '阿克米');
+  assert.equal(view.rows[5].value, 'Jan 1, 2025 – Dec 31, 2025');
+  assert.equal(view.rows[5].sub, '30 days left');
+  assert.deepEqual(view.onsite, { explanation: 'Go in person.', deadline: 'Feb 1, 2025', daysLeft: 'Ended 2 days ago', passed: true });
+});
+
+test('the insurances: five items with exemptions', () => {
+  const view = views.insurancesView({
+    insurances: [
+      { insurance: { code: 'pension', name: 'Pension', term_zh: '养老保险' }, status: { code: 'exempt', name: 'Exempt' }, start_period: { display: 'March 2024' }, end_period: null,
+        exemption: { country: { name: 'Germany' }, certificate_of_coverage: 'DE-1', valid_to: { display: 'Jan 1, 2027' }, days_left_text: '400 days left', expired: false, agreement_covers: [{ name: 'Pension' }, { name: 'Unemployment' }] } },
+      { insurance: { code: 'medical', name: 'Medical', term_zh: '医疗保险' }, status: { code: 'active', name: 'Paying' }, start_period: { display: 'March 2024' }, end_period: null, exemption: null },
+    ],
+    exemption_note: 'Only the agency decides.',
+    guide: 'bilateral-agreements',
+  });
+  assert.equal(view.items.length, 2);
+  assert.equal(view.items[0].exemption.certificate, '\u2068DE-1\u2069');
+  assert.deepEqual(view.items[0].exemption.covers, ['Pension', 'Unemployment']);
+  assert.equal(view.items[1].period, 'March 2024');
+  assert.equal(view.note, 'Only the agency decides.');
+  assert.equal(view.guide, 'bilateral-agreements');
+});
+
+function record(id, period, kind) {
+  return {
+    id,
+    period,
+    insurance: { code: kind, name: kind, term_zh: '', short_name: kind.slice(0, 3) },
+    employer_amount: money('10.00', '¥10.00'),
+    employee_amount: money('2.00', '¥2.00'),
+    total: money('12.00', '¥12.00'),
+    status: { code: 'paid', name: 'Paid' },
+    arrears: false,
+    employer: { name: 'Acme', name_zh: '阿克米' },
+  };
+}
+
+test('contributions: a page ending inside a month is continued by the next page', () => {
+  const first = views.contributionsView({
+    year: 2025,
+    years: [2024, 2025],
+    months: [
+      { period: '2025-01', label: 'January 2025', totals: { total: money('24.00', '¥24.00') }, has_arrears: false, records: [record(1, '2025-01', 'pension'), record(2, '2025-01', 'medical')] },
+      { period: '2025-02', label: 'February 2025', totals: { total: money('24.00', '¥24.00') }, has_arrears: true, records: [record(3, '2025-02', 'pension')] },
+    ],
+    totals: { total: money('48.00', '¥48.00'), employer: money('40.00', '¥40.00'), employee: money('8.00', '¥8.00'), by_insurance: [{ insurance: { name: 'Pension' }, total: money('24.00', '¥24.00') }] },
+    gaps: [{ period: '2025-03', label: 'March 2025' }],
+    arrears: [{ period: '2025-02', label: 'February 2025', insurance: { name: 'Medical' }, amount: money('12.00', '¥12.00') }],
+    next_cursor: 'abc',
+  }, null);
+  assert.deepEqual(first.years, [2025, 2024]);
+  assert.equal(first.nextCursor, 'abc');
+  assert.equal(first.total, '¥48.00');
+  assert.deepEqual(first.gaps, ['March 2025']);
+  assert.deepEqual(first.arrears, [{ period: 'February 2025', insurance: 'Medical', amount: '¥12.00' }]);
+  assert.equal(first.months[1].arrears, true);
+
+  const second = views.contributionsView({
+    year: 2025,
+    years: [2024, 2025],
+    months: [{ period: '2025-02', label: 'February 2025', totals: {}, records: [record(4, '2025-02', 'medical')] }],
+    totals: {},
+    next_cursor: null,
+  }, first);
+  assert.deepEqual(second.months.map((month) => [month.period, month.records.map((r) => r.id)]), [['2025-01', [1, 2]], ['2025-02', [3, 4]]]);
+  assert.equal(second.nextCursor, '');
+  assert.deepEqual(first.months[1].records.map((r) => r.id), [3], 'the earlier view is not changed');
+});
+
+test('notices: unread count, read state, date part of the timestamp', () => {
+  const view = views.noticesView({
+    dir: 'ltr',
+    items: [{ id: 7, title: 'T', body_html: '<p>B</p>', important: true, read: false, published_at: '2026-11-20T08:00:00+00:00', source: { title: 'MOHRSS', url: 'https://www.mohrss.gov.cn/', date: '2026-11-19' } }],
+    unread: 1,
+    next_page: null,
+  });
+  assert.equal(view.unread, 1);
+  assert.deepEqual(view.items[0], {
+    id: 7, title: 'T', html: '<p>B</p>', important: true, read: false, date: '2026-11-20',
+    source: { title: 'MOHRSS', url: 'https://www.mohrss.gov.cn/', date: '2026-11-19' }, dir: 'ltr',
+  });
+});
+
+test('the identity QR is fetched again every 60 seconds, and stops when the page hides', async () => {
+  const pending = [];
+  const timers = {
+    setTimeout: (fn, ms) => {
+      pending.push({ fn, ms });
+      return pending.length;
+    },
+    clearTimeout: (id) => {
+      pending[id - 1] = null;
+    },
+  };
+  let n = 0;
+  const shown = [];
+  const refresher = startQrRefresh({
+    fetch: async () => ({ payload: `p${++n}`, expires_in: 60 }),
+    onUpdate: (body) => shown.push(body.payload),
+    onError: (err) => shown.push(err.message),
+    seconds: 60,
+    timers,
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(shown, ['p1']);
+  assert.equal(pending[0].ms, 60000);
+  await pending[0].fn();
+  assert.deepEqual(shown, ['p1', 'p2']);
+  assert.equal(pending[1].ms, 60000);
+  refresher.stop();
+  assert.equal(pending[1], null, 'no refresh after stop');
+});

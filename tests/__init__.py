@@ -1,0 +1,1 @@
+"""The test suite (a package, so `from tests.factories import …` always resolves here)."""

@@ -1,0 +1,202 @@
+"""Delivery: inbox entries, WeChat subscribe messages in the reader's language, idempotence, resume."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from app.extensions import db, get_queue, get_redis
+from app.models.notice import NoticeDelivery
+from app.models.subscription import SubscriptionQuota
+from app.models.types import utcnow
+from app.services import delivery, notice_messages
+from app.tasks import notices as notice_tasks
+from tests.admin.conftest import TEMPLATE, grant_quota
+
+
+def rows(notice_id, channel="wechat"):
+    return {r.user_id: r for r in db.session.scalars(
+        select(NoticeDelivery).where(NoticeDelivery.notice_id == notice_id, NoticeDelivery.channel == channel))}
+
+
+def publish_and_deliver(notice):
+    from app.services import admin_auth, notices
+    from app.models.admin import AdminUser
+
+    actor = admin_auth.actor_for(db.session.scalars(select(AdminUser)).first())
+    notices.publish(notice.id, actor)
+    delivery.queue_fan_out(get_queue(), notice.id)
+    db.session.expire_all()
+
+
+def test_fan_out_sends_in_each_readers_language(app, wechat_emulator, make_notice, recipients):
+    korean, chinese, taiwanese = recipients(1, "ko")[0], recipients(1, "zh_Hans")[0], recipients(1, "zh_Hant")[0]
+    no_quota = recipients(1, "en")[0]
+    for user in (korean, chinese, taiwanese):
+        grant_quota(user, emulator=wechat_emulator)
+    long_title = "A very long English title that is far beyond twenty characters 👨‍👩‍👧"
+    notice = make_notice(template_id=TEMPLATE, translations={
+        "zh_Hans": {"title": "外国人工作许可证与社会保障卡融合集成相关工作的通知", "body": "正文"},
+        "en": {"title": long_title, "body": "Body"},
+    })
+    publish_and_deliver(notice)
+
+    inbox = rows(notice.id, "in_app")
+    assert set(inbox) == {korean.id, chinese.id, taiwanese.id, no_quota.id}
+    assert {r.state for r in inbox.values()} == {"delivered"}
+    wechat = rows(notice.id)
+    assert wechat[no_quota.id].state == "no_quota"
+    assert {wechat[u.id].state for u in (korean, chinese, taiwanese)} == {"sent"}
+    sent = {m["touser"]: m for m in wechat_emulator.outbox("subscribe")}
+    assert set(sent) == {korean.openid, chinese.openid, taiwanese.openid}
+    assert sent[korean.openid]["lang"] == "en_US"
+    assert sent[chinese.openid]["lang"] == "zh_CN"
+    assert sent[taiwanese.openid]["lang"] == "zh_TW"
+    title = sent[korean.openid]["data"]["thing1"]["value"]
+    assert len(title) <= 20 and title.endswith("…") and long_title.startswith(title[:-1].rstrip())
+    assert sent[chinese.openid]["data"]["thing1"]["value"] == "外国人工作许可证与社会保障卡融合集成相…"
+    quota = db.session.scalars(select(SubscriptionQuota).where(SubscriptionQuota.user_id == korean.id)).one()
+    assert (quota.available, quota.reserved, quota.sent_total) == (0, 0, 1)
+
+
+def test_publishing_twice_or_retrying_never_sends_twice(app, wechat_emulator, make_notice, recipients):
+    users = recipients(3, "en")
+    for user in users:
+        grant_quota(user, n=2, emulator=wechat_emulator)
+    notice = make_notice(template_id=TEMPLATE)
+    publish_and_deliver(notice)
+    publish_and_deliver(notice)
+    notice_tasks.fan_out(notice.id)
+    notice_tasks.deliver_batch(notice.id, users[0].id, users[-1].id)
+    notice_tasks.resume(notice.id)
+    assert len(wechat_emulator.outbox("subscribe")) == 3
+    count = db.session.scalar(select(func.count()).select_from(NoticeDelivery).where(
+        NoticeDelivery.notice_id == notice.id))
+    assert count == 6
+
+
+def test_busy_wechat_is_retried_with_backoff(app, wechat_emulator, make_notice, recipients, monkeypatch):
+    naps = []
+    monkeypatch.setattr("app.services.delivery.time.sleep", naps.append)
+    user = recipients(1, "en")[0]
+    grant_quota(user, emulator=wechat_emulator)
+    wechat_emulator.fail("subscribe_send", errcode=-1, times=2)
+    notice = make_notice(template_id=TEMPLATE)
+    publish_and_deliver(notice)
+    assert rows(notice.id)[user.id].state == "sent"
+    assert naps == [delivery.BACKOFF_BASE_SECONDS, delivery.BACKOFF_BASE_SECONDS * 2]
+
+
+def test_refused_value_is_a_failure_with_its_errcode(app, wechat_emulator, make_notice, recipients):
+    user = recipients(1, "en")[0]
+    grant_quota(user, template_id="tmpl_verification_result", emulator=wechat_emulator)
+    app.config["NOTICE_TEMPLATE_LAYOUT"] = {"phrase1": "category", "thing2": "title", "time3": "published_at"}
+    wechat_emulator.fail("subscribe_send", errcode=47003, times=1)
+    notice = make_notice(template_id="tmpl_verification_result")
+    publish_and_deliver(notice)
+    row = rows(notice.id)[user.id]
+    assert (row.state, row.errcode) == ("failed", 47003)
+    quota = db.session.scalars(select(SubscriptionQuota).where(SubscriptionQuota.user_id == user.id)).one()
+    assert quota.available == 1  # the failed send gave its reservation back
+
+
+def test_wechat_saying_no_quota_is_recorded(app, wechat_emulator, make_notice, recipients):
+    user = recipients(1, "en")[0]
+    grant_quota(user)  # our ledger thinks there is quota; WeChat disagrees (43101)
+    notice = make_notice(template_id=TEMPLATE)
+    publish_and_deliver(notice)
+    row = rows(notice.id)[user.id]
+    assert (row.state, row.errcode) == ("no_quota", 43101)
+
+
+def test_withdrawn_notice_sends_nothing_more(app, wechat_emulator, make_notice, recipients):
+    user = recipients(1, "en")[0]
+    grant_quota(user, emulator=wechat_emulator)
+    notice = make_notice(template_id=TEMPLATE, publish=True)
+    delivery.fan_out(notice.id)
+    from app.services import admin_auth, notices
+    from app.models.admin import AdminUser
+
+    notices.withdraw(notice.id, admin_auth.actor_for(db.session.scalars(select(AdminUser)).first()))
+    notice_tasks.deliver_batch(notice.id, user.id, user.id)
+    assert rows(notice.id)[user.id].state == "cancelled"
+    assert wechat_emulator.outbox("subscribe") == []
+
+
+def test_a_killed_worker_is_reconciled_from_the_journal(app, wechat_emulator, make_notice, recipients):
+    users = recipients(3, "en")
+    for user in users:
+        grant_quota(user, emulator=wechat_emulator)
+    notice = make_notice(template_id=TEMPLATE, publish=True)
+    delivery.fan_out(notice.id)
+    # A worker claimed every row, sent the first one and journaled it, then died.
+    claim, claimed = delivery._claim(notice.id, users[0].id, users[-1].id, 10)
+    first = claimed[0]
+    msgid = app.extensions["wechat"].send_subscribe_message(first.openid, TEMPLATE, {
+        "thing1": {"value": "t"}, "thing2": {"value": "c"}, "time3": {"value": "2026-01-01 10:00"}})
+    get_redis().hset(delivery._journal_key(claim), str(first.id),
+                     f'{{"state": "sent", "msgid": "{msgid}", "sent_at": "{utcnow().isoformat()}"}}')
+    assert delivery.reconcile(notice.id, get_redis()) == {"recovered": 0, "interrupted": 0}  # not stale yet
+    result = delivery.reconcile(notice.id, get_redis(), now=utcnow() + timedelta(hours=1))
+    assert result == {"recovered": 1, "interrupted": 2}
+    states = {uid: r.state for uid, r in rows(notice.id).items()}
+    assert sorted(states.values()) == ["failed", "failed", "sent"]
+    assert len(wechat_emulator.outbox("subscribe")) == 1
+
+
+def test_rate_limiter_waits_for_the_next_second(app):
+    clock = [1000.2]
+    naps = []
+
+    def sleep(seconds):
+        naps.append(round(seconds, 3))
+        clock[0] += seconds
+
+    limiter = delivery.SendRateLimiter(get_redis(), 2, sleep=sleep, clock=lambda: clock[0])
+    for _ in range(3):
+        limiter.acquire()
+    assert naps == [0.8]
+    unlimited = delivery.SendRateLimiter(get_redis(), 0, sleep=sleep, clock=lambda: clock[0])
+    for _ in range(100):
+        unlimited.acquire()
+    assert naps == [0.8]
+
+
+def test_wechat_lang_mapping():
+    assert notice_messages.wechat_lang("zh_Hans") == "zh_CN"
+    assert notice_messages.wechat_lang("zh_Hant") == "zh_TW"
+    assert notice_messages.wechat_lang("ar") == "en_US"
+    assert notice_messages.wechat_lang(None) == "en_US"
+
+
+def test_phrase_keywords_stay_chinese(app):
+    assert notice_messages.fit_value("phrase", "政策变更通知书") == "政策变更通"
+    assert notice_messages.fit_value("thing", "line one\nline two") == "line one line two"
+    assert notice_messages.fit_value("name", "王小明王小明王小明王小明") == "王小明王小明王小明…"
+
+
+@given(st.text(max_size=60), st.integers(min_value=2, max_value=32))
+def test_truncation_never_splits_a_character(text, limit):
+    import regex
+
+    result = notice_messages.truncate_graphemes(text, limit)
+    assert len(result) <= limit
+    if result != text:
+        kept = result[:-1]
+        clusters = regex.findall(r"\X", text)
+        joined = ""
+        for cluster in clusters:
+            if len(joined) >= len(kept.rstrip()):
+                break
+            joined += cluster
+        assert joined.rstrip() == kept.rstrip() or text.startswith(kept)
+        assert text.startswith(kept)
+
+
+@pytest.mark.parametrize("locale,expected", [("ko", "ko"), (None, "en"), ("xx", "en")])
+def test_recipient_locale(locale, expected):
+    assert delivery.recipient_locale(locale, "en") == expected

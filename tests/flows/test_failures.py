@@ -1,0 +1,278 @@
+"""Every way verification can fail: distinct outcomes with next steps, attempt limits and the lockout."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from app.extensions import db as _db
+from app.i18n.formatting import format_date, format_time
+from app.models.flow import FlowState
+from app.models.registry import SocialSecurityCard
+from app.models.user import UserAccount
+from app.models.verification import VerificationAttempt
+from app.services.attempts import identifier_key, user_key
+from tests.factories import make_person, make_pr_id, make_user
+
+
+def attempts():
+    """Every recorded attempt, oldest first."""
+    return _db.session.scalars(select(VerificationAttempt).order_by(VerificationAttempt.id)).all()
+
+
+def confirm(trip):
+    """Press Confirm on check-your-answers."""
+    return trip.post("check", "confirm")
+
+
+@pytest.mark.parametrize(("overrides", "outcome", "field"), [
+    ({"identifier": "156999999999999999"}, "not_found", "identifier"),
+    ({"name": "SMITH JOHN"}, "name_mismatch", "passport_name"),
+    ({"name": "Hans Mueller-Luedenscheidt"}, "name_near", "passport_name"),
+    ({"date_of_birth": "1988-04-13"}, "dob_mismatch", "date_of_birth"),
+])
+def test_each_failure_has_its_own_outcome_and_next_step(journey, person, overrides, outcome, field):
+    trip = journey()
+    trip.to_check(person, **overrides)
+    response = confirm(trip)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["step"] == "check"
+    assert body["error"]["code"] == f"verification.{outcome}"
+    assert body["errors"][0]["field"] == field
+    assert body["errors"][0]["message"] == body["error"]["message"]
+    assert "4 more times" in body["errors"][1]["message"]
+    [attempt] = attempts()
+    assert (attempt.result, attempt.failure_code, attempt.step) == ("fail", outcome, "identifier_match")
+    assert attempt.identifier_hash and person.permits[0].permit_number not in attempt.identifier_hash
+    assert _db.session.get(UserAccount, trip.user.id).person_id is None
+
+
+def test_messages_differ_per_outcome(journey, person):
+    messages = set()
+    for overrides in ({"identifier": "156999999999999999"}, {"name": "SMITH JOHN"},
+                      {"name": "Hans Mueller-Luedenscheidt"}, {"date_of_birth": "1988-04-13"}):
+        trip = journey()
+        trip.to_check(person, **overrides)
+        messages.add(confirm(trip).get_json()["error"]["message"])
+    assert len(messages) == 4
+
+
+@pytest.mark.parametrize("status", ["expired", "cancelled"])
+def test_expired_or_cancelled_permit(journey, status):
+    person = make_person(permit_status=status)
+    trip = journey()
+    trip.to_check(person)
+    body = confirm(trip).get_json()
+    assert body["error"]["code"] == "verification.permit_inactive"
+    assert body["errors"][0]["field"] is None
+    assert "employer" in body["errors"][0]["message"]
+
+
+def test_permit_past_its_end_date_counts_as_expired(journey):
+    person = make_person(permit_valid_from=date(2020, 1, 1), permit_valid_to=date(2022, 1, 1))
+    trip = journey()
+    trip.to_check(person)
+    assert confirm(trip).get_json()["error"]["code"] == "verification.permit_inactive"
+
+
+@pytest.mark.parametrize("typed", [
+    "MUELLER LUEDENSCHEIDT HANS PETER", "MULLER LUDENSCHEIDT HANS PETER", "Hans Peter Müller-Lüdenscheidt",
+    "hans peter mueller luedenscheidt", "MUELLER-LUEDENSCHEIDT<<HANS<PETER", "Müller-Lüdenscheidt, Hans Peter",
+])
+def test_tolerant_names_pass(journey, person, typed):
+    trip = journey()
+    trip.to_check(person, name=typed)
+    response = confirm(trip)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["step"] == "second_factor"
+
+
+def test_ssn_and_pr_id_routes(journey):
+    ssn_person = make_person(passport_name="O'BRIEN, Siobhán")
+    trip = journey()
+    trip.to_check(ssn_person, name="OBRIEN SIOBHAN", identifier_type="ssn")
+    assert confirm(trip).get_json()["step"] == "second_factor"
+
+    pr_person = make_person(passport_name="KIM, Min-jun", nationality="KOR", pr_id=make_pr_id(nationality="KOR"))
+    trip = journey()
+    trip.to_check(pr_person, name="Kim Min Jun", identifier_type="pr_id")
+    assert confirm(trip).get_json()["step"] == "second_factor"
+
+
+def test_a_person_cannot_be_claimed_twice(journey, person):
+    make_user(person=person, verified=True)
+    trip = journey()
+    trip.to_check(person)
+    body = confirm(trip).get_json()
+    assert body["error"]["code"] == "verification.already_linked"
+    assert "another WeChat account" in body["errors"][0]["message"]
+    # Not a guess: it does not use up an attempt.
+    assert attempts()[-1].failure_code == "already_linked"
+
+
+def test_wrong_phone_counts_and_offers_the_service_point(journey, person, wechat_emulator, redis_client):
+    trip = journey()
+    trip.to_check(person)
+    confirm(trip)
+    trip.answer("second_factor", method="phone")
+    response = trip.post("phone", phone_code=wechat_emulator.mint_phone_code(trip.openid, "+8613700000000"))
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"]["code"] == "verification.phone_mismatch"
+    assert body["errors"][0]["field"] == "phone_code"
+    assert body["fields"][0]["value"] == ""  # a code is never echoed
+    assert int(redis_client.get(user_key(trip.user.id))) == 1
+    assert _db.session.get(UserAccount, trip.user.id).person_id is None
+    # Back to choose the other way.
+    assert trip.answer("phone", "back")["step"] == "second_factor"
+
+
+def test_expired_phone_code_is_not_a_failure(journey, person, wechat_emulator, redis_client):
+    trip = journey()
+    trip.to_check(person)
+    confirm(trip)
+    trip.answer("second_factor", method="phone")
+    response = trip.post("phone", phone_code="pc_not_a_real_code")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "verification.code_invalid"
+    assert int(redis_client.get(user_key(trip.user.id)) or 0) == 0
+
+
+def test_record_without_a_phone_points_to_the_service_point(journey, wechat_emulator):
+    person = make_person(phone=None)
+    trip = journey()
+    trip.to_check(person)
+    confirm(trip)
+    trip.answer("second_factor", method="phone")
+    body = trip.post("phone", phone_code=wechat_emulator.mint_phone_code(trip.openid, "+8613700000000")).get_json()
+    assert body["error"]["code"] == "verification.phone_missing"
+
+
+def test_wechat_down_is_503_and_costs_no_attempt(journey, person, wechat_emulator, redis_client):
+    trip = journey()
+    trip.to_check(person)
+    confirm(trip)
+    trip.answer("second_factor", method="phone")
+    code = wechat_emulator.mint_phone_code(trip.openid, person.phone)
+    wechat_emulator.fail("getuserphonenumber", errcode=-1, times=None)
+    response = trip.post("phone", phone_code=code)
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "verification.phone_unavailable"
+    assert int(redis_client.get(user_key(trip.user.id)) or 0) == 0
+    assert trip.get().get_json()["step"] == "phone"
+
+
+def lock_out(trip, person, times=5):
+    """Fail `times` matches in a row; the last response."""
+    trip.to_check(person, name="SMITH JOHN")
+    response = None
+    for _ in range(times):
+        response = confirm(trip)
+    return response
+
+
+def test_fifth_failure_locks_with_the_time_in_the_users_language_and_zone(app, journey, person):
+    trip = journey(locale="ko")
+    trip.to_check(person, name="SMITH JOHN")
+    for _ in range(4):
+        body = confirm(trip).get_json()
+        assert body["error"]["code"] == "verification.name_mismatch"
+    response = confirm(trip)
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 5 * 3600
+    body = response.get_json()
+    assert body["step"] == "locked" and body["locale"] == "ko"
+    assert body["error"]["code"] == "verification.locked"
+    until = datetime.fromisoformat(body["error"]["details"]["retry_at"])
+    assert timedelta(hours=5, minutes=59) < until - datetime.now(timezone.utc) <= timedelta(hours=6, minutes=1)
+    with force_locale("ko"):
+        shown_time, shown_date = format_time(until), format_date(until)
+    assert shown_time in body["error"]["message"] and shown_date in body["error"]["message"]
+    shanghai = until.astimezone(timezone(timedelta(hours=8)))
+    assert f"{shanghai.minute:02d}" in shown_time
+    assert [a["name"] for a in body["actions"]] == ["continue"]
+
+    # Every re-entry shows the lockout until it lifts; trying again is refused.
+    assert trip.get().get_json()["step"] == "locked"
+    again = trip.post("locked")
+    assert again.status_code == 429 and again.get_json()["step"] == "locked"
+    assert [a.result for a in attempts()] == ["fail"] * 5
+
+
+def test_a_locked_user_cannot_try_another_number(journey, person):
+    trip = journey()
+    lock_out(trip, person)
+    other = make_person(passport_name="DOE, Jane")
+    # Lift the screen only: the user's counter in Redis still says locked.
+    state = _db.session.scalar(select(FlowState).where(FlowState.user_id == trip.user.id))
+    state.context = {**state.context, "locked_until": "2000-01-01T00:00:00+00:00"}
+    _db.session.commit()
+    assert trip.get().get_json()["step"] == "check"
+    trip.answer("check", "change", field="identifier")
+    trip.answer("identifier", identifier=other.permits[0].permit_number)
+    trip.answer("check", "change", field="passport_name")
+    trip.answer("name", passport_name="DOE JANE")
+    response = confirm(trip)
+    assert response.status_code == 429
+    assert attempts()[-1].result == "locked"
+
+
+def test_the_identifier_is_locked_across_accounts(journey, person, redis_client):
+    lock_out(journey(), person)
+    from app.services.verification import hash_identifier
+
+    digest = hash_identifier("permit_number", person.permits[0].permit_number)
+    assert int(redis_client.get(identifier_key(digest))) == 5
+    # A different account with the right answers for the same number is refused too.
+    fresh = journey()
+    fresh.to_check(person)
+    response = confirm(fresh)
+    assert response.status_code == 429
+    assert response.get_json()["step"] == "locked"
+    # … without using up that account's own attempts.
+    assert int(redis_client.get(user_key(fresh.user.id)) or 0) == 0
+    # Another number still works for the fresh account.
+    other = make_person(passport_name="DOE, Jane")
+    another = journey()
+    another.to_check(other)
+    assert confirm(another).status_code == 200
+
+
+def test_the_lock_lifts_when_the_window_ends(journey, person, redis_client):
+    trip = journey()
+    lock_out(trip, person)
+    redis_client.flushdb()  # the window's keys expired
+    state = _db.session.scalar(select(FlowState).where(FlowState.user_id == trip.user.id))
+    state.context = {**state.context, "locked_until": "2000-01-01T00:00:00+00:00"}
+    _db.session.commit()
+    screen = trip.get().get_json()
+    assert screen["step"] == "check"
+    trip.answer("check", "change", field="passport_name")
+    trip.answer("name", passport_name=person.passport_name)
+    assert confirm(trip).get_json()["step"] == "second_factor"
+
+
+def test_a_pass_gives_the_attempt_back(journey, person, redis_client):
+    trip = journey()
+    trip.to_check(person)
+    confirm(trip)
+    assert int(redis_client.get(user_key(trip.user.id))) == 0
+
+
+def test_phone_failures_lock_too(journey, person, wechat_emulator):
+    trip = journey()
+    trip.to_check(person)
+    confirm(trip)
+    trip.answer("second_factor", method="phone")
+    statuses = []
+    for _ in range(5):
+        code = wechat_emulator.mint_phone_code(trip.openid, "+8613700000000")
+        statuses.append(trip.post("phone", phone_code=code).status_code)
+    assert statuses == [422, 422, 422, 422, 429]
+    assert trip.get().get_json()["step"] == "locked"
+    card = _db.session.scalar(select(SocialSecurityCard).where(SocialSecurityCard.account_id == person.account.id))
+    assert card.status == "not_activated"

@@ -1,0 +1,1 @@
+"""Tests of the registry: identifiers, names, import, demo seed."""

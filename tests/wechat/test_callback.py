@@ -1,0 +1,231 @@
+"""/wechat/callback: handshake, every mode and format, and each refusal — plain-text answers only."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from app.wechat.callback import sha1_signature
+
+from .conftest import OPENID, payload
+
+MODES = ("plain", "compatible", "safe")
+FORMATS = ("json", "xml")
+
+
+def test_handshake_official_example(app, client):
+    app.extensions["wechat_push"].token = "AAAAA"
+    app.extensions["wechat_push"].clock = lambda: 1714036504
+    query = {"signature": "f464b24fc39322e44b38aa78f5edd27bd1441696", "timestamp": "1714036504",
+             "nonce": "1514711492", "echostr": "4375120948345356249"}
+    response = client.get("/wechat/callback?" + urlencode(query))
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "4375120948345356249"
+    assert response.mimetype == "text/plain"
+
+
+def test_handshake_with_bad_signature_is_403(client):
+    query = {"signature": "0" * 40, "timestamp": str(int(time.time())), "nonce": "1", "echostr": "x"}
+    response = client.get("/wechat/callback?" + urlencode(query))
+    assert response.status_code == 403 and response.mimetype == "text/plain"
+    assert "error" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_text_push_in_every_mode_and_format(wechat_emulator, enqueued, mode, fmt):
+    response = wechat_emulator.push("text", OPENID, content="card", fmt=fmt, mode=mode)
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "success" and response.mimetype == "text/plain"
+    assert [name for name, _args in enqueued] == ["app.tasks.wechat_events.handle"]
+    assert enqueued[0][1][0]["Content"] == "card"
+    assert len(wechat_emulator.outbox("custom")) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ["text.json", "text.xml", "popup_list.json", "popup_list.xml"])
+def test_payload_files_in_every_mode(wechat_emulator, enqueued, name, mode):
+    fmt = name.rsplit(".", 1)[1]
+    response = wechat_emulator.push(message=payload(name), fmt=fmt, mode=mode)
+    assert response.get_data(as_text=True) == "success"
+    message = enqueued[0][1][0]
+    assert message["FromUserName"] == OPENID and isinstance(message["CreateTime"], int)
+    if "popup" in name:
+        assert [item["TemplateId"] for item in message["List"]] == [
+            "tmpl_notice_update", "tmpl_deadline_reminder", "tmpl_card_status"]
+
+
+def test_wechat_retry_with_same_nonce_and_body_is_success_once(wechat_emulator, enqueued, client):
+    path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="card"))
+    assert client.post(path, data=body, headers=headers).get_data(as_text=True) == "success"
+    again = client.post(path, data=body, headers=headers)
+    assert again.status_code == 200 and again.get_data(as_text=True) == "success"
+    assert len(enqueued) == 1
+
+
+def test_duplicate_msgid_under_a_new_nonce_is_dropped(wechat_emulator, enqueued):
+    message = wechat_emulator.message("text", OPENID, content="card", msg_id=777)
+    assert wechat_emulator.push(message=message).get_data(as_text=True) == "success"
+    assert wechat_emulator.push(message=message, fmt="xml").get_data(as_text=True) == "success"
+    assert len(enqueued) == 1
+
+
+def test_duplicate_event_is_dropped_by_sender_and_time(wechat_emulator, enqueued):
+    message = wechat_emulator.message("enter", OPENID, create_time=1795848100)
+    wechat_emulator.push(message=message)
+    wechat_emulator.push(message=message, mode="plain")
+    other = wechat_emulator.message("enter", OPENID, create_time=1795848101)
+    wechat_emulator.push(message=other)
+    assert len(enqueued) == 2
+
+
+def test_used_nonce_with_another_body_is_refused(wechat_emulator, enqueued, client):
+    first = wechat_emulator.message("text", OPENID, content="card", msg_id=1)
+    path, body, headers = wechat_emulator.sign(first, mode="plain", nonce="4242", timestamp=int(time.time()))
+    assert client.post(path, data=body, headers=headers).get_data(as_text=True) == "success"
+    forged = wechat_emulator.message("text", OPENID, content="permit", msg_id=2)
+    _path, forged_body, _headers = wechat_emulator.sign(forged, mode="plain", nonce="4242")
+    response = client.post(path, data=forged_body, headers=headers)
+    assert response.status_code == 403 and response.mimetype == "text/plain"
+    assert len(enqueued) == 1
+    # the refused replay did not shadow the real message 2
+    wechat_emulator.push(message=forged)
+    assert len(enqueued) == 2
+
+
+@pytest.mark.parametrize("skew", [-301, 301])
+def test_stale_or_future_timestamp_is_refused(wechat_emulator, enqueued, skew):
+    message = wechat_emulator.message("text", OPENID, content="card")
+    response = wechat_emulator.push(message=message, timestamp=int(time.time()) + skew)
+    assert response.status_code == 403
+    assert enqueued == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_bad_signature_is_refused(wechat_emulator, client, enqueued, mode):
+    path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="x"), mode=mode)
+    tampered = path.replace("signature=", "signature=0", 1)
+    assert client.post(tampered, data=body, headers=headers).status_code == 403
+    assert enqueued == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_bad_msg_signature_is_refused(wechat_emulator, client, enqueued, fmt):
+    path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="x"), fmt=fmt)
+    start = path.index("msg_signature=") + len("msg_signature=")
+    tampered = path[:start] + "f" * 40 + path[start + 40:]
+    assert client.post(tampered, data=body, headers=headers).status_code == 403
+
+
+def test_signature_instead_of_msg_signature_is_refused(wechat_emulator, client):
+    """The classic mistake (wechatpy #739) from WeChat's side: msg_signature must cover Encrypt."""
+    from urllib.parse import parse_qs, urlsplit
+
+    path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="x"))
+    query = {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
+    query["msg_signature"] = query["signature"]
+    assert client.post("/wechat/callback?" + urlencode(query), data=body, headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_ciphertext_for_another_appid_is_refused(app, wechat_emulator, client, enqueued, fmt):
+    from app.wechat.emulator import PushSigner
+
+    config = app.config
+    other = PushSigner(token=config["WECHAT_TOKEN"], aes_key=config["WECHAT_AES_KEY"], appid="wxOtherApp0000001",
+                       original_id=config["WECHAT_ORIGINAL_ID"])
+    path, body, headers = other.request("/wechat/callback", wechat_emulator.message("text", OPENID, content="x"),
+                                        fmt=fmt, mode="safe")
+    assert client.post(path, data=body, headers=headers).status_code == 403
+    assert enqueued == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_message_for_another_mini_program_is_refused(wechat_emulator, enqueued, mode):
+    message = wechat_emulator.message("text", OPENID, content="x")
+    message["ToUserName"] = "gh_someone_else"
+    assert wechat_emulator.push(message=message, mode=mode).status_code == 403
+    assert enqueued == []
+
+
+def test_too_large_body_is_refused(app, wechat_emulator, enqueued):
+    message = wechat_emulator.message("text", OPENID, content="x" * (app.config["CALLBACK_MAX_BYTES"] + 10))
+    response = wechat_emulator.push(message=message, mode="plain")
+    assert response.status_code == 413 and response.mimetype == "text/plain"
+    assert enqueued == []
+
+
+@pytest.mark.parametrize("name", ["xxe.xml", "billion_laughs.xml"])
+def test_xml_with_dtd_is_refused(wechat_emulator, enqueued, name):
+    assert wechat_emulator.push(message=payload(name), fmt="xml", mode="plain").status_code == 400
+    assert wechat_emulator.push(message=payload(name), fmt="xml", mode="safe").status_code == 400
+    assert enqueued == []
+
+
+@pytest.mark.parametrize("body", [b"", b"hello", b"{not json", b"<xml><unclosed>", b"[1, 2]",
+                                  b'{"ToUserName": "gh_0000000demo"}', b"<xml></xml>",
+                                  b'{"FromUserName": "o1", "MsgType": "text", "CreateTime": "soon",'
+                                  b' "ToUserName": "gh_0000000demo"}'])
+def test_unparsable_plain_bodies_are_400(client, enqueued, body):
+    timestamp, nonce = str(int(time.time())), "99"
+    query = {"signature": sha1_signature("demo-token", timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+    response = client.post("/wechat/callback?" + urlencode(query), data=body)
+    assert response.status_code == 400 and response.mimetype == "text/plain"
+    assert enqueued == []
+
+
+@pytest.mark.parametrize("body", [b'{"ToUserName": "gh_0000000demo", "Encrypt": "bm90IGEgdmFsaWQgY2lwaGVy"}',
+                                  b"<xml><ToUserName>gh_0000000demo</ToUserName><Encrypt>AAAA</Encrypt></xml>",
+                                  b'{"ToUserName": "gh_0000000demo"}'])
+def test_undecryptable_bodies_are_400(client, enqueued, body):
+    timestamp, nonce = str(int(time.time())), "98"
+    encrypt = "bm90IGEgdmFsaWQgY2lwaGVy" if b"bm90" in body else "AAAA"
+    query = {"signature": sha1_signature("demo-token", timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
+             "encrypt_type": "aes", "msg_signature": sha1_signature("demo-token", timestamp, nonce, encrypt)}
+    response = client.post("/wechat/callback?" + urlencode(query), data=body)
+    assert response.status_code == 400
+    assert enqueued == []
+
+
+def test_missing_query_is_403(client):
+    assert client.post("/wechat/callback", data=b"{}").status_code == 403
+
+
+def test_encrypted_push_without_aes_key_is_refused(app, wechat_emulator, enqueued):
+    path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="x"))
+    app.extensions["wechat_push"]._prp = None
+    assert app.test_client().post(path, data=body, headers=headers).status_code == 403
+
+
+def test_failed_hand_off_lets_the_retry_through(app, wechat_emulator, monkeypatch):
+    message = wechat_emulator.message("text", OPENID, content="card", msg_id=55)
+    queue = app.extensions["queue"]
+    original = queue.enqueue
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr(queue, "enqueue", broken)
+    assert wechat_emulator.push(message=message).status_code == 500
+    monkeypatch.setattr(queue, "enqueue", original)
+    assert wechat_emulator.push(message=message).get_data(as_text=True) == "success"
+    assert len(wechat_emulator.outbox("custom")) == 1
+
+
+def test_callback_touches_no_database(app, wechat_emulator, monkeypatch):
+    """The hot path: verify, decrypt, one Redis round trip, hand-off — no SQL."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    statements = []
+    monkeypatch.setattr(app.extensions["queue"], "enqueue", lambda *a, **k: None)
+    listener = lambda *args, **kwargs: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert wechat_emulator.push("text", OPENID, content="card").get_data(as_text=True) == "success"
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert statements == []

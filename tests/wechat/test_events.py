@@ -1,0 +1,214 @@
+"""What pushes lead to: welcomes, keyword help in every language, guarded echoes, the subscription ledger."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.i18n.locales import SUPPORTED
+from app.models.subscription import SubscriptionQuota
+from app.models.user import UserAccount
+from app.services import helpdesk
+from app.services.helpdesk_topics import KEYWORDS, TOPICS
+from app.tasks import wechat_events
+
+from .conftest import OPENID, payload
+
+
+def replies(wechat_emulator) -> list[str]:
+    return [item["text"]["content"] for item in wechat_emulator.outbox("custom")]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_entering_the_chat_sends_a_welcome(wechat_emulator, fmt):
+    wechat_emulator.state.user_entered_session(OPENID)
+    response = wechat_emulator.push(message=payload(f"enter_session.{fmt}"), fmt=fmt)
+    assert response.get_data(as_text=True) == "success"
+    assert replies(wechat_emulator)[0].startswith("Welcome to Social Security Card help.")
+
+
+@pytest.fixture
+def app_config(app_config, korean_catalog):
+    """These tests read a compiled Korean catalog."""
+    return {**app_config, "TRANSLATIONS_DIR": korean_catalog}
+
+
+def test_welcome_is_in_the_users_saved_language(db, wechat_emulator):
+    db.session.add(UserAccount(openid=OPENID, locale="ko"))
+    db.session.commit()
+    wechat_emulator.push("enter", OPENID)
+    assert replies(wechat_emulator) == ["사회보장카드 도움말에 오신 것을 환영합니다. “카드”, “허가”"]
+
+
+def test_job_outside_a_request_uses_the_users_locale(app, db, wechat_emulator):
+    db.session.add(UserAccount(openid=OPENID, locale="ko"))
+    db.session.commit()
+    wechat_emulator.user_wrote(OPENID)
+    message = {"FromUserName": OPENID, "MsgType": "event", "Event": "user_enter_tempsession",
+               "CreateTime": 1, "ToUserName": "gh_0000000demo"}
+    with app.app_context():
+        assert wechat_events.handle(message) == "welcome"
+    assert replies(wechat_emulator)[0].startswith("사회보장카드")
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_text_with_a_keyword_gets_the_topic_answer(wechat_emulator, fmt):
+    wechat_emulator.user_wrote(OPENID)
+    wechat_emulator.push(message=payload(f"text.{fmt}"), fmt=fmt)
+    assert replies(wechat_emulator) == [helpdesk.topic_reply("card")]
+    assert wechat_emulator.calls("msg_sec_check") == 0  # nothing of the user's text is echoed
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_image_gets_the_generic_answer(wechat_emulator, fmt):
+    wechat_emulator.user_wrote(OPENID)
+    wechat_emulator.push(message=payload(f"image.{fmt}"), fmt=fmt)
+    assert replies(wechat_emulator) == [helpdesk.fallback_text(None)]
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+@pytest.mark.parametrize("locale", SUPPORTED)
+def test_every_keyword_in_every_language_finds_its_topic(topic, locale):
+    for word in KEYWORDS[topic][locale]:
+        found, locales = helpdesk.find_topic(f"  {word.upper()}  ?")
+        assert found == topic, (word, found)
+        assert locale in locales
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("I lost my card", "lost_card"), ("我的社保卡丢了", "lost_card"), ("카드를 잃어버렸어요", "lost_card"),
+    ("Я потерял карту", "lost_card"), ("Où voir ma carte ?", "card"), ("Где моя карта?", "card"),
+    ("help with my card", "card"), ("رقم البطاقة", "card"), ("Tôi cần thẻ bảo hiểm", "card"),
+    ("Wie ändere ich die Sprache?", "language"), ("需要人工客服", "human"), ("年金の納付", "contributions"),
+    ("the weather is nice", None), ("scarf", None),
+])
+def test_topics_of_sample_sentences(text, topic):
+    assert helpdesk.find_topic(text)[0] == topic
+
+
+def test_reply_language_without_saved_choice_follows_the_words(app, db):
+    db.session.add(UserAccount(openid=OPENID))
+    db.session.commit()
+    assert helpdesk.locale_for({"FromUserName": OPENID, "MsgType": "text", "Content": "카드"}) == "ko"
+    assert helpdesk.locale_for({"FromUserName": OPENID, "MsgType": "text", "Content": "карта"}) == "ru"
+    assert helpdesk.locale_for({"FromUserName": OPENID, "MsgType": "text", "Content": "hmm"}) == "en"
+    assert helpdesk.locale_for({"FromUserName": "oUnknown00000", "MsgType": "event"}) == "en"
+
+
+def test_reply_language_prefers_saved_choice_then_client_language(app, db, redis_client):
+    from app.services.auth import client_locale_key
+
+    user = UserAccount(openid=OPENID)
+    db.session.add(user)
+    db.session.commit()
+    redis_client.set(client_locale_key(user.id), "zh_Hant")
+    assert helpdesk.locale_for({"FromUserName": OPENID, "MsgType": "text", "Content": "卡"}) == "zh_Hant"
+    assert helpdesk.locale_for({"FromUserName": OPENID, "MsgType": "event"}) == "zh_Hant"
+    user.locale = "fr"
+    db.session.commit()
+    assert helpdesk.locale_for({"FromUserName": OPENID, "MsgType": "text", "Content": "卡"}) == "fr"
+
+
+def test_free_text_is_echoed_after_msg_sec_check_passes(wechat_emulator):
+    wechat_emulator.push("text", OPENID, content="What are your opening hours on Sunday?")
+    assert wechat_emulator.calls("msg_sec_check") == 1
+    assert "What are your opening hours on Sunday" in replies(wechat_emulator)[0]
+
+
+@pytest.mark.parametrize("content", ["Best casino in town", "帮你代办各种证件，价格优惠"])
+def test_risky_or_review_text_is_never_echoed(wechat_emulator, content):
+    text = "Great deals at the gambling hall tonight" if content.startswith("Best") else content
+    wechat_emulator.push("text", OPENID, content=text)
+    reply = replies(wechat_emulator)[0]
+    assert "gambling" not in reply and "代办" not in reply
+    assert reply == helpdesk.fallback_text(None)
+
+
+def test_text_is_not_echoed_when_msg_sec_check_fails(wechat_emulator):
+    wechat_emulator.fail("msg_sec_check", errcode=-1)
+    wechat_emulator.push("text", OPENID, content="something unusual")
+    assert replies(wechat_emulator) == [helpdesk.fallback_text(None)]
+
+
+def test_long_free_text_is_quoted_short(wechat_emulator):
+    wechat_emulator.push("text", OPENID, content="x" * 300)
+    assert "x" * 39 + "…" in replies(wechat_emulator)[0]
+    assert "x" * 41 not in replies(wechat_emulator)[0]
+
+
+def test_closed_reply_window_is_logged_not_crashed(app, wechat_emulator):
+    message = {"FromUserName": OPENID, "MsgType": "text", "Content": "card", "CreateTime": 1,
+               "ToUserName": "gh_0000000demo"}
+    assert wechat_events.handle(message) == "topic:card:unsent"
+    assert wechat_emulator.outbox("custom") == []
+
+
+def test_reply_window_allows_five_answers(wechat_emulator):
+    for n in range(6):
+        wechat_emulator.push(message={"ToUserName": "gh_0000000demo", "FromUserName": OPENID,
+                                      "CreateTime": 1795848200 + n, "MsgType": "text", "Content": "card",
+                                      "MsgId": 900 + n})
+        if n == 0:
+            wechat_emulator.user_wrote(OPENID)
+    assert len(replies(wechat_emulator)) == 5
+
+
+def ledger(db, template_id):
+    user = db.session.scalars(select(UserAccount).where(UserAccount.openid == OPENID)).one()
+    row = db.session.scalars(select(SubscriptionQuota).where(
+        SubscriptionQuota.user_id == user.id, SubscriptionQuota.template_id == template_id)).first()
+    db.session.expire_all()
+    return row
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_popup_event_with_one_item_adds_quota(db, wechat_emulator, fmt):
+    assert wechat_emulator.push(message=payload(f"popup_one.{fmt}"), fmt=fmt).get_data(as_text=True) == "success"
+    row = ledger(db, "tmpl_notice_update")
+    assert (row.available, row.status, row.accepted_total) == (1, "accept", 1)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_popup_event_with_a_list(db, wechat_emulator, fmt):
+    wechat_emulator.push(message=payload(f"popup_list.{fmt}"), fmt=fmt)
+    assert ledger(db, "tmpl_notice_update").available == 1
+    assert ledger(db, "tmpl_card_status").available == 1
+    rejected = ledger(db, "tmpl_deadline_reminder")
+    assert (rejected.available, rejected.status) == (0, "reject")
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_popup_event_retried_by_wechat_counts_once(db, wechat_emulator, fmt):
+    wechat_emulator.push(message=payload(f"popup_one.{fmt}"), fmt=fmt)
+    wechat_emulator.push(message=payload(f"popup_one.{fmt}"), fmt=fmt, mode="plain")
+    assert ledger(db, "tmpl_notice_update").available == 1
+
+
+@pytest.mark.parametrize("name", ["change_one.json", "change_one.xml", "change_list_nested.json",
+                                  "change_list.xml"])
+def test_change_event_turning_a_template_off_zeroes_it(db, wechat_emulator, name):
+    wechat_emulator.push(message=payload("popup_list.json"))
+    wechat_emulator.push(message=payload(name), fmt=name.rsplit(".", 1)[1])
+    row = ledger(db, "tmpl_notice_update")
+    assert (row.available, row.status) == (0, "reject")
+    assert ledger(db, "tmpl_card_status").available == (0 if "list" in name else 1)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_sent_events_record_delivery(db, wechat_emulator, fmt):
+    wechat_emulator.push(message=payload(f"sent_one.{fmt}"), fmt=fmt)
+    wechat_emulator.push(message=payload(f"sent_list.{fmt}"), fmt=fmt)
+    notice = ledger(db, "tmpl_notice_update")
+    card = ledger(db, "tmpl_card_status")
+    assert notice.delivered_total == 2
+    assert (card.failed_total, card.last_errcode) == (1, "10005")
+
+
+def test_emulated_popup_grants_quota_on_both_sides(app, db, wechat_emulator):
+    wechat_emulator.push("popup", OPENID, results={"tmpl_card_status": "accept"}, fmt="xml")
+    assert ledger(db, "tmpl_card_status").available == 1
+    assert wechat_emulator.state.users[OPENID].quota["tmpl_card_status"] == 1
+
+
+def test_unknown_message_types_are_ignored(app):
+    assert helpdesk.handle_push({"FromUserName": OPENID, "MsgType": "event", "Event": "something_new"}) == "ignored"

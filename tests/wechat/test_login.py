@@ -1,0 +1,178 @@
+"""Signing in through wechatpy's HTTP calls to the emulator: success, retries, every WeChat error."""
+
+from __future__ import annotations
+
+import threading
+
+from app.models.user import UserAccount
+from app.services import auth
+
+OPENID = "oLoginUser000001"
+
+
+def post_login(client, code, **extra):
+    return client.post("/api/v1/auth/login", json={"code": code, **extra})
+
+
+def test_login_creates_user_and_session(client, db, wechat_emulator, redis_client):
+    code = wechat_emulator.mint_login_code(OPENID, unionid="uUnion0001")
+    response = post_login(client, code, language="ko")
+    assert response.status_code == 200
+    body = response.json
+    assert set(body) == {"token", "expires_in", "locale", "dir", "user"}
+    assert body["locale"] == "ko" and body["dir"] == "ltr"
+    assert body["user"]["locale"] is None and body["user"]["verified"] is False
+    user = db.session.get(UserAccount, body["user"]["id"])
+    assert user.openid == OPENID and user.unionid == "uUnion0001" and user.last_login_at
+    session = auth.user_sessions().get(body["token"])
+    assert session.data == {"openid": OPENID, "locale": None}
+    # session_key stays on the server: not in the answer, stored encrypted.
+    assert "session_key" not in response.get_data(as_text=True)
+    key = wechat_emulator.state.users[OPENID].session_key
+    assert auth.session_key_for(user.id) == key
+    assert key.encode() not in redis_client.get(auth.session_key_key(user.id))
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"}).status_code == 200
+
+
+def test_login_in_arabic_says_rtl(client, wechat_emulator):
+    code = wechat_emulator.mint_login_code(OPENID)
+    body = post_login(client, code, language="ar").json
+    assert body["locale"] == "ar" and body["dir"] == "rtl"
+
+
+def test_retry_with_same_code_returns_same_session(client, wechat_emulator):
+    code = wechat_emulator.mint_login_code(OPENID)
+    first = post_login(client, code).json
+    second = post_login(client, code).json
+    assert first["token"] == second["token"]
+    assert wechat_emulator.calls("jscode2session") == 1
+
+
+def test_parallel_double_submit_shares_one_exchange(app, wechat_emulator):
+    code = wechat_emulator.mint_login_code(OPENID)
+    wechat_emulator.slow("jscode2session", 0.4)
+    results = []
+
+    def submit():
+        results.append(post_login(app.test_client(), code))
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.status_code for r in results] == [200, 200]
+    assert results[0].json["token"] == results[1].json["token"]
+    assert wechat_emulator.calls("jscode2session") == 1
+
+
+def test_retry_after_logout_is_refused(client, wechat_emulator):
+    code = wechat_emulator.mint_login_code(OPENID)
+    token = post_login(client, code).json["token"]
+    assert client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+    response = post_login(client, code)
+    assert response.status_code == 401 and response.json["error"]["code"] == "auth.invalid_code"
+
+
+def test_saved_locale_wins_over_client_language(client, db, wechat_emulator):
+    db.session.add(UserAccount(openid=OPENID, locale="ja"))
+    db.session.commit()
+    body = post_login(client, wechat_emulator.mint_login_code(OPENID), language="fr").json
+    assert body["locale"] == "ja" and body["user"]["locale"] == "ja"
+
+
+def test_unknown_code_is_401(client, wechat_emulator):
+    response = post_login(client, "never-minted")
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "auth.invalid_code"
+
+
+def test_expired_code_is_401(client, wechat_emulator):
+    code = wechat_emulator.mint_login_code(OPENID)
+    wechat_emulator.advance(301)
+    assert post_login(client, code).json["error"]["code"] == "auth.invalid_code"
+
+
+def test_used_code_is_401(app, client, wechat_emulator):
+    code = wechat_emulator.mint_login_code(OPENID)
+    app.extensions["wechat"].code_to_session(code)  # someone else spent it (40163)
+    response = post_login(client, code)
+    assert response.status_code == 401 and response.json["error"]["code"] == "auth.invalid_code"
+
+
+def test_rate_limited_user_is_429(client, wechat_emulator):
+    wechat_emulator.fail("jscode2session", errcode=45011)
+    response = post_login(client, wechat_emulator.mint_login_code(OPENID))
+    assert response.status_code == 429 and response.json["error"]["code"] == "wechat.rate_limited"
+
+
+def test_more_than_100_logins_a_minute_is_45011(app, wechat_emulator):
+    from app.wechat.errors import WeChatRateLimited
+
+    client = app.extensions["wechat"]
+    for _ in range(100):
+        client.code_to_session(wechat_emulator.mint_login_code(OPENID))
+    try:
+        client.code_to_session(wechat_emulator.mint_login_code(OPENID))
+    except WeChatRateLimited as error:
+        assert error.errcode == 45011
+    else:
+        raise AssertionError("the 101st login in a minute was accepted")
+
+
+def test_high_risk_user_is_403(client, wechat_emulator):
+    wechat_emulator.set_high_risk(OPENID)
+    response = post_login(client, wechat_emulator.mint_login_code(OPENID))
+    assert response.status_code == 403 and response.json["error"]["code"] == "auth.account_restricted"
+
+
+def test_locked_account_is_403(client, db, wechat_emulator):
+    db.session.add(UserAccount(openid=OPENID, status="locked"))
+    db.session.commit()
+    response = post_login(client, wechat_emulator.mint_login_code(OPENID))
+    assert response.status_code == 403
+
+
+def test_system_busy_is_503(client, wechat_emulator):
+    wechat_emulator.fail("jscode2session", errcode=-1)
+    response = post_login(client, wechat_emulator.mint_login_code(OPENID))
+    assert response.status_code == 503 and response.json["error"]["code"] == "wechat.unavailable"
+
+
+def test_http_500_is_503(client, wechat_emulator):
+    wechat_emulator.fail("jscode2session", status=502)
+    response = post_login(client, wechat_emulator.mint_login_code(OPENID))
+    assert response.status_code == 503
+
+
+def test_timeout_is_503(app, client, wechat_emulator):
+    app.extensions["wechat"].timeout = 0.2
+    app.extensions["wechat"]._sdk.timeout = 0.2
+    wechat_emulator.slow("jscode2session", 0.6)
+    response = post_login(client, wechat_emulator.mint_login_code(OPENID))
+    assert response.status_code == 503 and response.json["error"]["code"] == "wechat.unavailable"
+
+
+def test_unreachable_wechat_is_503(app, client, wechat_emulator):
+    app.extensions["wechat"].set_api_base("http://127.0.0.1:9/")
+    response = post_login(client, "any-code")
+    assert response.status_code == 503
+
+
+def test_login_does_not_fetch_an_access_token(client, wechat_emulator):
+    wechat_emulator.fail("stable_token", errcode=40164, times=None)
+    assert post_login(client, wechat_emulator.mint_login_code(OPENID)).status_code == 200
+    assert wechat_emulator.calls("stable_token") == 0
+
+
+def test_login_validates_input(client, wechat_emulator):
+    assert client.post("/api/v1/auth/login", data="nope").status_code == 400
+    response = post_login(client, "")
+    assert response.status_code == 422 and response.json["error"]["details"]["errors"][0]["field"] == "code"
+    assert post_login(client, "x" * 500).status_code == 422
+    assert post_login(client, 12345).status_code == 422
+
+
+def test_logout_requires_a_session(client):
+    response = client.post("/api/v1/auth/logout")
+    assert response.status_code == 401 and response.json["error"]["code"] == "auth.required"
