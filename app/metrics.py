@@ -50,12 +50,17 @@ DELIVERIES = Counter(
     ["channel", "result"],
 )
 
-# Known series start at zero so dashboards and alerts see them before the first event.
-for _outcome in CALLBACK_OUTCOMES:
-    CALLBACKS.labels(outcome=_outcome)
-for _channel in ("inbox", "subscribe"):
-    for _result in DELIVERY_RESULTS:
-        DELIVERIES.labels(channel=_channel, result=_result)
+
+def _start_known_series() -> None:
+    """Known series start at zero, so dashboards and alerts see them before the first event."""
+    for outcome in CALLBACK_OUTCOMES:
+        CALLBACKS.labels(outcome=outcome)
+    for channel in ("inbox", "subscribe"):
+        for result in DELIVERY_RESULTS:
+            DELIVERIES.labels(channel=channel, result=result)
+
+
+_start_known_series()
 
 
 def _label(value: str) -> str:

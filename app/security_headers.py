@@ -36,6 +36,24 @@ BASE_HEADERS = {
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def body_limit(max_bytes: int):
+    """Let one view take bodies up to `max_bytes` instead of MAX_CONTENT_LENGTH (e.g. file uploads).
+
+    Put it directly under the route decorator::
+
+        @bp.route("/registry/import", methods=["GET", "POST"])
+        @body_limit(512 * 1024 * 1024)
+        @console_view("registry.import")
+        def registry_import(): ...
+    """
+
+    def mark(view):
+        view.max_content_length = max_bytes
+        return view
+
+    return mark
+
+
 def is_console_path(path: str) -> bool:
     """The admin console's pages (not the admin JSON API under /api/v1/admin)."""
     return path == "/admin" or path.startswith("/admin/")
@@ -63,7 +81,10 @@ def init_security_headers(app) -> None:
     @app.before_request
     def refuse_oversized_body():
         """A declared body over the limit is refused with 413 before any view runs."""
-        limit = app.config.get("MAX_CONTENT_LENGTH")
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        if getattr(view, "max_content_length", None):
+            request.max_content_length = view.max_content_length  # also lifts Flask's own check
+        limit = request.max_content_length
         if limit and request.content_length is not None and request.content_length > limit:
             abort(413)
 

@@ -102,9 +102,14 @@ def _child(kind: str, file: str, database: str, create: bool) -> None:
     with app.app_context():
         if create:
             db.create_all()
+        if kind == "none":
+            print(json.dumps({"rows": 0, "added": 0, "rejected": 0, "seconds": 0, "cpu_seconds": 0}))
+            return
+        cpu = time.process_time()
         report = import_file(file, kind)
+        cpu = time.process_time() - cpu
     print(json.dumps({"rows": report.rows, "added": report.added, "rejected": report.rejected,
-                      "seconds": report.seconds}))
+                      "seconds": report.seconds, "cpu_seconds": cpu}))
 
 
 def _measure(kind: str, file: Path, database: Path, create: bool) -> dict:
@@ -125,6 +130,8 @@ def _measure(kind: str, file: Path, database: Path, create: bool) -> dict:
         raise RuntimeError(f"import of {kind} failed:\n{stderr[-2000:]}")
     figures = json.loads(stdout.strip().splitlines()[-1])
     figures["rows_per_s"] = round(figures["rows"] / figures["seconds"]) if figures["seconds"] else 0
+    # On a busy machine wall-clock rates understate the importer; CPU time shows its own cost.
+    figures["rows_per_cpu_s"] = round(figures["rows"] / figures["cpu_seconds"]) if figures["cpu_seconds"] else 0
     figures["peak_mb"] = round(usage.ru_maxrss / 1024, 1)
     figures["wall_seconds"] = round(time.perf_counter() - started, 1)
     return figures
@@ -138,15 +145,19 @@ def run(rows: int) -> dict:
         write_people(people_file, rows)
         write_contributions(contributions_file, rows)
         database = directory / "bench.sqlite3"
-        people = _measure("people", people_file, database, create=True)
+        baseline = _measure("none", people_file, database, create=True)
+        people = _measure("people", people_file, database, create=False)
         contributions = _measure("contributions", contributions_file, database, create=False)
     return {
         "rows": rows,
         "people_rows_per_s": people["rows_per_s"], "people_peak_mb": people["peak_mb"],
         "people_seconds": round(people["seconds"], 1),
+        "people_rows_per_cpu_s": people["rows_per_cpu_s"],
         "contributions_rows_per_s": contributions["rows_per_s"],
         "contributions_peak_mb": contributions["peak_mb"],
         "contributions_seconds": round(contributions["seconds"], 1),
+        "contributions_rows_per_cpu_s": contributions["rows_per_cpu_s"],
+        "app_peak_mb": baseline["peak_mb"],
         "rejected": people["rejected"] + contributions["rejected"],
         "targets": TARGETS,
     }
@@ -160,11 +171,14 @@ def main(argv: list[str]) -> None:
     rows = int(argv[0]) if argv else 100_000
     result = run(rows)
     print(f"registry import, {rows:,} rows each, SQLite")
-    print(f"  {'kind':<15}{'rows/s':>10}{'target':>10}{'peak MB':>10}{'seconds':>10}")
+    print(f"  {'kind':<15}{'rows/s':>10}{'target':>10}{'rows/cpu-s':>12}{'peak MB':>10}{'seconds':>10}")
     for kind, target in (("people", TARGETS["people_rows_per_s"]),
                          ("contributions", TARGETS["contributions_rows_per_s"])):
         print(f"  {kind:<15}{result[kind + '_rows_per_s']:>10,}{target:>10,}"
-              f"{result[kind + '_peak_mb']:>10}{result[kind + '_seconds']:>10}")
+              f"{result[kind + '_rows_per_cpu_s']:>12,}{result[kind + '_peak_mb']:>10}"
+              f"{result[kind + '_seconds']:>10}")
+    print(f"  peak MB is the whole process; the app alone (no import) peaks at {result['app_peak_mb']} MB;"
+          f" target under {TARGETS['peak_mb']} MB")
     if result["rejected"]:
         print(f"  rejected rows: {result['rejected']} (expected 0)")
 

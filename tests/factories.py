@@ -33,6 +33,7 @@ from app.models.registry import (
 )
 from app.models.types import utcnow
 from app.models.user import UserAccount
+from app.services.identifiers import mod11_2_check_char
 from app.services.names import canonical_name, split_name
 
 _counter = itertools.count(1)
@@ -65,9 +66,7 @@ def next_number() -> int:
 
 def mod11_2_check(body17: str) -> str:
     """The ISO 7064 MOD 11-2 check character for 17 digits."""
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(d) * w for d, w in zip(body17, weights, strict=True))
-    return "10X98765432"[total % 11]
+    return mod11_2_check_char(body17)
 
 
 def make_permit_number(n: int | None = None) -> str:

@@ -10,6 +10,7 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -24,12 +25,12 @@ from app.models.notice import NOTICE_CATEGORIES, NOTICE_PRIORITIES
 REQUIRED = _l("This field is required.")
 
 
-def locale_choices() -> list[tuple[str, str]]:
+def locale_choices() -> list[SelectChoice]:
     """Every supported locale with its own name."""
-    return [(locale, f"{native_name(locale)} ({locale})") for locale in SUPPORTED]
+    return [SelectChoice(locale, f"{native_name(locale)} ({locale})") for locale in SUPPORTED]
 
 
-def category_choices() -> list[tuple[str, object]]:
+def category_choices() -> list[SelectChoice]:
     """The notice categories, labelled in the console's language."""
     labels = {
         "policy_change": lazy_pgettext("notice category", "Policy change"),
@@ -38,17 +39,17 @@ def category_choices() -> list[tuple[str, object]]:
         "how_to": lazy_pgettext("notice category", "How-to"),
         "reminder": lazy_pgettext("notice category", "Reminder"),
     }
-    return [(value, labels[value]) for value in NOTICE_CATEGORIES]
+    return [SelectChoice(value, labels[value]) for value in NOTICE_CATEGORIES]
 
 
-def priority_choices() -> list[tuple[str, object]]:
+def priority_choices() -> list[SelectChoice]:
     """The notice priorities, labelled in the console's language."""
     labels = {
         "normal": lazy_pgettext("notice priority", "Normal"),
         "important": lazy_pgettext("notice priority", "Important"),
         "urgent": lazy_pgettext("notice priority", "Urgent"),
     }
-    return [(value, labels[value]) for value in NOTICE_PRIORITIES]
+    return [SelectChoice(value, labels[value]) for value in NOTICE_PRIORITIES]
 
 
 class LoginForm(FlaskForm):
@@ -85,7 +86,7 @@ class NoticeForm(FlaskForm):
     audience_cities = StringField(_l("Cities (6-digit region codes, comma separated)"))
     audience_employers = StringField(_l("Employers (credit codes, comma separated)"))
     audience_permit_categories = SelectMultipleField(
-        _l("Permit categories"), choices=[("A", "A"), ("B", "B"), ("C", "C")])
+        _l("Permit categories"), choices=[SelectChoice(c) for c in "ABC"])
     audience_permit_expiring_within_days = IntegerField(
         _l("Permit expires within (days)"), validators=[Optional(), NumberRange(min=0, max=3650)])
 

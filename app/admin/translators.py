@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, render_template, request
 
-from app import flows
+from app.flows.preview import all_screens
 from app.i18n import served_locales
 from app.i18n.catalogs import CatalogError, all_stats
 from app.i18n.locales import SOURCE_LOCALE, native_name, text_direction
@@ -31,12 +31,9 @@ def mark_untranslated(document, reference, *, key: str | None = None):
     return document
 
 
-def journey_screens(locale: str) -> list[dict] | None:
-    """The journey screens as the mini program receives them in `locale` (None if flows offer no preview)."""
-    sample = getattr(flows, "sample_screens", None)
-    if sample is None:
-        return None
-    return list(sample(locale))
+def journey_screens(locale: str) -> list[dict]:
+    """Every sample screen of every journey as the mini program receives it in `locale`."""
+    return all_screens(locale=locale)
 
 
 @bp.get("/translations")
@@ -61,13 +58,13 @@ def translation_preview():
     if locale not in locales:
         abort(404)
     screens = journey_screens(locale)
-    marked = None
-    untranslated = 0
-    if screens is not None:
-        reference = journey_screens(SOURCE_LOCALE) if locale != SOURCE_LOCALE else [None] * len(screens)
-        marked = [mark_untranslated(screen, reference[i] if i < len(reference) else None)
-                  for i, screen in enumerate(screens)]
-        untranslated = sum(_count_untranslated(screen) for screen in marked)
+    reference = journey_screens(SOURCE_LOCALE) if locale != SOURCE_LOCALE else [{}] * len(screens)
+    marked = [
+        {"flow": item["flow"], "sample": item["sample"],
+         "screen": mark_untranslated(item["screen"], (reference[i] if i < len(reference) else {}).get("screen"))}
+        for i, item in enumerate(screens)
+    ]
+    untranslated = sum(_count_untranslated(item["screen"]) for item in marked)
     return render_template("admin/translations/preview.html", locale=locale, locales=locales,
                            names={loc: native_name(loc) for loc in locales}, screens=marked,
                            dir=text_direction(locale), untranslated=untranslated,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, g, jsonify, request
 
@@ -81,7 +81,7 @@ def submit(name: str):
     response.status_code = status
     retry_at = document.get("error", {}).get("details", {}).get("retry_at") if status == 429 else None
     if retry_at:
-        seconds = (datetime.fromisoformat(retry_at) - datetime.now(timezone.utc)).total_seconds()  # noqa: UP017
+        seconds = (datetime.fromisoformat(retry_at) - datetime.now(UTC)).total_seconds()
         response.headers["Retry-After"] = str(max(int(seconds), 1))
     return response
 

@@ -84,7 +84,7 @@ def resume(notice_id: int) -> None:
     for first, last in ranges:
         queue.enqueue(delivery.DELIVER_BATCH_JOB, notice_id, first, last, job_timeout=3600)
     click.echo(f"recovered {settled['recovered']}, interrupted {settled['interrupted']}, "
-               f"queued {len(ranges)} batch(es)")
+               f"requeued {settled['requeued']}; queued {len(ranges)} batch(es)")
 
 
 commands = [admin_cli, notices_cli]

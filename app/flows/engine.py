@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -39,6 +41,9 @@ class Context:
     request_id: str | None = None
     preview: bool = False
     state: FlowState | None = None
+    #: The state's version when this request read it: a service that commits mid-request expires
+    #: the state, and a reload must not hide another request's change from the version check.
+    read_version: int | None = None
 
     @property
     def answers(self) -> dict:
@@ -64,7 +69,8 @@ class Field:
     label: Callable[[Context], str]
     hint: Callable[[Context], str | None] | None = None
     required: bool = True
-    inputmode: str | None = None
+    #: The keyboard to show; a callable when it depends on earlier answers.
+    inputmode: str | Callable[[Context], str | None] | None = None
     max_length: int | None = None
     options: Callable[[Context], list[dict]] | None = None
     #: False for one-time codes: never sent back to the client.
@@ -285,7 +291,7 @@ def render(flow: Flow, ctx: Context, *, values: dict | None = None,
             "required": fld.required,
             "value": value,
             "error": by_field.get(fld.name),
-            "inputmode": fld.inputmode,
+            "inputmode": fld.inputmode(ctx) if callable(fld.inputmode) else fld.inputmode,
             "max_length": fld.max_length,
             "options": fld.options(ctx) if fld.options else [],
         })
@@ -381,8 +387,40 @@ def _stale_response(flow: Flow, ctx: Context) -> tuple[dict, int]:
 # --- the two operations the API calls ----------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _peek_statement():
+    """SELECT step, answers, context, history … WHERE user_id = ? AND flow = ? (built once)."""
+    table = FlowState.__table__
+    return select(table.c.step, table.c.answers, table.c.context, table.c.history).where(
+        table.c.user_id == bindparam("user_id"), table.c.flow == bindparam("flow")
+    )
+
+
+def _peek_state(flow: Flow, user_id: int) -> SimpleNamespace | None:
+    """The saved state as a plain read-only copy, read on a short Core connection (the GET hot path).
+
+    Closing the connection here ends its transaction with one rollback, and the ORM session never
+    checks a connection out, so showing a screen costs one indexed read and nothing at teardown.
+    Only the four columns a screen needs are read.
+    """
+    with db.engine.connect() as conn:
+        row = conn.execute(_peek_statement(), {"user_id": user_id, "flow": flow.name}).first()
+    if row is None:
+        return None
+    step, answers, context, history = row
+    return SimpleNamespace(step=step, answers=answers or {}, context=context or {}, history=history or [])
+
+
 def show(flow: Flow, ctx: Context) -> tuple[dict, int]:
     """The current screen (the journey starts if needed)."""
+    peeked = _peek_state(flow, ctx.user_id)
+    if peeked is not None:
+        ctx.state = peeked
+        before = peeked.step
+        _settle(flow, ctx)
+        if ctx.state.step == before:
+            return render(flow, ctx), 200
+    # A new journey, or a redirect to save: through the session, with the version check.
     ctx.state = _load_state(flow, ctx)
     before = ctx.state.step
     _settle(flow, ctx)
@@ -394,6 +432,7 @@ def show(flow: Flow, ctx: Context) -> tuple[dict, int]:
 def submit(flow: Flow, ctx: Context, step_name: str, action_name: str, submitted: dict) -> tuple[dict, int]:
     """Apply one submission to the current step: the next screen, or this one with errors."""
     ctx.state = _load_state(flow, ctx)
+    ctx.read_version = ctx.state.version
     _settle(flow, ctx)
     if step_name != ctx.state.step:
         if db.session.dirty and not _save():
@@ -430,12 +469,29 @@ def submit(flow: Flow, ctx: Context, step_name: str, action_name: str, submitted
         values = {fld.name: submitted.get(fld.name) for fld in step.fields
                   if isinstance(submitted.get(fld.name), (str, bool, int))}
         return _finish(flow, ctx, Outcome.fail(errors, code="request.validation", values=values))
-    outcome = step.submit(ctx, action_name, cleaned)
+    try:
+        # No autoflush: the state is written once, by _finish, under the version check.
+        with db.session.no_autoflush:
+            outcome = step.submit(ctx, action_name, cleaned)
+    except StaleDataError:
+        db.session.rollback()
+        return _stale_response(flow, ctx)
     return _finish(flow, ctx, outcome)
+
+
+def _saved_version(state: FlowState) -> int | None:
+    """The version as saved now (read without flushing this request's pending changes)."""
+    with db.session.no_autoflush:
+        return db.session.scalar(select(FlowState.version).where(FlowState.id == state.id))
 
 
 def _finish(flow: Flow, ctx: Context, outcome: Outcome) -> tuple[dict, int]:
     """Apply an outcome, save with the version check, and render the screen to show."""
+    if ctx.read_version is not None and _saved_version(ctx.state) != ctx.read_version:
+        # Another request moved the journey while this one was busy (a service may have committed
+        # and reloaded the state, so the UPDATE's own version check would not see it).
+        db.session.rollback()
+        return _stale_response(flow, ctx)
     if outcome.next_step:
         return_to = ctx.data.get("return_to")
         target = outcome.next_step

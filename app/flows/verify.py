@@ -312,7 +312,9 @@ class IdentifierStep(Step):
         Field(
             "identifier", "text", label=_identifier_label,
             hint=lambda ctx: _("Spaces and hyphens are ignored."),
-            inputmode="numeric", max_length=24,
+            # Permit numbers are digits; an SSN may end in X and an older PR ID starts with letters.
+            inputmode=lambda ctx: "numeric" if ctx.answers.get("identifier_type") == "permit_number" else "text",
+            max_length=24,
         ),
     )
 
@@ -439,11 +441,10 @@ def _remaining(count: int | None) -> list[tuple[str | None, str]]:
     """A line saying how many tries are left, when it is worth saying."""
     if count is None:
         return []
-    return [(None, ngettext(
-        "You can try %(num)d more time before checks are paused.",
-        "You can try %(num)d more times before checks are paused.",
-        count,
-    ))]
+    # TRANSLATORS: %(num)d is how many more identity checks the user may try (1 to 4).
+    message = ngettext("You can try %(num)d more time before checks are paused.",
+                       "You can try %(num)d more times before checks are paused.", count)
+    return [(None, message)]
 
 
 def _lock(ctx: Context, until: datetime, resume: str, outcome: str | None) -> Outcome:

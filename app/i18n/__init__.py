@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app, g, has_app_context, has_request_context, request
-from flask_babel import Babel, force_locale
+from flask_babel import Babel
+from flask_babel import force_locale as _babel_force_locale
 
 from .locales import (
     PSEUDO_LOCALES,
@@ -54,10 +57,15 @@ class I18nState:
     """What init_i18n decided for one app: the served locales and the gate's verdicts."""
 
     served: tuple[str, ...]
-    statuses: dict[str, LocaleStatus]
     default: str
     traditional_fallback: str
     gate_enforced: bool
+    translations_dir: str
+    threshold: float
+
+    def statuses(self) -> dict[str, LocaleStatus]:
+        """The gate's verdict per locale (cached by file state, so cheap after the first call)."""
+        return release_status(self.translations_dir, self.threshold, SUPPORTED)
 
 
 def _app_state():
@@ -79,7 +87,22 @@ def served_locales(config=None) -> tuple[str, ...]:
 def locale_statuses() -> dict[str, LocaleStatus]:
     """The release gate's verdict per locale for the current app."""
     state = _app_state()
-    return dict(state.statuses) if state is not None else {}
+    return dict(state.statuses()) if state is not None else {}
+
+
+@contextmanager
+def force_locale(locale):
+    """Run a block in a user's locale (jobs, notices); any tag is resolved to a served locale first."""
+    # A stale saved value ('zh_CN', a locale no longer offered) must not crash a job:
+    # Flask-Babel's own force_locale raises on ids Babel does not know.
+    state = _app_state()
+    served = state.served if state is not None else SUPPORTED
+    default = state.default if state is not None else "en"
+    fallback = state.traditional_fallback if state is not None else "zh_Hant"
+    chosen = resolve_locale(str(locale) if locale is not None else None, supported=served, default=default,
+                            traditional_fallback=fallback)
+    with _babel_force_locale(chosen):
+        yield
 
 
 def select_locale() -> str | None:
@@ -92,20 +115,30 @@ def select_locale() -> str | None:
     state = _app_state()
     if state is None:
         return None
-    client_language = request.headers.get("X-Client-Language")
-    header = request.headers.get("Accept-Language")
-    candidates = [request.args.get("lang"), g.get("user_locale"), client_language]
-    if header:
-        candidates.extend(parse_accept_language(header))
-    locale = resolve_locale(
-        *candidates,
-        supported=state.served,
-        default=state.default,
-        traditional_fallback=state.traditional_fallback,
+    # Raw WSGI values: cheaper than parsing request.args and the header object on every request.
+    environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    explicit = request.args.get("lang") if "lang=" in query else None
+    client_language = environ.get("HTTP_X_CLIENT_LANGUAGE")
+    header = environ.get("HTTP_ACCEPT_LANGUAGE")
+    locale = _resolve_request(
+        explicit, g.get("user_locale"), client_language, header,
+        state.served, state.default, state.traditional_fallback,
     )
     g._ssc_vary_language = bool(header or client_language)
     g._ssc_locale = locale
     return locale
+
+
+@lru_cache(maxsize=2048)
+def _resolve_request(explicit, saved, client_language, header, served, default, traditional_fallback) -> str:
+    """resolve_locale over a request's inputs (cached: the same few headers arrive all day)."""
+    candidates = [explicit, saved, client_language]
+    if header:
+        candidates.extend(parse_accept_language(header))
+    return resolve_locale(
+        *candidates, supported=served, default=default, traditional_fallback=traditional_fallback
+    )
 
 
 def set_request_locale(locale_id: str | None) -> None:
@@ -129,25 +162,27 @@ def init_i18n(app) -> None:
     babel = Babel()
     babel.init_app(app, locale_selector=select_locale)
     config = app.config
-    statuses = release_status(
-        config["TRANSLATIONS_DIR"], float(config.get("LOCALE_RELEASE_THRESHOLD", 0.95)), SUPPORTED
-    )
+    threshold = float(config.get("LOCALE_RELEASE_THRESHOLD", 0.95))
     enforced = _gate_enforced(config)
-    served = tuple(locale for locale in SUPPORTED if statuses[locale].released) if enforced else SUPPORTED
+    served = SUPPORTED
+    if enforced:
+        # Decided once at startup from the template and the compiled catalogs.
+        statuses = release_status(config["TRANSLATIONS_DIR"], threshold, SUPPORTED)
+        served = tuple(locale for locale in SUPPORTED if statuses[locale].released)
+        hidden = {locale: statuses[locale].reason for locale in SUPPORTED if locale not in served}
+        if hidden:
+            app.logger.info("locales not offered yet: %s", hidden)
     if config.get("PSEUDO_LOCALES"):
         served += PSEUDO_LOCALES
     default = config["DEFAULT_LOCALE"] if config["DEFAULT_LOCALE"] in served else served[0]
     app.extensions[_STATE] = I18nState(
         served=served,
-        statuses=statuses,
         default=default,
         traditional_fallback=config.get("TRADITIONAL_CHINESE_FALLBACK") or "zh_Hant",
         gate_enforced=enforced,
+        translations_dir=str(config["TRANSLATIONS_DIR"]),
+        threshold=threshold,
     )
-    if enforced:
-        hidden = {locale: statuses[locale].reason for locale in SUPPORTED if locale not in served}
-        if hidden:
-            app.logger.info("locales not offered yet: %s", hidden)
 
     # Templates use the same safe functions, with the trimmed policy extraction uses.
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -114,7 +114,7 @@ def read_catalog(path) -> Catalog:
             return read_po(handle, abort_invalid=True)
     except OSError as error:
         raise CatalogError(f"{path}: cannot read ({error.strerror})") from error
-    except Exception as error:  # noqa: BLE001 - Babel raises several kinds for broken files
+    except Exception as error:
         raise CatalogError(f"{path}: not a valid catalog ({error})") from error
 
 
@@ -157,6 +157,7 @@ def extract_catalog(root=ROOT, mapping_file=MAPPING_FILE) -> Catalog:
     top_dirs = {pattern.split("/", 1)[0] for pattern, _ in method_map if "/" in pattern}
 
     def wanted_dir(dirpath: str) -> bool:
+        """Walk only the folders babel.cfg names, never caches or dependencies."""
         relative = Path(dirpath).relative_to(root).as_posix() if Path(dirpath) != root else ""
         name = Path(dirpath).name
         if relative and (name.startswith((".", "_")) or name == "node_modules"):
@@ -187,7 +188,7 @@ def _signature(catalog: Catalog) -> dict:
     return {
         (message.context, _singular(message)): (
             message.id if isinstance(message.id, str) else tuple(message.id),
-            tuple(message.auto_comments),
+            " ".join(" ".join(message.auto_comments).split()),  # write_po re-wraps long comments
             tuple(sorted({str(location[0]) for location in message.locations})),
         )
         for message in catalog
@@ -195,13 +196,13 @@ def _signature(catalog: Catalog) -> dict:
     }
 
 
-def template_drift(fresh: Catalog, saved: Catalog) -> list[str]:
-    """How the saved template differs from the code, one line per string (empty when current)."""
+def template_drift(fresh: Catalog, saved: Catalog) -> list[tuple[str, str]]:
+    """(msgid, how) for each string where the saved template differs from the code (empty when current)."""
     new, old = _signature(fresh), _signature(saved)
-    lines = [f"new in the code: {key[1]!r}" for key in new if key not in old]
-    lines += [f"gone from the code: {key[1]!r}" for key in old if key not in new]
-    lines += [f"comments or files changed: {key[1]!r}" for key in new if key in old and new[key] != old[key]]
-    return lines
+    drift = [(key[1], "new in the code") for key in new if key not in old]
+    drift += [(key[1], "gone from the code") for key in old if key not in new]
+    drift += [(key[1], "comments or files changed") for key in new if key in old and new[key] != old[key]]
+    return drift
 
 
 # ---------------------------------------------------------------- create and update
@@ -423,7 +424,10 @@ def check_catalogs(
         return [Problem("template", "missing", "", f"{pot} does not exist: run `flask i18n extract`")]
     template = read_catalog(pot)
     if fresh_template is not None:
-        problems += [Problem("template", "out-of-date", "", line) for line in template_drift(fresh_template, template)]
+        problems += [
+            Problem("template", "out-of-date", msgid, f"{how}: run `flask i18n update`")
+            for msgid, how in template_drift(fresh_template, template)
+        ]
     for message in _messages(template):
         budget = length_budget(message)
         if budget is not None and len(_singular(message)) > budget:

@@ -9,7 +9,7 @@ Digits are Latin in every locale (what official documents and SMS codes use).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -47,7 +47,7 @@ def user_timezone(name: str | None = None) -> ZoneInfo:
 def to_user_time(value: datetime, tz: str | None = None) -> datetime:
     """An aware datetime in the user's zone (naive values are taken as UTC, as stored)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(user_timezone(tz))
 
 

@@ -87,6 +87,16 @@ def bcp47(locale_id: str) -> str:
     return locale_id.replace("_", "-")
 
 
+def wechat_lang(locale_id: str) -> str:
+    """The `lang` of a WeChat subscribe message (zh_CN, zh_TW or en_US) for a locale."""
+    base = (locale_id or "").split("@", 1)[0]
+    if base == "zh_Hans":
+        return "zh_CN"
+    if base == "zh_Hant":
+        return "zh_TW"
+    return "en_US"
+
+
 def _split_tag(tag: str) -> tuple[str, str | None, str | None] | None:
     """(language, script, territory) of a tag such as zh-Hant-HK or en_US.UTF-8, or None for junk."""
     tag = tag.split(".", 1)[0].replace("-", "_")

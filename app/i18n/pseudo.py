@@ -87,8 +87,8 @@ def pseudo_catalog(template: Catalog, locale: str) -> Catalog:
 
 
 def _plural_forms(transform, singular: str, plural: str, locale: str) -> tuple[str, ...]:
-    """Every plural form; the form used for n == 1 shows the singular. ar@pseudo numbers its six
-    forms (#0…#5) so a test can see which plural path ran."""
+    """Every plural form, the singular where n == 1 lands; ar@pseudo numbers them #0…#5."""
+    # The numbers let a test see which of Arabic's six plural paths ran.
     count, expression = PLURAL_FORMS[locale]
     singular_index = gettext_module.c2py(expression)(1)
     forms = []
@@ -116,11 +116,9 @@ DEFAULT_ALLOW_KEYS = frozenset({
 
 
 def unwrapped_strings(payload, allow_keys=DEFAULT_ALLOW_KEYS, path: str = "$") -> list[tuple[str, str]]:
-    """(JSON path, value) of each user-facing string that is not pseudo-wrapped.
-
-    Keys in `allow_keys` (codes, ids, enums…) are skipped with everything under them. A string
-    without letters (numbers, dates, punctuation) is data, not text, and is skipped too.
-    """
+    """(JSON path, value) of each user-facing string in a payload that is not pseudo-wrapped."""
+    # Keys in allow_keys (codes, ids, enums…) are skipped with everything under them; a string
+    # without letters (numbers, dates, punctuation) is data, not text, and is skipped too.
     found = []
     if isinstance(payload, dict):
         for key, value in payload.items():

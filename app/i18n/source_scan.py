@@ -25,7 +25,7 @@ GETTEXT_CALLS = {
 #: Short msgids that are unambiguous without a context (brand names and the like).
 SHORT_MSGID_ALLOWLIST: frozenset[str] = frozenset({"WeChat", "OK"})
 
-_VALID_PLACEHOLDER = re.compile(r"%(?:\([A-Za-z_][A-Za-z0-9_]*\))?[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|%%")
+_VALID_PLACEHOLDER = re.compile(r"%(?:\([A-Za-z_][A-Za-z0-9_]*\))?[#0+-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|%%")
 _NAMED = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)")
 
 

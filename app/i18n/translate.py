@@ -9,11 +9,14 @@ Translations per locale per app.
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 from flask.globals import _cv_app
 from flask_babel import LazyString, get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import escape
+
+from .locales import locale_info
 
 log = logging.getLogger("app.i18n")
 
@@ -22,14 +25,72 @@ _APP_CACHE = "ssc_i18n_translations"
 
 
 def _context_locale(app_ctx):
-    """The Locale Flask-Babel holds for this context, running the selector only the first time."""
-    babel_state = app_ctx.g.__dict__.get("_flask_babel")
+    """The Locale Flask-Babel holds for this context, selecting it the first time."""
+    # Same result as flask_babel.get_locale(), which this stands in for on the first call: the
+    # selector's id becomes a cached Locale object stored where Flask-Babel keeps it, so
+    # force_locale, refresh and get_locale all keep working, without a Locale.parse per request.
+    state = app_ctx.g.__dict__
+    babel_state = state.get("_flask_babel")
     locale = getattr(babel_state, "babel_locale", None) if babel_state is not None else None
-    return locale if locale is not None else get_locale()
+    if locale is not None:
+        return locale
+    babel_config = app_ctx.app.extensions.get("babel")
+    if babel_config is None or babel_config.locale_selector is None:
+        return get_locale()
+    chosen = babel_config.locale_selector() or babel_config.default_locale
+    locale = locale_info(str(chosen))
+    if babel_state is None:
+        babel_state = state["_flask_babel"] = SimpleNamespace()
+    babel_state.babel_locale = locale
+    return locale
 
 
-def current_translations():
-    """The translations of the active locale (None outside an app context)."""
+class _Lookup:
+    """One locale's merged catalog as a plain dict plus its plural rule: the fast path of every call."""
+
+    __slots__ = ("catalog", "plural", "translations")
+
+    def __init__(self, translations):
+        self.translations = translations
+        # Flask-Babel merges every translations directory into one object; a fallback chain would
+        # need the slow path, so such an object gets an empty dict and is always asked directly.
+        direct = getattr(translations, "_fallback", None) is None
+        self.catalog = getattr(translations, "_catalog", None) if direct else None
+        self.plural = getattr(translations, "plural", None)
+
+    def gettext(self, msgid: str) -> str:
+        """The translation of msgid, or msgid."""
+        if self.catalog is not None:
+            return self.catalog.get(msgid, msgid)
+        return self.translations.gettext(msgid)
+
+    def ngettext(self, singular: str, plural: str, num: int) -> str:
+        """The plural form for num, or the English form."""
+        if self.catalog is not None and self.plural is not None:
+            found = self.catalog.get((singular, self.plural(num)))
+            if found is not None:
+                return found
+            return singular if num == 1 else plural
+        return self.translations.ngettext(singular, plural, num)
+
+    def pgettext(self, context: str, msgid: str) -> str:
+        """The translation of msgid in a context, or msgid."""
+        if self.catalog is not None:
+            return self.catalog.get(f"{context}\x04{msgid}", msgid)
+        return self.translations.pgettext(context, msgid)
+
+    def npgettext(self, context: str, singular: str, plural: str, num: int) -> str:
+        """The plural form for num in a context, or the English form."""
+        if self.catalog is not None and self.plural is not None:
+            found = self.catalog.get((f"{context}\x04{singular}", self.plural(num)))
+            if found is not None:
+                return found
+            return singular if num == 1 else plural
+        return self.translations.npgettext(context, singular, plural, num)
+
+
+def _current_lookup() -> _Lookup | None:
+    """The active locale's lookup: once per context, one per locale per app."""
     app_ctx = _cv_app.get(None)
     if app_ctx is None:
         return None
@@ -40,11 +101,17 @@ def current_translations():
         return cached[1]
     per_app = app_ctx.app.extensions.setdefault(_APP_CACHE, {})
     key = str(locale) if locale is not None else ""
-    translations = per_app.get(key)
-    if translations is None:
-        translations = per_app[key] = get_translations()
-    state[_CACHE_KEY] = (locale, translations)
-    return translations
+    lookup = per_app.get(key)
+    if lookup is None:
+        lookup = per_app[key] = _Lookup(get_translations())
+    state[_CACHE_KEY] = (locale, lookup)
+    return lookup
+
+
+def current_translations():
+    """The Babel Translations of the active locale (None outside an app context)."""
+    lookup = _current_lookup()
+    return lookup.translations if lookup is not None else None
 
 
 def forget_context_translations() -> None:
@@ -82,7 +149,7 @@ def _format(translated: str, source: str, variables: dict) -> str:
 
 def gettext(msgid: str, **variables) -> str:
     """Translate msgid in the active locale and fill its named placeholders."""
-    translations = current_translations()
+    translations = _current_lookup()
     translated = translations.gettext(msgid) if translations is not None and msgid else msgid
     return _format(translated, msgid, variables)
 
@@ -90,7 +157,7 @@ def gettext(msgid: str, **variables) -> str:
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     """Translate a plural message; %(num)d is always available."""
     variables.setdefault("num", num)
-    translations = current_translations()
+    translations = _current_lookup()
     if translations is not None:
         translated = translations.ngettext(singular, plural, num)
     else:
@@ -100,7 +167,7 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
 
 def pgettext(context: str, msgid: str, **variables) -> str:
     """Translate msgid in a disambiguating context."""
-    translations = current_translations()
+    translations = _current_lookup()
     translated = translations.pgettext(context, msgid) if translations is not None else msgid
     return _format(translated, msgid, variables)
 
@@ -108,7 +175,7 @@ def pgettext(context: str, msgid: str, **variables) -> str:
 def npgettext(context: str, singular: str, plural: str, num: int, **variables) -> str:
     """Translate a plural message in a context."""
     variables.setdefault("num", num)
-    translations = current_translations()
+    translations = _current_lookup()
     if translations is not None:
         translated = translations.npgettext(context, singular, plural, num)
     else:
@@ -166,7 +233,7 @@ def _jinja_format(context, translated: str, source: str, variables: dict):
 @pass_context
 def jinja_gettext(context, msgid: str, **variables):
     """`_()` / `gettext()` / `{% trans %}` in templates."""
-    translations = current_translations()
+    translations = _current_lookup()
     translated = translations.gettext(msgid) if translations is not None and msgid else msgid
     return _jinja_format(context, translated, msgid, variables)
 
@@ -175,7 +242,7 @@ def jinja_gettext(context, msgid: str, **variables):
 def jinja_ngettext(context, singular: str, plural: str, num: int, **variables):
     """`ngettext()` / `{% trans count=… %}` in templates."""
     variables.setdefault("num", num)
-    translations = current_translations()
+    translations = _current_lookup()
     translated = translations.ngettext(singular, plural, num) if translations is not None else (
         singular if num == 1 else plural
     )
@@ -185,7 +252,7 @@ def jinja_ngettext(context, singular: str, plural: str, num: int, **variables):
 @pass_context
 def jinja_pgettext(context, msgctxt: str, msgid: str, **variables):
     """`pgettext()` in templates."""
-    translations = current_translations()
+    translations = _current_lookup()
     translated = translations.pgettext(msgctxt, msgid) if translations is not None else msgid
     return _jinja_format(context, translated, msgid, variables)
 
@@ -194,7 +261,7 @@ def jinja_pgettext(context, msgctxt: str, msgid: str, **variables):
 def jinja_npgettext(context, msgctxt: str, singular: str, plural: str, num: int, **variables):
     """`npgettext()` in templates."""
     variables.setdefault("num", num)
-    translations = current_translations()
+    translations = _current_lookup()
     translated = (
         translations.npgettext(msgctxt, singular, plural, num)
         if translations is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -41,8 +42,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so a miss costs as much time as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so a miss costs as much time as a wrong password.
+
+    Made on first use, not at import: argon2 takes 64 MiB for a moment, which no worker should pay.
+    """
+    return _hasher.hash("not-a-real-password")
 
 
 class InvalidCredentials(AppError):
@@ -130,7 +138,7 @@ def authenticate(username: str, password: str, *, request_id: str | None = None,
     username = (username or "").strip().lower()[:64]
     admin = db.session.scalar(select(AdminUser).where(AdminUser.username == username)) if username else None
     if admin is None or not admin.active:
-        _verify(_DUMMY_HASH, password or "")
+        _verify(_dummy_hash(), password or "")
         audit.record("admin.login_failed", actor_type="admin", entity="admin_user",
                      details={"username": username, "reason": "unknown"}, request_id=request_id)
         db.session.commit()

@@ -10,7 +10,7 @@ failure and the lock lifts when the key expires.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 PREFIX = "ssc:idv"
 
@@ -114,7 +114,7 @@ class AttemptLimiter:
 
     def _until(self, ttl_ms: int, now: datetime | None) -> datetime:
         """The moment a key with this remaining lifetime expires, rounded up to the next minute."""
-        now = now or datetime.now(timezone.utc)  # noqa: UP017 - same spelling as models.types
+        now = now or datetime.now(UTC)
         moment = now + timedelta(milliseconds=ttl_ms or self.window * 1000)
         if moment.second or moment.microsecond:
             moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)

@@ -100,26 +100,30 @@ def _current_permit_join():
 def card_status(code: str | None) -> dict | None:
     """A card status with its translated name and explanation, the Chinese term and usability."""
     described = describe(CARD_STATUSES, code)
-    if described is not None:
-        described["usable"] = code in USABLE_CARD_STATUSES
-    return described
+    if described is None:
+        return None
+    return {**described, "usable": code in USABLE_CARD_STATUSES}
 
 
 def card_view(user_id: int) -> dict:
     """Card status, holder and masked numbers, in one query."""
+    users, people = UserAccount.__table__, Person.__table__
+    accounts, cards = SocialSecurityAccount.__table__, SocialSecurityCard.__table__
+    # Core columns, not ORM entities: the card is the hottest read and needs no objects.
     row = db.session.execute(
         select(
-            UserAccount.status, UserAccount.verified_at, UserAccount.person_id,
-            Person.passport_name, Person.nationality,
-            SocialSecurityAccount.id, SocialSecurityAccount.ssn,
-            SocialSecurityCard.id, SocialSecurityCard.card_number, SocialSecurityCard.status,
-            SocialSecurityCard.issuing_city_code, SocialSecurityCard.last_status_change_at,
+            users.c.status, users.c.verified_at, users.c.person_id,
+            people.c.passport_name, people.c.nationality,
+            accounts.c.id, accounts.c.ssn,
+            cards.c.id, cards.c.card_number, cards.c.status,
+            cards.c.issuing_city_code, cards.c.last_status_change_at,
         )
-        .select_from(UserAccount)
-        .outerjoin(Person, Person.id == UserAccount.person_id)
-        .outerjoin(SocialSecurityAccount, SocialSecurityAccount.person_id == Person.id)
-        .outerjoin(SocialSecurityCard, SocialSecurityCard.account_id == SocialSecurityAccount.id)
-        .where(UserAccount.id == user_id)
+        .select_from(
+            users.outerjoin(people, people.c.id == users.c.person_id)
+            .outerjoin(accounts, accounts.c.person_id == people.c.id)
+            .outerjoin(cards, cards.c.account_id == accounts.c.id)
+        )
+        .where(users.c.id == user_id)
     ).first()
     ensure_verified(*(row[:3] if row else (None, None, None)))
     (_s, _v, _p, name, nationality, account_id, ssn, card_id, card_number, status, city,

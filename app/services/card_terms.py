@@ -7,10 +7,12 @@ translated when a response is built, in the user's locale.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import date
 
 from app.i18n import _l, lazy_pgettext, to_text
+from app.i18n.translate import current_translations
 
 
 @dataclass(frozen=True)
@@ -173,11 +175,27 @@ AGREEMENTS_SOURCE = {
 }
 
 
+#: Described values per catalog: a catalog (Translations object) maps (table, code) → dict.
+_DESCRIBED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def describe(table: dict[str, Term], code: str | None) -> dict | None:
-    """A coded value described in the active locale; unknown codes keep their code, no label."""
+    """A coded value described in the active locale; unknown codes keep their code, no label.
+
+    Results are memoized per catalog (catalogs are fixed for the life of an app), so callers
+    must treat the returned dict as read-only.
+    """
     if code is None:
         return None
-    term = table.get(code)
-    if term is None:
-        return {"code": code, "name": code, "term_zh": None, "explanation": None}
-    return term.describe()
+    translations = current_translations()
+    memo = _DESCRIBED.setdefault(translations, {}) if translations is not None else {}
+    key = (id(table), code)
+    described = memo.get(key)
+    if described is None:
+        term = table.get(code)
+        if term is None:
+            described = {"code": code, "name": code, "term_zh": None, "explanation": None}
+        else:
+            described = term.describe()
+        memo[key] = described
+    return described

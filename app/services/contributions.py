@@ -1,7 +1,8 @@
 """Contribution records of the signed-in user: one year by month and insurance, totals, gaps, arrears, CSV.
 
 Everything here is exact: amounts are Decimals from the database, summed as Decimals, and sent
-both as exact strings ("1234.56") and formatted for the user's locale. One SQL query serves a
+both as exact strings ("1234.56") and formatted for the user's locale. Records are in CNY (the
+registry feed has no other currency). One SQL query serves a
 page: the user row (for the verified check), the account, the year's records with their
 employer, and the account's first and last periods (for gaps across year boundaries).
 """
@@ -11,12 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, func, literal, null, select, type_coerce, union_all
 
 from app.errors import AppError
 from app.extensions import db
@@ -67,9 +68,8 @@ class InvalidPageSize(AppError):
     message = _l("Ask for between 1 and 200 records at a time.")
 
 
-@dataclass(frozen=True)
-class Record:
-    """One contribution row as read from the database."""
+class Record(NamedTuple):
+    """One contribution row as read from the database (the columns of the one query, in order)."""
 
     id: int
     insurance_type: str
@@ -77,17 +77,16 @@ class Record:
     base: Decimal
     employer_amount: Decimal
     employee_amount: Decimal
-    currency: str
     status: str
-    paid_on: object
+    paid_on: date | None
     employer_id: int
     employer_name_zh: str | None
     employer_name_en: str | None
 
-    @property
-    def sort_key(self) -> tuple:
-        """The stable order: month, then the official insurance order, then employer, then id."""
-        return (self.period, INSURANCE_ORDER.get(self.insurance_type, 99), self.employer_id, self.id)
+
+def _sort_key(record: Record) -> tuple:
+    """The stable order: month, then the official insurance order, then employer, then id."""
+    return (record.period, INSURANCE_ORDER.get(record.insurance_type, 99), record.employer_id, record.id)
 
 
 def parse_year(raw: str | None, default: int) -> int:
@@ -137,41 +136,55 @@ def read_cursor(secret_key: str, cursor: str | None, user_id: int, year: int) ->
     return tuple(key)
 
 
-def _load(user_id: int, year: int | None) -> tuple[int, list[Record], str | None, str | None]:
-    """(account id, records, first period, last period) in one query; year None means all years."""
-    record_join = ContributionRecord.account_id == SocialSecurityAccount.id
-    if year is not None:
-        record_join = and_(record_join, ContributionRecord.period >= f"{year:04d}-01",
-                           ContributionRecord.period <= f"{year:04d}-12")
-    every = aliased(ContributionRecord)
-    first = (select(func.min(every.period)).where(every.account_id == SocialSecurityAccount.id)
-             .correlate(SocialSecurityAccount).scalar_subquery())
-    last = (select(func.max(every.period)).where(every.account_id == SocialSecurityAccount.id)
-            .correlate(SocialSecurityAccount).scalar_subquery())
-    stmt = (
-        select(
-            UserAccount.status, UserAccount.verified_at, UserAccount.person_id,
-            SocialSecurityAccount.id, first, last,
-            ContributionRecord.id, ContributionRecord.insurance_type, ContributionRecord.period,
-            ContributionRecord.base, ContributionRecord.employer_amount,
-            ContributionRecord.employee_amount, ContributionRecord.currency,
-            ContributionRecord.status, ContributionRecord.paid_on, ContributionRecord.employer_id,
-            Employer.name_zh, Employer.name_en,
-        )
-        .select_from(UserAccount)
-        .outerjoin(SocialSecurityAccount, SocialSecurityAccount.person_id == UserAccount.person_id)
-        .outerjoin(ContributionRecord, record_join)
-        .outerjoin(Employer, Employer.id == ContributionRecord.employer_id)
-        .where(UserAccount.id == user_id)
+def _typed_null(column):
+    """A NULL with a column's type, so both halves of the UNION convert values alike."""
+    return type_coerce(null(), column.type)
+
+
+def _load(user_id: int, year: int | None) -> tuple[list[Record], str | None, str | None]:
+    """(records in order, first period, last period) in one query; year None means all years.
+
+    One UNION ALL: a head row (the user's status and verification, the account, its first and
+    last periods) and then the records. The head's columns are read once, not once per record.
+    """
+    users_t, accounts_t = UserAccount.__table__, SocialSecurityAccount.__table__
+    records_t, employers_t = ContributionRecord.__table__, Employer.__table__
+    users, accounts, records, employers = users_t.c, accounts_t.c, records_t.c, employers_t.c
+    record_columns = (records.id, records.insurance_type, records.period, records.base,
+                      records.employer_amount, records.employee_amount, records.status, records.paid_on,
+                      records.employer_id, employers.name_zh, employers.name_en)
+    every = records_t.alias("every_record")
+    first = (select(func.min(every.c.period)).where(every.c.account_id == accounts.id)
+             .correlate(accounts_t).scalar_subquery())
+    last = (select(func.max(every.c.period)).where(every.c.account_id == accounts.id)
+            .correlate(accounts_t).scalar_subquery())
+    head_columns = (users.status, users.verified_at.is_not(None), users.person_id, accounts.id, first, last)
+    head = (
+        select(literal(0), *head_columns, *(_typed_null(column) for column in record_columns))
+        .select_from(users_t.outerjoin(accounts_t, accounts.person_id == users.person_id))
+        .where(users.id == user_id)
     )
-    rows = db.session.execute(stmt).all()
-    head = rows[0] if rows else None
-    ensure_verified(head[0] if head else None, head[1] if head else None, head[2] if head else None)
-    if head[3] is None:
+    in_period = records.account_id == accounts.id
+    if year is not None:
+        in_period = and_(in_period, records.period >= f"{year:04d}-01", records.period <= f"{year:04d}-12")
+    body = (
+        select(literal(1), *(_typed_null(column) for column in head_columns), *record_columns)
+        .select_from(
+            users_t.join(accounts_t, accounts.person_id == users.person_id)
+            .join(records_t, in_period)
+            .outerjoin(employers_t, employers.id == records.employer_id)
+        )
+        .where(users.id == user_id)
+    )
+    rows = db.session.execute(union_all(head, body)).all()
+    heads = [row for row in rows if row[0] == 0]
+    status, verified, person_id, account_id, first_period, last_period = heads[0][1:7] if heads else (None,) * 6
+    ensure_verified(status, True if verified else None, person_id)
+    if account_id is None:
         raise NoAccount()
-    records = [Record(*row[6:]) for row in rows if row[6] is not None]
-    records.sort(key=lambda record: record.sort_key)
-    return head[3], records, head[4], head[5]
+    found = [Record._make(row[7:]) for row in rows if row[0] == 1]
+    found.sort(key=_sort_key)
+    return found, first_period, last_period
 
 
 def _periods(first: str, last: str) -> list[str]:
@@ -191,31 +204,46 @@ def _sums(records) -> tuple[Decimal, Decimal]:
     return employer, employee
 
 
-def _totals(records) -> dict:
+def _totals(records, f: fmt.Formatter) -> dict:
     """{employer, employee, total} as money objects."""
     employer, employee = _sums(records)
-    return {"employer": fmt.money(employer), "employee": fmt.money(employee),
-            "total": fmt.money(employer + employee)}
+    return {"employer": f.money(employer), "employee": f.money(employee), "total": f.money(employer + employee)}
 
 
-def _record_view(record: Record) -> dict:
-    """One record for the wire."""
+def _record_view(record: Record, f: fmt.Formatter) -> dict:
+    """One record for the wire; labels for its codes are in the response's `labels`."""
     return {
         "id": record.id,
         "period": record.period,
-        "insurance": {**describe(INSURANCES, record.insurance_type),
-                      "short_name": to_text(INSURANCE_SHORT.get(record.insurance_type, record.insurance_type))},
-        "base": fmt.money(record.base),
-        "employer_amount": fmt.money(record.employer_amount),
-        "employee_amount": fmt.money(record.employee_amount),
-        "total": fmt.money(record.employer_amount + record.employee_amount),
-        "currency": record.currency,
-        "status": describe(CONTRIBUTION_STATUSES, record.status),
+        "insurance": record.insurance_type,
+        "base": f.money(record.base),
+        "employer_amount": f.money(record.employer_amount),
+        "employee_amount": f.money(record.employee_amount),
+        "status": record.status,
         "arrears": record.status == "arrears",
-        "paid_on": fmt.day(record.paid_on),
-        "employer": {"name": record.employer_name_en or record.employer_name_zh,
-                     "name_zh": record.employer_name_zh},
+        "paid_on": f.day(record.paid_on),
+        "employer_id": record.employer_id,
     }
+
+
+def _labels() -> dict:
+    """The names of every insurance and status code, once per response, in the user's language."""
+    insurances = {}
+    for code in INSURANCES:
+        described = describe(INSURANCES, code)
+        insurances[code] = {"name": described["name"], "term_zh": described["term_zh"],
+                            "short_name": to_text(INSURANCE_SHORT[code])}
+    statuses = {code: {"name": term["name"], "term_zh": term["term_zh"]}
+                for code, term in ((code, describe(CONTRIBUTION_STATUSES, code))
+                                   for code in CONTRIBUTION_STATUSES)}
+    return {"insurances": insurances, "statuses": statuses}
+
+
+def _employers(records) -> dict:
+    """Employer id → {name (English where known), name_zh} for the records shown."""
+    return {str(record.employer_id): {"name": record.employer_name_en or record.employer_name_zh,
+                                      "name_zh": record.employer_name_zh}
+            for record in records}
 
 
 def year_view(user_id: int, *, year_param: str | None, cursor: str | None, limit_param: str | None,
@@ -223,13 +251,13 @@ def year_view(user_id: int, *, year_param: str | None, cursor: str | None, limit
     """One page of a year's contributions, with the whole year's totals, gaps and arrears."""
     limit = parse_limit(limit_param)
     year = parse_year(year_param, current_year)
-    _account_id, records, first, last = _load(user_id, year)
+    f = fmt.formatter()
+    records, first, last = _load(user_id, year)
     after = read_cursor(secret_key, cursor, user_id, year)
+    page_start = 0
     if after is not None:
-        page_start = next((i for i, record in enumerate(records) if list(record.sort_key) > list(after)),
+        page_start = next((i for i, record in enumerate(records) if list(_sort_key(record)) > list(after)),
                           len(records))
-    else:
-        page_start = 0
     page = records[page_start:page_start + limit]
     more = page_start + limit < len(records)
 
@@ -242,29 +270,28 @@ def year_view(user_id: int, *, year_param: str | None, cursor: str | None, limit
             month_records = by_month[record.period]
             months.append({
                 "period": record.period,
-                "label": fmt.month(record.period),
+                "label": f.month(record.period),
                 "records": [],
-                "totals": _totals(month_records),
+                "totals": _totals(month_records, f),
                 "has_arrears": any(r.status == "arrears" for r in month_records),
             })
-        months[-1]["records"].append(_record_view(record))
+        months[-1]["records"].append(_record_view(record, f))
 
     by_insurance = []
     for code in INSURANCES:
         of_kind = [record for record in records if record.insurance_type == code]
         if of_kind:
-            by_insurance.append({"insurance": describe(INSURANCES, code), **_totals(of_kind)})
+            by_insurance.append({"insurance": code, **_totals(of_kind, f)})
 
     gaps = []
     if first and last:
         counted_periods = {record.period for record in records if record.status in COUNTED}
         start, end = max(first, f"{year:04d}-01"), min(last, f"{year:04d}-12")
         if start <= end:
-            gaps = [{"period": period, "label": fmt.month(period)}
+            gaps = [{"period": period, "label": f.month(period)}
                     for period in _periods(start, end) if period not in counted_periods]
-    arrears = [{"period": record.period, "label": fmt.month(record.period),
-                "insurance": describe(INSURANCES, record.insurance_type),
-                "amount": fmt.money(record.employer_amount + record.employee_amount)}
+    arrears = [{"period": record.period, "label": f.month(record.period), "insurance": record.insurance_type,
+                "amount": f.money(record.employer_amount + record.employee_amount)}
                for record in records if record.status == "arrears"]
     years = list(range(int(first[:4]), int(last[:4]) + 1)) if first and last else []
     return {
@@ -274,11 +301,13 @@ def year_view(user_id: int, *, year_param: str | None, cursor: str | None, limit
         "first_period": first,
         "last_period": last,
         "months": months,
-        "totals": {**_totals(records), "by_insurance": by_insurance, "records": len(records)},
+        "totals": {**_totals(records, f), "by_insurance": by_insurance, "records": len(records)},
         "gaps": gaps,
         "arrears": arrears,
         "has_arrears": bool(arrears),
-        "next_cursor": make_cursor(secret_key, user_id, year, page[-1].sort_key) if more and page else None,
+        "labels": _labels(),
+        "employers": _employers(page),
+        "next_cursor": make_cursor(secret_key, user_id, year, _sort_key(page[-1])) if more and page else None,
     }
 
 
@@ -308,7 +337,7 @@ def _cell(value) -> str:
 def export_csv(user_id: int, year_param: str | None) -> tuple[str, str]:
     """(filename, CSV text with a BOM) of the user's own records: one year, or all when none is given."""
     year = parse_year(year_param, 0) if year_param else None
-    _account_id, records, _first, _last = _load(user_id, year)
+    records, _first, _last = _load(user_id, year)
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
@@ -325,7 +354,7 @@ def export_csv(user_id: int, year_param: str | None) -> tuple[str, str]:
             f"{record.base:.2f}",
             f"{record.employer_amount:.2f}",
             f"{record.employee_amount:.2f}",
-            record.currency,
+            "CNY",
             _cell(status["name"]),
             record.paid_on.isoformat() if record.paid_on else "",
         ])

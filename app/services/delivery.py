@@ -1,11 +1,13 @@
 """Fan-out of a published notice: inbox entries for every recipient, then WeChat messages in claimed batches.
 
 Every (notice, user, channel) has one row, so a repeated fan-out or a retried job adds nothing twice.
-A WeChat row moves queued → sending (claimed, committed) → sent | failed | no_quota. The outcome of
-each send is written to a Redis journal the moment WeChat answers and to the database in small groups;
-a worker killed halfway leaves `sending` rows that `reconcile` settles from the journal. Only a message
-whose HTTP call was in flight at the moment of the kill has an unknown outcome: it is marked failed
-(`interrupted`) rather than sent again, so nobody gets a notice twice.
+A WeChat row moves queued → sending (claimed and committed before anything is sent) → sent | failed |
+no_quota. Around each send a Redis journal records "attempting" and then the outcome, the moment
+WeChat answers; outcomes reach the database once per claimed group. A worker killed halfway leaves
+`sending` rows that `reconcile` settles: from the journal when the outcome is known, back to the
+queue when the message was never attempted, and as failed (`interrupted`) when it was in flight at
+the kill: such a message may or may not have reached WeChat, and it is not sent again, so nobody
+gets a notice twice. At most `concurrency` messages per worker can end up that way.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,16 +26,16 @@ from sqlalchemy import bindparam, insert, select, update
 from app.extensions import db
 from app.i18n.locales import SUPPORTED
 from app.models.notice import Notice, NoticeDelivery
+from app.models.subscription import SubscriptionQuota
 from app.models.types import utcnow
 from app.models.user import UserAccount
-from app.services import subscriptions
 from app.services.audience import recipients_page
 from app.services.notice_messages import message_data, wechat_lang
 from app.services.notices import content_for
 
 log = logging.getLogger("app.delivery")
 
-CLAIM_CHUNK = 50
+CLAIM_CHUNK = 200
 JOURNAL_TTL_SECONDS = 7 * 24 * 3600
 STALE_CLAIM = timedelta(minutes=10)
 BUSY_RETRIES = 4
@@ -54,6 +57,9 @@ def queue_fan_out(queue, notice_id: int) -> None:
 def queue_resume(queue, notice_id: int) -> None:
     """Queue the settling and re-sending of what a dead worker left behind."""
     queue.enqueue(RESUME_JOB, notice_id, job_timeout=3600)
+
+
+_ATTEMPTING = json.dumps({"state": "attempting"})
 
 
 def _journal_key(claim: str) -> str:
@@ -135,29 +141,57 @@ class SendRateLimiter:
 
 
 class QuotaLedger:
-    """Adapter to the subscription quota ledger: reserve before a send, settle after it."""
+    """The quota ledger seen by a batch: reserve for a group of recipients, settle their outcomes."""
 
-    def reserve(self, user_id: int, openid: str, template_id: str) -> bool:
-        """Take one accepted subscription; False when the user has none left."""
-        return True
+    def reserve_many(self, user_ids: list[int], template_id: str) -> set[int]:
+        """Reserve one send for each user who has one left; the users reserved. Everyone, here."""
+        return set(user_ids)
 
-    def settle(self, user_id: int, openid: str, template_id: str, outcome: str) -> None:
-        """Record what the send did with the reservation ('sent', 'no_quota' or 'failed')."""
+    def settle_many(self, outcomes: dict[str, list[int]], template_id: str) -> None:
+        """Record what the sends did with the reservations: {"sent"|"failed"|"no_quota": [user ids]}."""
 
 
 class SubscriptionLedger(QuotaLedger):
-    """The subscriptions service's ledger: a reservation per send, confirmed or given back after it."""
+    """The subscription quota table (`subscriptions` service semantics), one statement per group.
 
-    def reserve(self, user_id: int, openid: str, template_id: str) -> bool:
-        """Take one accepted subscription from the ledger."""
-        return subscriptions.reserve_quota(user_id, template_id)
+    A reservation moves one from `available` to `reserved`; a sent message confirms it (`sent_total`),
+    a failed one gives it back, WeChat's 43101 zeroes the quota. Doing this for a group of recipients
+    at once keeps the database to a few commits per batch instead of two per message.
+    """
 
-    def settle(self, user_id: int, openid: str, template_id: str, outcome: str) -> None:
-        """Confirm a sent message; give back a failed one; zero the quota on WeChat's 43101."""
-        if outcome == "sent":
-            subscriptions.confirm_quota(user_id, template_id)
-        else:
-            subscriptions.release_quota(user_id, template_id, exhausted=outcome == "no_quota")
+    def reserve_many(self, user_ids: list[int], template_id: str) -> set[int]:
+        """Reserve one send for each user with quota left (rows locked for the update)."""
+        if not user_ids:
+            return set()
+        q = SubscriptionQuota
+        found = set(db.session.scalars(
+            select(q.user_id).where(q.template_id == template_id, q.user_id.in_(user_ids), q.available > 0)
+            .with_for_update()
+        ))
+        if found:
+            db.session.execute(
+                update(q).where(q.template_id == template_id, q.user_id.in_(found), q.available > 0)
+                .values(available=q.available - 1, reserved=q.reserved + 1)
+                .execution_options(synchronize_session=False)
+            )
+        db.session.commit()
+        return found
+
+    def settle_many(self, outcomes: dict[str, list[int]], template_id: str) -> None:
+        """Confirm sent messages, give failed ones back, zero the quota where WeChat said 43101."""
+        q = SubscriptionQuota
+        changes = {
+            "sent": {"reserved": q.reserved - 1, "sent_total": q.sent_total + 1},
+            "failed": {"reserved": q.reserved - 1, "available": q.available + 1},
+            "no_quota": {"reserved": q.reserved - 1, "available": 0},
+        }
+        for outcome, user_ids in outcomes.items():
+            if user_ids and outcome in changes:
+                db.session.execute(
+                    update(q).where(q.template_id == template_id, q.user_id.in_(user_ids), q.reserved > 0)
+                    .values(**changes[outcome]).execution_options(synchronize_session=False)
+                )
+        db.session.commit()
 
 
 @dataclass
@@ -190,7 +224,8 @@ class Sender:
     state: str = "formal"
     timezone: str = "Asia/Shanghai"
     default_locale: str = "en"
-    flush_every: int = 25
+    #: Messages in flight at once (HTTP waits overlap; the database work stays on one thread).
+    concurrency: int = 8
 
 
 def send_batch(notice_id: int, first_user_id: int, last_user_id: int, sender: Sender, *,
@@ -204,16 +239,17 @@ def send_batch(notice_id: int, first_user_id: int, last_user_id: int, sender: Se
         result.cancelled = _cancel_range(notice_id, first_user_id, last_user_id)
         return result
     cache: dict[str, dict] = {}
-    while True:
-        claim, rows = _claim(notice_id, first_user_id, last_user_id, chunk)
-        if not rows:
-            break
-        _send_claimed(notice, claim, rows, sender, cache, result)
-        # Stop early when the notice was withdrawn meanwhile; its queued rows are cancelled.
-        db.session.expire(notice)
-        if notice.status != "published":
-            result.cancelled += _cancel_range(notice_id, first_user_id, last_user_id)
-            break
+    with ThreadPoolExecutor(max_workers=max(1, sender.concurrency), thread_name_prefix="notice-send") as pool:
+        while True:
+            claim, rows = _claim(notice_id, first_user_id, last_user_id, chunk)
+            if not rows:
+                break
+            _send_claimed(notice, claim, rows, sender, cache, result, pool)
+            # Stop early when the notice was withdrawn meanwhile; its queued rows are cancelled.
+            db.session.expire(notice)
+            if notice.status != "published":
+                result.cancelled += _cancel_range(notice_id, first_user_id, last_user_id)
+                break
     return result
 
 
@@ -254,58 +290,75 @@ def _claim(notice_id: int, first: int, last: int, chunk: int) -> tuple[str, list
     return claim, rows
 
 
-def _send_claimed(notice: Notice, claim: str, rows, sender: Sender, cache: dict, result: BatchResult) -> None:
-    """Send each claimed row, journal each outcome at once, and write outcomes to the database in groups."""
-    pending: list[dict] = []
+def _send_claimed(notice: Notice, claim: str, rows, sender: Sender, cache: dict, result: BatchResult,
+                  pool: ThreadPoolExecutor) -> None:
+    """Reserve quota for the claimed rows, send them concurrently (each outcome journaled the moment
+    WeChat answers), then settle the ledger and write every outcome to the database at once."""
     journal = _journal_key(claim)
+    template_id = notice.template_id
+    reserved = sender.ledger.reserve_many([row.user_id for row in rows], template_id)
+    outcomes: list[dict] = []
+    futures = {}
+    unreserved = {}
     for row_id, user_id, locale, openid in rows:
+        if user_id not in reserved:
+            outcome = {"state": "no_quota", "errcode": 43101, "error": "no accepted subscription",
+                       "reserved": False}
+            unreserved[str(row_id)] = json.dumps(outcome)
+            outcomes.append({**outcome, "id": row_id, "user_id": user_id})
+            continue
         locale = locale or sender.default_locale
-        outcome = _deliver_one(notice, user_id, openid, locale, sender, cache)
-        outcome["id"] = row_id
-        sender.redis.hset(journal, str(row_id), json.dumps(outcome, default=str))
-        pending.append(outcome)
-        result.add(outcome["state"])
-        if len(pending) >= sender.flush_every:
-            _write_outcomes(pending)
-            pending = []
-    if pending:
-        _write_outcomes(pending)
+        data = cache.get(locale)
+        if data is None:
+            translation, _ = content_for(notice, locale)
+            data = cache[locale] = message_data(notice, translation.title if translation else "", locale,
+                                                sender.layout, sender.timezone)
+        page = f"{sender.page}?id={notice.id}" if sender.page else None
+        futures[pool.submit(_send_one, sender, journal, row_id, openid, template_id, data, page,
+                            wechat_lang(locale))] = (row_id, user_id)
+    if unreserved:
+        sender.redis.hset(journal, mapping=unreserved)
+    for future, (row_id, user_id) in futures.items():
+        outcomes.append({**future.result(), "id": row_id, "user_id": user_id})
     sender.redis.expire(journal, JOURNAL_TTL_SECONDS)
+    settle: dict[str, list[int]] = {"sent": [], "failed": [], "no_quota": []}
+    for outcome in outcomes:
+        result.add(outcome["state"])
+        if outcome["user_id"] in reserved:
+            settle[outcome["state"]].append(outcome["user_id"])
+    sender.ledger.settle_many(settle, template_id)
+    _write_outcomes(outcomes)
 
 
-def _deliver_one(notice: Notice, user_id: int, openid: str, locale: str, sender: Sender, cache: dict) -> dict:
-    """Reserve quota, render, send (retrying busy answers with backoff); the row's outcome."""
+def _send_one(sender: Sender, journal: str, row_id: int, openid: str, template_id: str, data: dict,
+              page: str | None, lang: str) -> dict:
+    """Send one message (retrying busy answers with backoff) and journal its outcome at once."""
+    # "attempting" first: after a kill, a row without it was never sent and can safely be sent again.
+    sender.redis.hset(journal, str(row_id), _ATTEMPTING)
+    outcome = {**_attempt(sender, openid, template_id, data, page, lang), "reserved": True}
+    sender.redis.hset(journal, str(row_id), json.dumps(outcome))
+    return outcome
+
+
+def _attempt(sender: Sender, openid: str, template_id: str, data: dict, page: str | None, lang: str) -> dict:
+    """The outcome of sending one message: sent (with msgid), no_quota, or failed with the errcode."""
     errors = sender.errors
-    if not sender.ledger.reserve(user_id, openid, notice.template_id):
-        return {"state": "no_quota", "errcode": 43101, "error": "no accepted subscription"}
-    data = cache.get(locale)
-    if data is None:
-        translation, _ = content_for(notice, locale)
-        data = cache[locale] = message_data(notice, translation.title if translation else "", locale,
-                                            sender.layout, sender.timezone)
-    page = f"{sender.page}?id={notice.id}" if sender.page else None
     for attempt in range(BUSY_RETRIES + 1):
         if sender.limiter is not None:
             sender.limiter.acquire()
         try:
-            msgid = sender.send(openid, notice.template_id, data, page=page, lang=wechat_lang(locale),
-                                state=sender.state)
+            msgid = sender.send(openid, template_id, data, page=page, lang=lang, state=sender.state)
         except errors.WeChatQuotaExhausted as error:
-            sender.ledger.settle(user_id, openid, notice.template_id, "no_quota")
             return {"state": "no_quota", "errcode": error.errcode, "error": error.errmsg[:200]}
         except errors.WeChatTokenRejected as error:
-            sender.ledger.settle(user_id, openid, notice.template_id, "failed")
             return {"state": "failed", "errcode": error.errcode, "error": error.errmsg[:200]}
         except (errors.WeChatUnavailable, errors.WeChatRateLimited) as error:
             if attempt < BUSY_RETRIES:
                 sender.sleep(BACKOFF_BASE_SECONDS * (2 ** attempt))
                 continue
-            sender.ledger.settle(user_id, openid, notice.template_id, "failed")
             return {"state": "failed", "errcode": error.errcode, "error": error.errmsg[:200]}
         except errors.WeChatError as error:
-            sender.ledger.settle(user_id, openid, notice.template_id, "failed")
             return {"state": "failed", "errcode": error.errcode, "error": error.errmsg[:200]}
-        sender.ledger.settle(user_id, openid, notice.template_id, "sent")
         return {"state": "sent", "msgid": str(msgid) if msgid is not None else None,
                 "sent_at": utcnow().isoformat()}
     raise AssertionError("unreachable")  # pragma: no cover
@@ -329,29 +382,49 @@ def _write_outcomes(outcomes: list[dict]) -> None:
 
 
 def reconcile(notice_id: int, redis_client, *, now: datetime | None = None,
-              stale_after: timedelta = STALE_CLAIM) -> dict:
-    """Settle rows left `sending` by a dead worker: from the journal, else failed as `interrupted`."""
+              stale_after: timedelta = STALE_CLAIM, ledger: QuotaLedger | None = None) -> dict:
+    """Settle rows left `sending` by a dead worker: from the journal, else failed as `interrupted`.
+
+    An interrupted message may or may not have reached WeChat; it is not sent again (no duplicate),
+    and its quota reservation is counted as used.
+    """
     now = now or utcnow()
+    ledger = ledger or SubscriptionLedger()
     d = NoticeDelivery
+    notice = db.session.get(Notice, notice_id)
     stale = db.session.execute(
-        select(d.id, d.claim).where(d.notice_id == notice_id, d.channel == "wechat", d.state == "sending",
-                                    d.claimed_at <= now - stale_after)
+        select(d.id, d.claim, d.user_id).where(d.notice_id == notice_id, d.channel == "wechat",
+                                               d.state == "sending", d.claimed_at <= now - stale_after)
     ).all()
-    recovered, interrupted = [], []
+    recovered, interrupted, requeue = [], [], []
+    settle: dict[str, list[int]] = {"sent": [], "failed": [], "no_quota": []}
     journals: dict[str, dict] = {}
-    for row_id, claim in stale:
+    for row_id, claim, user_id in stale:
         if claim not in journals:
             raw = redis_client.hgetall(_journal_key(claim)) if claim else {}
             journals[claim] = {_text(k): json.loads(_text(v)) for k, v in raw.items()}
         outcome = journals[claim].get(str(row_id))
-        if outcome is not None:
-            recovered.append({**outcome, "id": row_id})
-        else:
+        if outcome is None:
+            # Never attempted: give the reservation back and queue it again.
+            requeue.append(row_id)
+            settle["failed"].append(user_id)
+        elif outcome["state"] == "attempting":
             interrupted.append({"id": row_id, "state": "failed", "errcode": None,
                                 "error": "interrupted: outcome unknown, not resent"})
+            settle["sent"].append(user_id)
+        else:
+            recovered.append({**outcome, "id": row_id})
+            if outcome.get("reserved", True):
+                settle[outcome["state"]].append(user_id)
+    if notice is not None and notice.template_id and stale:
+        ledger.settle_many(settle, notice.template_id)
+    if requeue:
+        db.session.execute(update(d).where(d.id.in_(requeue), d.state == "sending")
+                           .values(state="queued", claim=None, claimed_at=None))
     if recovered or interrupted:
         _write_outcomes(recovered + interrupted)
-    return {"recovered": len(recovered), "interrupted": len(interrupted)}
+    db.session.commit()
+    return {"recovered": len(recovered), "interrupted": len(interrupted), "requeued": len(requeue)}
 
 
 def _text(value) -> str:

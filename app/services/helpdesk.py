@@ -1,4 +1,4 @@
-"""The customer-service chat and other pushes: admit each push once, then answer in the user's language."""
+"""The customer-service chat and other pushes: answer in the user's language, keep the subscription ledger."""
 
 from __future__ import annotations
 
@@ -23,37 +23,9 @@ from app.wechat.errors import WeChatError
 
 log = logging.getLogger("app.services.helpdesk")
 
-#: How long a push's nonce and its message key are remembered (the timestamp window is ±300 s).
-PUSH_MEMORY_SECONDS = 600
 ECHO_MAX_CHARS = 40
 SUBSCRIBE_EVENTS = ("subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event")
 _SPACELESS = re.compile(r"[\u0600-\u06ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-
-
-# -- admitting a push (the callback's one Redis round trip) ----------------------------------------------
-
-def admit_push(redis, *, timestamp: str, nonce: str, digest: str, dedupe_key: str) -> str:
-    """'new', 'duplicate' (a WeChat retry: answer success, do nothing) or 'replay' (refuse).
-
-    A nonce is remembered with the digest of the body it came with: the same body again is a retry,
-    another body under a used nonce is a replay. Messages are remembered by MsgId (or sender + time).
-    """
-    nonce_key = f"ssc:wechat-nonce:{timestamp}:{nonce}"
-    message_key = f"ssc:wechat-msg:{dedupe_key}"
-    with redis.pipeline(transaction=False) as pipe:
-        pipe.set(nonce_key, digest, nx=True, get=True, ex=PUSH_MEMORY_SECONDS)
-        pipe.set(message_key, "1", nx=True, ex=PUSH_MEMORY_SECONDS)
-        previous, fresh = pipe.execute()
-    if previous is not None and (previous.decode() if isinstance(previous, bytes) else previous) != digest:
-        if fresh:
-            redis.delete(message_key)  # do not let a refused replay shadow the real message
-        return "replay"
-    return "new" if fresh else "duplicate"
-
-
-def forget_push(redis, dedupe_key: str) -> None:
-    """Let WeChat's retry of this message through again (its hand-off failed)."""
-    redis.delete(f"ssc:wechat-msg:{dedupe_key}")
 
 
 # -- keywords and language -------------------------------------------------------------------------------

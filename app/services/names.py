@@ -8,6 +8,7 @@ variants rather than one string.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -43,12 +44,35 @@ _ICAO_TRANSLATION = _translation(_ICAO_MULTI)
 _SIMPLE_TRANSLATION = _translation(_SIMPLE_MULTI)
 
 
+_LATIN_LETTER_NAME = re.compile(r"LATIN (?:CAPITAL |SMALL )?(LETTER|LIGATURE) ([A-Z ]+?)(?: WITH .*)?")
+
+
+@functools.lru_cache(maxsize=4096)
+def _base_letter(char: str) -> str:
+    """The letter a Latin letter without a decomposition is built on (ȴ → L, ı → I, œ → OE).
+
+    Anything that is not a Latin letter separates words.
+    """
+    match = _LATIN_LETTER_NAME.fullmatch(unicodedata.name(char, ""))
+    if not match:
+        return " "
+    kind, base = match.groups()
+    words = base.split()
+    if kind == "LIGATURE":
+        return "".join(words)
+    # "DOTLESS I", "LONG S", "SMALL CAPITAL R": the letter is the last word; else its initial.
+    return words[-1] if len(words[-1]) == 1 else words[-1][0]
+
+
 def _transliterate(raw: str, table: dict[int, str | None] = _ICAO_TRANSLATION) -> str:
     """Uppercase A–Z and single spaces: special letters mapped, accents dropped, the rest spaces."""
     text = unicodedata.normalize("NFC", raw).translate(table)
     if not text.isascii():
         decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(char for char in decomposed if not unicodedata.combining(char))
+        text = "".join(
+            char if char.isascii() else _base_letter(char)
+            for char in decomposed if not unicodedata.combining(char)
+        )
     text = _NOT_LETTER.sub(" ", text.upper())
     return _SPACES.sub(" ", text).strip()
 
@@ -123,20 +147,27 @@ def _given_part(raw: str) -> str:
 
 
 def _family_span(words: list[str]) -> slice | None:
-    """Where an all-capitals surname sits among mixed-case given names (leading or trailing)."""
+    """Where an all-capitals surname sits among mixed-case given names (leading or trailing).
+
+    The convention needs the contrast: with no lower-case letter anywhere (`KIM MIN JUN`,
+    `J SMITH`) the order cannot be told and None is returned.
+    """
 
     def is_surname_word(word: str) -> bool:
         letters = [c for c in word if c.isalpha()]
         return bool(letters) and all(c.isupper() for c in letters) and len(word.rstrip(".")) > 1
 
+    def has_lower(part: list[str]) -> bool:
+        return any(c.islower() for word in part for c in word)
+
     lead = 0
     while lead < len(words) and is_surname_word(words[lead]):
         lead += 1
-    if 0 < lead < len(words):
+    if 0 < lead < len(words) and has_lower(words[lead:]):
         return slice(0, lead)
     trail = 0
     while trail < len(words) and is_surname_word(words[len(words) - 1 - trail]):
         trail += 1
-    if 0 < trail < len(words):
+    if 0 < trail < len(words) and has_lower(words[: len(words) - trail]):
         return slice(len(words) - trail, len(words))
     return None

@@ -17,12 +17,13 @@ import time
 from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy import DateTime, String, bindparam, func, insert, literal, select, update
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from app.errors import AppError
 from app.extensions import db
 from app.i18n import _l, to_text
 from app.models.registry import (
@@ -50,11 +51,14 @@ from .registry_rows import (
     validate_person,
 )
 
-__all__ = ["FeedFileError", "ImportReport", "import_file"]
+__all__ = ["FeedFileError", "ImportAborted", "ImportReport", "import_file"]
 
 PEOPLE_BATCH = 1000
 CONTRIBUTIONS_BATCH = 5000
 MAX_REJECTIONS_KEPT = 1000
+#: SQLite page cache for import connections (KiB): the hash indexes are random-access, and the
+#: default 2 MB cache makes every insert fetch pages; 32 MB stays well inside the memory budget.
+SQLITE_CACHE_KIB = 32 * 1024
 
 _P = Person.__table__
 _D = IdentityDocument.__table__
@@ -66,6 +70,15 @@ _N = InsuranceEnrolment.__table__
 _R = ContributionRecord.__table__
 
 _UNKNOWN_COLUMNS = _l("Columns that are not part of the feed were ignored.")
+
+
+class ImportAborted(AppError):
+    """The database became unavailable mid-import; the batches written so far stay written."""
+
+    code = "registry.database_unavailable"
+    status = 503
+    message = _l("The database stopped answering during the import. Run the same file again: "
+                 "rows already imported will be reported as unchanged.")
 
 
 @dataclass
@@ -153,6 +166,9 @@ def import_file(path: str | Path, kind: str | None = None, *, encoding: str = "a
             else:
                 importer.add(raw.line, raw.values)
         importer.flush()
+    except OperationalError as error:
+        raise ImportAborted(details={"rows_read": report.rows, "added": report.added,
+                                     "updated": report.updated}) from error
     finally:
         feed.close()
     report.seconds = time.perf_counter() - started
@@ -247,6 +263,7 @@ class _Importer:
             return
         try:
             with db.engine.begin() as conn:
+                _tune(conn)
                 outcomes = self.apply(conn, rows)
         except (IntegrityError, DataError):
             self.forget()
@@ -269,20 +286,53 @@ class _Importer:
             return [Problem(None, "row.database")]
 
 
-def _insert_ids(conn, table, rows: list[dict]) -> list[int]:
+def _tune(conn) -> None:
+    """Per-connection settings for bulk work."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+
+
+def _stamped_insert(conn, table, now):
+    """INSERT for `table` with created_at/updated_at set once for the whole statement.
+
+    Row dicts leave the timestamps out: converting the same instant for every row of a bulk
+    insert costs more than the rest of a narrow row.
+    """
+    naive = now.astimezone(UTC).replace(tzinfo=None)
+    if conn.dialect.name == "sqlite":
+        # The text SQLAlchemy itself stores for a DateTime on SQLite.
+        stamp = literal(naive.strftime("%Y-%m-%d %H:%M:%S.%f"), String())
+    else:
+        stamp = literal(naive, DateTime())
+    return insert(table).values(created_at=stamp, updated_at=stamp)
+
+
+def _insert_ids(conn, table, rows: list[dict], now) -> list[int]:
     """Insert rows and return their new ids in order (one statement where the database allows)."""
     if not rows:
         return []
+    statement = _stamped_insert(conn, table, now)
+    if conn.dialect.name == "sqlite":
+        # SQLite gives a new row max(rowid) + 1 and, once this transaction has written, no one
+        # else can insert until it commits: the first id fixes all the others. SQLAlchemy would
+        # otherwise send one INSERT … RETURNING per row here.
+        first = conn.execute(statement.returning(table.c.id), rows[0]).scalar_one()
+        if len(rows) > 1:
+            conn.execute(statement, rows[1:])
+        last = first + len(rows) - 1
+        if conn.execute(select(func.max(table.c.id))).scalar_one() != last:
+            raise RuntimeError(f"{table.name}: ids were not assigned consecutively")
+        return list(range(first, last + 1))
     if getattr(conn.dialect, "insert_executemany_returning_sort_by_parameter_order", False):
-        result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        result = conn.execute(statement.returning(table.c.id, sort_by_parameter_order=True), rows)
         return [row[0] for row in result]
-    return [conn.execute(insert(table), row).inserted_primary_key[0] for row in rows]
+    return [conn.execute(statement, row).inserted_primary_key[0] for row in rows]
 
 
-def _insert_many(conn, table, rows: list[dict]) -> None:
+def _insert_many(conn, table, rows: list[dict], now) -> None:
     """A bulk insert (executemany), grouped by key set so every statement has one shape."""
     for group in _by_keys(rows):
-        conn.execute(insert(table), group)
+        conn.execute(_stamped_insert(conn, table, now), group)
 
 
 def _update_many(conn, table, rows: list[dict]) -> None:
@@ -380,13 +430,13 @@ class PeopleImporter(_Importer):
         _update_many(conn, _E, writes.employer_updates)
         _update_many(conn, _P, writes.person_updates)
         _update_many(conn, _D, writes.doc_updates)
-        _insert_many(conn, _D, writes.doc_inserts)
+        _insert_many(conn, _D, writes.doc_inserts, now)
         _update_many(conn, _W, writes.permit_updates)
-        _insert_many(conn, _W, writes.permit_inserts)
+        _insert_many(conn, _W, writes.permit_inserts, now)
         _update_many(conn, _C, writes.card_updates)
-        _insert_many(conn, _C, writes.card_inserts)
+        _insert_many(conn, _C, writes.card_inserts, now)
         _update_many(conn, _N, writes.enrol_updates)
-        _insert_many(conn, _N, writes.enrol_inserts)
+        _insert_many(conn, _N, writes.enrol_inserts, now)
         return outcomes
 
     def _employers(self, conn, rows, writes: _PeopleWrites, now) -> tuple[dict[str, int], set[int]]:
@@ -411,14 +461,13 @@ class PeopleImporter(_Importer):
             current = existing.get(uscc)
             if current is None:
                 new.append({"uscc": uscc, "name_zh": name_zh, "name_en": name_en or None,
-                            "city_code": row.work_city_code, "address": row.work_address,
-                            "created_at": now, "updated_at": now})
+                            "city_code": row.work_city_code, "address": row.work_address})
                 continue
             want_en = current.name_en if name_en is ABSENT else name_en
             if (current.name_zh, current.name_en) != (name_zh, want_en):
                 writes.employer_updates.append({"b_id": current.id, "name_zh": name_zh, "name_en": want_en})
                 changed_lines.add(row.line)
-        for values, new_id in zip(new, _insert_ids(conn, _E, new), strict=True):
+        for values, new_id in zip(new, _insert_ids(conn, _E, new, now), strict=True):
             ids[values["uscc"]] = new_id
         return ids, changed_lines
 
@@ -426,19 +475,17 @@ class PeopleImporter(_Importer):
         """Insert new people and their account, passport, permit, card and enrolments."""
         if not rows:
             return
-        person_ids = _insert_ids(conn, _P, [_person_values(row, now) for row in rows])
+        person_ids = _insert_ids(conn, _P, [_person_values(row, now) for row in rows], now)
         account_ids = _insert_ids(conn, _A, [
-            {"person_id": pid, "ssn": row.ssn, "ssn_hash": row.hashes.ssn, "status": "active",
-             "created_at": now, "updated_at": now}
+            {"person_id": pid, "ssn": row.ssn, "ssn_hash": row.hashes.ssn, "status": "active"}
             for row, pid in zip(rows, person_ids, strict=True)
-        ])
+        ], now)
         for row, pid, aid in zip(rows, person_ids, account_ids, strict=True):
             writes.doc_inserts.append(_passport_values(row, pid, now))
             writes.permit_inserts.append(_permit_values(row, pid, employer_ids, now))
             writes.card_inserts.append({
                 "account_id": aid, "card_number": row.card_number or None, "status": row.card_status,
                 "issuing_city_code": row.work_city_code, "last_status_change_at": now,
-                "created_at": now, "updated_at": now,
             })
             for enrolment in row.enrolments:
                 writes.enrol_inserts.append(_enrolment_values(row, enrolment, aid, now))
@@ -467,7 +514,7 @@ class PeopleImporter(_Importer):
             writes.card_inserts.append({
                 "account_id": account.id, "card_number": row.card_number or None,
                 "status": row.card_status, "issuing_city_code": row.work_city_code,
-                "last_status_change_at": now, "created_at": now, "updated_at": now,
+                "last_status_change_at": now,
             })
             changed = True
         else:
@@ -584,9 +631,8 @@ def _person_values(row: PersonRow, now, for_update: bool = False) -> dict:
     if row.pr_id is not ABSENT or not for_update:
         values["pr_id"] = row.pr_id or None
         values["pr_id_hash"] = row.hashes.pr_id
-    values["updated_at"] = now
-    if not for_update:
-        values["created_at"] = now
+    if for_update:
+        values["updated_at"] = now
     return values
 
 
@@ -596,7 +642,6 @@ def _passport_values(row: PersonRow, person_id: int, now) -> dict:
         "person_id": person_id, "type": "passport", "number": row.passport_number,
         "number_hash": row.hashes.passport, "issuing_country": row.nationality,
         "expires_on": row.passport_expires_on or None, "is_current": True, "superseded_at": None,
-        "created_at": now, "updated_at": now,
     }
 
 
@@ -634,7 +679,7 @@ def _permit_values(row: PersonRow, person_id: int, employer_ids, now, for_update
         values["entry_date"] = row.entry_date or None
     if not for_update:
         values.update({"person_id": person_id, "permit_number": row.permit_number,
-                       "permit_number_hash": row.hashes.permit, "created_at": now, "updated_at": now})
+                       "permit_number_hash": row.hashes.permit})
     return values
 
 
@@ -648,8 +693,7 @@ def _enrolment_values(row: PersonRow, enrolment, account_id: int, now, for_updat
         "exemption_valid_to": row.exemption_valid_to if exempt else None,
     }
     if not for_update:
-        values.update({"account_id": account_id, "insurance_type": enrolment.insurance_type,
-                       "created_at": now, "updated_at": now})
+        values.update({"account_id": account_id, "insurance_type": enrolment.insurance_type})
     return values
 
 
@@ -729,7 +773,6 @@ class ContributionImporter(_Importer):
                     "base": row.base, "employer_amount": row.employer_amount,
                     "employee_amount": row.employee_amount, "currency": "CNY", "status": row.status,
                     "employer_id": employer_id, "paid_on": row.paid_on or None,
-                    "created_at": now, "updated_at": now,
                 })
                 outcomes.append("added")
                 continue
@@ -744,7 +787,7 @@ class ContributionImporter(_Importer):
                             "paid_on": paid_on, "updated_at": now})
             outcomes.append("updated")
         if inserts:
-            conn.execute(insert(_R), inserts)
+            conn.execute(_stamped_insert(conn, _R, now), inserts)
         if updates:
             conn.execute(update(_R).where(_R.c.id == bindparam("b_id")), updates)
         return outcomes

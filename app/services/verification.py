@@ -288,8 +288,11 @@ def complete_verification(user_id: int, person_id: int, *, method: str, actor_ty
     if user is None or person is None:
         raise NotFound()
     if user.person_id is not None and user.person_id != person_id:
+        db.session.rollback()
         raise AccountLinkedElsewhere()
     if _linked_to_other(person_id, user_id):
+        # Nothing of this try may stay pending (e.g. a reference marked confirmed).
+        db.session.rollback()
         raise PersonAlreadyLinked()
     now = utcnow()
     first_time = user.person_id is None

@@ -72,6 +72,7 @@ def make_sender(app) -> delivery.Sender:
         state=config.get("WECHAT_MINIPROGRAM_STATE", "formal"),
         timezone=config.get("DEFAULT_TIMEZONE", "Asia/Shanghai"),
         default_locale=config["DEFAULT_LOCALE"],
+        concurrency=int(config.get("NOTICE_SEND_CONCURRENCY", 8)),
     )
 
 

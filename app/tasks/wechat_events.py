@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 
+from app.extensions import get_redis
 from app.i18n import force_locale
-from app.services import helpdesk
+from app.services import helpdesk, pushes
 
 log = logging.getLogger("app.tasks.wechat_events")
 
 
-def handle(message: dict) -> str:
-    """Handle one verified, de-duplicated push under the user's locale."""
+def handle(message: dict, claim: dict | None = None) -> str:
+    """Handle one verified push under the user's locale, unless it turned out a duplicate or replay."""
+    if not pushes.claim_holds(get_redis(), claim):
+        log.info("wechat push skipped: duplicate or replay", extra={"msg_type": message.get("MsgType")})
+        return "skipped"
     locale = helpdesk.locale_for(message)
     with force_locale(locale):
         outcome = helpdesk.handle_push(message)

@@ -24,6 +24,8 @@ def init_wechat(app) -> None:
     from .callback import PushVerifier
 
     config = app.config
+    # Outbound URLs carry the AppSecret and login codes: never let the HTTP library log them.
+    logging.getLogger("urllib3").setLevel(max(logging.WARNING, logging.getLogger("urllib3").level))
     base = normalize_base(config.get("WECHAT_API_BASE") or API_HOST)
     transport = None
     if config.get("WECHAT_EMULATOR"):

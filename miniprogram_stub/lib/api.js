@@ -71,7 +71,8 @@ const api = {
   /** Report what wx.requestSubscribeMessage returned. */
   subscriptions: (payload) => call('POST', '/subscriptions', { data: payload }),
   guides: () => call('GET', '/guides'),
-  guide: (slug) => call('GET', `/guides/${encodeURIComponent(slug)}`),
+  /** One page of a guide (the first when `page` is not given), as a screen document. */
+  guide: (slug, page) => call('GET', `/guides/${encodeURIComponent(slug)}`, { query: page ? { page } : {} }),
   glossary: (query) => call('GET', '/glossary', { query: query ? { q: query } : {} }),
   logout: () => auth.logout(),
 };

@@ -6,14 +6,15 @@ const { send } = require('./transport');
 const { wechatLanguage } = require('./language');
 const { offlineError, errorFromResponse } = require('./errors');
 
-// A token this close to its expiry is renewed before use rather than risking a 401 mid-journey.
+// A token this close to its expiry (at most a quarter of its lifetime) is renewed before use
+// rather than risking a 401 mid-journey.
 const EXPIRY_MARGIN_MS = 30 * 1000;
 
 function storageKey() {
   return `${config.get().storagePrefix}session`;
 }
 
-/** The stored session {token, expiresAt, locale, dir, user}, or null. */
+/** The stored session {token, expiresAt, renewAt, locale, dir, user}, or null. */
 function currentSession() {
   try {
     const value = wx.getStorageSync(storageKey());
@@ -41,7 +42,7 @@ function storedToken() {
   if (!session) {
     return null;
   }
-  if (session.expiresAt && session.expiresAt - EXPIRY_MARGIN_MS <= Date.now()) {
+  if (session.renewAt && session.renewAt <= Date.now()) {
     return null;
   }
   return session.token;
@@ -81,10 +82,12 @@ async function signIn() {
     // Something other than our backend answered: for the user, the service is unreachable.
     throw offlineError('login response without a token', response.status);
   }
-  const expiresIn = Number(body.expires_in) || 0;
+  const expiresInMs = (Number(body.expires_in) || 0) * 1000;
+  const now = Date.now();
   const session = {
     token: body.token,
-    expiresAt: expiresIn > 0 ? Date.now() + expiresIn * 1000 : 0,
+    expiresAt: expiresInMs > 0 ? now + expiresInMs : 0,
+    renewAt: expiresInMs > 0 ? now + expiresInMs - Math.min(EXPIRY_MARGIN_MS, expiresInMs / 4) : 0,
     locale: body.locale || '',
     dir: body.dir === 'rtl' ? 'rtl' : 'ltr',
     user: body.user || null,

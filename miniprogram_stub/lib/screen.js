@@ -293,6 +293,21 @@ function submission(doc, actionName, values) {
   return { step: doc.step, action, answers };
 }
 
+/**
+ * Where an action on a read-only guide page leads: {page} for another page of the guide, or
+ * {close: true} to leave it (Done on the last page, Back on the first).
+ */
+function guideMove(doc, actionName) {
+  const guide = (doc && doc.guide) || {};
+  if (actionName === 'back') {
+    return guide.previous_page ? { page: guide.previous_page } : { close: true };
+  }
+  if (actionName === 'continue' && guide.next_page) {
+    return { page: guide.next_page };
+  }
+  return { close: true };
+}
+
 /** The POST body for a summary row's change link: action `change` with the field's name. */
 function changeSubmission(doc, fieldName) {
   return { step: doc.step, action: 'change', answers: { field: fieldName } };
@@ -317,5 +332,6 @@ module.exports = {
   collectAnswers,
   submission,
   changeSubmission,
+  guideMove,
   isolate,
 };

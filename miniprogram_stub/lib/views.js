@@ -145,18 +145,32 @@ function insurancesView(body) {
   };
 }
 
+/**
+ * A coded value of a contributions page as a term: the object itself when the server inlined
+ * it, else the code looked up in the response's `labels` table ({insurances, statuses}).
+ */
+function lookup(body, table, value) {
+  if (value && typeof value === 'object') {
+    return value;
+  }
+  const labels = (body && body.labels && body.labels[table]) || {};
+  return labels[value] || null;
+}
+
 /** One contribution record as a display row. */
-function recordRow(record) {
-  const insurance = termOf(record.insurance) || { name: '', termZh: '' };
+function recordRow(body, record) {
+  const insurance = lookup(body, 'insurances', record.insurance) || {};
+  const employers = (body && body.employers) || {};
+  const employer = record.employer || employers[String(record.employer_id)] || null;
   return {
     id: record.id,
-    insurance: textOf(record.insurance && record.insurance.short_name) || insurance.name,
-    insuranceZh: insurance.termZh,
-    employer: textOf(record.employer),
+    insurance: textOf(insurance.short_name) || textOf(insurance.name) || String(record.insurance || ''),
+    insuranceZh: insurance.term_zh ? String(insurance.term_zh) : '',
+    employer: textOf(employer),
     employerAmount: textOf(record.employer_amount),
     employeeAmount: textOf(record.employee_amount),
     total: textOf(record.total),
-    status: textOf(record.status),
+    status: textOf(lookup(body, 'statuses', record.status)) || String(record.status || ''),
     arrears: Boolean(record.arrears),
   };
 }
@@ -168,7 +182,7 @@ function recordRow(record) {
 function contributionsView(body, previous) {
   const months = previous && previous.year === body.year ? previous.months.map((month) => Object.assign({}, month, { records: month.records.slice() })) : [];
   ((body && body.months) || []).forEach((month) => {
-    const records = (month.records || []).map(recordRow);
+    const records = (month.records || []).map((record) => recordRow(body, record));
     const last = months[months.length - 1];
     // A page may end inside a month: the next page continues that month.
     if (last && last.period === month.period) {
@@ -186,6 +200,7 @@ function contributionsView(body, previous) {
   const totals = (body && body.totals) || {};
   return {
     dir: direction(body),
+    title: textOf(body && body.title),
     year: body.year,
     years: ((body && body.years) || []).slice().sort((a, b) => b - a),
     months,
@@ -193,13 +208,13 @@ function contributionsView(body, previous) {
     employerTotal: textOf(totals.employer),
     employeeTotal: textOf(totals.employee),
     byInsurance: (totals.by_insurance || []).map((item) => ({
-      insurance: textOf(item.insurance),
+      insurance: textOf(lookup(body, 'insurances', item.insurance)),
       total: textOf(item.total),
     })),
     gaps: ((body && body.gaps) || []).map((gap) => textOf(gap.label)),
     arrears: ((body && body.arrears) || []).map((item) => ({
       period: textOf(item.label),
-      insurance: textOf(item.insurance),
+      insurance: textOf(lookup(body, 'insurances', item.insurance)),
       amount: textOf(item.amount),
     })),
     nextCursor: (body && body.next_cursor) || '',

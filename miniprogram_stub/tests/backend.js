@@ -122,8 +122,8 @@ function sleep(ms) {
 }
 
 /**
- * Start the backend. Resolves {baseUrl, emulatorBase, seed, stop(), logs()}. `seed: false`
- * skips the demo data.
+ * Start the backend. Resolves {baseUrl, emulatorBase, seed, stop(), logs(), flask()}.
+ * `seed: false` skips the demo data; `env` adds environment variables (e.g. SESSION_TTL_SECONDS).
  */
 async function startBackend(options) {
   const opts = Object.assign({ seed: true }, options || {});
@@ -140,7 +140,7 @@ async function startBackend(options) {
     // The pseudo-locales (en@pseudo, ar@pseudo) are always offered, so a right-to-left locale
     // exists even before the Arabic catalog passes the release gate.
     PSEUDO_LOCALES: '1',
-  });
+  }, opts.env || {});
   // The embedded defaults: no outside Redis, whatever the caller's shell says.
   delete env.REDIS_URL;
   delete env.FLASK_APP;

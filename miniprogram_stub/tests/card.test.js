@@ -3,20 +3,23 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { useBackend, newDevice, sampleIdentities } = require('./helpers');
+const { useBackend, newDevice, verifiableIdentities } = require('./helpers');
 const { verifyByPhone } = require('./journey');
 const api = require('../lib/api');
 const views = require('../lib/views');
+const { imageSrc } = require('../lib/qr');
 
 const server = useBackend({ seed: true });
 
 let verifiedDevice = null;
+let verifiedPerson = null;
 
 /** A device whose user is verified (done once; the card tests share it). */
 async function verifiedUser() {
   if (!verifiedDevice) {
-    const person = sampleIdentities(server.backend.seed).find((item) => item.permitNumber && item.phone);
+    const [person] = verifiableIdentities(server.backend.seed);
     assert.ok(person, 'seed-demo --json prints an identity with a permit number and a phone');
+    verifiedPerson = person;
     verifiedDevice = newDevice(server.backend, { language: 'en' });
     await verifyByPhone(verifiedDevice, person);
   }
@@ -40,10 +43,10 @@ test('the card: status with its Chinese term, holder and masked numbers', async 
   const body = await api.card();
   const view = views.cardView(body);
   assert.equal(view.dir, 'ltr');
-  assert.equal(view.status.code, 'normal');
+  assert.equal(view.status.code, verifiedPerson.cardStatus === 'not_activated' ? 'normal' : verifiedPerson.cardStatus);
   assert.ok(view.status.name);
   assert.ok(view.status.termZh);
-  assert.equal(view.status.usable, true);
+  assert.equal(view.status.usable, view.status.code === 'normal');
   const keys = view.rows.map((row) => row.key);
   assert.ok(keys.includes('holder_name'));
   assert.ok(keys.includes('ssn'));
@@ -92,7 +95,7 @@ test('contributions by year, page by page with the cursor, each record once', as
   }
   view.months.forEach((month) => {
     assert.ok(month.label);
-    month.records.forEach((record) => assert.ok(record.total && record.insurance));
+    month.records.forEach((record) => assert.ok(record.employerAmount && record.employeeAmount && record.insurance && record.status));
   });
 
   await assert.rejects(api.contributions({ year: 'abcd' }), { code: 'contributions.invalid_year', status: 400 });
@@ -104,6 +107,11 @@ test('the identity QR: a new single-use payload each time, with its image', asyn
   const two = await api.qr();
   assert.notEqual(one.payload, two.payload);
   assert.match(one.image, /^data:image\/(svg\+xml|png)/);
+  const src = imageSrc(one.image);
+  assert.match(src, /^data:image\/(svg\+xml|png);base64,/);
+  if (src.startsWith('data:image/svg+xml')) {
+    assert.match(Buffer.from(src.split(',')[1], 'base64').toString('utf8'), /<svg[\s\S]*<\/svg>/);
+  }
   assert.equal(one.expires_in, 60);
   assert.ok(one.hint);
 });

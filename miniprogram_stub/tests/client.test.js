@@ -108,7 +108,7 @@ test('a token past its expiry is renewed before use, not sent', async () => {
     installFakeWx({ emulatorBase: `${stub.base}/_wechat/`, openid: 'oabcdef' });
     config.configure({ baseUrl: stub.base });
     const session = await auth.login();
-    wx.setStorageSync(auth.storageKey(), Object.assign({}, session, { expiresAt: Date.now() - 1 }));
+    wx.setStorageSync(auth.storageKey(), Object.assign({}, session, { expiresAt: Date.now() - 1, renewAt: Date.now() - 1 }));
     await api.me();
     assert.deepEqual(seen, ['Bearer t2']);
   } finally {

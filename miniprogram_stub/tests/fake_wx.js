@@ -180,6 +180,29 @@ function createFakeWx(options) {
       return { type: 'getphonenumber', detail: { code: res.body.code, errMsg: 'getPhoneNumber:ok' } };
     },
 
+    // Page plumbing the pages call; navigation is recorded for the page-level tests.
+    navigations: [],
+    titles: [],
+    navigateTo(params) {
+      fake.navigations.push({ kind: 'navigateTo', url: params.url });
+    },
+    redirectTo(params) {
+      fake.navigations.push({ kind: 'redirectTo', url: params.url });
+    },
+    reLaunch(params) {
+      fake.navigations.push({ kind: 'reLaunch', url: params.url });
+    },
+    navigateBack() {
+      fake.navigations.push({ kind: 'navigateBack' });
+    },
+    setNavigationBarTitle(params) {
+      fake.titles.push(params.title);
+    },
+    pageScrollTo() {},
+    stopPullDownRefresh() {},
+    setKeepScreenOn() {},
+    setClipboardData() {},
+
     /** The requests sent to a path (substring match). */
     requestsTo(fragment) {
       return fake.requests.filter((item) => item.url.indexOf(fragment) >= 0);

@@ -71,7 +71,7 @@ function objectsIn(value, found) {
 
 /**
  * The sample identities printed by `seed-demo --json`, as {passportName, dateOfBirth,
- * permitNumber, ssn, phone}: the objects that carry a name and a date of birth.
+ * permitNumber, ssn, phone, cardStatus}: the objects that carry a name and a date of birth.
  */
 function sampleIdentities(seed) {
   const pick = (item, keys) => keys.map((key) => item[key]).find((value) => typeof value === 'string' && value);
@@ -82,9 +82,21 @@ function sampleIdentities(seed) {
       permitNumber: pick(item, ['permit_number', 'work_permit_number', 'permit']),
       ssn: pick(item, ['ssn', 'social_security_number']),
       phone: pick(item, ['phone', 'phone_number', 'mobile']),
+      cardStatus: pick(item, ['card_status']),
       raw: item,
     }))
     .filter((item) => item.passportName && item.dateOfBirth && (item.permitNumber || item.ssn));
 }
 
+/**
+ * Identities that can finish the journey by phone (a permit number and a phone), those whose
+ * card waits for activation first: verifying activates exactly those cards.
+ */
+function verifiableIdentities(seed) {
+  const usable = sampleIdentities(seed).filter((item) => item.permitNumber && item.phone);
+  const waiting = usable.filter((item) => item.cardStatus === 'not_activated');
+  return waiting.concat(usable.filter((item) => item.cardStatus !== 'not_activated'));
+}
+
 module.exports.sampleIdentities = sampleIdentities;
+module.exports.verifiableIdentities = verifiableIdentities;

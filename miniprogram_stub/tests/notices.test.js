@@ -3,7 +3,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { useBackend, newDevice, sampleIdentities } = require('./helpers');
+const { useBackend, newDevice, verifiableIdentities } = require('./helpers');
 const { verifyByPhone } = require('./journey');
 const { request } = require('./backend');
 const api = require('../lib/api');
@@ -44,7 +44,7 @@ let device = null;
 /** A verified user's device (notices go to verified users). */
 async function verifiedDevice() {
   if (!device) {
-    const person = sampleIdentities(server.backend.seed).find((item) => item.permitNumber && item.phone);
+    const [person] = verifiableIdentities(server.backend.seed);
     device = newDevice(server.backend, { language: 'en' });
     await verifyByPhone(device, person);
   }

@@ -182,3 +182,12 @@ test('subscribe answers keep only the asked templates and known answers', () => 
   const result = { errMsg: 'requestSubscribeMessage:ok', T1: 'accept', T2: 'reject', T3: 'weird', T9: 'accept' };
   assert.deepEqual(answersOf(['T1', 'T2', 'T3'], result), { T1: 'accept', T2: 'reject' });
 });
+
+test('guide pages: continue and back move between pages, done and the first back close', () => {
+  const middle = { step: 'p2', guide: { previous_page: 'p1', next_page: 'p3' } };
+  assert.deepEqual(screen.guideMove(middle, 'continue'), { page: 'p3' });
+  assert.deepEqual(screen.guideMove(middle, 'back'), { page: 'p1' });
+  const last = { step: 'p3', guide: { previous_page: 'p2', next_page: null } };
+  assert.deepEqual(screen.guideMove(last, 'done'), { close: true });
+  assert.deepEqual(screen.guideMove({ guide: { previous_page: null, next_page: 'p2' } }, 'back'), { close: true });
+});

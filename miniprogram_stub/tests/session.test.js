@@ -32,7 +32,7 @@ test('a token revoked on the server: the next call signs in again once and succe
 
 test('a garbage token in storage is replaced transparently', async () => {
   const fake = newDevice(server.backend, { language: 'en' });
-  wx.setStorageSync(auth.storageKey(), { token: 'not-a-real-token', expiresAt: Date.now() + 3600 * 1000, locale: 'en', dir: 'ltr' });
+  wx.setStorageSync(auth.storageKey(), { token: 'not-a-real-token', expiresAt: Date.now() + 3600 * 1000, renewAt: Date.now() + 3000 * 1000, locale: 'en', dir: 'ltr' });
   const me = await api.me();
   assert.equal(typeof me.user.id, 'number');
   assert.equal(fake.logins, 1);
@@ -42,7 +42,7 @@ test('a garbage token in storage is replaced transparently', async () => {
 test('a token the stub knows to be expired is renewed before it is sent', async () => {
   const fake = newDevice(server.backend, { language: 'en' });
   const first = await auth.login();
-  wx.setStorageSync(auth.storageKey(), Object.assign({}, first, { expiresAt: Date.now() - 1000 }));
+  wx.setStorageSync(auth.storageKey(), Object.assign({}, first, { expiresAt: Date.now() - 1000, renewAt: Date.now() - 1000 }));
   await api.me();
   assert.equal(fake.logins, 2);
   assert.deepEqual(fake.requestsTo('/api/v1/me').map((call) => call.status), [200], 'no 401 round trip');
@@ -61,4 +61,23 @@ test('when signing in again is impossible the error says so instead of looping',
   });
   assert.equal(fake.logins, 2, 'one attempt to sign in again, no more');
   assert.equal(auth.currentSession(), null, 'the dead token is forgotten');
+});
+
+test('a session that expired on the server (its TTL ran out): re-login, then the call', async () => {
+  const { startBackend } = require('./backend');
+  const shortLived = await startBackend({ seed: false, env: { SESSION_TTL_SECONDS: '2' } });
+  try {
+    const fake = newDevice(shortLived, { language: 'en' });
+    const first = await auth.login();
+    assert.ok(first.expiresAt - Date.now() <= 2000, 'the server said two seconds');
+    // The phone's clock is behind (or the app slept): the stub still believes in the token.
+    wx.setStorageSync(auth.storageKey(), Object.assign({}, first, { renewAt: Date.now() + 3600 * 1000 }));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const me = await api.me();
+    assert.equal(typeof me.user.id, 'number');
+    assert.deepEqual(fake.requestsTo('/api/v1/me').map((call) => call.status), [401, 200]);
+    assert.equal(fake.logins, 2);
+  } finally {
+    await shortLived.stop();
+  }
 });

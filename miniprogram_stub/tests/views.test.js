@@ -4,7 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const views = require('../lib/views');
-const { startQrRefresh } = require('../lib/qr');
+const { startQrRefresh, imageSrc, base64Utf8 } = require('../lib/qr');
 
 const money = (value, display) => ({ value, display });
 
@@ -124,6 +124,29 @@ test('contributions: a page ending inside a month is continued by the next page'
   assert.deepEqual(first.months[1].records.map((r) => r.id), [3], 'the earlier view is not changed');
 });
 
+test('contributions with codes: names from the response\'s labels and employers tables', () => {
+  const view = views.contributionsView({
+    year: 2025,
+    years: [2025],
+    months: [{ period: '2025-01', label: 'January 2025', totals: { total: money('12.00', '¥12.00') }, has_arrears: false,
+      records: [{ id: 9, period: '2025-01', insurance: 'pension', total: money('12.00', '¥12.00'), employer_amount: money('10.00', '¥10.00'), employee_amount: money('2.00', '¥2.00'), status: 'paid', arrears: false, employer_id: 4 }] }],
+    totals: { total: money('12.00', '¥12.00'), by_insurance: [{ insurance: 'pension', total: money('12.00', '¥12.00') }] },
+    arrears: [{ period: '2025-01', label: 'January 2025', insurance: 'pension', amount: money('1.00', '¥1.00') }],
+    labels: {
+      insurances: { pension: { name: 'Basic pension insurance', term_zh: '养老保险', short_name: 'Pension' } },
+      statuses: { paid: { name: 'Paid', term_zh: '已缴' } },
+    },
+    employers: { 4: { name: 'Acme', name_zh: '阿克米' } },
+    next_cursor: null,
+  }, null);
+  assert.deepEqual(view.months[0].records[0], {
+    id: 9, insurance: 'Pension', insuranceZh: '养老保险', employer: 'Acme', employerAmount: '¥10.00',
+    employeeAmount: '¥2.00', total: '¥12.00', status: 'Paid', arrears: false,
+  });
+  assert.deepEqual(view.byInsurance, [{ insurance: 'Basic pension insurance', total: '¥12.00' }]);
+  assert.equal(view.arrears[0].insurance, 'Basic pension insurance');
+});
+
 test('notices: unread count, read state, date part of the timestamp', () => {
   const view = views.noticesView({
     dir: 'ltr',
@@ -166,4 +189,13 @@ test('the identity QR is fetched again every 60 seconds, and stops when the page
   assert.equal(pending[1].ms, 60000);
   refresher.stop();
   assert.equal(pending[1], null, 'no refresh after stop');
+});
+
+test('the QR image becomes a base64 data URI the <image> component shows', () => {
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0h1"/><!-- é --></svg>';
+  const src = imageSrc(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`);
+  assert.equal(src, `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`);
+  assert.equal(imageSrc('data:image/png;base64,AAAA'), 'data:image/png;base64,AAAA');
+  assert.equal(imageSrc(null), '');
+  ['', 'a', 'ab', 'abc', 'abcd', '中文'].forEach((text) => assert.equal(base64Utf8(text), Buffer.from(text, 'utf8').toString('base64')));
 });

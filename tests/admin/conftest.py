@@ -41,6 +41,14 @@ def api_headers(client, make_admin):
     return _headers
 
 
+def forget_csrf_token() -> None:
+    """The test app context outlives requests, so Flask-WTF's per-request token cache must be dropped
+    when the session changes (sign-in starts a new session with a new token)."""
+    from flask import g
+
+    g.pop("csrf_token", None)
+
+
 def csrf_token(html: str) -> str:
     """The CSRF token in a console page."""
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
@@ -61,6 +69,7 @@ def console(app, make_admin):
             data["csrf_token"] = csrf_token(page.get_data(as_text=True))
         response = browser.post("/admin/login", data=data)
         assert response.status_code == 302, response.get_data(as_text=True)
+        forget_csrf_token()
         browser.admin = admin
         return browser
 
@@ -88,14 +97,15 @@ def notice_payload(**overrides) -> dict:
 
 @pytest.fixture
 def make_notice(app, make_admin):
-    """`make_notice(publish=True, **fields)` → a Notice created (and maybe published) through the service."""
+    """`make_notice(publish=True, deliver=False, **fields)` → a Notice made (and published, delivered) by the services."""
 
-    def _make(publish: bool = False, **overrides):
+    def _make(publish: bool = False, deliver: bool = True, **overrides):
         actor = admin_auth.actor_for(make_admin("publisher"))
         notice = notices.create_notice(notice_payload(**overrides), actor)
         if publish:
             notices.publish(notice.id, actor)
-            delivery.queue_fan_out(get_queue(), notice.id)
+            if deliver:
+                delivery.queue_fan_out(get_queue(), notice.id)
         return notice
 
     return _make

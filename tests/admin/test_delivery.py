@@ -24,8 +24,8 @@ def rows(notice_id, channel="wechat"):
 
 
 def publish_and_deliver(notice):
-    from app.services import admin_auth, notices
     from app.models.admin import AdminUser
+    from app.services import admin_auth, notices
 
     actor = admin_auth.actor_for(db.session.scalars(select(AdminUser)).first())
     notices.publish(notice.id, actor)
@@ -116,10 +116,10 @@ def test_wechat_saying_no_quota_is_recorded(app, wechat_emulator, make_notice, r
 def test_withdrawn_notice_sends_nothing_more(app, wechat_emulator, make_notice, recipients):
     user = recipients(1, "en")[0]
     grant_quota(user, emulator=wechat_emulator)
-    notice = make_notice(template_id=TEMPLATE, publish=True)
+    notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
     delivery.fan_out(notice.id)
-    from app.services import admin_auth, notices
     from app.models.admin import AdminUser
+    from app.services import admin_auth, notices
 
     notices.withdraw(notice.id, admin_auth.actor_for(db.session.scalars(select(AdminUser)).first()))
     notice_tasks.deliver_batch(notice.id, user.id, user.id)
@@ -131,7 +131,7 @@ def test_a_killed_worker_is_reconciled_from_the_journal(app, wechat_emulator, ma
     users = recipients(3, "en")
     for user in users:
         grant_quota(user, emulator=wechat_emulator)
-    notice = make_notice(template_id=TEMPLATE, publish=True)
+    notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
     delivery.fan_out(notice.id)
     # A worker claimed every row, sent the first one and journaled it, then died.
     claim, claimed = delivery._claim(notice.id, users[0].id, users[-1].id, 10)
@@ -140,12 +140,17 @@ def test_a_killed_worker_is_reconciled_from_the_journal(app, wechat_emulator, ma
         "thing1": {"value": "t"}, "thing2": {"value": "c"}, "time3": {"value": "2026-01-01 10:00"}})
     get_redis().hset(delivery._journal_key(claim), str(first.id),
                      f'{{"state": "sent", "msgid": "{msgid}", "sent_at": "{utcnow().isoformat()}"}}')
-    assert delivery.reconcile(notice.id, get_redis()) == {"recovered": 0, "interrupted": 0}  # not stale yet
+    # The second was being sent when the worker died; the third was never attempted.
+    get_redis().hset(delivery._journal_key(claim), str(claimed[1].id), delivery._ATTEMPTING)
+    assert delivery.reconcile(notice.id, get_redis()) == {"recovered": 0, "interrupted": 0, "requeued": 0}
     result = delivery.reconcile(notice.id, get_redis(), now=utcnow() + timedelta(hours=1))
-    assert result == {"recovered": 1, "interrupted": 2}
+    assert result == {"recovered": 1, "interrupted": 1, "requeued": 1}
     states = {uid: r.state for uid, r in rows(notice.id).items()}
-    assert sorted(states.values()) == ["failed", "failed", "sent"]
-    assert len(wechat_emulator.outbox("subscribe")) == 1
+    assert sorted(states.values()) == ["failed", "queued", "sent"]
+    notice_tasks.resume(notice.id)
+    states = {uid: r.state for uid, r in rows(notice.id).items()}
+    assert sorted(states.values()) == ["failed", "sent", "sent"]
+    assert len(wechat_emulator.outbox("subscribe")) == 2
 
 
 def test_rate_limiter_waits_for_the_next_second(app):

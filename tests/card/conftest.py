@@ -77,7 +77,7 @@ GERMAN = {
     ("csv column", "Month"): "Monat",
     ("csv column", "Employer amount"): "Arbeitgeberanteil",
     ("insurance", "Pension"): "Rente",
-    (None, "%(days)s left"): "noch %(days)s",
+    ("time left", "%(days)s left"): "noch %(days)s",
     (None, "Choose a year between 1990 and 2100."): "Wählen Sie ein Jahr zwischen 1990 und 2100.",
 }
 

@@ -30,14 +30,18 @@ def test_a_year_by_month_and_insurance(client, login, holder_user):
     assert [month["period"] for month in body["months"]] == [f"2025-{m:02d}" for m in range(1, 13)]
     january = body["months"][0]
     assert january["label"] == "January 2025"
-    assert [r["insurance"]["code"] for r in january["records"]] == [
+    assert [r["insurance"] for r in january["records"]] == [
         "pension", "medical", "work_injury", "unemployment", "maternity"]
     pension = january["records"][0]
     assert pension["employer_amount"]["value"] == "3753.08"
     assert pension["employee_amount"]["value"] == "1876.54"
     assert pension["base"]["value"] == "23456.78"
     assert "3,753.08" in pension["employer_amount"]["display"]
-    assert pension["insurance"]["term_zh"] == "职工基本养老保险"
+    assert body["labels"]["insurances"]["pension"]["term_zh"] == "职工基本养老保险"
+    assert body["labels"]["insurances"]["pension"]["short_name"] == "Pension"
+    assert body["labels"]["statuses"][pension["status"]]["name"] == "Paid"
+    assert body["employers"][str(pension["employer_id"])] == {
+        "name": "Shanghai Test Tech Co., Ltd.", "name_zh": "上海测试科技有限公司"}
     assert january["totals"]["employer"]["value"] == "6380.23"
     assert january["totals"]["employee"]["value"] == "2462.96"
     totals = body["totals"]
@@ -164,7 +168,7 @@ def test_gaps_across_a_year_boundary_and_arrears(client, login, db):
     assert [gap["period"] for gap in body["gaps"]] == ["2025-01", "2025-03", "2025-04"]
     assert body["gaps"][0]["label"] == "2025年1月"
     assert body["has_arrears"] is True
-    assert [(a["period"], a["insurance"]["code"], a["amount"]["value"]) for a in body["arrears"]] == [
+    assert [(a["period"], a["insurance"], a["amount"]["value"]) for a in body["arrears"]] == [
         ("2025-05", "unemployment", "200.15")]
     may = body["months"][-1]
     assert may["has_arrears"] is True

@@ -72,6 +72,9 @@ def test_whole_journey_by_phone_in_each_locale(journey, wechat_emulator, locale,
     for step, answers, expected in steps:
         screen = trip.answer(step, **answers)
         assert_screen(screen, expected, locale, direction)
+        if expected == "identifier":
+            assert screen["fields"][0]["inputmode"] == "numeric"
+            assert screen["progress"] == {"current": 4, "total": 7}
 
     assert [row["change"] for row in screen["summary"]] == [
         "passport_name", "identifier_type", "identifier", "date_of_birth"]
@@ -159,6 +162,7 @@ def test_changing_the_number_type_asks_for_the_number_again_then_returns(journey
     screen = trip.answer("identifier_type", identifier_type="ssn")
     assert screen["step"] == "identifier"
     assert screen["fields"][0]["value"] == ""
+    assert screen["fields"][0]["inputmode"] == "text"  # an SSN may end in X
     screen = trip.answer("identifier", identifier=person.account.ssn.lower())
     assert screen["step"] == "check"
     assert screen["summary"][2]["value"] == person.account.ssn
@@ -335,3 +339,45 @@ def test_unreadable_submissions_are_400(journey, body):
 def test_a_verified_user_lands_on_the_result(journey):
     user = make_user(verified=True, locale="en")
     assert journey(user).get().get_json()["step"] == "result"
+
+
+def test_showing_a_screen_costs_one_sql_statement(journey, person):
+    """The hot path: the session from Redis, then one indexed read of the flow state."""
+    from sqlalchemy import event
+
+    trip = journey()
+    trip.get()
+    trip.answer("start")
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", count)
+    try:
+        assert trip.get().get_json()["step"] == "consent"
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1, statements
+    assert "flow_states" in statements[0] and "WHERE" in statements[0]
+
+
+def test_a_change_made_while_matching_runs_is_not_overwritten(journey, person, monkeypatch):
+    """Another device moves the journey while this request is with the registry: 409, not a clobber."""
+    from app.services import verification
+
+    trip = journey()
+    trip.to_check(person)
+    real_match = verification.match_identity
+
+    def match_while_another_device_goes_back(*args, **kwargs):
+        result = real_match(*args, **kwargs)
+        with _db.engine.begin() as conn:
+            conn.execute(FlowState.__table__.update().values(step="date_of_birth",
+                                                             version=FlowState.__table__.c.version + 1))
+        return result
+
+    monkeypatch.setattr(verification, "match_identity", match_while_another_device_goes_back)
+    response = trip.post("check", "confirm")
+    assert response.status_code == 409
+    assert response.get_json()["step"] == "date_of_birth"

@@ -73,7 +73,7 @@ def test_template_out_of_date_with_the_code_fails(fixture_project):
     fresh.add("A string just added to the code.", locations=[("app/services/new.py", 1)])
     problems = _check(fixture_project, released=[], fresh_template=fresh)
     assert [problem.kind for problem in problems] == ["out-of-date"]
-    assert "A string just added to the code." in problems[0].detail
+    assert problems[0].msgid == "A string just added to the code." and "new in the code" in problems[0].detail
 
 
 def test_english_source_over_its_budget_fails(fixture_project):

@@ -7,8 +7,7 @@ from babel import Locale
 from babel.core import get_global
 from babel.messages.pofile import read_po
 
-from app.i18n import force_locale, gettext, ngettext, pgettext
-from app.i18n import catalogs
+from app.i18n import catalogs, force_locale, gettext, ngettext, pgettext
 from app.i18n.countries import ALPHA2_BY_ALPHA3
 from app.i18n.locales import PLURAL_FORMS, PSEUDO, SOURCE_LOCALE, SUPPORTED
 

@@ -126,3 +126,28 @@ def test_selector_outside_a_request_returns_none(tmp_path):
     with app.app_context():
         assert select_locale() is None
         assert current_locale_id() == "en"
+
+
+def test_changing_the_locale_mid_request_switches_translations(tmp_path):
+    from app.i18n import _, set_request_locale
+    from app.i18n.catalogs import TRANSLATIONS_DIR
+
+    app = mini_app(TRANSLATIONS_DIR)
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert current_locale_id() == "fr"
+        french = _("Please sign in again.")
+        set_request_locale("ko")
+        assert current_locale_id() == "ko"
+        assert _("Please sign in again.") not in (french, "Please sign in again.")
+        set_request_locale("no-such-language")
+        assert current_locale_id() == "fr"  # an unusable saved choice falls back to the headers
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang"),
+    [("zh_Hans", "zh_CN"), ("zh_Hant", "zh_TW"), ("ko", "en_US"), ("ar", "en_US"), ("en@pseudo", "en_US"), ("", "en_US")],
+)
+def test_wechat_subscribe_message_language(locale, lang):
+    from app.i18n.locales import wechat_lang
+
+    assert wechat_lang(locale) == lang

@@ -103,3 +103,16 @@ def test_no_app_context_returns_the_source():
     assert _("Hello %(name)s", name="Ana") == "Hello Ana"
     assert ngettext("%(num)d day left", "%(num)d days left", 1) == "1 day left"
     assert pgettext("button", "Continue") == "Continue"
+
+
+def test_force_locale_resolves_any_tag_and_never_raises(broken_app):
+    from babel import Locale
+
+    from app.i18n import current_locale_id
+
+    with broken_app.app_context():
+        for tag, expected in [("zh_CN", "zh_Hans"), ("zh-TW", "zh_Hant"), ("xx", "en"), (None, "en"),
+                              (Locale("fr"), "fr"), ("fr", "fr")]:
+            with force_locale(tag):
+                assert current_locale_id() == expected
+        assert current_locale_id() == "en"

@@ -59,3 +59,20 @@ def test_table_has_every_column_and_marks_missing_rows():
         assert column in header
     assert "PASS" in first and "0.62" in first and "1,234" in first
     assert "not available" in second
+
+
+def test_entry_command_runs_the_baseline_and_writes_json(tmp_path, monkeypatch):
+    """`python -m bench.run --quick --only baseline`, in-process: the table and the JSON report."""
+    import io
+
+    from bench import run as bench_run
+
+    monkeypatch.setattr(bench_run, "OUT_DIR", tmp_path)
+    out = io.StringIO()
+    rows = bench_run.run(["baseline"], quick=True, out=out)
+    text = out.getvalue()
+    assert f"load client: {load.client_name()}" in text
+    assert rows[0].value > 0 and rows[0].status == "ok"
+    report = json.loads((tmp_path / "latest.json").read_text())
+    assert report["settings"]["workers"] == 2 and report["settings"]["worker_class"] == "sync"
+    assert report["rows"][0]["name"] == rows[0].name

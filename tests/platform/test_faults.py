@@ -155,3 +155,24 @@ def test_mysql_down_answers_503_then_recovers(make_app):
         assert client.get("/readyz").get_json()["checks"]["database"] == "ok"
     finally:
         proxy.stop()
+
+
+@pytest.mark.skipif(not TEST_REDIS_URL, reason="rate limits live in Redis only with a real Redis (TEST_REDIS_URL)")
+def test_rate_limited_route_with_redis_down_is_503_then_recovers(make_app, redis_outage):
+    """Flask-Limiter keeps its counters in the same Redis: its failure is an outage, not a 500."""
+    from app.extensions import limiter
+
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_outage.config["REDIS_URL"],
+                   **redis_outage.config)
+
+    @app.get("/probe-limited")
+    @limiter.limit("1000/minute")
+    def limited():
+        return {"ok": True}
+
+    client = app.test_client()
+    assert client.get("/probe-limited").status_code == 200
+    redis_outage.down()
+    _assert_outage(client.get("/probe-limited"), "redis")
+    redis_outage.up()
+    assert client.get("/probe-limited").status_code == 200

@@ -149,3 +149,24 @@ def test_behind_a_proxy_the_client_address_and_scheme_come_from_its_headers(make
     assert plain.test_client().get("/probe-peer", headers=forwarded).get_json() == {"addr": "127.0.0.1"}
     # A forwarded request never reaches /metrics, whatever address it claims.
     assert client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 403
+
+
+def test_a_view_can_take_a_larger_body(make_app):
+    """An upload view declares its own limit; every other view keeps MAX_CONTENT_LENGTH."""
+    from flask import request
+
+    from app.security_headers import body_limit
+
+    app = make_app()
+    limit = app.config["MAX_CONTENT_LENGTH"]
+
+    @app.post("/probe-upload")
+    @body_limit(limit * 3)
+    def upload():
+        return {"size": len(request.get_data())}
+
+    client = app.test_client()
+    big = b"x" * (limit * 2)
+    assert client.post("/probe-upload", data=big).get_json() == {"size": limit * 2}
+    assert client.post("/probe-upload", data=b"x" * (limit * 3 + 1)).status_code == 413
+    assert client.post("/probe/echo", data=big).status_code == 413

@@ -229,3 +229,122 @@ def test_callback_touches_no_database(app, wechat_emulator, monkeypatch):
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert statements == []
+
+
+@pytest.fixture
+def real_queue(app, redis_client, monkeypatch):
+    """An asynchronous RQ queue on the test Redis (as in production), its version check warmed up."""
+    from rq import Queue
+
+    queue = Queue("wechat-test", connection=redis_client)
+    queue.get_redis_server_version()
+    monkeypatch.setitem(app.extensions, "queue", queue)
+    return queue
+
+
+def count_round_trips(monkeypatch) -> list:
+    """Record every command or pipeline sent to Redis."""
+    import redis
+
+    trips = []
+    execute_command, execute = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+    def command(self, *args, **kwargs):
+        trips.append(args[0])
+        return execute_command(self, *args, **kwargs)
+
+    def pipeline(self, *args, **kwargs):
+        trips.append("pipeline")
+        return execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", command)
+    monkeypatch.setattr(redis.client.Pipeline, "execute", pipeline)
+    return trips
+
+
+def test_production_hand_off_is_one_redis_round_trip(app, wechat_emulator, real_queue, monkeypatch):
+    from app.tasks import wechat_events
+
+    trips = count_round_trips(monkeypatch)
+    response = wechat_emulator.push("text", OPENID, content="card", msg_id=4242)
+    assert response.get_data(as_text=True) == "success"
+    assert trips == ["pipeline"]
+    monkeypatch.undo()
+    job = real_queue.jobs[0]
+    assert job.func_name == "app.tasks.wechat_events.handle"
+    wechat_emulator.user_wrote(OPENID)
+    assert wechat_events.handle(*job.args) == "topic:card"
+
+
+def test_queued_duplicate_or_replay_does_nothing(app, wechat_emulator, real_queue, client):
+    from app.tasks import wechat_events
+
+    message = wechat_emulator.message("text", OPENID, content="card", msg_id=4343)
+    path, body, headers = wechat_emulator.sign(message, mode="plain", nonce="777")
+    assert client.post(path, data=body, headers=headers).get_data(as_text=True) == "success"
+    assert wechat_emulator.push(message=message).get_data(as_text=True) == "success"  # WeChat's retry
+    forged = wechat_emulator.message("text", OPENID, content="permit", msg_id=4444)
+    _path, forged_body, _headers = wechat_emulator.sign(forged, mode="plain", nonce="777")
+    assert client.post(path, data=forged_body, headers=headers).status_code == 403
+    outcomes = [wechat_events.handle(*job.args) for job in real_queue.jobs]
+    assert outcomes == ["topic:card", "skipped", "skipped"]
+
+
+def test_fast_path_serves_pushes_with_a_real_queue(app, wechat_emulator, real_queue, monkeypatch):
+    """In production the POST skips Flask's per-request hooks; the answers are the same."""
+    from app.api import wechat_callback
+
+    served = []
+    original = wechat_callback.CallbackFastPath._answer
+
+    def spy(self, environ, queue):
+        served.append(environ["PATH_INFO"])
+        return original(self, environ, queue)
+
+    monkeypatch.setattr(wechat_callback.CallbackFastPath, "_answer", spy)
+    for fmt in FORMATS:
+        for mode in MODES:
+            response = wechat_emulator.push("text", OPENID, content="card", fmt=fmt, mode=mode)
+            assert response.status_code == 200 and response.get_data(as_text=True) == "success"
+            assert response.mimetype == "text/plain"
+    assert len(served) == 6 and real_queue.count == 6
+
+
+def test_fast_path_refusals(app, wechat_emulator, real_queue, client, monkeypatch):
+    path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="x"))
+    tampered = path.replace("signature=", "signature=0", 1)
+    assert client.post(tampered, data=body, headers=headers).status_code == 403
+    big = b"{" + b" " * app.config["CALLBACK_MAX_BYTES"] + b"}"
+    assert client.post(path, data=big, headers=headers).status_code == 413
+    bad_length = client.post(path, data=body, headers=headers, environ_overrides={"CONTENT_LENGTH": "many"})
+    assert bad_length.status_code == 400
+    assert client.post(path, data=b"<xml><!DOCTYPE x></xml>", headers=headers).status_code in (400, 403)
+    assert real_queue.count == 0
+
+
+def test_fast_path_answers_503_when_redis_fails(app, wechat_emulator, real_queue, monkeypatch):
+    from app.services import pushes
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(pushes, "accept_push", down)
+    response = wechat_emulator.push("text", OPENID, content="card")
+    assert response.status_code == 503 and response.get_data(as_text=True) == "unavailable"
+
+
+def test_fast_path_leaves_other_routes_to_flask(app, wechat_emulator, real_queue, client):
+    assert client.get("/healthz").status_code == 200
+    query = {"signature": "0" * 40, "timestamp": str(int(time.time())), "nonce": "1", "echostr": "x"}
+    assert client.get("/wechat/callback?" + urlencode(query)).status_code == 403
+
+
+def test_a_job_far_behind_still_runs(app, wechat_emulator, real_queue, redis_client):
+    """When the queue lags past the memory window the claim's keys are gone: handle it, do not lose it."""
+    from app.tasks import wechat_events
+
+    wechat_emulator.push("text", OPENID, content="card")
+    job = real_queue.jobs[0]
+    claim = job.args[1]
+    redis_client.delete(claim["message_key"], claim["nonce_key"])
+    assert wechat_events.handle(*job.args) == "topic:card"

@@ -120,3 +120,25 @@ def test_module_entry_point_parses_its_options(monkeypatch):
 ])
 def test_keyword_rules(kind, value, ok):
     assert value_is_valid(kind, value) is ok
+
+
+def test_http_push_is_retried_like_wechat_until_success(app, served_app, monkeypatch):
+    """WeChat tries 3 times in all when the answer is not `success`; the retry is then a duplicate."""
+    from app.api import wechat_callback
+
+    answers = iter([(503, "unavailable")])
+    original = wechat_callback.process_push
+
+    def flaky(*args, **kwargs):
+        return next(answers, None) or original(*args, **kwargs)
+
+    monkeypatch.setattr(wechat_callback, "process_push", flaky)
+    emulator = create_emulator(callback_url=served_app + "/wechat/callback")
+    response = emulator.test_client().post("/_control/push", json={"kind": "enter", "openid": OPENID})
+    assert response.json == {"status": 200, "body": "success"}
+
+
+def test_http_push_to_nowhere_reports_failure():
+    emulator = create_emulator(callback_url="http://127.0.0.1:9/wechat/callback")
+    response = emulator.test_client().post("/_control/push", json={"kind": "enter", "openid": OPENID})
+    assert response.json["status"] == 0

@@ -176,3 +176,15 @@ def test_login_validates_input(client, wechat_emulator):
 def test_logout_requires_a_session(client):
     response = client.post("/api/v1/auth/logout")
     assert response.status_code == 401 and response.json["error"]["code"] == "auth.required"
+
+
+def test_secrets_never_reach_the_logs(client, wechat_emulator, caplog, capsys):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    code = wechat_emulator.mint_login_code(OPENID)
+    token = post_login(client, code).json["token"]
+    session_key = wechat_emulator.state.users[OPENID].session_key
+    logged = caplog.text + capsys.readouterr().err
+    for secret in (session_key, "demo-secret", code, token):
+        assert secret not in logged

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from app.models.user import UserAccount
@@ -49,7 +51,7 @@ def test_two_real_accepts_count_twice(client, login, user, wechat_emulator):
     headers = login(user)
     for n in range(2):
         report(client, headers, {TEMPLATE: "accept"}, report_id=f"r{n}")
-        wechat_emulator.push("popup", OPENID, results={TEMPLATE: "accept"}, create_time=1795848300 + n)
+        wechat_emulator.push("popup", OPENID, results={TEMPLATE: "accept"}, create_time=int(time.time()) + n)
     assert subscriptions.quota(user.id, TEMPLATE) == 2
 
 

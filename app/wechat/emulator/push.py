@@ -170,8 +170,13 @@ def deliver_push(app, body: dict) -> tuple[int, str]:
     return send(options, path_query, data, headers)
 
 
+#: WeChat's delivery: an answer within 5 s that is empty or `success`, else up to 3 attempts in all.
+PUSH_TIMEOUT_SECONDS = 5
+PUSH_ATTEMPTS = 3
+
+
 def send(options: dict, path_query: str, data: bytes, headers: dict) -> tuple[int, str]:
-    """POST a signed push: in process to a WSGI app, or over HTTP to the callback URL."""
+    """POST a signed push: in process to a WSGI app, or over HTTP to the callback URL (retried as WeChat does)."""
     if options.get("callback_wsgi") is not None:
         from werkzeug.test import Client
 
@@ -180,5 +185,14 @@ def send(options: dict, path_query: str, data: bytes, headers: dict) -> tuple[in
     import requests
 
     url = options["callback_base"].rstrip("/") + path_query
-    response = requests.post(url, data=data, headers=headers, timeout=5)
-    return response.status_code, response.text
+    status, text = 0, "no answer"
+    for _attempt in range(PUSH_ATTEMPTS):
+        try:
+            response = requests.post(url, data=data, headers=headers, timeout=PUSH_TIMEOUT_SECONDS)
+        except requests.RequestException as error:
+            status, text = 0, type(error).__name__
+            continue
+        status, text = response.status_code, response.text
+        if status == 200 and text in ("", "success"):
+            break
+    return status, text

@@ -1,7 +1,7 @@
 // The bottom navigation: icons, labelled with the titles the server gave each page once visited.
-const config = require('../../lib/config');
 const auth = require('../../lib/auth');
 const kit = require('../../lib/pagekit');
+const { sessionFrom } = require('../../lib/helpdesk');
 
 // Icons only: the stub ships no words; labels come from the server's page titles.
 const ITEMS = [
@@ -45,7 +45,7 @@ Component({
           active: item.key === this.data.current,
         })),
         // The help desk learns where the chat started and in which language.
-        sessionFrom: [config.get().helpDeskSessionFrom, this.data.current, (session && session.locale) || ''].join('|'),
+        sessionFrom: sessionFrom(this.data.current, session && session.locale),
       });
     },
 

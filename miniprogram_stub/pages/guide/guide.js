@@ -1,12 +1,13 @@
-// One guide, rendered by the screen component from the server's document.
+// One guide, page by page, rendered by the screen component from the server's documents.
 const api = require('../../lib/api');
 const kit = require('../../lib/pagekit');
+const { guideMove } = require('../../lib/screen');
 
 Page({
-  data: { doc: null, slug: '', loading: true, error: null, dir: 'ltr' },
+  data: { doc: null, slug: '', page: '', loading: true, error: null, dir: 'ltr' },
 
   onLoad(query) {
-    this.setData({ slug: (query && query.slug) || '' });
+    this.setData({ slug: (query && query.slug) || '', page: (query && query.page) || '' });
     this.load();
   },
 
@@ -15,7 +16,7 @@ Page({
   },
 
   async load() {
-    const doc = await kit.loadInto(this, () => api.guide(this.data.slug));
+    const doc = await kit.loadInto(this, () => api.guide(this.data.slug, this.data.page));
     if (doc) {
       if (typeof wx.setNavigationBarTitle === 'function' && doc.title) {
         wx.setNavigationBarTitle({ title: doc.title });
@@ -24,11 +25,15 @@ Page({
     }
   },
 
-  // A guide's actions are links: to another guide, or to a page of the mini program.
+  // A guide is read-only: Continue and Back move between its pages; Done closes it.
   onAction(event) {
-    const { action } = event.detail.payload;
-    if (action === 'back') {
+    const move = guideMove(this.data.doc, event.detail.payload.action);
+    if (move.close) {
       wx.navigateBack();
+    } else {
+      this.setData({ page: move.page });
+      this.load();
+      wx.pageScrollTo({ scrollTop: 0, duration: 0 });
     }
   },
 

@@ -2,7 +2,7 @@
 const api = require('../../lib/api');
 const config = require('../../lib/config');
 const kit = require('../../lib/pagekit');
-const { startQrRefresh } = require('../../lib/qr');
+const { startQrRefresh, imageSrc } = require('../../lib/qr');
 
 Page({
   data: { image: '', hint: '', error: null, dir: 'ltr', loading: true },
@@ -14,7 +14,7 @@ Page({
       fetch: () => api.qr(),
       seconds: config.get().qrRefreshSeconds,
       onUpdate: (body) => {
-        this.setData({ image: body.image || '', hint: body.hint || '', error: null, loading: false, dir: body.dir === 'rtl' ? 'rtl' : 'ltr' });
+        this.setData({ image: imageSrc(body.image), hint: body.hint || '', error: null, loading: false, dir: body.dir === 'rtl' ? 'rtl' : 'ltr' });
       },
       onError: (err) => {
         // An old code must not stay on screen once a new one cannot be fetched.

@@ -26,7 +26,12 @@ Page({
   },
 
   show(doc) {
-    // The first screen may switch the language: keep the server's locale and direction.
+    // The first screen may switch the language: keep the server's locale and direction, and
+    // drop page titles remembered in the old language.
+    const before = auth.currentSession();
+    if (before && doc.locale && before.locale !== doc.locale) {
+      kit.forgetTitles();
+    }
     auth.rememberLocale(doc.locale, doc.dir);
     this.setData({ doc, dir: doc.dir === 'rtl' ? 'rtl' : 'ltr', error: null });
     kit.useTitle(FLOW, doc.title);

@@ -1,0 +1,97 @@
+// The project as WeChat DevTools imports it: every page and component complete, every handler
+// named in WXML defined, and no words of the stub's own in any template.
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const readJson = (file) => JSON.parse(fs.readFileSync(path.join(ROOT, file), 'utf8'));
+const app = readJson('app.json');
+
+/** Load a page or component script with a fake Page/Component; returns what it registered. */
+function loadDefinition(file) {
+  let definition = null;
+  global.Page = (options) => { definition = options; };
+  global.Component = (options) => { definition = options; };
+  global.App = (options) => { definition = options; };
+  const full = path.join(ROOT, file);
+  delete require.cache[require.resolve(full)];
+  require(full);
+  delete global.Page;
+  delete global.Component;
+  delete global.App;
+  assert.ok(definition, `${file} registers a page, component or app`);
+  return definition;
+}
+
+/** Handler names used by bind…/catch… attributes of a WXML file. */
+function handlersIn(wxml) {
+  const names = new Set();
+  const pattern = /\b(?:bind|catch)(?::)?[a-z]+="([A-Za-z_]\w*)"/g;
+  let match;
+  while ((match = pattern.exec(wxml)) !== null) {
+    names.add(match[1]);
+  }
+  return [...names];
+}
+
+const PAGES = app.pages;
+const COMPONENTS = Object.values(app.usingComponents).map((item) => item.replace(/^\//, ''));
+
+test('the project files DevTools needs are there and valid', () => {
+  const project = readJson('project.config.json');
+  assert.equal(project.compileType, 'miniprogram');
+  assert.equal(typeof project.appid, 'string');
+  assert.ok(project.appid.length > 0);
+  readJson('sitemap.json');
+  assert.equal(app.sitemapLocation, 'sitemap.json');
+  assert.ok(fs.existsSync(path.join(ROOT, 'app.js')));
+  assert.ok(fs.existsSync(path.join(ROOT, 'app.wxss')));
+  assert.equal(app.tabBar, undefined, 'no tab bar: its texts would be fixed at build time');
+  loadDefinition('app.js');
+});
+
+test('every page and component has its four files and defines every handler its template uses', () => {
+  const journeys = ['pages/verify/verify', 'pages/card/card', 'pages/permit/permit', 'pages/insurances/insurances',
+    'pages/contributions/contributions', 'pages/qr/qr', 'pages/notices/notices', 'pages/guides/guides', 'pages/settings/settings'];
+  journeys.forEach((page) => assert.ok(PAGES.includes(page), `${page} is in app.json`));
+  for (const base of PAGES.concat(COMPONENTS)) {
+    for (const ext of ['.js', '.json', '.wxml', '.wxss']) {
+      assert.ok(fs.existsSync(path.join(ROOT, base + ext)), `${base}${ext}`);
+    }
+    readJson(`${base}.json`);
+    const definition = loadDefinition(`${base}.js`);
+    const methods = Object.assign({}, definition, definition.methods || {});
+    const wxml = fs.readFileSync(path.join(ROOT, `${base}.wxml`), 'utf8');
+    for (const handler of handlersIn(wxml)) {
+      assert.equal(typeof methods[handler], 'function', `${base}: handler ${handler}`);
+    }
+  }
+});
+
+test('templates carry no words of their own: every text comes from {{data}}', () => {
+  for (const base of PAGES.concat(COMPONENTS)) {
+    const wxml = fs.readFileSync(path.join(ROOT, `${base}.wxml`), 'utf8');
+    const text = wxml
+      .replace(/<!--[\s\S]*?-->/g, '')
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\{\{[\s\S]*?\}\}/g, ' ');
+    const letters = text.match(/\p{L}+/gu);
+    assert.equal(letters, null, `${base}.wxml shows text of its own: ${letters}`);
+    // Attributes read aloud by screen readers count too.
+    const labels = [...wxml.matchAll(/aria-label="([^"]*)"/g)].map((m) => m[1].replace(/\{\{[\s\S]*?\}\}/g, ''));
+    labels.forEach((label) => assert.equal(/\p{L}/u.test(label), false, `${base}: aria-label ${label}`));
+  }
+});
+
+test('scripts show no texts of their own (toasts, modals, titles)', () => {
+  const files = PAGES.concat(COMPONENTS).map((base) => `${base}.js`).concat(['app.js']);
+  for (const file of files) {
+    const source = fs.readFileSync(path.join(ROOT, file), 'utf8');
+    assert.equal(/wx\.show(Toast|Modal|Loading|ActionSheet)\s*\(\s*\{[^}]*(title|content)\s*:\s*['"`]/.test(source), false, file);
+    assert.equal(/setNavigationBarTitle\s*\(\s*\{\s*title\s*:\s*['"`]/.test(source), false, file);
+  }
+});

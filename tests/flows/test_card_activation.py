@@ -1,0 +1,39 @@
+"""End to end: verifying through the journey makes the card active; an unverified user has none."""
+
+from __future__ import annotations
+
+from tests.factories import make_person
+from tests.flows.conftest import fresh_request_globals
+
+
+def card(trip):
+    """GET /api/v1/card as this user."""
+    fresh_request_globals()
+    return trip.client.get("/api/v1/card", headers=trip.headers)
+
+
+def test_verified_users_card_is_active_and_unverified_users_is_not(journey, wechat_emulator):
+    person = make_person(passport_name="KIM, Min-jun", nationality="KOR")
+    verified = journey(locale="ko")
+    unverified = journey(locale="ko")
+
+    # Before: nobody sees a card.
+    for trip in (verified, unverified):
+        response = card(trip)
+        assert response.status_code == 403
+        assert response.get_json()["error"]["code"] == "card.not_verified"
+
+    verified.to_check(person, name="Kim Minjun")
+    verified.answer("check", "confirm")
+    verified.answer("second_factor", method="phone")
+    verified.answer("phone", phone_code=wechat_emulator.mint_phone_code(verified.openid, person.phone))
+
+    response = card(verified)
+    assert response.status_code == 200
+    status = response.get_json()["card"]["status"]
+    assert status["code"] == "normal" and status["usable"] is True
+
+    # The other user, who stopped before the second factor, still has no card.
+    unverified.to_check(person, name="Kim Minjun")
+    assert unverified.post("check", "confirm").get_json()["error"]["code"] == "verification.already_linked"
+    assert card(unverified).status_code == 403

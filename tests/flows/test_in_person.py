@@ -1,0 +1,133 @@
+"""The in-person route: a one-time reference, hashed at rest, confirmed once by staff before it expires."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db as _db
+from app.models.admin import AdminUser
+from app.models.audit import AuditLog
+from app.models.registry import SocialSecurityCard
+from app.models.types import utcnow
+from app.models.user import UserAccount
+from app.models.verification import InPersonReference
+from app.services import verification as idv
+from tests.factories import make_person, make_user
+
+
+@pytest.fixture
+def staff(db):
+    """A console user who confirms references."""
+    admin = AdminUser(username="counter1", role="editor", password_hash="x")
+    db.session.add(admin)
+    db.session.commit()
+    return admin
+
+
+def to_reference(journey, person):
+    """Walk to the in-person screen; (trip, shown reference)."""
+    trip = journey()
+    trip.to_check(person)
+    trip.answer("check", "confirm")
+    screen = trip.answer("second_factor", method="in_person")
+    assert screen["step"] == "in_person"
+    reference = screen["body"][0].rsplit(" ", 1)[-1]
+    return trip, reference
+
+
+def test_reference_is_shown_hashed_at_rest_and_expiring(journey, person):
+    trip, reference = to_reference(journey, person)
+    assert len(reference) == 9 and reference[4] == "-"
+    row = _db.session.scalar(select(InPersonReference))
+    assert reference.replace("-", "") not in row.reference_hash
+    assert row.expires_at > utcnow() + timedelta(days=6)
+    # The screen shows the same reference on every visit (and on another device).
+    assert reference in trip.get().get_json()["body"][0]
+    assert reference in journey(trip.user).get().get_json()["body"][0]
+
+
+def test_staff_confirmation_verifies_the_user_and_activates_the_card(journey, person, staff):
+    trip, reference = to_reference(journey, person)
+    # Before confirmation, "check again" says it is not confirmed yet.
+    response = trip.post("in_person")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "verification.not_confirmed"
+
+    details = idv.describe_in_person_reference(reference.lower())
+    assert details["passport_name"] == person.passport_name
+    assert details["passport_number"].endswith(person.documents[0].number[-4:])
+    assert details["passport_number"] != person.documents[0].number
+
+    result = idv.confirm_in_person(reference.lower().replace("-", " "), staff.id)
+    assert result["user_id"] == trip.user.id and result["person_id"] == person.id
+    user = _db.session.get(UserAccount, trip.user.id)
+    assert user.person_id == person.id and user.verified_at is not None
+    card = _db.session.scalar(select(SocialSecurityCard).where(SocialSecurityCard.account_id == person.account.id))
+    assert card.status == "normal"
+    row = _db.session.scalar(select(InPersonReference))
+    assert row.confirmed_by == staff.id and row.confirmed_at is not None
+    audit = _db.session.scalar(select(AuditLog).where(AuditLog.action == "verification.completed"))
+    assert (audit.actor_type, audit.actor_id, audit.details["method"]) == ("admin", str(staff.id), "in_person")
+
+    # The user's journey moves on by itself.
+    assert trip.get().get_json()["step"] == "result"
+
+    with pytest.raises(idv.ReferenceUsed):
+        idv.confirm_in_person(reference, staff.id)
+
+
+def test_unknown_expired_and_replaced_references(journey, person, staff):
+    with pytest.raises(idv.ReferenceNotFound) as error:
+        idv.confirm_in_person("ZZZZ-ZZZZ", staff.id)
+    assert error.value.status == 404 and error.value.code == "verification.reference_not_found"
+    with pytest.raises(idv.ReferenceNotFound):
+        idv.confirm_in_person("short", staff.id)
+
+    trip, first = to_reference(journey, person)
+    trip.answer("in_person", "back")
+    screen = trip.answer("second_factor", method="in_person")
+    second = screen["body"][0].rsplit(" ", 1)[-1]
+    assert second != first
+    with pytest.raises(idv.ReferenceExpired) as error:
+        idv.confirm_in_person(first, staff.id)
+    assert error.value.status == 409
+
+    row = _db.session.scalar(select(InPersonReference).where(InPersonReference.cancelled_at.is_(None)))
+    row.expires_at = utcnow() - timedelta(minutes=1)
+    _db.session.commit()
+    with pytest.raises(idv.ReferenceExpired):
+        idv.confirm_in_person(second, staff.id)
+    assert _db.session.get(UserAccount, trip.user.id).person_id is None
+
+
+def test_a_person_claimed_meanwhile_cannot_be_confirmed_twice(journey, person, staff):
+    trip, reference = to_reference(journey, person)
+    make_user(person=person, verified=True)
+    with pytest.raises(idv.PersonAlreadyLinked) as error:
+        idv.confirm_in_person(reference, staff.id)
+    assert error.value.status == 409
+    assert _db.session.get(UserAccount, trip.user.id).person_id is None
+    # The reference stays unused, so staff can retry once the conflict is resolved.
+    assert _db.session.scalar(select(InPersonReference)).confirmed_at is None
+
+
+def test_complete_verification_is_idempotent_and_refuses_a_second_person(db):
+    person = make_person()
+    user = make_user()
+    idv.complete_verification(user.id, person.id, method="phone", actor_type="user", actor_id=user.id)
+    idv.complete_verification(user.id, person.id, method="phone", actor_type="user", actor_id=user.id)
+    assert len(db.session.scalars(select(AuditLog)).all()) == 1
+    with pytest.raises(idv.AccountLinkedElsewhere):
+        idv.complete_verification(user.id, make_person().id, method="phone", actor_type="user",
+                                  actor_id=user.id)
+
+
+def test_only_a_card_waiting_for_activation_is_activated(db):
+    person = make_person(card_status="temp_lost")
+    user = make_user()
+    idv.complete_verification(user.id, person.id, method="phone", actor_type="user", actor_id=user.id)
+    card = db.session.scalar(select(SocialSecurityCard).where(SocialSecurityCard.account_id == person.account.id))
+    assert card.status == "temp_lost"

@@ -1,0 +1,57 @@
+"""The official-term glossary: complete columns, search, and the catalog check that enforces it."""
+
+from __future__ import annotations
+
+from babel.messages.catalog import Catalog
+
+from app.i18n.glossary import LOCALE_COLUMNS, glossary_problems, load_glossary, search, terms_in
+from app.i18n.locales import SUPPORTED
+
+REQUIRED_TERMS = {
+    "five_insurances", "pension_insurance", "medical_insurance", "work_injury_insurance",
+    "unemployment_insurance", "maternity_insurance", "social_security_card", "electronic_social_security_card",
+    "work_permit", "social_security_number", "permanent_residence_id", "card_status_sealed", "card_status_normal",
+    "card_status_reported_lost", "card_status_cancelled", "contribution_base", "uscc", "certificate_of_coverage",
+    "work_permit_notification", "hotline_12333",
+}
+
+
+def test_every_term_has_chinese_pinyin_and_every_locale():
+    terms = load_glossary()
+    assert REQUIRED_TERMS <= {term.id for term in terms}
+    assert set(LOCALE_COLUMNS) == set(SUPPORTED) - {"en", "zh_Hans"}
+    for term in terms:
+        assert term.zh and term.pinyin and term.variants("en"), term.id
+        for locale in SUPPORTED:
+            assert term.rendering(locale), (term.id, locale)
+    assert len({term.id for term in terms}) == len(terms)
+
+
+def test_search_by_chinese_pinyin_english_and_translation():
+    assert search("社保卡")[0].id == "electronic_social_security_card"
+    assert search("fengcun")[0].id == "card_status_sealed"          # pinyin without tone marks
+    assert search("fēngcún")[0].id == "card_status_sealed"
+    assert search("work permit")[0].id == "work_permit"
+    assert search("사회보장카드", "ko")[0].id == "social_security_card"
+    assert search("sécurité", "fr")  # accents and case do not matter
+    assert search("nothing like this") == []
+    assert len(search("")) == len(load_glossary())
+    assert search("12333")[0].as_dict("ja")["translation"] == "12333ホットライン"
+
+
+def test_longest_term_wins_and_context_terms_need_their_context():
+    terms = load_glossary()
+    found = terms_in("Open your electronic social security card.", None, terms)
+    assert [term.id for term in found] == ["electronic_social_security_card"]
+    assert terms_in("Sealed", None, terms) == []
+    assert [term.id for term in terms_in("Sealed", "card status", terms)] == ["card_status_sealed"]
+
+
+def test_check_accepts_inflected_variants_and_flags_others():
+    catalog = Catalog(locale="ru", fuzzy=False)
+    catalog.add("Show your social security card.", "Покажите карту социального обеспечения.")
+    catalog.add("Your social security card is ready.", "Ваша соцкарта готова.")
+    catalog.add("Your work permit", "Ваше разрешение на работу", flags=["fuzzy"])  # fuzzy: not checked
+    problems = glossary_problems(catalog, "ru", load_glossary())
+    assert [problem.msgid for problem in problems] == ["Your social security card is ready."]
+    assert "карта социального обеспечения" in problems[0].detail

@@ -1,0 +1,92 @@
+"""Push parsing without HTTP: both formats to one shape, and XML entities refused however they are encoded."""
+
+from __future__ import annotations
+
+import json
+import time
+from xml.parsers import expat
+
+import pytest
+
+from app.wechat.callback import PushRefused, PushVerifier, normalize, parse_xml, sha1_signature
+
+from .conftest import payload
+
+TOKEN, APPID, ORIGINAL = "demo-token", "wx0000000000demo", "gh_0000000demo"
+
+
+@pytest.fixture
+def verifier():
+    return PushVerifier(token=TOKEN, aes_key=None, appid=APPID, original_id=ORIGINAL)
+
+
+def signed(extra: dict | None = None) -> dict:
+    timestamp, nonce = str(int(time.time())), "123"
+    return {"signature": sha1_signature(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
+            **(extra or {})}
+
+
+@pytest.mark.parametrize("stem", ["popup_one", "popup_list", "change_one", "sent_one", "sent_list"])
+def test_json_and_xml_give_the_same_message(verifier, stem):
+    from_json = verifier.verify(signed(), payload(f"{stem}.json").encode()).message
+    from_xml = verifier.verify(signed(), payload(f"{stem}.xml").encode()).message
+    assert from_json == from_xml
+    assert isinstance(from_json["List"], list) and from_json["List"]
+    assert isinstance(from_json["CreateTime"], int)
+
+
+def test_nested_json_container_is_accepted(verifier):
+    message = verifier.verify(signed(), payload("change_list_nested.json").encode()).message
+    assert [item["TemplateId"] for item in message["List"]] == ["tmpl_notice_update", "tmpl_card_status"]
+    assert "SubscribeMsgChangeEvent" not in message
+
+
+def test_event_without_items_has_an_empty_list():
+    assert normalize({"FromUserName": "o", "MsgType": "event", "Event": "subscribe_msg_popup_event",
+                      "CreateTime": "5"})["List"] == []
+
+
+def test_dedupe_keys(verifier):
+    text = verifier.verify(signed(), payload("text.json").encode())
+    event = verifier.verify(signed(), payload("enter_session.xml").encode())
+    assert text.dedupe_key == "msg:23812783749361111"
+    assert event.dedupe_key == "evt:oFixtureUser0001:1795848002:user_enter_tempsession"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_dtd_hidden_in_another_encoding_is_refused(encoding):
+    document = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE xml [<!ENTITY a "injected">]>'
+                '<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType><Content>&a;</Content></xml>')
+    with pytest.raises(ValueError):
+        parse_xml(document.encode(encoding))
+
+
+def test_dtd_in_a_single_byte_encoding_is_refused():
+    head = b'<?xml version="1.0" encoding="cp500"?>'
+    with pytest.raises((ValueError, expat.ExpatError)):
+        parse_xml(head + '<!DOCTYPE xml [<!ENTITY a "x">]><xml><A>&a;</A></xml>'.encode("cp500"))
+
+
+def test_undeclared_entities_are_parse_errors(verifier):
+    body = b"<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType><Content>&a;</Content></xml>"
+    with pytest.raises(PushRefused) as refused:
+        verifier.verify(signed(), body)
+    assert refused.value.status == 400
+
+
+def test_utf16_body_is_refused_before_parsing(verifier):
+    with pytest.raises(PushRefused) as refused:
+        verifier.verify(signed(), payload("text.xml").encode("utf-16"))
+    assert refused.value.status == 400
+
+
+def test_non_ascii_signature_does_not_crash(verifier):
+    with pytest.raises(PushRefused) as refused:
+        verifier.verify({**signed(), "signature": "签名"}, payload("text.json").encode())
+    assert refused.value.status == 403
+
+
+def test_json_numbers_and_strings_for_create_time(verifier):
+    body = json.loads(payload("text.json"))
+    body["CreateTime"] = str(body["CreateTime"])
+    assert verifier.verify(signed(), json.dumps(body).encode()).message["CreateTime"] == 1795848000
