@@ -10,6 +10,8 @@ import os
 import tempfile
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app import create_app
@@ -84,10 +86,31 @@ def app_config(database_url):
     return make_test_config(database_url)
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request sees a fresh `g`, as in production.
+
+    The `app` fixture keeps one app context pushed for the whole test (so tests can use the
+    database), and Flask reuses it for test-client requests; without this, `g` (the loaded
+    session, the chosen locale) would leak from one request, and one user, to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        saved = dict(vars(g)) if has_app_context() else None
+        if saved is not None:
+            vars(g).clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if saved is not None:
+                vars(g).clear()
+                vars(g).update(saved)
+
+
 @pytest.fixture
 def app(_schema, app_config):
     """A fresh app per test on a clean database and an empty Redis."""
     application = create_app(app_config)
+    application.test_client_class = IsolatedClient
     _clean_tables(application)
     redis_client = application.extensions["redis"]
     redis_client.flushdb()

@@ -1,4 +1,4 @@
-"""The console blueprint: sign-in, the signed-in admin, roles on every view, language, security headers."""
+"""The console blueprint: sign-in, the signed-in admin, roles on every view, the console language."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from functools import wraps
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     redirect,
@@ -31,22 +30,14 @@ bp = Blueprint("console", __name__, url_prefix="/admin", template_folder="templa
 CONSOLE_LOCALES = SUPPORTED
 
 
-def security_headers(response):
-    """CSP, nosniff, frame denial and (in production) HSTS on every console response."""
-    if not request.path.startswith("/admin"):
-        return response
-    headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-    )
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cache-Control", "no-store")
-    if current_app.config.get("APP_ENV") == "production":
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+@bp.after_request
+def no_store(response):
+    """Console pages hold personal data: never kept by browsers or proxies.
+
+    The other security headers (CSP, nosniff, frame denial, HSTS in production) are added to every
+    response by app.security_headers.
+    """
+    response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 

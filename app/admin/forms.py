@@ -55,8 +55,8 @@ def priority_choices() -> list[SelectChoice]:
 class LoginForm(FlaskForm):
     """Username and password."""
 
-    username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=256)])
+    username = StringField(lazy_pgettext("console", "Username"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    password = PasswordField(lazy_pgettext("console", "Password"), validators=[DataRequired(REQUIRED), Length(max=256)])
 
 
 class ActionForm(FlaskForm):
@@ -66,27 +66,27 @@ class ActionForm(FlaskForm):
 class NoticeForm(FlaskForm):
     """Compose or edit a notice: text in its source language, source reference, audience, schedule."""
 
-    source_locale = SelectField(_l("Written in"), choices=locale_choices, default="zh_Hans")
-    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(REQUIRED), Length(max=20000)])
+    source_locale = SelectField(lazy_pgettext("console", "Written in"), choices=locale_choices, default="zh_Hans")
+    title = StringField(lazy_pgettext("console", "Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    body = TextAreaField(lazy_pgettext("console", "Text (Markdown)"), validators=[DataRequired(REQUIRED), Length(max=20000)])
     source_title = StringField(_l("Official source: title"),
                                validators=[DataRequired(REQUIRED), Length(max=300)])
     source_url = StringField(_l("Official source: link"),
                              validators=[DataRequired(REQUIRED), URL(message=_l("Enter a web address.")),
                                          Length(max=500)])
     source_date = DateField(_l("Official source: date"), validators=[InputRequired(REQUIRED)])
-    category = SelectField(_l("Category"), choices=category_choices)
-    priority = SelectField(_l("Priority"), choices=priority_choices, default="normal")
+    category = SelectField(lazy_pgettext("console", "Category"), choices=category_choices)
+    priority = SelectField(lazy_pgettext("console", "Priority"), choices=priority_choices, default="normal")
     template_id = StringField(_l("WeChat template id (optional)"), validators=[Optional(), Length(max=64)])
     publish_at = DateTimeLocalField(_l("Publish at (optional, local time)"), validators=[Optional()],
                                     format="%Y-%m-%dT%H:%M")
     audience_all = BooleanField(_l("All verified users"), default=True)
-    audience_locales = SelectMultipleField(_l("Languages"), choices=locale_choices)
+    audience_locales = SelectMultipleField(lazy_pgettext("console", "Languages"), choices=locale_choices)
     audience_nationalities = StringField(_l("Nationalities (ISO codes, comma separated)"))
     audience_cities = StringField(_l("Cities (6-digit region codes, comma separated)"))
     audience_employers = StringField(_l("Employers (credit codes, comma separated)"))
     audience_permit_categories = SelectMultipleField(
-        _l("Permit categories"), choices=[SelectChoice(c) for c in "ABC"])
+        lazy_pgettext("console", "Permit categories"), choices=[SelectChoice(c) for c in "ABC"])
     audience_permit_expiring_within_days = IntegerField(
         _l("Permit expires within (days)"), validators=[Optional(), NumberRange(min=0, max=3650)])
 
@@ -94,8 +94,8 @@ class NoticeForm(FlaskForm):
 class TranslationForm(FlaskForm):
     """One locale's title and body."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(REQUIRED), Length(max=20000)])
+    title = StringField(lazy_pgettext("console", "Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    body = TextAreaField(lazy_pgettext("console", "Text (Markdown)"), validators=[DataRequired(REQUIRED), Length(max=20000)])
     machine_translated = BooleanField(_l("Machine translated, not reviewed yet"))
 
 
@@ -108,4 +108,4 @@ class UploadForm(FlaskForm):
 class ConfirmForm(FlaskForm):
     """The reference a user shows at the counter."""
 
-    reference = StringField(_l("Reference"), validators=[DataRequired(REQUIRED), Length(max=32)])
+    reference = StringField(lazy_pgettext("console", "Reference"), validators=[DataRequired(REQUIRED), Length(max=32)])

@@ -10,6 +10,7 @@ from werkzeug.utils import secure_filename
 from app.errors import AppError
 from app.extensions import db, get_queue, get_redis
 from app.i18n import _
+from app.security_headers import body_limit
 from app.services import import_progress, verification
 
 from .console import bp, console_view
@@ -17,6 +18,8 @@ from .forms import ConfirmForm, UploadForm
 
 ALLOWED_SUFFIXES = (".csv", ".jsonl", ".json", ".ndjson")
 IMPORT_JOB = "app.tasks.registry_upload.run_import"
+#: Registry feeds are large (a million rows is a few hundred megabytes).
+MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
 
 
 def _upload_dir() -> Path:
@@ -27,6 +30,7 @@ def _upload_dir() -> Path:
 
 
 @bp.route("/registry/import", methods=["GET", "POST"])
+@body_limit(MAX_UPLOAD_BYTES)
 @console_view("registry.import")
 def registry_import():
     """Upload a people or contributions feed; the import runs as a job."""

@@ -32,6 +32,8 @@ MAPPING_FILE = ROOT / "babel.cfg"
 DOMAIN = "messages"
 WIDTH = 79
 PROJECT = "SSC Bridge"
+#: Default length limits by msgctxt: a button label must fit a phone's button in any language.
+CONTEXT_BUDGETS = {"button": 30}
 #: Locales with a catalog of their own (English is the source).
 CATALOG_LOCALES = tuple(locale for locale in SUPPORTED if locale != SOURCE_LOCALE)
 
@@ -269,12 +271,12 @@ def placeholders(text: str) -> set[str]:
 
 
 def length_budget(message) -> int | None:
-    """The 'max N characters' limit from a translator comment, if any."""
+    """The character limit of a message: a 'max N characters' comment, else its context's default."""
     for comment in message.auto_comments:
         found = _MAX_LENGTH.search(comment)
         if found:
             return int(found.group(1))
-    return None
+    return CONTEXT_BUDGETS.get(message.context)
 
 
 def _messages(catalog: Catalog) -> list:

@@ -2,8 +2,8 @@
 
 Speed matters here: a screen makes dozens of calls. Flask-Babel's own `gettext` re-resolves the
 locale and the translations object on every call (about 7 µs); these wrappers find the context's
-Translations once, keyed by the Locale object Flask-Babel holds for the context, and keep one
-Translations per locale per app.
+lookup once, keyed by the Locale object Flask-Babel holds for the context, keep one lookup per
+locale per app, and read the merged catalog's dict directly.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ class _Lookup:
 
     def __init__(self, translations):
         self.translations = translations
-        # Flask-Babel merges every translations directory into one object; a fallback chain would
-        # need the slow path, so such an object gets an empty dict and is always asked directly.
+        # Flask-Babel merges every translations directory into one object; one with a fallback
+        # chain is rare and simply asked through its own methods (catalog None).
         direct = getattr(translations, "_fallback", None) is None
         self.catalog = getattr(translations, "_catalog", None) if direct else None
         self.plural = getattr(translations, "plural", None)
@@ -64,10 +64,22 @@ class _Lookup:
             return self.catalog.get(msgid, msgid)
         return self.translations.gettext(msgid)
 
+    def _index(self, num) -> int | None:
+        """The plural form index for num (None when num is not a whole number)."""
+        if not isinstance(num, int) or isinstance(num, bool):
+            try:
+                whole = int(num)
+            except (TypeError, ValueError, OverflowError):
+                return None
+            if whole != num:
+                return None  # 2.5 has no gettext plural form: the English form is shown
+            num = whole
+        return self.plural(num)
+
     def ngettext(self, singular: str, plural: str, num: int) -> str:
         """The plural form for num, or the English form."""
         if self.catalog is not None and self.plural is not None:
-            found = self.catalog.get((singular, self.plural(num)))
+            found = self.catalog.get((singular, self._index(num)))
             if found is not None:
                 return found
             return singular if num == 1 else plural
@@ -82,7 +94,7 @@ class _Lookup:
     def npgettext(self, context: str, singular: str, plural: str, num: int) -> str:
         """The plural form for num in a context, or the English form."""
         if self.catalog is not None and self.plural is not None:
-            found = self.catalog.get((f"{context}\x04{singular}", self.plural(num)))
+            found = self.catalog.get((f"{context}\x04{singular}", self._index(num)))
             if found is not None:
                 return found
             return singular if num == 1 else plural

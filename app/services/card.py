@@ -281,7 +281,7 @@ def holder_summary(user_id: int) -> dict:
         select(
             UserAccount.status, UserAccount.verified_at, UserAccount.person_id,
             Person.passport_name, Person.nationality, WorkPermit.permit_number,
-            WorkPermit.category, SocialSecurityCard.status,
+            SocialSecurityCard.status,
         )
         .select_from(UserAccount)
         .outerjoin(Person, Person.id == UserAccount.person_id)
@@ -291,11 +291,10 @@ def holder_summary(user_id: int) -> dict:
         .where(UserAccount.id == user_id)
     ).first()
     ensure_verified(*(row[:3] if row else (None, None, None)))
-    _s, _v, _p, name, nationality, permit_number, category, status = row
+    _s, _v, _p, name, nationality, permit_number, status = row
     return {
         "name": name,
         "nationality": fmt.country(nationality),
         "permit_number_masked": pii.mask(permit_number) if permit_number else None,
-        "permit_category": category,
         "card_status": card_status(status),
     }

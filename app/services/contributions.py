@@ -2,9 +2,10 @@
 
 Everything here is exact: amounts are Decimals from the database, summed as Decimals, and sent
 both as exact strings ("1234.56") and formatted for the user's locale. Records are in CNY (the
-registry feed has no other currency). One SQL query serves a
-page: the user row (for the verified check), the account, the year's records with their
-employer, and the account's first and last periods (for gaps across year boundaries).
+registry feed has no other currency). One SQL query serves a page: the user row (for the
+verified check), the account, the year's records with their employer, and the account's first
+and last periods (for gaps across year boundaries). Pages follow a stable order and continue
+from an opaque cursor signed for one user and one year.
 """
 
 from __future__ import annotations
@@ -130,8 +131,10 @@ def read_cursor(secret_key: str, cursor: str | None, user_id: int, year: int) ->
         data = _serializer(secret_key).loads(cursor)
     except BadSignature as error:
         raise InvalidCursor() from error
-    key = data.get("k") if isinstance(data, dict) else None
-    if data.get("u") != user_id or data.get("y") != year or not isinstance(key, list) or len(key) != 4:
+    if not isinstance(data, dict) or data.get("u") != user_id or data.get("y") != year:
+        raise InvalidCursor()
+    key = data.get("k")
+    if not isinstance(key, list) or len(key) != 4:
         raise InvalidCursor()
     return tuple(key)
 

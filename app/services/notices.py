@@ -245,6 +245,8 @@ def update_notice(notice_id, data, actor: Actor) -> Notice:
     notice.source_date = parsed.source.date
     if notice.status in ("draft", "scheduled"):
         notice.publish_at = parsed.publish_at
+        if notice.status == "scheduled" and notice.publish_at is None:
+            notice.status = "draft"  # no time left to publish at: publishing is a manual step again
     for locale, item in parsed.translations.items():
         _put_translation(notice, locale, item, actor)
     changed = _changed_fields(before, snapshot(notice))

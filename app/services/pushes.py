@@ -8,6 +8,8 @@ import secrets
 PUSH_MEMORY_SECONDS = 600
 #: The job that handles an admitted push (enqueued by name: services do not import tasks).
 HANDLER = "app.tasks.wechat_events.handle"
+#: What RQ shows for these jobs (never the message: it holds openids and user text).
+DESCRIPTION = "wechat push"
 
 
 def accept_push(redis, queue, *, message: dict, timestamp: str, nonce: str, digest: str, dedupe_key: str) -> str:
@@ -26,7 +28,7 @@ def accept_push(redis, queue, *, message: dict, timestamp: str, nonce: str, dige
         with redis.pipeline() as pipe:
             pipe.multi()  # RQ joins a pipeline only in explicit MULTI mode
             _remember(pipe, claim)
-            queue.enqueue(HANDLER, message, claim, job_id=token, pipeline=pipe)
+            queue.enqueue(HANDLER, message, claim, job_id=token, description=DESCRIPTION, pipeline=pipe)
             previous, fresh = pipe.execute()[:2]
         verdict = _verdict(previous, fresh, digest)
     else:
@@ -37,7 +39,7 @@ def accept_push(redis, queue, *, message: dict, timestamp: str, nonce: str, dige
         verdict = _verdict(previous, fresh, digest)
         if verdict == "new":
             try:
-                queue.enqueue(HANDLER, message, claim, job_id=token)
+                queue.enqueue(HANDLER, message, claim, job_id=token, description=DESCRIPTION)
             except Exception:
                 redis.delete(claim["message_key"])  # so WeChat's retry is not taken for a duplicate
                 raise

@@ -397,33 +397,22 @@ class PeopleImporter(_Importer):
         """Upsert a batch of people rows."""
         now = utcnow()
         writes = _PeopleWrites()
-        employer_ids, employer_changed = self._employers(conn, rows, writes, now)
         found = _PeopleLookup(conn, rows)
+        conflicts = self._conflicts(rows, found)
+        accepted = [row for row, problem in zip(rows, conflicts, strict=True) if problem is None]
+        employer_ids, employer_changed = self._employers(conn, accepted, writes, now)
         outcomes: list = []
         new_rows: list[PersonRow] = []
-        permit_claims: dict[str, str] = {}
-        pr_claims: dict[str, str] = {}
-        for row in rows:
-            h = row.hashes
-            account = found.accounts.get(h.ssn)
-            owner = account.person_id if account is not None else None
-            permit = found.permits.get(h.permit)
-            if (permit is not None and permit.person_id != owner) or (
-                permit is None and permit_claims.setdefault(h.permit, h.ssn) != h.ssn
-            ):
-                outcomes.append([Problem("permit_number", "row.permit_conflict")])
+        for row, problem in zip(rows, conflicts, strict=True):
+            if problem is not None:
+                outcomes.append([problem])
                 continue
-            if h.pr_id is not None:
-                pr_owner = found.pr_owners.get(h.pr_id)
-                if (pr_owner is not None and pr_owner != owner) or (
-                    pr_owner is None and pr_claims.setdefault(h.pr_id, h.ssn) != h.ssn
-                ):
-                    outcomes.append([Problem("pr_id", "row.pr_id_conflict")])
-                    continue
+            account = found.accounts.get(row.hashes.ssn)
             if account is None:
                 new_rows.append(row)
                 outcomes.append("added")
                 continue
+            permit = found.permits.get(row.hashes.permit)
             changed = self._diff(row, account, permit, found, employer_ids, writes, now)
             outcomes.append("updated" if changed or row.line in employer_changed else "unchanged")
         self._insert_new(conn, new_rows, employer_ids, writes, now)
@@ -439,8 +428,38 @@ class PeopleImporter(_Importer):
         _insert_many(conn, _N, writes.enrol_inserts, now)
         return outcomes
 
+    @staticmethod
+    def _conflicts(rows: list[PersonRow], found) -> list[Problem | None]:
+        """Per row: a permit number or PR ID that belongs to another person (stored or earlier in the batch)."""
+        permit_claims: dict[str, str] = {}
+        pr_claims: dict[str, str] = {}
+        problems: list[Problem | None] = []
+        for row in rows:
+            h = row.hashes
+            account = found.accounts.get(h.ssn)
+            owner = account.person_id if account is not None else None
+            permit = found.permits.get(h.permit)
+            if (permit is not None and permit.person_id != owner) or (
+                permit is None and permit_claims.get(h.permit, h.ssn) != h.ssn
+            ):
+                problems.append(Problem("permit_number", "row.permit_conflict"))
+                continue
+            if h.pr_id is not None:
+                pr_owner = found.pr_owners.get(h.pr_id)
+                if (pr_owner is not None and pr_owner != owner) or (
+                    pr_owner is None and pr_claims.get(h.pr_id, h.ssn) != h.ssn
+                ):
+                    problems.append(Problem("pr_id", "row.pr_id_conflict"))
+                    continue
+                pr_claims[h.pr_id] = h.ssn
+            permit_claims[h.permit] = h.ssn
+            problems.append(None)
+        return problems
+
     def _employers(self, conn, rows, writes: _PeopleWrites, now) -> tuple[dict[str, int], set[int]]:
         """Ids of the batch's employers (new ones inserted); lines whose employer names changed."""
+        if not rows:
+            return {}, set()
         usccs = {row.employer_uscc for row in rows}
         existing = {
             found.uscc: found

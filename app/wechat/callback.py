@@ -47,6 +47,17 @@ class Push:
     dedupe_key: str
 
 
+def aes_key_bytes(aes_key: str) -> bytes:
+    """The 32-byte AES key behind WeChat's 43-character EncodingAESKey; a ValueError otherwise."""
+    try:
+        key = base64.b64decode(aes_key + "=", validate=True)
+    except ValueError:
+        key = b""
+    if len(aes_key) != 43 or len(key) != 32:
+        raise ValueError("WECHAT_AES_KEY must be the 43-character EncodingAESKey from the console")
+    return key
+
+
 def sha1_signature(*parts: str) -> str:
     """WeChat's signature: SHA-1 hex of the parts sorted and concatenated."""
     return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()  # noqa: S324 - WeChat's scheme
@@ -68,7 +79,7 @@ class PushVerifier:
         self.max_bytes = max_bytes
         self.max_skew = max_skew
         self.clock = clock
-        self._prp = PrpCrypto(base64.b64decode(aes_key + "=")) if aes_key else None
+        self._prp = PrpCrypto(aes_key_bytes(aes_key)) if aes_key else None
 
     def check_url_signature(self, args) -> tuple[str, str]:
         """The URL's timestamp window and signature; (timestamp, nonce) when both hold."""

@@ -28,8 +28,7 @@ async function call(method, path, options) {
   let response = await request(token);
   if (response.status === 401 && needsAuth) {
     // The token expired or was revoked: sign in again once, then repeat the same request.
-    auth.forgetSession(token);
-    token = (await auth.login()).token;
+    token = await auth.renewToken(token);
     response = await request(token);
   }
   if (ok(response.status)) {
@@ -50,8 +49,11 @@ const api = {
   locales: () => call('GET', '/locales', { auth: false }),
   /** The signed-in user's profile. */
   me: () => call('GET', '/me'),
-  /** Save profile changes such as {locale}. */
-  updateMe: (changes) => call('PATCH', '/me', { data: changes }),
+  /**
+   * Save profile changes such as {locale}. design.md says PATCH, but wx.request cannot send
+   * PATCH (its methods: OPTIONS GET HEAD POST PUT DELETE TRACE CONNECT), so this is a PUT.
+   */
+  updateMe: (changes) => call('PUT', '/me', { data: changes }),
   /** The current screen of a journey (the server starts it if needed). */
   flow: (name) => call('GET', `/flows/${encodeURIComponent(name)}`, { screens: true }),
   /** Submit {step, action, answers}; resolves the next screen, or this one with errors. */

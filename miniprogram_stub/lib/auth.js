@@ -5,6 +5,7 @@ const config = require('./config');
 const { send } = require('./transport');
 const { wechatLanguage } = require('./language');
 const { offlineError, errorFromResponse } = require('./errors');
+const emulator = require('./emulator');
 
 // A token this close to its expiry (at most a quarter of its lifetime) is renewed before use
 // rather than risking a 401 mid-journey.
@@ -48,8 +49,11 @@ function storedToken() {
   return session.token;
 }
 
-/** A fresh one-time login code from WeChat. */
+/** A fresh one-time login code from WeChat (or from the emulator in development). */
 function wxLoginCode() {
+  if (config.get().emulator) {
+    return emulator.loginCode();
+  }
   return new Promise((resolve, reject) => {
     wx.login({
       success(res) {
@@ -120,6 +124,19 @@ async function ensureToken() {
   return storedToken() || (await login()).token;
 }
 
+/**
+ * A token to retry with after `staleToken` was refused (401): the one another request already
+ * renewed, else a new sign-in. Concurrent refusals therefore cost one wx.login, not several.
+ */
+async function renewToken(staleToken) {
+  const current = storedToken();
+  if (current && current !== staleToken) {
+    return current;
+  }
+  forgetSession(staleToken);
+  return (await login()).token;
+}
+
 /** Remember what the server said about the user's language (after a language change). */
 function rememberLocale(locale, dir) {
   const session = currentSession();
@@ -146,6 +163,7 @@ module.exports = {
   login,
   logout,
   ensureToken,
+  renewToken,
   storedToken,
   currentSession,
   forgetSession,

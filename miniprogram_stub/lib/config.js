@@ -20,6 +20,13 @@ const defaults = {
   helpDeskSessionFrom: 'ssc-bridge-miniprogram',
   // Prefix of every key kept with wx.setStorageSync.
   storagePrefix: 'ssc.',
+  // Development against the backend's built-in WeChat emulator (its embedded defaults): the
+  // emulator only accepts codes it minted, so login and phone codes come from its control
+  // routes instead of wx.login and the phone button. Never on against real WeChat.
+  emulator: false,
+  // With `emulator`: the phone number the emulator's phone button shares (a registry phone
+  // from `flask seed-demo` to pass the second factor).
+  emulatorPhone: '',
 };
 
 const current = Object.assign({}, defaults);

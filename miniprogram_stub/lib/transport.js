@@ -22,6 +22,9 @@ function urlFor(path, query) {
   return config.get().baseUrl + path + queryString(query);
 }
 
+/** The only methods wx.request accepts; anything else fails on a real device. */
+const WX_METHODS = ['OPTIONS', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'TRACE', 'CONNECT'];
+
 /** A header value's lookup, case-insensitively (servers and wx differ in case). */
 function headerValue(headers, name) {
   const wanted = name.toLowerCase();
@@ -39,6 +42,10 @@ function send({ method, path, query, data, token }) {
     header.Authorization = `Bearer ${token}`;
   }
   const upper = (method || 'GET').toUpperCase();
+  if (WX_METHODS.indexOf(upper) < 0) {
+    // A programming error, not a network one: real devices refuse the method outright.
+    return Promise.reject(new Error(`wx.request cannot send ${upper}`));
+  }
   return new Promise((resolve, reject) => {
     wx.request({
       url: urlFor(path, query),

@@ -144,8 +144,14 @@ async function startBackend(options) {
   // The embedded defaults: no outside Redis, whatever the caller's shell says.
   delete env.REDIS_URL;
   delete env.FLASK_APP;
-  await flask(['db', 'upgrade'], env);
-  const seed = opts.seed ? parseSeedOutput(await flask(['seed-demo', '--json'], env)) : null;
+  let seed = null;
+  try {
+    await flask(['db', 'upgrade'], env);
+    seed = opts.seed ? parseSeedOutput(await flask(['seed-demo', '--json'], env)) : null;
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
 
   const output = [];
   const child = spawn(pythonExecutable(), ['-m', 'flask', '--app', 'wsgi', 'run', '--port', String(port), '--with-threads'], {
@@ -160,8 +166,16 @@ async function startBackend(options) {
     exited = true;
     resolve();
   }));
+  // If the test process ends without `stop` (a crash, a timeout), the server goes with it.
+  const killOnExit = () => {
+    if (!exited) {
+      child.kill('SIGKILL');
+    }
+  };
+  process.on('exit', killOnExit);
 
   const stop = async () => {
+    process.removeListener('exit', killOnExit);
     if (!exited) {
       child.kill('SIGTERM');
       await Promise.race([exitedPromise, sleep(5000)]);

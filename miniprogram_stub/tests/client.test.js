@@ -86,6 +86,12 @@ test('concurrent 401s share one re-login; a second 401 is surfaced, not retried 
     assert.equal(fake.logins, 2);
     assert.equal(meCalls, 6);
 
+    // Refusals that arrive after another request already signed in again reuse its token.
+    const stale = auth.currentSession().token;
+    const fresh = await auth.login();
+    assert.equal(await auth.renewToken(stale), fresh.token);
+    assert.equal(counter.logins, 3);
+
     const before = counter.logins;
     await assert.rejects(api.call('GET', '/never'), { code: 'auth.required', message: 'AR', status: 401 });
     assert.equal(counter.logins, before + 1, 'exactly one re-login for a route that keeps refusing');

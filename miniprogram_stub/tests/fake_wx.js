@@ -7,6 +7,8 @@
 const http = require('node:http');
 const { URL } = require('node:url');
 
+const WX_METHODS = ['OPTIONS', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'TRACE', 'CONNECT'];
+
 /** POST JSON to a URL with node's http; resolves {status, body}. */
 function postJson(url, payload) {
   return new Promise((resolve, reject) => {
@@ -57,7 +59,17 @@ function createFakeWx(options) {
 
     request(params) {
       const target = new URL(params.url);
-      const method = (params.method || 'GET').toUpperCase();
+      const method = params.method || 'GET';
+      // Like wx.request: only these methods (upper case) exist; PATCH fails on every device.
+      if (WX_METHODS.indexOf(method) < 0) {
+        fake.requests.push({ method, url: params.url, header: params.header || {}, status: null });
+        setImmediate(() => {
+          if (params.fail) {
+            params.fail({ errMsg: `request:fail parameter error: method ${method} is invalid` });
+          }
+        });
+        return { abort() {} };
+      }
       const headers = Object.assign({}, params.header || {});
       let data = null;
       if (method !== 'GET' && params.data !== undefined) {

@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const { useBackend, newDevice } = require('./helpers');
 const api = require('../lib/api');
 const screen = require('../lib/screen');
+const { chooseLanguage } = require('./journey');
 
 const server = useBackend({ seed: false });
 
@@ -48,7 +49,9 @@ test('a guide in a right-to-left language says so', async () => {
   newDevice(server.backend, { language: 'en' });
   const offered = Object.fromEntries((await api.locales()).map((item) => [item.id, item.dir]));
   const rtl = offered.ar ? 'ar' : 'ar@pseudo';
-  await api.updateMe({ locale: rtl });
+  // The journey's first screen saves the choice; guides then follow it.
+  const next = await chooseLanguage(rtl);
+  assert.equal(next.locale, rtl);
   const [first] = guidesOf(await api.guides());
   const doc = await api.guide(first.slug);
   assert.equal(screen.viewModel(doc).dir, 'rtl');

@@ -55,37 +55,20 @@ function expectedLocale(offered, wanted) {
   return Object.prototype.hasOwnProperty.call(offered, wanted) ? wanted : 'en';
 }
 
-module.exports = { useBackend, newDevice, newOpenid, offeredLocales, expectedLocale };
-
-/** Every object in a JSON value (depth first): seed-demo's identities, however it nests them. */
-function objectsIn(value, found) {
-  const out = found || [];
-  if (Array.isArray(value)) {
-    value.forEach((item) => objectsIn(item, out));
-  } else if (value && typeof value === 'object') {
-    out.push(value);
-    Object.keys(value).forEach((key) => objectsIn(value[key], out));
-  }
-  return out;
-}
 
 /**
- * The sample identities printed by `seed-demo --json`, as {passportName, dateOfBirth,
- * permitNumber, ssn, phone, cardStatus}: the objects that carry a name and a date of birth.
+ * The sample identities `seed-demo --json` prints under `samples`, as {passportName,
+ * dateOfBirth, permitNumber, ssn, phone, cardStatus}.
  */
 function sampleIdentities(seed) {
-  const pick = (item, keys) => keys.map((key) => item[key]).find((value) => typeof value === 'string' && value);
-  return objectsIn(seed)
-    .map((item) => ({
-      passportName: pick(item, ['passport_name', 'name_as_in_passport', 'name']),
-      dateOfBirth: pick(item, ['date_of_birth', 'birth_date', 'dob']),
-      permitNumber: pick(item, ['permit_number', 'work_permit_number', 'permit']),
-      ssn: pick(item, ['ssn', 'social_security_number']),
-      phone: pick(item, ['phone', 'phone_number', 'mobile']),
-      cardStatus: pick(item, ['card_status']),
-      raw: item,
-    }))
-    .filter((item) => item.passportName && item.dateOfBirth && (item.permitNumber || item.ssn));
+  return ((seed && seed.samples) || []).map((item) => ({
+    passportName: item.passport_name,
+    dateOfBirth: item.date_of_birth,
+    permitNumber: item.permit_number,
+    ssn: item.ssn,
+    phone: item.phone,
+    cardStatus: item.card_status,
+  }));
 }
 
 /**
@@ -98,5 +81,12 @@ function verifiableIdentities(seed) {
   return waiting.concat(usable.filter((item) => item.cardStatus !== 'not_activated'));
 }
 
-module.exports.sampleIdentities = sampleIdentities;
-module.exports.verifiableIdentities = verifiableIdentities;
+module.exports = {
+  useBackend,
+  newDevice,
+  newOpenid,
+  offeredLocales,
+  expectedLocale,
+  sampleIdentities,
+  verifiableIdentities,
+};

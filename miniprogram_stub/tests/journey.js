@@ -41,4 +41,13 @@ async function verifyByPhone(fake, person, locale) {
   return doc;
 }
 
-module.exports = { verifyByPhone, answersFor };
+/** Choose the language on the journey's first screen (a first run); resolves the next screen. */
+async function chooseLanguage(locale) {
+  const doc = await api.flow('verify');
+  if (doc.step !== 'language') {
+    throw new Error(`not a first run: the journey is at ${doc.step}`);
+  }
+  return api.submitFlow('verify', screen.submission(doc, null, { locale }));
+}
+
+module.exports = { verifyByPhone, answersFor, chooseLanguage };

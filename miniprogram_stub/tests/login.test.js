@@ -78,7 +78,7 @@ test('a code WeChat refuses surfaces the envelope as {code, message}', async () 
   assert.equal(auth.currentSession(), null, 'nothing stored after a refused login');
 });
 
-test('changing the language with PATCH /api/v1/me', async () => {
+test('changing the language: PUT /api/v1/me (wx.request has no PATCH)', async () => {
   const offered = await offeredLocales(server.backend);
   // Arabic when it is offered, else its pseudo-locale: either way a right-to-left language.
   const target = offered.ar ? 'ar' : 'ar@pseudo';
@@ -107,4 +107,20 @@ test('logout forgets the token here and ends the session on the server', async (
   const response = await send({ method: 'GET', path: '/api/v1/me', token: session.token });
   assert.equal(response.status, 401);
   assert.equal(response.data.error.code, 'auth.required');
+});
+
+test('development against the emulator: codes come from its control routes, not wx.login', async () => {
+  const fake = newDevice(server.backend, { language: 'en', loginFails: true });
+  require('../lib/config').configure({ emulator: true });
+  const emulator = require('../lib/emulator');
+  const session = await auth.login();
+  assert.ok(session.token);
+  assert.equal(fake.logins, 0, 'wx.login was not called');
+  const openid = emulator.deviceOpenid();
+  assert.match(openid, /^o[\w-]{5,63}$/);
+  // The same device signs in as the same user again.
+  auth.forgetSession();
+  const again = await auth.login();
+  assert.equal(again.user.id, session.user.id);
+  assert.match(await emulator.phoneCode('+8613800000000'), /\w/);
 });

@@ -72,6 +72,35 @@ test('every page and component has its four files and defines every handler its 
   }
 });
 
+/** The open/close tag problems of a WXML text (an empty list when every tag is closed in order). */
+function tagProblems(wxml) {
+  const problems = [];
+  const stack = [];
+  const source = wxml.replace(/<!--[\s\S]*?-->/g, '').replace(/\{\{[\s\S]*?\}\}/g, '');
+  const pattern = /<(\/?)([a-zA-Z][\w-]*)[^>]*?(\/?)>/g;
+  let match;
+  while ((match = pattern.exec(source)) !== null) {
+    const [, closing, name, selfClosing] = match;
+    if (selfClosing) {
+      continue;
+    }
+    if (!closing) {
+      stack.push(name);
+    } else if (stack.pop() !== name) {
+      problems.push(`</${name}> closes something else`);
+    }
+  }
+  return problems.concat(stack.map((name) => `<${name}> is never closed`));
+}
+
+test('templates are well formed: every tag closed, in order', () => {
+  for (const base of PAGES.concat(COMPONENTS)) {
+    const wxml = fs.readFileSync(path.join(ROOT, `${base}.wxml`), 'utf8');
+    assert.deepEqual(tagProblems(wxml), [], `${base}.wxml`);
+  }
+  assert.deepEqual(tagProblems('<view><text></view>'), ['</view> closes something else', '<view> is never closed']);
+});
+
 test('templates carry no words of their own: every text comes from {{data}}', () => {
   for (const base of PAGES.concat(COMPONENTS)) {
     const wxml = fs.readFileSync(path.join(ROOT, `${base}.wxml`), 'utf8');

@@ -205,3 +205,28 @@ def test_truncation_never_splits_a_character(text, limit):
 @pytest.mark.parametrize("locale,expected", [("ko", "ko"), (None, "en"), ("xx", "en")])
 def test_recipient_locale(locale, expected):
     assert delivery.recipient_locale(locale, "en") == expected
+
+
+class TestOnAQueue:
+    """The jobs by their dotted names on a real (not synchronous) queue, run by an RQ worker."""
+
+    @pytest.fixture
+    def app_config(self, database_url):
+        from tests.conftest import make_test_config
+
+        return make_test_config(database_url, JOBS_SYNC=False)
+
+    def test_a_worker_runs_fan_out_and_batches(self, app, wechat_emulator, make_notice, recipients):
+        from rq import SimpleWorker
+
+        users = recipients(3, "ja")
+        for user in users:
+            grant_quota(user, emulator=wechat_emulator)
+        notice = make_notice(template_id=TEMPLATE, publish=True)
+        queue = get_queue()
+        assert queue.count == 1 and queue.jobs[0].func_name == "app.tasks.notices.fan_out"
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        db.session.expire_all()
+        assert {r.state for r in rows(notice.id).values()} == {"sent"}
+        assert len(rows(notice.id, "in_app")) == 3
+        assert {m["lang"] for m in wechat_emulator.outbox("subscribe")} == {"en_US"}

@@ -87,3 +87,17 @@ def test_card_is_read_in_one_query(client, login, holder, holder_user, db):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 1
+
+
+def test_naming_another_user_in_the_request_changes_nothing(client, login, holder_user, other_user,
+                                                            other_holder):
+    headers = login(holder_user)
+    for path in ("/api/v1/card", "/api/v1/card/permit", "/api/v1/card/insurances",
+                 "/api/v1/card/contributions?year=2025", "/api/v1/card/contributions.csv?year=2025"):
+        joiner = "&" if "?" in path else "?"
+        tampered = f"{path}{joiner}user_id={other_user.id}&person_id={other_holder.id}&id={other_user.id}"
+        mine = client.get(path, headers=headers)
+        again = client.get(tampered, headers=headers)
+        assert again.status_code == 200
+        assert again.get_data() == mine.get_data()
+        assert "KIM" not in again.get_data(as_text=True)

@@ -110,3 +110,31 @@ def test_insurances_missing_row_is_not_recorded(client, login, db):
 def test_insurances_without_session_is_401(client):
     response = client.get("/api/v1/card/insurances")
     assert response.status_code == 401
+
+
+def test_no_permit_on_record_is_a_404(client, login, db):
+    from app.models.registry import WorkPermit
+
+    user = _user(locale="ja")
+    db.session.query(WorkPermit).filter_by(person_id=user.person_id).delete()
+    db.session.commit()
+    response = client.get("/api/v1/card/permit", headers=login(user))
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "card.no_permit"
+
+
+def test_no_account_on_record_is_a_404(client, login, db):
+    from app.models.registry import InsuranceEnrolment, SocialSecurityAccount, SocialSecurityCard
+
+    user = _user(locale="ko")
+    account = db.session.query(SocialSecurityAccount).filter_by(person_id=user.person_id).one()
+    db.session.query(InsuranceEnrolment).filter_by(account_id=account.id).delete()
+    db.session.query(SocialSecurityCard).filter_by(account_id=account.id).delete()
+    db.session.delete(account)
+    db.session.commit()
+    headers = login(user)
+    for path in ("/api/v1/card", "/api/v1/card/insurances", "/api/v1/card/contributions?year=2025",
+                 "/api/v1/card/contributions.csv"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 404, path
+        assert response.get_json()["error"]["code"] == "card.no_account"

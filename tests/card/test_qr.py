@@ -54,8 +54,7 @@ def test_verify_returns_the_minimal_summary_and_records_the_check(client, login,
     assert response.status_code == 200
     body = response.get_json()
     holder_summary = body["holder"]
-    assert set(holder_summary) == {"name", "nationality", "permit_number_masked", "permit_category",
-                                   "card_status"}
+    assert set(holder_summary) == {"name", "nationality", "permit_number_masked", "card_status"}
     assert holder_summary["name"] == "MÜLLER, Hans"
     assert holder_summary["nationality"] == {"code": "DEU", "name": country}
     permit_number = holder.permits[0].permit_number

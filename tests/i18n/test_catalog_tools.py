@@ -221,3 +221,14 @@ def test_cli_commands_run_on_a_translations_folder(fixture_project):
     result = runner.invoke(args=["i18n", "compile"])
     assert result.exit_code == 1
     assert "not compiled" in result.output
+
+
+def test_button_labels_have_a_default_budget():
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(locale="de", fuzzy=False)
+    catalog.mime_headers = [("Plural-Forms", "nplurals=2; plural=(n != 1);")]
+    catalog.add("Continue", "Weiter", context="button")
+    catalog.add("Back", "Zurück zur vorherigen Seite dieses Ablaufs", context="button")
+    problems = [p for p in catalogs.message_problems(catalog, "de") if p.kind == "length"]
+    assert [problem.msgid for problem in problems] == ["Back"]

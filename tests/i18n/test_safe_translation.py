@@ -116,3 +116,13 @@ def test_force_locale_resolves_any_tag_and_never_raises(broken_app):
             with force_locale(tag):
                 assert current_locale_id() == expected
         assert current_locale_id() == "en"
+
+
+def test_a_non_integer_plural_count_does_not_break(tmp_path):
+    from app.i18n.catalogs import TRANSLATIONS_DIR
+
+    app = mini_app(TRANSLATIONS_DIR)
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        assert ngettext("%(num)s day", "%(num)s days", 2.5) == "2.5 days"
+        assert npgettext("card", "%(num)s day", "%(num)s days", 1.0) == "1.0 day"
+        assert ngettext("%(num)s day", "%(num)s days", None) == "None days"

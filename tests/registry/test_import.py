@@ -22,6 +22,7 @@ from app.models.registry import (
 )
 from app.services import registry_import
 from app.services.identifiers import identifier_hash
+from app.services.registry_feed import PEOPLE_REQUIRED
 from app.services.registry_import import FeedFileError, import_file
 
 from .conftest import EMPLOYER_USCC, PEOPLE_COLUMNS, contribution_row, csv_text, people_row
@@ -192,8 +193,7 @@ def test_unknown_columns_are_ignored_with_a_warning(db, feed_file):
 
 
 def test_optional_columns_may_be_left_out(db, feed_file):
-    required_only = {k: v for k, v in people_row().items()
-                     if k in registry_import.open_feed.__globals__["PEOPLE_REQUIRED"]}
+    required_only = {k: v for k, v in people_row().items() if k in PEOPLE_REQUIRED}
     report = import_file(feed_file([required_only]))
     assert outcome(report) == (1, 0, 0, 0)
     person = person_by_ssn(db, required_only["ssn"])
@@ -294,10 +294,11 @@ def test_a_duplicate_row_in_the_same_file_is_reported_not_double_counted(db, fee
 def test_a_permit_number_or_pr_id_of_another_person_is_a_conflict(db, feed_file):
     first = people_row(pr_id="USA123456789012")
     import_file(feed_file([first]))
-    thief = people_row(permit_number=first["permit_number"])
+    thief = people_row(permit_number=first["permit_number"], employer_uscc="91440300MA5DEF345F")
     pr_thief = people_row(pr_id="USA123456789012")
     report = import_file(feed_file([thief, pr_thief]))
     assert [r["code"] for r in report.rejections] == ["row.permit_conflict", "row.pr_id_conflict"]
+    assert count(db, Employer) == 1  # a rejected row changes nothing, not even its employer
     same_batch = [people_row(permit_number="110000209900000001"), people_row(permit_number="110000209900000001")]
     report = import_file(feed_file(same_batch))
     assert outcome(report) == (1, 0, 0, 1) and report.rejections[0]["code"] == "row.permit_conflict"

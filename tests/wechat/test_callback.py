@@ -272,6 +272,7 @@ def test_production_hand_off_is_one_redis_round_trip(app, wechat_emulator, real_
     monkeypatch.undo()
     job = real_queue.jobs[0]
     assert job.func_name == "app.tasks.wechat_events.handle"
+    assert job.description == "wechat push"  # RQ listings never show openids or user text
     wechat_emulator.user_wrote(OPENID)
     assert wechat_events.handle(*job.args) == "topic:card"
 

@@ -90,3 +90,9 @@ def test_json_numbers_and_strings_for_create_time(verifier):
     body = json.loads(payload("text.json"))
     body["CreateTime"] = str(body["CreateTime"])
     assert verifier.verify(signed(), json.dumps(body).encode()).message["CreateTime"] == 1795848000
+
+
+@pytest.mark.parametrize("bad", ["short", "x" * 44, "!" * 43])
+def test_a_wrong_aes_key_stops_the_start(bad):
+    with pytest.raises(ValueError, match="WECHAT_AES_KEY"):
+        PushVerifier(token=TOKEN, aes_key=bad, appid=APPID, original_id=ORIGINAL)

@@ -1,4 +1,6 @@
 // The generic screen renderer: shows any screen document and reports the user's action.
+const config = require('../../lib/config');
+const emulator = require('../../lib/emulator');
 const screen = require('../../lib/screen');
 const phone = require('../../lib/phone');
 
@@ -71,11 +73,21 @@ Component({
     },
 
     // getPhoneNumber: the one-time code is submitted right away as the phone field's answer.
-    onPhone(event) {
-      const payload = phone.phoneSubmission(this.data.doc, event, this.values);
-      if (payload) {
-        this.triggerEvent('action', { payload });
+    // Without a code (the user declined) the empty answer goes anyway, so the server's own
+    // message says what to do.
+    async onPhone(event) {
+      if (this.data.busy) {
+        return;
       }
+      let phoneEvent = event;
+      const settings = config.get();
+      if (settings.emulator && settings.emulatorPhone) {
+        // Development against the emulator: DevTools' own code would mean nothing to it.
+        phoneEvent = { detail: { code: await emulator.phoneCode(settings.emulatorPhone) } };
+      }
+      const payload = phone.phoneSubmission(this.data.doc, phoneEvent, this.values)
+        || screen.submission(this.data.doc, null, this.values);
+      this.triggerEvent('action', { payload });
     },
 
     // A tap on an error in the summary scrolls to its field.

@@ -1,4 +1,4 @@
-// Settings: the language (from /api/v1/locales, saved with PATCH /api/v1/me) and consents.
+// Settings: the language (from /api/v1/locales, saved on /api/v1/me) and consents.
 const api = require('../../lib/api');
 const auth = require('../../lib/auth');
 const kit = require('../../lib/pagekit');
@@ -31,7 +31,7 @@ Page({
       current: loaded.me.locale,
       dir: loaded.me.dir === 'rtl' ? 'rtl' : 'ltr',
     });
-    this.loadConsents();
+    await this.loadConsents();
   },
 
   async loadConsents() {

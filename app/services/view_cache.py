@@ -1,0 +1,38 @@
+"""A short-lived Redis cache of one user's rendered card screens (JSON bytes, per locale).
+
+The card and a year of contributions are read far more often than the registry changes (imports
+run at most daily), and rendering them costs several database round trips and hundreds of
+formatted amounts. A rendered screen is kept for TTL_SECONDS under the user's id, so a repeat
+view costs one Redis GET. Only successful screens of verified users are kept; every key names
+the user, so one user's entry can never answer another's request. `forget_user` drops them all
+(after a registry import or a change of verification); otherwise they expire on their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+PREFIX = "ssc:view"
+TTL_SECONDS = 60
+
+
+def key(user_id: int, screen: str, locale: str, *parts: str) -> str:
+    """The cache key of one screen of one user in one locale (extra parts are hashed)."""
+    suffix = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24] if parts else "-"
+    return f"{PREFIX}:{int(user_id)}:{screen}:{locale}:{suffix}"
+
+
+def get(redis_client, cache_key: str) -> bytes | None:
+    """The cached body, or None."""
+    return redis_client.get(cache_key)
+
+
+def put(redis_client, cache_key: str, body: bytes, ttl: int = TTL_SECONDS) -> None:
+    """Keep a rendered body for `ttl` seconds."""
+    redis_client.set(cache_key, body, ex=ttl)
+
+
+def forget_user(redis_client, user_id: int) -> int:
+    """Drop every cached screen of a user; the number dropped."""
+    keys = list(redis_client.scan_iter(match=f"{PREFIX}:{int(user_id)}:*", count=100))
+    return redis_client.delete(*keys) if keys else 0
