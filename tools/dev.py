@@ -74,6 +74,7 @@ def serve() -> None:
     flask("i18n", "compile", env=env)
     flask("db", "upgrade", env=env)
     flask("seed-demo", "--if-empty", env=env)
+    flask("admin", "demo", env=env)
     say("starting")
     print(
         f"\n  Mini-program API   http://127.0.0.1:{port}/api/v1/locales\n"

@@ -152,9 +152,10 @@ def set_request_locale(locale_id: str | None) -> None:
 
 
 def _gate_enforced(config) -> bool:
-    """The gate is on unless LOCALE_RELEASE_GATE says otherwise (tests default to off)."""
+    """The gate is on in production unless LOCALE_RELEASE_GATE says otherwise."""
+    # Development and tests offer every language, so translators can preview unreleased ones.
     value = config.get("LOCALE_RELEASE_GATE")
-    return (not config.get("TESTING")) if value is None else bool(value)
+    return config.get("APP_ENV") == "production" if value is None else bool(value)
 
 
 def init_i18n(app) -> None:

@@ -127,6 +127,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
+        os.chmod(temp, 0o644)  # mkstemp makes 0600; the service may run as another user
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -204,7 +204,8 @@ def verify_phone(user_id: int, *, openid: str | None, person_id: int, identifier
                  identifier: str, phone_code: str) -> MatchResult:
     """Exchange the WeChat phone code, compare the number with the registry's; link on a match."""
     from app.wechat import get_wechat
-    from app.wechat.errors import WeChatInvalidCode, WeChatUnavailable
+    from app.services.wechat_errors import as_app_error
+    from app.wechat.errors import WeChatError, WeChatInvalidCode, WeChatUnavailable
 
     person = db.session.get(Person, person_id)
     digest = hash_identifier(identifier_type, identifier)
@@ -224,6 +225,10 @@ def verify_phone(user_id: int, *, openid: str | None, person_id: int, identifier
     except WeChatUnavailable as error:
         limits.give_back(reservation)
         raise PhoneCheckUnavailable() from error
+    except WeChatError as error:
+        # Rate limits, a blocked user or a foreign watermark: not the user's guess, so not counted.
+        limits.give_back(reservation)
+        raise as_app_error(error) from error
     except Exception:
         limits.give_back(reservation)
         raise

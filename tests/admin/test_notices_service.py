@@ -147,3 +147,11 @@ def test_bad_audiences_are_refused(spec):
     with pytest.raises(ValidationFailed) as caught:
         audience.parse_audience(spec)
     assert caught.value.code == "notice.audience_invalid"
+
+
+def test_clearing_the_time_of_a_scheduled_notice_makes_it_a_draft(make_notice, publisher):
+    notice = make_notice(publish_at=(utcnow() + timedelta(days=1)).isoformat())
+    notices.publish(notice.id, publisher)
+    assert notice.status == "scheduled"
+    notices.update_notice(notice.id, notice_payload(publish_at=None), publisher)
+    assert notice.status == "draft" and notice.publish_at is None

@@ -5,15 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 
 from tests.factories import make_contribution, make_employer, make_person, make_user
 
 
 @pytest.fixture
 def holder(db):
-    """A verified German holder in Shanghai with a normal card and 24 months of contributions."""
+    """A German card holder in Shanghai: a normal card and 24 months of contributions to 2025-12."""
     employer = make_employer(name_zh="上海测试科技有限公司", name_en="Shanghai Test Tech Co., Ltd.",
                              city_code="310000")
     person = make_person(
@@ -45,27 +43,6 @@ def other_holder(db):
 def other_user(other_holder):
     """The second holder's verified account."""
     return make_user(person=other_holder, verified=True, locale="ko")
-
-
-
-class FreshRequestClient(FlaskClient):
-    """A test client whose every request starts with an empty `g`.
-
-    The `app` fixture keeps an app context pushed for the whole test, and Flask reuses it for
-    each test-client request, so `g` (the loaded session, the chosen locale) would carry over
-    from one request to the next. Production requests never share `g`; neither do these.
-    """
-
-    def open(self, *args, **kwargs):
-        g.__dict__.clear()
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    """A test client that does not share `g` between requests."""
-    app.test_client_class = FreshRequestClient
-    return app.test_client()
 
 
 #: A few German translations of this area's strings, compiled into a catalog for the tests that

@@ -39,7 +39,7 @@ def test_every_page_is_a_screen_document(client, slug, locale):
         assert document["fields"] == [] and document["errors"] == []
         assert document["progress"] == {"current": index + 1, "total": len(guide.order)}
         assert document["title"]
-        assert document["body"][-1].startswith("Source: ")
+        assert guide.source.title in document["body"][-1]
         assert document["guide"]["source"] == guide.source.as_dict()
         names = [button["name"] for button in document["actions"]]
         assert names[0] == ("done" if index == len(guide.order) - 1 else "continue")
@@ -71,12 +71,14 @@ def test_documents_checklist_has_the_seven_documents_and_validity_notes(client):
 
 
 def test_bilateral_guide_lists_13_countries_and_explains_without_deciding(client):
-    countries = client.get("/api/v1/guides/bilateral-agreements?lang=de").get_json()
+    countries = client.get("/api/v1/guides/bilateral-agreements").get_json()
     rows = {row["label"]: row["value"] for row in countries["summary"]}
     assert len(rows) == 13
-    assert rows["Deutschland"] == rows["Südkorea"] == "Pension and unemployment insurance"
-    assert rows["Japan"] == "Pension only"
-    assert "Belgien" not in rows
+    assert rows["Germany"] == rows["South Korea"] == "Pension and unemployment insurance"
+    assert rows["Japan"] == rows["Kyrgyzstan"] == "Pension only"
+    assert "Belgium" not in rows
+    german = client.get("/api/v1/guides/bilateral-agreements?lang=de").get_json()
+    assert {"Deutschland", "Südkorea", "Kirgisistan"} <= {row["label"] for row in german["summary"]}
     who = client.get("/api/v1/guides/bilateral-agreements?page=who").get_json()
     assert any("certificate of coverage" in paragraph for paragraph in who["body"])
     assert any("locally" in paragraph for paragraph in who["body"])

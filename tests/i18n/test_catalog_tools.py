@@ -232,3 +232,8 @@ def test_button_labels_have_a_default_budget():
     catalog.add("Back", "Zurück zur vorherigen Seite dieses Ablaufs", context="button")
     problems = [p for p in catalogs.message_problems(catalog, "de") if p.kind == "length"]
     assert [problem.msgid for problem in problems] == ["Back"]
+
+
+def test_written_files_are_readable_by_the_service_user(fixture_project):
+    path = catalogs.compile_catalog("fr", fixture_project)
+    assert path.stat().st_mode & 0o777 == 0o644

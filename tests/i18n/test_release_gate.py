@@ -64,10 +64,13 @@ def test_the_selector_only_accepts_released_locales(gate_translations):
     assert client  # the gate is decided once, at startup
 
 
-def test_the_gate_is_off_by_default_in_tests(gate_translations):
+def test_the_gate_is_on_by_default_only_in_production(gate_translations):
     app = mini_app(gate_translations)
     with app.app_context():
         assert "de" in served_locales() and "ko" in served_locales()
+    app = mini_app(gate_translations, APP_ENV="production", LOCALE_RELEASE_THRESHOLD=0.5)
+    with app.app_context():
+        assert served_locales() == ("en", "fr")
 
 
 def test_locales_endpoint_lists_only_released_locales(client):
