@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, g, jsonify, redirect, render_templa
 
 from app.errors import ValidationFailed
 from app.extensions import get_queue
-from app.i18n import _, ngettext
+from app.i18n import _, ngettext, npgettext
 from app.i18n.locales import SUPPORTED, native_name, text_direction
 from app.models.notice import NOTICE_STATUSES
 from app.services import audience, delivery, notices
@@ -287,5 +287,5 @@ def audience_count():
                         "fields": error.details.get("fields", {})}), 422
     count = audience.count_recipients(spec, default_locale=current_app.config["DEFAULT_LOCALE"])
     # TRANSLATORS: %(num)s is a number of users.
-    label = ngettext("%(num)s recipient", "%(num)s recipients", count)
+    label = npgettext("console", "%(num)s recipient", "%(num)s recipients", count)
     return jsonify({"count": count, "label": label, "audience": spec})

@@ -24,7 +24,7 @@ from sqlalchemy import DateTime, String, bindparam, func, insert, literal, selec
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from app.errors import AppError
-from app.extensions import db
+from app.extensions import db, get_redis
 from app.i18n import _l, to_text
 from app.models.registry import (
     ContributionRecord,
@@ -38,7 +38,7 @@ from app.models.registry import (
 )
 from app.models.types import utcnow
 
-from . import audit
+from . import audit, view_cache
 from .identifiers import identifier_hash
 from .registry_feed import FeedFileError, open_feed
 from .registry_rows import (
@@ -179,6 +179,9 @@ def import_file(path: str | Path, kind: str | None = None, *, encoding: str = "a
                  "unchanged": report.unchanged, "rejected": report.rejected},
     )
     db.session.commit()
+    if report.added or report.updated:
+        # Cached card screens show registry data: after a change they must be rendered again.
+        view_cache.forget_everyone(get_redis())
     return report
 
 

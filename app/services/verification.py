@@ -24,7 +24,7 @@ from app.models.registry import Person, SocialSecurityAccount, SocialSecurityCar
 from app.models.types import utcnow
 from app.models.user import UserAccount
 from app.models.verification import InPersonReference, VerificationAttempt
-from app.services import audit
+from app.services import audit, view_cache
 from app.services.attempts import AttemptLimiter, Locked, Reservation
 from app.services.identifiers import IdentifierError, identifier_hash, normalize_phone
 from app.services.name_match import MATCH, NEAR, compare_names
@@ -203,8 +203,8 @@ def match_identity(user_id: int, *, identifier_type: str, identifier: str, passp
 def verify_phone(user_id: int, *, openid: str | None, person_id: int, identifier_type: str,
                  identifier: str, phone_code: str) -> MatchResult:
     """Exchange the WeChat phone code, compare the number with the registry's; link on a match."""
-    from app.wechat import get_wechat
     from app.services.wechat_errors import as_app_error
+    from app.wechat import get_wechat
     from app.wechat.errors import WeChatError, WeChatInvalidCode, WeChatUnavailable
 
     person = db.session.get(Person, person_id)
@@ -325,6 +325,7 @@ def complete_verification(user_id: int, person_id: int, *, method: str, actor_ty
         # The unique person_id on users: another account won a race for the same person.
         db.session.rollback()
         raise PersonAlreadyLinked() from error
+    view_cache.forget_user(get_redis(), user_id)
     return user
 
 

@@ -36,3 +36,17 @@ def forget_user(redis_client, user_id: int) -> int:
     """Drop every cached screen of a user; the number dropped."""
     keys = list(redis_client.scan_iter(match=f"{PREFIX}:{int(user_id)}:*", count=100))
     return redis_client.delete(*keys) if keys else 0
+
+
+def forget_everyone(redis_client) -> int:
+    """Drop every cached screen (after a registry import changed rows of many people)."""
+    dropped = 0
+    batch = []
+    for cache_key in redis_client.scan_iter(match=f"{PREFIX}:*", count=500):
+        batch.append(cache_key)
+        if len(batch) >= 500:
+            dropped += redis_client.delete(*batch)
+            batch = []
+    if batch:
+        dropped += redis_client.delete(*batch)
+    return dropped
