@@ -50,6 +50,8 @@ class BaseConfig:
     TRADITIONAL_CHINESE_FALLBACK = "zh_Hant"
     PSEUDO_LOCALES = False
     LOCALE_RELEASE_THRESHOLD = 0.95
+    #: None: the release gate applies in production only (translators preview the rest elsewhere).
+    LOCALE_RELEASE_GATE: bool | None = None
     TRANSLATIONS_DIR = str(PROJECT_ROOT / "translations")
 
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -60,6 +62,7 @@ class BaseConfig:
     VERIFICATION_MAX_FAILURES = 5
     VERIFICATION_WINDOW_SECONDS = 6 * 60 * 60
     VERIFICATION_ATTEMPT_RETENTION_DAYS = 90
+    VERIFICATION_REFERENCE_TTL_SECONDS = 7 * 24 * 60 * 60
 
     NOTICE_SENDS_PER_SECOND = 0
     NOTICE_BATCH_SIZE = 1000
@@ -87,6 +90,8 @@ class BaseConfig:
             value = _env(key)
             if value is not None:
                 values[key] = value
+        if _env("LOCALE_RELEASE_GATE") is not None:
+            values["LOCALE_RELEASE_GATE"] = _env("LOCALE_RELEASE_GATE") == "1"
         if _env("PSEUDO_LOCALES") is not None:
             values["PSEUDO_LOCALES"] = _env("PSEUDO_LOCALES") == "1"
         values["SESSION_TTL_SECONDS"] = _env_int("SESSION_TTL_SECONDS", cls.SESSION_TTL_SECONDS)

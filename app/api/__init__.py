@@ -9,11 +9,18 @@ from flask import Blueprint
 
 
 def register_api(app) -> None:
-    """Mount every API blueprint (discovered, so adding a module is enough)."""
+    """Mount every API blueprint (discovered, so adding a module is enough).
+
+    The JSON API authenticates with bearer tokens, never cookies, so CSRF protection (which the
+    cookie-based console needs) is switched off for every API blueprint here, in one place.
+    """
+    from app.extensions import csrf
+
     api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
     for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         if hasattr(module, "bp"):
+            csrf.exempt(module.bp)
             api_v1.register_blueprint(module.bp)
         if hasattr(module, "root_bp"):
             app.register_blueprint(module.root_bp)

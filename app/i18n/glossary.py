@@ -99,6 +99,26 @@ def _fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+_ARABIC_PREFIXES = ("وبال", "فبال", "وال", "فال", "بال", "كال", "لل", "ال")
+_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})
+
+
+def _fold_for(locale: str, text: str) -> str:
+    """_fold, plus for Arabic: no article or attached preposition, one form of alef/taa marbuta."""
+    folded = _fold(text)
+    if not locale.startswith("ar"):
+        return folded
+    words = []
+    for word in folded.translate(_ARABIC_LETTERS).split():
+        for prefix in _ARABIC_PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+                word = word[len(prefix):]
+                break
+        words.append(word)
+    # "للتأمين الطبي" (for the medical insurance) still contains "التأمين الطبي".
+    return " ".join(words)
+
+
 def search(query: str, locale: str = "en", terms=None) -> list[Term]:
     """Terms matching a query in Chinese, pinyin, English, the id or the locale's rendering; best first."""
     needle = _fold((query or "").strip())
@@ -155,11 +175,11 @@ def glossary_problems(catalog, locale: str, terms) -> list:
         ids = [message.id] if isinstance(message.id, str) else list(message.id)
         forms = [message.string] if isinstance(message.string, str) else list(message.string)
         for term in terms_in(" / ".join(ids), message.context, terms):
-            accepted = [_fold(variant) for variant in term.variants(locale)]
+            accepted = [_fold_for(locale, variant) for variant in term.variants(locale)]
             if not accepted:
                 continue
             for form in forms:
-                if not any(variant in _fold(form) for variant in accepted):
+                if not any(variant in _fold_for(locale, form) for variant in accepted):
                     problems.append(Problem(
                         locale, "glossary", ids[0],
                         f"uses {term.variants('en')[0]!r} ({term.zh}); {locale} must say "

@@ -48,7 +48,7 @@ def _context_locale(app_ctx):
 class _Lookup:
     """One locale's merged catalog as a plain dict plus its plural rule: the fast path of every call."""
 
-    __slots__ = ("catalog", "plural", "translations")
+    __slots__ = ("_indexes", "catalog", "plural", "translations")
 
     def __init__(self, translations):
         self.translations = translations
@@ -57,6 +57,7 @@ class _Lookup:
         direct = getattr(translations, "_fallback", None) is None
         self.catalog = getattr(translations, "_catalog", None) if direct else None
         self.plural = getattr(translations, "plural", None)
+        self._indexes: dict[int, int] = {}  # Arabic's six-way rule is worth remembering per count
 
     def gettext(self, msgid: str) -> str:
         """The translation of msgid, or msgid."""
@@ -74,7 +75,12 @@ class _Lookup:
             if whole != num:
                 return None  # 2.5 has no gettext plural form: the English form is shown
             num = whole
-        return self.plural(num)
+        index = self._indexes.get(num)
+        if index is None:
+            index = self.plural(num)
+            if len(self._indexes) < 1024:
+                self._indexes[num] = index
+        return index
 
     def ngettext(self, singular: str, plural: str, num: int) -> str:
         """The plural form for num, or the English form."""

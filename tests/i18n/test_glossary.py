@@ -55,3 +55,12 @@ def test_check_accepts_inflected_variants_and_flags_others():
     problems = glossary_problems(catalog, "ru", load_glossary())
     assert [problem.msgid for problem in problems] == ["Your social security card is ready."]
     assert "карта социального обеспечения" in problems[0].detail
+
+
+def test_arabic_terms_match_with_attached_prepositions_and_articles():
+    catalog = Catalog(locale="ar", fuzzy=False)
+    catalog.add("Open the medical insurance app.", "افتح التطبيق الوطني للتأمين الطبي.")
+    catalog.add("Your medical insurance", "تأمين طبي خاص بك")
+    catalog.add("Ask about social insurance.", "اسأل عن الضرائب.")
+    problems = glossary_problems(catalog, "ar", load_glossary())
+    assert [problem.msgid for problem in problems] == ["Ask about social insurance."]

@@ -1,0 +1,81 @@
+"""Request bodies of the JSON API as pydantic models: the OpenAPI document is generated from them.
+
+Routes whose checks live here validate with `parse`; the notice bodies are the notice service's
+own models (`NoticeIn`, `TranslationIn`), which it validates with. Each model mirrors exactly what
+its route accepts, so the document never promises more or less than the server enforces.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.errors import AppError, ValidationFailed
+
+
+class LoginIn(BaseModel):
+    """POST /auth/login: the wx.login code and the WeChat client's language tag."""
+
+    code: str = Field(min_length=1, max_length=128)
+    language: str | None = None
+
+
+class LocaleIn(BaseModel):
+    """PATCH /me: the user's language (null clears the saved choice)."""
+
+    locale: str | None
+
+
+class FlowSubmissionIn(BaseModel):
+    """POST /flows/<name>: which screen is answered, how, and the answers."""
+
+    step: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    answers: dict | None = Field(default=None, max_length=20)
+
+
+class QrVerifyIn(BaseModel):
+    """POST /qr/verify: the payload scanned from the holder's screen."""
+
+    payload: str
+
+
+class SubscriptionReportIn(BaseModel):
+    """POST /subscriptions: wx.requestSubscribeMessage's result per template."""
+
+    results: dict[str, Literal["accept", "acceptWithAudio", "reject", "ban", "filter"]]
+    report_id: str | None = Field(default=None, max_length=64)
+
+
+class AdminAuthIn(BaseModel):
+    """POST /admin/auth: console credentials."""
+
+    username: str = Field(min_length=1)
+    password: str = Field(min_length=1)
+
+
+class AudienceCountIn(BaseModel):
+    """POST /admin/audience/count: an audience as notices use it."""
+
+    audience: dict
+
+
+class AccountDeletionIn(BaseModel):
+    """DELETE /me: an explicit confirmation, so no stray request deletes an account."""
+
+    model_config = ConfigDict(strict=True)
+
+    confirm: Literal[True]
+
+
+def parse(model: type[BaseModel], body, *, error: type[AppError] = ValidationFailed) -> BaseModel:
+    """The body validated by `model`, or `error` with the failing fields in its details."""
+    if not isinstance(body, dict):
+        raise error(details={"fields": {"body": "a JSON object"}})
+    try:
+        return model.model_validate(body)
+    except ValidationError as problem:
+        fields = {".".join(str(part) for part in item["loc"]) or "body": item["type"]
+                  for item in problem.errors(include_url=False)}
+        raise error(details={"fields": fields}) from None
