@@ -6,6 +6,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from app.config import PROJECT_ROOT, load_config
+from app.flask_app import SSCFlask
 
 
 class StrictJSONProvider(DefaultJSONProvider):
@@ -64,7 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.wechat import init_wechat
 
     settings = load_config(config)
-    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app = SSCFlask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.json_provider_class = StrictJSONProvider
     app.json = StrictJSONProvider(app)
     app.config.update(settings)

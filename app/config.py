@@ -154,6 +154,7 @@ def load_config(overrides: dict | None = None) -> dict:
     values.update(overrides or {})
     values["SQLALCHEMY_DATABASE_URI"] = values["DATABASE_URL"]
     values["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(values["DATABASE_URL"] or "")
+    values["SQLALCHEMY_BINDS"] = read_binds(values["DATABASE_URL"] or "")
     values["BABEL_DEFAULT_LOCALE"] = values["DEFAULT_LOCALE"]
     values["BABEL_DEFAULT_TIMEZONE"] = values["DEFAULT_TIMEZONE"]
     values["BABEL_TRANSLATION_DIRECTORIES"] = values["TRANSLATIONS_DIR"]
@@ -163,10 +164,34 @@ def load_config(overrides: dict | None = None) -> dict:
 
 
 def engine_options(url: str) -> dict:
-    """Pool settings fitting the database behind the URL."""
+    """Pool settings fitting the database behind the URL.
+
+    No `pool_pre_ping`: it costs a round trip on every checkout. Connections are recycled well
+    before the server's idle timeout instead, and a connection that died anyway (a database
+    restart) fails its request with a 503 (app/errors.py) while SQLAlchemy invalidates the pool,
+    so the next request reconnects; the hot reads on the read engine even retry once.
+    """
     if url.startswith("sqlite"):
         return {}
-    return {"pool_pre_ping": True, "pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
+    return {"pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
+
+
+#: The bind name of the autocommit engine for single-statement reads (see `read_binds`).
+READ_BIND = "reads"
+
+
+def read_binds(url: str) -> dict:
+    """SQLALCHEMY_BINDS: on MySQL/MariaDB an autocommit engine for hot single-statement reads.
+
+    A read on the main engine costs its SELECT plus the ROLLBACK that ends the transaction the
+    SELECT opened. In autocommit mode no transaction stays open, each SELECT sees the latest
+    committed rows, and `skip_autocommit_rollback` drops the ROLLBACK: one round trip per read.
+    SQLite (a file or memory that a second engine might not share) reads on the main engine.
+    """
+    if not url or url.startswith("sqlite"):
+        return {}
+    options = {**engine_options(url), "pool_size": 5}
+    return {READ_BIND: {"url": url, **options, "isolation_level": "AUTOCOMMIT", "skip_autocommit_rollback": True}}
 
 
 def check_production(values: dict) -> None:

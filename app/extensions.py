@@ -76,6 +76,32 @@ def _make_queue(app):
     )
 
 
+def read_engine():
+    """The engine for hot single-statement reads: autocommit on MySQL (config.read_binds), else the main one."""
+    from app.config import READ_BIND
+
+    return db.engines.get(READ_BIND) or db.engine
+
+
+def read_first(statement, params: dict):
+    """The first row of one SELECT outside the ORM session, on the read engine (one round trip).
+
+    A pooled connection that died (the database restarted) is invalidated by SQLAlchemy when the
+    SELECT fails; the read is then tried once more on a fresh connection, so the request succeeds.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    engine = read_engine()
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as conn:
+                return conn.execute(statement, params).first()
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+    return None  # not reached: the loop returns or raises
+
+
 def get_redis():
     """The app's Redis client."""
     return current_app.extensions["redis"]

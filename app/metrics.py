@@ -151,9 +151,33 @@ def init_metrics(app) -> None:
         endpoint = request.endpoint or "unmatched"
         method = request.method if request.method in _METHODS else "other"
         if started is not None:
-            LATENCY.labels(endpoint=endpoint, method=method).observe(time.perf_counter() - started)
-        REQUESTS.labels(endpoint=endpoint, method=method, status=str(response.status_code)).inc()
+            latency_child(endpoint, method).observe(time.perf_counter() - started)
+        requests_child(endpoint, method, response.status_code).inc()
         return response
 
 
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+# `labels()` validates and locks on every call; the children it returns never change, so each
+# request finds its series in a dict instead. Keys are bounded: endpoints are the app's routes
+# (or "unmatched"), methods the set above, statuses the HTTP codes the app answers with.
+_LATENCY_CHILDREN: dict = {}
+_REQUEST_CHILDREN: dict = {}
+
+
+def latency_child(endpoint: str, method: str):
+    """The latency histogram's series for one route and method (created once)."""
+    key = (endpoint, method)
+    child = _LATENCY_CHILDREN.get(key)
+    if child is None:
+        child = _LATENCY_CHILDREN[key] = LATENCY.labels(endpoint=endpoint, method=method)
+    return child
+
+
+def requests_child(endpoint: str, method: str, status: int):
+    """The request counter's series for one route, method and status (created once)."""
+    key = (endpoint, method, status)
+    child = _REQUEST_CHILDREN.get(key)
+    if child is None:
+        child = _REQUEST_CHILDREN[key] = REQUESTS.labels(endpoint=endpoint, method=method, status=str(status))
+    return child

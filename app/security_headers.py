@@ -33,9 +33,6 @@ BASE_HEADERS = {
 }
 
 
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
 def body_limit(max_bytes: int):
     """Let one view take bodies up to `max_bytes` instead of MAX_CONTENT_LENGTH (e.g. file uploads).
 
@@ -79,34 +76,32 @@ def init_security_headers(app) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     @app.before_request
-    def refuse_oversized_body():
-        """A declared body over the limit is refused with 413 before any view runs."""
+    def guard_request_body():
+        """Refuse, before any view runs, a declared body over the limit (413) and JSON sent to
+        a console page (415): console forms never parse JSON, and Flask-WTF would turn a JSON
+        body into form data and crash on anything but an object."""
         view = app.view_functions.get(request.endpoint) if request.endpoint else None
         if getattr(view, "max_content_length", None):
             request.max_content_length = view.max_content_length  # also lifts Flask's own check
-        limit = request.max_content_length
-        if limit and request.content_length is not None and request.content_length > limit:
-            abort(413)
-
-    @app.before_request
-    def console_takes_forms_only():
-        """Console pages post HTML forms; a JSON body there is refused (415), never fed to a form.
-
-        Flask-WTF would turn a JSON body into form data and crash on anything but an object;
-        the admin JSON API lives under /api/v1/admin.
-        """
-        if is_console_path(request.path) and request.method in _BODY_METHODS and request.is_json:
-            abort(415)
+        length = request.content_length
+        if length is not None:
+            limit = request.max_content_length
+            if limit and length > limit:
+                abort(413)
+            if request.is_json and is_console_path(request.path):
+                abort(415)
 
     @app.after_request
     def add_security_headers(response):
-        """The headers of the module docstring; existing values are kept."""
+        """The headers of the module docstring; values a view already set are kept."""
+        headers = response.headers
+        # One pass over the few headers present: werkzeug's setdefault scans them per call.
+        present = {name.lower() for name, _ in headers.items()}
         for name, value in BASE_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if "Content-Security-Policy" not in response.headers:
-            response.headers["Content-Security-Policy"] = content_security_policy(
-                request.path, response.mimetype
-            )
-        if production:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
+            if name.lower() not in present:
+                headers.add(name, value)
+        if "content-security-policy" not in present:
+            headers.add("Content-Security-Policy", content_security_policy(request.path, response.mimetype))
+        if production and "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security", HSTS)
         return response

@@ -29,6 +29,22 @@ def pytest_sessionstart(session):
     ensure_built()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked real_mysql/real_redis run only in the real-backend pass (never skipped there)."""
+    is_mysql = (TEST_DATABASE_URL or "").startswith("mysql")
+    kept, deselected = [], []
+    for item in items:
+        needs_mysql = item.get_closest_marker("real_mysql") is not None
+        needs_redis = item.get_closest_marker("real_redis") is not None
+        if (needs_mysql and not is_mysql) or (needs_redis and not TEST_REDIS_URL):
+            deselected.append(item)
+        else:
+            kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
 def pytest_report_header(config):
     """Say which backends this run uses."""
     return [

@@ -16,8 +16,8 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 
+from app import metrics
 from app.extensions import csrf, get_queue, get_redis, limiter
-from app.metrics import LATENCY, REQUESTS
 from app.services import pushes
 from app.wechat import push_verifier
 from app.wechat.callback import PushRefused, PushVerifier
@@ -25,6 +25,8 @@ from app.wechat.callback import PushRefused, PushVerifier
 log = logging.getLogger("app.api.wechat_callback")
 
 PATH = "/wechat/callback"
+#: The metrics label of pushes answered by the fast path (the Flask route's endpoint name).
+_ENDPOINT = "wechat_callback.receive"
 root_bp = Blueprint("wechat_callback", __name__)
 csrf.exempt(root_bp)  # WeChat signs its pushes; there is no browser session to protect
 limiter.exempt(root_bp)  # WeChat is one caller from many addresses; duplicates are dropped instead
@@ -86,8 +88,8 @@ class CallbackFastPath:
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
         status, text = self._answer(environ, queue)
-        LATENCY.labels(endpoint="wechat_callback.receive", method="POST").observe(time.perf_counter() - started)
-        REQUESTS.labels(endpoint="wechat_callback.receive", method="POST", status=str(status)).inc()
+        metrics.latency_child(_ENDPOINT, "POST").observe(time.perf_counter() - started)
+        metrics.requests_child(_ENDPOINT, "POST", status).inc()
         body = text.encode("ascii")
         start_response(f"{status} {'OK' if status == 200 else 'Refused'}",
                        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.extensions import db
+from app.extensions import db, read_first
 from app.i18n import _, locale_meta, pgettext
 from app.models.flow import FlowState
 
@@ -397,14 +397,13 @@ def _peek_statement():
 
 
 def _peek_state(flow: Flow, user_id: int) -> SimpleNamespace | None:
-    """The saved state as a plain read-only copy, read on a short Core connection (the GET hot path).
+    """The saved state as a plain read-only copy, read outside the ORM session (the GET hot path).
 
-    Closing the connection here ends its transaction with one rollback, and the ORM session never
-    checks a connection out, so showing a screen costs one indexed read and nothing at teardown.
-    Only the four columns a screen needs are read.
+    The read engine answers in one round trip (autocommit on MySQL: no transaction to roll back),
+    and the ORM session never checks a connection out, so showing a screen costs one indexed read
+    and nothing at teardown. Only the four columns a screen needs are read.
     """
-    with db.engine.connect() as conn:
-        row = conn.execute(_peek_statement(), {"user_id": user_id, "flow": flow.name}).first()
+    row = read_first(_peek_statement(), {"user_id": user_id, "flow": flow.name})
     if row is None:
         return None
     step, answers, context, history = row

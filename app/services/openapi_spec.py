@@ -97,13 +97,19 @@ _ERROR_ENVELOPE = {
 }
 
 
-def _path_and_parameters(rule: str) -> tuple[str, list[dict]]:
-    """A werkzeug rule as an OpenAPI path template, and its path parameters."""
+def _path_and_parameters(rule: str, path_values: dict[str, list[str]] | None = None) -> tuple[str, list[dict]]:
+    """A werkzeug rule as an OpenAPI path template, and its path parameters (enums where the set is known)."""
     parameters = []
+    known = path_values or {}
 
     def replace(match: re.Match) -> str:
         converter, name = match.group("converter"), match.group("name")
-        schema = {"type": "integer", "minimum": 0} if converter == "int" else {"type": "string", "pattern": "^[^/]+$"}
+        if converter == "int":
+            schema = {"type": "integer", "minimum": 0}
+        elif name in known:
+            schema = {"type": "string", "enum": list(known[name])}
+        else:
+            schema = {"type": "string", "pattern": "^[^/]+$"}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
         return "{" + name + "}"
 
@@ -143,14 +149,19 @@ def _operation(endpoint: str, method: str, parameters: list[dict], components: d
     return document
 
 
-def build_document(rules, *, version: str, server_url: str = "/") -> dict:
-    """The OpenAPI 3.1 document for the `/api/v1` rules among `rules` (werkzeug Rule objects)."""
+def build_document(rules, *, version: str, server_url: str = "/",
+                   path_values: dict[str, list[str]] | None = None) -> dict:
+    """The OpenAPI 3.1 document for the `/api/v1` rules among `rules` (werkzeug Rule objects).
+
+    `path_values` names the values a path parameter can take ({"name": ["verify"]}), so clients
+    and fuzzers reach real resources instead of 404s.
+    """
     components: dict = {"Error": _ERROR_ENVELOPE}
     paths: dict[str, dict] = {}
     for rule in sorted(rules, key=lambda r: (r.rule, r.endpoint)):
         if not rule.rule.startswith(API_PREFIX):
             continue
-        path, parameters = _path_and_parameters(rule.rule)
+        path, parameters = _path_and_parameters(rule.rule, path_values)
         item = paths.setdefault(path, {})
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             item[method.lower()] = _operation(rule.endpoint, method.lower(), parameters, components)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from app.errors import AppError, ValidationFailed
 
@@ -64,9 +64,15 @@ class AudienceCountIn(BaseModel):
 class AccountDeletionIn(BaseModel):
     """DELETE /me: an explicit confirmation, so no stray request deletes an account."""
 
-    model_config = ConfigDict(strict=True)
+    # Strict: 1 or "true" are not a confirmation; only the JSON literal true is.
+    confirm: bool = Field(strict=True, json_schema_extra={"const": True})
 
-    confirm: Literal[True]
+    @field_validator("confirm")
+    @classmethod
+    def _must_be_true(cls, value: bool) -> bool:
+        if value is not True:
+            raise ValueError("must be true")
+        return value
 
 
 def parse(model: type[BaseModel], body, *, error: type[AppError] = ValidationFailed) -> BaseModel:

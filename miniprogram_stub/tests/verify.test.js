@@ -172,3 +172,17 @@ test('the journey right to left: every screen says rtl once an RTL language is c
   // Values typed in Latin letters stay whole inside right-to-left text.
   vm.summary.forEach((row) => assert.match(row.value, /^\u2068.*\u2069$/s));
 });
+
+test('every offered language: each screen up to check answers renders with the server\'s words', async () => {
+  const offered = await offeredLocales(server.backend);
+  const person = identities()[0];
+  for (const [locale, dir] of Object.entries(offered)) {
+    // A new device per language: the journey's first run offers the language choice.
+    const fake = newDevice(server.backend, { language: 'en' });
+    const doc = await answerEverything(fake, person, locale, dir);
+    const vm = checkScreen(doc, 'check', dir);
+    assert.equal(doc.locale, locale);
+    assert.ok(vm.summary.length >= 4, `${locale}: the answers to check`);
+    vm.summary.forEach((row) => assert.ok(row.label, `${locale}: summary rows are labelled`));
+  }
+});

@@ -1,0 +1,201 @@
+"""Privacy rights: export everything held, withdraw a consent, delete the account, keep attempts only so long."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models.audit import AuditLog
+from app.models.flow import FlowState
+from app.models.notice import NoticeDelivery
+from app.models.registry import Person
+from app.models.service_point import QrCheck
+from app.models.subscription import SubscriptionGrant, SubscriptionQuota
+from app.models.user import Consent, UserAccount
+from app.models.verification import InPersonReference, VerificationAttempt
+from app.services import privacy, view_cache
+from tests.factories import make_user
+from tests.security.conftest import furnish, old
+
+USER_TABLES = (Consent, FlowState, VerificationAttempt, InPersonReference, SubscriptionQuota,
+               SubscriptionGrant, NoticeDelivery)
+
+
+def count(model, **where) -> int:
+    """Rows of a table matching simple equality conditions."""
+    query = select(func.count()).select_from(model)
+    for column, value in where.items():
+        query = query.where(getattr(model, column) == value)
+    return db.session.scalar(query)
+
+
+class TestExport:
+    def test_export_holds_everything_about_the_user(self, client, login, rich_user):
+        response = client.get("/api/v1/me/export", headers=login(rich_user))
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "private, no-store"
+        data = response.get_json()
+        assert data["account"]["openid"] == rich_user.openid
+        assert data["account"]["linked_person"] is True
+        assert {c["purpose"] for c in data["consents"]} == {"sensitive_identifiers", "notifications"}
+        assert data["flows"][0]["answers"]["passport_name"] == "MÜLLER, Hans"  # decrypted for the owner
+        assert data["verification_attempts"][0]["result"] == "pass"
+        assert "identifier_hash" not in data["verification_attempts"][0]
+        assert len(data["in_person_references"]) == 1
+        assert data["subscriptions"]["ledger"][0]["template_id"] == "tmpl_notice_update"
+        assert data["subscriptions"]["grants"][0]["template_id"] == "tmpl_notice_update"
+        assert data["notices"][0]["category"] == "policy_change"
+        assert data["qr_checks"] == [{"service_point": "Counter 1", "result": "valid",
+                                      "checked_at": data["qr_checks"][0]["checked_at"]}]
+        registry = data["registry"]
+        assert registry["card"]["holder"]
+        assert registry["permit"] is not None
+        assert "2026-01" in registry["contributions_csv"]
+        assert count(AuditLog, action="privacy.exported") == 1
+
+    def test_export_of_an_unverified_user_has_no_registry_part(self, client, login):
+        data = client.get("/api/v1/me/export", headers=login()).get_json()
+        assert data["registry"] is None
+        assert data["consents"] == [] and data["flows"] == []
+
+    def test_export_shows_nothing_of_another_user(self, client, login, rich_user):
+        data = client.get("/api/v1/me/export", headers=login()).get_json()
+        text = json.dumps(data, ensure_ascii=False)
+        assert rich_user.openid not in text and "MÜLLER" not in text
+        assert data["qr_checks"] == [] and data["notices"] == []
+
+    def test_export_needs_a_session(self, client):
+        response = client.get("/api/v1/me/export")
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "auth.required"
+
+
+class TestWithdrawConsent:
+    def test_withdrawing_deletes_the_answers_collected_under_it(self, client, login, rich_user):
+        response = client.post("/api/v1/me/consents/sensitive_identifiers/withdraw", headers=login(rich_user))
+        assert response.status_code == 200
+        body = response.get_json()
+        assert body["purpose"] == "sensitive_identifiers" and body["withdrawn_at"] and body["message"]
+        assert count(FlowState, user_id=rich_user.id) == 0
+        assert count(AuditLog, action="consent.withdrawn") == 1
+
+    def test_unknown_purpose_is_422(self, client, login, rich_user):
+        response = client.post("/api/v1/me/consents/marketing/withdraw", headers=login(rich_user))
+        assert response.status_code == 422
+        assert response.get_json()["error"]["code"] == "consent.unknown_purpose"
+        assert count(FlowState, user_id=rich_user.id) == 1
+
+    def test_nothing_to_withdraw_is_404(self, client, login):
+        response = client.post("/api/v1/me/consents/notifications/withdraw", headers=login())
+        assert response.status_code == 404
+        assert response.get_json()["error"]["code"] == "consent.not_found"
+
+    def test_withdrawing_needs_a_session(self, client):
+        assert client.post("/api/v1/me/consents/notifications/withdraw").status_code == 401
+
+
+class TestDeleteAccount:
+    def test_deletion_needs_an_explicit_confirmation(self, client, login, rich_user):
+        headers = login(rich_user)
+        for body in (None, {}, {"confirm": "yes"}, {"confirm": 1}, {"confirm": False}):
+            response = client.delete("/api/v1/me", headers=headers, json=body)
+            assert response.status_code == 422, body
+            assert response.get_json()["error"]["code"] == "account.delete_not_confirmed"
+        assert db.session.get(UserAccount, rich_user.id) is not None
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+    def test_deletion_removes_application_data_and_keeps_the_registry(self, client, login, redis_client, rich_user):
+        user_id, person_id, openid = rich_user.id, rich_user.person_id, rich_user.openid
+        headers, second = login(rich_user), login(rich_user)
+        assert client.get("/api/v1/card", headers=headers).status_code == 200  # a cached screen now exists
+        assert list(redis_client.scan_iter(match=f"{view_cache.PREFIX}:{user_id}:*"))
+
+        response = client.delete("/api/v1/me", headers=headers, json={"confirm": True})
+        assert response.status_code == 200
+        assert response.get_json()["deleted"] is True
+        db.session.expire_all()
+
+        assert db.session.get(UserAccount, user_id) is None
+        for model in USER_TABLES:
+            assert count(model, user_id=user_id) == 0, model.__tablename__
+        assert db.session.get(Person, person_id) is not None  # the registry mirror stays
+        assert count(QrCheck) == 1 and count(QrCheck, user_id=user_id) == 0  # the counter's record stays, unlinked
+        assert not list(redis_client.scan_iter(match=f"{view_cache.PREFIX}:{user_id}:*"))
+        for token_headers in (headers, second):  # every session is dead
+            assert client.get("/api/v1/me", headers=token_headers).status_code == 401
+
+    def test_the_audit_keeps_a_masked_record(self, client, login, rich_user):
+        user_id, openid = rich_user.id, rich_user.openid
+        client.delete("/api/v1/me", headers=login(rich_user), json={"confirm": True})
+        entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "account.deleted")).one()
+        assert entry.actor_type == "user" and entry.actor_id is None and entry.entity_id is None
+        assert entry.details["rows"]["consents"] == 2 and entry.at is not None
+        rows = db.session.scalars(select(AuditLog)).all()
+        assert all(str(user_id) != row.actor_id and str(user_id) != row.entity_id for row in rows)
+        assert openid not in json.dumps([row.details for row in rows])
+        assert any(row.actor_id == privacy.pseudonym(user_id) for row in rows)  # earlier entries kept
+
+    def test_signing_in_again_starts_fresh(self, client, login, rich_user, wechat_emulator):
+        openid, old_id = rich_user.openid, rich_user.id
+        old_headers = login(rich_user)
+        client.delete("/api/v1/me", headers=old_headers, json={"confirm": True})
+
+        code = wechat_emulator.mint_login_code(openid)
+        response = client.post("/api/v1/auth/login", json={"code": code})
+        assert response.status_code == 200
+        fresh = response.get_json()
+        assert fresh["user"]["id"] != old_id and fresh["user"]["verified"] is False
+        new_headers = {"Authorization": f"Bearer {fresh['token']}"}
+        assert client.get("/api/v1/card", headers=new_headers).get_json()["error"]["code"] == "card.not_verified"
+        assert client.get("/api/v1/me/export", headers=new_headers).get_json()["consents"] == []
+        assert client.get("/api/v1/me", headers=old_headers).status_code == 401
+
+    def test_deleting_needs_a_session(self, client):
+        response = client.delete("/api/v1/me", json={"confirm": True})
+        assert response.status_code == 401
+
+
+class TestRetention:
+    def test_purge_deletes_only_what_is_past_retention(self, app, rich_user):
+        recent = db.session.scalars(select(VerificationAttempt)).one()
+        stale = VerificationAttempt(user_id=rich_user.id, step="phone", result="fail", created_at=old(91))
+        expired_ref = InPersonReference(user_id=rich_user.id, person_id=rich_user.person_id,
+                                        reference_hash="b" * 64, expires_at=old(1))
+        db.session.add_all([stale, expired_ref])
+        db.session.commit()
+
+        removed = privacy.purge_expired(retention_days=90)
+
+        assert removed == {"verification_attempts": 1, "in_person_references": 1}
+        assert db.session.scalars(select(VerificationAttempt.id)).all() == [recent.id]
+        assert count(InPersonReference) == 1  # the live reference stays
+        assert count(AuditLog, action="privacy.purged") == 1
+
+    def test_purge_command_uses_the_configured_retention(self, app, runner):
+        user = make_user()
+        db.session.add_all([
+            VerificationAttempt(user_id=user.id, step="phone", result="fail", created_at=old(app.config[
+                "VERIFICATION_ATTEMPT_RETENTION_DAYS"] + 1)),
+            VerificationAttempt(user_id=user.id, step="phone", result="fail", created_at=old(2)),
+        ])
+        db.session.commit()
+        result = runner.invoke(args=["privacy", "purge"])
+        assert result.exit_code == 0, result.output
+        assert "Deleted 1 verification attempts" in result.output
+        assert count(VerificationAttempt) == 1
+        result = runner.invoke(args=["privacy", "purge", "--days", "1"])
+        assert "Deleted 1 verification attempts" in result.output
+
+    def test_purge_command_refuses_a_zero_retention(self, runner):
+        result = runner.invoke(args=["privacy", "purge", "--days", "0"])
+        assert result.exit_code != 0
+
+
+def test_furnish_covers_every_table_that_points_at_users(app, rich_user):
+    """A new table holding user data must be added to the deletion (and this list) on purpose."""
+    pointing = {table.name for table in db.metadata.sorted_tables
+                for fk in table.foreign_keys if fk.column.table.name == "users"}
+    assert pointing == {model.__tablename__ for model in USER_TABLES} | {"qr_checks"}
+    assert furnish  # the fixture's helper fills each of them
