@@ -44,7 +44,40 @@ def init_extensions(app) -> None:
     if app.config.get("EMBEDDED_REDIS"):
         app.config["RATELIMIT_STORAGE_URI"] = "memory://"
     limiter.init_app(app)
+    _check_app_wide_limits_only_when_set(app)
     app.extensions["queue"] = _make_queue(app)
+
+
+def _check_app_wide_limits_only_when_set(app) -> None:
+    """Run Flask-Limiter's per-request check only while limits beyond the routes' own exist.
+
+    Its before_request hook enforces default, application, meta and blueprint limits; a route's
+    own `@limiter.limit(...)` is enforced by the decorator itself. This service sets only route
+    limits, so the hook (tens of µs on every request) would resolve an empty list each time. It
+    is wrapped so it runs whenever any wider limit is configured (now or later), and not otherwise.
+    """
+    check = limiter._check_request_limit
+    hooks = app.before_request_funcs.setdefault(None, [])
+    if check not in hooks:
+        return
+
+    def check_rate_limits() -> None:
+        """Flask-Limiter's request check, when an app-wide or blueprint limit could apply."""
+        if _app_wide_limits_set():
+            check()
+
+    hooks[hooks.index(check)] = check_rate_limits
+
+
+def _app_wide_limits_set() -> bool:
+    """Whether default, application, meta or blueprint limits are configured (unknown: True)."""
+    manager = getattr(limiter, "limit_manager", None)
+    if manager is None:
+        return True
+    return bool(
+        manager.default_limits or manager.application_limits
+        or getattr(manager, "_blueprint_limits", True) or getattr(limiter, "_meta_limits", True)
+    )
 
 
 def _make_redis(app):

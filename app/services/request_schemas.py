@@ -1,17 +1,19 @@
 """Request bodies of the JSON API as pydantic models: the OpenAPI document is generated from them.
 
-Routes whose checks live here validate with `parse`; the notice bodies are the notice service's
-own models (`NoticeIn`, `TranslationIn`), which it validates with. Each model mirrors exactly what
-its route accepts, so the document never promises more or less than the server enforces.
+The account deletion validates with `parse` and these models; the notice bodies are the notice
+service's own models (`NoticeIn`, `TranslationIn`), which it validates with. The other routes
+predate this module and keep their explicit checks; each model here states the same contract,
+and tests/security/test_request_schemas.py proves model and route agree on sample bodies. Where a
+route ignores a wrong optional field instead of refusing it, the model is the stricter contract.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from app.errors import AppError, ValidationFailed
+from app.models.subscription import SUBSCRIPTION_STATUSES
+from app.services.subscriptions import MAX_TEMPLATES_PER_REPORT
 
 
 class LoginIn(BaseModel):
@@ -44,8 +46,14 @@ class QrVerifyIn(BaseModel):
 class SubscriptionReportIn(BaseModel):
     """POST /subscriptions: wx.requestSubscribeMessage's result per template."""
 
-    results: dict[str, Literal["accept", "acceptWithAudio", "reject", "ban", "filter"]]
-    report_id: str | None = Field(default=None, max_length=64)
+    # wx.requestSubscribeMessage's own result object: template ids to a status, plus its errMsg.
+    results: dict[str, str] = Field(min_length=1, json_schema_extra={
+        "propertyNames": {"pattern": "^[A-Za-z0-9_-]{1,128}$"},
+        "properties": {"errMsg": {"type": "string"}},
+        "additionalProperties": {"enum": list(SUBSCRIPTION_STATUSES)},
+        "maxProperties": MAX_TEMPLATES_PER_REPORT + 1,
+    })
+    report_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class AdminAuthIn(BaseModel):

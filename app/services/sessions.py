@@ -59,11 +59,8 @@ class SessionStore:
         """The session for a token, its TTL refreshed; None if unknown or expired."""
         if not token or len(token) > 128:
             return None
-        key = session_key(self.kind, token)
-        with self.redis.pipeline() as pipe:
-            pipe.get(key)
-            pipe.expire(key, self.ttl)
-            raw, _ = pipe.execute()
+        # GETEX reads and slides the TTL in one command (Redis 6.2+): no MULTI/EXEC around it.
+        raw = self.redis.getex(session_key(self.kind, token), ex=self.ttl)
         if raw is None:
             return None
         payload = json.loads(raw)

@@ -24,7 +24,7 @@ from app.wechat.emulator.push import sha1_signature
 
 #: Every answer the callback may give to a stranger's bytes.
 REFUSALS = {400, 403, 413}
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large])
 

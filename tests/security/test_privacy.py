@@ -118,6 +118,7 @@ class TestDeleteAccount:
         db.session.expire_all()
 
         assert db.session.get(UserAccount, user_id) is None
+        assert db.session.scalars(select(UserAccount).where(UserAccount.openid == openid)).first() is None
         for model in USER_TABLES:
             assert count(model, user_id=user_id) == 0, model.__tablename__
         assert db.session.get(Person, person_id) is not None  # the registry mirror stays
