@@ -167,9 +167,8 @@ def engine_options(url: str) -> dict:
     """Pool settings fitting the database behind the URL.
 
     No `pool_pre_ping`: it costs a round trip on every checkout. Connections are recycled well
-    before the server's idle timeout instead, and a connection that died anyway (a database
-    restart) fails its request with a 503 (app/errors.py) while SQLAlchemy invalidates the pool,
-    so the next request reconnects; the hot reads on the read engine even retry once.
+    before the server's idle timeout, and only a connection that sat idle is pinged before use
+    (app/extensions.py), which is where a database restart leaves dead ones.
     """
     if url.startswith("sqlite"):
         return {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -32,9 +34,14 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+#: A pooled connection idle for longer than this is pinged before use (see _ping_idle_connections).
+IDLE_PING_SECONDS = 2.0
+
+
 def init_extensions(app) -> None:
     """Bind the database, migrations, CSRF, rate limiter, Redis and the job queue to the app."""
     db.init_app(app)
+    _ping_idle_connections(app)
     migrate.init_app(
         app, db, directory=str(app.config["MIGRATIONS_DIR"]), render_as_batch=True, compare_type=True
     )
@@ -78,6 +85,42 @@ def _app_wide_limits_set() -> bool:
         manager.default_limits or manager.application_limits
         or getattr(manager, "_blueprint_limits", True) or getattr(limiter, "_meta_limits", True)
     )
+
+
+def _ping_idle_connections(app) -> None:
+    """Ping a pooled MySQL connection before use only when it sat idle, instead of every time.
+
+    `pool_pre_ping` costs a round trip on every checkout, which is most of a hot read. A
+    connection used milliseconds ago is alive; one that sat idle may have died with a database
+    restart, so it is pinged, and a dead one replaces the whole pool before the request uses it.
+    (A restart within the idle window is still caught: the failed query answers 503 and
+    SQLAlchemy invalidates the pool, so the next request reconnects.)
+    """
+    from sqlalchemy import event, exc
+
+    idle_seconds = float(app.config.get("DATABASE_IDLE_PING_SECONDS", IDLE_PING_SECONDS))
+    with app.app_context():
+        engines = [engine for engine in db.engines.values() if engine.dialect.name != "sqlite"]
+    for engine in engines:
+        dialect = engine.dialect
+
+        def checkin(dbapi_connection, record, _clock=time.monotonic):
+            if record is not None:
+                record.info["ssc_checked_in"] = _clock()
+
+        def checkout(dbapi_connection, record, proxy, _dialect=dialect, _clock=time.monotonic):
+            last_used = record.info.get("ssc_checked_in")
+            if last_used is None or _clock() - last_used < idle_seconds:
+                return  # fresh from connect(), or used moments ago
+            try:
+                _dialect.do_ping(dbapi_connection)
+            except Exception as error:
+                if _dialect.is_disconnect(error, dbapi_connection, None):
+                    raise exc.InvalidatePoolError() from error  # the pool reconnects and retries
+                raise
+
+        event.listen(engine, "checkin", checkin)
+        event.listen(engine, "checkout", checkout)
 
 
 def _make_redis(app):

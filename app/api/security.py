@@ -34,7 +34,8 @@ def load_session():
         g.user_id = session.owner_id
         g.token = bearer_token()
         saved_locale = session.data.get("locale")
-        if saved_locale:
+        g.session_client_locale = session.data.get("client_locale")
+        if saved_locale or g.session_client_locale:
             set_request_locale(saved_locale)
     return session
 

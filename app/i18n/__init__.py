@@ -119,7 +119,9 @@ def select_locale() -> str | None:
     environ = request.environ
     query = environ.get("QUERY_STRING", "")
     explicit = request.args.get("lang") if "lang=" in query else None
-    client_language = environ.get("HTTP_X_CLIENT_LANGUAGE")
+    # The header is the client's current WeChat language; the session remembers the one it had
+    # at sign-in (set by the API's session loader) for requests that carry no header.
+    client_language = environ.get("HTTP_X_CLIENT_LANGUAGE") or g.get("session_client_locale")
     header = environ.get("HTTP_ACCEPT_LANGUAGE")
     locale = _resolve_request(
         explicit, g.get("user_locale"), client_language, header,

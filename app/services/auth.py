@@ -118,11 +118,14 @@ def login(code, language: str | None = None) -> LoginResult:
         raise as_app_error(error) from None
     try:
         user = _upsert_user(identity)
-        token = sessions.create(user.id, {"openid": user.openid, "locale": user.locale})
+        locale = _response_locale(user, language)
+        # The client's WeChat language is kept with the session, so a request that carries no
+        # language header is still answered in it (a saved choice always wins).
+        token = sessions.create(user.id, {"openid": user.openid, "locale": user.locale,
+                                          "client_locale": locale})
     except Exception:
         redis.delete(lock_key)
         raise
-    locale = _response_locale(user, language)
     ttl = sessions.ttl
     with redis.pipeline() as pipe:
         pipe.set(session_key_key(user.id), pii.codec().encrypt(identity["session_key"]), ex=ttl)

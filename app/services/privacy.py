@@ -140,7 +140,7 @@ def export_user(user_id: int, *, locale: str, today) -> dict:
         },
         "notices": [{**notices.notice_item(notice, locale, delivery.read_at), "channel": delivery.channel,
                      "state": delivery.state, "sent_at": _iso(delivery.sent_at),
-                     "delivered_at": _iso(delivery.created_at)} for delivery, notice in deliveries],
+                     "created_at": _iso(delivery.created_at)} for delivery, notice in deliveries],
         "qr_checks": [{"service_point": name, "result": check.result, "checked_at": _iso(check.checked_at)}
                       for check, name in checks],
         "registry": _registry_views(user_id, today) if user.person_id is not None else None,

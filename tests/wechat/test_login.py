@@ -25,7 +25,7 @@ def test_login_creates_user_and_session(client, db, wechat_emulator, redis_clien
     user = db.session.get(UserAccount, body["user"]["id"])
     assert user.openid == OPENID and user.unionid == "uUnion0001" and user.last_login_at
     session = auth.user_sessions().get(body["token"])
-    assert session.data == {"openid": OPENID, "locale": None}
+    assert session.data == {"openid": OPENID, "locale": None, "client_locale": "ko"}
     # session_key stays on the server: not in the answer, stored encrypted.
     assert "session_key" not in response.get_data(as_text=True)
     key = wechat_emulator.state.users[OPENID].session_key
@@ -188,3 +188,14 @@ def test_secrets_never_reach_the_logs(client, wechat_emulator, caplog, capsys):
     logged = caplog.text + capsys.readouterr().err
     for secret in (session_key, "demo-secret", code, token):
         assert secret not in logged
+
+
+def test_later_requests_keep_the_sign_in_language_without_headers(client, wechat_emulator):
+    code = wechat_emulator.mint_login_code("o_language_memory_1")
+    token = client.post("/api/v1/auth/login", json={"code": code, "language": "ko"}).get_json()["token"]
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.headers["Content-Language"] == "ko"
+    other = client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {token}", "X-Client-Language": "ja"}
+    )
+    assert other.headers["Content-Language"] == "ja"

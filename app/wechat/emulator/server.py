@@ -290,6 +290,21 @@ def _split_phone(phone: str) -> tuple[str, str]:
 
 # -- control routes (never part of WeChat) ------------------------------------------------------------
 
+@wechat_bp.get("/")
+def index():
+    """What this emulator serves: WeChat's endpoints and the control routes, for a developer."""
+    rules = sorted(
+        (rule.rule, sorted(rule.methods - {"HEAD", "OPTIONS"}))
+        for rule in current_app.url_map.iter_rules() if rule.endpoint != "static"
+    )
+    return jsonify({
+        "emulator": "a local api.weixin.qq.com for development and tests",
+        "appid": state().appid,
+        "endpoints": [{"path": path, "methods": methods} for path, methods in rules],
+        "hint": "POST _control/login-code {openid, phone} mints a wx.login code; GET _control/outbox shows sends",
+    })
+
+
 @control_bp.post("/login-code")
 def control_login_code():
     """Mint a wx.login code: {openid, phone?, unionid?} → {code}."""

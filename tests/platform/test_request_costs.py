@@ -1,0 +1,208 @@
+"""The per-request savings keep behaviour: sessions, request ids, rate limits and dead connections."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from app.extensions import db, limiter, read_engine, read_first
+from app.flask_app import SSCFlask
+from tests.conftest import TEST_DATABASE_URL
+
+MYSQL = (TEST_DATABASE_URL or "").startswith("mysql")
+
+
+def test_ensure_sync_is_flasks_answer_remembered():
+    """Plain functions come back as they are, async ones wrapped; each question is asked once."""
+    app = SSCFlask(__name__)
+    wrapped_calls = []
+
+    def fake_async_to_sync(func):
+        """Stands in for Flask's asgiref wrapper (the async extra is not installed)."""
+        wrapped_calls.append(func)
+        return lambda *args, **kwargs: ("wrapped", func)
+
+    app.async_to_sync = fake_async_to_sync
+
+    def plain():
+        return "plain"
+
+    async def coroutine():
+        return "async"
+
+    assert app.ensure_sync(plain) is plain
+    wrapped = app.ensure_sync(coroutine)
+    assert wrapped() == ("wrapped", coroutine)
+    assert app.ensure_sync(coroutine) is wrapped  # remembered, not wrapped again
+    assert wrapped_calls == [coroutine]
+
+
+def test_api_requests_get_an_empty_session_and_the_console_cookie_still_works(app, client):
+    """No cookie: an empty session without a serializer; a signed cookie is read as before."""
+
+    @app.get("/_session_probe")
+    def session_probe():
+        from flask import session
+
+        session["seen"] = session.get("seen", 0) + 1
+        return {"seen": session["seen"]}
+
+    assert client.get("/_session_probe").get_json() == {"seen": 1}
+    assert client.get("/_session_probe").get_json() == {"seen": 2}  # the cookie came back and was read
+    client.delete_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    assert client.get("/_session_probe").get_json() == {"seen": 1}
+
+
+def test_request_id_is_new_hex_or_the_callers_sane_one(client):
+    """A new id is 32 hex digits; a sane caller id is echoed; anything else is replaced."""
+    fresh = client.get("/healthz").headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", fresh)
+    assert client.get("/healthz").headers["X-Request-ID"] != fresh
+    assert client.get("/healthz", headers={"X-Request-ID": "abc.DEF-123_x"}).headers["X-Request-ID"] == "abc.DEF-123_x"
+    for bad in ("short", "x" * 65, "bad id with spaces", "a\u00e9bcdefgh"):
+        echoed = client.get("/healthz", headers={"X-Request-ID": bad}).headers["X-Request-ID"]
+        assert re.fullmatch(r"[0-9a-f]{32}", echoed)
+
+
+def _limited_app(make_app, **overrides):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", **overrides)
+
+    @app.get("/probe-route-limit")
+    @limiter.limit("2/minute")
+    def route_limited():
+        return {"ok": True}
+
+    return app
+
+
+def test_route_limits_hold_without_the_app_wide_check(make_app):
+    """With only route limits the per-request hook is skipped, and the route's limit still answers 429."""
+    client = _limited_app(make_app).test_client()
+    assert [client.get("/probe-route-limit").status_code for _ in range(3)] == [200, 200, 429]
+    assert all(client.get("/healthz").status_code == 200 for _ in range(5))
+
+
+def test_default_limits_are_enforced_when_configured(make_app):
+    """An app-wide default limit turns the per-request check back on by itself."""
+    client = _limited_app(make_app, RATELIMIT_DEFAULT="3/minute").test_client()
+    statuses = [client.get("/probe/database").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_read_first_retries_once_on_a_dead_connection(app, monkeypatch):
+    """A read whose pooled connection died is tried again on a fresh one; other errors surface."""
+    engine = read_engine()
+    real_connect = engine.connect
+    calls = []
+
+    def dead():
+        """What SQLAlchemy raises when a query finds its connection gone (and invalidates it)."""
+        return DBAPIError("SELECT 1", {}, Exception("server has gone away"), connection_invalidated=True)
+
+    def connect_dead_once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise dead()
+        return real_connect()
+
+    monkeypatch.setattr(type(engine), "connect", lambda self: connect_dead_once())
+    assert read_first(select(text("1")), {})[0] == 1
+    assert len(calls) == 2
+
+    calls.clear()
+
+    def broken_query():
+        calls.append(1)
+        raise DBAPIError("SELECT 1", {}, Exception("syntax error"))
+
+    monkeypatch.setattr(type(engine), "connect", lambda self: broken_query())
+    with pytest.raises(DBAPIError):
+        read_first(select(text("1")), {})
+    assert len(calls) == 1  # not a dead connection: not retried
+
+    calls.clear()
+
+    def always_dead():
+        calls.append(1)
+        raise dead()
+
+    monkeypatch.setattr(type(engine), "connect", lambda self: always_dead())
+    with pytest.raises(DBAPIError):
+        read_first(select(text("1")), {})
+    assert len(calls) == 2
+
+
+def test_read_engine_fits_the_database(app):
+    """MySQL reads on the autocommit engine; SQLite on the main one (a second engine might not share it)."""
+    engine = read_engine()
+    if MYSQL:
+        assert engine is not db.engine
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT @@autocommit")).scalar_one() == 1
+    else:
+        assert engine is db.engine
+
+
+@pytest.mark.skipif(not MYSQL, reason="killing pooled server connections needs TEST_DATABASE_URL set to MySQL/MariaDB")
+def test_idle_dead_connections_are_replaced_before_use(make_app):
+    """After a restart, an idle pooled connection is pinged and replaced: the request succeeds."""
+    app = make_app(DATABASE_IDLE_PING_SECONDS=0.0)
+    client = app.test_client()
+    assert client.get("/probe/database").status_code == 200
+    with app.app_context():
+        _kill_server_side(db.engine)
+    assert client.get("/probe/database").get_json() == {"one": 1}
+
+
+@pytest.mark.skipif(not MYSQL, reason="killing pooled server connections needs TEST_DATABASE_URL set to MySQL/MariaDB")
+def test_a_dead_connection_in_use_answers_503_then_the_next_request_succeeds(make_app):
+    """Killed between two quick requests (no ping): one 503 envelope, then the pool has reconnected."""
+    app = make_app(DATABASE_IDLE_PING_SECONDS=3600.0)
+    client = app.test_client()
+    assert client.get("/probe/database").status_code == 200
+    with app.app_context():
+        _kill_server_side(db.engine)
+    failed = client.get("/probe/database")
+    assert failed.status_code == 503
+    assert failed.get_json()["error"]["details"]["dependency"] == "database"
+    assert client.get("/probe/database").get_json() == {"one": 1}
+
+
+@pytest.mark.skipif(not MYSQL, reason="killing pooled server connections needs TEST_DATABASE_URL set to MySQL/MariaDB")
+def test_hot_reads_survive_a_killed_connection(make_app):
+    """The read engine's single-statement reads retry on a fresh connection: no failed request."""
+    app = make_app(DATABASE_IDLE_PING_SECONDS=3600.0)
+    with app.app_context():
+        engine = read_engine()
+        assert read_first(select(text("1")), {})[0] == 1
+        _kill_server_side(engine)
+        assert read_first(select(text("1")), {})[0] == 1
+
+
+def _kill_server_side(engine) -> None:
+    """Kill the server side of the engine's idle pooled connections, as a database restart would."""
+    import pymysql
+    from sqlalchemy.engine import make_url
+
+    held = [engine.raw_connection() for _ in range(max(engine.pool.checkedin(), 1))]
+    ids = []
+    for raw in held:
+        cursor = raw.cursor()
+        cursor.execute("SELECT CONNECTION_ID()")
+        ids.append(cursor.fetchone()[0])
+        cursor.close()
+    for raw in held:
+        raw.close()  # back to the pool while alive; killed there below, unknown to the pool
+
+    url = make_url(TEST_DATABASE_URL)
+    killer = pymysql.connect(host=url.host or "127.0.0.1", port=url.port or 3306, user=url.username,
+                             password=url.password or "", database=url.database)
+    try:
+        with killer.cursor() as cursor:
+            for connection_id in ids:
+                cursor.execute(f"KILL {int(connection_id)}")
+    finally:
+        killer.close()
