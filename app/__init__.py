@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.logs import configure_logging
     from app.metrics import init_metrics
     from app.security_headers import init_security_headers
+    from app.services import flow_cache
     from app.wechat import init_wechat
 
     settings = load_config(config)
@@ -75,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     pii.configure(app.config["PII_KEY"])
     init_extensions(app)
     models.load_all()
+    flow_cache.install()  # Redis copies of journey states follow every database commit
     init_i18n(app)
     register_error_handlers(app)
     init_security_headers(app)

@@ -37,8 +37,8 @@ class BaseConfig:
     JOBS_SYNC = False
 
     WECHAT_APPID = "wx0000000000demo"
-    WECHAT_SECRET = "demo-secret"
-    WECHAT_TOKEN = "demo-token"
+    WECHAT_SECRET = "demo-secret"  # noqa: S105 - the emulator's demo credentials
+    WECHAT_TOKEN = "demo-token"  # noqa: S105 - the emulator's demo credentials
     WECHAT_AES_KEY: str | None = None
     WECHAT_ORIGINAL_ID = "gh_0000000demo"
     WECHAT_API_BASE = "https://api.weixin.qq.com/"
@@ -106,7 +106,7 @@ class DevelopmentConfig(BaseConfig):
     """Embedded defaults: SQLite, an in-process Redis stand-in, the WeChat emulator, demo data."""
 
     APP_ENV = "development"
-    SECRET_KEY = "development-only-secret-key"
+    SECRET_KEY = "development-only-secret-key"  # noqa: S105 - development only; production must set its own
     PII_KEY = base64.b64encode(b"development-only-pii-key-32bytes").decode()
     DATABASE_URL = "sqlite:///" + str(PROJECT_ROOT / "instance" / "ssc_bridge.sqlite3")
     EMBEDDED_REDIS = True

@@ -163,10 +163,7 @@ def register_error_handlers(app) -> None:
         if _wants_html() and status in (400, 403, 404, 405):
             from flask import render_template
 
-            try:
-                return render_template("admin/error.html", message=to_text(message), status=status), status
-            except Exception:  # noqa: BLE001 - fall back to JSON if the console template is missing
-                pass
+            return render_template("admin/error.html", message=to_text(message), status=status), status
         response = error_response(code, to_text(message), status)
         if status == 429 and getattr(error, "retry_after", None):
             response.headers["Retry-After"] = str(error.retry_after)
@@ -176,8 +173,8 @@ def register_error_handlers(app) -> None:
     def handle_unexpected(error: Exception):
         try:
             db.session.rollback()
-        except Exception:  # noqa: BLE001 - the database may be what failed
-            pass
+        except Exception as rollback_error:  # noqa: BLE001 - the database may be what failed
+            log.debug("rollback failed", extra={"error": repr(rollback_error)})
         outage = classify_outage(error)
         if outage:
             log.error("dependency unavailable", extra={"dependency": outage, "error": repr(error)})

@@ -22,7 +22,10 @@ class CookieSessionInterface(SecureCookieSessionInterface):
 
     def open_session(self, app, request):
         """An empty session when the request has no session cookie; otherwise Flask's own."""
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        # The raw header first: parsing an absent Cookie header still builds a MultiDict.
+        if app.secret_key and (
+            "HTTP_COOKIE" not in request.environ or not request.cookies.get(self.get_cookie_name(app))
+        ):
             return self.session_class()
         return super().open_session(app, request)
 

@@ -40,7 +40,7 @@ class PiiCodec:
 
     def lookup_hash(self, normalized: str, kind: str = "") -> str:
         """A keyed HMAC-SHA256 (hex) of a normalized identifier, to find rows without decrypting."""
-        message = f"{kind}:{normalized}".encode("utf-8")
+        message = f"{kind}:{normalized}".encode()
         return hmac.new(self._hash_key, message, hashlib.sha256).hexdigest()
 
 

@@ -7,7 +7,6 @@ TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to run the suite against real ba
 from __future__ import annotations
 
 import os
-import tempfile
 
 import pytest
 from flask import g, has_app_context

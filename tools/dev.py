@@ -35,7 +35,7 @@ def run(*args, env=None, check=True, cwd=ROOT) -> int:
 
 def ensure_venv(requirements: str) -> None:
     """Create .venv and install the requirements when they changed since the last install."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - say it plainly to someone on an older Python
         sys.exit("Python 3.11 or newer is needed.")
     if not PY.exists():
         say("creating .venv")

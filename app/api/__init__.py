@@ -14,8 +14,10 @@ def register_api(app) -> None:
     The JSON API authenticates with bearer tokens, never cookies, so CSRF protection (which the
     cookie-based console needs) is switched off for every API blueprint here, in one place.
     """
+    from app.api.converters import install
     from app.extensions import csrf
 
+    install(app)  # before any rule is added: the console's rules, added later, get it too
     api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
     for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{module_info.name}")

@@ -2,7 +2,8 @@
 
 A Flow is an ordered set of Steps. A Step knows its fields, its texts (translated when rendered)
 and what a submission does; the engine owns everything else: loading and saving the user's
-FlowState (one indexed read per request, an optimistic version check on every write), the
+FlowState (showing a screen reads its Redis copy, app/services/flow_cache.py, or one indexed
+row; a submission reads the row and writes it under an optimistic version check), the
 history for `back`, the return to check-answers after `change`, 409 for a stale step, and the
 exact shape of the screen document.
 """
@@ -19,9 +20,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.extensions import db, read_first
+from app.extensions import db, get_redis, read_first
 from app.i18n import _, locale_meta, pgettext
 from app.models.flow import FlowState
+from app.services import flow_cache
 
 MAX_HISTORY = 30
 #: Actions every step understands; a step adds its own (`confirm`) through `action_names`.
@@ -397,17 +399,24 @@ def _peek_statement():
 
 
 def _peek_state(flow: Flow, user_id: int) -> SimpleNamespace | None:
-    """The saved state as a plain read-only copy, read outside the ORM session (the GET hot path).
+    """The saved state as a plain read-only copy, for showing a screen (the GET hot path).
 
-    The read engine answers in one round trip (autocommit on MySQL: no transaction to roll back),
-    and the ORM session never checks a connection out, so showing a screen costs one indexed read
-    and nothing at teardown. Only the four columns a screen needs are read.
+    Usually from its Redis copy (app/services/flow_cache.py, kept in step with every commit).
+    Otherwise from the database on the read engine, in one round trip (autocommit on MySQL: no
+    transaction to roll back), without the ORM session, which then needs nothing at teardown;
+    the copy is filled for the next screen. Only the four columns a screen needs are read.
     """
+    redis_client = get_redis()
+    copy, generation = flow_cache.read(redis_client, user_id, flow.name)
+    if copy is not None:
+        return copy
     row = read_first(_peek_statement(), {"user_id": user_id, "flow": flow.name})
     if row is None:
         return None
     step, answers, context, history = row
-    return SimpleNamespace(step=step, answers=answers or {}, context=context or {}, history=history or [])
+    state = SimpleNamespace(step=step, answers=answers or {}, context=context or {}, history=history or [])
+    flow_cache.fill(redis_client, user_id, flow.name, state, generation)
+    return state
 
 
 def show(flow: Flow, ctx: Context) -> tuple[dict, int]:

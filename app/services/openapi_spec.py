@@ -17,6 +17,8 @@ from app.services import request_schemas as schemas
 from app.services.notices import NoticeIn, TranslationIn
 
 API_PREFIX = "/api/v1"
+#: What an `<int:…>` path segment accepts (app/api/converters.py): a signed 64-bit integer.
+MAX_PATH_ID = 2**63 - 1
 
 #: Who may call a route: nobody in particular, a signed-in user, a service point's key, an admin.
 PUBLIC, USER, SERVICE_POINT, ADMIN = "public", "user", "service_point", "admin"
@@ -105,7 +107,7 @@ def _path_and_parameters(rule: str, path_values: dict[str, list[str]] | None = N
     def replace(match: re.Match) -> str:
         converter, name = match.group("converter"), match.group("name")
         if converter == "int":
-            schema = {"type": "integer", "minimum": 0}
+            schema = {"type": "integer", "minimum": 0, "maximum": MAX_PATH_ID}
         elif name in known:
             schema = {"type": "string", "enum": list(known[name])}
         else:

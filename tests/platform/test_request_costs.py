@@ -87,8 +87,13 @@ def test_route_limits_hold_without_the_app_wide_check(make_app):
 
 def test_default_limits_are_enforced_when_configured(make_app):
     """An app-wide default limit turns the per-request check back on by itself."""
-    client = _limited_app(make_app, RATELIMIT_DEFAULT="3/minute").test_client()
-    statuses = [client.get("/probe/database").status_code for _ in range(4)]
+    try:
+        client = _limited_app(make_app, RATELIMIT_DEFAULT="3/minute").test_client()
+        statuses = [client.get("/probe/database").status_code for _ in range(4)]
+    finally:
+        # The limiter is one object for every app in this process, and it keeps the first
+        # default limits it was given: take them away so later tests' apps have none.
+        limiter.limit_manager.set_default_limits([])
     assert statuses == [200, 200, 200, 429]
 
 
@@ -146,7 +151,7 @@ def test_read_engine_fits_the_database(app):
         assert engine is db.engine
 
 
-@pytest.mark.skipif(not MYSQL, reason="killing pooled server connections needs TEST_DATABASE_URL set to MySQL/MariaDB")
+@pytest.mark.real_mysql  # killing pooled server connections needs MySQL/MariaDB
 def test_idle_dead_connections_are_replaced_before_use(make_app):
     """After a restart, an idle pooled connection is pinged and replaced: the request succeeds."""
     app = make_app(DATABASE_IDLE_PING_SECONDS=0.0)
@@ -157,7 +162,7 @@ def test_idle_dead_connections_are_replaced_before_use(make_app):
     assert client.get("/probe/database").get_json() == {"one": 1}
 
 
-@pytest.mark.skipif(not MYSQL, reason="killing pooled server connections needs TEST_DATABASE_URL set to MySQL/MariaDB")
+@pytest.mark.real_mysql  # killing pooled server connections needs MySQL/MariaDB
 def test_a_dead_connection_in_use_answers_503_then_the_next_request_succeeds(make_app):
     """Killed between two quick requests (no ping): one 503 envelope, then the pool has reconnected."""
     app = make_app(DATABASE_IDLE_PING_SECONDS=3600.0)
@@ -171,7 +176,7 @@ def test_a_dead_connection_in_use_answers_503_then_the_next_request_succeeds(mak
     assert client.get("/probe/database").get_json() == {"one": 1}
 
 
-@pytest.mark.skipif(not MYSQL, reason="killing pooled server connections needs TEST_DATABASE_URL set to MySQL/MariaDB")
+@pytest.mark.real_mysql  # killing pooled server connections needs MySQL/MariaDB
 def test_hot_reads_survive_a_killed_connection(make_app):
     """The read engine's single-statement reads retry on a fresh connection: no failed request."""
     app = make_app(DATABASE_IDLE_PING_SECONDS=3600.0)

@@ -24,7 +24,8 @@ from app.services.sessions import SessionStore
 from tests.factories import make_user
 from tests.security.conftest import ADMIN_PASSWORD, furnish
 
-#: Per operation and mode; CI keeps the default, a deeper local run sets FUZZ_EXAMPLES=200.
+#: Per operation and mode. CI keeps the default; a deeper local run sets FUZZ_EXAMPLES=100 (and
+#: `--timeout=0`, since the per-test timeout is sized for the default).
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
@@ -134,3 +135,17 @@ def test_anonymous_fuzzing_is_refused_and_changes_nothing(fuzz_app, client):
             total += exercise(client, operation, mode, lambda _op: {}, check_state=True)
     assert total > 300
     assert fingerprint() == before
+
+
+def test_ids_beyond_64_bits_are_a_404_not_a_crash(app, client, login):
+    """Found by this fuzzer: /admin/notices/9223372036854775808 crashed the SQLite driver (a 500)."""
+    admin = admin_auth.create_admin("big-id-admin", ADMIN_PASSWORD, "superadmin")
+    admin_headers = {"Authorization": "Bearer " + SessionStore(
+        app.extensions["redis"], "admin", app.config["ADMIN_SESSION_TTL_SECONDS"]).create(admin.id, {})}
+    for path, method, headers in (("/api/v1/admin/notices/9223372036854775808", "GET", admin_headers),
+                                  ("/api/v1/admin/notices/99999999999999999999999/stats", "GET", admin_headers),
+                                  ("/api/v1/notices/9223372036854775808/read", "POST", login())):
+        response = client.open(path, method=method, headers=headers)
+        assert response.status_code == 404, path
+        assert_envelope(response, path)
+    assert client.get("/api/v1/admin/notices/9223372036854775807", headers=admin_headers).status_code == 404

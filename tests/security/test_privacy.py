@@ -134,21 +134,30 @@ class TestDeleteAccount:
         assert entry.actor_type == "user" and entry.actor_id is None and entry.entity_id is None
         assert entry.details["rows"]["consents"] == 2 and entry.at is not None
         rows = db.session.scalars(select(AuditLog)).all()
-        assert all(str(user_id) != row.actor_id and str(user_id) != row.entity_id for row in rows)
+        assert not [row.action for row in rows if (row.actor_type == "user" and row.actor_id == str(user_id))
+                    or (row.entity == "user" and row.entity_id == str(user_id))]
         assert openid not in json.dumps([row.details for row in rows])
         assert any(row.actor_id == privacy.pseudonym(user_id) for row in rows)  # earlier entries kept
 
     def test_signing_in_again_starts_fresh(self, client, login, rich_user, wechat_emulator):
-        openid, old_id = rich_user.openid, rich_user.id
+        openid, created = rich_user.openid, rich_user.created_at
         old_headers = login(rich_user)
+        assert client.get("/api/v1/flows/verify", headers=old_headers).status_code == 200  # state read (and cached)
         client.delete("/api/v1/me", headers=old_headers, json={"confirm": True})
+        db.session.expunge_all()
 
         code = wechat_emulator.mint_login_code(openid)
         response = client.post("/api/v1/auth/login", json={"code": code})
         assert response.status_code == 200
         fresh = response.get_json()
-        assert fresh["user"]["id"] != old_id and fresh["user"]["verified"] is False
+        assert fresh["user"]["verified"] is False
+        # A new row (SQLite may reuse the old id; MySQL never does): created now, with no person linked.
+        account = db.session.get(UserAccount, fresh["user"]["id"])
+        assert account.person_id is None and account.created_at >= created
+        assert count(Consent, user_id=account.id) == 0 and count(FlowState, user_id=account.id) == 0
         new_headers = {"Authorization": f"Bearer {fresh['token']}"}
+        journey = client.get("/api/v1/flows/verify", headers=new_headers).get_json()
+        assert journey["step"] != "identifier" and "MÜLLER" not in str(journey)  # no cached old journey
         assert client.get("/api/v1/card", headers=new_headers).get_json()["error"]["code"] == "card.not_verified"
         assert client.get("/api/v1/me/export", headers=new_headers).get_json()["consents"] == []
         assert client.get("/api/v1/me", headers=old_headers).status_code == 401
