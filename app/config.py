@@ -154,7 +154,7 @@ def load_config(overrides: dict | None = None) -> dict:
     values.update(overrides or {})
     values["SQLALCHEMY_DATABASE_URI"] = values["DATABASE_URL"]
     values["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(values["DATABASE_URL"] or "")
-    values["SQLALCHEMY_BINDS"] = read_binds(values["DATABASE_URL"] or "")
+    values["READ_ENGINE_OPTIONS"] = read_engine_options(values["DATABASE_URL"] or "")
     values["BABEL_DEFAULT_LOCALE"] = values["DEFAULT_LOCALE"]
     values["BABEL_DEFAULT_TIMEZONE"] = values["DEFAULT_TIMEZONE"]
     values["BABEL_TRANSLATION_DIRECTORIES"] = values["TRANSLATIONS_DIR"]
@@ -175,22 +175,20 @@ def engine_options(url: str) -> dict:
     return {"pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
 
 
-#: The bind name of the autocommit engine for single-statement reads (see `read_binds`).
-READ_BIND = "reads"
-
-
-def read_binds(url: str) -> dict:
-    """SQLALCHEMY_BINDS: on MySQL/MariaDB an autocommit engine for hot single-statement reads.
+def read_engine_options(url: str) -> dict:
+    """Options of the autocommit engine for hot single-statement reads (MySQL/MariaDB only).
 
     A read on the main engine costs its SELECT plus the ROLLBACK that ends the transaction the
     SELECT opened. In autocommit mode no transaction stays open, each SELECT sees the latest
     committed rows, and `skip_autocommit_rollback` drops the ROLLBACK: one round trip per read.
     SQLite (a file or memory that a second engine might not share) reads on the main engine.
+    The engine is built by app/extensions.py (not as a Flask-SQLAlchemy bind: a bind would add
+    a metadata for every later app in the process, whether or not that app has the bind).
     """
     if not url or url.startswith("sqlite"):
         return {}
-    options = {**engine_options(url), "pool_size": 5}
-    return {READ_BIND: {"url": url, **options, "isolation_level": "AUTOCOMMIT", "skip_autocommit_rollback": True}}
+    return {**engine_options(url), "pool_size": 5, "isolation_level": "AUTOCOMMIT",
+            "skip_autocommit_rollback": True}
 
 
 def check_production(values: dict) -> None:

@@ -41,6 +41,7 @@ IDLE_PING_SECONDS = 2.0
 def init_extensions(app) -> None:
     """Bind the database, migrations, CSRF, rate limiter, Redis and the job queue to the app."""
     db.init_app(app)
+    app.extensions["read_engine"] = _make_read_engine(app)
     _ping_idle_connections(app)
     migrate.init_app(
         app, db, directory=str(app.config["MIGRATIONS_DIR"]), render_as_batch=True, compare_type=True
@@ -87,6 +88,20 @@ def _app_wide_limits_set() -> bool:
     )
 
 
+def _make_read_engine(app):
+    """The autocommit engine for hot reads on MySQL/MariaDB (config.read_engine_options), else None."""
+    options = app.config.get("READ_ENGINE_OPTIONS")
+    if not options:
+        return None
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if "charset" not in url.query:
+        url = url.update_query_dict({"charset": "utf8mb4"})  # as Flask-SQLAlchemy does for the main engine
+    return create_engine(url, **options)
+
+
 def _ping_idle_connections(app) -> None:
     """Ping a pooled MySQL connection before use only when it sat idle, instead of every time.
 
@@ -100,7 +115,8 @@ def _ping_idle_connections(app) -> None:
 
     idle_seconds = float(app.config.get("DATABASE_IDLE_PING_SECONDS", IDLE_PING_SECONDS))
     with app.app_context():
-        engines = [engine for engine in db.engines.values() if engine.dialect.name != "sqlite"]
+        engines = [engine for engine in (*db.engines.values(), app.extensions["read_engine"])
+                   if engine is not None and engine.dialect.name != "sqlite"]
     for engine in engines:
         dialect = engine.dialect
 
@@ -153,10 +169,8 @@ def _make_queue(app):
 
 
 def read_engine():
-    """The engine for hot single-statement reads: autocommit on MySQL (config.read_binds), else the main one."""
-    from app.config import READ_BIND
-
-    return db.engines.get(READ_BIND) or db.engine
+    """The engine for hot single-statement reads: autocommit on MySQL (see config), else the main one."""
+    return current_app.extensions.get("read_engine") or db.engine
 
 
 def read_first(statement, params: dict):

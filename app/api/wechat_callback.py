@@ -43,11 +43,16 @@ def process_push(args, raw: bytes, *, verifier: PushVerifier, redis, queue) -> t
                                    nonce=push.nonce, digest=push.digest, dedupe_key=push.dedupe_key)
     if verdict == "replay":
         return _refusal(PushRefused(403, "nonce reused with another body"))
+    metrics.callback_outcome("accepted" if verdict == "new" else "duplicate")
     return 200, "success"
+
+
+_OUTCOMES = {400: "unreadable", 403: "refused_signature", 413: "too_large"}
 
 
 def _refusal(problem: PushRefused) -> tuple[int, str]:
     log.warning("wechat push refused", extra={"reason": problem.reason, "status": problem.status})
+    metrics.callback_outcome(_OUTCOMES.get(problem.status, "refused"))
     return problem.status, _REFUSALS.get(problem.status, "refused")
 
 
@@ -110,6 +115,7 @@ class CallbackFastPath:
             return process_push(args, raw, verifier=verifier, redis=self.extensions["redis"], queue=queue)
         except Exception:  # WeChat must get an answer; it retries on anything but success
             log.exception("wechat push could not be handed off")
+            metrics.callback_outcome("unavailable")
             return 503, "unavailable"
 
 

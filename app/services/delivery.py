@@ -16,6 +16,7 @@ import json
 import logging
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
 
+from app import metrics
 from app.extensions import db
 from app.i18n.locales import SUPPORTED
 from app.models.notice import Notice, NoticeDelivery
@@ -108,6 +110,7 @@ def fan_out(notice_id: int, *, batch_size: int = 1000, default_locale: str = "en
                 row["channel"], row["state"] = "wechat", "queued"
             db.session.execute(_insert_ignore(table), rows)
         db.session.commit()
+        metrics.notice_delivery("delivered", len(rows), channel="inbox")
         first, after = page[0][0], page[-1][0]
         result.recipients += len(page)
         if template_id:
@@ -328,6 +331,8 @@ def _send_claimed(notice: Notice, claim: str, rows, sender: Sender, cache: dict,
             settle[outcome["state"]].append(outcome["user_id"])
     sender.ledger.settle_many(settle, template_id)
     _write_outcomes(outcomes)
+    for state, count in Counter(outcome["state"] for outcome in outcomes).items():
+        metrics.notice_delivery(state, count, channel="subscribe")
 
 
 def _send_one(sender: Sender, journal: str, row_id: int, openid: str, template_id: str, data: dict,

@@ -230,3 +230,18 @@ class TestOnAQueue:
         assert {r.state for r in rows(notice.id).values()} == {"sent"}
         assert len(rows(notice.id, "in_app")) == 3
         assert {m["lang"] for m in wechat_emulator.outbox("subscribe")} == {"en_US"}
+
+
+def test_delivery_results_are_counted_for_metrics(app, wechat_emulator, make_notice, recipients):
+    from app.metrics import DELIVERIES
+
+    def count(channel, result):
+        return DELIVERIES.labels(channel=channel, result=result)._value.get()
+
+    before = (count("inbox", "delivered"), count("subscribe", "sent"), count("subscribe", "no_quota"))
+    granted, without = recipients(1, "ko")[0], recipients(1, "en")[0]
+    grant_quota(granted, emulator=wechat_emulator)
+    publish_and_deliver(make_notice(template_id=TEMPLATE))
+    after = (count("inbox", "delivered"), count("subscribe", "sent"), count("subscribe", "no_quota"))
+    assert [b - a for a, b in zip(before, after, strict=True)] == [2, 1, 1]
+    assert without.id != granted.id

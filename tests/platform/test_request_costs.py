@@ -211,3 +211,16 @@ def _kill_server_side(engine) -> None:
                 cursor.execute(f"KILL {int(connection_id)}")
     finally:
         killer.close()
+
+
+def test_the_read_engine_leaves_other_apps_schema_alone(tmp_path):
+    """An app on MySQL (never connected here) and then one on SQLite: create_all still works there."""
+    from app import create_app
+
+    create_app({"APP_ENV": "testing", "DATABASE_URL": "mysql+pymysql://nobody@127.0.0.1:1/none"})
+    sqlite_app = create_app({"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path}/other.sqlite3"})
+    with sqlite_app.app_context():
+        db.create_all()
+        assert read_engine() is db.engine
+        db.session.remove()
+        db.engine.dispose()

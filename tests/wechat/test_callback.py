@@ -349,3 +349,19 @@ def test_a_job_far_behind_still_runs(app, wechat_emulator, real_queue, redis_cli
     claim = job.args[1]
     redis_client.delete(claim["message_key"], claim["nonce_key"])
     assert wechat_events.handle(*job.args) == "topic:card"
+
+
+def test_outcomes_are_counted_for_metrics(wechat_emulator, enqueued, client):
+    from app.metrics import CALLBACKS
+
+    def count(outcome):
+        return CALLBACKS.labels(outcome=outcome)._value.get()
+
+    before = {name: count(name) for name in ("accepted", "duplicate", "refused_signature")}
+    path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="card"))
+    client.post(path, data=body, headers=headers)
+    client.post(path, data=body, headers=headers)
+    client.post(path.replace("signature=", "signature=0"), data=body, headers=headers)
+    assert count("accepted") == before["accepted"] + 1
+    assert count("duplicate") == before["duplicate"] + 1
+    assert count("refused_signature") == before["refused_signature"] + 1
