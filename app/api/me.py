@@ -30,10 +30,13 @@ def show():
     return _render(user)
 
 
-@bp.patch("")
+@bp.route("", methods=["PATCH", "PUT"])
 @login_required
 def update():
-    """{locale}: save the user's language; the answer (and later requests) use it."""
+    """{locale}: save the user's language; the answer (and later requests) use it.
+
+    PUT does the same as PATCH: the mini program's wx.request cannot send PATCH.
+    """
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "locale" not in body:
         raise BadRequest()

@@ -307,9 +307,18 @@ def render(flow: Flow, ctx: Context, *, values: dict | None = None,
         "body": step.body(ctx),
         "fields": fields,
         "errors": [{"field": name, "message": message} for name, message in errors],
-        "summary": step.summary(ctx),
+        "summary": _with_change_labels(step.summary(ctx)),
         "actions": step.actions(ctx),
     }
+
+
+def _with_change_labels(rows: list[dict]) -> list[dict]:
+    """Give every row with a change link the link's text, so clients show no text of their own."""
+    if not any(row.get("change") for row in rows):
+        return rows
+    # TRANSLATORS: the link beside an answer on the check-your-answers screen. Max 20 characters.
+    label = pgettext("change link", "Change")
+    return [{**row, "change_label": label} if row.get("change") else row for row in rows]
 
 
 def with_error(document: dict, code: str, message: str, details: dict | None = None) -> dict:

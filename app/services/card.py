@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from app import pii
 from app.errors import AppError, Unauthorized
 from app.extensions import db
-from app.i18n import _, _l
+from app.i18n import _, _l, pgettext
 from app.models.registry import (
     Employer,
     InsuranceEnrolment,
@@ -138,6 +138,14 @@ def card_view(user_id: int) -> dict:
             "issuing_city": describe_place(city),
         }
     return {
+        "title": pgettext("screen title", "My social security card"),
+        "labels": {
+            "holder_name": pgettext("card row", "Name as on the passport"),
+            "nationality": pgettext("card row", "Nationality"),
+            "ssn": pgettext("card row", "Social security number"),
+            "card_number": pgettext("card row", "Card number"),
+            "issuing_city": pgettext("card row", "Issued in"),
+        },
         "card": card,
         "holder": {
             "name": name,
@@ -203,6 +211,15 @@ def permit_view(user_id: int, today: date) -> dict:
     if status == "valid" and permit.valid_to < today:
         status = "expired"
     return {
+        "title": pgettext("screen title", "My work permit"),
+        "labels": {
+            "permit_number": pgettext("card row", "Work permit number"),
+            "employer": pgettext("card row", "Employer"),
+            "position": pgettext("card row", "Position"),
+            "work_address": pgettext("card row", "Work address"),
+            "work_city": pgettext("card row", "City of work"),
+            "validity": pgettext("card row", "Valid from – to"),
+        },
         "permit": {
             "number_masked": pii.mask(permit.permit_number),
             "category": describe(PERMIT_CATEGORIES, permit.category),
@@ -266,6 +283,7 @@ def insurances_view(user_id: int, today: date) -> dict:
             "exemption": _exemption(enrolment, today) if enrolment else None,
         })
     return {
+        "title": pgettext("screen title", "My five insurances"),
         "insurances": items,
         "exemption_note": _("An exemption applies only to the insurances a bilateral agreement "
                             "covers and only while the certificate of coverage is valid; the "

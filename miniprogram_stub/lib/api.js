@@ -61,6 +61,10 @@ const api = {
     data: payload,
     screens: true,
   }),
+  /** Everything the server holds about the user (its `consents` list the purposes granted). */
+  myData: () => call('GET', '/me/export'),
+  /** Withdraw the consent for a purpose; resolves {purpose, withdrawn_at, message}. */
+  withdrawConsent: (purpose) => call('POST', `/me/consents/${encodeURIComponent(purpose)}/withdraw`, { data: {} }),
   card: () => call('GET', '/card'),
   permit: () => call('GET', '/card/permit'),
   insurances: () => call('GET', '/card/insurances'),

@@ -141,6 +141,14 @@ test('the whole journey in English: language, consent, answers, check, change li
 
   // Coming back later shows the result, not a new journey.
   checkScreen(await api.flow('verify'), 'result', 'ltr');
+
+  // Settings: the consent given on the way is listed, and can be withdrawn.
+  const consents = (await api.myData()).consents.filter((item) => !item.withdrawn_at);
+  assert.deepEqual(consents.map((item) => item.purpose), ['sensitive_identifiers']);
+  const withdrawn = await api.withdrawConsent('sensitive_identifiers');
+  assert.ok(withdrawn.message, 'the server says what withdrawing did');
+  assert.ok((await api.myData()).consents.every((item) => item.withdrawn_at));
+  await assert.rejects(api.withdrawConsent('sensitive_identifiers'), { code: 'consent.not_found', status: 404 });
 });
 
 test('a phone number that is not the registry\'s is refused on the same screen', async () => {

@@ -38,7 +38,7 @@ def assert_screen(screen: dict, step: str, locale: str, direction: str = "ltr") 
         for option in fld["options"]:
             assert option["value"] and option["label"].strip()
     for row in screen["summary"]:
-        assert set(row) == {"label", "value", "change"} and row["label"].strip()
+        assert set(row) == {"label", "value", "change", "change_label"} and row["label"].strip() and row["change_label"].strip()
     assert screen["actions"], "every screen has a way forward"
     for button in screen["actions"]:
         assert set(button) == {"name", "label", "primary"} and button["label"].strip()

@@ -60,3 +60,10 @@ def test_patch_needs_a_locale_field(client, login):
 
 def test_patch_needs_a_session(client):
     assert client.patch("/api/v1/me", json={"locale": "en"}).status_code == 401
+
+
+def test_put_does_what_patch_does_for_the_mini_program(client, login):
+    headers = login(locale=None)
+    response = client.put("/api/v1/me", json={"locale": "ja"}, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["Content-Language"] == "ja"

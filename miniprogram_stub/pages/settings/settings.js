@@ -6,8 +6,13 @@ const kit = require('../../lib/pagekit');
 // Consents are a journey of their own on the server when it offers one (withdrawal included).
 const CONSENT_FLOW = 'consents';
 
+/** The purposes the user has consented to and not withdrawn, from the data export. */
+function activeConsents(data) {
+  return ((data && data.consents) || []).filter((item) => !item.withdrawn_at).map((item) => ({ purpose: item.purpose }));
+}
+
 Page({
-  data: { locales: [], current: '', consent: null, busy: false, loading: true, error: null, dir: 'ltr' },
+  data: { locales: [], current: '', consent: null, consents: [], notice: '', busy: false, loading: true, error: null, dir: 'ltr' },
 
   onLoad() {
     this.load();
@@ -19,8 +24,8 @@ Page({
 
   async load() {
     const loaded = await kit.loadInto(this, async () => {
-      const [locales, me] = await Promise.all([api.locales(), api.me()]);
-      return { locales, me };
+      const [locales, me, mine] = await Promise.all([api.locales(), api.me(), api.myData()]);
+      return { locales, me, mine };
     });
     if (!loaded) {
       return;
@@ -30,6 +35,7 @@ Page({
       locales: list.map((item) => ({ id: item.id, name: item.name, dir: item.dir === 'rtl' ? 'rtl' : 'ltr' })),
       current: loaded.me.locale,
       dir: loaded.me.dir === 'rtl' ? 'rtl' : 'ltr',
+      consents: activeConsents(loaded.mine),
     });
     await this.loadConsents();
   },
@@ -60,6 +66,23 @@ Page({
       wx.reLaunch({ url: '/pages/settings/settings' });
     } catch (err) {
       this.setData({ error: kit.errorView(err), busy: false });
+    }
+  },
+
+  // Withdraw a consent; the server says, in the user's language, what that did.
+  async onWithdraw(event) {
+    if (this.data.busy) {
+      return;
+    }
+    this.setData({ busy: true });
+    try {
+      const result = await api.withdrawConsent(event.currentTarget.dataset.purpose);
+      this.setData({ notice: result.message || '' });
+      await this.load();
+    } catch (err) {
+      this.setData({ error: kit.errorView(err) });
+    } finally {
+      this.setData({ busy: false });
     }
   },
 

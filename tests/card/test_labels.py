@@ -1,0 +1,31 @@
+"""The card screens carry their own title and row labels, translated: the client shows no text of its own."""
+
+from __future__ import annotations
+
+import pytest
+
+ROWS = {
+    "/api/v1/card": {"holder_name", "nationality", "ssn", "card_number", "issuing_city"},
+    "/api/v1/card/permit": {"permit_number", "employer", "position", "work_address", "work_city", "validity"},
+    "/api/v1/card/insurances": set(),
+}
+
+
+@pytest.mark.parametrize("path", sorted(ROWS))
+def test_title_and_labels_in_english_and_korean(client, login, holder_user, path):
+    headers = login(holder_user)
+    english = client.get(path, headers=headers).get_json()
+    korean = client.get(path + "?lang=ko", headers=headers).get_json()
+    assert english["title"] and korean["title"] and english["title"] != korean["title"]
+    assert set(english.get("labels", {})) == ROWS[path]
+    for key in ROWS[path]:
+        assert english["labels"][key] and korean["labels"][key] != english["labels"][key]
+
+
+def test_check_answers_rows_carry_the_change_link_text():
+    from app.flows.engine import _with_change_labels
+
+    rows = _with_change_labels([{"label": "Name", "value": "X", "change": "passport_name"},
+                                {"label": "Fixed", "value": "Y"}])
+    assert rows[0]["change_label"] == "Change"
+    assert "change_label" not in rows[1]
