@@ -130,10 +130,7 @@ def test_database_down_answers_503_and_readyz_names_it(make_app, tmp_path):
     assert client.get("/readyz").get_json()["checks"]["database"] == "ok"
 
 
-@pytest.mark.skipif(
-    not (TEST_DATABASE_URL or "").startswith("mysql"),
-    reason="cutting a live MySQL connection needs TEST_DATABASE_URL set to MySQL/MariaDB",
-)
+@pytest.mark.real_mysql  # cutting a live MySQL connection needs a real MySQL/MariaDB
 def test_mysql_down_answers_503_then_recovers(make_app):
     """A MySQL server that vanishes mid-life: 503 while gone, pooled connections replaced after."""
     url = make_url(TEST_DATABASE_URL)
@@ -157,7 +154,7 @@ def test_mysql_down_answers_503_then_recovers(make_app):
         proxy.stop()
 
 
-@pytest.mark.skipif(not TEST_REDIS_URL, reason="rate limits live in Redis only with a real Redis (TEST_REDIS_URL)")
+@pytest.mark.real_redis  # rate limits live in Redis only with a real Redis
 def test_rate_limited_route_with_redis_down_is_503_then_recovers(make_app, redis_outage):
     """Flask-Limiter keeps its counters in the same Redis: its failure is an outage, not a 500."""
     from app.extensions import limiter

@@ -14,7 +14,7 @@ def test_worker_refuses_the_embedded_defaults(runner):
     assert "embedded defaults" in result.output
 
 
-@pytest.mark.skipif(not TEST_REDIS_URL, reason="an RQ worker needs a real Redis (set TEST_REDIS_URL)")
+@pytest.mark.real_redis  # an RQ worker needs a real Redis
 def test_worker_runs_jobs_inside_the_app_context(make_app):
     app = make_app(REDIS_URL=TEST_REDIS_URL, EMBEDDED_REDIS=False, JOBS_SYNC=False)
     redis_client = app.extensions["redis"]
