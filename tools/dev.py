@@ -40,13 +40,14 @@ def ensure_venv(requirements: str) -> None:
     if not PY.exists():
         say("creating .venv")
         venv.EnvBuilder(with_pip=True).create(VENV)
-    files = [ROOT / "requirements.txt", ROOT / requirements]
+    files = [ROOT / "requirements.txt", ROOT / requirements, ROOT / "constraints.txt"]
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
     stamp = VENV / f".installed-{requirements}"
     if stamp.exists() and stamp.read_text() == digest:
         return
     say(f"installing {requirements}")
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", ROOT / requirements)
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "-r", ROOT / requirements, "-c", ROOT / "constraints.txt")
     stamp.write_text(digest)
 
 
