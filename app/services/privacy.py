@@ -27,7 +27,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from app import pii
 from app.errors import AppError, NotFound
 from app.extensions import db
-from app.i18n import _l
+from app.i18n import _l, lazy_pgettext, to_text
 from app.models.audit import AuditLog
 from app.models.flow import FlowState
 from app.models.notice import Notice, NoticeDelivery
@@ -121,8 +121,10 @@ def export_user(user_id: int, *, locale: str, today) -> dict:
             "verified_at": _iso(user.verified_at), "last_login_at": _iso(user.last_login_at),
             "created_at": _iso(user.created_at),
         },
-        "consents": [{"purpose": c.purpose, "text_version": c.text_version, "locale": c.locale,
-                      "granted_at": _iso(c.granted_at), "withdrawn_at": _iso(c.withdrawn_at)} for c in consents],
+        "consents": [{"purpose": c.purpose, "label": _purpose_label(c.purpose),
+                      "withdraw_label": to_text(_WITHDRAW_LABEL), "text_version": c.text_version,
+                      "locale": c.locale, "granted_at": _iso(c.granted_at),
+                      "withdrawn_at": _iso(c.withdrawn_at)} for c in consents],
         # The identifier itself is not stored with an attempt, only a keyed hash that means nothing outside.
         "verification_attempts": [{"step": a.step, "result": a.result, "failure_code": a.failure_code,
                                    "identifier_type": a.identifier_type, "at": _iso(a.created_at)}
@@ -212,3 +214,18 @@ def purge_expired(*, retention_days: int, now: datetime | None = None) -> dict:
             "retention_days": retention_days})
     db.session.commit()
     return {"verification_attempts": removed_attempts, "in_person_references": removed_references}
+
+
+_PURPOSE_LABELS = {
+    "sensitive_identifiers": lazy_pgettext(
+        "consent purpose", "Using my passport name and identity numbers to verify who I am"
+    ),
+    "notifications": lazy_pgettext("consent purpose", "Notices and reminders from this service"),
+}
+_WITHDRAW_LABEL = lazy_pgettext("button", "Withdraw consent")
+
+
+def _purpose_label(purpose: str) -> str:
+    """What a consent was given for, in the user's language (the code itself if unknown)."""
+    label = _PURPOSE_LABELS.get(purpose)
+    return to_text(label) if label is not None else purpose

@@ -55,6 +55,13 @@ class TestExport:
         assert "2026-01" in registry["contributions_csv"]
         assert count(AuditLog, action="privacy.exported") == 1
 
+    def test_consents_carry_their_purpose_and_button_text_in_the_users_language(self, client, login, rich_user):
+        english = client.get("/api/v1/me/export", headers=login(rich_user)).get_json()["consents"]
+        korean = client.get("/api/v1/me/export?lang=ko", headers=login(rich_user)).get_json()["consents"]
+        for en, ko in zip(english, korean, strict=True):
+            assert en["label"] and en["label"] != en["purpose"] and ko["label"] != en["label"]
+            assert en["withdraw_label"] == "Withdraw consent" and ko["withdraw_label"] == "동의 철회"
+
     def test_export_of_an_unverified_user_has_no_registry_part(self, client, login):
         data = client.get("/api/v1/me/export", headers=login()).get_json()
         assert data["registry"] is None

@@ -8,7 +8,11 @@ const CONSENT_FLOW = 'consents';
 
 /** The purposes the user has consented to and not withdrawn, from the data export. */
 function activeConsents(data) {
-  return ((data && data.consents) || []).filter((item) => !item.withdrawn_at).map((item) => ({ purpose: item.purpose }));
+  return ((data && data.consents) || []).filter((item) => !item.withdrawn_at).map((item) => ({
+    purpose: item.purpose,
+    label: item.label || '',
+    withdrawLabel: item.withdraw_label || '',
+  }));
 }
 
 Page({
