@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 
-from flask import current_app, has_app_context
 from rq import Retry
 
 from app.extensions import get_queue, get_redis
 from app.services import delivery, notices
+from app.tasks import job_app_context
 
 log = logging.getLogger("app.tasks.notices")
 
@@ -18,17 +17,6 @@ DELIVER_BATCH = delivery.DELIVER_BATCH_JOB
 JOB_RETRY = Retry(max=3, interval=[10, 30, 60])
 
 
-@contextmanager
-def _app_context():
-    """The current app context, or a new app's when a bare RQ worker runs the job."""
-    if has_app_context():
-        yield current_app
-        return
-    from app import create_app
-
-    app = create_app()
-    with app.app_context():
-        yield app
 
 
 def start_delivery(notice_id: int) -> None:
@@ -38,7 +26,7 @@ def start_delivery(notice_id: int) -> None:
 
 def fan_out(notice_id: int) -> dict:
     """Job: inbox entries for every recipient, and one send job per page of WeChat recipients."""
-    with _app_context() as app:
+    with job_app_context() as app:
         config = app.config
         queue = get_queue()
 
@@ -78,7 +66,7 @@ def make_sender(app) -> delivery.Sender:
 
 def deliver_batch(notice_id: int, first_user_id: int, last_user_id: int) -> dict:
     """Job: send the queued WeChat messages of one range of recipients."""
-    with _app_context() as app:
+    with job_app_context() as app:
         result = delivery.send_batch(notice_id, first_user_id, last_user_id, make_sender(app))
         return {"sent": result.sent, "failed": result.failed, "no_quota": result.no_quota,
                 "cancelled": result.cancelled}
@@ -86,7 +74,7 @@ def deliver_batch(notice_id: int, first_user_id: int, last_user_id: int) -> dict
 
 def resume(notice_id: int) -> dict:
     """Job: settle what a dead worker left `sending`, then queue the ranges still waiting."""
-    with _app_context() as app:
+    with job_app_context() as app:
         settled = delivery.reconcile(notice_id, get_redis())
         ranges = delivery.queued_ranges(notice_id, int(app.config.get("NOTICE_BATCH_SIZE", 1000)))
         queue = get_queue()
@@ -97,7 +85,7 @@ def resume(notice_id: int) -> dict:
 
 def publish_due() -> list[int]:
     """Job (run every minute by cron or `flask notices publish-due`): publish scheduled notices."""
-    with _app_context():
+    with job_app_context():
         published = notices.due_notices()
         for notice_id in published:
             start_delivery(notice_id)

@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from pathlib import Path
-
-from flask import current_app, has_app_context
 
 from app.errors import AppError
 from app.extensions import get_redis
 from app.services import import_progress, registry_import
+from app.tasks import job_app_context
 
 log = logging.getLogger("app.tasks.registry_upload")
 
 
-@contextmanager
-def _app_context():
-    """The current app context, or a new app's when a bare RQ worker runs the job."""
-    if has_app_context():
-        yield current_app
-        return
-    from app import create_app
-
-    app = create_app()
-    with app.app_context():
-        yield app
 
 
 def run_import(token: str, path: str, admin_id: int) -> dict:
     """Import the file, update the progress record after each batch, keep the report; delete the file."""
-    with _app_context():
+    with job_app_context():
         redis_client = get_redis()
         import_progress.update(redis_client, token, state="running")
         try:
