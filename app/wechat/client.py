@@ -79,6 +79,12 @@ class WeChatApi:
     def set_api_base(self, api_base: str, transport: HTTPAdapter | None = None) -> None:
         """Point every call at another base URL (the real host, or an emulator)."""
         self.api_base = normalize_base(api_base)
+        # Resolve proxy settings from the environment once, for the host actually called:
+        # with trust_env on, requests re-reads os.environ on every call, a measurable cost at
+        # notice fan-out rates.
+        http = self._sdk._http
+        http.trust_env = False
+        http.proxies = requests.utils.get_environ_proxies(self.api_base)
         if self.api_base != API_HOST or transport is not None:
             self._sdk._http.mount(API_HOST, BaseUrlAdapter(self.api_base, transport))
         else:

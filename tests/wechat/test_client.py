@@ -267,3 +267,13 @@ def test_wrong_secret_is_a_wechat_error_not_a_crash(app, wechat_emulator):
     with pytest.raises(WeChatError) as error:
         broken.code_to_session("whatever")
     assert error.value.errcode == 40125
+
+
+def test_proxy_settings_are_read_once_for_the_host_called(app, wechat_emulator, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    client = second_process(app, wechat_emulator.base_url)
+    assert client._sdk._http.trust_env is False
+    assert client._sdk._http.proxies == {}  # the emulator on loopback is exempt by NO_PROXY
+    client.set_api_base("https://api.weixin.qq.com/")
+    assert client._sdk._http.proxies.get("https") == "http://proxy.example:3128"
