@@ -72,6 +72,17 @@ def ok(**fields):
 
 # -- login and tokens ----------------------------------------------------------------------------------
 
+def authorized_body():
+    """(JSON body, None) for a call with a valid token and a JSON object body, else (None, WeChat's error)."""
+    problem = token_problem()
+    if problem:
+        return None, problem
+    body = json_body()
+    if body is None:
+        return None, error(47001, "data format error")
+    return body, None
+
+
 @wechat_bp.get("/sns/jscode2session")
 @endpoint("jscode2session")
 def jscode2session():
@@ -148,12 +159,9 @@ def classic_token():
 @endpoint("subscribe_send")
 def subscribe_send():
     """subscribeMessage.send: template rules (47003) and the user's accepted quota (43101)."""
-    problem = token_problem()
-    if problem:
-        return problem
-    body = json_body()
-    if body is None:
-        return error(47001, "data format error")
+    body, refusal = authorized_body()
+    if refusal is not None:
+        return refusal
     emulator = state()
     openid, template_id = body.get("touser"), body.get("template_id")
     if not isinstance(openid, str) or not _OPENID.fullmatch(openid):
@@ -187,12 +195,9 @@ def subscribe_send():
 @endpoint("custom_send")
 def custom_send():
     """Customer-service send: only within the reply window opened by the user's last action."""
-    problem = token_problem()
-    if problem:
-        return problem
-    body = json_body()
-    if body is None:
-        return error(47001, "data format error")
+    body, refusal = authorized_body()
+    if refusal is not None:
+        return refusal
     emulator = state()
     openid, msgtype = body.get("touser"), body.get("msgtype")
     if not isinstance(openid, str) or not _OPENID.fullmatch(openid):
@@ -219,12 +224,9 @@ def custom_send():
 @endpoint("msg_sec_check")
 def msg_sec_check():
     """msgSecCheck v2: result.suggest pass/review/risky from keyword lists."""
-    problem = token_problem()
-    if problem:
-        return problem
-    body = json_body()
-    if body is None:
-        return error(47001, "data format error")
+    body, refusal = authorized_body()
+    if refusal is not None:
+        return refusal
     if body.get("version") != 2:
         return error(47001, "data format error: version must be 2")
     if body.get("scene") not in (1, 2, 3, 4):
@@ -251,12 +253,9 @@ def msg_sec_check():
 @endpoint("getuserphonenumber")
 def get_user_phone_number():
     """getPhoneNumber code → phone_info with a watermark naming the appid."""
-    problem = token_problem()
-    if problem:
-        return problem
-    body = json_body()
-    if body is None:
-        return error(47001, "data format error")
+    body, refusal = authorized_body()
+    if refusal is not None:
+        return refusal
     emulator = state()
     with emulator.lock:
         code = emulator.phone_codes.get(body.get("code") or "")
