@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import g, jsonify, request
+from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from app import logs
 from app.i18n import _l, locale_meta, to_text
 
 log = logging.getLogger("app.errors")
@@ -131,7 +132,7 @@ def classify_outage(error: BaseException) -> str | None:
 def error_response(code: str, message: str, status: int, details: dict | None = None):
     """The envelope: {"error": {"code", "message", "details"}, "locale", "dir"} with the request id."""
     body = {"error": {"code": code, "message": message, "details": details or {}}, **locale_meta()}
-    request_id = g.get("request_id")
+    request_id = logs.request_id()
     if request_id:
         body["error"]["request_id"] = request_id
     response = jsonify(body)

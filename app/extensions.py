@@ -53,6 +53,7 @@ def init_extensions(app) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = "memory://"
     limiter.init_app(app)
     _check_app_wide_limits_only_when_set(app)
+    _limiter_hooks_only_when_used(app)
     app.extensions["queue"] = _make_queue(app)
 
 
@@ -75,6 +76,36 @@ def _check_app_wide_limits_only_when_set(app) -> None:
             check()
 
     hooks[hooks.index(check)] = check_rate_limits
+
+
+def _limiter_hooks_only_when_used(app) -> None:
+    """Run Flask-Limiter's after-request and teardown hooks only for requests that met a limit.
+
+    Both only read or reset the per-request state a limit check leaves on the request context;
+    a request that no limit looked at has none, so they would do nothing at some cost.
+    """
+    from flask.globals import request_ctx
+
+    def used() -> bool:
+        return hasattr(request_ctx._get_current_object(), "_limiter_request_context")
+
+    after = app.after_request_funcs.setdefault(None, [])
+    for index, hook in enumerate(after):
+        if getattr(hook, "args", None) == (limiter,):  # partial(Limiter.__inject_headers, limiter)
+            def inject_headers(response, _hook=hook):
+                """Flask-Limiter's rate-limit headers, when a limit applied to this request."""
+                return _hook(response) if used() else response
+
+            after[index] = inject_headers
+    teardown = app.teardown_request_funcs.setdefault(None, [])
+    for index, hook in enumerate(teardown):
+        if getattr(hook, "__self__", None) is limiter:
+            def release_context(error=None, _hook=hook):
+                """Flask-Limiter's per-request reset, when a limit applied to this request."""
+                if used():
+                    _hook(error)
+
+            teardown[index] = release_context
 
 
 def _app_wide_limits_set() -> bool:

@@ -6,15 +6,16 @@ import logging
 import re
 import secrets
 import sys
-import time
 
 import structlog
-from flask import g, has_request_context, request
+from flask import has_request_context, request
 
 #: Long digit runs (permit, SSN, phone, card numbers) and passport-like tokens.
 _IDENTIFIER = re.compile(r"(?<![A-Za-z0-9])(?:\+?\d[\d\- ]{7,}\d|[A-Z]{1,3}\d{6,}[0-9X]?|9\d{16}[\dXx])(?![A-Za-z0-9])")
 #: What a caller-supplied X-Request-ID may look like to be echoed and logged.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+#: Where the edge (app/edge.py) keeps the request id in the WSGI environ.
+REQUEST_ID_KEY = "ssc.request_id"
 _SECRET_KEYS = {"session_key", "secret", "password", "token", "access_token", "phone_code", "code"}
 
 
@@ -33,10 +34,23 @@ def _mask(_, __, event_dict: dict) -> dict:
     return event_dict
 
 
+def assign_request_id(environ: dict) -> str:
+    """Give a WSGI request its id: the caller's X-Request-ID if sane, else 32 new hex digits."""
+    incoming = environ.get("HTTP_X_REQUEST_ID", "")
+    request_id = incoming if _REQUEST_ID.fullmatch(incoming) else secrets.token_hex(16)
+    environ[REQUEST_ID_KEY] = request_id
+    return request_id
+
+
+def request_id() -> str | None:
+    """The current request's id (None outside a request, or one that did not pass the edge)."""
+    return request.environ.get(REQUEST_ID_KEY) if has_request_context() else None
+
+
 def _add_request(_, __, event_dict: dict) -> dict:
     """structlog processor: the request id and path of the current request."""
     if has_request_context():
-        event_dict.setdefault("request_id", g.get("request_id"))
+        event_dict.setdefault("request_id", request_id())
         event_dict.setdefault("path", request.path)
     return event_dict
 
@@ -94,17 +108,3 @@ def configure_logging(app) -> None:
         cache_logger_on_first_use=True,
     )
 
-    @app.before_request
-    def assign_request_id():
-        """A request id from the caller (if sane) or a new one (32 hex digits, like a uuid4's)."""
-        # The raw WSGI value and a compiled pattern: this runs on every request.
-        incoming = request.environ.get("HTTP_X_REQUEST_ID", "")
-        g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else secrets.token_hex(16)
-        g.request_started = time.perf_counter()
-
-    @app.after_request
-    def echo_request_id(response):
-        """Send the request id back so users can quote it to the help desk."""
-        if g.get("request_id"):
-            response.headers["X-Request-ID"] = g.request_id
-        return response

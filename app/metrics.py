@@ -14,9 +14,7 @@ server starts, and the scrape merges every worker's files (see docs/deploy.md).
 from __future__ import annotations
 
 import re
-import time
 
-from flask import g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client import values as _values
 from prometheus_client.core import GaugeMetricFamily
@@ -136,24 +134,11 @@ def render(queue=None) -> tuple[bytes, str]:
     return generate_latest(_Scrape(*collectors)), CONTENT_TYPE_LATEST
 
 
-def init_metrics(app) -> None:
-    """Time every request and count it by route (the endpoint name, never the raw path)."""
-
-    @app.before_request
-    def start_timer():
-        """Remember when the request started."""
-        g._metrics_started = time.perf_counter()
-
-    @app.after_request
-    def observe(response):
-        """Record the latency and the status of the request."""
-        started = g.get("_metrics_started") or g.get("request_started")
-        endpoint = request.endpoint or "unmatched"
-        method = request.method if request.method in _METHODS else "other"
-        if started is not None:
-            latency_child(endpoint, method).observe(time.perf_counter() - started)
-        requests_child(endpoint, method, response.status_code).inc()
-        return response
+def observe_request(endpoint: str, method: str, status: int, seconds: float) -> None:
+    """Record one answered request: its latency and status under its route (never the raw path)."""
+    method = method if method in _METHODS else "other"
+    latency_child(endpoint, method).observe(seconds)
+    requests_child(endpoint, method, status).inc()
 
 
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})

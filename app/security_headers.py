@@ -63,9 +63,23 @@ def content_security_policy(path: str, mimetype: str | None) -> str:
     return API_CSP
 
 
+def missing_security_headers(path: str, headers: list[tuple[str, str]], production: bool) -> list[tuple[str, str]]:
+    """The headers of the module docstring that a response's `headers` do not carry yet."""
+    present = {name.lower(): value for name, value in headers}
+    missing = [(name, value) for name, value in BASE_HEADERS.items() if name.lower() not in present]
+    if "content-security-policy" not in present:
+        mimetype = present.get("content-type", "").partition(";")[0].strip().lower() or None
+        missing.append(("Content-Security-Policy", content_security_policy(path, mimetype)))
+    if production and "strict-transport-security" not in present:
+        missing.append(("Strict-Transport-Security", HSTS))
+    return missing
+
+
 def init_security_headers(app) -> None:
-    """Add the headers to every response and refuse bodies over MAX_CONTENT_LENGTH up front."""
-    production = app.config.get("APP_ENV") == "production"
+    """Refuse bodies over MAX_CONTENT_LENGTH up front; trust PROXY_HOPS proxies' forwarded headers.
+
+    The headers themselves are added to every answer by the edge (app/edge.py).
+    """
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:
         # Behind nginx every peer is the proxy: take the client's address (rate limits, logs)
@@ -80,6 +94,9 @@ def init_security_headers(app) -> None:
         """Refuse, before any view runs, a declared body over the limit (413) and JSON sent to
         a console page (415): console forms never parse JSON, and Flask-WTF would turn a JSON
         body into form data and crash on anything but an object."""
+        environ = request.environ
+        if not environ.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in environ:
+            return  # no body (most requests): nothing to measure or refuse
         view = app.view_functions.get(request.endpoint) if request.endpoint else None
         if getattr(view, "max_content_length", None):
             request.max_content_length = view.max_content_length  # also lifts Flask's own check
@@ -90,18 +107,3 @@ def init_security_headers(app) -> None:
                 abort(413)
             if request.is_json and is_console_path(request.path):
                 abort(415)
-
-    @app.after_request
-    def add_security_headers(response):
-        """The headers of the module docstring; values a view already set are kept."""
-        headers = response.headers
-        # One pass over the few headers present: werkzeug's setdefault scans them per call.
-        present = {name.lower() for name, _ in headers.items()}
-        for name, value in BASE_HEADERS.items():
-            if name.lower() not in present:
-                headers.add(name, value)
-        if "content-security-policy" not in present:
-            headers.add("Content-Security-Policy", content_security_policy(request.path, response.mimetype))
-        if production and "strict-transport-security" not in present:
-            headers.add("Strict-Transport-Security", HSTS)
-        return response

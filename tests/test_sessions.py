@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.sessions import SessionStore, session_key
+from app.services.sessions import SessionStore, owner_hint, session_key
 
 
 def test_token_is_opaque_and_stored_under_its_hash(redis_client):
@@ -48,3 +48,67 @@ def test_kinds_do_not_mix(redis_client):
     admins = SessionStore(redis_client, "admin", 60)
     token = users.create(1)
     assert admins.get(token) is None
+
+
+def test_a_token_names_its_owner_but_an_edited_name_finds_nothing(redis_client):
+    store = SessionStore(redis_client, "session", 60)
+    token = store.create(42)
+    assert owner_hint(token) == 42
+    _, _, secret = token.partition(".")
+    assert store.get(f"43.{secret}") is None  # the id is part of what is hashed
+    assert store.lookup(f"43.{secret}", lambda owner: [f"k:{owner}"]) == (None, {})
+    assert owner_hint("nodot") is None and owner_hint("x.y") is None and owner_hint("1" * 30 + ".y") is None
+
+
+def test_lookup_fetches_the_owners_keys_in_the_same_round_trip(redis_client):
+    store = SessionStore(redis_client, "session", 60)
+    token = store.create(7, {"locale": "ko"})
+    redis_client.set("k:7", b"seven")
+    sent = []
+    original = type(redis_client).execute_command
+
+    def counting(self, *args, **kwargs):
+        sent.append(args[0])
+        return original(self, *args, **kwargs)
+
+    type(redis_client).execute_command = counting
+    try:
+        session, fetched = store.lookup(token, lambda owner: [f"k:{owner}", f"missing:{owner}"])
+    finally:
+        type(redis_client).execute_command = original
+    assert session.owner_id == 7 and session.data == {"locale": "ko"}
+    assert fetched == {"k:7": b"seven", "missing:7": None}
+    assert sent == []  # one pipeline (MGET and the expiry), no separate command
+
+
+def test_lookup_of_a_token_without_an_owner_name_fetches_nothing_extra(redis_client):
+    store = SessionStore(redis_client, "session", 60)
+    legacy = "a" * 43  # tokens issued before owners were named still work
+    redis_client.set(session_key("session", legacy), '{"owner_id": 3, "data": {}}', ex=60)
+    session, fetched = store.lookup(legacy, lambda owner: [f"k:{owner}"])
+    assert session.owner_id == 3 and fetched == {}
+
+
+def test_lookup_slides_the_expiry_once_a_minute_per_process(redis_client, monkeypatch):
+    from app.services import sessions
+
+    store = SessionStore(redis_client, "session", 600)
+    token = store.create(1)
+    key = session_key("session", token)
+    clock = [1000.0]
+    monkeypatch.setattr(sessions.time, "monotonic", lambda: clock[0])
+    store.lookup(token)
+    redis_client.expire(key, 100)
+    store.lookup(token)
+    assert redis_client.ttl(key) <= 100  # slid a moment ago: not again
+    clock[0] += sessions.SLIDE_INTERVAL_SECONDS
+    store.lookup(token)
+    assert redis_client.ttl(key) > 500
+
+
+def test_a_revoked_session_is_gone_for_lookup_too(redis_client):
+    store = SessionStore(redis_client, "session", 60)
+    token = store.create(5)
+    assert store.lookup(token)[0] is not None
+    store.revoke(token)
+    assert store.lookup(token) == (None, {})

@@ -19,6 +19,7 @@ from app.errors import AppError
 from app.extensions import limiter
 from app.i18n import _, bcp47, current_locale_id, set_request_locale, text_direction
 from app.i18n.locales import SUPPORTED, match, native_name
+from app.logs import request_id
 from app.services import admin_auth
 
 from .forms import ActionForm, LoginForm
@@ -59,7 +60,7 @@ def load_admin():
     locale = locale or session.get("admin_locale") or (g.admin.locale if g.admin else None)
     set_request_locale(locale)
     if g.admin is not None:
-        g.actor = admin_auth.actor_for(g.admin, g.get("request_id"))
+        g.actor = admin_auth.actor_for(g.admin, request_id())
 
 
 @bp.app_context_processor
@@ -121,7 +122,7 @@ def login():
     if form.validate_on_submit():
         try:
             admin = admin_auth.authenticate(form.username.data, form.password.data,
-                                            request_id=g.get("request_id"))
+                                            request_id=request_id())
         except AppError as failure:
             error = failure.render_message()
         else:

@@ -10,6 +10,7 @@ from werkzeug.utils import secure_filename
 from app.errors import AppError
 from app.extensions import db, get_queue, get_redis
 from app.i18n import _
+from app.logs import request_id
 from app.security_headers import body_limit
 from app.services import import_progress, verification
 
@@ -82,7 +83,7 @@ def verifications():
     reference = request.args.get("reference") or (form.reference.data if request.method == "POST" else None)
     if request.method == "POST" and form.validate_on_submit():
         try:
-            verification.confirm_in_person(form.reference.data, g.admin.id, request_id=g.get("request_id"))
+            verification.confirm_in_person(form.reference.data, g.admin.id, request_id=request_id())
             db.session.commit()
         except AppError as failure:
             db.session.rollback()

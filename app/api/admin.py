@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from app.api.security import bearer_token
 from app.errors import BadRequest, Unauthorized, ValidationFailed
 from app.extensions import csrf, get_queue, get_redis, limiter
+from app.logs import request_id
 from app.services import admin_auth, audience, delivery, notices
 from app.services.sessions import SessionStore
 
@@ -40,7 +41,7 @@ def admin_required(permission: str):
             admin = admin_auth.load_admin(session.owner_id) if session else None
             if admin is None:
                 raise Unauthorized()
-            g.admin_actor = admin_auth.actor_for(admin, g.get("request_id"))
+            g.admin_actor = admin_auth.actor_for(admin, request_id())
             admin_auth.require(g.admin_actor, permission)
             return view(*args, **kwargs)
 
@@ -76,7 +77,7 @@ def auth():
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         raise ValidationFailed(details={"fields": {k: "required" for k in ("username", "password")
                                                    if not isinstance(body.get(k), str) or not body.get(k)}})
-    admin = admin_auth.authenticate(username, password, request_id=g.get("request_id"))
+    admin = admin_auth.authenticate(username, password, request_id=request_id())
     token = admin_sessions().create(admin.id, {"role": admin.role})
     return jsonify({"token": token, "expires_in": current_app.config["ADMIN_SESSION_TTL_SECONDS"],
                     "role": admin.role})

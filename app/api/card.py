@@ -1,35 +1,56 @@
 """The card screens: status and holder, work permit, insurances, contributions (JSON and CSV).
 
 Each JSON screen is rendered once and kept briefly in Redis for its user and locale (see
-app/services/view_cache.py), so a repeat view costs the session lookup and one Redis GET.
+app/services/view_cache.py). The kept screen is fetched with the session, in the same round trip,
+for the locale the request most likely gets; a repeat view then costs that one round trip.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, g, request
 
-from app.api.security import login_required
+from app.api.security import login_required, prefetched
 from app.extensions import get_redis
-from app.i18n import current_locale_id, locale_meta
+from app.i18n import current_locale_id, locale_before_session, locale_meta
 from app.services import card, contributions, view_cache
 
 bp = Blueprint("card", __name__, url_prefix="/card")
 
 
-def _today():
+def _today() -> date:
     """Today's date where the user lives (the service's time zone)."""
     return datetime.now(ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).date()
 
 
-def _screen(name: str, parts: tuple[str, ...], build: Callable[[], dict]) -> Response:
+def _contributions_parts() -> tuple[str, ...]:
+    """What, beside the user and locale, tells one contributions page from another."""
+    year, cursor, limit = (request.args.get(name) for name in ("year", "cursor", "limit"))
+    return str(_today().year), year or "", cursor or "", limit or ""
+
+
+#: The cache key parts of each screen, beside the user and the locale.
+_PARTS: dict[str, Callable[[], tuple[str, ...]]] = {
+    "card": lambda: (),
+    "permit": lambda: (_today().isoformat(),),
+    "insurances": lambda: (_today().isoformat(),),
+    "contributions": _contributions_parts,
+}
+
+
+def _prefetch(name: str):
+    """The session lookup's prefetch of a screen's kept copy, in the locale the request most likely gets."""
+    return lambda user_id: [view_cache.key(user_id, name, locale_before_session(), *_PARTS[name]())]
+
+
+def _screen(name: str, build: Callable[[], dict]) -> Response:
     """A JSON screen with the locale and direction, from the cache or built (and then cached)."""
     redis_client = get_redis()
-    cache_key = view_cache.key(g.user_id, name, current_locale_id(), *parts)
-    body = view_cache.get(redis_client, cache_key)
+    cache_key = view_cache.key(g.user_id, name, current_locale_id(), *_PARTS[name]())
+    body = view_cache.get(redis_client, cache_key, prefetched())
     if body is None:
         body = current_app.json.dumps({**locale_meta(), **build()}).encode("utf-8")
         view_cache.put(redis_client, cache_key, body)
@@ -39,26 +60,24 @@ def _screen(name: str, parts: tuple[str, ...], build: Callable[[], dict]) -> Res
 
 
 @bp.get("")
-@login_required
+@login_required(prefetch=_prefetch("card"))
 def show_card():
     """Card status (translated, with the Chinese term), holder and masked numbers."""
-    return _screen("card", (), lambda: card.card_view(g.user_id))
+    return _screen("card", lambda: card.card_view(g.user_id))
 
 
 @bp.get("/permit")
-@login_required
+@login_required(prefetch=_prefetch("permit"))
 def show_permit():
     """The current work permit: category, employer, position, place, validity, on-site check."""
-    today = _today()
-    return _screen("permit", (today.isoformat(),), lambda: card.permit_view(g.user_id, today))
+    return _screen("permit", lambda: card.permit_view(g.user_id, _today()))
 
 
 @bp.get("/insurances")
-@login_required
+@login_required(prefetch=_prefetch("insurances"))
 def show_insurances():
     """The five insurances with status, start period and exemption details."""
-    today = _today()
-    return _screen("insurances", (today.isoformat(),), lambda: card.insurances_view(g.user_id, today))
+    return _screen("insurances", lambda: card.insurances_view(g.user_id, _today()))
 
 
 def _csv_response(user_id: int, year: str | None) -> Response:
@@ -72,17 +91,16 @@ def _csv_response(user_id: int, year: str | None) -> Response:
 
 
 @bp.get("/contributions")
-@login_required
+@login_required(prefetch=_prefetch("contributions"))
 def list_contributions():
     """A year of contributions by month and insurance (cursor-paged), or CSV with ?format=csv."""
     if request.args.get("format") == "csv":
         return _csv_response(g.user_id, request.args.get("year"))
     today = _today()
-    year, cursor, limit = (request.args.get(name) for name in ("year", "cursor", "limit"))
-    parts = (str(today.year), year or "", cursor or "", limit or "")
-    return _screen("contributions", parts, lambda: contributions.year_view(
-        g.user_id, year_param=year, cursor=cursor, limit_param=limit,
-        secret_key=current_app.config["SECRET_KEY"], current_year=today.year,
+    return _screen("contributions", lambda: contributions.year_view(
+        g.user_id, year_param=request.args.get("year"), cursor=request.args.get("cursor"),
+        limit_param=request.args.get("limit"), secret_key=current_app.config["SECRET_KEY"],
+        current_year=today.year,
     ))
 
 

@@ -10,8 +10,10 @@ from app.errors import BadRequest, NotFound
 from app.extensions import csrf
 from app.flows import engine, registry
 from app.i18n import _l, current_locale_id
+from app.logs import request_id
+from app.services import flow_cache
 
-from .security import login_required
+from .security import login_required, prefetched
 
 bp = Blueprint("flows", __name__)
 # Bearer tokens, not cookies, authenticate this API: there is no cross-site form to forge.
@@ -44,7 +46,8 @@ def _context() -> engine.Context:
         locale=current_locale_id(),
         first_run=not data.get("locale"),
         token=g.token,
-        request_id=g.get("request_id"),
+        request_id=request_id(),
+        prefetched=prefetched(),
     )
 
 
@@ -62,8 +65,13 @@ def _parse_submission() -> tuple[str, str, dict]:
     return step, action, answers
 
 
+def _state_copy_keys(user_id: int, name: str) -> list[str]:
+    """The Redis keys of the journey state's copy, fetched with the session."""
+    return flow_cache.keys(user_id, name)
+
+
 @bp.get("/flows/<name>")
-@login_required
+@login_required(prefetch=_state_copy_keys)
 def show(name: str):
     """The current screen of a journey (starting it if needed)."""
     document, status = engine.show(_flow(name), _context())

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from app.api.security import login_required, user_sessions
 from app.extensions import csrf, get_redis
 from app.i18n import _, current_locale_id, locale_meta
+from app.logs import request_id
 from app.services import consents, privacy
 
 bp = Blueprint("privacy", __name__, url_prefix="/me")
@@ -43,6 +44,6 @@ def delete_account():
     """{"confirm": true}: delete the account and the application's data about the user."""
     privacy.require_confirmation(request.get_json(silent=True))
     privacy.delete_account(g.user_id, redis_client=get_redis(), sessions=user_sessions(),
-                           request_id=g.get("request_id"))
+                           request_id=request_id())
     return jsonify({**locale_meta(), "deleted": True,
                     "message": _("Your account and the data we held for it have been deleted.")})

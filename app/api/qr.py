@@ -8,6 +8,7 @@ from app.api.security import login_required
 from app.errors import BadRequest
 from app.extensions import csrf, get_redis
 from app.i18n import _, locale_meta
+from app.logs import request_id
 from app.services import card, qr, service_points
 
 # Bearer tokens and API keys, never cookies: CSRF does not apply to these routes.
@@ -48,7 +49,7 @@ def verify_qr():
         secret_key=current_app.config["SECRET_KEY"],
         redis_client=get_redis(),
         holder_lookup=card.holder_summary,
-        request_id=g.get("request_id"),
+        request_id=request_id(),
     )
     response = jsonify({**locale_meta(), "valid": True, "holder": holder,
                         "service_point": point.name})

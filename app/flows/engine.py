@@ -46,6 +46,8 @@ class Context:
     #: The state's version when this request read it: a service that commits mid-request expires
     #: the state, and a reload must not hide another request's change from the version check.
     read_version: int | None = None
+    #: Redis values fetched with the session ({key: value or None}), e.g. the state's copy.
+    prefetched: dict = field(default_factory=dict)
 
     @property
     def answers(self) -> dict:
@@ -407,7 +409,7 @@ def _peek_statement():
     )
 
 
-def _peek_state(flow: Flow, user_id: int) -> SimpleNamespace | None:
+def _peek_state(flow: Flow, user_id: int, prefetched: dict | None = None) -> SimpleNamespace | None:
     """The saved state as a plain read-only copy, for showing a screen (the GET hot path).
 
     Usually from its Redis copy (app/services/flow_cache.py, kept in step with every commit).
@@ -416,7 +418,7 @@ def _peek_state(flow: Flow, user_id: int) -> SimpleNamespace | None:
     the copy is filled for the next screen. Only the four columns a screen needs are read.
     """
     redis_client = get_redis()
-    copy, generation = flow_cache.read(redis_client, user_id, flow.name)
+    copy, generation = flow_cache.read(redis_client, user_id, flow.name, prefetched)
     if copy is not None:
         return copy
     row = read_first(_peek_statement(), {"user_id": user_id, "flow": flow.name})
@@ -430,7 +432,7 @@ def _peek_state(flow: Flow, user_id: int) -> SimpleNamespace | None:
 
 def show(flow: Flow, ctx: Context) -> tuple[dict, int]:
     """The current screen (the journey starts if needed)."""
-    peeked = _peek_state(flow, ctx.user_id)
+    peeked = _peek_state(flow, ctx.user_id, ctx.prefetched)
     if peeked is not None:
         ctx.state = peeked
         before = peeked.step

@@ -43,10 +43,34 @@ from .translate import (
 )
 
 __all__ = [
-    "PSEUDO_LOCALES", "SUPPORTED", "_", "_l", "bcp47", "current_locale_id", "force_locale", "gettext",
-    "init_i18n", "lazy_gettext", "lazy_ngettext", "lazy_npgettext", "lazy_pgettext", "locale_meta",
-    "locale_statuses", "match", "native_name", "ngettext", "npgettext", "pgettext", "resolve_locale",
-    "select_locale", "served_locales", "set_request_locale", "text_direction", "to_text",
+    "PSEUDO_LOCALES",
+    "SUPPORTED",
+    "_",
+    "_l",
+    "bcp47",
+    "current_locale_id",
+    "force_locale",
+    "gettext",
+    "init_i18n",
+    "language_headers",
+    "lazy_gettext",
+    "lazy_ngettext",
+    "lazy_npgettext",
+    "lazy_pgettext",
+    "locale_before_session",
+    "locale_meta",
+    "locale_statuses",
+    "match",
+    "native_name",
+    "ngettext",
+    "npgettext",
+    "pgettext",
+    "resolve_locale",
+    "select_locale",
+    "served_locales",
+    "set_request_locale",
+    "text_direction",
+    "to_text",
 ]
 
 _STATE = "ssc_i18n"
@@ -115,21 +139,31 @@ def select_locale() -> str | None:
     state = _app_state()
     if state is None:
         return None
-    # Raw WSGI values: cheaper than parsing request.args and the header object on every request.
-    environ = request.environ
-    query = environ.get("QUERY_STRING", "")
-    explicit = request.args.get("lang") if "lang=" in query else None
     # The header is the client's current WeChat language; the session remembers the one it had
     # at sign-in (set by the API's session loader) for requests that carry no header.
-    client_language = environ.get("HTTP_X_CLIENT_LANGUAGE") or g.get("session_client_locale")
-    header = environ.get("HTTP_ACCEPT_LANGUAGE")
-    locale = _resolve_request(
-        explicit, g.get("user_locale"), client_language, header,
-        state.served, state.default, state.traditional_fallback,
-    )
-    g._ssc_vary_language = bool(header or client_language)
+    locale, vary = _request_locale(state, g.get("user_locale"), g.get("session_client_locale"))
+    g._ssc_vary_language = vary
     g._ssc_locale = locale
     return locale
+
+
+def locale_before_session() -> str:
+    """The locale this request gets if its session saved no choice (to prefetch by; a guess)."""
+    state = _app_state()
+    return _request_locale(state, None, None)[0] if state is not None else "en"
+
+
+def _request_locale(state, saved, session_client_locale) -> tuple[str, bool]:
+    """(the locale, whether it came from language headers) for this request and a session's values."""
+    # Raw WSGI values: cheaper than parsing request.args and the header object on every request.
+    environ = request.environ
+    explicit = request.args.get("lang") if "lang=" in environ.get("QUERY_STRING", "") else None
+    client_language = environ.get("HTTP_X_CLIENT_LANGUAGE") or session_client_locale
+    header = environ.get("HTTP_ACCEPT_LANGUAGE")
+    locale = _resolve_request(
+        explicit, saved, client_language, header, state.served, state.default, state.traditional_fallback,
+    )
+    return locale, bool(header or client_language)
 
 
 @lru_cache(maxsize=2048)
@@ -147,6 +181,10 @@ def set_request_locale(locale_id: str | None) -> None:
     """Forget the locale chosen so far in this request (after login or a saved change)."""
     from flask_babel import refresh
 
+    chosen = g.__dict__
+    if "_ssc_locale" not in chosen and "_flask_babel" not in chosen and "_ssc_translations" not in chosen:
+        chosen["user_locale"] = locale_id  # nothing chosen yet (the usual case): nothing to forget
+        return
     g.pop("_ssc_locale", None)
     forget_context_translations()
     g.user_locale = locale_id
@@ -161,7 +199,7 @@ def _gate_enforced(config) -> bool:
 
 
 def init_i18n(app) -> None:
-    """Attach a per-app Babel (its translation cache is not shared), the gate and the language headers."""
+    """Attach a per-app Babel (its translation cache is not shared) and the release gate."""
     babel = Babel()
     babel.init_app(app, locale_selector=select_locale)
     config = app.config
@@ -196,16 +234,27 @@ def init_i18n(app) -> None:
         locale_meta=locale_meta,
     )
 
-    @app.after_request
-    def add_language_headers(response):
-        """Every response says its language; header-driven choices vary on the language headers."""
-        if request.path.startswith("/wechat/"):
-            return response
-        response.headers.setdefault("Content-Language", bcp47(current_locale_id()))
-        if g.get("_ssc_vary_language"):
-            response.vary.add("Accept-Language")
-            response.vary.add("X-Client-Language")
-        return response
+
+def language_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The language headers an answer lacks: Content-Language, and Vary when headers chose it.
+
+    Called by the edge (app/edge.py) while the request context is active; WeChat's callback
+    answers get none. A Vary the view set is merged into, not repeated.
+    """
+    if not has_request_context() or request.path.startswith("/wechat/"):
+        return []
+    present = {name.lower(): (index, value) for index, (name, value) in enumerate(headers)}
+    added = [] if "content-language" in present else [("Content-Language", bcp47(current_locale_id()))]
+    if g.get("_ssc_vary_language"):
+        index, value = present.get("vary", (None, ""))
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        known = {name.lower() for name in names}
+        names += [name for name in ("Accept-Language", "X-Client-Language") if name.lower() not in known]
+        if index is None:
+            added.append(("Vary", ", ".join(names)))
+        else:
+            headers[index] = (headers[index][0], ", ".join(names))
+    return added
 
 
 def locale_meta(locale_id: str | None = None) -> dict:

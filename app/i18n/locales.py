@@ -79,6 +79,7 @@ def native_name(locale_id: str) -> str:
     return name
 
 
+@lru_cache(maxsize=64)
 def bcp47(locale_id: str) -> str:
     """The BCP 47 tag of a locale id, for Content-Language: zh_Hans → zh-Hans, en@pseudo → en-XA."""
     if "@" in locale_id:

@@ -45,9 +45,19 @@ def key(user_id: int, flow: str) -> str:
     return f"{PREFIX}:{int(user_id)}:{flow}"
 
 
-def read(redis_client, user_id: int, flow: str) -> tuple[SimpleNamespace | None, int]:
-    """(the state copy or None, the current generation) in one round trip."""
-    raw, generation = redis_client.mget([key(user_id, flow), GENERATION_KEY])
+def keys(user_id: int, flow: str) -> list[str]:
+    """The keys `read` needs: the copy and the generation (to fetch with the session)."""
+    return [key(user_id, flow), GENERATION_KEY]
+
+
+def read(redis_client, user_id: int, flow: str, prefetched: dict | None = None
+         ) -> tuple[SimpleNamespace | None, int]:
+    """(the state copy or None, the current generation): from `prefetched`, else in one round trip."""
+    wanted = keys(user_id, flow)
+    if prefetched and all(name in prefetched for name in wanted):
+        raw, generation = (prefetched[name] for name in wanted)
+    else:
+        raw, generation = redis_client.mget(wanted)
     generation = int(generation or 0)
     if raw is None:
         return None, generation

@@ -1,4 +1,10 @@
-"""Opaque session tokens in Redis: all key names and TTLs of sessions live here."""
+"""Opaque session tokens in Redis: all key names and TTLs of sessions live here.
+
+A token is `<owner id>.<256 random bits>` and is stored only as a hash. The owner id in front is
+an address, never a credential: `lookup` uses it to fetch the keys a view will read about that
+owner in the same round trip as the session, and keeps what it fetched only when the session it
+found belongs to that owner. Changing the id changes the hash, so an edited token finds nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,16 @@ import hashlib
 import json
 import secrets
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 PREFIX = "ssc"
+#: `lookup` slides a session's expiry at most this often per process (the expiry is then known to
+#: within this many seconds, instead of costing a write on every request).
+SLIDE_INTERVAL_SECONDS = 60
+_MAX_TOKEN_LENGTH = 128
+_MAX_REMEMBERED_SLIDES = 50_000
+_last_slide: dict[str, float] = {}
 
 
 def _digest(token: str) -> str:
@@ -19,6 +32,12 @@ def _digest(token: str) -> str:
 def session_key(kind: str, token: str) -> str:
     """Redis key of one session."""
     return f"{PREFIX}:{kind}:{_digest(token)}"
+
+
+def owner_hint(token: str) -> int | None:
+    """The owner id a token names in front of its dot (unverified), or None."""
+    head, dot, _ = token.partition(".")
+    return int(head) if dot and head.isdigit() and len(head) <= 18 else None
 
 
 def index_key(kind: str, owner_id) -> str:
@@ -45,7 +64,7 @@ class SessionStore:
 
     def create(self, owner_id: int, data: dict | None = None) -> str:
         """A new random token (256 bits) for the owner."""
-        token = secrets.token_urlsafe(32)
+        token = f"{int(owner_id)}.{secrets.token_urlsafe(32)}"
         payload = json.dumps({"owner_id": owner_id, "data": data or {}, "created": int(time.time())})
         key = session_key(self.kind, token)
         with self.redis.pipeline() as pipe:
@@ -57,14 +76,43 @@ class SessionStore:
 
     def get(self, token: str | None) -> Session | None:
         """The session for a token, its TTL refreshed; None if unknown or expired."""
-        if not token or len(token) > 128:
+        if not token or len(token) > _MAX_TOKEN_LENGTH:
             return None
         # GETEX reads and slides the TTL in one command (Redis 6.2+): no MULTI/EXEC around it.
         raw = self.redis.getex(session_key(self.kind, token), ex=self.ttl)
         if raw is None:
             return None
-        payload = json.loads(raw)
-        return Session(token_hash=_digest(token), owner_id=payload["owner_id"], data=payload["data"])
+        return _session(token, raw)
+
+    def lookup(self, token: str | None, owner_keys: Callable[[int], Iterable[str]] | None = None
+               ) -> tuple[Session | None, dict]:
+        """The session and, in the same round trip, the values of `owner_keys(owner id)`.
+
+        The values come back as {key: value or None}, and only when the session is the named
+        owner's; otherwise the dict is empty. The expiry slides as in `get`, at most once per
+        SLIDE_INTERVAL_SECONDS in this process.
+        """
+        if not token or len(token) > _MAX_TOKEN_LENGTH:
+            return None, {}
+        key = session_key(self.kind, token)
+        hint = owner_hint(token) if owner_keys is not None else None
+        extra = list(owner_keys(hint)) if hint is not None else []
+        now = time.monotonic()
+        slide = now - _last_slide.get(key, -SLIDE_INTERVAL_SECONDS) >= SLIDE_INTERVAL_SECONDS
+        if slide:
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.mget([key, *extra])
+                pipe.expire(key, self.ttl)
+                values = pipe.execute()[0]
+            _remember_slide(key, now)
+        else:
+            values = self.redis.mget([key, *extra])
+        if values[0] is None:
+            _last_slide.pop(key, None)
+            return None, {}
+        session = _session(token, values[0])
+        fetched = dict(zip(extra, values[1:], strict=True)) if session.owner_id == hint else {}
+        return session, fetched
 
     def update(self, token: str, data: dict) -> None:
         """Replace the data kept with a session (same TTL)."""
@@ -77,6 +125,7 @@ class SessionStore:
     def revoke(self, token: str) -> None:
         """End one session (logout)."""
         current = self.get(token)
+        _last_slide.pop(session_key(self.kind, token), None)
         with self.redis.pipeline() as pipe:
             pipe.delete(session_key(self.kind, token))
             if current is not None:
@@ -93,3 +142,16 @@ class SessionStore:
             pipe.delete(index)
             results = pipe.execute()
         return sum(1 for r in results[:-1] if r)
+
+
+def _session(token: str, raw) -> Session:
+    """A Session from its stored payload."""
+    payload = json.loads(raw)
+    return Session(token_hash=_digest(token), owner_id=payload["owner_id"], data=payload["data"])
+
+
+def _remember_slide(key: str, when: float) -> None:
+    """Note when this process last slid a session's expiry (forgetting all when too many)."""
+    if len(_last_slide) >= _MAX_REMEMBERED_SLIDES:
+        _last_slide.clear()
+    _last_slide[key] = when

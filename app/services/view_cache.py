@@ -22,8 +22,10 @@ def key(user_id: int, screen: str, locale: str, *parts: str) -> str:
     return f"{PREFIX}:{int(user_id)}:{screen}:{locale}:{suffix}"
 
 
-def get(redis_client, cache_key: str) -> bytes | None:
-    """The cached body, or None."""
+def get(redis_client, cache_key: str, prefetched: dict | None = None) -> bytes | None:
+    """The cached body, or None: from `prefetched` when it was fetched already, else one GET."""
+    if prefetched and cache_key in prefetched:
+        return prefetched[cache_key]
     return redis_client.get(cache_key)
 
 

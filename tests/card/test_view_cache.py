@@ -65,3 +65,42 @@ def test_entries_expire(client, login, holder_user, redis_client):
     client.get("/api/v1/card", headers=login(holder_user))
     [key] = list(redis_client.scan_iter(match=f"{view_cache.PREFIX}:{holder_user.id}:*"))
     assert 0 < redis_client.ttl(key) <= view_cache.TTL_SECONDS
+
+
+def test_a_kept_screen_comes_with_the_session_in_one_round_trip(client, login, holder_user, redis_client):
+    headers = login(holder_user)
+    first = client.get("/api/v1/card", headers=headers)
+    sent = []
+    original = type(redis_client).execute_command
+
+    def counting(self, *args, **kwargs):
+        sent.append(args[0])
+        return original(self, *args, **kwargs)
+
+    type(redis_client).execute_command = counting
+    try:
+        again = client.get("/api/v1/card", headers=headers)
+    finally:
+        type(redis_client).execute_command = original
+    assert again.get_data() == first.get_data()
+    assert sent == ["MGET"]  # the session and the kept screen together: no GET of its own
+
+
+def test_a_saved_language_beats_the_prefetched_guess(client, login, holder_user, redis_client):
+    holder_user.locale = "de"
+    headers = {**login(holder_user), "X-Client-Language": "en"}
+    english_key = view_cache.key(holder_user.id, "card", "en")
+    redis_client.set(english_key, b'{"locale": "en", "planted": true}', ex=60)
+    answer = client.get("/api/v1/card", headers=headers)
+    assert answer.get_json()["locale"] == "de" and "planted" not in answer.get_json()
+    assert answer.headers["Content-Language"] == "de"
+
+
+def test_a_prefetched_screen_is_never_another_users(client, login, holder_user, redis_client, db):
+    stranger = make_user(locale="en")
+    planted = view_cache.key(stranger.id, "card", "en")
+    redis_client.set(planted, b'{"planted": true}', ex=60)
+    token = login(holder_user)["Authorization"].split(" ", 1)[1]
+    _, _, secret = token.partition(".")
+    forged = {"Authorization": f"Bearer {stranger.id}.{secret}"}
+    assert client.get("/api/v1/card", headers=forged).status_code == 401

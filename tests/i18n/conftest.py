@@ -11,6 +11,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 
+from app.edge import install_edge
 from app.i18n import init_i18n
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "i18n"
@@ -41,7 +42,7 @@ def fixture_project(tmp_path) -> Path:
 
 
 def mini_app(translations: Path, **config) -> Flask:
-    """A bare Flask app with only the i18n layer, on its own translations folder."""
+    """A bare Flask app with only the i18n layer (and the edge that sends its headers), on its own translations."""
     app = Flask(__name__)
     app.config.update(
         TESTING=True,
@@ -57,4 +58,5 @@ def mini_app(translations: Path, **config) -> Flask:
     )
     app.config.update(config)
     init_i18n(app)
+    install_edge(app)
     return app

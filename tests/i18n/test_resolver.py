@@ -151,3 +151,18 @@ def test_wechat_subscribe_message_language(locale, lang):
     from app.i18n.locales import wechat_lang
 
     assert wechat_lang(locale) == lang
+
+
+def test_language_headers_merge_into_a_vary_the_view_set(tmp_path):
+    app = _locale_app(tmp_path)
+
+    @app.get("/varies")
+    def varies():
+        response = jsonify(locale=current_locale_id())
+        response.headers["Vary"] = "Cookie, Accept-Language"
+        response.headers["Content-Language"] = "x-view"
+        return response
+
+    response = app.test_client().get("/varies", headers={"Accept-Language": "ko"})
+    assert response.headers.getlist("Vary") == ["Cookie, Accept-Language, X-Client-Language"]
+    assert response.headers.getlist("Content-Language") == ["x-view"]  # a view's own value stays
