@@ -20,6 +20,8 @@ from prometheus_client import values as _values
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 
+from app.services.pushes import INBOX_KEY as PUSH_INBOX_KEY
+
 #: Buckets sized for this service: most requests take 1-50 ms, callbacks must stay well under 5 s.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -95,10 +97,12 @@ class QueueCollector:
         up = GaugeMetricFamily("ssc_job_queue_up", "1 when the job queue could be read.", labels=["queue"])
         depth = GaugeMetricFamily("ssc_job_queue_depth", "Jobs waiting in the queue.", labels=["queue"])
         failed = GaugeMetricFamily("ssc_job_failed", "Jobs in the failed registry.", labels=["queue"])
+        inbox = GaugeMetricFamily("ssc_wechat_push_inbox", "WeChat pushes waiting for the pump to queue them.")
         name = self.queue.name
         try:
             waiting = self.queue.count
             failures = FailedJobRegistry(queue=self.queue).count
+            pushes_waiting = self.queue.connection.llen(PUSH_INBOX_KEY)
         except Exception:  # noqa: BLE001 - Redis down must not break the scrape of everything else
             up.add_metric([name], 0)
             yield up
@@ -106,7 +110,8 @@ class QueueCollector:
         up.add_metric([name], 1)
         depth.add_metric([name], waiting)
         failed.add_metric([name], failures)
-        yield from (up, depth, failed)
+        inbox.add_metric([], pushes_waiting)
+        yield from (up, depth, failed, inbox)
 
 
 class _Scrape:

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from rq import Worker
 
 from app.extensions import db, get_queue, get_redis
+from app.services import pushes
 
 
 class AppWorker(Worker):
@@ -39,6 +40,8 @@ def worker(burst: bool, with_scheduler: bool, max_jobs: int | None) -> None:
             "to use workers"
         )
     queue = get_queue()
+    if pushes.restart_pump(get_redis(), queue):
+        click.echo("WeChat pushes were waiting: their pump is queued")
     process = AppWorker([queue], connection=get_redis())
     process.flask_app = current_app._get_current_object()
     click.echo(f"worker {process.name} on queue {queue.name!r}")

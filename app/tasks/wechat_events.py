@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from app.extensions import get_redis
+from app.extensions import get_queue, get_redis
 from app.i18n import force_locale
 from app.services import helpdesk, pushes
 
@@ -22,3 +22,10 @@ def handle(message: dict, claim: dict | None = None) -> str:
     log.info("wechat push handled", extra={"outcome": outcome, "msg_type": message.get("MsgType"),
                                            "event": message.get("Event"), "locale": locale})
     return outcome
+
+
+def pump(hold: str) -> int:
+    """Turn the push inbox into handler jobs (see app/services/pushes.py); the number moved."""
+    moved = pushes.pump(get_redis(), get_queue(), hold)
+    log.info("wechat push inbox pumped", extra={"moved": moved})
+    return moved

@@ -88,6 +88,13 @@ def test_queue_depth_is_read_at_scrape_time(probe_app):
     assert _value(_samples(client.get("/metrics")), "ssc_job_queue_depth", queue="ssc") == 0
 
 
+def test_waiting_wechat_pushes_are_a_gauge(probe_app):
+    from app.services.pushes import INBOX_KEY
+
+    probe_app.extensions["redis"].rpush(INBOX_KEY, "{}", "{}", "{}")
+    assert _value(_samples(probe_app.test_client().get("/metrics")), "ssc_wechat_push_inbox") == 3
+
+
 def test_scrape_refused_from_outside_loopback(probe_app):
     client = probe_app.test_client()
     response = client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"})

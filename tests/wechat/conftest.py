@@ -66,3 +66,25 @@ def _msgid(function) -> str:
     finally:
         module._ = original
     return captured[-1]
+
+
+@pytest.fixture
+def real_queue(app, redis_client, monkeypatch):
+    """An asynchronous RQ queue on the test Redis (as in production), its version check warmed up."""
+    from rq import Queue
+
+    queue = Queue("wechat-test", connection=redis_client)
+    queue.get_redis_server_version()
+    monkeypatch.setitem(app.extensions, "queue", queue)
+    return queue
+
+
+def pumped_jobs(queue) -> list:
+    """Run the pump jobs queued so far (as a worker would) and return the handler jobs they made."""
+    from app.services import pushes
+
+    for job in queue.jobs:
+        if job.func_name == pushes.PUMP:
+            pushes.pump(queue.connection, queue, *job.args)
+            queue.remove(job)
+    return [job for job in queue.jobs if job.func_name == pushes.HANDLER]

@@ -9,7 +9,7 @@ import pytest
 
 from app.wechat.callback import sha1_signature
 
-from .conftest import OPENID, payload
+from .conftest import OPENID, payload, pumped_jobs
 
 MODES = ("plain", "compatible", "safe")
 FORMATS = ("json", "xml")
@@ -231,17 +231,6 @@ def test_callback_touches_no_database(app, wechat_emulator, monkeypatch):
     assert statements == []
 
 
-@pytest.fixture
-def real_queue(app, redis_client, monkeypatch):
-    """An asynchronous RQ queue on the test Redis (as in production), its version check warmed up."""
-    from rq import Queue
-
-    queue = Queue("wechat-test", connection=redis_client)
-    queue.get_redis_server_version()
-    monkeypatch.setitem(app.extensions, "queue", queue)
-    return queue
-
-
 def count_round_trips(monkeypatch) -> list:
     """Record every command or pipeline sent to Redis."""
     import redis
@@ -265,12 +254,16 @@ def count_round_trips(monkeypatch) -> list:
 def test_production_hand_off_is_one_redis_round_trip(app, wechat_emulator, real_queue, monkeypatch):
     from app.tasks import wechat_events
 
+    first = wechat_emulator.push("text", OPENID, content="card", msg_id=4241)  # starts the pump
+    assert first.get_data(as_text=True) == "success"
     trips = count_round_trips(monkeypatch)
     response = wechat_emulator.push("text", OPENID, content="card", msg_id=4242)
     assert response.get_data(as_text=True) == "success"
     assert trips == ["pipeline"]
     monkeypatch.undo()
-    job = real_queue.jobs[0]
+    jobs = pumped_jobs(real_queue)
+    assert [job.args[0]["MsgId"] for job in jobs] == [4241, 4242]  # in arrival order
+    job = jobs[1]
     assert job.func_name == "app.tasks.wechat_events.handle"
     assert job.description == "wechat push"  # RQ listings never show openids or user text
     wechat_emulator.user_wrote(OPENID)
@@ -287,7 +280,7 @@ def test_queued_duplicate_or_replay_does_nothing(app, wechat_emulator, real_queu
     forged = wechat_emulator.message("text", OPENID, content="permit", msg_id=4444)
     _path, forged_body, _headers = wechat_emulator.sign(forged, mode="plain", nonce="777")
     assert client.post(path, data=forged_body, headers=headers).status_code == 403
-    outcomes = [wechat_events.handle(*job.args) for job in real_queue.jobs]
+    outcomes = [wechat_events.handle(*job.args) for job in pumped_jobs(real_queue)]
     assert outcomes == ["topic:card", "skipped", "skipped"]
 
 
@@ -308,7 +301,7 @@ def test_fast_path_serves_pushes_with_a_real_queue(app, wechat_emulator, real_qu
             response = wechat_emulator.push("text", OPENID, content="card", fmt=fmt, mode=mode)
             assert response.status_code == 200 and response.get_data(as_text=True) == "success"
             assert response.mimetype == "text/plain"
-    assert len(served) == 6 and real_queue.count == 6
+    assert len(served) == 6 and len(pumped_jobs(real_queue)) == 6
 
 
 def test_fast_path_refusals(app, wechat_emulator, real_queue, client, monkeypatch):
@@ -320,7 +313,7 @@ def test_fast_path_refusals(app, wechat_emulator, real_queue, client, monkeypatc
     bad_length = client.post(path, data=body, headers=headers, environ_overrides={"CONTENT_LENGTH": "many"})
     assert bad_length.status_code == 400
     assert client.post(path, data=b"<xml><!DOCTYPE x></xml>", headers=headers).status_code in (400, 403)
-    assert real_queue.count == 0
+    assert real_queue.count == 0 and pumped_jobs(real_queue) == []
 
 
 def test_fast_path_answers_503_when_redis_fails(app, wechat_emulator, real_queue, monkeypatch):
@@ -345,7 +338,7 @@ def test_a_job_far_behind_still_runs(app, wechat_emulator, real_queue, redis_cli
     from app.tasks import wechat_events
 
     wechat_emulator.push("text", OPENID, content="card")
-    job = real_queue.jobs[0]
+    [job] = pumped_jobs(real_queue)
     claim = job.args[1]
     redis_client.delete(claim["message_key"], claim["nonce_key"])
     assert wechat_events.handle(*job.args) == "topic:card"
