@@ -23,6 +23,12 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value is not None else default
 
 
+def _env_float(name: str, default: float) -> float:
+    """A number of seconds (or any decimal) from the environment, else the default."""
+    value = _env(name)
+    return float(value) if value is not None else default
+
+
 class BaseConfig:
     """Settings shared by every environment."""
 
@@ -33,6 +39,8 @@ class BaseConfig:
     PII_KEY: str | None = None
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
+    #: A Redis command (or connect) taking longer than this fails, and the request answers 503.
+    REDIS_SOCKET_TIMEOUT_SECONDS = 2.0
     EMBEDDED_REDIS = False
     JOBS_SYNC = False
 
@@ -99,6 +107,9 @@ class BaseConfig:
             "NOTICE_SENDS_PER_SECOND", cls.NOTICE_SENDS_PER_SECOND
         )
         values["PROXY_HOPS"] = _env_int("PROXY_HOPS", cls.PROXY_HOPS)
+        values["REDIS_SOCKET_TIMEOUT_SECONDS"] = _env_float(
+            "REDIS_SOCKET_TIMEOUT_SECONDS", cls.REDIS_SOCKET_TIMEOUT_SECONDS
+        )
         return values
 
 

@@ -185,8 +185,10 @@ def _make_redis(app):
         return fakeredis.FakeRedis(server=server)
     import redis
 
+    timeout = float(app.config.get("REDIS_SOCKET_TIMEOUT_SECONDS", 2.0))
     return redis.Redis.from_url(
-        app.config["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
+        app.config["REDIS_URL"], socket_timeout=timeout, socket_connect_timeout=timeout,
+        health_check_interval=30,
     )
 
 

@@ -10,8 +10,9 @@ import sys
 import structlog
 from flask import has_request_context, request
 
-#: Long digit runs (permit, SSN, phone, card numbers) and passport-like tokens.
-_IDENTIFIER = re.compile(r"(?<![A-Za-z0-9])(?:\+?\d[\d\- ]{7,}\d|[A-Z]{1,3}\d{6,}[0-9X]?|9\d{16}[\dXx])(?![A-Za-z0-9])")
+#: Long digit runs (permit, SSN, phone, card numbers) and passport-like tokens (in either case:
+#: text such as a typed user name may have been lowercased before it is recorded).
+_IDENTIFIER = re.compile(r"(?<![A-Za-z0-9])(?:\+?\d[\d\- ]{7,}\d|[A-Za-z]{1,3}\d{6,}[0-9Xx]?|9\d{16}[\dXx])(?![A-Za-z0-9])")
 #: What a caller-supplied X-Request-ID may look like to be echoed and logged.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 #: Where the edge (app/edge.py) keeps the request id in the WSGI environ.

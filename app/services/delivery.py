@@ -7,7 +7,8 @@ WeChat answers; outcomes reach the database once per claimed group. A worker kil
 `sending` rows that `reconcile` settles: from the journal when the outcome is known, back to the
 queue when the message was never attempted, and as failed (`interrupted`) when it was in flight at
 the kill: such a message may or may not have reached WeChat, and it is not sent again, so nobody
-gets a notice twice. At most `concurrency` messages per worker can end up that way.
+gets a notice twice. At most `concurrency` messages per worker can end up that way. A send that
+WeChat did not answer in time (it may still have sent it) is settled the same way at once.
 """
 
 from __future__ import annotations
@@ -328,7 +329,7 @@ def _send_claimed(notice: Notice, claim: str, rows, sender: Sender, cache: dict,
     for outcome in outcomes:
         result.add(outcome["state"])
         if outcome["user_id"] in reserved:
-            settle[outcome["state"]].append(outcome["user_id"])
+            settle[_ledger_state(outcome)].append(outcome["user_id"])
     sender.ledger.settle_many(settle, template_id)
     _write_outcomes(outcomes)
     for state, count in Counter(outcome["state"] for outcome in outcomes).items():
@@ -353,6 +354,10 @@ def _attempt(sender: Sender, openid: str, template_id: str, data: dict, page: st
             sender.limiter.acquire()
         try:
             msgid = sender.send(openid, template_id, data, page=page, lang=lang, state=sender.state)
+        except errors.WeChatNoAnswer as error:
+            # WeChat may have sent it (a late answer): not tried again, so nobody gets a notice twice.
+            return {"state": "failed", "errcode": None, "unknown": True,
+                    "error": f"no answer ({error.errmsg}): outcome unknown, not resent"[:200]}
         except errors.WeChatQuotaExhausted as error:
             return {"state": "no_quota", "errcode": error.errcode, "error": error.errmsg[:200]}
         except errors.WeChatTokenRejected as error:
@@ -367,6 +372,11 @@ def _attempt(sender: Sender, openid: str, template_id: str, data: dict, page: st
         return {"state": "sent", "msgid": str(msgid) if msgid is not None else None,
                 "sent_at": utcnow().isoformat()}
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _ledger_state(outcome: dict) -> str:
+    """How an outcome settles its quota reservation: one whose result is unknown counts as used."""
+    return "sent" if outcome.get("unknown") else outcome["state"]
 
 
 def _write_outcomes(outcomes: list[dict]) -> None:
@@ -420,7 +430,7 @@ def reconcile(notice_id: int, redis_client, *, now: datetime | None = None,
         else:
             recovered.append({**outcome, "id": row_id})
             if outcome.get("reserved", True):
-                settle[outcome["state"]].append(user_id)
+                settle[_ledger_state(outcome)].append(user_id)
     if notice is not None and notice.template_id and stale:
         ledger.settle_many(settle, notice.template_id)
     if requeue:

@@ -6,11 +6,13 @@ import logging
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ProtocolError
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from .errors import (
     WeChatInvalidResponse,
+    WeChatNoAnswer,
     WeChatTokenRejected,
     WeChatUnavailable,
     error_for,
@@ -58,6 +60,14 @@ class _SdkClient(WeChatClient):
         return self._tokens.get()
 
 
+def _may_have_arrived(error: requests.RequestException) -> bool:
+    """Whether WeChat may have received the request though no answer came back (not: could not connect)."""
+    if isinstance(error, requests.ReadTimeout):
+        return True
+    return isinstance(error, requests.ConnectionError) and bool(error.args) and isinstance(
+        error.args[0], ProtocolError)
+
+
 def normalize_base(base: str) -> str:
     """The API base with exactly one trailing slash."""
     return base.rstrip("/") + "/"
@@ -102,7 +112,8 @@ class WeChatApi:
                 raise WeChatUnavailable(None, f"HTTP {status}") from None
             raise error_for(int(error.errcode), str(error.errmsg)) from None
         except requests.RequestException as error:
-            raise WeChatUnavailable(None, type(error).__name__) from None
+            kind = WeChatNoAnswer if _may_have_arrived(error) else WeChatUnavailable
+            raise kind(None, type(error).__name__) from None
         if not isinstance(result, dict):
             raise WeChatUnavailable(None, "answer was not JSON")
         return result

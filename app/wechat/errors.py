@@ -16,6 +16,10 @@ class WeChatUnavailable(WeChatError):
     """WeChat could not be reached, timed out, answered 5xx or 'system busy' (-1)."""
 
 
+class WeChatNoAnswer(WeChatUnavailable):
+    """The request went out but no answer came (read timeout, connection dropped): WeChat may have acted on it."""
+
+
 class WeChatTokenRejected(WeChatUnavailable):
     """The access token was still refused after one refresh (40001/40014/42001): our side is misconfigured."""
 

@@ -1,4 +1,4 @@
-"""A loopback TCP forwarder that a test can cut and restore, to take a real Redis or MySQL 'down'."""
+"""A loopback TCP forwarder that a test can cut, restore or slow, to take a real Redis or MySQL 'down'."""
 
 from __future__ import annotations
 
@@ -6,10 +6,16 @@ import contextlib
 import selectors
 import socket
 import threading
+import time
 
 
 class TcpProxy:
-    """Forward 127.0.0.1:<port> to a target; `stop()` closes every connection and refuses new ones."""
+    """Forward 127.0.0.1:<port> to a target; `stop()` closes every connection and refuses new ones.
+
+    `delay` (seconds, 0 by default) holds back every chunk forwarded in either direction, so a
+    request and its answer each arrive that much later: a slow server, not a dead one. It may be
+    changed while connections are open; it applies from the next chunk.
+    """
 
     def __init__(self, target_host: str, target_port: int):
         self.target = (target_host, target_port)
@@ -21,6 +27,7 @@ class TcpProxy:
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self.delay = 0.0
 
     def start(self) -> TcpProxy:
         """Listen (again) on the same port."""
@@ -79,6 +86,9 @@ class TcpProxy:
                     data = key.fileobj.recv(65536)
                     if not data:
                         return
+                    delay = self.delay
+                    if delay > 0:
+                        time.sleep(delay)
                     peers[key.fileobj].sendall(data)
                 if client.fileno() < 0 or upstream.fileno() < 0:
                     return

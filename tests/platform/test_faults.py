@@ -1,12 +1,20 @@
-"""Fault handling: Redis or the database down answers 503 with a named code, and heals by itself."""
+"""Fault handling: Redis down or slow, or the database down, answers 503 with a named code, and heals by itself."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from app.extensions import db
+from app.models.flow import FlowState
+from app.models.user import UserAccount
 from app.services.sessions import SessionStore
-from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, make_test_config
+from tests.factories import make_person, make_user
+from tests.flows.conftest import Journey
 
 from .tcp_proxy import TcpProxy
 
@@ -43,6 +51,10 @@ class RedisOutage:
             self.proxy.start()
         else:
             self.server.connected = True
+
+    def slow(self, seconds: float):
+        """Redis answers, but every request and every answer is held back `seconds` (real Redis only)."""
+        self.proxy.delay = seconds
 
     def close(self):
         """Release the proxy."""
@@ -173,3 +185,125 @@ def test_rate_limited_route_with_redis_down_is_503_then_recovers(make_app, redis
     _assert_outage(client.get("/probe-limited"), "redis")
     redis_outage.up()
     assert client.get("/probe-limited").status_code == 200
+
+
+# -- Redis slow, not down ----------------------------------------------------------------------------
+
+#: The Redis socket timeout of the slow-Redis tests (production default: 2 s), to keep them fast.
+REDIS_TIMEOUT = 0.5
+#: Held back per chunk, each way: a slower Redis than usual, still well inside the timeout.
+SLUGGISH = 0.05
+#: Held back per chunk, each way: longer than the timeout, so every command gives up.
+STALLED = 1.5
+#: The longest a request may take to answer 503 while Redis stalls: about one timeout, plus slack.
+BOUND = REDIS_TIMEOUT * 2 + 0.5
+
+
+def _timed(call):
+    """(the response, seconds it took)."""
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+def test_redis_socket_timeout_is_a_setting(monkeypatch, make_app):
+    """REDIS_SOCKET_TIMEOUT_SECONDS (default 2) reaches the Redis client."""
+    from app.config import BaseConfig, load_config
+
+    assert BaseConfig.REDIS_SOCKET_TIMEOUT_SECONDS == 2.0
+    monkeypatch.setenv("REDIS_SOCKET_TIMEOUT_SECONDS", "0.75")
+    assert load_config({"APP_ENV": "testing"})["REDIS_SOCKET_TIMEOUT_SECONDS"] == 0.75
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0", EMBEDDED_REDIS=False, REDIS_SOCKET_TIMEOUT_SECONDS=0.75)
+    options = app.extensions["redis"].connection_pool.connection_kwargs
+    assert options["socket_timeout"] == options["socket_connect_timeout"] == 0.75
+
+
+@pytest.mark.real_redis  # slowness needs a socket to slow down
+def test_redis_slower_than_usual_but_within_its_timeout_still_serves(make_app, redis_outage):
+    app = make_app(REDIS_SOCKET_TIMEOUT_SECONDS=REDIS_TIMEOUT, **redis_outage.config)
+    client = app.test_client()
+    headers = _token(app)
+    redis_outage.slow(SLUGGISH)
+    response, elapsed = _timed(lambda: client.get("/probe/private", headers=headers))
+    assert response.status_code == 200
+    assert elapsed >= SLUGGISH * 2  # the delay really applied
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["checks"]["redis"] == "ok"
+
+
+@pytest.mark.real_redis  # slowness needs a socket to slow down
+def test_redis_slower_than_its_timeout_answers_503_in_bounded_time_then_recovers(make_app, redis_outage):
+    app = make_app(REDIS_SOCKET_TIMEOUT_SECONDS=REDIS_TIMEOUT, **redis_outage.config)
+    client = app.test_client()
+    headers = _token(app)
+    assert client.get("/probe/private", headers=headers).status_code == 200
+
+    redis_outage.slow(STALLED)
+    for path in ("/probe/private", "/probe-guarded/"):
+        response, elapsed = _timed(lambda path=path: client.get(path, headers=headers))
+        _assert_outage(response, "redis")
+        assert elapsed < BOUND, (path, elapsed)
+    ready, elapsed = _timed(lambda: client.get("/readyz"))
+    assert ready.status_code == 503 and elapsed < BOUND
+    assert "redis" in ready.get_json()["error"]["details"]["down"]
+    assert ready.get_json()["checks"]["redis"] != "ok"
+    assert client.get("/healthz").status_code == 200
+
+    redis_outage.slow(0)  # no restart, no reconfiguration: the next requests just work
+    assert client.get("/probe/private", headers=headers).status_code == 200
+    assert client.get("/readyz").get_json()["checks"]["redis"] == "ok"
+
+
+@pytest.mark.real_redis  # slowness needs a socket to slow down
+class TestSlowRedisLeavesNothingHalfDone:
+    """Requests refused while Redis stalls change nothing: once it is quick again, they simply work."""
+
+    @pytest.fixture
+    def app_config(self, database_url, redis_outage):
+        """The test app reaches Redis through the proxy, with a short socket timeout."""
+        return make_test_config(database_url, REDIS_SOCKET_TIMEOUT_SECONDS=REDIS_TIMEOUT, **redis_outage.config)
+
+    @pytest.fixture
+    def slow(self, app, redis_outage):
+        """Set Redis's slowness; quick again before the app's own cleanup runs."""
+        yield redis_outage.slow
+        redis_outage.slow(0)
+
+    def test_a_login_refused_while_redis_stalls_spends_nothing(self, client, wechat_emulator, slow):
+        openid = "oSlowRedisLogin01"
+        code = wechat_emulator.mint_login_code(openid)
+        slow(STALLED)
+        response, elapsed = _timed(lambda: client.post("/api/v1/auth/login", json={"code": code}))
+        _assert_outage(response, "redis")
+        assert elapsed < BOUND
+        # Refused before WeChat was asked: the code is not spent and no account was made.
+        assert wechat_emulator.calls("jscode2session") == 0
+        assert db.session.scalar(select(func.count()).select_from(UserAccount)) == 0
+
+        slow(0)
+        retry = client.post("/api/v1/auth/login", json={"code": wechat_emulator.mint_login_code(openid)})
+        assert retry.status_code == 200, retry.get_json()
+        assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {retry.get_json()['token']}"}
+                          ).status_code == 200
+        assert db.session.scalar(select(func.count()).select_from(UserAccount)) == 1
+
+    def test_a_journey_step_refused_while_redis_stalls_is_not_half_saved(self, client, login, slow):
+        user = make_user(locale="en")
+        trip = Journey(client, login(user))
+        person = make_person(passport_name="SLOW, Redis")
+        trip.to_check(person)
+        saved = db.session.scalars(select(FlowState).where(FlowState.user_id == user.id)).one()
+        before = (saved.step, saved.version, dict(saved.answers))
+
+        slow(STALLED)
+        response, elapsed = _timed(lambda: trip.post("check", "confirm"))
+        _assert_outage(response, "redis")
+        assert elapsed < BOUND
+        db.session.expire_all()
+        saved = db.session.scalars(select(FlowState).where(FlowState.user_id == user.id)).one()
+        assert (saved.step, saved.version, dict(saved.answers)) == before
+        assert user.person_id is None
+
+        slow(0)
+        assert trip.get().get_json()["step"] == "check"
+        assert trip.post("check", "confirm").get_json()["step"] == "second_factor"
