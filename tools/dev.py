@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """The two commands: `python3 tools/dev.py serve` runs the service; `python3 tools/dev.py test` runs every test.
 
+Also `python3 tools/dev.py audit [--strict]`: the pinned packages against the vulnerability database
+(pip-audit); `test` runs it too, failing on any known vulnerability.
+
 Needs only Python 3.11+: it makes a virtual environment in .venv and installs the pinned
 requirements into it (again only when a requirements file changed).
 """
@@ -8,6 +11,7 @@ requirements into it (again only when a requirements file changed).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -110,6 +114,7 @@ def test() -> None:
     say("lint")
     run(BIN / "ruff", "check", ".")
     run(BIN / "lint-imports", "--no-cache")
+    audit(strict=False)
     say("catalogs")
     flask("i18n", "compile", env=env)
     flask("i18n", "pseudo", env=env)
@@ -137,13 +142,49 @@ def test() -> None:
     say("all tests passed")
 
 
+def audit(strict: bool) -> None:
+    """Every pinned package against PyPI's vulnerability data: exit on a known vulnerability.
+
+    Where the database cannot answer for a package (no network, a mirror without PyPI's JSON API),
+    the package is named as not audited: that fails only with --strict.
+    """
+    ensure_venv("requirements-dev.txt")
+    say("vulnerability audit of the pinned packages (pip-audit)")
+    result = subprocess.run(
+        [str(BIN / "pip-audit"), "-r", str(ROOT / "constraints.txt"), "--disable-pip", "--no-deps",
+         "--progress-spinner", "off", "--format", "json"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    try:
+        report = json.loads(result.stdout)["dependencies"]
+    except (ValueError, KeyError):
+        sys.exit(f"FAILED: pip-audit gave no report (exit {result.returncode}):\n{result.stderr[-2000:]}")
+    vulnerable = [dep for dep in report if dep.get("vulns")]
+    unaudited = [dep["name"] for dep in report if "skip_reason" in dep]
+    for dep in vulnerable:
+        ids = ", ".join(vuln["id"] for vuln in dep["vulns"])
+        print(f"  {dep['name']} {dep.get('version', '')}: {ids}", flush=True)
+    print(f"  {len(report)} packages: {len(report) - len(unaudited) - len(vulnerable)} clean, "
+          f"{len(vulnerable)} vulnerable, {len(unaudited)} not audited", flush=True)
+    if unaudited:
+        more = " …" if len(unaudited) > 8 else ""
+        print(f"  not audited (the vulnerability database did not answer for them): "
+              f"{', '.join(unaudited[:8])}{more}", flush=True)
+    if vulnerable:
+        sys.exit("FAILED: pinned packages with known vulnerabilities")
+    if strict and unaudited:
+        sys.exit("FAILED: some packages could not be audited (--strict)")
+
+
 def main() -> None:
-    """Dispatch `serve` or `test`."""
+    """Dispatch `serve`, `test` or `audit`."""
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command == "serve":
         serve()
     elif command == "test":
         test()
+    elif command == "audit":
+        audit(strict="--strict" in sys.argv[2:])
     else:
         sys.exit(__doc__)
 
