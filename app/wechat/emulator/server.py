@@ -9,7 +9,7 @@ import time
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 
-from .state import CODE_TTL, LOGIN_LIMIT_PER_MINUTE, EmulatorState
+from .state import CODE_TTL, LOGIN_LIMIT_PER_MINUTE, MAX_CODE_TTL, EmulatorState
 from .templates import invalid_field
 
 wechat_bp = Blueprint("wechat", __name__)
@@ -96,7 +96,7 @@ def jscode2session():
         return error(40002, "invalid grant_type")
     with emulator.lock:
         code = emulator.codes.get(args.get("js_code") or "")
-        if code is None or emulator.now() - code.issued_at > CODE_TTL:
+        if code is None or emulator.now() - code.issued_at > code.ttl:
             return error(40029, "invalid code")
         user = emulator.user(code.openid)
         now = emulator.now()
@@ -306,11 +306,23 @@ def index():
 
 @control_bp.post("/login-code")
 def control_login_code():
-    """Mint a wx.login code: {openid, phone?, unionid?} → {code}."""
+    """Mint a wx.login code: {openid, phone?, unionid?, ttl?, count?} → {code, codes, openid}.
+
+    Control-only options for load tests: `ttl` seconds of life instead of WeChat's 5 minutes (at
+    most a day) and `count` codes at once (at most 10,000); each code is still single-use.
+    """
     body = json_body() or {}
     openid = body.get("openid") or "o" + secrets.token_hex(12)
-    return jsonify({"code": state().mint_login_code(openid, body.get("phone"), body.get("unionid")),
-                    "openid": openid})
+    try:
+        ttl = float(CODE_TTL if body.get("ttl") is None else body["ttl"])
+        count = int(1 if body.get("count") is None else body["count"])
+    except (TypeError, ValueError):
+        return jsonify({"error": "ttl and count must be numbers"}), 400
+    if not 0 < ttl <= MAX_CODE_TTL or not 1 <= count <= 10_000:
+        return jsonify({"error": f"ttl must be in (0, {MAX_CODE_TTL}] and count in [1, 10000]"}), 400
+    codes = [state().mint_login_code(openid, body.get("phone"), body.get("unionid"), ttl=ttl)
+             for _ in range(count)]
+    return jsonify({"code": codes[0], "codes": codes, "openid": openid})
 
 
 @control_bp.post("/phone-code")

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from .templates import DEFAULT_TEMPLATES
 
 CODE_TTL = 300
+#: The longest life a control route may give a login code (load tests mint ahead of a long run).
+MAX_CODE_TTL = 24 * 3600
 TOKEN_TTL = 7200
 #: stable_token always returns a token with at least this long to live.
 STABLE_MIN_LIFE = 300
@@ -30,6 +32,7 @@ class Code:
     issued_at: float
     used: bool = False
     phone: str | None = None
+    ttl: float = CODE_TTL
 
 
 @dataclass
@@ -111,14 +114,15 @@ class EmulatorState:
                 self.users[openid] = User(openid=openid)
             return self.users[openid]
 
-    def mint_login_code(self, openid: str, phone: str | None = None, unionid: str | None = None) -> str:
-        """A wx.login code for this user, valid 5 minutes, usable once."""
+    def mint_login_code(self, openid: str, phone: str | None = None, unionid: str | None = None,
+                        ttl: float = CODE_TTL) -> str:
+        """A wx.login code for this user, valid 5 minutes (or `ttl` seconds, a control option), usable once."""
         with self.lock:
             user = self.user(openid)
             user.phone = phone or user.phone
             user.unionid = unionid or user.unionid
             code = "lc_" + secrets.token_urlsafe(18)
-            self.codes[code] = Code(openid=openid, issued_at=self.now())
+            self.codes[code] = Code(openid=openid, issued_at=self.now(), ttl=ttl)
             return code
 
     def mint_phone_code(self, openid: str, phone: str) -> str:

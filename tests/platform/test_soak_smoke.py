@@ -1,0 +1,130 @@
+"""The soak's machinery (bench/soak.py) for a few seconds: the emulator's control options, the client's
+figures, and one tiny run end to end on the real services (not the five-minute soak itself)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from app.wechat.emulator import create_emulator
+from bench import soak
+from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+
+
+def test_emulator_mints_many_long_lived_codes_on_the_control_route_only():
+    emulator = create_emulator()
+    client = emulator.test_client()
+    state = emulator.extensions["wechat_emulator"]
+    body = client.post("/_control/login-code", json={"openid": "osoak-1", "count": 3, "ttl": 3600}).json
+    assert len(set(body["codes"])) == 3 and body["code"] == body["codes"][0]
+    state.advance(1800)  # past WeChat's 5 minutes, inside the minted hour
+    args = {"appid": state.appid, "secret": state.secret, "grant_type": "authorization_code"}
+    answer = client.get("/sns/jscode2session", query_string={**args, "js_code": body["codes"][0]}).json
+    assert answer["openid"] == "osoak-1"
+    again = client.get("/sns/jscode2session", query_string={**args, "js_code": body["codes"][0]}).json
+    assert again["errcode"] == 40163  # still single-use
+    plain = client.post("/_control/login-code", json={"openid": "osoak-1"}).json["code"]
+    state.advance(301)
+    assert client.get("/sns/jscode2session", query_string={**args, "js_code": plain}).json["errcode"] == 40029
+    assert client.post("/_control/login-code", json={"count": 0}).status_code == 400
+    assert client.post("/_control/login-code", json={"ttl": 10**9}).status_code == 400
+
+
+def test_percentiles_of_the_lua_histogram():
+    figures = soak.percentiles({"0": 50, "9": 40, "999": 9, "1010": 1})
+    assert figures == {"p50": 0.1, "p90": 1.0, "p99": 100.0, "max": 155.0, "count": 100}
+    assert soak.percentiles({})["p99"] is None
+
+
+def test_books_count_lost_and_doubled_writes():
+    client = {"by_kind": {"login": {"ok": 10, "sent": 11}, "answer": {"ok": 9, "sent": 10}}}
+    before = {"sessions": 5, "sessions_alive": 5, "journey_versions": 100, "journeys": 4, "code_exchanges": 5}
+    after = {"sessions": 16, "sessions_alive": 16, "journey_versions": 110, "journeys": 4,
+             "code_exchanges": 16}
+    books = soak.reconcile(before, after, client, users=4)
+    assert books["lost_total"] == 0  # the 11th sign-in and 10th answer landed after the client stopped
+    after = dict(after, sessions_alive=14, journey_versions=107)
+    books = soak.reconcile(before, after, client, users=4)
+    assert books["lost"]["sign_ins"] == 1 and books["lost"]["sessions_dropped"] == 2
+    assert books["lost"]["answers"] == 2 and books["lost_total"] == 5
+
+
+def _soak_services(monkeypatch) -> None:
+    """Point the harness at its own database and Redis db next to the test backends (it drops both)."""
+    if not os.environ.get("BENCH_DATABASE_URL"):
+        url = make_url(TEST_DATABASE_URL)
+        own = url.set(database=f"{url.database}_soak")
+        monkeypatch.setenv("BENCH_DATABASE_URL", own.render_as_string(hide_password=False))
+    if not os.environ.get("BENCH_REDIS_URL"):
+        monkeypatch.setenv("BENCH_REDIS_URL", TEST_REDIS_URL.rsplit("/", 1)[0] + "/13")
+
+
+@pytest.mark.real_mysql
+@pytest.mark.real_redis
+def test_a_short_soak_end_to_end(tmp_path, monkeypatch):
+    """Warm-up, capacity and soak of a few seconds each: no errors, nothing lost, JSON written."""
+    pytest.importorskip("gunicorn", reason="gunicorn is not installed (pip install -r requirements.txt)")
+    if shutil.which("wrk") is None:
+        missing = "wrk is not installed (Debian: apt-get install wrk); the soak's client needs it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{missing}; .ci/run installs it")
+        pytest.skip(missing)
+    from bench.run import Harness, services_down
+
+    _soak_services(monkeypatch)
+    monkeypatch.setattr(soak, "OUT_DIR", tmp_path)
+    monkeypatch.setattr(soak, "USERS_PER_LANE", 8)  # each sign-in limit is per user a minute
+    monkeypatch.setattr(soak, "HOLDERS", 2)
+    harness = Harness(quick=True)
+    down = services_down(harness.env)
+    if down:
+        pytest.skip(down)
+    out = io.StringIO()
+    try:
+        result = soak.run(harness, minutes=0.08, lanes=4, capacity_seconds=2, warmup_seconds=1, out=out)
+    finally:
+        harness.close()
+    text = out.getvalue()
+    assert "mix, one cycle of a lane" in text and "result:" in text
+    run = result["soak"]
+    assert result["capacity_rps"] > 0 and run["target_rps"] > 0
+    assert run["error_total"] == 0, run["errors"]
+    assert run["books"]["lost_total"] == 0, run["books"]
+    assert run["by_kind"]["login"]["ok"] > 0 and run["by_kind"]["answer"]["ok"] > 0
+    assert run["books"]["answers_saved"] >= run["by_kind"]["answer"]["ok"]
+    assert result["verdicts"]["duration"] and result["verdicts"]["errors"] and result["verdicts"]["lost"]
+    saved = json.loads((tmp_path / "soak-latest.json").read_text())
+    assert saved["soak"]["requests"] == run["requests"] and set(saved["verdicts"]) == {
+        "duration", "rate", "errors", "p99", "lost"}
+
+
+def test_the_full_bench_run_leaves_the_soak_out_unless_named(monkeypatch):
+    from bench import run as bench_run
+
+    assert "soak" in bench_run.BENCHMARKS and "soak" in bench_run.OPT_IN
+    ran = []
+    monkeypatch.setattr(bench_run, "BENCHMARKS", {name: (lambda h, n=name: ran.append(n) or [])
+                                                  for name in ("baseline", "soak")})
+    monkeypatch.setattr(bench_run, "write_json", lambda *args: "-")
+    monkeypatch.setattr(bench_run, "services_down", lambda env: None)
+    monkeypatch.setattr(bench_run.Harness, "close", lambda self: None)
+    bench_run.run([], out=io.StringIO())
+    assert ran == ["baseline"]
+    bench_run.run(["soak"], out=io.StringIO())
+    assert ran == ["baseline", "soak"]
+
+
+def test_row_for_the_bench_table(monkeypatch):
+    soak_figures = {"rps": 400.0, "requested_seconds": 300, "seconds": 300.1, "error_total": 0,
+                    "timetable_ms": {"p99": 42.5}, "books": {"lost_total": 0}}
+    monkeypatch.setattr(soak, "run", lambda harness, **kw: {
+        "soak": soak_figures, "share": 0.8, "capacity_rps": 500.0, "passed": True})
+    monkeypatch.setattr(soak.load, "client_name", lambda: "wrk")
+    [row] = soak.rows(type("QuickHarness", (), {"quick": True})())
+    assert row.passed and row.value == 400.0 and "80% of capacity for 300 s" in row.target
+    assert "p99 42.5 ms" in row.detail
