@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.services.sessions import SessionStore, owner_hint, session_key
+from tests.redis_probe import commands_sent
 
 
 def test_token_is_opaque_and_stored_under_its_hash(redis_client):
@@ -64,18 +65,8 @@ def test_lookup_fetches_the_owners_keys_in_the_same_round_trip(redis_client):
     store = SessionStore(redis_client, "session", 60)
     token = store.create(7, {"locale": "ko"})
     redis_client.set("k:7", b"seven")
-    sent = []
-    original = type(redis_client).execute_command
-
-    def counting(self, *args, **kwargs):
-        sent.append(args[0])
-        return original(self, *args, **kwargs)
-
-    type(redis_client).execute_command = counting
-    try:
+    with commands_sent(redis_client) as sent:
         session, fetched = store.lookup(token, lambda owner: [f"k:{owner}", f"missing:{owner}"])
-    finally:
-        type(redis_client).execute_command = original
     assert session.owner_id == 7 and session.data == {"locale": "ko"}
     assert fetched == {"k:7": b"seven", "missing:7": None}
     assert sent == []  # one pipeline (MGET and the expiry), no separate command

@@ -6,6 +6,7 @@ from sqlalchemy import event
 
 from app.services import view_cache
 from tests.factories import make_user
+from tests.redis_probe import commands_sent
 
 
 def _count_queries(db, call):
@@ -70,18 +71,8 @@ def test_entries_expire(client, login, holder_user, redis_client):
 def test_a_kept_screen_comes_with_the_session_in_one_round_trip(client, login, holder_user, redis_client):
     headers = login(holder_user)
     first = client.get("/api/v1/card", headers=headers)
-    sent = []
-    original = type(redis_client).execute_command
-
-    def counting(self, *args, **kwargs):
-        sent.append(args[0])
-        return original(self, *args, **kwargs)
-
-    type(redis_client).execute_command = counting
-    try:
+    with commands_sent(redis_client) as sent:
         again = client.get("/api/v1/card", headers=headers)
-    finally:
-        type(redis_client).execute_command = original
     assert again.get_data() == first.get_data()
     assert sent == ["MGET"]  # the session and the kept screen together: no GET of its own
 
