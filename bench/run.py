@@ -146,6 +146,7 @@ class Harness:
             with self._app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+            self._app.extensions["redis"].connection_pool.disconnect()
 
 
 def bench_environment() -> dict:
@@ -186,7 +187,11 @@ def services_down(env: dict) -> str | None:
     from sqlalchemy.engine import make_url
 
     try:
-        redis.Redis.from_url(env["REDIS_URL"], socket_connect_timeout=2).ping()
+        client = redis.Redis.from_url(env["REDIS_URL"], socket_connect_timeout=2)
+        try:
+            client.ping()
+        finally:
+            client.close()
     except Exception as error:  # noqa: BLE001 - any failure means the bench cannot run
         return f"Redis at {env['REDIS_URL']} is not reachable ({type(error).__name__})"
     parsed = make_url(env["DATABASE_URL"])

@@ -135,6 +135,7 @@ def app(_schema, app_config):
     _db.session.remove()
     ctx.pop()
     redis_client.flushdb()
+    redis_client.connection_pool.disconnect()  # closed now, not by the garbage collector later
     with application.app_context():
         _db.engine.dispose()
 

@@ -70,6 +70,7 @@ def make_app(_schema, database_url):
         with application.app_context():
             db.session.remove()
             db.engine.dispose()
+        application.extensions["redis"].connection_pool.disconnect()
 
 
 @pytest.fixture

@@ -71,6 +71,10 @@ class TcpProxy:
                 continue
             upstream.settimeout(None)
             with self._lock:
+                if self._listener is not listener:  # stopped meanwhile: cut this one too
+                    client.close()
+                    upstream.close()
+                    return
                 self._sockets.update((client, upstream))
             thread = threading.Thread(target=self._pump, args=(client, upstream), daemon=True)
             thread.start()
