@@ -25,6 +25,7 @@ from .release import LocaleStatus, release_status
 from .translate import (
     _,
     _l,
+    context_translations_unset,
     current_locale_id,
     forget_context_translations,
     gettext,
@@ -181,9 +182,8 @@ def set_request_locale(locale_id: str | None) -> None:
     """Forget the locale chosen so far in this request (after login or a saved change)."""
     from flask_babel import refresh
 
-    chosen = g.__dict__
-    if "_ssc_locale" not in chosen and "_flask_babel" not in chosen and "_ssc_translations" not in chosen:
-        chosen["user_locale"] = locale_id  # nothing chosen yet (the usual case): nothing to forget
+    if "_ssc_locale" not in g and context_translations_unset():
+        g.user_locale = locale_id  # nothing chosen yet (the usual case): nothing to forget
         return
     g.pop("_ssc_locale", None)
     forget_context_translations()

@@ -132,6 +132,13 @@ def current_translations():
     return lookup.translations if lookup is not None else None
 
 
+def context_translations_unset() -> bool:
+    """True while this context holds no Flask-Babel locale and no cached lookup (nothing to forget)."""
+    app_ctx = _cv_app.get(None)
+    state = app_ctx.g.__dict__ if app_ctx is not None else {}
+    return "_flask_babel" not in state and _CACHE_KEY not in state
+
+
 def forget_context_translations() -> None:
     """Drop this context's cached lookup (after the request's locale changed)."""
     app_ctx = _cv_app.get(None)

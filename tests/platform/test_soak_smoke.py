@@ -54,6 +54,13 @@ def test_books_count_lost_and_doubled_writes():
     assert books["lost"]["answers"] == 2 and books["lost_total"] == 5
 
 
+def _missing(part: str) -> None:
+    """Skip for a missing part on a developer's machine; in CI (which provides every part) fail."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{part}; CI must provide it (.ci/run installs wrk and starts the services)")
+    pytest.skip(part)
+
+
 def _soak_services(monkeypatch) -> None:
     """Point the harness at its own database and Redis db next to the test backends (it drops both)."""
     if not os.environ.get("BENCH_DATABASE_URL"):
@@ -70,10 +77,7 @@ def test_a_short_soak_end_to_end(tmp_path, monkeypatch):
     """Warm-up, capacity and soak of a few seconds each: no errors, nothing lost, JSON written."""
     pytest.importorskip("gunicorn", reason="gunicorn is not installed (pip install -r requirements.txt)")
     if shutil.which("wrk") is None:
-        missing = "wrk is not installed (Debian: apt-get install wrk); the soak's client needs it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{missing}; .ci/run installs it")
-        pytest.skip(missing)
+        _missing("wrk is not installed (Debian: apt-get install wrk); the soak's client needs it")
     from bench.run import Harness, services_down
 
     _soak_services(monkeypatch)
@@ -83,7 +87,7 @@ def test_a_short_soak_end_to_end(tmp_path, monkeypatch):
     harness = Harness(quick=True)
     down = services_down(harness.env)
     if down:
-        pytest.skip(down)
+        _missing(down)
     out = io.StringIO()
     try:
         result = soak.run(harness, minutes=0.08, lanes=4, capacity_seconds=2, warmup_seconds=1, out=out)
