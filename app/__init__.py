@@ -13,6 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app for APP_ENV (or `config` overrides); nothing connects before this runs."""
     from app import models, pii
     from app.api import register_api
+    from app.api.fast_screens import install_fast_screens
     from app.cli import register_commands
     from app.edge import install_edge
     from app.errors import register_error_handlers
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_i18n(app)
     register_error_handlers(app)
     init_security_headers(app)
+    install_fast_screens(app)  # under the edge: its answers get the same headers and metrics
     install_edge(app)
     init_wechat(app)
     register_api(app)

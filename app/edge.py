@@ -20,6 +20,9 @@ from app import logs, metrics
 from app.i18n import language_headers
 from app.security_headers import missing_security_headers
 
+#: Where a WSGI layer under the edge that answered without Flask names the endpoint (for metrics).
+ENDPOINT_KEY = "ssc.endpoint"
+
 
 class Edge:
     """WSGI layer around the Flask app: request id, security and language headers, metrics."""
@@ -36,18 +39,22 @@ class Edge:
             headers.append(("X-Request-ID", request_id))
             headers.extend(missing_security_headers(environ.get("PATH_INFO", ""), headers, self.production))
             headers.extend(language_headers(headers))
-            _observe(status, started)
+            _observe(environ, status, started)
             return start_response(status, headers, exc_info)
 
         return self.wsgi_app(environ, respond)
 
 
-def _observe(status: str, started: float) -> None:
+def _observe(environ, status: str, started: float) -> None:
     """Record the request's latency and status under its route."""
-    try:
-        endpoint, method = request.endpoint or "unmatched", request.method
-    except RuntimeError:  # answered outside Flask's request context (not expected)
-        endpoint, method = "unmatched", "other"
+    endpoint = environ.get(ENDPOINT_KEY)
+    if endpoint is not None:  # answered under the edge without Flask (app/api/fast_screens.py)
+        method = environ.get("REQUEST_METHOD", "other")
+    else:
+        try:
+            endpoint, method = request.endpoint or "unmatched", request.method
+        except RuntimeError:  # answered outside Flask's request context (not expected)
+            endpoint, method = "unmatched", "other"
     metrics.observe_request(endpoint, method, int(status[:3]), time.perf_counter() - started)
 
 

@@ -72,7 +72,7 @@ def _check_app_wide_limits_only_when_set(app) -> None:
 
     def check_rate_limits() -> None:
         """Flask-Limiter's request check, when an app-wide or blueprint limit could apply."""
-        if _app_wide_limits_set():
+        if app_wide_limits_set():
             check()
 
     hooks[hooks.index(check)] = check_rate_limits
@@ -108,7 +108,7 @@ def _limiter_hooks_only_when_used(app) -> None:
             teardown[index] = release_context
 
 
-def _app_wide_limits_set() -> bool:
+def app_wide_limits_set() -> bool:
     """Whether default, application, meta or blueprint limits are configured (unknown: True)."""
     manager = getattr(limiter, "limit_manager", None)
     if manager is None:

@@ -248,3 +248,21 @@ def wechat_emulator(app, _wechat_emulator_server):
 
     yield EmulatorControl(emulator, base_url, signer, deliver)
     state.reset()
+
+
+@pytest.fixture
+def flask_calls(app):
+    """The requests the WSGI fast path handed to Flask, as a list of paths (it grows as they arrive)."""
+    from tests.fast_path import fast_layer
+
+    layer = fast_layer(app)
+    inner = layer.wsgi_app
+    seen: list[str] = []
+
+    def counting(environ, start_response):
+        seen.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    layer.wsgi_app = counting
+    yield seen
+    layer.wsgi_app = inner

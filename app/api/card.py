@@ -7,7 +7,7 @@ for the locale the request most likely gets; a repeat view then costs that one r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -26,30 +26,39 @@ def _today() -> date:
     return datetime.now(ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).date()
 
 
-def _contributions_parts() -> tuple[str, ...]:
-    """What, beside the user and locale, tells one contributions page from another."""
-    year, cursor, limit = (request.args.get(name) for name in ("year", "cursor", "limit"))
-    return str(_today().year), year or "", cursor or "", limit or ""
+#: The JSON card screens: (name, path below /card, endpoint); app/api/fast_screens.py serves them too.
+CARD_SCREENS = (
+    ("card", "", "api.card.show_card"),
+    ("permit", "/permit", "api.card.show_permit"),
+    ("insurances", "/insurances", "api.card.show_insurances"),
+    ("contributions", "/contributions", "api.card.list_contributions"),
+)
 
 
-#: The cache key parts of each screen, beside the user and the locale.
-_PARTS: dict[str, Callable[[], tuple[str, ...]]] = {
-    "card": lambda: (),
-    "permit": lambda: (_today().isoformat(),),
-    "insurances": lambda: (_today().isoformat(),),
-    "contributions": _contributions_parts,
-}
+def cache_parts(name: str, today: date, args: Mapping[str, str]) -> tuple[str, ...]:
+    """What, beside the user and the locale, tells one kept copy of a screen from another."""
+    if name == "card":
+        return ()
+    if name != "contributions":
+        return (today.isoformat(),)
+    year, cursor, limit = (args.get(arg) for arg in ("year", "cursor", "limit"))
+    return str(today.year), year or "", cursor or "", limit or ""
+
+
+def _parts(name: str) -> tuple[str, ...]:
+    """This request's cache key parts of a screen."""
+    return cache_parts(name, _today(), request.args)
 
 
 def _prefetch(name: str):
     """The session lookup's prefetch of a screen's kept copy, in the locale the request most likely gets."""
-    return lambda user_id: [view_cache.key(user_id, name, locale_before_session(), *_PARTS[name]())]
+    return lambda user_id: [view_cache.key(user_id, name, locale_before_session(), *_parts(name))]
 
 
 def _screen(name: str, build: Callable[[], dict]) -> Response:
     """A JSON screen with the locale and direction, from the cache or built (and then cached)."""
     redis_client = get_redis()
-    cache_key = view_cache.key(g.user_id, name, current_locale_id(), *_PARTS[name]())
+    cache_key = view_cache.key(g.user_id, name, current_locale_id(), *_parts(name))
     body = view_cache.get(redis_client, cache_key, prefetched())
     if body is None:
         body = current_app.json.dumps({**locale_meta(), **build()}).encode("utf-8")

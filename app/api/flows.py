@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from app.errors import BadRequest, NotFound
-from app.extensions import csrf
+from app.extensions import csrf, get_redis
 from app.flows import engine, registry
 from app.i18n import _l, current_locale_id
 from app.logs import request_id
-from app.services import flow_cache
+from app.services import screen_cache
 
 from .security import login_required, prefetched
 
@@ -65,17 +65,35 @@ def _parse_submission() -> tuple[str, str, dict]:
     return step, action, answers
 
 
-def _state_copy_keys(user_id: int, name: str) -> list[str]:
-    """The Redis keys of the journey state's copy, fetched with the session."""
-    return flow_cache.keys(user_id, name)
+def _screen_keys(user_id: int, name: str) -> list[str]:
+    """The Redis keys of the journey state's copy and the kept screen, fetched with the session."""
+    return screen_cache.keys(user_id, name)
+
+
+def screen_response(body: bytes, status: int = 200) -> Response:
+    """A journey screen as sent: JSON, never stored by a cache (it holds the user's answers)."""
+    response = Response(body, status=status, mimetype="application/json")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/flows/<name>")
-@login_required(prefetch=_state_copy_keys)
+@login_required(prefetch=_screen_keys)
 def show(name: str):
-    """The current screen of a journey (starting it if needed)."""
-    document, status = engine.show(_flow(name), _context())
-    return jsonify(document), status
+    """The current screen of a journey (starting it if needed); the kept copy when still current."""
+    flow = _flow(name)
+    ctx = _context()
+    release = current_app.extensions[screen_cache.RELEASE_EXTENSION]
+    kept = screen_cache.kept_body(ctx.prefetched, g.user_id, name, locale=ctx.locale,
+                                  first_run=ctx.first_run, release=release)
+    if kept is not None:
+        return screen_response(kept)
+    document, status = engine.show(flow, ctx)
+    body = current_app.json.dump_bytes(document) + b"\n"
+    if ctx.shown_copy is not None and status == 200:
+        screen_cache.keep(get_redis(), g.user_id, name, ctx.shown_copy, locale=ctx.locale,
+                          first_run=ctx.first_run, release=release, body=body)
+    return screen_response(body, status)
 
 
 @bp.post("/flows/<name>")

@@ -22,8 +22,12 @@ def user_sessions() -> SessionStore:
 
 
 def bearer_token() -> str | None:
-    """The token of an `Authorization: Bearer …` header."""
-    header = request.environ.get("HTTP_AUTHORIZATION", "")
+    """The token of this request's `Authorization: Bearer …` header."""
+    return token_from_header(request.environ.get("HTTP_AUTHORIZATION", ""))
+
+
+def token_from_header(header: str) -> str | None:
+    """The token of an `Authorization: Bearer …` header value, or None."""
     scheme, _, token = header.partition(" ")
     token = token.strip()
     return token if token and scheme.lower() == "bearer" else None

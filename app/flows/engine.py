@@ -48,6 +48,9 @@ class Context:
     read_version: int | None = None
     #: Redis values fetched with the session ({key: value or None}), e.g. the state's copy.
     prefetched: dict = field(default_factory=dict)
+    #: Set by `show` when its screen came from the state's Redis copy, unchanged, on a cacheable
+    #: step: the copy (with its raw bytes and generation), so the caller may keep the screen.
+    shown_copy: SimpleNamespace | None = None
 
     @property
     def answers(self) -> dict:
@@ -146,6 +149,9 @@ class Step:
     action_names: tuple[str, ...] = (CONTINUE,)
     #: Whether `back` is offered.
     can_go_back: bool = True
+    #: Whether the screen depends only on the saved state, the locale and the first-run flag (no
+    #: database read, no clock), so a rendered copy may be kept (app/services/screen_cache.py).
+    cacheable: bool = False
 
     def title(self, ctx: Context) -> str:
         """The heading: the question this screen asks."""
@@ -438,6 +444,8 @@ def show(flow: Flow, ctx: Context) -> tuple[dict, int]:
         before = peeked.step
         _settle(flow, ctx)
         if ctx.state.step == before:
+            if flow.steps[before].cacheable and getattr(peeked, "raw", None) is not None:
+                ctx.shown_copy = peeked
             return render(flow, ctx), 200
     # A new journey, or a redirect to save: through the session, with the version check.
     ctx.state = _load_state(flow, ctx)

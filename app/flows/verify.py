@@ -74,6 +74,7 @@ class LanguageStep(Step):
     """First run only: choose the language, each named in its own language."""
 
     name = "language"
+    cacheable = True
     can_go_back = False
     fields = (
         Field(
@@ -115,6 +116,7 @@ class StartStep(Step):
     """Before you start: what you need, and what this service cannot do."""
 
     name = "start"
+    cacheable = True
 
     def title(self, ctx):
         return _("Before you start")
@@ -147,6 +149,7 @@ class ConsentStep(Step):
     """Separate consent for sensitive personal information (PIPL), versioned and recorded."""
 
     name = "consent"
+    cacheable = True
     progress = 1
     fields = (
         Field(
@@ -199,6 +202,7 @@ class NameStep(Step):
     """The name as in the passport's machine-readable zone."""
 
     name = "name"
+    cacheable = True
     progress = 2
     fields = (
         Field(
@@ -258,6 +262,7 @@ class IdentifierTypeStep(Step):
     """Which number the user will use to find the record."""
 
     name = "identifier_type"
+    cacheable = True
     progress = 3
     fields = (
         Field(
@@ -307,6 +312,7 @@ class IdentifierStep(Step):
     """The number itself, normalised and format-checked."""
 
     name = "identifier"
+    cacheable = True
     progress = 4
     fields = (
         Field(
@@ -357,6 +363,7 @@ class DateOfBirthStep(Step):
     """The date of birth, as an ISO date."""
 
     name = "date_of_birth"
+    cacheable = True
     progress = 5
     fields = (
         Field(
@@ -471,6 +478,7 @@ class CheckStep(Step):
     """Check your answers, with change links; confirming matches the registry."""
 
     name = "check"
+    cacheable = True
     progress = 6
     accepts_change = True
     action_names = (CONFIRM,)
@@ -544,6 +552,7 @@ class SecondFactorStep(Step):
     """Choose how to confirm: the WeChat phone number, or in person."""
 
     name = "second_factor"
+    cacheable = True
     progress = 7
     fields = (
         Field(
@@ -706,6 +715,7 @@ class ResultStep(Step):
     """Verified: the account is linked and the card is active."""
 
     name = "result"
+    cacheable = True
     can_go_back = False
 
     def title(self, ctx):

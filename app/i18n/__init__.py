@@ -52,8 +52,10 @@ __all__ = [
     "current_locale_id",
     "force_locale",
     "gettext",
+    "i18n_state",
     "init_i18n",
     "language_headers",
+    "language_headers_for",
     "lazy_gettext",
     "lazy_ngettext",
     "lazy_npgettext",
@@ -63,6 +65,7 @@ __all__ = [
     "locale_statuses",
     "match",
     "native_name",
+    "negotiate",
     "ngettext",
     "npgettext",
     "pgettext",
@@ -75,6 +78,8 @@ __all__ = [
 ]
 
 _STATE = "ssc_i18n"
+#: The request headers that choose an answer's language (named in Vary when they did).
+VARY_LANGUAGE = ("Accept-Language", "X-Client-Language")
 
 
 @dataclass(frozen=True)
@@ -159,12 +164,26 @@ def _request_locale(state, saved, session_client_locale) -> tuple[str, bool]:
     # Raw WSGI values: cheaper than parsing request.args and the header object on every request.
     environ = request.environ
     explicit = request.args.get("lang") if "lang=" in environ.get("QUERY_STRING", "") else None
+    return negotiate(state, environ, saved, session_client_locale, explicit)
+
+
+def negotiate(state: I18nState, environ: dict, saved: str | None, session_client_locale: str | None,
+              explicit: str | None = None) -> tuple[str, bool]:
+    """(the locale, whether language headers chose it) from a WSGI environ and a session's values.
+
+    Needs no Flask context: the WSGI fast path (app/api/fast_screens.py) negotiates with it too.
+    """
     client_language = environ.get("HTTP_X_CLIENT_LANGUAGE") or session_client_locale
     header = environ.get("HTTP_ACCEPT_LANGUAGE")
     locale = _resolve_request(
         explicit, saved, client_language, header, state.served, state.default, state.traditional_fallback,
     )
     return locale, bool(header or client_language)
+
+
+def i18n_state(app) -> I18nState:
+    """What init_i18n decided for `app` (for code that runs outside Flask's contexts)."""
+    return app.extensions[_STATE]
 
 
 @lru_cache(maxsize=2048)
@@ -249,12 +268,20 @@ def language_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
         index, value = present.get("vary", (None, ""))
         names = [name.strip() for name in value.split(",") if name.strip()]
         known = {name.lower() for name in names}
-        names += [name for name in ("Accept-Language", "X-Client-Language") if name.lower() not in known]
+        names += [name for name in VARY_LANGUAGE if name.lower() not in known]
         if index is None:
             added.append(("Vary", ", ".join(names)))
         else:
             headers[index] = (headers[index][0], ", ".join(names))
     return added
+
+
+def language_headers_for(locale_id: str, vary: bool) -> list[tuple[str, str]]:
+    """The language headers of an answer built outside Flask (no Vary of its own to merge into)."""
+    headers = [("Content-Language", bcp47(locale_id))]
+    if vary:
+        headers.append(("Vary", ", ".join(VARY_LANGUAGE)))
+    return headers
 
 
 def locale_meta(locale_id: str | None = None) -> dict:

@@ -68,8 +68,9 @@ def read(redis_client, user_id: int, flow: str, prefetched: dict | None = None
         redis_client.delete(key(user_id, flow))
         return None, generation
     answers = json.loads(pii.codec().decrypt(copy["answers"])) if copy.get("answers") else {}
+    # `raw` and `generation` say exactly what was read, for the screen cache (screen_cache.py).
     return SimpleNamespace(step=copy["step"], answers=answers, context=copy["context"] or {},
-                           history=copy["history"] or []), generation
+                           history=copy["history"] or [], raw=raw, generation=generation), generation
 
 
 def fill(redis_client, user_id: int, flow: str, state, generation: int) -> None:

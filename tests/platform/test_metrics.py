@@ -150,3 +150,26 @@ def test_multiprocess_mode_merges_worker_files(tmp_path):
     assert 'ssc_callback_outcomes_total{outcome="accepted"} 2.0' in result.stdout
     assert 'ssc_http_requests_total{endpoint="health.healthz",method="GET",status="200"} 1.0' in result.stdout
     assert list(tmp_path.glob("counter_*.db"))
+
+
+def test_fast_answers_are_counted_under_their_route(probe_app):
+    """A screen answered by the WSGI fast path (app/api/fast_screens.py) counts under its route."""
+    from app.services.sessions import SessionStore
+    from tests.factories import make_user
+
+    path = "/api/v1/flows/verify"
+    with probe_app.app_context():
+        user = make_user(locale="en")
+        store = SessionStore(probe_app.extensions["redis"], "session", 3600)
+        token = store.create(user.id, {"openid": user.openid, "locale": "en"})
+    client = probe_app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    client.get(path, headers=headers)
+    client.get(path, headers=headers)
+    before = _samples(client.get("/metrics"))
+    client.get(path, headers=headers)
+    after = _samples(client.get("/metrics"))
+    labels = {"endpoint": "api.flows.show", "method": "GET"}
+    grew = _value(after, "ssc_http_requests_total", **labels, status="200") - _value(
+        before, "ssc_http_requests_total", **labels, status="200")
+    assert grew == 1

@@ -1,0 +1,126 @@
+"""The hottest GETs answered before Flask, from what Redis keeps: a journey's screen and the card screens.
+
+A repeat `GET /api/v1/flows/<name>` or `GET /api/v1/card[/permit|/insurances|/contributions]`
+is answered from bytes the Flask views already rendered and kept (app/services/screen_cache.py,
+app/services/view_cache.py). Finding them needs the session and those keys, which come back in
+one Redis round trip; what costs time around it is Flask's per-request machinery (contexts,
+routing, hooks, Babel's locale selection). This WSGI layer, inside the edge (app/edge.py: request
+id, security headers, metrics), does just that round trip:
+
+- the bearer token's session, with the keys the view would read, as `login_required` fetches them;
+- the locale negotiated exactly as app/i18n does (saved choice, X-Client-Language, Accept-Language);
+- the kept bytes, served only when they are exactly what the view would send now.
+
+Anything else goes to Flask, which answers as always: a query string, no or a bad token, another
+locale than the one prefetched, nothing kept, a stale kept screen, an app-wide rate limit, or an
+error. So the fast path never answers differently from Flask, only sooner (tests/platform/
+test_fast_screens.py compares both, header by header).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from app.api.card import CARD_SCREENS, cache_parts
+from app.api.security import token_from_header
+from app.edge import ENDPOINT_KEY
+from app.extensions import app_wide_limits_set
+from app.i18n import i18n_state, language_headers_for, negotiate
+from app.services import screen_cache, view_cache
+from app.services.sessions import SessionStore, owner_hint
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+FLOWS = f"{API}/flows/"
+_FLOW_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+_NO_STORE = ("Cache-Control", "private, no-store")
+
+
+class FastScreens:
+    """WSGI layer serving kept screens of the hot GETs; everything else passes to the app."""
+
+    def __init__(self, wsgi_app, app):
+        self.wsgi_app = wsgi_app
+        self.extensions = app.extensions
+        self.i18n = i18n_state(app)
+        self.ttl = app.config["SESSION_TTL_SECONDS"]
+        self.timezone = ZoneInfo(app.config["DEFAULT_TIMEZONE"])
+        self.release = app.extensions[screen_cache.RELEASE_EXTENSION]
+        self.card_paths = {f"{API}/card{suffix}": (name, endpoint) for name, suffix, endpoint in CARD_SCREENS}
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
+            return self.wsgi_app(environ, start_response)
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(FLOWS):
+            answer = self._flow_screen(environ, path[len(FLOWS):])
+        elif path in self.card_paths:
+            answer = self._card_screen(environ, *self.card_paths[path])
+        else:
+            answer = None
+        if answer is None:
+            return self.wsgi_app(environ, start_response)
+        endpoint, body, headers = answer
+        environ[ENDPOINT_KEY] = endpoint
+        start_response("200 OK", [("Content-Type", "application/json"),
+                                  ("Content-Length", str(len(body))), _NO_STORE, *headers])
+        return [body]
+
+    def _flow_screen(self, environ, name: str):
+        """(endpoint, body, headers) of a journey's kept screen, or None."""
+        if not _FLOW_NAME.fullmatch(name):
+            return None
+        # The kept screen names its locale itself: any negotiated locale may match it.
+        found = self._lookup(environ, lambda user_id, _locale: screen_cache.keys(user_id, name), by_locale=False)
+        if found is None:
+            return None
+        session, fetched, locale, vary = found
+        body = screen_cache.kept_body(fetched, session.owner_id, name, locale=locale,
+                                      first_run=not session.data.get("locale"), release=self.release)
+        return None if body is None else ("api.flows.show", body, language_headers_for(locale, vary))
+
+    def _card_screen(self, environ, screen: str, endpoint: str):
+        """(endpoint, body, headers) of a kept card screen, or None."""
+        parts = cache_parts(screen, datetime.now(self.timezone).date(), {})
+        found = self._lookup(environ, lambda user_id, locale: [view_cache.key(user_id, screen, locale, *parts)])
+        if found is None:
+            return None
+        session, fetched, locale, vary = found
+        body = fetched.get(view_cache.key(session.owner_id, screen, locale, *parts))
+        return None if body is None else (endpoint, body, language_headers_for(locale, vary))
+
+    def _lookup(self, environ, keys: Callable[[int, str], list[str]], by_locale: bool = True):
+        """(session, fetched values, locale, vary) in one round trip, or None to leave it to Flask.
+
+        `keys(user id, locale)` names what to fetch for the locale the headers give; with
+        `by_locale`, a session that saved another locale leaves the request to Flask.
+        """
+        token = token_from_header(environ.get("HTTP_AUTHORIZATION", ""))
+        if token is None or owner_hint(token) is None or app_wide_limits_set():
+            return None
+        guess, _ = negotiate(self.i18n, environ, None, None)
+        store = SessionStore(self.extensions["redis"], "session", self.ttl)
+        try:
+            session, fetched = store.lookup(token, lambda user_id: keys(user_id, guess))
+        except Exception:  # Flask tries again and answers the failure in the user's language
+            log.warning("fast screen lookup failed; Flask answers", exc_info=True)
+            return None
+        if session is None or not fetched:
+            return None
+        data = session.data
+        locale, vary = negotiate(self.i18n, environ, data.get("locale"), data.get("client_locale"))
+        return (session, fetched, locale, vary) if locale == guess or not by_locale else None
+
+
+def install_fast_screens(app) -> None:
+    """Put the fast path under the edge (call before install_edge); FAST_SCREENS=False leaves it out."""
+    app.extensions[screen_cache.RELEASE_EXTENSION] = screen_cache.release_id(
+        str(app.root_path), str(app.config["TRANSLATIONS_DIR"])
+    )
+    if app.config.get("FAST_SCREENS", True):
+        app.wsgi_app = FastScreens(app.wsgi_app, app)

@@ -1,0 +1,32 @@
+"""Helpers for the tests of the WSGI fast path (app/api/fast_screens.py)."""
+
+from __future__ import annotations
+
+from app.api.fast_screens import FastScreens
+from tests.flows.conftest import fresh_request_globals
+
+
+def fast_layer(app) -> FastScreens:
+    """The app's FastScreens layer, found down the WSGI chain."""
+    layer = app.wsgi_app
+    for _ in range(10):
+        if isinstance(layer, FastScreens):
+            return layer
+        layer = getattr(layer, "wsgi_app", None) or getattr(layer, "app", None)
+    raise AssertionError("no FastScreens layer in the WSGI chain")
+
+
+def get(client, path: str, headers: dict):
+    """A GET with fresh request globals, as production has."""
+    fresh_request_globals()
+    return client.get(path, headers=headers)
+
+
+def same_answer(first, second) -> None:
+    """Two responses are the same answer: status, body and every header but the request id (in any order)."""
+    assert (first.status_code, first.data) == (second.status_code, second.data)
+
+    def headers(response):
+        return sorted(h for h in response.headers if h[0] != "X-Request-ID")
+
+    assert headers(first) == headers(second)
