@@ -7,11 +7,14 @@ import hashlib
 import hmac
 import os
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _VERSION = "v1"
+#: Associated data of sealed bytes, so they never open as a column value or the reverse.
+_SEALED = b"sealed:"
 
 
 class PiiCodec:
@@ -37,6 +40,18 @@ class PiiCodec:
             raise ValueError("unknown PII scheme")
         raw = base64.urlsafe_b64decode(payload.encode("ascii"))
         return self._aead.decrypt(raw[:12], raw[12:], _VERSION.encode()).decode("utf-8")
+
+    def seal(self, data: bytes, context: bytes = b"") -> bytes:
+        """AES-GCM of bytes, random nonce in front, bound to `context` (for values kept in Redis)."""
+        nonce = os.urandom(12)
+        return nonce + self._aead.encrypt(nonce, data, _SEALED + context)
+
+    def unseal(self, sealed: bytes, context: bytes = b"") -> bytes | None:
+        """The bytes `seal` was given with the same context, or None when they do not open."""
+        try:
+            return self._aead.decrypt(sealed[:12], sealed[12:], _SEALED + context)
+        except (InvalidTag, ValueError):
+            return None
 
     def lookup_hash(self, normalized: str, kind: str = "") -> str:
         """A keyed HMAC-SHA256 (hex) of a normalized identifier, to find rows without decrypting."""

@@ -27,6 +27,18 @@ def test_tampered_ciphertext_is_refused():
         codec.decrypt(tampered)
 
 
+def test_sealed_bytes_open_only_with_their_context_and_untampered():
+    codec = pii.PiiCodec(base64.b64encode(b"k" * 32).decode())
+    sealed = codec.seal("screen: MÜLLER".encode(), b"ssc:view:1:card")
+    assert "MÜLLER".encode() not in sealed and sealed != codec.seal("screen: MÜLLER".encode(), b"ssc:view:1:card")
+    assert codec.unseal(sealed, b"ssc:view:1:card") == "screen: MÜLLER".encode()
+    assert codec.unseal(sealed, b"ssc:view:2:card") is None  # another user's key: not this body
+    assert codec.unseal(sealed[:-1] + bytes([sealed[-1] ^ 1]), b"ssc:view:1:card") is None
+    assert codec.unseal(b"short", b"ssc:view:1:card") is None
+    other = pii.PiiCodec(base64.b64encode(b"o" * 32).decode())
+    assert other.unseal(sealed, b"ssc:view:1:card") is None
+
+
 def test_lookup_hash_is_keyed_and_kind_separated():
     one = pii.PiiCodec(base64.b64encode(b"a" * 32).decode())
     two = pii.PiiCodec(base64.b64encode(b"b" * 32).decode())

@@ -91,7 +91,7 @@ class FastScreens:
         if found is None:
             return None
         session, fetched, locale, vary = found
-        body = fetched.get(view_cache.key(session.owner_id, screen, locale, *parts))
+        body = view_cache.get(None, view_cache.key(session.owner_id, screen, locale, *parts), fetched)
         return None if body is None else (endpoint, body, language_headers_for(locale, vary))
 
     def _lookup(self, environ, keys: Callable[[int, str], list[str]], by_locale: bool = True):

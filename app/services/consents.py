@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from app.errors import AppError, NotFound
-from app.extensions import db
+from app.extensions import db, get_redis
 from app.i18n import _l
 from app.models.flow import FlowState
 from app.models.types import utcnow
 from app.models.user import CONSENT_PURPOSES, Consent
-from app.services import audit
+from app.services import audit, screen_cache
 
 #: Flows whose saved answers were collected under a purpose, deleted when it is withdrawn.
 FLOWS_BY_PURPOSE = {"sensitive_identifiers": ("verify",)}
@@ -70,4 +70,6 @@ def withdraw_consent(user_id: int, purpose: str) -> Consent:
     audit.record("consent.withdrawn", actor_type="user", actor_id=user_id, entity="consent",
                  entity_id=current.id, details={"purpose": purpose})
     db.session.commit()
+    if flows:  # the kept screens showed those answers; the bumped copy generation already hides them
+        screen_cache.forget_user(get_redis(), user_id)
     return current

@@ -36,7 +36,7 @@ from app.models.subscription import SubscriptionGrant, SubscriptionQuota
 from app.models.types import utcnow
 from app.models.user import Consent, UserAccount
 from app.models.verification import InPersonReference, VerificationAttempt
-from app.services import attempts, audit, card, contributions, notices, view_cache
+from app.services import attempts, audit, card, contributions, notices, screen_cache, view_cache
 from app.services.auth import client_locale_key, session_key_key
 from app.services.request_schemas import AccountDeletionIn, parse
 from app.services.sessions import SessionStore
@@ -185,6 +185,7 @@ def delete_account(user_id: int, *, redis_client, sessions: SessionStore, reques
     # Redis last: if the database refused, the user can still sign in and try again.
     counts["sessions"] = sessions.revoke_all(user_id)
     view_cache.forget_user(redis_client, user_id)
+    screen_cache.forget_user(redis_client, user_id)
     redis_client.delete(session_key_key(user_id), client_locale_key(user_id), attempts.user_key(user_id))
     return counts
 

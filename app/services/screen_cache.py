@@ -10,7 +10,9 @@ without rendering; any change (an answer saved, another language, a bulk change 
 generation, a new release) gives another stamp, and the screen is rendered again and replaces it.
 
 Only one screen per user and flow is kept (the one last shown), so a user who switches language
-costs one render, and nothing needs invalidating: a stale entry can never match.
+costs one render, and nothing needs invalidating: a stale entry can never match. The body shows
+the user's answers, so it is sealed with the PII key (AES-GCM, bound to its stamp), as the state's
+copy keeps its answers encrypted; deleting an account or withdrawing consent drops it at once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
+from app import pii
 from app.services import flow_cache
 
 PREFIX = "ssc:flow-screen"
@@ -40,16 +43,24 @@ def stamp(*, locale: str, first_run: bool, copy_raw: bytes | str, generation: in
 
 
 def put(redis_client, cache_key: str, screen_stamp: bytes, body: bytes, ttl: int = TTL_SECONDS) -> None:
-    """Keep a rendered body behind its stamp."""
-    redis_client.set(cache_key, screen_stamp + _SEPARATOR + body, ex=ttl)
+    """Keep a rendered body behind its stamp, sealed with the PII key (it shows the user's answers)."""
+    redis_client.set(cache_key, screen_stamp + _SEPARATOR + pii.codec().seal(body, screen_stamp), ex=ttl)
 
 
 def body_if_current(kept: bytes | None, screen_stamp: bytes) -> bytes | None:
     """The kept body when it was rendered from exactly these inputs, else None."""
     if not kept:
         return None
-    head, separator, body = kept.partition(_SEPARATOR)
-    return body if separator and head == screen_stamp else None
+    head, separator, sealed = kept.partition(_SEPARATOR)
+    if not separator or head != screen_stamp:
+        return None
+    return pii.codec().unseal(sealed, screen_stamp)
+
+
+def forget_user(redis_client, user_id: int) -> int:
+    """Drop every kept screen of a user (account deleted, consent withdrawn); the number dropped."""
+    keys = list(redis_client.scan_iter(match=f"{PREFIX}:{int(user_id)}:*", count=100))
+    return redis_client.delete(*keys) if keys else 0
 
 
 def kept_body(fetched: dict, user_id: int, flow: str, *, locale: str, first_run: bool, release: str

@@ -4,13 +4,16 @@ The card and a year of contributions are read far more often than the registry c
 run at most daily), and rendering them costs several database round trips and hundreds of
 formatted amounts. A rendered screen is kept for TTL_SECONDS under the user's id, so a repeat
 view costs one Redis GET. Only successful screens of verified users are kept; every key names
-the user, so one user's entry can never answer another's request. `forget_user` drops them all
+the user, so one user's entry can never answer another's request, and each body is sealed with the
+PII key (AES-GCM) bound to its key, so Redis never holds a holder's screen in the clear. `forget_user` drops them all
 (after a registry import or a change of verification); otherwise they expire on their own.
 """
 
 from __future__ import annotations
 
 import hashlib
+
+from app import pii
 
 PREFIX = "ssc:view"
 TTL_SECONDS = 60
@@ -24,14 +27,13 @@ def key(user_id: int, screen: str, locale: str, *parts: str) -> str:
 
 def get(redis_client, cache_key: str, prefetched: dict | None = None) -> bytes | None:
     """The cached body, or None: from `prefetched` when it was fetched already, else one GET."""
-    if prefetched and cache_key in prefetched:
-        return prefetched[cache_key]
-    return redis_client.get(cache_key)
+    sealed = prefetched[cache_key] if prefetched and cache_key in prefetched else redis_client.get(cache_key)
+    return pii.codec().unseal(sealed, cache_key.encode("utf-8")) if sealed else None
 
 
 def put(redis_client, cache_key: str, body: bytes, ttl: int = TTL_SECONDS) -> None:
-    """Keep a rendered body for `ttl` seconds."""
-    redis_client.set(cache_key, body, ex=ttl)
+    """Keep a rendered body for `ttl` seconds, sealed with the PII key and bound to its key."""
+    redis_client.set(cache_key, pii.codec().seal(body, cache_key.encode("utf-8")), ex=ttl)
 
 
 def forget_user(redis_client, user_id: int) -> int:

@@ -29,3 +29,17 @@ def test_a_card_screen_in_a_saved_language_other_than_the_headers_goes_to_flask(
     assert first.get_json()["locale"] == second.get_json()["locale"] == "de"
     same_answer(first, second)
     assert flask_calls.count("/api/v1/card") == 2
+
+
+def test_a_kept_card_screen_holds_nothing_in_the_clear(client, login, holder_user, redis_client):
+    from app.services import view_cache
+
+    headers = login(holder_user)
+    body = get(client, "/api/v1/card", headers)
+    assert "MÜLLER" in body.get_data(as_text=True)
+    keys = list(redis_client.scan_iter(match=f"{view_cache.PREFIX}:{holder_user.id}:*"))
+    assert keys
+    for key in keys:
+        kept = redis_client.get(key)
+        assert "MÜLLER".encode() not in kept and b"123456789" not in kept and b"card" not in kept
+    same_answer(body, get(client, "/api/v1/card", headers))

@@ -140,3 +140,27 @@ def test_a_failing_redis_leaves_the_answer_to_flask(client, login, flask_calls, 
     calls = len(flask_calls)
     same_answer(first, get(client, PATH, headers))
     assert failures and len(flask_calls) == calls + 1
+
+
+def test_a_kept_screen_holds_no_answer_in_the_clear(client, journey, person, redis_client):
+    trip = journey()
+    trip.to_check(person)
+    for _ in range(2):
+        assert trip.get().get_json()["step"] == "check"
+    kept = redis_client.get(screen_cache.key(trip.user.id, "verify"))
+    assert kept is not None
+    for secret in (person.passport_name, person.permits[0].permit_number, "MUELLER"):
+        assert secret.encode("utf-8") not in kept
+    assert trip.get().get_json()["summary"][0]["value"] == person.passport_name
+
+
+def test_withdrawing_consent_drops_the_kept_screens(client, journey, person, redis_client):
+    trip = journey()
+    trip.to_check(person)
+    trip.get(), trip.get()
+    assert redis_client.exists(screen_cache.key(trip.user.id, "verify"))
+    fresh_request_globals()
+    response = client.post("/api/v1/me/consents/sensitive_identifiers/withdraw", headers=trip.headers)
+    assert response.status_code < 300, response.get_json()
+    assert not redis_client.exists(screen_cache.key(trip.user.id, "verify"))
+    assert trip.get().get_json()["step"] == "start"

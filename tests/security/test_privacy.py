@@ -15,7 +15,7 @@ from app.models.service_point import QrCheck
 from app.models.subscription import SubscriptionGrant, SubscriptionQuota
 from app.models.user import Consent, UserAccount
 from app.models.verification import InPersonReference, VerificationAttempt
-from app.services import privacy, view_cache
+from app.services import privacy, screen_cache, view_cache
 from tests.factories import make_user
 from tests.security.conftest import furnish, old
 
@@ -118,6 +118,9 @@ class TestDeleteAccount:
         headers, second = login(rich_user), login(rich_user)
         assert client.get("/api/v1/card", headers=headers).status_code == 200  # a cached screen now exists
         assert list(redis_client.scan_iter(match=f"{view_cache.PREFIX}:{user_id}:*"))
+        for _ in range(2):  # the journey's screen, rendered from the state's copy, is kept too
+            assert client.get("/api/v1/flows/verify", headers=headers).status_code == 200
+        assert list(redis_client.scan_iter(match=f"{screen_cache.PREFIX}:{user_id}:*"))
 
         response = client.delete("/api/v1/me", headers=headers, json={"confirm": True})
         assert response.status_code == 200
@@ -131,6 +134,7 @@ class TestDeleteAccount:
         assert db.session.get(Person, person_id) is not None  # the registry mirror stays
         assert count(QrCheck) == 1 and count(QrCheck, user_id=user_id) == 0  # the counter's record stays, unlinked
         assert not list(redis_client.scan_iter(match=f"{view_cache.PREFIX}:{user_id}:*"))
+        assert not list(redis_client.scan_iter(match=f"{screen_cache.PREFIX}:{user_id}:*"))
         for token_headers in (headers, second):  # every session is dead
             assert client.get("/api/v1/me", headers=token_headers).status_code == 401
 
