@@ -25,8 +25,10 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from redis.exceptions import RedisError
+
 from app.api.card import CARD_SCREENS, cache_parts
-from app.api.security import token_from_header
+from app.api.security import REDIS_FAILURE_KEY, token_from_header
 from app.edge import ENDPOINT_KEY
 from app.extensions import app_wide_limits_set
 from app.i18n import i18n_state, language_headers_for, negotiate
@@ -107,7 +109,11 @@ class FastScreens:
         store = SessionStore(self.extensions["redis"], "session", self.ttl)
         try:
             session, fetched = store.lookup(token, lambda user_id: keys(user_id, guess))
-        except Exception:  # Flask tries again and answers the failure in the user's language
+        except RedisError as error:
+            # Flask answers the failure in the user's language, without waiting for Redis again.
+            environ[REDIS_FAILURE_KEY] = error
+            return None
+        except Exception:  # Flask tries again and answers whatever it is
             log.warning("fast screen lookup failed; Flask answers", exc_info=True)
             return None
         if session is None or not fetched:

@@ -14,6 +14,9 @@ from app.services.sessions import SessionStore
 
 #: prefetch(user_id, **view_args) -> the Redis keys a view will read about that user.
 Prefetch = Callable[..., Iterable[str]]
+#: Where the WSGI fast path (app/api/fast_screens.py) leaves the Redis error its session lookup
+#: met, so the session loader answers it at once instead of waiting for Redis a second time.
+REDIS_FAILURE_KEY = "ssc.redis_failure"
 
 
 def user_sessions() -> SessionStore:
@@ -41,6 +44,9 @@ def load_session(prefetch: Prefetch | None = None):
     """
     if "session" in g:
         return g.session
+    failure = request.environ.get(REDIS_FAILURE_KEY)
+    if failure is not None:
+        raise failure
     token = bearer_token()
     owner_keys = None
     if prefetch is not None:
