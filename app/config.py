@@ -103,6 +103,8 @@ class BaseConfig:
                 values[key] = value
         if _env("LOCALE_RELEASE_GATE") is not None:
             values["LOCALE_RELEASE_GATE"] = _env("LOCALE_RELEASE_GATE") == "1"
+        if _env("FAST_SCREENS") is not None:
+            values["FAST_SCREENS"] = _env("FAST_SCREENS") == "1"
         if _env("PSEUDO_LOCALES") is not None:
             values["PSEUDO_LOCALES"] = _env("PSEUDO_LOCALES") == "1"
         values["SESSION_TTL_SECONDS"] = _env_int("SESSION_TTL_SECONDS", cls.SESSION_TTL_SECONDS)

@@ -164,3 +164,15 @@ def test_withdrawing_consent_drops_the_kept_screens(client, journey, person, red
     assert response.status_code < 300, response.get_json()
     assert not redis_client.exists(screen_cache.key(trip.user.id, "verify"))
     assert trip.get().get_json()["step"] == "start"
+
+
+def test_fast_screens_off_sends_every_request_through_flask(app_config, monkeypatch):
+    from app import create_app
+    from app.config import load_config
+
+    monkeypatch.setenv("FAST_SCREENS", "0")
+    assert load_config({"APP_ENV": "testing"})["FAST_SCREENS"] is False
+    with pytest.raises(AssertionError, match="no FastScreens layer"):
+        fast_layer(create_app({**app_config, "FAST_SCREENS": False}))
+    monkeypatch.setenv("FAST_SCREENS", "1")
+    assert load_config({"APP_ENV": "testing"})["FAST_SCREENS"] is True
