@@ -3,8 +3,11 @@
 `prepare(app, users=N)` writes N signed-in users whose saved journey stands on the `identifier`
 screen (answers encrypted at rest, as in real use) and returns their tokens; `requests(prepared)`
 gives one request spec per user; `rows(harness)` (what bench/run.py calls) measures them against
-the baseline. The hot path is one Redis round trip (the session with the flow state's copy; the
-database only on a miss) and one translated screen. Target: at least 50% of bare Flask's req/s.
+the baseline. The hot path is one Redis round trip: the session, with the flow state's copy and
+the translated screen kept from the state's first view (app/services/screen_cache.py); the
+database only on a miss. The first view of each state renders the screen and keeps it; the
+repeats measured here are answered from the kept copy, checked against the state's copy, by the
+WSGI fast path (app/api/fast_screens.py). Target: at least 50% of bare Flask's req/s.
 
     python -m bench.journey_bench      prints the screen a benchmarked request gets (a quick check)
 """
