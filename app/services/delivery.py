@@ -2,13 +2,15 @@
 
 Every (notice, user, channel) has one row, so a repeated fan-out or a retried job adds nothing twice.
 A WeChat row moves queued → sending (claimed and committed before anything is sent) → sent | failed |
-no_quota. Around each send a Redis journal records "attempting" and then the outcome, the moment
-WeChat answers; outcomes reach the database once per claimed group. A worker killed halfway leaves
-`sending` rows that `reconcile` settles: from the journal when the outcome is known, back to the
-queue when the message was never attempted, and as failed (`interrupted`) when it was in flight at
-the kill: such a message may or may not have reached WeChat, and it is not sent again, so nobody
-gets a notice twice. At most `concurrency` messages per worker can end up that way. A send that
-WeChat did not answer in time (it may still have sent it) is settled the same way at once.
+no_quota. Messages go out a window of `concurrency` at a time, and a Redis journal records each
+window in two writes: "attempting" for all of its messages before the first send starts, then their
+outcomes once every one has answered; outcomes reach the database once per claimed group. A worker
+killed halfway leaves `sending` rows that `reconcile` settles: from the journal when the outcome is
+known, back to the queue when the message was never attempted, and as failed (`interrupted`) when it
+was journaled "attempting" at the kill: such a message may or may not have reached WeChat, and it is
+not sent again, so nobody gets a notice twice. At most one window (`concurrency` messages) per
+worker can end up that way. A send that WeChat did not answer in time (it may still have sent it)
+is settled the same way at once.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -228,7 +230,8 @@ class Sender:
     state: str = "formal"
     timezone: str = "Asia/Shanghai"
     default_locale: str = "en"
-    #: Messages in flight at once (HTTP waits overlap; the database work stays on one thread).
+    #: Messages in flight at once, and the journal's window (HTTP waits overlap; the database work
+    #: stays on one thread).
     concurrency: int = 8
 
 
@@ -294,16 +297,29 @@ def _claim(notice_id: int, first: int, last: int, chunk: int) -> tuple[str, list
     return claim, rows
 
 
+@dataclass(frozen=True)
+class _Message:
+    """One reserved message of a claimed group, ready to send."""
+
+    row_id: int
+    user_id: int
+    openid: str
+    data: dict
+    page: str | None
+    lang: str
+
+
 def _send_claimed(notice: Notice, claim: str, rows, sender: Sender, cache: dict, result: BatchResult,
                   pool: ThreadPoolExecutor) -> None:
-    """Reserve quota for the claimed rows, send them concurrently (each outcome journaled the moment
-    WeChat answers), then settle the ledger and write every outcome to the database at once."""
+    """Reserve quota for the claimed rows, send them a window at a time (journaled before and after
+    each window), then settle the ledger and write every outcome to the database at once."""
     journal = _journal_key(claim)
     template_id = notice.template_id
     reserved = sender.ledger.reserve_many([row.user_id for row in rows], template_id)
     outcomes: list[dict] = []
-    futures = {}
+    messages: list[_Message] = []
     unreserved = {}
+    page = f"{sender.page}?id={notice.id}" if sender.page else None
     for row_id, user_id, locale, openid in rows:
         if user_id not in reserved:
             outcome = {"state": "no_quota", "errcode": 43101, "error": "no accepted subscription",
@@ -317,14 +333,14 @@ def _send_claimed(notice: Notice, claim: str, rows, sender: Sender, cache: dict,
             translation, _ = content_for(notice, locale)
             data = cache[locale] = message_data(notice, translation.title if translation else "", locale,
                                                 sender.layout, sender.timezone)
-        page = f"{sender.page}?id={notice.id}" if sender.page else None
-        futures[pool.submit(_send_one, sender, journal, row_id, openid, template_id, data, page,
-                            wechat_lang(locale))] = (row_id, user_id)
+        messages.append(_Message(row_id, user_id, openid, data, page, wechat_lang(locale)))
     if unreserved:
-        sender.redis.hset(journal, mapping=unreserved)
-    for future, (row_id, user_id) in futures.items():
-        outcomes.append({**future.result(), "id": row_id, "user_id": user_id})
-    sender.redis.expire(journal, JOURNAL_TTL_SECONDS)
+        _journal(sender.redis, journal, unreserved)
+    size = max(1, sender.concurrency)
+    for start in range(0, len(messages), size):
+        window = messages[start:start + size]
+        for message, outcome in zip(window, _send_window(sender, journal, template_id, window, pool), strict=True):
+            outcomes.append({**outcome, "id": message.row_id, "user_id": message.user_id})
     settle: dict[str, list[int]] = {"sent": [], "failed": [], "no_quota": []}
     for outcome in outcomes:
         result.add(outcome["state"])
@@ -336,14 +352,37 @@ def _send_claimed(notice: Notice, claim: str, rows, sender: Sender, cache: dict,
         metrics.notice_delivery(state, count, channel="subscribe")
 
 
-def _send_one(sender: Sender, journal: str, row_id: int, openid: str, template_id: str, data: dict,
-              page: str | None, lang: str) -> dict:
-    """Send one message (retrying busy answers with backoff) and journal its outcome at once."""
-    # "attempting" first: after a kill, a row without it was never sent and can safely be sent again.
-    sender.redis.hset(journal, str(row_id), _ATTEMPTING)
-    outcome = {**_attempt(sender, openid, template_id, data, page, lang), "reserved": True}
-    sender.redis.hset(journal, str(row_id), json.dumps(outcome))
-    return outcome
+def _send_window(sender: Sender, journal: str, template_id: str, window: list[_Message],
+                 pool: ThreadPoolExecutor) -> list[dict]:
+    """Send a window of messages at once: "attempting" journaled for all of them before the first
+    send starts, their outcomes journaled together once every one has answered."""
+    # After a kill, a row without "attempting" was never sent and can safely be sent again; one with
+    # it may have reached WeChat and is never resent. So no send may start before this write.
+    _journal(sender.redis, journal, {str(message.row_id): _ATTEMPTING for message in window})
+    futures = [pool.submit(_attempt, sender, message.openid, template_id, message.data, message.page,
+                           message.lang) for message in window]
+    wait(futures)
+    outcomes, answered, problem = [], {}, None
+    for message, future in zip(window, futures, strict=True):
+        if future.exception() is not None:
+            problem = problem or future.exception()
+            continue
+        outcome = {**future.result(), "reserved": True}
+        outcomes.append(outcome)
+        answered[str(message.row_id)] = json.dumps(outcome)
+    if answered:
+        _journal(sender.redis, journal, answered)
+    if problem is not None:
+        raise problem  # the others' outcomes are journaled; this one stays "attempting" (never resent)
+    return outcomes
+
+
+def _journal(redis_client, journal: str, mapping: dict[str, str]) -> None:
+    """Write entries of a claim's journal in one round trip (HSET and a fresh expiry, pipelined)."""
+    with redis_client.pipeline(transaction=False) as pipe:
+        pipe.hset(journal, mapping=mapping)
+        pipe.expire(journal, JOURNAL_TTL_SECONDS)
+        pipe.execute()
 
 
 def _attempt(sender: Sender, openid: str, template_id: str, data: dict, page: str | None, lang: str) -> dict:

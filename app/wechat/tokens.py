@@ -17,12 +17,15 @@ class TokenCache:
     """Reads the token from Redis; refreshes it under a Redis lock (SET NX EX) before it expires.
 
     stable_token always hands out a token with at least 300 s left, so a margin below that keeps
-    processes from refreshing on every call while still renewing before expiry.
+    processes from refreshing on every call while still renewing before expiry. A token read is kept
+    in this process for `local_seconds` (so a send does not cost a Redis round trip); one that
+    another process replaced meanwhile is refused by WeChat and refreshed from Redis as any other.
     """
 
     def __init__(self, redis, appid: str, fetch: Callable[[bool], tuple[str, int]], *,
                  key_prefix: str = "ssc:wechat", margin: int = 120, lock_seconds: int = 15,
-                 wait_seconds: float = 6.0, clock: Callable[[], float] = time.time):
+                 wait_seconds: float = 6.0, clock: Callable[[], float] = time.time,
+                 local_seconds: float = 1.0, monotonic: Callable[[], float] = time.monotonic):
         self.redis = redis
         self.fetch = fetch
         self.key = f"{key_prefix}:{appid}:access_token"
@@ -31,16 +34,25 @@ class TokenCache:
         self.lock_seconds = lock_seconds
         self.wait_seconds = wait_seconds
         self.clock = clock
+        self.local_seconds = local_seconds
+        self.monotonic = monotonic
+        #: (entry, when it was read): the last token this process read or stored.
+        self._local: tuple[dict, float] | None = None
 
     def _read(self) -> dict | None:
         raw = self.redis.get(self.key)
-        return json.loads(raw) if raw else None
+        entry = json.loads(raw) if raw else None
+        self._local = (entry, self.monotonic()) if entry else None
+        return entry
 
     def _fresh(self, entry: dict | None, rejected: str | None = None) -> bool:
         return bool(entry) and entry["token"] != rejected and entry["expires_at"] - self.clock() > self.margin
 
     def get(self) -> str:
         """A valid token: the shared one while fresh, else a refreshed one."""
+        local = self._local
+        if local is not None and self.monotonic() - local[1] < self.local_seconds and self._fresh(local[0]):
+            return local[0]["token"]
         entry = self._read()
         if self._fresh(entry):
             return entry["token"]
@@ -83,6 +95,7 @@ class TokenCache:
     def _store(self, token: str, expires_in: int) -> None:
         entry = {"token": token, "expires_at": self.clock() + expires_in}
         self.redis.set(self.key, json.dumps(entry), ex=max(1, int(expires_in)))
+        self._local = (entry, self.monotonic())
 
     def _release(self, owner: str) -> None:
         """Delete the lock only if it is still ours (it may have expired and been taken)."""
@@ -101,4 +114,5 @@ class TokenCache:
 
     def forget(self) -> None:
         """Drop the shared token (tests, or after changing the app secret)."""
+        self._local = None
         self.redis.delete(self.key)

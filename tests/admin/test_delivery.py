@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -151,6 +152,82 @@ def test_a_killed_worker_is_reconciled_from_the_journal(app, wechat_emulator, ma
     states = {uid: r.state for uid, r in rows(notice.id).items()}
     assert sorted(states.values()) == ["failed", "sent", "sent"]
     assert len(wechat_emulator.outbox("subscribe")) == 2
+
+
+def test_each_window_is_journaled_attempting_before_any_of_its_sends(app, make_notice, recipients, monkeypatch):
+    from app.wechat import errors as wechat_errors
+
+    users = recipients(7, "en")
+    notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
+    delivery.fan_out(notice.id)
+    by_user = rows(notice.id)
+    row_of = {user.openid: by_user[user.id].id for user in users}
+    redis_client = get_redis()
+    writes, seen_at_send = [], []
+    journal = delivery._journal
+
+    def recording_journal(client, key, mapping):
+        writes.append(sorted(json.loads(value)["state"] for value in mapping.values()))
+        journal(client, key, mapping)
+
+    def send(openid, template_id, data, **options):
+        # What the journal says of this message's window at the moment its HTTP send would start.
+        [key] = redis_client.keys("ssc:notice-claim:*")
+        entries = {int(k): json.loads(v)["state"] for k, v in redis_client.hgetall(key).items()}
+        seen_at_send.append((row_of[openid], entries))
+        return 1000 + row_of[openid]
+
+    monkeypatch.setattr(delivery, "_journal", recording_journal)
+    sender = delivery.Sender(send=send, errors=wechat_errors, redis=redis_client, concurrency=3)
+    assert delivery.send_batch(notice.id, users[0].id, users[-1].id, sender).sent == 7
+    # Two journal writes per window of three (not two per message): attempting first, then the outcomes.
+    assert writes == [["attempting"] * 3, ["sent"] * 3, ["attempting"] * 3, ["sent"] * 3, ["attempting"], ["sent"]]
+    ids = sorted(row_of.values())
+    windows = [ids[0:3], ids[3:6], ids[6:7]]
+    for row_id, entries in seen_at_send:
+        window = next(w for w in windows if row_id in w)
+        assert all(entries[other] == "attempting" for other in window)
+        assert not any(other in entries for other in ids if other > window[-1])  # later windows: not yet
+    assert {r.state for r in rows(notice.id).values()} == {"sent"}
+
+
+class Killed(BaseException):
+    """The worker process dying (SIGKILL) at this point."""
+
+
+def test_a_worker_killed_after_journaling_a_window_never_resends_it(app, wechat_emulator, make_notice, recipients,
+                                                                   monkeypatch):
+    users = recipients(7, "en")
+    for user in users:
+        grant_quota(user, emulator=wechat_emulator)
+    notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
+    delivery.fan_out(notice.id)
+    app.config["NOTICE_SEND_CONCURRENCY"] = 3
+    journal, calls = delivery._journal, []
+
+    def dying_journal(client, key, mapping):
+        journal(client, key, mapping)
+        calls.append(len(mapping))
+        if len(calls) == 3:  # the second window is journaled "attempting"; none of it has been sent
+            raise Killed
+
+    monkeypatch.setattr(delivery, "_journal", dying_journal)
+    with pytest.raises(Killed):
+        delivery.send_batch(notice.id, users[0].id, users[-1].id, notice_tasks.make_sender(app))
+    assert len(wechat_emulator.outbox("subscribe")) == 3
+    assert {r.state for r in rows(notice.id).values()} == {"sending"}
+
+    result = delivery.reconcile(notice.id, get_redis(), now=utcnow() + timedelta(hours=1))
+    assert result == {"recovered": 3, "interrupted": 3, "requeued": 1}
+    notice_tasks.resume(notice.id)
+    db.session.expire_all()
+    final = rows(notice.id)
+    interrupted = {uid for uid, r in final.items() if r.state == "failed" and r.error.startswith("interrupted")}
+    assert [u.id for u in users[3:6]] == sorted(interrupted)
+    assert sorted(r.state for r in final.values()) == ["failed"] * 3 + ["sent"] * 4
+    sent_to = [m["touser"] for m in wechat_emulator.outbox("subscribe")]
+    assert len(sent_to) == len(set(sent_to)) == 4
+    assert not {u.openid for u in users[3:6]} & set(sent_to)  # journaled, never sent, never resent
 
 
 def test_rate_limiter_waits_for_the_next_second(app):

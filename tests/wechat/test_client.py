@@ -77,6 +77,33 @@ def test_expired_token_is_refreshed_once_and_the_call_retried(api, wechat_emulat
     assert wechat_emulator.calls("stable_token") == 2
 
 
+def test_a_process_keeps_the_token_a_moment_instead_of_asking_redis_on_every_call(app, api, wechat_emulator):
+    from tests.redis_probe import commands_sent
+
+    now = [0.0]
+    api.tokens.monotonic = lambda: now[0]
+    token = api.tokens.get()
+    with commands_sent(app.extensions["redis"]) as sent:
+        assert [api.tokens.get() for _ in range(5)] == [token] * 5
+    assert "GET" not in sent
+    now[0] += api.tokens.local_seconds
+    with commands_sent(app.extensions["redis"]) as sent:
+        assert api.tokens.get() == token
+    assert sent.count("GET") == 1
+
+
+def test_a_token_another_process_replaced_is_taken_up_after_one_refusal(app, api, wechat_emulator):
+    wechat_emulator.grant_subscription(OPENID, "tmpl_notice_update")
+    old = api.tokens.get()
+    other = second_process(app, wechat_emulator.base_url)
+    new = other.tokens.refresh(rejected=old)  # forced: WeChat no longer takes the old one
+    assert new != old and api.tokens.get() == old  # this process still holds the old one
+    assert api.send_subscribe_message(OPENID, "tmpl_notice_update", DATA)
+    assert wechat_emulator.calls("subscribe_send") == 2  # refused once, then sent with the shared new one
+    assert wechat_emulator.calls("stable_token") == 3  # the first fetch and the other's forced refresh only
+    assert api.tokens.get() == new
+
+
 def test_token_rejected_forever_means_one_refresh_one_retry_then_503(app, client, api, wechat_emulator):
     wechat_emulator.fail("subscribe_send", errcode=40001, times=None)
     with pytest.raises(WeChatTokenRejected):

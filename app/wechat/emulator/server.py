@@ -10,12 +10,12 @@ import time
 from flask import Blueprint, Flask, current_app, jsonify, request
 
 from .state import CODE_TTL, LOGIN_LIMIT_PER_MINUTE, MAX_CODE_TTL, EmulatorState
-from .templates import invalid_field
+from .subscribe import ENDPOINT, OPENID, PATH, SubscribeSendShortcut, error_answer
+from .subscribe import subscribe_send as send_answer
 
 wechat_bp = Blueprint("wechat", __name__)
 control_bp = Blueprint("control", __name__, url_prefix="/_control")
 
-_OPENID = re.compile(r"o[\w-]{5,63}")
 _RISKY = ("赌博", "毒品", "诈骗", "casino", "gambling", "drugs for sale", "scam")
 _REVIEW = ("代办", "办证", "fake permit", "buy a permit", "fake certificate")
 
@@ -27,7 +27,7 @@ def state() -> EmulatorState:
 
 def error(errcode: int, errmsg: str):
     """WeChat's error answer: HTTP 200 with errcode and errmsg."""
-    return jsonify({"errcode": errcode, "errmsg": f"{errmsg} rid: {secrets.token_hex(4)}"})
+    return jsonify(error_answer(errcode, errmsg))
 
 
 def endpoint(name: str):
@@ -155,40 +155,11 @@ def classic_token():
 
 # -- sends ---------------------------------------------------------------------------------------------
 
-@wechat_bp.post("/cgi-bin/message/subscribe/send")
-@endpoint("subscribe_send")
+@wechat_bp.post(PATH)
+@endpoint(ENDPOINT)
 def subscribe_send():
     """subscribeMessage.send: template rules (47003) and the user's accepted quota (43101)."""
-    body, refusal = authorized_body()
-    if refusal is not None:
-        return refusal
-    emulator = state()
-    openid, template_id = body.get("touser"), body.get("template_id")
-    if not isinstance(openid, str) or not _OPENID.fullmatch(openid):
-        return error(40003, "invalid openid")
-    keywords = emulator.templates.get(template_id)
-    if keywords is None:
-        return error(40037, "invalid template_id")
-    if body.get("lang", "zh_CN") not in ("zh_CN", "en_US", "zh_HK", "zh_TW"):
-        return error(47003, "argument invalid! lang invalid")
-    if body.get("miniprogram_state", "formal") not in ("developer", "trial", "formal"):
-        return error(47003, "argument invalid! miniprogram_state invalid")
-    page = body.get("page")
-    if page is not None and (not isinstance(page, str) or len(page) > 1024):
-        return error(41030, "invalid page")
-    field = invalid_field(keywords, body.get("data"))
-    if field:
-        return error(47003, f"argument invalid! {field} invalid")
-    with emulator.lock:
-        user = emulator.user(openid)
-        if user.quota[template_id] <= 0:
-            return error(43101, "user refuse to accept the msg")
-        user.quota[template_id] -= 1
-        msgid = emulator.deliver("subscribe", {
-            "touser": openid, "template_id": template_id, "data": body["data"], "page": page,
-            "lang": body.get("lang", "zh_CN"), "miniprogram_state": body.get("miniprogram_state", "formal"),
-        })
-    return ok(msgid=msgid)
+    return jsonify(send_answer(state(), request.args.get("access_token"), json_body()))
 
 
 @wechat_bp.post("/cgi-bin/message/custom/send")
@@ -200,7 +171,7 @@ def custom_send():
         return refusal
     emulator = state()
     openid, msgtype = body.get("touser"), body.get("msgtype")
-    if not isinstance(openid, str) or not _OPENID.fullmatch(openid):
+    if not isinstance(openid, str) or not OPENID.fullmatch(openid):
         return error(40003, "invalid openid")
     content = body.get(msgtype) if isinstance(msgtype, str) else None
     if msgtype not in ("text", "image", "link", "miniprogrampage") or not isinstance(content, dict):
@@ -231,7 +202,7 @@ def msg_sec_check():
         return error(47001, "data format error: version must be 2")
     if body.get("scene") not in (1, 2, 3, 4):
         return error(40129, "invalid scene")
-    if not isinstance(body.get("openid"), str) or not _OPENID.fullmatch(body["openid"]):
+    if not isinstance(body.get("openid"), str) or not OPENID.fullmatch(body["openid"]):
         return error(40003, "invalid openid")
     content = body.get("content")
     if not isinstance(content, str) or not content:
@@ -413,4 +384,5 @@ def create_app(emulator_state: EmulatorState, push_options: dict) -> Flask:
     app.json.ensure_ascii = False
     app.register_blueprint(wechat_bp)
     app.register_blueprint(control_bp)
+    app.wsgi_app = SubscribeSendShortcut(app.wsgi_app, app)
     return app
