@@ -10,11 +10,25 @@ from rq import Worker
 from app.extensions import db, get_queue, get_redis
 from app.services import pushes
 
+#: How often an idle worker wakes to run its maintenance, which also restarts a dead push pump.
+MAINTENANCE_SECONDS = 60
+#: RQ waits for a job this long less 15 s before it loops (and may run its maintenance).
+WORKER_TTL_SECONDS = MAINTENANCE_SECONDS + 15
+
 
 class AppWorker(Worker):
     """An RQ worker whose work horse runs every job inside the Flask app context."""
 
     flask_app = None
+
+    def run_maintenance_tasks(self) -> None:
+        """RQ's maintenance, then a pump for WeChat pushes left waiting by a pump that died."""
+        super().run_maintenance_tasks()
+        try:
+            if pushes.restart_pump(self.connection, self.queues[0]):
+                self.log.warning("WeChat pushes were waiting with no pump: a pump is queued")
+        except Exception:  # the next maintenance round tries again; the worker must keep working
+            self.log.exception("could not check the WeChat push inbox")
 
     def perform_job(self, job, queue, execution) -> bool:
         """Run one job with the app context pushed and a database pool of its own."""
@@ -42,7 +56,10 @@ def worker(burst: bool, with_scheduler: bool, max_jobs: int | None) -> None:
     queue = get_queue()
     if pushes.restart_pump(get_redis(), queue):
         click.echo("WeChat pushes were waiting: their pump is queued")
-    process = AppWorker([queue], connection=get_redis())
+    # Maintenance every minute, also when idle: a pump that died (its worker killed) leaves the
+    # inbox held for PUMP_HOLD_SECONDS at most, and the next round starts a new one.
+    process = AppWorker([queue], connection=get_redis(), worker_ttl=WORKER_TTL_SECONDS,
+                        maintenance_interval=MAINTENANCE_SECONDS)
     process.flask_app = current_app._get_current_object()
     click.echo(f"worker {process.name} on queue {queue.name!r}")
     process.work(burst=burst, with_scheduler=with_scheduler, max_jobs=max_jobs,

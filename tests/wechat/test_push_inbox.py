@@ -89,3 +89,18 @@ def test_the_pump_task_runs_in_a_worker(app, wechat_emulator, real_queue, redis_
     [pump_job] = real_queue.jobs
     assert wechat_events.pump(*pump_job.args) == 1
     assert [job.func_name for job in real_queue.jobs] == [pushes.PUMP, pushes.HANDLER]
+
+
+def test_a_running_worker_restarts_a_dead_pump_at_its_next_maintenance(app, real_queue, redis_client):
+    from app.cli.worker import MAINTENANCE_SECONDS, WORKER_TTL_SECONDS, AppWorker
+
+    worker = AppWorker([real_queue], connection=redis_client, worker_ttl=WORKER_TTL_SECONDS,
+                       maintenance_interval=MAINTENANCE_SECONDS)
+    assert worker.dequeue_timeout <= MAINTENANCE_SECONDS  # an idle worker still wakes for it
+    redis_client.rpush(pushes.INBOX_KEY, '{"message": {}, "claim": null}')
+    redis_client.set(pushes.PUMP_KEY, "held by a pump that died", ex=1)
+    worker.run_maintenance_tasks()
+    assert real_queue.count == 0  # the hold has not expired yet: the pump may still be alive
+    redis_client.delete(pushes.PUMP_KEY)  # it expires
+    worker.run_maintenance_tasks()
+    assert [job.func_name for job in real_queue.jobs] == [pushes.PUMP]
