@@ -19,7 +19,7 @@ from app.services import subscriptions
 from app.services.auth import client_locale
 from app.services.helpdesk_topics import KEYWORDS, TOPICS
 from app.wechat import get_wechat
-from app.wechat.errors import WeChatError
+from app.wechat.errors import WeChatError, WeChatNoAnswer
 
 log = logging.getLogger("app.services.helpdesk")
 
@@ -163,15 +163,17 @@ def compose_text_reply(openid: str, content: str) -> tuple[str, str]:
     return f"no-echo:{verdict}", fallback_text(None)
 
 
-def _send(openid: str, text: str) -> bool:
-    """Send a customer-service text; False (logged) when WeChat refused or was unreachable."""
+def _send(openid: str, text: str) -> str:
+    """Send a customer-service text: "" when sent, ":unsent" when WeChat refused it or was not
+    reached, ":unconfirmed" when it went out and no answer came (it may have arrived; not resent)."""
     try:
         get_wechat().send_custom_text(openid, text)
     except WeChatError as error:
-        log.warning("customer-service reply not sent", extra={"errcode": error.errcode,
-                                                             "wechat_error": type(error).__name__})
-        return False
-    return True
+        unconfirmed = isinstance(error, WeChatNoAnswer)
+        log.warning("customer-service reply unconfirmed" if unconfirmed else "customer-service reply not sent",
+                    extra={"errcode": error.errcode, "wechat_error": type(error).__name__})
+        return ":unconfirmed" if unconfirmed else ":unsent"
+    return ""
 
 
 def handle_push(message: dict) -> str:
@@ -184,10 +186,10 @@ def handle_push(message: dict) -> str:
                                              list(message.get("List") or []))
         return f"ledger:{changed}"
     if msg_type == "event" and event == "user_enter_tempsession":
-        return "welcome" if _send(openid, welcome_text()) else "welcome:unsent"
+        return "welcome" + _send(openid, welcome_text())
     if msg_type == "text":
         outcome, reply = compose_text_reply(openid, str(message.get("Content") or ""))
-        return outcome if _send(openid, reply) else outcome + ":unsent"
+        return outcome + _send(openid, reply)
     if msg_type in ("image", "miniprogrampage", "voice", "video"):
-        return "generic" if _send(openid, fallback_text(None)) else "generic:unsent"
+        return "generic" + _send(openid, fallback_text(None))
     return "ignored"

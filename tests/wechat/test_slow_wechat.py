@@ -126,6 +126,20 @@ class TestWithAShortTimeout:
         db.session.expire_all()
         assert db.session.get(UserAccount, user.id).person_id == person.id
 
+    def test_a_help_desk_reply_wechat_answers_late_is_unconfirmed_not_unsent(self, app, wechat_emulator, slow):
+        from app.tasks import wechat_events
+        from tests.wechat.conftest import OPENID
+
+        wechat_emulator.push("text", OPENID, content="card")  # opens the reply window; answered at once
+        assert len(wechat_emulator.outbox("custom")) == 1
+        slow("custom_send")
+        message = {"FromUserName": OPENID, "MsgType": "text", "Content": "card", "CreateTime": 2,
+                   "ToUserName": "gh_0000000demo"}
+        outcome, elapsed = _timed(lambda: wechat_events.handle(message))
+        assert outcome == "topic:card:unconfirmed" and elapsed < SHORT_TIMEOUT + SLACK
+        time.sleep(LATE)
+        assert len(wechat_emulator.outbox("custom")) == 2  # it did arrive, once: nothing was resent
+
     def test_a_notice_send_wechat_answers_late_is_recorded_once_and_never_resent(
             self, app, wechat_emulator, slow):
         user = make_user(make_person(commit=False), verified=True, locale="en")
