@@ -344,6 +344,22 @@ def _update_many(conn, table, rows: list[dict]) -> None:
         conn.execute(update(table).where(table.c.id == bindparam("b_id")), group)
 
 
+def _end_earlier_permits(conn, current: list[dict], now) -> None:
+    """A person's permits other than the one their row names, still valid, are cancelled.
+
+    The feed carries each person's current permit; a permit replaced by another is no longer in
+    force (the history keeps it, and verifying with its number says it was cancelled).
+    """
+    if current:
+        conn.execute(
+            update(_W)
+            .where(_W.c.person_id == bindparam("b_person"), _W.c.permit_number_hash != bindparam("b_hash"),
+                   _W.c.status == "valid")
+            .values(status="cancelled", updated_at=now),
+            current,
+        )
+
+
 def _by_keys(rows: list[dict]) -> list[list[dict]]:
     """Rows grouped by their exact key set."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
@@ -362,6 +378,8 @@ class _PeopleWrites:
     doc_updates: list = field(default_factory=list)
     permit_inserts: list = field(default_factory=list)
     permit_updates: list = field(default_factory=list)
+    #: {"b_person", "b_hash"}: the row's permit is the person's current one; their others end.
+    permits_current: list = field(default_factory=list)
     card_inserts: list = field(default_factory=list)
     card_updates: list = field(default_factory=list)
     enrol_inserts: list = field(default_factory=list)
@@ -425,6 +443,7 @@ class PeopleImporter(_Importer):
         _insert_many(conn, _D, writes.doc_inserts, now)
         _update_many(conn, _W, writes.permit_updates)
         _insert_many(conn, _W, writes.permit_inserts, now)
+        _end_earlier_permits(conn, writes.permits_current, now)
         _update_many(conn, _C, writes.card_updates)
         _insert_many(conn, _C, writes.card_inserts, now)
         _update_many(conn, _N, writes.enrol_updates)
@@ -525,11 +544,13 @@ class PeopleImporter(_Importer):
         changed |= _diff_passport(row, person.id, found.docs.get(person.id, []), writes, now)
         if permit is None:
             writes.permit_inserts.append(_permit_values(row, person.id, employer_ids, now))
+            writes.permits_current.append({"b_person": person.id, "b_hash": row.hashes.permit})
             changed = True
         else:
             want = _permit_values(row, person.id, employer_ids, now, for_update=True)
             if any(getattr(permit, key) != value for key, value in want.items()):
                 writes.permit_updates.append({"b_id": permit.id, **want})
+                writes.permits_current.append({"b_person": person.id, "b_hash": row.hashes.permit})
                 changed = True
         card = found.cards.get(account.id)
         if card is None:

@@ -345,6 +345,26 @@ def test_a_new_passport_for_the_same_ssn_is_a_renewal_that_keeps_the_history(db,
     assert count(db, Person) == 1 and count(db, ContributionRecord) == 1
 
 
+def test_the_permit_a_row_names_is_current_and_the_persons_others_are_cancelled(db, feed_file):
+    from tests.factories import make_permit_number
+
+    row = people_row()
+    import_file(feed_file([row]))
+    replaced = {**row, "permit_number": make_permit_number(987654), "permit_valid_to": "2029-02-28"}
+    assert outcome(import_file(feed_file([replaced]))) == (0, 1, 0, 0)
+    assert outcome(import_file(feed_file([replaced]))) == (0, 0, 1, 0)
+
+    def statuses():
+        db.session.expire_all()
+        return {p.permit_number: p.status for p in person_by_ssn(db, row["ssn"]).permits}
+
+    assert statuses() == {row["permit_number"]: "cancelled", replaced["permit_number"]: "valid"}
+    # A later file naming the first permit again makes it the current one once more.
+    assert outcome(import_file(feed_file([row]))) == (0, 1, 0, 0)
+    assert statuses() == {row["permit_number"]: "valid", replaced["permit_number"]: "cancelled"}
+    assert count(db, Person) == 1 and count(db, WorkPermit) == 2
+
+
 def test_employers_are_upserted_by_uscc_with_the_first_names_of_the_file(db, feed_file):
     rows = [people_row(), people_row(employer_name_zh="另一个名字")]
     import_file(feed_file(rows))
