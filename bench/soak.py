@@ -185,16 +185,27 @@ def run_lanes(base_url: str, directory: Path, seconds: int, lanes: int, rate_per
     """One wrk run of the lanes for `seconds` (paced when rate_per_lane > 0); the client's figures."""
     script = directory / "soak.lua"
     script.write_text(lua_script(directory, lanes, rate_per_lane))
-    result = subprocess.run(
-        ["wrk", f"-t{lanes}", f"-c{lanes}", f"-d{seconds}s", "--timeout", WRK_TIMEOUT, "-s", str(script),
-         f"{base_url}/healthz"],
-        capture_output=True, text=True, timeout=seconds + 120, check=False,
-    )
+    try:
+        result = subprocess.run(
+            ["wrk", f"-t{lanes}", f"-c{lanes}", f"-d{seconds}s", "--timeout", WRK_TIMEOUT, "-s", str(script),
+             f"{base_url}/healthz"],
+            capture_output=True, text=True, timeout=seconds + 120, check=False,
+        )
+    except subprocess.TimeoutExpired as stuck:
+        raise RuntimeError(f"wrk did not finish {seconds} s of load within {seconds + 120} s; its output: "
+                           f"{_tail(stuck.stdout)} {_tail(stuck.stderr)}") from None
     line = next((x for x in result.stdout.splitlines() if x.startswith("SOAK_JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed (exit {result.returncode}): {result.stdout[-800:]} "
                            f"{result.stderr[-800:]}")
     return json.loads(line.removeprefix("SOAK_JSON "))
+
+
+def _tail(output, chars: int = 800) -> str:
+    """The end of a child's captured output (bytes or str, maybe None)."""
+    if isinstance(output, bytes):
+        output = output.decode("utf-8", "replace")
+    return (output or "")[-chars:]
 
 
 def bucket_ms(bucket: int) -> float:
