@@ -11,10 +11,11 @@ id, security headers, metrics), does just that round trip:
 - the locale negotiated exactly as app/i18n does (saved choice, X-Client-Language, Accept-Language);
 - the kept bytes, served only when they are exactly what the view would send now.
 
-Anything else goes to Flask, which answers as always: a query string, no or a bad token, another
-locale than the one prefetched, nothing kept, a stale kept screen, an app-wide rate limit, or an
-error. So the fast path never answers differently from Flask, only sooner (tests/platform/
-test_fast_screens.py compares both, header by header).
+Anything else goes to Flask, which answers as always: a query string (other than a contributions
+page's plain `year`, `cursor` and `limit`), no or a bad token, another locale than the one
+prefetched, nothing kept, a stale kept screen, an app-wide rate limit, or an error. So the fast
+path never answers differently from Flask, only sooner (tests/flows/test_fast_screens.py and
+tests/card/test_fast_screens.py compare both, header by header).
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 
 API = "/api/v1"
 FLOWS = f"{API}/flows/"
+CONTRIBUTIONS = f"{API}/card/contributions"
+#: The only query the fast path reads (a contributions page): these names, once each, with values
+#: that need no decoding, so they read exactly as Flask's request.args reads them.
+_PLAIN_ARG = re.compile(r"(year|cursor|limit)=([A-Za-z0-9_.-]{1,300})")
 _FLOW_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _NO_STORE = ("Cache-Control", "private, no-store")
 
@@ -56,13 +61,16 @@ class FastScreens:
         self.card_paths = {f"{API}/card{suffix}": (name, endpoint) for name, suffix, endpoint in CARD_SCREENS}
 
     def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
+        if environ.get("REQUEST_METHOD") != "GET":
             return self.wsgi_app(environ, start_response)
-        path = environ.get("PATH_INFO", "")
-        if path.startswith(FLOWS):
+        path, query = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
+        args = _plain_args(query) if query and path == CONTRIBUTIONS else {}
+        if args is None or (query and path != CONTRIBUTIONS):
+            answer = None
+        elif path.startswith(FLOWS):
             answer = self._flow_screen(environ, path[len(FLOWS):])
         elif path in self.card_paths:
-            answer = self._card_screen(environ, *self.card_paths[path])
+            answer = self._card_screen(environ, *self.card_paths[path], args)
         else:
             answer = None
         if answer is None:
@@ -86,9 +94,9 @@ class FastScreens:
                                       first_run=not session.data.get("locale"), release=self.release)
         return None if body is None else ("api.flows.show", body, language_headers_for(locale, vary))
 
-    def _card_screen(self, environ, screen: str, endpoint: str):
+    def _card_screen(self, environ, screen: str, endpoint: str, args: dict[str, str]):
         """(endpoint, body, headers) of a kept card screen, or None."""
-        parts = cache_parts(screen, datetime.now(self.timezone).date(), {})
+        parts = cache_parts(screen, datetime.now(self.timezone).date(), args)
         found = self._lookup(environ, lambda user_id, locale: [view_cache.key(user_id, screen, locale, *parts)])
         if found is None:
             return None
@@ -121,6 +129,17 @@ class FastScreens:
         data = session.data
         locale, vary = negotiate(self.i18n, environ, data.get("locale"), data.get("client_locale"))
         return (session, fetched, locale, vary) if locale == guess or not by_locale else None
+
+
+def _plain_args(query: str) -> dict[str, str] | None:
+    """{name: value} of a contributions page's query, or None when Flask should read it."""
+    args: dict[str, str] = {}
+    for pair in query.split("&"):
+        match = _PLAIN_ARG.fullmatch(pair)
+        if match is None or match[1] in args:
+            return None
+        args[match[1]] = match[2]
+    return args
 
 
 def install_fast_screens(app) -> None:
