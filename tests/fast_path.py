@@ -30,3 +30,14 @@ def same_answer(first, second) -> None:
         return sorted(h for h in response.headers if h[0] != "X-Request-ID")
 
     assert headers(first) == headers(second)
+
+
+def repeat_is_fast(client, path: str, headers: dict, flask_calls: list):
+    """GET `path` twice: the repeat must not reach Flask and must be the same answer; the first answer."""
+    first = get(client, path, headers)
+    assert first.status_code == 200
+    calls = len(flask_calls)
+    second = get(client, path, headers)
+    assert len(flask_calls) == calls, "the repeat was not answered by the fast path"
+    same_answer(first, second)
+    return first

@@ -5,20 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import make_user
-from tests.fast_path import get, same_answer
+from tests.fast_path import get, repeat_is_fast, same_answer
 
 CARD_PATHS = ("/api/v1/card", "/api/v1/card/permit", "/api/v1/card/insurances", "/api/v1/card/contributions")
 
 
 @pytest.mark.parametrize("path", CARD_PATHS)
 def test_a_repeat_card_screen_is_the_same_answer_without_flask(client, login, holder_user, flask_calls, path):
-    headers = login(holder_user)
-    first = get(client, path, headers)
-    assert first.status_code == 200
-    calls = len(flask_calls)
-    second = get(client, path, headers)
-    assert len(flask_calls) == calls, "the repeat was not answered by the fast path"
-    same_answer(first, second)
+    repeat_is_fast(client, path, login(holder_user), flask_calls)
 
 
 def test_a_card_screen_in_a_saved_language_other_than_the_headers_goes_to_flask(client, login, holder,
@@ -50,12 +44,7 @@ def test_a_repeat_contributions_page_is_the_same_answer_without_flask(client, lo
                                                                       query):
     headers = login(holder_user)
     path = f"/api/v1/card/contributions?{query}"
-    first = get(client, path, headers)
-    assert first.status_code == 200
-    calls = len(flask_calls)
-    second = get(client, path, headers)
-    assert len(flask_calls) == calls, "the repeat was not answered by the fast path"
-    same_answer(first, second)
+    first = repeat_is_fast(client, path, headers, flask_calls)
     cursor = first.get_json().get("next_cursor")
     if "limit" in query:  # the next page, by its cursor: a page of its own, never the first one again
         assert cursor
