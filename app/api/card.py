@@ -35,6 +35,10 @@ CARD_SCREENS = (
 )
 
 
+#: Where a request keeps its screen's cache key parts, worked out once.
+_PARTS_KEY = "ssc.card_parts"
+
+
 def cache_parts(name: str, today: date, args: Mapping[str, str]) -> tuple[str, ...]:
     """What, beside the user and the locale, tells one kept copy of a screen from another."""
     if name == "card":
@@ -46,8 +50,11 @@ def cache_parts(name: str, today: date, args: Mapping[str, str]) -> tuple[str, .
 
 
 def _parts(name: str) -> tuple[str, ...]:
-    """This request's cache key parts of a screen."""
-    return cache_parts(name, _today(), request.args)
+    """This request's cache key parts of its screen (worked out once: the prefetch needs them too)."""
+    environ = request.environ
+    if _PARTS_KEY not in environ:
+        environ[_PARTS_KEY] = cache_parts(name, _today(), request.args)
+    return environ[_PARTS_KEY]
 
 
 def _prefetch(name: str):

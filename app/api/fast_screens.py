@@ -64,8 +64,8 @@ class FastScreens:
         if environ.get("REQUEST_METHOD") != "GET":
             return self.wsgi_app(environ, start_response)
         path, query = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
-        args = _plain_args(query) if query and path == CONTRIBUTIONS else {}
-        if args is None or (query and path != CONTRIBUTIONS):
+        args = (_plain_args(query) if path == CONTRIBUTIONS else None) if query else {}
+        if args is None:
             answer = None
         elif path.startswith(FLOWS):
             answer = self._flow_screen(environ, path[len(FLOWS):])
@@ -100,8 +100,9 @@ class FastScreens:
         found = self._lookup(environ, lambda user_id, locale: [view_cache.key(user_id, screen, locale, *parts)])
         if found is None:
             return None
-        session, fetched, locale, vary = found
-        body = view_cache.get(None, view_cache.key(session.owner_id, screen, locale, *parts), fetched)
+        _session, fetched, locale, vary = found
+        [(cache_key, sealed)] = fetched.items()  # the one key asked for, of the session's owner
+        body = view_cache.unsealed(cache_key, sealed)
         return None if body is None else (endpoint, body, language_headers_for(locale, vary))
 
     def _lookup(self, environ, keys: Callable[[int, str], list[str]], by_locale: bool = True):

@@ -11,8 +11,8 @@ handler jobs in batches, on the workers:
   It WATCHes its hold, so if it lost it (expired), the batch stays for the next pump: a push is
   never enqueued twice, and one the pump did not move stays in the inbox.
 - When the inbox is empty the pump lets go; if a push arrived meanwhile it takes the hold again.
-- If a pump dies, its hold expires after PUMP_HOLD_SECONDS; the next push, or a worker starting
-  (`flask worker`), starts a new pump.
+- If a pump dies, its hold expires after PUMP_HOLD_SECONDS; the next push, a worker starting, or
+  any worker's maintenance round (once a minute, app/cli/worker.py) starts a new pump.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _start_pump(redis, queue, hold: str) -> None:
 
 
 def restart_pump(redis, queue) -> bool:
-    """Start a pump when pushes wait and none holds the inbox (a worker starting calls this)."""
+    """Start a pump when pushes wait and none holds the inbox (workers call this at start and each minute)."""
     hold = secrets.token_hex(16)
     if not redis.llen(INBOX_KEY) or not redis.set(PUMP_KEY, hold, nx=True, ex=PUMP_HOLD_SECONDS):
         return False

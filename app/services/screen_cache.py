@@ -36,9 +36,9 @@ def key(user_id: int, flow: str) -> str:
     return f"{PREFIX}:{int(user_id)}:{flow}"
 
 
-def stamp(*, locale: str, first_run: bool, copy_raw: bytes | str, generation: int, release: str) -> bytes:
+def stamp(*, locale: str, first_run: bool, copy_raw: bytes, generation: int, release: str) -> bytes:
     """What a screen was rendered from, as one line (no newline inside)."""
-    digest = hashlib.sha256(copy_raw if isinstance(copy_raw, bytes) else copy_raw.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(copy_raw).hexdigest()
     return f"{release}|{locale}|{int(first_run)}|{generation}|{digest}".encode("ascii")
 
 

@@ -4,9 +4,10 @@ The card and a year of contributions are read far more often than the registry c
 run at most daily), and rendering them costs several database round trips and hundreds of
 formatted amounts. A rendered screen is kept for TTL_SECONDS under the user's id, so a repeat
 view costs one Redis GET. Only successful screens of verified users are kept; every key names
-the user, so one user's entry can never answer another's request, and each body is sealed with the
-PII key (AES-GCM) bound to its key, so Redis never holds a holder's screen in the clear. `forget_user` drops them all
-(after a registry import or a change of verification); otherwise they expire on their own.
+the user, so one user's entry can never answer another's request, and each body is sealed with
+the PII key (AES-GCM) bound to its key, so Redis never holds a holder's screen in the clear.
+`forget_user` drops them all (after a registry import or a change of verification); otherwise
+they expire on their own.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ def key(user_id: int, screen: str, locale: str, *parts: str) -> str:
 def get(redis_client, cache_key: str, prefetched: dict | None = None) -> bytes | None:
     """The cached body, or None: from `prefetched` when it was fetched already, else one GET."""
     sealed = prefetched[cache_key] if prefetched and cache_key in prefetched else redis_client.get(cache_key)
+    return unsealed(cache_key, sealed)
+
+
+def unsealed(cache_key: str, sealed: bytes | None) -> bytes | None:
+    """The body kept under `cache_key`, from its stored (sealed) value; None when none or not opening."""
     return pii.codec().unseal(sealed, cache_key.encode("utf-8")) if sealed else None
 
 

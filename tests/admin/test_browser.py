@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from tests.admin.conftest import PASSWORD
+from tests.parts import missing_part
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +22,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 def browser():
     """Headless Chromium (Debian's package): skipped locally when missing, a failure in CI."""
     if CHROMIUM is None:
-        message = "Chromium is not installed (apt-get install chromium); the console browser tests need it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_part("Chromium is not installed (apt-get install chromium); the console browser tests need it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from app.wechat.emulator import create_emulator
 from bench import soak
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
+from tests.parts import missing_part
 
 
 def test_emulator_mints_many_long_lived_codes_on_the_control_route_only():
@@ -54,13 +55,6 @@ def test_books_count_lost_and_doubled_writes():
     assert books["lost"]["answers"] == 2 and books["lost_total"] == 5
 
 
-def _missing(part: str) -> None:
-    """Skip for a missing part on a developer's machine; in CI (which provides every part) fail."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{part}; CI must provide it (.ci/run installs wrk and starts the services)")
-    pytest.skip(part)
-
-
 def _soak_services(monkeypatch) -> None:
     """Point the harness at its own database and Redis db next to the test backends (it drops both)."""
     if not os.environ.get("BENCH_DATABASE_URL"):
@@ -77,7 +71,7 @@ def test_a_short_soak_end_to_end(tmp_path, monkeypatch):
     """Warm-up, capacity and soak of a few seconds each: no errors, nothing lost, JSON written."""
     pytest.importorskip("gunicorn", reason="gunicorn is not installed (pip install -r requirements.txt)")
     if shutil.which("wrk") is None:
-        _missing("wrk is not installed (Debian: apt-get install wrk); the soak's client needs it")
+        missing_part("wrk is not installed (Debian: apt-get install wrk); the soak's client needs it")
     from bench.run import Harness, services_down
 
     _soak_services(monkeypatch)
@@ -87,7 +81,7 @@ def test_a_short_soak_end_to_end(tmp_path, monkeypatch):
     harness = Harness(quick=True)
     down = services_down(harness.env)
     if down:
-        _missing(down)
+        missing_part(down)
     out = io.StringIO()
     try:
         result = soak.run(harness, minutes=0.08, lanes=4, capacity_seconds=2, warmup_seconds=1, out=out)
