@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 
+from app import clock
 from app.errors import ValidationFailed
 from app.extensions import get_queue
 from app.i18n import _, ngettext, npgettext
@@ -53,8 +53,7 @@ def _local_to_utc(moment: datetime | None) -> str | None:
     """A console date-time (in the service's time zone) as an ISO UTC string."""
     if moment is None:
         return None
-    zone = ZoneInfo(current_app.config.get("DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return moment.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")).isoformat()
+    return moment.replace(tzinfo=clock.zone()).astimezone(UTC).isoformat()
 
 
 def data_from_form(form: NoticeForm) -> dict:
@@ -80,8 +79,7 @@ def fill_form(form: NoticeForm, notice) -> None:
     form.category.data, form.priority.data = notice.category, notice.priority
     form.template_id.data = notice.template_id or ""
     if notice.publish_at:
-        zone = ZoneInfo(current_app.config.get("DEFAULT_TIMEZONE", "Asia/Shanghai"))
-        form.publish_at.data = notice.publish_at.astimezone(zone).replace(tzinfo=None)
+        form.publish_at.data = notice.publish_at.astimezone(clock.zone()).replace(tzinfo=None)
     spec = notice.audience or {}
     form.audience_all.data = bool(spec.get("all"))
     form.audience_locales.data = spec.get("locales", [])

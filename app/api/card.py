@@ -8,22 +8,17 @@ for the locale the request most likely gets; a repeat view then costs that one r
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import Blueprint, Response, current_app, g, request
 
+from app import clock
 from app.api.security import login_required, prefetched
 from app.extensions import get_redis
 from app.i18n import current_locale_id, locale_before_session, locale_meta
 from app.services import card, contributions, view_cache
 
 bp = Blueprint("card", __name__, url_prefix="/card")
-
-
-def _today() -> date:
-    """Today's date where the user lives (the service's time zone)."""
-    return datetime.now(ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).date()
 
 
 #: The JSON card screens: (name, path below /card, endpoint); app/api/fast_screens.py serves them too.
@@ -53,7 +48,7 @@ def _parts(name: str) -> tuple[str, ...]:
     """This request's cache key parts of its screen (worked out once: the prefetch needs them too)."""
     environ = request.environ
     if _PARTS_KEY not in environ:
-        environ[_PARTS_KEY] = cache_parts(name, _today(), request.args)
+        environ[_PARTS_KEY] = cache_parts(name, clock.today(), request.args)
     return environ[_PARTS_KEY]
 
 
@@ -86,14 +81,14 @@ def show_card():
 @login_required(prefetch=_prefetch("permit"))
 def show_permit():
     """The current work permit: category, employer, position, place, validity, on-site check."""
-    return _screen("permit", lambda: card.permit_view(g.user_id, _today()))
+    return _screen("permit", lambda: card.permit_view(g.user_id, clock.today()))
 
 
 @bp.get("/insurances")
 @login_required(prefetch=_prefetch("insurances"))
 def show_insurances():
     """The five insurances with status, start period and exemption details."""
-    return _screen("insurances", lambda: card.insurances_view(g.user_id, _today()))
+    return _screen("insurances", lambda: card.insurances_view(g.user_id, clock.today()))
 
 
 def _csv_response(user_id: int, year: str | None) -> Response:
@@ -112,7 +107,7 @@ def list_contributions():
     """A year of contributions by month and insurance (cursor-paged), or CSV with ?format=csv."""
     if request.args.get("format") == "csv":
         return _csv_response(g.user_id, request.args.get("year"))
-    today = _today()
+    today = clock.today()
     return _screen("contributions", lambda: contributions.year_view(
         g.user_id, year_param=request.args.get("year"), cursor=request.args.get("cursor"),
         limit_param=request.args.get("limit"), secret_key=current_app.config["SECRET_KEY"],

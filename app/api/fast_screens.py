@@ -23,11 +23,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from redis.exceptions import RedisError
 
+from app import clock
 from app.api.card import CARD_SCREENS, cache_parts
 from app.api.security import REDIS_FAILURE_KEY, token_from_header
 from app.edge import ENDPOINT_KEY
@@ -56,7 +55,7 @@ class FastScreens:
         self.extensions = app.extensions
         self.i18n = i18n_state(app)
         self.ttl = app.config["SESSION_TTL_SECONDS"]
-        self.timezone = ZoneInfo(app.config["DEFAULT_TIMEZONE"])
+        self.timezone = clock.zone(app.config["DEFAULT_TIMEZONE"])
         self.release = app.extensions[screen_cache.RELEASE_EXTENSION]
         self.card_paths = {f"{API}/card{suffix}": (name, endpoint) for name, suffix, endpoint in CARD_SCREENS}
 
@@ -96,7 +95,7 @@ class FastScreens:
 
     def _card_screen(self, environ, screen: str, endpoint: str, args: dict[str, str]):
         """(endpoint, body, headers) of a kept card screen, or None."""
-        parts = cache_parts(screen, datetime.now(self.timezone).date(), args)
+        parts = cache_parts(screen, clock.today(self.timezone), args)
         found = self._lookup(environ, lambda user_id, locale: [view_cache.key(user_id, screen, locale, *parts)])
         if found is None:
             return None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from app import clock
 from app.errors import BadRequest, NotFound
 from app.extensions import csrf, get_redis
 from app.flows import engine, registry
@@ -107,7 +108,7 @@ def submit(name: str):
     response.status_code = status
     retry_at = document.get("error", {}).get("details", {}).get("retry_at") if status == 429 else None
     if retry_at:
-        seconds = (datetime.fromisoformat(retry_at) - datetime.now(UTC)).total_seconds()
+        seconds = (datetime.fromisoformat(retry_at) - clock.now()).total_seconds()
         response.headers["Retry-After"] = str(max(int(seconds), 1))
     return response
 

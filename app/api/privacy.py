@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from flask import Blueprint, g, jsonify, request
 
-from flask import Blueprint, current_app, g, jsonify, request
-
+from app import clock
 from app.api.security import login_required, user_sessions
 from app.extensions import csrf, get_redis
 from app.i18n import _, current_locale_id, locale_meta
@@ -21,8 +19,7 @@ csrf.exempt(bp)  # bearer-token API: no cookies, so no CSRF
 @login_required
 def export():
     """Everything held about the signed-in user, as one JSON document."""
-    today = datetime.now(ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).date()
-    document = privacy.export_user(g.user_id, locale=current_locale_id(), today=today)
+    document = privacy.export_user(g.user_id, locale=current_locale_id(), today=clock.today())
     response = jsonify({**locale_meta(), **document})
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'

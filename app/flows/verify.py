@@ -10,10 +10,10 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
+from app import clock
 from app.extensions import db
 from app.i18n import _, native_name, ngettext, pgettext, served_locales, set_request_locale, to_text
 from app.i18n.formatting import format_date, format_time
-from app.models.types import utcnow
 from app.models.user import UserAccount
 from app.services import verification as idv
 from app.services.auth import change_locale
@@ -392,7 +392,7 @@ class DateOfBirthStep(Step):
             born = date.fromisoformat(text)
         except ValueError:
             raise FieldError(_("This date does not exist. Check the day and the month.")) from None
-        if born >= date.today():
+        if born >= clock.today():
             raise FieldError(_("The date of birth must be in the past."))
         if born < date(1900, 1, 1):
             raise FieldError(_("Check the year of your date of birth."))
@@ -750,7 +750,7 @@ class LockedStep(Step):
 
     def before_show(self, ctx):
         until = self._until(ctx)
-        if until is None or utcnow() >= until:
+        if until is None or clock.now() >= until:
             return ctx.data.get("resume") or "check"
         return None
 
@@ -775,7 +775,7 @@ class LockedStep(Step):
 
     def submit(self, ctx, action_name, cleaned):
         until = self._until(ctx)
-        if until is not None and utcnow() < until:
+        if until is not None and clock.now() < until:
             outcome = Outcome.fail([(None, _lock_message(until))], code=idv.VerificationLocked.code,
                                    status=429)
             outcome.details = {"retry_at": until.isoformat()}
@@ -807,7 +807,7 @@ class VerifyFlow(Flow):
             "identifier_type": "permit_number", "identifier": "156000000000000001",
             "date_of_birth": "1988-04-12", "method": "phone", "in_person_reference": "7KQ4-MX29",
         }
-        soon = utcnow().replace(microsecond=0) + timedelta(hours=6)
+        soon = clock.now().replace(microsecond=0) + timedelta(hours=6)
         data = {"person_id": 1, "locked_until": soon.isoformat(), "resume": "check",
                 "reference_expires_at": (soon + timedelta(days=7)).isoformat()}
         samples = [Sample(step=name, answers=answers, data=data, label=name) for name in self.order]

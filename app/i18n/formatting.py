@@ -9,20 +9,18 @@ Digits are Latin in every locale (what official documents and SMS codes use).
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask import current_app, has_app_context
+
+from app import clock
 
 from .countries import alpha2
 from .locales import locale_info
 from .translate import current_locale_id
 
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -31,17 +29,9 @@ def _locale(locale_id: str | None):
     return locale_info(locale_id or current_locale_id())
 
 
-@lru_cache(maxsize=32)
-def _zone(name: str) -> ZoneInfo:
-    """A cached ZoneInfo."""
-    return ZoneInfo(name)
-
-
-def user_timezone(name: str | None = None) -> ZoneInfo:
+def user_timezone(name: str | None = None) -> tzinfo:
     """The time zone to show times in: the given name, the app's default, else Asia/Shanghai."""
-    if name is None and has_app_context():
-        name = current_app.config.get("DEFAULT_TIMEZONE")
-    return _zone(name or DEFAULT_TIMEZONE)
+    return clock.zone(name)
 
 
 def to_user_time(value: datetime, tz: str | None = None) -> datetime:
@@ -124,7 +114,7 @@ def format_percent(ratio, locale: str | None = None, decimals: int = 0) -> str:
 def days_until(until: date | datetime, today: date | None = None, tz: str | None = None) -> int:
     """Whole days from today (in the user's zone) to a date; negative once it has passed."""
     if today is None:
-        today = datetime.now(user_timezone(tz)).date()
+        today = clock.today(tz)
     if isinstance(until, datetime):
         until = to_user_time(until, tz).date()
     return (until - today).days

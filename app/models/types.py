@@ -9,12 +9,12 @@ from sqlalchemy import DateTime, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from app import pii
+from app import clock, pii
 
 
 def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
+    """The column default of every timestamp: the app's clock (`app.clock.now`), aware UTC."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator):

@@ -11,11 +11,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
+from app import clock
 from app.errors import AppError, Forbidden, ValidationFailed
 from app.extensions import db
 from app.i18n import _l
 from app.models.admin import ADMIN_ROLES, AdminUser
-from app.models.types import utcnow
 from app.services import audit
 
 MAX_FAILED_LOGINS = 5
@@ -134,7 +134,7 @@ def create_admin(username: str, password: str, role: str, *, display_name: str |
 def authenticate(username: str, password: str, *, request_id: str | None = None,
                  now: datetime | None = None) -> AdminUser:
     """The admin for these credentials; counts failures and locks the account after too many."""
-    now = now or utcnow()
+    now = now or clock.now()
     username = (username or "").strip().lower()[:64]
     admin = db.session.scalar(select(AdminUser).where(AdminUser.username == username)) if username else None
     if admin is None or not admin.active:

@@ -10,7 +10,9 @@ failure and the lock lifts when the key expires.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+
+from app import clock
 
 PREFIX = "ssc:idv"
 
@@ -114,7 +116,7 @@ class AttemptLimiter:
 
     def _until(self, ttl_ms: int, now: datetime | None) -> datetime:
         """The moment a key with this remaining lifetime expires, rounded up to the next minute."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         moment = now + timedelta(milliseconds=ttl_ms or self.window * 1000)
         if moment.second or moment.microsecond:
             moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import and_, exists, func, or_, select
 
+from app import clock
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.i18n import _l
@@ -103,7 +104,7 @@ def parse_audience(raw) -> dict:
 def recipients_query(audience: dict, *, default_locale: str = "en", today: date | None = None):
     """A SELECT of (id, locale, openid) of the verified, active users the audience reaches."""
     spec = Audience.model_validate(audience)
-    today = today or date.today()
+    today = today or clock.today()
     user = UserAccount
     query = select(user.id, user.locale, user.openid).where(
         user.verified_at.is_not(None), user.status == "active", user.person_id.is_not(None)

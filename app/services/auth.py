@@ -19,11 +19,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app import pii
+from app import clock, pii
 from app.errors import Unauthorized, ValidationFailed
 from app.extensions import db, get_redis
 from app.i18n import _, resolve_locale, served_locales
-from app.models.types import utcnow
 from app.models.user import UserAccount
 from app.services.sessions import PREFIX, SessionStore
 from app.services.wechat_errors import (
@@ -177,7 +176,7 @@ def _upsert_user(identity: dict) -> UserAccount:
         raise AccountRestricted()
     if identity.get("unionid"):
         user.unionid = identity["unionid"]
-    user.last_login_at = utcnow()
+    user.last_login_at = clock.now()
     db.session.commit()
     return user
 

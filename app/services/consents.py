@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
+from app import clock
 from app.errors import AppError, NotFound
 from app.extensions import db, get_redis
 from app.i18n import _l
 from app.models.flow import FlowState
-from app.models.types import utcnow
 from app.models.user import CONSENT_PURPOSES, Consent
 from app.services import audit, screen_cache
 
@@ -42,7 +42,7 @@ def grant_consent(user_id: int, purpose: str, *, text_version: str, locale: str,
     current = active_consent(user_id, purpose)
     if current is not None and current.text_version == text_version:
         return current
-    now = utcnow()
+    now = clock.now()
     if current is not None:
         # A newer text replaces the older consent rather than stacking two active ones.
         current.withdrawn_at = now
@@ -63,7 +63,7 @@ def withdraw_consent(user_id: int, purpose: str) -> Consent:
     current = active_consent(user_id, purpose)
     if current is None:
         raise NotFound(code="consent.not_found")
-    current.withdrawn_at = utcnow()
+    current.withdrawn_at = clock.now()
     flows = FLOWS_BY_PURPOSE.get(purpose, ())
     if flows:
         db.session.execute(delete(FlowState).where(FlowState.user_id == user_id, FlowState.flow.in_(flows)))

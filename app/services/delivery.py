@@ -27,12 +27,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
 
-from app import metrics
+from app import clock, metrics
 from app.extensions import db
 from app.i18n.locales import SUPPORTED
 from app.models.notice import Notice, NoticeDelivery
 from app.models.subscription import SubscriptionQuota
-from app.models.types import utcnow
 from app.models.user import UserAccount
 from app.services.audience import recipients_page
 from app.services.notice_messages import message_data, wechat_lang
@@ -97,7 +96,7 @@ def fan_out(notice_id: int, *, batch_size: int = 1000, default_locale: str = "en
     result = FanOutResult()
     if notice is None or notice.status != "published":
         return result
-    audience, template_id, now = notice.audience, notice.template_id, utcnow()
+    audience, template_id, now = notice.audience, notice.template_id, clock.now()
     table = NoticeDelivery.__table__
     after = 0
     while True:
@@ -286,7 +285,7 @@ def _claim(notice_id: int, first: int, last: int, chunk: int) -> tuple[str, list
     # The state guard makes two workers on the same range take disjoint rows.
     db.session.execute(
         update(d).where(d.id.in_(ids), d.state == "queued")
-        .values(state="sending", claim=claim, claimed_at=utcnow(), attempts=d.attempts + 1)
+        .values(state="sending", claim=claim, claimed_at=clock.now(), attempts=d.attempts + 1)
     )
     db.session.commit()
     rows = db.session.execute(
@@ -409,7 +408,7 @@ def _attempt(sender: Sender, openid: str, template_id: str, data: dict, page: st
         except errors.WeChatError as error:
             return {"state": "failed", "errcode": error.errcode, "error": error.errmsg[:200]}
         return {"state": "sent", "msgid": str(msgid) if msgid is not None else None,
-                "sent_at": utcnow().isoformat()}
+                "sent_at": clock.now().isoformat()}
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -442,7 +441,7 @@ def reconcile(notice_id: int, redis_client, *, now: datetime | None = None,
     An interrupted message may or may not have reached WeChat; it is not sent again (no duplicate),
     and its quota reservation is counted as used.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     ledger = ledger or SubscriptionLedger()
     d = NoticeDelivery
     notice = db.session.get(Notice, notice_id)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from app import clock
 from app.extensions import db
 from app.models.registry import ContributionRecord, Employer, Person, SocialSecurityAccount, WorkPermit
 
@@ -153,7 +154,7 @@ def seed_demo(seed: int = 1, *, people: int = DEFAULT_PEOPLE, if_empty: bool = F
     With `if_empty`, a registry that already has people is left alone; the samples are still
     returned (those of this seed that exist, else a few people from the registry).
     """
-    today = today or date.today()
+    today = today or clock.today()
     data = DemoData(seed, people, today)
     seeded = False
     existing = people_count()

@@ -17,7 +17,7 @@ from datetime import date
 
 import phonenumbers
 
-from app import pii
+from app import clock, pii
 from app.errors import AppError
 from app.i18n import _l
 
@@ -111,7 +111,7 @@ def _embedded_date_ok(value: str) -> bool:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return False
-    return date(1900, 1, 1) <= born <= date.today()
+    return date(1900, 1, 1) <= born <= clock.today()
 
 
 def normalize_permit_number(raw: str | None) -> str:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import regex
 
+from app import clock
 from app.i18n import force_locale, pgettext
 from app.models.notice import Notice
 
@@ -89,7 +88,7 @@ def message_data(notice: Notice, title: str, locale: str, layout: dict[str, str]
                  timezone: str = "Asia/Shanghai") -> dict[str, dict[str, str]]:
     """The template data {keyword: {"value": …}} of a notice for a reader in `locale`."""
     layout = layout or DEFAULT_LAYOUT
-    moment = (notice.published_at or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(timezone))
+    moment = (notice.published_at or clock.now()).astimezone(clock.zone(timezone))
     with force_locale(locale.split("@", 1)[0] if locale else "en"):
         parts = {
             "title": title,

@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import case, func, select, update
 
+from app import clock
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.i18n import _l
@@ -25,7 +26,6 @@ from app.models.notice import (
     NoticeTranslation,
     NoticeVersion,
 )
-from app.models.types import utcnow
 from app.services import audit
 from app.services.admin_auth import Actor, require
 from app.services.audience import parse_audience
@@ -207,7 +207,7 @@ def _put_translation(notice: Notice, locale: str, item: TranslationIn, actor: Ac
         existing.body_html = render_markdown(item.body)
     existing.machine_translated = item.machine_translated
     if changed and not item.machine_translated:
-        existing.reviewed_by_admin_id, existing.reviewed_at = actor.admin_id, utcnow()
+        existing.reviewed_by_admin_id, existing.reviewed_at = actor.admin_id, clock.now()
     return changed
 
 
@@ -343,7 +343,7 @@ class PublishResult:
 def publish(notice_id, actor: Actor, *, now: datetime | None = None) -> PublishResult:
     """Publish now (or schedule when publish_at is in the future); publishing again changes nothing."""
     require(actor, "notices.publish")
-    now = now or utcnow()
+    now = now or clock.now()
     notice = get_notice(notice_id)
     if notice.status == "withdrawn":
         raise NoticeWithdrawn()
@@ -373,7 +373,7 @@ def _mark_published(notice: Notice, now: datetime, actor: Actor | None) -> None:
 
 def due_notices(now: datetime | None = None) -> list[int]:
     """Publish every scheduled notice whose time has come; the ids published."""
-    now = now or utcnow()
+    now = now or clock.now()
     ids = list(db.session.scalars(
         select(Notice.id).where(Notice.status == "scheduled", Notice.publish_at <= now).order_by(Notice.id)
     ))
@@ -397,7 +397,7 @@ def withdraw(notice_id, actor: Actor, *, now: datetime | None = None) -> Notice:
     if notice.status not in ("published", "scheduled"):
         raise NoticeNotPublished()
     notice.status = "withdrawn"
-    notice.withdrawn_at = now or utcnow()
+    notice.withdrawn_at = now or clock.now()
     cancelled = db.session.execute(
         update(NoticeDelivery)
         .where(NoticeDelivery.notice_id == notice.id, NoticeDelivery.channel == "wechat",
@@ -513,7 +513,7 @@ def mark_read(user_id: int, notice_id, *, now: datetime | None = None) -> dateti
     if row is None:
         raise NoticeNotFound()
     if row.read_at is None:
-        row.read_at = now or utcnow()
+        row.read_at = now or clock.now()
         db.session.commit()
     return row.read_at
 

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from app import pii
+from app import clock, pii
 from app.errors import AppError, NotFound
 from app.extensions import db
 from app.i18n import _l, lazy_pgettext, to_text
@@ -33,7 +33,6 @@ from app.models.flow import FlowState
 from app.models.notice import Notice, NoticeDelivery
 from app.models.service_point import QrCheck, ServicePoint
 from app.models.subscription import SubscriptionGrant, SubscriptionQuota
-from app.models.types import utcnow
 from app.models.user import Consent, UserAccount
 from app.models.verification import InPersonReference, VerificationAttempt
 from app.services import attempts, audit, card, contributions, notices, screen_cache, view_cache
@@ -114,7 +113,7 @@ def export_user(user_id: int, *, locale: str, today) -> dict:
         .where(QrCheck.user_id == user_id).order_by(QrCheck.id)).all()
     document = {
         "format": EXPORT_FORMAT,
-        "exported_at": utcnow().isoformat(),
+        "exported_at": clock.now().isoformat(),
         "account": {
             "id": user.id, "openid": user.openid, "unionid": user.unionid, "locale": user.locale,
             "status": user.status, "linked_person": user.person_id is not None,
@@ -199,7 +198,7 @@ def require_confirmation(body) -> None:
 
 def purge_expired(*, retention_days: int, now: datetime | None = None) -> dict:
     """Delete verification attempts older than the retention period and in-person references past use."""
-    now = now or utcnow()
+    now = now or clock.now()
     cutoff = now - timedelta(days=retention_days)
     removed_attempts = db.session.execute(
         delete(VerificationAttempt).where(VerificationAttempt.created_at < cutoff)).rowcount or 0

@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 
 import segno
 
+from app import clock
 from app.errors import AppError
 from app.extensions import db
 from app.i18n import _l
 from app.models.service_point import QrCheck, ServicePoint
-from app.models.types import utcnow
 from app.services import audit
 
 VERSION = "SSC1"
@@ -84,7 +84,7 @@ def _sign(secret_key: str, body: str) -> str:
 
 def issue(user_id: int, secret_key: str, now: datetime | None = None) -> IssuedQr:
     """Sign a new single-use payload for a user (the caller has checked the user is verified)."""
-    now = now or utcnow()
+    now = now or clock.now()
     issued = int(now.timestamp())
     body = f"{VERSION}.{int(user_id)}.{issued}.{secrets.token_urlsafe(12)}"
     issued_at = datetime.fromtimestamp(issued, tz=UTC)
@@ -115,7 +115,7 @@ def check_signature(payload: str | None, secret_key: str, now: datetime | None =
     body = f"{VERSION}.{user_id}.{issued}.{nonce}"
     if not hmac.compare_digest(_sign(secret_key, body), signature):
         raise QrInvalid()
-    now_ts = (now or utcnow()).timestamp()
+    now_ts = (now or clock.now()).timestamp()
     issued_ts = int(issued)
     if issued_ts > now_ts + SKEW_SECONDS:
         raise QrInvalid()
@@ -135,7 +135,7 @@ def record_check(point: ServicePoint, user_id: int | None, result: str, request_
     """Keep a QrCheck row and an audit entry for one check, and commit them."""
     db.session.add(QrCheck(service_point_id=point.id, user_id=user_id, result=result,
                            request_id=request_id))
-    point.last_used_at = utcnow()
+    point.last_used_at = clock.now()
     audit.record("qr.check", actor_type="service_point", actor_id=point.id, entity="user",
                  entity_id=user_id, details={"result": result, "service_point": point.name},
                  request_id=request_id)

@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import DateTime, String, bindparam, func, insert, literal, select, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from app import clock
 from app.errors import AppError
 from app.extensions import db, get_redis
 from app.i18n import _l, to_text
@@ -36,7 +37,6 @@ from app.models.registry import (
     SocialSecurityCard,
     WorkPermit,
 )
-from app.models.types import utcnow
 
 from . import audit, view_cache
 from .identifiers import identifier_hash
@@ -155,7 +155,7 @@ def import_file(path: str | Path, kind: str | None = None, *, encoding: str = "a
     if feed.unknown_columns:
         report.warnings.append({"code": "registry.unknown_columns", "columns": list(feed.unknown_columns),
                                 "message": to_text(_UNKNOWN_COLUMNS)})
-    today = today or date.today()
+    today = today or clock.today()
     importer_class = PeopleImporter if feed.kind == "people" else ContributionImporter
     importer = importer_class(report, today, batch_size, progress)
     try:
@@ -416,7 +416,7 @@ class PeopleImporter(_Importer):
 
     def apply(self, conn, rows: list[PersonRow]) -> list:
         """Upsert a batch of people rows."""
-        now = utcnow()
+        now = clock.now()
         writes = _PeopleWrites()
         found = _PeopleLookup(conn, rows)
         conflicts = self._conflicts(rows, found)
@@ -781,7 +781,7 @@ class ContributionImporter(_Importer):
     def apply(self, conn, rows: list[ContributionRow]) -> list:
         """Upsert a batch of contribution rows."""
         self._resolve(conn, rows)
-        now = utcnow()
+        now = clock.now()
         accounts, employers = self.accounts, self.employers
         known = [row for row in rows if accounts[row.ssn] and employers[row.employer_uscc]]
         existing = {}

@@ -8,11 +8,11 @@ import secrets
 
 from sqlalchemy import select
 
+from app import clock
 from app.errors import AppError, Conflict, NotFound
 from app.extensions import db
 from app.i18n import _l
 from app.models.service_point import ServicePoint
-from app.models.types import utcnow
 
 KEY_PREFIX = "sp_"
 MAX_KEY_LENGTH = 128
@@ -61,7 +61,7 @@ def revoke_service_point(name: str) -> ServicePoint:
     if point is None:
         raise NotFound(code="service_point.not_found", message=_l("There is no service point with this name."))
     if point.revoked_at is None:
-        point.revoked_at = utcnow()
+        point.revoked_at = clock.now()
         db.session.commit()
     return point
 

@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from app import clock
+
 PREFIX = "ssc"
 #: `lookup` slides a session's expiry at most this often per process (the expiry is then known to
 #: within this many seconds, instead of costing a write on every request).
@@ -65,7 +67,7 @@ class SessionStore:
     def create(self, owner_id: int, data: dict | None = None) -> str:
         """A new random token (256 bits) for the owner."""
         token = f"{int(owner_id)}.{secrets.token_urlsafe(32)}"
-        payload = json.dumps({"owner_id": owner_id, "data": data or {}, "created": int(time.time())})
+        payload = json.dumps({"owner_id": owner_id, "data": data or {}, "created": int(clock.now().timestamp())})
         key = session_key(self.kind, token)
         with self.redis.pipeline() as pipe:
             pipe.set(key, payload, ex=self.ttl)
@@ -119,7 +121,7 @@ class SessionStore:
         current = self.get(token)
         if current is None:
             return
-        payload = json.dumps({"owner_id": current.owner_id, "data": data, "created": int(time.time())})
+        payload = json.dumps({"owner_id": current.owner_id, "data": data, "created": int(clock.now().timestamp())})
         self.redis.set(session_key(self.kind, token), payload, ex=self.ttl)
 
     def revoke(self, token: str) -> None:

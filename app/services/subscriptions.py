@@ -16,11 +16,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import clock
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.i18n import _
 from app.models.subscription import SUBSCRIPTION_STATUSES, SubscriptionGrant, SubscriptionQuota
-from app.models.types import utcnow
 
 PAIR_WINDOW = timedelta(minutes=10)
 MAX_TEMPLATES_PER_REPORT = 10
@@ -105,7 +105,7 @@ def record_client_report(user_id: int, results, report_id: str | None = None) ->
         raise ValidationFailed(details={"errors": [
             {"field": "report_id", "message": _("The subscription answer could not be read.")}
         ]})
-    now = utcnow()
+    now = clock.now()
     rows = []
     for template_id, status in sorted(cleaned.items()):
         row = _quota_row(user_id, template_id)
@@ -123,7 +123,7 @@ def record_client_report(user_id: int, results, report_id: str | None = None) ->
 
 def record_event(user_id: int, openid: str, event: str, create_time: int, items: list[dict]) -> int:
     """Apply a subscribe_msg_*_event's items to the ledger; how many items changed something."""
-    at = datetime.fromtimestamp(create_time, UTC) if create_time else utcnow()
+    at = datetime.fromtimestamp(create_time, UTC) if create_time else clock.now()
     changed = 0
     for item in items:
         template_id = str(item.get("TemplateId") or "")

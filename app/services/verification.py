@@ -16,12 +16,11 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import pii
+from app import clock, pii
 from app.errors import AppError, Conflict, NotFound, ServiceUnavailable
 from app.extensions import db, get_redis
 from app.i18n import _l
 from app.models.registry import Person, SocialSecurityAccount, SocialSecurityCard, WorkPermit
-from app.models.types import utcnow
 from app.models.user import UserAccount
 from app.models.verification import InPersonReference, VerificationAttempt
 from app.services import audit, view_cache
@@ -193,7 +192,7 @@ def match_identity(user_id: int, *, identifier_type: str, identifier: str, passp
     if person is None:
         outcome = NOT_FOUND
     else:
-        outcome = compare_with_record(person, passport_name, date_of_birth, permit, date.today())
+        outcome = compare_with_record(person, passport_name, date_of_birth, permit, clock.today())
         if outcome == PASS and _linked_to_other(person.id, user_id):
             outcome = ALREADY_LINKED
     return _finish(limits, reservation, user_id, person.id if person and outcome == PASS else None,
@@ -299,7 +298,7 @@ def complete_verification(user_id: int, person_id: int, *, method: str, actor_ty
         # Nothing of this try may stay pending (e.g. a reference marked confirmed).
         db.session.rollback()
         raise PersonAlreadyLinked()
-    now = utcnow()
+    now = clock.now()
     first_time = user.person_id is None
     user.person_id = person_id
     user.verified_at = user.verified_at or now
@@ -345,7 +344,7 @@ def create_in_person_reference(user_id: int, person_id: int, *, ttl_seconds: int
     """A new one-time reference for this user (earlier ones are cancelled); (shown form, expiry)."""
     ttl = ttl_seconds or int(current_app.config.get("VERIFICATION_REFERENCE_TTL_SECONDS",
                                                      DEFAULT_REFERENCE_TTL_SECONDS))
-    now = utcnow()
+    now = clock.now()
     db.session.execute(
         update(InPersonReference)
         .where(InPersonReference.user_id == user_id, InPersonReference.confirmed_at.is_(None),
@@ -379,7 +378,7 @@ def _reference_row(reference: str, *, for_update: bool = False) -> InPersonRefer
         raise ReferenceNotFound()
     if row.confirmed_at is not None:
         raise ReferenceUsed()
-    if row.cancelled_at is not None or row.expires_at <= utcnow():
+    if row.cancelled_at is not None or row.expires_at <= clock.now():
         raise ReferenceExpired()
     return row
 
@@ -404,7 +403,7 @@ def describe_in_person_reference(reference: str) -> dict:
 def confirm_in_person(reference: str, staff_admin_id: int, *, request_id: str | None = None) -> dict:
     """Staff checked the passport: confirm the reference once and complete the user's verification."""
     row = _reference_row(reference, for_update=True)
-    now = utcnow()
+    now = clock.now()
     row.confirmed_at = now
     row.confirmed_by = staff_admin_id
     user_id, person_id = row.user_id, row.person_id
