@@ -32,7 +32,7 @@ def _periods(last: date, count: int) -> list[str]:
 
 def prepare(app) -> dict:
     """One verified holder with 24 months of five insurances, signed in; returns token and year."""
-    from app import pii
+    from app import clock, pii
     from app.extensions import db
     from app.models.registry import (
         ContributionRecord,
@@ -44,14 +44,13 @@ def prepare(app) -> dict:
         SocialSecurityCard,
         WorkPermit,
     )
-    from app.models.types import utcnow
     from app.models.user import UserAccount
     from app.services.sessions import SessionStore
 
     codec = pii.codec()
     n = secrets.randbelow(10**8)
-    today = date.today()
     with app.app_context():
+        today = clock.today()
         employer = Employer(uscc=f"91310000{n:09d}X"[:18], name_zh="上海基准测试有限公司",
                             name_en="Shanghai Benchmark Co., Ltd.", city_code="310000",
                             address="上海市浦东新区世纪大道1号")
@@ -84,7 +83,7 @@ def prepare(app) -> dict:
                     employee_amount=(base * employee_rate).quantize(Decimal("0.01")),
                     currency="CNY", status="paid", employer_id=employer.id,
                 ))
-        user = UserAccount(openid=f"bench-card-{n}", locale=LOCALE, person=person, verified_at=utcnow())
+        user = UserAccount(openid=f"bench-card-{n}", locale=LOCALE, person=person, verified_at=clock.now())
         db.session.add(user)
         db.session.commit()
         store = SessionStore(app.extensions["redis"], "session", app.config["SESSION_TTL_SECONDS"])

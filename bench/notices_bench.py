@@ -96,10 +96,10 @@ def populate(app, recipients: int, emulator_state) -> None:
 
     from sqlalchemy import insert
 
+    from app import clock
     from app.extensions import db
     from app.models.registry import Person
     from app.models.subscription import SubscriptionQuota
-    from app.models.types import utcnow
     from app.models.user import UserAccount
     from app.services import admin_auth
 
@@ -112,7 +112,7 @@ def populate(app, recipients: int, emulator_state) -> None:
         for pattern in ("ssc:notice-claim:*", "ssc:notice-rate:*"):
             for key in redis_client.scan_iter(pattern, count=1000):
                 redis_client.delete(key)
-        now = utcnow()
+        now = clock.now()
         for start in range(0, recipients, INSERT_CHUNK):
             ids = range(start + 1, min(start + INSERT_CHUNK, recipients) + 1)
             db.session.execute(insert(Person), [{

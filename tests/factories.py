@@ -18,7 +18,7 @@ import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
-from app import pii
+from app import clock, pii
 from app.extensions import db
 from app.models.registry import (
     INSURANCE_TYPES,
@@ -31,7 +31,6 @@ from app.models.registry import (
     SocialSecurityCard,
     WorkPermit,
 )
-from app.models.types import utcnow
 from app.models.user import UserAccount
 from app.services.identifiers import mod11_2_check_char
 from app.services.names import canonical_name, split_name
@@ -183,7 +182,7 @@ def make_person(
     enrolled insurance, ending with `contributions_until` (YYYY-MM, default last month).
     """
     n = next_number()
-    today = date.today()
+    today = clock.today()
     employer = employer or make_employer(commit=False)
     family, given = split_name(passport_name)
     person = Person(
@@ -288,7 +287,7 @@ def make_user(person: Person | None = None, verified: bool = False, locale: str 
         person = make_person(commit=False)
     user = UserAccount(
         openid=openid or "o" + secrets.token_hex(12), locale=locale, person=person,
-        verified_at=utcnow() if verified else None,
+        verified_at=clock.now() if verified else None,
     )
     db.session.add(user)
     _finish(commit)

@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from app import clock
 from app.extensions import db, get_queue, get_redis
 from app.models.notice import NoticeDelivery
 from app.models.subscription import SubscriptionQuota
-from app.models.types import utcnow
 from app.services import delivery, notice_messages
 from app.tasks import notices as notice_tasks
 from tests.admin.conftest import TEMPLATE, grant_quota
@@ -140,11 +140,11 @@ def test_a_killed_worker_is_reconciled_from_the_journal(app, wechat_emulator, ma
     msgid = app.extensions["wechat"].send_subscribe_message(first.openid, TEMPLATE, {
         "thing1": {"value": "t"}, "thing2": {"value": "c"}, "time3": {"value": "2026-01-01 10:00"}})
     get_redis().hset(delivery._journal_key(claim), str(first.id),
-                     f'{{"state": "sent", "msgid": "{msgid}", "sent_at": "{utcnow().isoformat()}"}}')
+                     f'{{"state": "sent", "msgid": "{msgid}", "sent_at": "{clock.now().isoformat()}"}}')
     # The second was being sent when the worker died; the third was never attempted.
     get_redis().hset(delivery._journal_key(claim), str(claimed[1].id), delivery._ATTEMPTING)
     assert delivery.reconcile(notice.id, get_redis()) == {"recovered": 0, "interrupted": 0, "requeued": 0}
-    result = delivery.reconcile(notice.id, get_redis(), now=utcnow() + timedelta(hours=1))
+    result = delivery.reconcile(notice.id, get_redis(), now=clock.now() + timedelta(hours=1))
     assert result == {"recovered": 1, "interrupted": 1, "requeued": 1}
     states = {uid: r.state for uid, r in rows(notice.id).items()}
     assert sorted(states.values()) == ["failed", "queued", "sent"]
@@ -217,7 +217,7 @@ def test_a_worker_killed_after_journaling_a_window_never_resends_it(app, wechat_
     assert len(wechat_emulator.outbox("subscribe")) == 3
     assert {r.state for r in rows(notice.id).values()} == {"sending"}
 
-    result = delivery.reconcile(notice.id, get_redis(), now=utcnow() + timedelta(hours=1))
+    result = delivery.reconcile(notice.id, get_redis(), now=clock.now() + timedelta(hours=1))
     assert result == {"recovered": 3, "interrupted": 3, "requeued": 1}
     notice_tasks.resume(notice.id)
     db.session.expire_all()

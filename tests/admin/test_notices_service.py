@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from app import clock
 from app.errors import Forbidden, ValidationFailed
 from app.models.audit import AuditLog
-from app.models.types import utcnow
 from app.services import admin_auth, audience, notices
 from tests.admin.conftest import notice_payload
 from tests.factories import make_employer, make_person, make_user
@@ -96,7 +96,7 @@ def test_publish_twice_and_withdraw(make_notice, publisher):
 
 
 def test_scheduled_notice_is_published_when_due(make_notice, publisher):
-    later = utcnow() + timedelta(hours=2)
+    later = clock.now() + timedelta(hours=2)
     notice = make_notice(publish_at=later.isoformat())
     result = notices.publish(notice.id, publisher)
     assert not result.started and notice.status == "scheduled"
@@ -111,7 +111,7 @@ def test_unknown_notice_is_not_found(app):
 
 
 def test_audience_filters(app):
-    today = date.today()
+    today = clock.today()
     shanghai = make_employer(city_code="310000")
     beijing = make_employer(city_code="110000")
     german = make_user(make_person(nationality="DEU", employer=shanghai, permit_category="A", commit=False),
@@ -150,7 +150,7 @@ def test_bad_audiences_are_refused(spec):
 
 
 def test_clearing_the_time_of_a_scheduled_notice_makes_it_a_draft(make_notice, publisher):
-    notice = make_notice(publish_at=(utcnow() + timedelta(days=1)).isoformat())
+    notice = make_notice(publish_at=(clock.now() + timedelta(days=1)).isoformat())
     notices.publish(notice.id, publisher)
     assert notice.status == "scheduled"
     notices.update_notice(notice.id, notice_payload(publish_at=None), publisher)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from app import clock
 from tests.factories import make_employer, make_person, make_user
 
 
@@ -13,7 +14,7 @@ def _user(locale="en", **person):
 
 
 def test_permit_category_b_with_onsite_check_pending(client, login, db):
-    today = date.today()
+    today = clock.today()
     employer = make_employer(name_zh="深圳示例有限公司", name_en="Shenzhen Example Ltd.", city_code="440300")
     user = _user(permit_category="B", entry_date=today - timedelta(days=10), employer=employer,
                  work_city_code="440305", permit_valid_to=today + timedelta(days=100),
@@ -42,7 +43,7 @@ def test_permit_category_b_with_onsite_check_pending(client, login, db):
 
 
 def test_permit_expired_and_onsite_check_passed(client, login, db):
-    today = date.today()
+    today = clock.today()
     user = _user(permit_category="C", entry_date=today - timedelta(days=45),
                  permit_valid_from=today - timedelta(days=400), permit_valid_to=today - timedelta(days=3))
     permit = client.get("/api/v1/card/permit", headers=login(user)).get_json()["permit"]
@@ -72,7 +73,7 @@ def test_permit_unverified_is_403(client, login, db):
 
 
 def test_insurances_with_bilateral_exemption(client, login, db):
-    today = date.today()
+    today = clock.today()
     user = _user(nationality="DEU", exempt=("pension", "unemployment"), exemption_certificate="DE-COC-0001",
                  exemption_valid_to=today + timedelta(days=365), enrolment_start="2024-03")
     response = client.get("/api/v1/card/insurances", headers=login(user))

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from app import clock
 from app.models.audit import AuditLog
 from app.models.service_point import QrCheck
-from app.models.types import utcnow
 from app.services import qr
 from app.services.service_points import create_service_point, revoke_service_point
 from tests.factories import make_user
@@ -78,14 +78,14 @@ def test_a_payload_works_once(client, login, holder_user, point_key, db):
 
 
 def test_an_expired_payload_is_refused(client, app, holder_user, point_key):
-    issued = qr.issue(holder_user.id, app.config["SECRET_KEY"], now=utcnow() - timedelta(seconds=61))
+    issued = qr.issue(holder_user.id, app.config["SECRET_KEY"], now=clock.now() - timedelta(seconds=61))
     response = _verify(client, point_key, issued.payload)
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "qr.expired"
 
 
 def test_a_payload_from_the_future_is_invalid(client, app, holder_user, point_key):
-    issued = qr.issue(holder_user.id, app.config["SECRET_KEY"], now=utcnow() + timedelta(minutes=5))
+    issued = qr.issue(holder_user.id, app.config["SECRET_KEY"], now=clock.now() + timedelta(minutes=5))
     response = _verify(client, point_key, issued.payload)
     assert response.get_json()["error"]["code"] == "qr.invalid"
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db as _db
 from app.i18n.formatting import format_date, format_time
 from app.models.flow import FlowState
@@ -188,7 +189,7 @@ def test_fifth_failure_locks_with_the_time_in_the_users_language_and_zone(app, j
     assert body["step"] == "locked" and body["locale"] == "ko"
     assert body["error"]["code"] == "verification.locked"
     until = datetime.fromisoformat(body["error"]["details"]["retry_at"])
-    assert timedelta(hours=5, minutes=59) < until - datetime.now(UTC) <= timedelta(hours=6, minutes=1)
+    assert timedelta(hours=5, minutes=59) < until - clock.now() <= timedelta(hours=6, minutes=1)
     with force_locale("ko"):
         shown_time, shown_date = format_time(until), format_date(until)
     assert shown_time in body["error"]["message"] and shown_date in body["error"]["message"]

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db as _db
 from app.models.flow import FlowState
-from app.models.types import utcnow
 from app.services import flow_cache, screen_cache
 from tests.factories import make_user
 from tests.fast_path import fast_layer, get, same_answer
@@ -102,8 +102,8 @@ def test_a_screen_that_reads_the_clock_is_not_kept(client, journey, person, flas
     assert trip.get().get_json()["step"] == "locked"
     calls = len(flask_calls)
     state = _db.session.scalar(select(FlowState).where(FlowState.user_id == trip.user.id))
-    later = utcnow() + timedelta(hours=7)
-    monkeypatch.setattr("app.flows.verify.utcnow", lambda: later)
+    later = clock.now() + timedelta(hours=7)
+    monkeypatch.setattr(clock, "now", lambda: later)
     # Nothing saved changed, only the time: the lock has lifted, and Flask shows the next screen.
     assert trip.get().get_json()["step"] == state.context.get("resume", "check")
     assert len(flask_calls) == calls + 1

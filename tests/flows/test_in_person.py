@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db as _db
 from app.models.admin import AdminUser
 from app.models.audit import AuditLog
 from app.models.registry import SocialSecurityCard
-from app.models.types import utcnow
 from app.models.user import UserAccount
 from app.models.verification import InPersonReference
 from app.services import verification as idv
@@ -43,7 +43,7 @@ def test_reference_is_shown_hashed_at_rest_and_expiring(journey, person):
     assert len(reference) == 9 and reference[4] == "-"
     row = _db.session.scalar(select(InPersonReference))
     assert reference.replace("-", "") not in row.reference_hash
-    assert row.expires_at > utcnow() + timedelta(days=6)
+    assert row.expires_at > clock.now() + timedelta(days=6)
     # The screen shows the same reference on every visit (and on another device).
     assert reference in trip.get().get_json()["body"][0]
     assert reference in journey(trip.user).get().get_json()["body"][0]
@@ -96,7 +96,7 @@ def test_unknown_expired_and_replaced_references(journey, person, staff):
     assert error.value.status == 409
 
     row = _db.session.scalar(select(InPersonReference).where(InPersonReference.cancelled_at.is_(None)))
-    row.expires_at = utcnow() - timedelta(minutes=1)
+    row.expires_at = clock.now() - timedelta(minutes=1)
     _db.session.commit()
     with pytest.raises(idv.ReferenceExpired):
         idv.confirm_in_person(second, staff.id)

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from app import clock
 from app.extensions import db
 from app.models.flow import FlowState
 from app.models.notice import Notice, NoticeDelivery
-from app.models.types import utcnow
 from app.models.verification import VerificationAttempt
 from app.services import admin_auth, consents, qr, service_points, subscriptions, verification
 from tests.factories import make_contribution, make_user
@@ -22,7 +22,7 @@ def make_notice(**overrides) -> Notice:
     """A published notice (no translations needed for an inbox row)."""
     fields = {"category": "policy_change", "priority": "normal", "audience": {"all": True},
               "source_locale": "en", "source_title": "Circular 12", "source_url": "https://example.org/12",
-              "source_date": date(2026, 11, 1), "status": "published", "published_at": utcnow()}
+              "source_date": date(2026, 11, 1), "status": "published", "published_at": clock.now()}
     fields.update(overrides)
     notice = Notice(**fields)
     db.session.add(notice)
@@ -74,4 +74,4 @@ def admin_token(client):
 
 def old(days: int):
     """A moment `days` ago."""
-    return utcnow() - timedelta(days=days)
+    return clock.now() - timedelta(days=days)
