@@ -126,7 +126,8 @@ class SendRateLimiter:
     """At most `per_second` sends per second across every worker (a fixed one-second window in Redis)."""
 
     def __init__(self, redis_client, per_second: int, *, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.time):
+                 # A Unix second shared by every worker (a Redis key per second), not a calendar read.
+                 clock: Callable[[], float] = time.time):  # noqa: TID251
         self.redis, self.per_second, self.sleep, self.clock = redis_client, per_second, sleep, clock
 
     def acquire(self) -> None:

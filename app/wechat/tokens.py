@@ -24,7 +24,8 @@ class TokenCache:
 
     def __init__(self, redis, appid: str, fetch: Callable[[bool], tuple[str, int]], *,
                  key_prefix: str = "ssc:wechat", margin: int = 120, lock_seconds: int = 15,
-                 wait_seconds: float = 6.0, clock: Callable[[], float] = time.time,
+                 # The token's expiry is Unix seconds in Redis, shared by every worker.
+                 wait_seconds: float = 6.0, clock: Callable[[], float] = time.time,  # noqa: TID251
                  local_seconds: float = 1.0, monotonic: Callable[[], float] = time.monotonic):
         self.redis = redis
         self.fetch = fetch

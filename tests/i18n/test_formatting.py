@@ -74,11 +74,11 @@ def test_times_use_the_user_time_zone():
     assert fmt.format_time(UTC_0630, locale="en", tz="Europe/Berlin") == babel_dates.format_time(
         time(7, 30), "short", locale="en"
     )
-    naive = datetime(2025, 3, 5, 6, 30)  # stored values are UTC
+    naive = datetime(2025, 3, 5, 6, 30)  # noqa: DTZ001 - a naive value is taken as UTC, as stored
     assert fmt.format_time(naive, locale="zh_Hans") == "14:30"
     assert fmt.format_date(datetime(2025, 3, 5, 20, 0, tzinfo=UTC), "short", "en") == "3/6/25"
     assert fmt.format_datetime(UTC_0630, "short", "zh_Hans") == babel_dates.format_datetime(
-        datetime(2025, 3, 5, 14, 30), "short", locale="zh_Hans"
+        datetime(2025, 3, 5, 14, 30), "short", locale="zh_Hans"  # noqa: DTZ001 - Babel's wall time
     )
 
 

@@ -12,7 +12,6 @@ import io
 import json
 import os
 import struct
-import time
 from urllib.parse import urlencode
 
 import pytest
@@ -20,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.wechat.emulator.push import sha1_signature
+from app.wechat.emulator.push import sha1_signature, unix_now
 
 #: Every answer the callback may give to a stranger's bytes.
 REFUSALS = {400, 403, 413}
@@ -74,7 +73,7 @@ bodies = st.one_of(
 
 def signed_query(token: str, **extra) -> dict:
     """A valid URL signature for now."""
-    timestamp, nonce = str(int(time.time())), str(int.from_bytes(os.urandom(4), "big"))
+    timestamp, nonce = str(unix_now()), str(int.from_bytes(os.urandom(4), "big"))
     return {"signature": sha1_signature(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, **extra}
 
 

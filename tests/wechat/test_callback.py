@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlencode
 
 import pytest
 
 from app.wechat.callback import sha1_signature
+from app.wechat.emulator.push import unix_now
 
 from .conftest import OPENID, payload, pumped_jobs
 
@@ -27,7 +27,7 @@ def test_handshake_official_example(app, client):
 
 
 def test_handshake_with_bad_signature_is_403(client):
-    query = {"signature": "0" * 40, "timestamp": str(int(time.time())), "nonce": "1", "echostr": "x"}
+    query = {"signature": "0" * 40, "timestamp": str(unix_now()), "nonce": "1", "echostr": "x"}
     response = client.get("/wechat/callback?" + urlencode(query))
     assert response.status_code == 403 and response.mimetype == "text/plain"
     assert "error" not in response.get_data(as_text=True)
@@ -83,7 +83,7 @@ def test_duplicate_event_is_dropped_by_sender_and_time(wechat_emulator, enqueued
 
 def test_used_nonce_with_another_body_is_refused(wechat_emulator, enqueued, client):
     first = wechat_emulator.message("text", OPENID, content="card", msg_id=1)
-    path, body, headers = wechat_emulator.sign(first, mode="plain", nonce="4242", timestamp=int(time.time()))
+    path, body, headers = wechat_emulator.sign(first, mode="plain", nonce="4242", timestamp=unix_now())
     assert client.post(path, data=body, headers=headers).get_data(as_text=True) == "success"
     forged = wechat_emulator.message("text", OPENID, content="permit", msg_id=2)
     _path, forged_body, _headers = wechat_emulator.sign(forged, mode="plain", nonce="4242")
@@ -98,7 +98,7 @@ def test_used_nonce_with_another_body_is_refused(wechat_emulator, enqueued, clie
 @pytest.mark.parametrize("skew", [-301, 301])
 def test_stale_or_future_timestamp_is_refused(wechat_emulator, enqueued, skew):
     message = wechat_emulator.message("text", OPENID, content="card")
-    response = wechat_emulator.push(message=message, timestamp=int(time.time()) + skew)
+    response = wechat_emulator.push(message=message, timestamp=unix_now() + skew)
     assert response.status_code == 403
     assert enqueued == []
 
@@ -169,7 +169,7 @@ def test_xml_with_dtd_is_refused(wechat_emulator, enqueued, name):
                                   b'{"FromUserName": "o1", "MsgType": "text", "CreateTime": "soon",'
                                   b' "ToUserName": "gh_0000000demo"}'])
 def test_unparsable_plain_bodies_are_400(client, enqueued, body):
-    timestamp, nonce = str(int(time.time())), "99"
+    timestamp, nonce = str(unix_now()), "99"
     query = {"signature": sha1_signature("demo-token", timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
     response = client.post("/wechat/callback?" + urlencode(query), data=body)
     assert response.status_code == 400 and response.mimetype == "text/plain"
@@ -180,7 +180,7 @@ def test_unparsable_plain_bodies_are_400(client, enqueued, body):
                                   b"<xml><ToUserName>gh_0000000demo</ToUserName><Encrypt>AAAA</Encrypt></xml>",
                                   b'{"ToUserName": "gh_0000000demo"}'])
 def test_undecryptable_bodies_are_400(client, enqueued, body):
-    timestamp, nonce = str(int(time.time())), "98"
+    timestamp, nonce = str(unix_now()), "98"
     encrypt = "bm90IGEgdmFsaWQgY2lwaGVy" if b"bm90" in body else "AAAA"
     query = {"signature": sha1_signature("demo-token", timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
              "encrypt_type": "aes", "msg_signature": sha1_signature("demo-token", timestamp, nonce, encrypt)}
@@ -329,7 +329,7 @@ def test_fast_path_answers_503_when_redis_fails(app, wechat_emulator, real_queue
 
 def test_fast_path_leaves_other_routes_to_flask(app, wechat_emulator, real_queue, client):
     assert client.get("/healthz").status_code == 200
-    query = {"signature": "0" * 40, "timestamp": str(int(time.time())), "nonce": "1", "echostr": "x"}
+    query = {"signature": "0" * 40, "timestamp": str(unix_now()), "nonce": "1", "echostr": "x"}
     assert client.get("/wechat/callback?" + urlencode(query)).status_code == 403
 
 

@@ -8,6 +8,7 @@ import pytest
 from wechatpy import WeChatClient
 
 from app.wechat import WeChatApi
+from app.wechat.emulator.push import unix_now
 from app.wechat.errors import (
     WeChatError,
     WeChatInvalidArgument,
@@ -61,7 +62,7 @@ def test_parallel_refresh_fetches_once(app, wechat_emulator):
 
 def test_token_is_refreshed_before_it_expires(app, api, wechat_emulator):
     first = api.tokens.get()
-    api.tokens.clock = lambda: __import__("time").time() + 7200 - 100  # inside the refresh margin
+    api.tokens.clock = lambda: unix_now() + 7200 - 100  # inside the refresh margin
     wechat_emulator.advance(7200 - 100)
     second = api.tokens.get()
     assert second != first

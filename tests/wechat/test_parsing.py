@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 from xml.parsers import expat
 
 import pytest
 
 from app.wechat.callback import PushRefused, PushVerifier, normalize, parse_xml, sha1_signature
+from app.wechat.emulator.push import unix_now
 
 from .conftest import payload
 
@@ -21,7 +21,7 @@ def verifier():
 
 
 def signed(extra: dict | None = None) -> dict:
-    timestamp, nonce = str(int(time.time())), "123"
+    timestamp, nonce = str(unix_now()), "123"
     return {"signature": sha1_signature(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
             **(extra or {})}
 

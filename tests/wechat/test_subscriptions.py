@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from app.models.user import UserAccount
 from app.services import subscriptions
+from app.wechat.emulator.push import unix_now
 
 OPENID = "oFixtureUser0001"
 TEMPLATE = "tmpl_notice_update"
@@ -51,7 +50,7 @@ def test_two_real_accepts_count_twice(client, login, user, wechat_emulator):
     headers = login(user)
     for n in range(2):
         report(client, headers, {TEMPLATE: "accept"}, report_id=f"r{n}")
-        wechat_emulator.push("popup", OPENID, results={TEMPLATE: "accept"}, create_time=int(time.time()) + n)
+        wechat_emulator.push("popup", OPENID, results={TEMPLATE: "accept"}, create_time=unix_now() + n)
     assert subscriptions.quota(user.id, TEMPLATE) == 2
 
 

@@ -17,16 +17,22 @@ MODES = ("plain", "compatible", "safe")
 FORMATS = ("json", "xml")
 
 
+def unix_now() -> int:
+    """Now in Unix seconds, as WeChat stamps a push (CreateTime, the signature's timestamp)."""
+    # WeChat's wire format, checked against the same clock by app/wechat/callback.py (a leaf).
+    return int(time.time())  # noqa: TID251
+
+
 def text_message(openid: str, content: str, *, to: str, msg_id: int | None = None,
                  create_time: int | None = None) -> dict:
     """A text the user wrote in the customer-service chat."""
-    return {"ToUserName": to, "FromUserName": openid, "CreateTime": create_time or int(time.time()),
+    return {"ToUserName": to, "FromUserName": openid, "CreateTime": create_time or unix_now(),
             "MsgType": "text", "Content": content, "MsgId": msg_id or secrets.randbelow(2**62) + 1}
 
 
 def enter_session_event(openid: str, *, to: str, session_from: str = "", create_time: int | None = None) -> dict:
     """The user opened the customer-service chat (user_enter_tempsession)."""
-    return {"ToUserName": to, "FromUserName": openid, "CreateTime": create_time or int(time.time()),
+    return {"ToUserName": to, "FromUserName": openid, "CreateTime": create_time or unix_now(),
             "MsgType": "event", "Event": "user_enter_tempsession", "SessionFrom": session_from}
 
 
@@ -35,7 +41,7 @@ def subscribe_event(event: str, openid: str, items: list[dict], *, to: str,
     """A subscribe_msg_*_event with its items (TemplateId, SubscribeStatusString… or MsgID, ErrorCode…)."""
     if event not in EVENT_CONTAINERS:
         raise ValueError(f"not a subscribe event: {event}")
-    return {"ToUserName": to, "FromUserName": openid, "CreateTime": create_time or int(time.time()),
+    return {"ToUserName": to, "FromUserName": openid, "CreateTime": create_time or unix_now(),
             "MsgType": "event", "Event": event, "List": list(items)}
 
 
@@ -85,7 +91,7 @@ class PushSigner:
         """(query parameters, body) for a message already written out (e.g. a payload file)."""
         if fmt not in FORMATS or mode not in MODES:
             raise ValueError("fmt must be json|xml and mode plain|compatible|safe")
-        timestamp_text = str(timestamp or int(time.time()))
+        timestamp_text = str(timestamp or unix_now())
         nonce = nonce or str(secrets.randbelow(10**10))
         query = {"signature": sha1_signature(self.token, timestamp_text, nonce),
                  "timestamp": timestamp_text, "nonce": nonce}

@@ -97,8 +97,8 @@ class EmulatorState:
             self._msgids = itertools.count(3_000_000_000_000_000_001)
 
     def now(self) -> float:
-        """The emulator's clock."""
-        return time.time() + self.offset
+        """The emulator's clock: WeChat's Unix seconds (a leaf: app.clock is not reachable here)."""
+        return time.time() + self.offset  # noqa: TID251
 
     def advance(self, seconds: float) -> None:
         """Move the clock forward (codes, tokens and windows expire)."""
