@@ -2,13 +2,18 @@
 
 Set TEST_DATABASE_URL (e.g. mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4) and
 TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to run the suite against real backends.
+Set TEST_CLOCK (an ISO instant with its offset, e.g. 2027-01-01T00:30:00+08:00) to start every
+test at that instant, the clock ticking on from there (docs/development.md, "Time").
 """
 
 from __future__ import annotations
 
 import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -19,6 +24,20 @@ from app.extensions import db as _db
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 REAL_BACKENDS = bool(TEST_DATABASE_URL or TEST_REDIS_URL)
+TEST_CLOCK = os.environ.get("TEST_CLOCK")
+
+
+def _test_clock() -> datetime | None:
+    """The instant TEST_CLOCK names (aware), or None when unset; a usage error otherwise."""
+    if not TEST_CLOCK:
+        return None
+    try:
+        instant = datetime.fromisoformat(TEST_CLOCK)
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None:
+        raise pytest.UsageError(f"TEST_CLOCK must be an ISO instant with its offset, not {TEST_CLOCK!r}")
+    return instant
 
 
 def pytest_sessionstart(session):
@@ -45,11 +64,31 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_report_header(config):
-    """Say which backends this run uses."""
+    """Say which backends and which clock this run uses."""
+    instant = _test_clock()
+    clock = f"each test starts at {instant.isoformat()} (ticking)" if instant else "the machine's"
     return [
         f"database: {TEST_DATABASE_URL or 'embedded SQLite'}",
         f"redis: {TEST_REDIS_URL or 'embedded stand-in (fakeredis)'}",
+        f"clock: {clock}; time zone TZ={os.environ.get('TZ', '(unset)')}",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_test_instant():
+    """With TEST_CLOCK, every test starts at that instant and the clock ticks on from there.
+
+    time-machine moves date.today(), datetime.now() and time.time() (not time.monotonic()), so
+    sleeps, TTLs and timeouts still see time pass. It is given a Unix timestamp, not the datetime:
+    with an aware datetime it would also set TZ to that datetime's zone, and the machine's zone is
+    a separate axis of the edge runs.
+    """
+    instant = _test_clock()
+    if instant is None:
+        yield None
+        return
+    with time_machine.travel(instant.timestamp(), tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")
@@ -138,6 +177,22 @@ def app(_schema, app_config):
     redis_client.connection_pool.disconnect()  # closed now, not by the garbage collector later
     with application.app_context():
         _db.engine.dispose()
+
+
+#: 00:30 on 1 January 2027 in Shanghai, still 16:30 on 31 December 2026 in UTC.
+USERS_DAY_AHEAD = datetime(2026, 12, 31, 16, 30, tzinfo=ZoneInfo("UTC"))
+
+
+@pytest.fixture
+def users_day_ahead(time_machine):
+    """The clock at 00:30 in Shanghai on New Year's Day, the machine on UTC (still 31 December).
+
+    The hours (16:00 to 24:00 UTC) when the users' date is a day ahead of a UTC machine's: a
+    reader of the machine's date is a day off then. Given a ZoneInfo("UTC") instant, time-machine
+    also sets TZ=UTC while the test runs. The clock ticks on.
+    """
+    time_machine.move_to(USERS_DAY_AHEAD)
+    return USERS_DAY_AHEAD
 
 
 @pytest.fixture
