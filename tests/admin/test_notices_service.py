@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -95,6 +95,7 @@ def test_publish_twice_and_withdraw(make_notice, publisher):
     assert actions == ["notice.create", "notice.publish", "notice.withdraw"]
 
 
+@pytest.mark.calendar
 def test_scheduled_notice_is_published_when_due(make_notice, publisher):
     later = clock.now() + timedelta(hours=2)
     notice = make_notice(publish_at=later.isoformat())
@@ -110,6 +111,7 @@ def test_unknown_notice_is_not_found(app):
         notices.get_notice(999999)
 
 
+@pytest.mark.calendar
 def test_audience_filters(app):
     today = clock.today()
     shanghai = make_employer(city_code="310000")
@@ -139,6 +141,18 @@ def test_audience_filters(app):
     assert ids({"cities": ["310000"], "permit_categories": ["B"]}) == [default_locale.id]
 
 
+@pytest.mark.calendar
+def test_permit_expiry_counts_from_the_users_today_not_the_machines(users_day_ahead, app):
+    # 00:30 on 1 January in Shanghai: a permit that ended on 31 December has expired, though a
+    # machine on UTC is still on that day; one ending on 31 January is within 30 days.
+    make_user(make_person(permit_valid_from=date(2025, 1, 1), permit_valid_to=date(2026, 12, 31), commit=False),
+              verified=True)
+    ending = make_user(make_person(permit_valid_from=date(2025, 1, 1), permit_valid_to=date(2027, 1, 31),
+                                   commit=False), verified=True)
+    page = audience.recipients_page({"permit_expiring_within_days": 30}, 0, 100)
+    assert [row[0] for row in page] == [ending.id]
+
+
 @pytest.mark.parametrize("spec", [
     {}, {"all": True, "locales": ["en"]}, {"locales": ["xx"]}, {"cities": ["31"]},
     {"permit_categories": ["D"]}, {"permit_expiring_within_days": -1}, {"colour": ["red"]}, [],
@@ -149,6 +163,7 @@ def test_bad_audiences_are_refused(spec):
     assert caught.value.code == "notice.audience_invalid"
 
 
+@pytest.mark.calendar
 def test_clearing_the_time_of_a_scheduled_notice_makes_it_a_draft(make_notice, publisher):
     notice = make_notice(publish_at=(clock.now() + timedelta(days=1)).isoformat())
     notices.publish(notice.id, publisher)

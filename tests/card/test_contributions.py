@@ -10,6 +10,8 @@ import pytest
 
 from tests.factories import make_contribution, make_person, make_user
 
+pytestmark = pytest.mark.calendar  # the current year is the default and the cursor's bound
+
 # The holder fixture pays on a base of 23,456.78 every month; per month, rounded to the fen:
 # employer 3753.08 + 2228.39 + 93.83 + 117.28 + 187.65 = 6380.23, employee 1876.54 + 469.14 +
 # 117.28 = 2462.96.

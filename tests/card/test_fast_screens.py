@@ -7,6 +7,8 @@ import pytest
 from tests.factories import make_user
 from tests.fast_path import get, repeat_is_fast, same_answer
 
+pytestmark = pytest.mark.calendar  # the kept screens are keyed by the users' date
+
 CARD_PATHS = ("/api/v1/card", "/api/v1/card/permit", "/api/v1/card/insurances", "/api/v1/card/contributions")
 
 

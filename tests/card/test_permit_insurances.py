@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from app import clock
 from tests.factories import make_employer, make_person, make_user
+
+pytestmark = pytest.mark.calendar  # validity and exemptions count days from today
 
 
 def _user(locale="en", **person):

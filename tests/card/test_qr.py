@@ -13,6 +13,8 @@ from app.services import qr
 from app.services.service_points import create_service_point, revoke_service_point
 from tests.factories import make_user
 
+pytestmark = pytest.mark.calendar  # a payload lives 60 seconds
+
 
 @pytest.fixture
 def point_key(db):

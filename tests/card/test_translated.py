@@ -39,6 +39,7 @@ def test_csv_header_in_german(client, login, holder):
     assert response.get_data().decode("utf-8-sig").splitlines()[1].split(",")[1] == "Rente"
 
 
+@pytest.mark.calendar
 def test_days_left_and_errors_in_german(client, login, holder):
     user = make_user(person=holder, verified=True, locale="de")
     headers = login(user)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import event
 
 from app.services import view_cache
 from tests.factories import make_user
 from tests.redis_probe import commands_sent
+
+pytestmark = pytest.mark.calendar  # the kept screens are keyed by the users' date and expire
 
 
 def _count_queries(db, call):

@@ -62,6 +62,7 @@ def test_messages_differ_per_outcome(journey, person):
     assert len(messages) == 4
 
 
+@pytest.mark.calendar
 @pytest.mark.parametrize("status", ["expired", "cancelled"])
 def test_expired_or_cancelled_permit(journey, status):
     person = make_person(permit_status=status)
@@ -73,8 +74,18 @@ def test_expired_or_cancelled_permit(journey, status):
     assert "employer" in body["errors"][0]["message"]
 
 
+@pytest.mark.calendar
 def test_permit_past_its_end_date_counts_as_expired(journey):
     person = make_person(permit_valid_from=date(2020, 1, 1), permit_valid_to=date(2022, 1, 1))
+    trip = journey()
+    trip.to_check(person)
+    assert confirm(trip).get_json()["error"]["code"] == "verification.permit_inactive"
+
+
+@pytest.mark.calendar
+def test_a_permit_that_ended_yesterday_in_shanghai_is_expired_though_utc_is_still_on_that_day(
+        users_day_ahead, journey):
+    person = make_person(permit_valid_from=date(2024, 1, 1), permit_valid_to=date(2026, 12, 31))
     trip = journey()
     trip.to_check(person)
     assert confirm(trip).get_json()["error"]["code"] == "verification.permit_inactive"
@@ -176,6 +187,7 @@ def lock_out(trip, person, times=5):
     return response
 
 
+@pytest.mark.calendar
 def test_fifth_failure_locks_with_the_time_in_the_users_language_and_zone(app, journey, person):
     trip = journey(locale="ko")
     trip.to_check(person, name="SMITH JOHN")
@@ -204,6 +216,7 @@ def test_fifth_failure_locks_with_the_time_in_the_users_language_and_zone(app, j
     assert [a.result for a in attempts()] == ["fail"] * 5
 
 
+@pytest.mark.calendar
 def test_a_locked_user_cannot_try_another_number(journey, person):
     trip = journey()
     lock_out(trip, person)
@@ -222,6 +235,7 @@ def test_a_locked_user_cannot_try_another_number(journey, person):
     assert attempts()[-1].result == "locked"
 
 
+@pytest.mark.calendar
 def test_the_identifier_is_locked_across_accounts(journey, person, redis_client):
     lock_out(journey(), person)
     from app.services.verification import hash_identifier
@@ -243,6 +257,7 @@ def test_the_identifier_is_locked_across_accounts(journey, person, redis_client)
     assert confirm(another).status_code == 200
 
 
+@pytest.mark.calendar
 def test_the_lock_lifts_when_the_window_ends(journey, person, redis_client):
     trip = journey()
     lock_out(trip, person)
@@ -265,6 +280,7 @@ def test_a_pass_gives_the_attempt_back(journey, person, redis_client):
     assert int(redis_client.get(user_key(trip.user.id))) == 0
 
 
+@pytest.mark.calendar
 def test_phone_failures_lock_too(journey, person, wechat_emulator):
     trip = journey()
     trip.to_check(person)

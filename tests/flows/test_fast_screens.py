@@ -95,6 +95,7 @@ def test_a_bulk_change_to_journey_states_is_never_hidden(client, login, flask_ca
     assert len(flask_calls) == calls + 1
 
 
+@pytest.mark.calendar
 def test_a_screen_that_reads_the_clock_is_not_kept(client, journey, person, flask_calls, monkeypatch):
     trip = journey()
     lock_out(trip, person)

@@ -17,6 +17,8 @@ from app.models.verification import InPersonReference
 from app.services import verification as idv
 from tests.factories import make_person, make_user
 
+pytestmark = pytest.mark.calendar  # a reference expires after 7 days
+
 
 @pytest.fixture
 def staff(db):

@@ -82,6 +82,7 @@ def test_times_use_the_user_time_zone():
     )
 
 
+@pytest.mark.calendar
 def test_days_until_counts_in_the_user_zone():
     assert fmt.days_until(date(2025, 3, 10), today=date(2025, 3, 5)) == 5
     assert fmt.days_until(date(2025, 3, 1), today=date(2025, 3, 5)) == -4

@@ -6,6 +6,7 @@ import json
 from datetime import date, timedelta
 from itertools import pairwise
 
+import pytest
 from sqlalchemy import func, select
 
 from app.models.registry import (
@@ -105,6 +106,7 @@ def test_the_same_seed_gives_the_same_registry_and_reseeding_changes_nothing(app
     assert DemoData(8, 80, TODAY).samples() != DemoData(7, 80, TODAY).samples()
 
 
+@pytest.mark.calendar
 def test_cli_prints_samples_and_json(db, runner):
     result = runner.invoke(args=["seed-demo", "--seed", "2", "--people", "60"])
     assert result.exit_code == 0, result.output
@@ -126,6 +128,7 @@ def test_if_empty_leaves_an_existing_registry_alone_but_still_prints_samples(db,
     assert db.session.execute(select(func.count()).select_from(Person)).scalar_one() == 1
 
 
+@pytest.mark.calendar
 def test_if_empty_seeds_an_empty_registry(db, runner):
     result = runner.invoke(args=["seed-demo", "--if-empty", "--people", "40", "--json"])
     data = json.loads(result.output)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -32,6 +33,7 @@ def count(model, **where) -> int:
 
 
 class TestExport:
+    @pytest.mark.calendar
     def test_export_holds_everything_about_the_user(self, client, login, rich_user):
         response = client.get("/api/v1/me/export", headers=login(rich_user))
         assert response.status_code == 200
@@ -178,6 +180,7 @@ class TestDeleteAccount:
         assert response.status_code == 401
 
 
+@pytest.mark.calendar
 class TestRetention:
     def test_purge_deletes_only_what_is_past_retention(self, app, rich_user):
         recent = db.session.scalars(select(VerificationAttempt)).one()
