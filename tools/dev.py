@@ -91,6 +91,36 @@ def serve() -> None:
     os.execve(PY, [str(PY), "-m", "flask", "--app", "wsgi", "run", "--port", port, "--with-threads"], env)
 
 
+#: The `calendar` tests run again with the clock frozen at these instants (ticking on from there;
+#: TEST_CLOCK, tests/conftest.py), on a machine in zone TZ: either side of midnight in Shanghai
+#: (the users' day) and in UTC, the turn of the year, 29 February, and machines in zones that are
+#: neither. (TEST_CLOCK, TZ, what it is)
+CLOCK_EDGES = (
+    ("2026-12-31T23:30:00+08:00", "UTC", "23:30 on 31 December in Shanghai"),
+    ("2027-01-01T00:30:00+08:00", "UTC", "00:30 on 1 January in Shanghai, still 31 December in UTC"),
+    ("2028-02-28T15:59:00+00:00", "UTC", "15:59 UTC, 23:59 on 28 February in Shanghai"),
+    ("2028-02-28T16:01:00+00:00", "UTC", "16:01 UTC, 29 February (a leap day) has begun in Shanghai"),
+    ("2028-02-29T12:00:00+08:00", "America/Los_Angeles", "noon on 29 February in Shanghai, 28 February in Los Angeles"),
+    ("2027-01-01T00:30:00+05:30", "Asia/Kolkata", "00:30 on 1 January in Kolkata, still 31 December in UTC"),
+)
+#: The edge that also runs on real MariaDB and Redis: the users' date ahead of the machine's.
+REAL_BACKEND_EDGE = CLOCK_EDGES[1]
+
+
+def pytest_run(*args, env) -> None:
+    """Run pytest; a selection that holds no test (exit status 5) is not a failure."""
+    code = run(PY, "-m", "pytest", "-p", "no:cacheprovider", *args, env=env, check=False)
+    if code not in (0, 5):
+        sys.exit(code)
+
+
+def clock_edges(env: dict, edges=CLOCK_EDGES) -> None:
+    """The `calendar` tests at each edge instant, in each machine zone."""
+    for instant, zone, what in edges:
+        say(f"calendar tests at {what}: TEST_CLOCK={instant} TZ={zone}")
+        pytest_run("-q", "-m", "calendar", *sys.argv[2:], env=dict(env, TEST_CLOCK=instant, TZ=zone))
+
+
 def real_backends() -> dict | None:
     """TEST_DATABASE_URL/TEST_REDIS_URL from the environment, or the local services if they run."""
     db_url = os.environ.get("TEST_DATABASE_URL")
@@ -121,6 +151,7 @@ def test() -> None:
     flask("i18n", "check", env=env)
     say("tests on the embedded defaults (SQLite, Redis stand-in)")
     run(PY, "-m", "pytest", "-p", "no:cacheprovider", *sys.argv[2:], env=env)
+    clock_edges(env)
     backends = real_backends()
     if backends is None:
         message = "real MariaDB/Redis not reachable (set TEST_DATABASE_URL and TEST_REDIS_URL)"
@@ -130,6 +161,7 @@ def test() -> None:
     else:
         say(f"tests on real backends: {backends['TEST_DATABASE_URL']} and {backends['TEST_REDIS_URL']}")
         run(PY, "-m", "pytest", "-p", "no:cacheprovider", *sys.argv[2:], env=dict(env, **backends))
+        clock_edges(dict(env, **backends), [REAL_BACKEND_EDGE])
     stub_tests = ROOT / "miniprogram_stub" / "tests"
     if stub_tests.exists():
         if shutil.which("node"):
