@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from app.services.sessions import SessionStore, owner_hint, session_key
+import time
+
+import pytest
+
+from app.services.sessions import INDEX_MARGIN_SECONDS, SessionStore, index_key, owner_hint, session_key
 from tests.redis_probe import commands_sent
 
 
@@ -103,3 +107,57 @@ def test_a_revoked_session_is_gone_for_lookup_too(redis_client):
     assert store.lookup(token)[0] is not None
     store.revoke(token)
     assert store.lookup(token) == (None, {})
+
+
+def _use_for(store: SessionStore, token: str, seconds: float, *, via_lookup: bool) -> None:
+    """Keep a session busy for `seconds` (a request every quarter of its lifetime)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert (store.lookup(token)[0] if via_lookup else store.get(token)) is not None
+        time.sleep(store.ttl / 4)
+
+
+@pytest.mark.parametrize("via_lookup", [True, False], ids=["lookup", "get"])
+def test_revoke_all_ends_a_session_used_longer_than_twice_its_lifetime(redis_client, via_lookup):
+    # A compressed lifetime: two seconds (the Redis stand-in keeps expiries to whole seconds).
+    store = SessionStore(redis_client, "session", 2)
+    token = store.create(9)
+    _use_for(store, token, 4.6, via_lookup=via_lookup)
+    assert store.get(token) is not None  # still in use, long after the first expiry of the index
+    assert store.revoke_all(9) == 1
+    assert store.get(token) is None and store.lookup(token) == (None, {})
+
+
+def test_the_index_expires_with_its_last_session(redis_client):
+    store = SessionStore(redis_client, "session", 60)
+    store.create(4)
+    index_ttl = redis_client.ttl(index_key("session", 4))
+    assert 60 <= index_ttl <= 60 + INDEX_MARGIN_SECONDS  # never forever, never before the session
+
+
+def test_a_session_missing_from_its_index_joins_it_again_when_used(redis_client):
+    store = SessionStore(redis_client, "session", 60)
+    token = store.create(8)
+    redis_client.delete(index_key("session", 8))  # an index that expired under an older release
+    assert store.lookup(token)[0] is not None
+    assert store.revoke_all(8) == 1 and store.get(token) is None
+
+
+def test_revoke_all_keeps_a_session_created_meanwhile_in_the_index(redis_client):
+    store = SessionStore(redis_client, "session", 60)
+    first = store.create(6)
+    members = redis_client.smembers  # revoke_all reads the index, then a new sign-in lands
+
+    def read_then_sign_in(key):
+        found = members(key)
+        late.append(store.create(6))
+        return found
+
+    late: list[str] = []
+    redis_client.smembers = read_then_sign_in
+    try:
+        assert store.revoke_all(6) == 1
+    finally:
+        del redis_client.smembers
+    assert store.get(first) is None and store.get(late[0]) is not None
+    assert store.revoke_all(6) == 1 and store.get(late[0]) is None

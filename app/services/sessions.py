@@ -4,6 +4,11 @@ A token is `<owner id>.<256 random bits>` and is stored only as a hash. The owne
 an address, never a credential: `lookup` uses it to fetch the keys a view will read about that
 owner in the same round trip as the session, and keeps what it fetched only when the session it
 found belongs to that owner. Changing the id changes the hash, so an edited token finds nothing.
+
+Each owner has an index of their sessions, which `revoke_all` (sign out everywhere, account
+deletion) reads. The index lives as long as the longest of its sessions: whatever slides a
+session's expiry extends the index's expiry to at least the same moment (EXPIRE … GT), so a
+session in use for days is still found and ended.
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ from app import clock
 
 PREFIX = "ssc"
 #: `lookup` slides a session's expiry at most this often per process (the expiry is then known to
-#: within this many seconds, instead of costing a write on every request).
+#: within this many seconds, instead of costing a write on every request); more often when the
+#: lifetime itself is short (a quarter of it).
 SLIDE_INTERVAL_SECONDS = 60
+#: The index outlives the moment its longest session expires by this much (clock rounding).
+INDEX_MARGIN_SECONDS = 60
 _MAX_TOKEN_LENGTH = 128
 _MAX_REMEMBERED_SLIDES = 50_000
 _last_slide: dict[str, float] = {}
@@ -63,6 +71,7 @@ class SessionStore:
         self.redis = redis_client
         self.kind = kind
         self.ttl = ttl_seconds
+        self.slide_interval = min(SLIDE_INTERVAL_SECONDS, ttl_seconds // 4)
 
     def create(self, owner_id: int, data: dict | None = None) -> str:
         """A new random token (256 bits) for the owner."""
@@ -72,19 +81,34 @@ class SessionStore:
         with self.redis.pipeline() as pipe:
             pipe.set(key, payload, ex=self.ttl)
             pipe.sadd(index_key(self.kind, owner_id), _digest(token))
-            pipe.expire(index_key(self.kind, owner_id), self.ttl * 2)
+            self._keep_index(pipe, owner_id)
             pipe.execute()
         return token
 
+    def _keep_index(self, pipe, owner_id) -> None:
+        """Queue: the owner's index lives at least as long as a session slid now (never shorter)."""
+        index, ttl = index_key(self.kind, owner_id), self.ttl + INDEX_MARGIN_SECONDS
+        pipe.expire(index, ttl, nx=True)  # a new index gets its first expiry
+        pipe.expire(index, ttl, gt=True)  # an existing one is only ever extended
+
     def get(self, token: str | None) -> Session | None:
-        """The session for a token, its TTL refreshed; None if unknown or expired."""
+        """The session for a token, its TTL (and its owner's index) refreshed; None if unknown or expired."""
         if not token or len(token) > _MAX_TOKEN_LENGTH:
             return None
-        # GETEX reads and slides the TTL in one command (Redis 6.2+): no MULTI/EXEC around it.
-        raw = self.redis.getex(session_key(self.kind, token), ex=self.ttl)
-        if raw is None:
+        hint = owner_hint(token)
+        # GETEX reads and slides the TTL in one command (Redis 6.2+); the index is extended with it.
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.getex(session_key(self.kind, token), ex=self.ttl)
+            if hint is not None:
+                self._keep_index(pipe, hint)
+                pipe.sismember(index_key(self.kind, hint), _digest(token))
+            results = pipe.execute()
+        if results[0] is None:
             return None
-        return _session(token, raw)
+        session = _session(token, results[0])
+        if session.owner_id != hint or not results[-1]:
+            self._rejoin_index(session)
+        return session
 
     def lookup(self, token: str | None, owner_keys: Callable[[int], Iterable[str]] | None = None
                ) -> tuple[Session | None, dict]:
@@ -97,15 +121,20 @@ class SessionStore:
         if not token or len(token) > _MAX_TOKEN_LENGTH:
             return None, {}
         key = session_key(self.kind, token)
-        hint = owner_hint(token) if owner_keys is not None else None
-        extra = list(owner_keys(hint)) if hint is not None else []
+        hint = owner_hint(token)
+        extra = list(owner_keys(hint)) if hint is not None and owner_keys is not None else []
         now = time.monotonic()
-        slide = now - _last_slide.get(key, -SLIDE_INTERVAL_SECONDS) >= SLIDE_INTERVAL_SECONDS
+        slide = now - _last_slide.get(key, -self.slide_interval) >= self.slide_interval
+        indexed = True
         if slide:
             with self.redis.pipeline(transaction=False) as pipe:
                 pipe.mget([key, *extra])
                 pipe.expire(key, self.ttl)
-                values = pipe.execute()[0]
+                if hint is not None:
+                    self._keep_index(pipe, hint)
+                    pipe.sismember(index_key(self.kind, hint), _digest(token))
+                results = pipe.execute()
+            values, indexed = results[0], hint is None or bool(results[-1])
             _remember_slide(key, now)
         else:
             values = self.redis.mget([key, *extra])
@@ -113,8 +142,17 @@ class SessionStore:
             _last_slide.pop(key, None)
             return None, {}
         session = _session(token, values[0])
+        if slide and (session.owner_id != hint or not indexed):
+            self._rejoin_index(session)
         fetched = dict(zip(extra, values[1:], strict=True)) if session.owner_id == hint else {}
         return session, fetched
+
+    def _rejoin_index(self, session: Session) -> None:
+        """Put a live session (back) into its owner's index: one older than the index, or without a name."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.sadd(index_key(self.kind, session.owner_id), session.token_hash)
+            self._keep_index(pipe, session.owner_id)
+            pipe.execute()
 
     def update(self, token: str, data: dict) -> None:
         """Replace the data kept with a session (same TTL)."""
@@ -122,7 +160,10 @@ class SessionStore:
         if current is None:
             return
         payload = json.dumps({"owner_id": current.owner_id, "data": data, "created": int(clock.now().timestamp())})
-        self.redis.set(session_key(self.kind, token), payload, ex=self.ttl)
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(session_key(self.kind, token), payload, ex=self.ttl)
+            self._keep_index(pipe, current.owner_id)
+            pipe.execute()
 
     def revoke(self, token: str) -> None:
         """End one session (logout)."""
@@ -135,13 +176,19 @@ class SessionStore:
             pipe.execute()
 
     def revoke_all(self, owner_id: int) -> int:
-        """End every session of an owner; the number ended."""
+        """End every session of an owner; the number ended.
+
+        Only the members read are removed from the index, so a session created meanwhile stays
+        listed for the next revocation instead of being forgotten with the index.
+        """
         index = index_key(self.kind, owner_id)
         hashes = [h.decode() if isinstance(h, bytes) else h for h in self.redis.smembers(index)]
+        if not hashes:
+            return 0
         with self.redis.pipeline() as pipe:
             for token_hash in hashes:
                 pipe.delete(f"{PREFIX}:{self.kind}:{token_hash}")
-            pipe.delete(index)
+            pipe.srem(index, *hashes)
             results = pipe.execute()
         return sum(1 for r in results[:-1] if r)
 
