@@ -49,3 +49,24 @@ def test_upgrade_matches_models_and_downgrade_empties(fresh_database_url):
         remaining = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert remaining == set()
         db.engine.dispose()
+
+
+def test_user_ids_are_never_reused_after_the_upgrade(fresh_database_url):
+    app = create_app({"APP_ENV": "testing", "DATABASE_URL": fresh_database_url})
+    insert = text("INSERT INTO users (openid, status, created_at, updated_at) "
+                  "VALUES (:openid, 'active', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    with app.app_context():
+        upgrade(revision="9c19b0be4bb1")
+        with db.engine.begin() as conn:
+            conn.execute(insert, {"openid": "o-before-the-upgrade"})
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT openid FROM users")).scalars().all() == ["o-before-the-upgrade"]
+            conn.execute(insert, {"openid": "o-newest"})
+            newest = conn.execute(text("SELECT id FROM users WHERE openid = 'o-newest'")).scalar()
+            conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": newest})
+            conn.execute(insert, {"openid": "o-next"})
+            following = conn.execute(text("SELECT id FROM users WHERE openid = 'o-next'")).scalar()
+        assert following > newest
+        downgrade(revision="base")
+        db.engine.dispose()

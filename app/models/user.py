@@ -19,6 +19,9 @@ class UserAccount(Timestamps, db.Model):
     """A mini-program user: their WeChat identity, saved language and linked registry person."""
 
     __tablename__ = "users"
+    # Ids are never handed out twice: SQLite otherwise reuses the highest id after a deletion, and
+    # a token that outlived a deleted account would name the next one (MariaDB never reuses them).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     openid: Mapped[str] = mapped_column(String(64), unique=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +18,9 @@ from app.models.subscription import SubscriptionGrant, SubscriptionQuota
 from app.models.user import Consent, UserAccount
 from app.models.verification import InPersonReference, VerificationAttempt
 from app.services import privacy, screen_cache, view_cache
+from app.services.auth import user_sessions
+from app.services.sessions import SessionStore
+from tests.conftest import make_test_config
 from tests.factories import make_user
 from tests.security.conftest import furnish, old
 
@@ -164,7 +168,7 @@ class TestDeleteAccount:
         assert response.status_code == 200
         fresh = response.get_json()
         assert fresh["user"]["verified"] is False
-        # A new row (SQLite may reuse the old id; MySQL never does): created now, with no person linked.
+        # A new row (ids are never reused): created now, with no person linked.
         account = db.session.get(UserAccount, fresh["user"]["id"])
         assert account.person_id is None and account.created_at >= created
         assert count(Consent, user_id=account.id) == 0 and count(FlowState, user_id=account.id) == 0
@@ -178,6 +182,39 @@ class TestDeleteAccount:
     def test_deleting_needs_a_session(self, client):
         response = client.delete("/api/v1/me", json={"confirm": True})
         assert response.status_code == 401
+
+    def test_a_token_that_outlived_its_account_never_names_the_next_one(self, client, login, rich_user,
+                                                                        wechat_emulator, monkeypatch):
+        old_id, old_headers = rich_user.id, login(rich_user)
+        # Whatever leaves a token alive (Redis failing right after the database committed the
+        # deletion, an index that expired under an older release), it must name nobody.
+        monkeypatch.setattr(SessionStore, "revoke_all", lambda store, owner_id: 0)
+        assert client.delete("/api/v1/me", headers=old_headers, json={"confirm": True}).status_code == 200
+        db.session.expunge_all()
+        response = client.post("/api/v1/auth/login", json={"code": wechat_emulator.mint_login_code("oSomeoneElse01")})
+        assert response.status_code == 200
+        assert response.get_json()["user"]["id"] > old_id  # the newest id is never handed out again
+        for path in ("/api/v1/me", "/api/v1/me/export"):  # refused, never the new account's data
+            answer = client.get(path, headers=old_headers)
+            assert answer.status_code in (401, 404) and "oSomeoneElse01" not in answer.get_data(as_text=True)
+
+
+class TestDeleteAccountAfterLongUse:
+    """Deletion ends a session that stayed in use for longer than twice its (compressed) lifetime."""
+
+    @pytest.fixture
+    def app_config(self, database_url):
+        return make_test_config(database_url, SESSION_TTL_SECONDS=2)
+
+    def test_a_session_in_use_for_longer_than_twice_its_lifetime_is_ended(self, client, login, rich_user):
+        headers = login(rich_user)
+        token = headers["Authorization"].split()[1]
+        deadline = time.monotonic() + 4.6
+        while time.monotonic() < deadline:  # a request every half second, as a busy user makes
+            assert client.get("/api/v1/me", headers=headers).status_code == 200
+            time.sleep(0.5)
+        assert client.delete("/api/v1/me", headers=headers, json={"confirm": True}).status_code == 200
+        assert user_sessions().get(token) is None
 
 
 @pytest.mark.calendar
