@@ -10,6 +10,8 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
+from flask import current_app
+
 from app import clock
 from app.extensions import db
 from app.i18n import _, native_name, ngettext, pgettext, served_locales, set_request_locale, to_text
@@ -36,7 +38,8 @@ from .engine import (
 )
 
 #: Bump when the consent wording changes: a new version asks for consent again.
-CONSENT_TEXT_VERSION = "2026-11"
+#: 2026-12: names the security record of identity checks kept after an account is deleted.
+CONSENT_TEXT_VERSION = "2026-12"
 CONSENT_PURPOSE = "sensitive_identifiers"
 IDENTIFIER_TYPES = ("permit_number", "ssn", "pr_id")
 #: Identifier type → the identifiers module's kind.
@@ -175,6 +178,7 @@ class ConsentStep(Step):
               "stored. We never store images of your face."),
             _("You can withdraw your consent at any time in Settings. Your unfinished answers are "
               "then deleted."),
+            _security_record_notice(),
             # TRANSLATORS: %(version)s is the version of this consent text, such as 2026-11.
             _("Consent text version %(version)s", version=CONSENT_TEXT_VERSION),
         ]
@@ -442,6 +446,22 @@ def _failure(outcome: str) -> tuple[str | None, str]:
     if outcome == idv.CODE_INVALID:
         return "phone_code", _("The code from WeChat has expired. Tap the button again.")
     return None, _("Something went wrong. Please try again.")
+
+
+def _security_record_notice() -> str:
+    """The consent screen's paragraph on the record of identity checks kept after deletion."""
+    days = int(current_app.config["VERIFICATION_ATTEMPT_RETENTION_DAYS"])
+    # TRANSLATORS: %(num)d is the number of days the record is kept, such as 90.
+    return ngettext(
+        "To protect your record from people guessing, we keep a security record of every identity "
+        "check for %(num)d day: when it was made, which step it was and its result. The numbers you "
+        "typed are kept only in a coded form that cannot be read back. This record and the limit on "
+        "tries stay when you delete your account.",
+        "To protect your record from people guessing, we keep a security record of every identity "
+        "check for %(num)d days: when it was made, which step it was and its result. The numbers you "
+        "typed are kept only in a coded form that cannot be read back. This record and the limit on "
+        "tries stay when you delete your account.",
+        days)
 
 
 def _remaining(count: int | None) -> list[tuple[str | None, str]]:

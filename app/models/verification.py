@@ -16,12 +16,18 @@ ATTEMPT_RESULTS = ("pass", "fail", "locked")
 
 
 class VerificationAttempt(db.Model):
-    """One try at proving who someone is: which identifier (hashed), which step, and the outcome."""
+    """One try at proving who someone is: which identifier (hashed), which step, and the outcome.
+
+    A security record: it outlives the account (user_id is emptied when the account is deleted)
+    until the retention period ends, and names the WeChat identity only by a keyed hash.
+    """
 
     __tablename__ = "verification_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: Keyed hash of the WeChat openid (verification.wechat_subject): who tried, across accounts.
+    wechat_subject: Mapped[str | None] = hash_column(nullable=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     identifier_type: Mapped[str | None] = mapped_column(String(16))
     identifier_hash: Mapped[str | None] = hash_column(nullable=True)

@@ -1,4 +1,8 @@
-"""Verification attempt limits in Redis: failures per user and per identifier in a fixed window.
+"""Verification attempt limits in Redis: failures per WeChat identity and per identifier in a fixed window.
+
+The per-person limit is keyed by the WeChat identity (a keyed hash of the openid, see
+`verification.wechat_subject`), not by the account: deleting the account and signing in again
+starts a new account with the same counter, so it is no way to fresh attempts.
 
 A try *reserves* one attempt on every key before any matching runs (an atomic INCR inside one
 MULTI/EXEC pipeline), so concurrent submissions cannot all slip under the limit: only the first
@@ -17,9 +21,9 @@ from app import clock
 PREFIX = "ssc:idv"
 
 
-def user_key(user_id: int) -> str:
-    """Redis key counting one user's failures."""
-    return f"{PREFIX}:user:{user_id}"
+def subject_key(subject: str) -> str:
+    """Redis key counting the failures of one WeChat identity, across its accounts."""
+    return f"{PREFIX}:wechat:{subject}"
 
 
 def identifier_key(identifier_hash: str) -> str:
@@ -45,23 +49,23 @@ class Locked(Exception):
 
 
 class AttemptLimiter:
-    """Reserve, keep (failure) or give back (pass) attempts against per-user and per-identifier limits."""
+    """Reserve, keep (failure) or give back (pass) attempts against per-person and per-identifier limits."""
 
     def __init__(self, redis_client, max_failures: int, window_seconds: int):
         self.redis = redis_client
         self.max_failures = int(max_failures)
         self.window = int(window_seconds)
 
-    def keys_for(self, user_id: int, identifier_hash: str | None) -> tuple[str, ...]:
+    def keys_for(self, subject: str, identifier_hash: str | None) -> tuple[str, ...]:
         """The keys one attempt counts against."""
-        keys = [user_key(user_id)]
+        keys = [subject_key(subject)]
         if identifier_hash:
             keys.append(identifier_key(identifier_hash))
         return tuple(keys)
 
-    def reserve(self, user_id: int, identifier_hash: str | None, *, now: datetime | None = None) -> Reservation:
+    def reserve(self, subject: str, identifier_hash: str | None, *, now: datetime | None = None) -> Reservation:
         """Admit one attempt or raise Locked; one round trip, atomic across both keys."""
-        keys = self.keys_for(user_id, identifier_hash)
+        keys = self.keys_for(subject, identifier_hash)
         with self.redis.pipeline(transaction=True) as pipe:
             for key in keys:
                 pipe.set(key, 0, ex=self.window, nx=True)
@@ -73,7 +77,7 @@ class AttemptLimiter:
         over = [i for i, count in enumerate(counts) if count > self.max_failures]
         if over:
             # Give back what this refused try took from the keys that were still open, so a
-            # locked identifier does not also use up the user's own attempts.
+            # locked identifier does not also use up the person's own attempts.
             self._give_back([keys[i] for i in range(len(keys)) if i not in over])
             raise Locked(self._until(max(ttls[i] for i in over), now))
         return Reservation(keys=keys, counts=counts, ttls_ms=ttls)
@@ -88,9 +92,9 @@ class AttemptLimiter:
                 if count >= self.max_failures]
         return self._until(max(full), now) if full else None
 
-    def status(self, user_id: int, identifier_hash: str | None, *, now: datetime | None = None) -> datetime | None:
+    def status(self, subject: str, identifier_hash: str | None, *, now: datetime | None = None) -> datetime | None:
         """When the current lock lifts, or None if another try is allowed (read only)."""
-        keys = self.keys_for(user_id, identifier_hash)
+        keys = self.keys_for(subject, identifier_hash)
         with self.redis.pipeline(transaction=False) as pipe:
             for key in keys:
                 pipe.get(key)
@@ -100,9 +104,9 @@ class AttemptLimiter:
                 if results[i * 2] is not None and int(results[i * 2]) >= self.max_failures]
         return self._until(max(ttls), now) if ttls else None
 
-    def reset(self, user_id: int, identifier_hash: str | None = None) -> None:
+    def reset(self, subject: str, identifier_hash: str | None = None) -> None:
         """Forget the counters (an operator's decision, or a test)."""
-        self.redis.delete(*self.keys_for(user_id, identifier_hash))
+        self.redis.delete(*self.keys_for(subject, identifier_hash))
 
     def _give_back(self, keys: list[str]) -> None:
         """Decrement keys; EXPIRE NX keeps a key recreated by a race with expiry from living forever."""

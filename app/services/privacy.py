@@ -2,9 +2,13 @@
 
 Decisions (docs/security.md, "Privacy rights"):
 - Deleting an account deletes the application's data about the user: the user row, consents,
-  flow state (answers), verification attempts, in-person references, the subscription ledger,
-  notice deliveries (the inbox), and in Redis the sessions, cached card screens, the kept WeChat
-  session_key, the client language and the per-user attempt counter.
+  flow state (answers), in-person references, the subscription ledger, notice deliveries (the
+  inbox), and in Redis the sessions, cached card screens, the kept WeChat session_key and the
+  client language.
+- Verification attempts are a security record and stay for their retention period: they lose the
+  account link and keep the keyed hash of the WeChat identity (verification.wechat_subject), like
+  the Redis attempt counter keyed by that hash. Deleting the account therefore gives no fresh
+  attempts, and the privacy notice (the consent screen) says so.
 - Consents are deleted, not kept anonymised: a consent row without its user proves nothing, and
   the audit log already holds when each consent was granted and withdrawn.
 - The registry mirror stays: the person, their permit, account, card and contributions are the
@@ -14,8 +18,6 @@ Decisions (docs/security.md, "Privacy rights"):
 - The audit keeps a masked record: earlier entries by or about the user keep their action and
   time, with the user id replaced by an opaque pseudonym, and one `account.deleted` entry says
   when an account was deleted and how many rows of each kind went, with no identifier.
-- Redis counters keyed by an identifier (not by the user) are kept until they expire, so deleting
-  an account is not a way around the verification lockout.
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ from app.models.service_point import QrCheck, ServicePoint
 from app.models.subscription import SubscriptionGrant, SubscriptionQuota
 from app.models.user import Consent, UserAccount
 from app.models.verification import InPersonReference, VerificationAttempt
-from app.services import attempts, audit, card, contributions, notices, screen_cache, view_cache
+from app.services import audit, card, contributions, notices, screen_cache, view_cache
 from app.services.auth import client_locale_key, session_key_key
 from app.services.request_schemas import AccountDeletionIn, parse
 from app.services.sessions import SessionStore
+from app.services.verification import wechat_subject
 
 #: Bumped when the export's shape changes, so a reader knows which fields to expect.
 EXPORT_FORMAT = 1
@@ -96,8 +99,10 @@ def export_user(user_id: int, *, locale: str, today) -> dict:
     """Everything held about the user, as JSON-ready data (flow answers decrypted for them alone)."""
     user = _user(user_id)
     consents = db.session.scalars(select(Consent).where(Consent.user_id == user_id).order_by(Consent.id))
-    attempt_rows = db.session.scalars(
-        select(VerificationAttempt).where(VerificationAttempt.user_id == user_id).order_by(VerificationAttempt.id))
+    # With the records kept from an earlier, deleted account of the same WeChat user.
+    attempt_rows = db.session.scalars(select(VerificationAttempt).where(or_(
+        VerificationAttempt.user_id == user_id, VerificationAttempt.wechat_subject == wechat_subject(user.openid),
+    )).order_by(VerificationAttempt.id))
     references = db.session.scalars(
         select(InPersonReference).where(InPersonReference.user_id == user_id).order_by(InPersonReference.id))
     flows = db.session.scalars(select(FlowState).where(FlowState.user_id == user_id).order_by(FlowState.id))
@@ -164,12 +169,15 @@ def delete_account(user_id: int, *, redis_client, sessions: SessionStore, reques
     counts = {
         "flows": _delete_rows(FlowState, user_id),
         "consents": _delete_rows(Consent, user_id),
-        "verification_attempts": _delete_rows(VerificationAttempt, user_id),
         "in_person_references": _delete_rows(InPersonReference, user_id),
         "subscription_quotas": _delete_rows(SubscriptionQuota, user_id),
         "subscription_grants": _delete_rows(SubscriptionGrant, user_id),
         "notice_deliveries": _delete_rows(NoticeDelivery, user_id),
     }
+    # Attempts stay, as the security record of this WeChat identity, until their retention ends.
+    counts["verification_attempts_kept"] = db.session.execute(
+        update(VerificationAttempt).where(VerificationAttempt.user_id == user_id)
+        .values(user_id=None, wechat_subject=wechat_subject(user.openid))).rowcount or 0
     counts["qr_checks_unlinked"] = db.session.execute(
         update(QrCheck).where(QrCheck.user_id == user_id).values(user_id=None)).rowcount or 0
     # Earlier audit entries keep what happened and when, no longer to whom.
@@ -185,7 +193,8 @@ def delete_account(user_id: int, *, redis_client, sessions: SessionStore, reques
     counts["sessions"] = sessions.revoke_all(user_id)
     view_cache.forget_user(redis_client, user_id)
     screen_cache.forget_user(redis_client, user_id)
-    redis_client.delete(session_key_key(user_id), client_locale_key(user_id), attempts.user_key(user_id))
+    # The attempt counter is keyed by the WeChat identity, not the account: it stays until it expires.
+    redis_client.delete(session_key_key(user_id), client_locale_key(user_id))
     return counts
 
 

@@ -1,8 +1,8 @@
 """Proving who a user is: match the registry, check a second factor, link the account, activate the card.
 
 Every try is recorded as a VerificationAttempt (identifier hashed, never in clear) and counted by
-the AttemptLimiter: a wrong guess counts, a pass and a non-guess (an expired WeChat code, a person
-already claimed) do not. Success links the user to the person, stamps `verified_at`, moves the
+the AttemptLimiter against the WeChat identity and the identifier: a wrong guess counts, a pass and
+a non-guess (an expired WeChat code, a person already claimed) do not. Success links the user to the person, stamps `verified_at`, moves the
 card from not_activated to normal and writes an audit record, in one transaction.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import clock, pii
-from app.errors import AppError, Conflict, NotFound, ServiceUnavailable
+from app.errors import AppError, Conflict, NotFound, ServiceUnavailable, Unauthorized
 from app.extensions import db, get_redis
 from app.i18n import _l
 from app.models.registry import Person, SocialSecurityAccount, SocialSecurityCard, WorkPermit
@@ -46,6 +46,9 @@ CODE_INVALID = "code_invalid"
 
 #: Outcomes that are not guesses, so they do not use up an attempt.
 NOT_COUNTED = frozenset({PASS, ALREADY_LINKED, PHONE_MISSING, CODE_INVALID})
+
+#: The look-up hash kind of a WeChat openid in attempt limits and records.
+WECHAT_SUBJECT_KIND = "wechat-openid"
 
 #: In-person references: 8 characters of Crockford's base 32 (no I, L, O, U), shown as XXXX-XXXX.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -131,6 +134,23 @@ def limiter() -> AttemptLimiter:
                           config["VERIFICATION_WINDOW_SECONDS"])
 
 
+def wechat_subject(openid: str) -> str:
+    """The keyed hash that stands for one WeChat identity in attempt limits and records.
+
+    It outlives the account: a new account of the same WeChat user has the same subject, so
+    deleting the account resets neither the attempts left nor their record.
+    """
+    return pii.codec().lookup_hash(openid, WECHAT_SUBJECT_KIND)
+
+
+def _subject_of(user_id: int) -> str:
+    """The WeChat subject of a signed-in user (401 when the account went meanwhile)."""
+    openid = db.session.scalar(select(UserAccount.openid).where(UserAccount.id == user_id))
+    if openid is None:
+        raise Unauthorized()
+    return wechat_subject(openid)
+
+
 def hash_identifier(identifier_type: str, normalized: str) -> str:
     """The look-up hash of a normalised identifier of a user-facing type."""
     return identifier_hash(IDENTIFIER_KINDS[identifier_type], normalized)
@@ -181,11 +201,12 @@ def match_identity(user_id: int, *, identifier_type: str, identifier: str, passp
                    date_of_birth: date) -> MatchResult:
     """Reserve an attempt, compare the answers with the registry, record the try; raise when locked."""
     digest = hash_identifier(identifier_type, identifier)
+    subject = _subject_of(user_id)
     limits = limiter()
     try:
-        reservation = limits.reserve(user_id, digest)
+        reservation = limits.reserve(subject, digest)
     except Locked as locked:
-        _record(user_id, None, identifier_type, digest, "identifier_match", "locked", None)
+        _record(user_id, subject, None, identifier_type, digest, "identifier_match", "locked", None)
         db.session.commit()
         raise VerificationLocked(locked.until) from None
     person, permit = find_person(identifier_type, identifier)
@@ -195,7 +216,7 @@ def match_identity(user_id: int, *, identifier_type: str, identifier: str, passp
         outcome = compare_with_record(person, passport_name, date_of_birth, permit, clock.today())
         if outcome == PASS and _linked_to_other(person.id, user_id):
             outcome = ALREADY_LINKED
-    return _finish(limits, reservation, user_id, person.id if person and outcome == PASS else None,
+    return _finish(limits, reservation, user_id, subject, person.id if person and outcome == PASS else None,
                    identifier_type, digest, "identifier_match", outcome)
 
 
@@ -210,17 +231,19 @@ def verify_phone(user_id: int, *, openid: str | None, person_id: int, identifier
     digest = hash_identifier(identifier_type, identifier)
     if person is None or not person.phone:
         return MatchResult(PHONE_MISSING)
+    subject = _subject_of(user_id)
     limits = limiter()
     try:
-        reservation = limits.reserve(user_id, digest)
+        reservation = limits.reserve(subject, digest)
     except Locked as locked:
-        _record(user_id, person_id, identifier_type, digest, "phone", "locked", None)
+        _record(user_id, subject, person_id, identifier_type, digest, "phone", "locked", None)
         db.session.commit()
         raise VerificationLocked(locked.until) from None
     try:
         info = get_wechat().get_phone_number(phone_code, openid)
     except WeChatInvalidCode:
-        return _finish(limits, reservation, user_id, person_id, identifier_type, digest, "phone", CODE_INVALID)
+        return _finish(limits, reservation, user_id, subject, person_id, identifier_type, digest, "phone",
+                       CODE_INVALID)
     except WeChatUnavailable as error:
         limits.give_back(reservation)
         raise PhoneCheckUnavailable() from error
@@ -234,8 +257,8 @@ def verify_phone(user_id: int, *, openid: str | None, person_id: int, identifier
     outcome = PASS if _same_phone(info, person.phone) else PHONE_MISMATCH
     if outcome == PASS and _linked_to_other(person_id, user_id):
         outcome = ALREADY_LINKED
-    result = _finish(limits, reservation, user_id, person_id, identifier_type, digest, "phone", outcome,
-                     commit=outcome != PASS)
+    result = _finish(limits, reservation, user_id, subject, person_id, identifier_type, digest, "phone",
+                     outcome, commit=outcome != PASS)
     if outcome == PASS:
         complete_verification(user_id, person_id, method="phone", actor_type="user", actor_id=user_id)
     return result
@@ -260,16 +283,17 @@ def _linked_to_other(person_id: int, user_id: int) -> bool:
     ) is not None
 
 
-def _record(user_id, person_id, identifier_type, digest, step, result, failure_code) -> None:
+def _record(user_id, subject, person_id, identifier_type, digest, step, result, failure_code) -> None:
     """Add one attempt row (the caller commits)."""
     db.session.add(VerificationAttempt(
-        user_id=user_id, person_id=person_id, identifier_type=identifier_type, identifier_hash=digest,
-        step=step, result=result, failure_code=failure_code,
+        user_id=user_id, wechat_subject=subject, person_id=person_id, identifier_type=identifier_type,
+        identifier_hash=digest, step=step, result=result, failure_code=failure_code,
     ))
 
 
-def _finish(limits: AttemptLimiter, reservation: Reservation, user_id: int, person_id: int | None,
-            identifier_type: str, digest: str, step: str, outcome: str, *, commit: bool = True) -> MatchResult:
+def _finish(limits: AttemptLimiter, reservation: Reservation, user_id: int, subject: str,
+            person_id: int | None, identifier_type: str, digest: str, step: str, outcome: str, *,
+            commit: bool = True) -> MatchResult:
     """Keep or give back the reserved attempt, record the try, and report a lock if this one began it."""
     locked_until = remaining = None
     if outcome in NOT_COUNTED:
@@ -277,7 +301,7 @@ def _finish(limits: AttemptLimiter, reservation: Reservation, user_id: int, pers
     else:
         locked_until = limits.locked_until(reservation)
         remaining = max(limits.max_failures - max(reservation.counts), 0)
-    _record(user_id, person_id, identifier_type, digest, step,
+    _record(user_id, subject, person_id, identifier_type, digest, step,
             "pass" if outcome == PASS else "fail", None if outcome == PASS else outcome)
     if commit:
         db.session.commit()
@@ -408,7 +432,7 @@ def confirm_in_person(reference: str, staff_admin_id: int, *, request_id: str | 
     row.confirmed_by = staff_admin_id
     user_id, person_id = row.user_id, row.person_id
     db.session.flush()
-    _record(user_id, person_id, None, None, "in_person", "pass", None)
+    _record(user_id, _subject_of(user_id), person_id, None, None, "in_person", "pass", None)
     complete_verification(user_id, person_id, method="in_person", actor_type="admin",
                           actor_id=staff_admin_id, request_id=request_id)
     return {"user_id": user_id, "person_id": person_id, "confirmed_at": now.isoformat()}

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models.verification import VerificationAttempt
-from app.services.attempts import AttemptLimiter, Locked, identifier_key, user_key
+from app.services.attempts import AttemptLimiter, Locked, identifier_key, subject_key
 from tests.factories import make_person, make_user
 from tests.flows.conftest import PATH, Journey
 
@@ -27,36 +27,36 @@ def limiter(redis_client):
 
 
 def test_reserve_keep_and_give_back(limiter, redis_client):
-    first = limiter.reserve(1, "abc")
+    first = limiter.reserve("s1", "abc")
     assert first.counts == (1, 1)
     assert limiter.locked_until(first) is None
     limiter.give_back(first)
-    assert int(redis_client.get(user_key(1))) == 0
+    assert int(redis_client.get(subject_key("s1"))) == 0
     assert 0 < redis_client.ttl(identifier_key("abc")) <= 6 * 3600
     for _ in range(4):
-        limiter.reserve(1, "abc")
-    fifth = limiter.reserve(1, "abc", now=NOW)
+        limiter.reserve("s1", "abc")
+    fifth = limiter.reserve("s1", "abc", now=NOW)
     until = limiter.locked_until(fifth, now=NOW)
     assert until is not None and until.second == 0 and until > NOW + timedelta(hours=5, minutes=59)
     with pytest.raises(Locked):
-        limiter.reserve(1, "abc")
-    assert limiter.status(1, "abc") is not None
-    assert limiter.status(2, None) is None
+        limiter.reserve("s1", "abc")
+    assert limiter.status("s1", "abc") is not None
+    assert limiter.status("s2", None) is None
 
 
 def test_a_refused_try_does_not_use_the_other_keys(limiter, redis_client):
-    for user_id in range(5):
-        limiter.reserve(100 + user_id, "shared")
+    for number in range(5):
+        limiter.reserve(f"s{100 + number}", "shared")
     with pytest.raises(Locked):
-        limiter.reserve(999, "shared")
-    assert int(redis_client.get(user_key(999))) == 0
+        limiter.reserve("s999", "shared")
+    assert int(redis_client.get(subject_key("s999"))) == 0
 
 
 def test_the_window_starts_at_the_first_failure(limiter, redis_client):
-    limiter.reserve(7, None)
-    redis_client.expire(user_key(7), 100)
-    limiter.reserve(7, None)
-    assert redis_client.ttl(user_key(7)) <= 100  # a later failure does not extend the window
+    limiter.reserve("s7", None)
+    redis_client.expire(subject_key("s7"), 100)
+    limiter.reserve("s7", None)
+    assert redis_client.ttl(subject_key("s7")) <= 100  # a later failure does not extend the window
 
 
 def test_the_limit_holds_under_concurrent_reservations(limiter):
@@ -66,7 +66,7 @@ def test_the_limit_holds_under_concurrent_reservations(limiter):
     def worker():
         barrier.wait()
         try:
-            admitted.append(limiter.reserve(42, "same-number"))
+            admitted.append(limiter.reserve("s42", "same-number"))
         except Locked:
             refused.append(1)
 

@@ -61,3 +61,13 @@ def test_withdraw_errors(db):
         withdraw_consent(user.id, "marketing")
     with pytest.raises(UnknownPurpose):
         grant_consent(user.id, "marketing", text_version="1", locale="en")
+
+
+def test_the_consent_names_the_security_record_kept_after_deletion(journey, app):
+    trip = journey(locale="en")
+    trip.get()
+    trip.answer("start")
+    body = trip.get().get_json()["body"]
+    days = app.config["VERIFICATION_ATTEMPT_RETENTION_DAYS"]
+    assert any("security record" in line and f"{days} days" in line and "delete your account" in line
+               for line in body), body

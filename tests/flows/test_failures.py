@@ -15,7 +15,8 @@ from app.models.flow import FlowState
 from app.models.registry import SocialSecurityCard
 from app.models.user import UserAccount
 from app.models.verification import VerificationAttempt
-from app.services.attempts import identifier_key, user_key
+from app.services.attempts import identifier_key, subject_key
+from app.services.verification import wechat_subject
 from tests.factories import make_person, make_pr_id, make_user
 
 
@@ -137,7 +138,7 @@ def test_wrong_phone_counts_and_offers_the_service_point(journey, person, wechat
     assert body["error"]["code"] == "verification.phone_mismatch"
     assert body["errors"][0]["field"] == "phone_code"
     assert body["fields"][0]["value"] == ""  # a code is never echoed
-    assert int(redis_client.get(user_key(trip.user.id))) == 1
+    assert int(redis_client.get(person_key(trip.user))) == 1
     assert _db.session.get(UserAccount, trip.user.id).person_id is None
     # Back to choose the other way.
     assert trip.answer("phone", "back")["step"] == "second_factor"
@@ -151,7 +152,7 @@ def test_expired_phone_code_is_not_a_failure(journey, person, wechat_emulator, r
     response = trip.post("phone", phone_code="pc_not_a_real_code")
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "verification.code_invalid"
-    assert int(redis_client.get(user_key(trip.user.id)) or 0) == 0
+    assert int(redis_client.get(person_key(trip.user)) or 0) == 0
 
 
 def test_record_without_a_phone_points_to_the_service_point(journey, wechat_emulator):
@@ -174,8 +175,13 @@ def test_wechat_down_is_503_and_costs_no_attempt(journey, person, wechat_emulato
     response = trip.post("phone", phone_code=code)
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "verification.phone_unavailable"
-    assert int(redis_client.get(user_key(trip.user.id)) or 0) == 0
+    assert int(redis_client.get(person_key(trip.user)) or 0) == 0
     assert trip.get().get_json()["step"] == "phone"
+
+
+def person_key(user) -> str:
+    """The Redis key counting the failures of this user's WeChat identity."""
+    return subject_key(wechat_subject(user.openid))
 
 
 def lock_out(trip, person, times=5):
@@ -249,7 +255,7 @@ def test_the_identifier_is_locked_across_accounts(journey, person, redis_client)
     assert response.status_code == 429
     assert response.get_json()["step"] == "locked"
     # … without using up that account's own attempts.
-    assert int(redis_client.get(user_key(fresh.user.id)) or 0) == 0
+    assert int(redis_client.get(person_key(fresh.user)) or 0) == 0
     # Another number still works for the fresh account.
     other = make_person(passport_name="DOE, Jane")
     another = journey()
@@ -277,7 +283,7 @@ def test_a_pass_gives_the_attempt_back(journey, person, redis_client):
     trip = journey()
     trip.to_check(person)
     confirm(trip)
-    assert int(redis_client.get(user_key(trip.user.id))) == 0
+    assert int(redis_client.get(person_key(trip.user))) == 0
 
 
 @pytest.mark.calendar

@@ -17,11 +17,12 @@ from app.models.service_point import QrCheck
 from app.models.subscription import SubscriptionGrant, SubscriptionQuota
 from app.models.user import Consent, UserAccount
 from app.models.verification import InPersonReference, VerificationAttempt
-from app.services import privacy, screen_cache, view_cache
+from app.services import privacy, screen_cache, verification, view_cache
 from app.services.auth import user_sessions
 from app.services.sessions import SessionStore
 from tests.conftest import make_test_config
-from tests.factories import make_user
+from tests.factories import make_person, make_user
+from tests.flows.conftest import Journey
 from tests.security.conftest import furnish, old
 
 USER_TABLES = (Consent, FlowState, VerificationAttempt, InPersonReference, SubscriptionQuota,
@@ -139,6 +140,7 @@ class TestDeleteAccount:
             assert count(model, user_id=user_id) == 0, model.__tablename__
         assert db.session.get(Person, person_id) is not None  # the registry mirror stays
         assert count(QrCheck) == 1 and count(QrCheck, user_id=user_id) == 0  # the counter's record stays, unlinked
+        assert count(VerificationAttempt) == 1  # the security record stays, unlinked, until its retention ends
         assert not list(redis_client.scan_iter(match=f"{view_cache.PREFIX}:{user_id}:*"))
         assert not list(redis_client.scan_iter(match=f"{screen_cache.PREFIX}:{user_id}:*"))
         for token_headers in (headers, second):  # every session is dead
@@ -197,6 +199,49 @@ class TestDeleteAccount:
         for path in ("/api/v1/me", "/api/v1/me/export"):  # refused, never the new account's data
             answer = client.get(path, headers=old_headers)
             assert answer.status_code in (401, 404) and "oSomeoneElse01" not in answer.get_data(as_text=True)
+
+
+class TestDeletingGivesNoFreshAttempts:
+    """The attempt limit follows the WeChat identity through deleted accounts (a security record)."""
+
+    def _sign_in(self, client, wechat_emulator, openid: str) -> Journey:
+        response = client.post("/api/v1/auth/login", json={"code": wechat_emulator.mint_login_code(openid)})
+        assert response.status_code == 200, response.get_json()
+        return Journey(client, {"Authorization": f"Bearer {response.get_json()['token']}"})
+
+    def test_three_rounds_of_delete_and_sign_in_again_never_pass_the_limit(self, app, client, wechat_emulator):
+        openid, limit = "oGuessesAgain0001", app.config["VERIFICATION_MAX_FAILURES"]
+        answers = []
+        for round_number in range(3):
+            trip = self._sign_in(client, wechat_emulator, openid)
+            # A new number each round, so only the per-person limit can stop the guesses.
+            trip.to_check(make_person(passport_name=f"PERSON, Number {round_number}"), name="WRONG NAME")
+            for _ in range(limit + 1):
+                response = trip.post("check", "confirm")
+                answers.append(response.status_code)
+                if response.status_code == 429:
+                    break
+            assert trip.get().get_json()["step"] == "locked"
+            assert client.delete("/api/v1/me", headers=trip.headers, json={"confirm": True}).status_code == 200
+        # Round 1 spends the limit; rounds 2 and 3 are refused at their first guess.
+        assert answers == [422] * (limit - 1) + [429] * 3, answers
+        failures = db.session.scalars(select(VerificationAttempt).where(VerificationAttempt.result == "fail")).all()
+        assert len(failures) == limit  # every failure is still on record after three deletions
+
+    def test_the_record_stays_with_the_wechat_identity_and_the_export_shows_it(self, client, wechat_emulator):
+        trip = self._sign_in(client, wechat_emulator, "oKeptRecord00001")
+        trip.to_check(make_person(passport_name="KEPT, Record"), name="WRONG NAME")
+        trip.post("check", "confirm")
+        response = client.delete("/api/v1/me", headers=trip.headers, json={"confirm": True})
+        assert response.status_code == 200
+        kept = db.session.scalars(select(VerificationAttempt)).one()
+        assert kept.user_id is None and kept.result == "fail"
+        assert kept.wechat_subject == verification.wechat_subject("oKeptRecord00001")
+        entry = db.session.scalars(select(AuditLog).where(AuditLog.action == "account.deleted")).one()
+        assert entry.details["rows"]["verification_attempts_kept"] == 1
+        again = self._sign_in(client, wechat_emulator, "oKeptRecord00001")
+        export = client.get("/api/v1/me/export", headers=again.headers).get_json()
+        assert [(a["step"], a["result"]) for a in export["verification_attempts"]] == [("identifier_match", "fail")]
 
 
 class TestDeleteAccountAfterLongUse:

@@ -15,7 +15,8 @@ from app.models.subscription import SubscriptionQuota
 from app.models.user import UserAccount
 from app.models.verification import VerificationAttempt
 from app.services import admin_auth, delivery, notices
-from app.services.attempts import user_key
+from app.services.attempts import subject_key
+from app.services.verification import wechat_subject
 from app.tasks import notices as notice_tasks
 from app.wechat.client import _may_have_arrived
 from tests.admin.conftest import PASSWORD, TEMPLATE, grant_quota, notice_payload
@@ -115,7 +116,7 @@ class TestWithAShortTimeout:
         assert response.status_code == 503
         assert response.get_json()["error"]["code"] == "verification.phone_unavailable"
         assert elapsed < SHORT_TIMEOUT + SLACK
-        assert int(redis_client.get(user_key(user.id)) or 0) == 0
+        assert int(redis_client.get(subject_key(wechat_subject(user.openid))) or 0) == 0
         assert db.session.scalar(select(func.count()).select_from(VerificationAttempt)
                                  .where(VerificationAttempt.step == "phone")) == 0
         assert trip.get().get_json()["step"] == "phone"
