@@ -118,13 +118,13 @@ def _safe_next(target: str | None) -> str:
 def login():
     """Sign in with username and password (throttled per address and locked per account)."""
     form = LoginForm()
-    error = None
+    error, status = None, 200
     if form.validate_on_submit():
         try:
             admin = admin_auth.authenticate(form.username.data, form.password.data,
-                                            request_id=request_id())
+                                            address=request.remote_addr, request_id=request_id())
         except AppError as failure:
-            error = failure.render_message()
+            error, status = failure.render_message(), failure.status
         else:
             locale = session.get("admin_locale")
             session.clear()  # a fresh session on sign-in: no fixation
@@ -133,7 +133,6 @@ def login():
             if locale:
                 session["admin_locale"] = locale
             return redirect(_safe_next(request.args.get("next")))
-    status = 401 if error else 200
     return render_template("admin/login.html", form=form, error=error), status
 
 

@@ -77,7 +77,7 @@ def auth():
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         raise ValidationFailed(details={"fields": {k: "required" for k in ("username", "password")
                                                    if not isinstance(body.get(k), str) or not body.get(k)}})
-    admin = admin_auth.authenticate(username, password, request_id=request_id())
+    admin = admin_auth.authenticate(username, password, address=request.remote_addr, request_id=request_id())
     token = admin_sessions().create(admin.id, {"role": admin.role})
     return jsonify({"token": token, "expires_in": current_app.config["ADMIN_SESSION_TTL_SECONDS"],
                     "role": admin.role})

@@ -26,8 +26,11 @@ class AdminUser(Timestamps, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
+    #: Sign-in tries counted since the last success (admin_auth counts each before checking it).
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on password change or deactivation so every console cookie of this admin stops working.
     session_version: Mapped[int] = mapped_column(default=1)
+    #: When the latest counted try began; tries older than a day are forgotten (a success clears it).
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

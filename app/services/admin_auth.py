@@ -1,4 +1,14 @@
-"""Console accounts: argon2 passwords, per-account lockout, roles and what each role may do."""
+"""Console accounts: argon2 passwords, per-account lockout, roles and what each role may do.
+
+Signing in (`authenticate`) counts every try before the password is checked, so parallel guesses
+cannot pass the limit: an account's count is one conditional UPDATE (`failed_logins + 1`, only
+while the account is not locked), and every MAX_FAILED_LOGINS-th counted try locks it for LOCKOUT.
+A username that is no account (or no active one) is counted the same way in Redis
+(app/services/sign_in_throttle.py), so it answers exactly as an account does: the same message,
+the same lock, the same password hashing. Each address is also slowed down after repeated
+failures, with a growing wait, so nobody can keep an account locked from one address. Locks and
+the start of an address's backoff are audited.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +19,15 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, update
 
 from app import clock
 from app.errors import AppError, Forbidden, ValidationFailed
-from app.extensions import db
+from app.extensions import db, get_redis
 from app.i18n import _l
 from app.models.admin import ADMIN_ROLES, AdminUser
-from app.services import audit
+from app.services import audit, sign_in_throttle
+from app.services.sign_in_throttle import CountedTry, NameLocked
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -131,40 +142,98 @@ def create_admin(username: str, password: str, role: str, *, display_name: str |
     return admin
 
 
-def authenticate(username: str, password: str, *, request_id: str | None = None,
-                 now: datetime | None = None) -> AdminUser:
-    """The admin for these credentials; counts failures and locks the account after too many."""
+def authenticate(username: str, password: str, *, address: str | None = None,
+                 request_id: str | None = None, now: datetime | None = None) -> AdminUser:
+    """The admin for these credentials; raises InvalidCredentials or AccountLocked (see the module docstring)."""
     now = now or clock.now()
     username = (username or "").strip().lower()[:64]
+    redis_client = get_redis()
+    waiting = sign_in_throttle.address_wait(redis_client, address, now)
+    if waiting is not None:
+        raise _locked(waiting, now)
     admin = db.session.scalar(select(AdminUser).where(AdminUser.username == username)) if username else None
-    if admin is None or not admin.active:
-        _verify(_dummy_hash(), password or "")
-        audit.record("admin.login_failed", actor_type="admin", entity="admin_user",
-                     details={"username": username, "reason": "unknown"}, request_id=request_id)
-        db.session.commit()
-        raise InvalidCredentials()
-    if admin.locked_until and admin.locked_until > now:
-        minutes = max(1, int((admin.locked_until - now).total_seconds() // 60) + 1)
-        raise AccountLocked(details={"retry_after_seconds": int((admin.locked_until - now).total_seconds())},
-                            minutes=minutes)
-    if not _verify(admin.password_hash, password or ""):
-        admin.failed_logins += 1
-        if admin.failed_logins >= MAX_FAILED_LOGINS:
-            admin.locked_until = now + LOCKOUT
-            admin.failed_logins = 0
-        audit.record("admin.login_failed", actor_type="admin", actor_id=admin.id, entity="admin_user",
-                     entity_id=admin.id, details={"reason": "password"}, request_id=request_id)
-        db.session.commit()
-        raise InvalidCredentials()
+    if admin is not None and not admin.active:
+        admin = None
+    try:
+        counted = (_count_account_try(admin.id, now) if admin is not None else
+                   sign_in_throttle.count_name_try(redis_client, username, now, max_failures=MAX_FAILED_LOGINS,
+                                                   lockout=LOCKOUT))
+    except NameLocked as locked:
+        db.session.rollback()
+        raise _locked(locked.until, now) from None
+    # An unknown name checks a password too: it costs the same time as a wrong one.
+    if _verify(admin.password_hash if admin is not None else _dummy_hash(), password or "") and admin is not None:
+        return _signed_in(admin, password, now, request_id)
+    _failed(admin, username, counted, address, now, request_id)
+    raise InvalidCredentials()
+
+
+def _locked(until: datetime, now: datetime) -> AccountLocked:
+    """The answer to a try while a lock or an address's wait lasts (whole minutes, rounded up)."""
+    seconds = max(int((until - now).total_seconds()), 1)
+    return AccountLocked(details={"retry_after_seconds": seconds}, minutes=max(1, -(-seconds // 60)))
+
+
+def _count_account_try(admin_id: int, now: datetime) -> CountedTry:
+    """Count a try against an account in one UPDATE (none while it is locked); the lock it starts, if any."""
+    forgotten = or_(AdminUser.last_failed_login_at.is_(None),
+                    AdminUser.last_failed_login_at < now - sign_in_throttle.NAME_MEMORY)
+    # The count is assigned before the time it reads (MySQL assigns left to right, with new values).
+    counted = db.session.execute(
+        update(AdminUser)
+        .where(AdminUser.id == admin_id,
+               or_(AdminUser.locked_until.is_(None), AdminUser.locked_until <= now))
+        .ordered_values((AdminUser.failed_logins, case((forgotten, 1), else_=AdminUser.failed_logins + 1)),
+                        (AdminUser.last_failed_login_at, now))
+        .execution_options(synchronize_session=False))
+    if counted.rowcount != 1:
+        # A locking read: the lock a parallel try has just committed, not this transaction's snapshot.
+        until = db.session.scalar(select(AdminUser.locked_until).where(AdminUser.id == admin_id).with_for_update())
+        db.session.rollback()
+        raise _locked(until, now)
+    # The row stays locked by this transaction until the commit: the count read is this try's own.
+    count = db.session.scalar(select(AdminUser.failed_logins).where(AdminUser.id == admin_id))
+    until = None
+    if sign_in_throttle.locks_at(count, MAX_FAILED_LOGINS):
+        until = now + LOCKOUT
+        db.session.execute(update(AdminUser).where(AdminUser.id == admin_id).values(locked_until=until)
+                           .execution_options(synchronize_session=False))
+    db.session.commit()
+    return CountedTry(count=count, locked_until=until)
+
+
+def _signed_in(admin: AdminUser, password: str, now: datetime, request_id: str | None) -> AdminUser:
+    """Clear the count and any lock, rehash an old password hash, audit; the admin."""
+    db.session.refresh(admin)
     if _hasher.check_needs_rehash(admin.password_hash):
         admin.password_hash = hash_password(password)
     admin.failed_logins = 0
     admin.locked_until = None
+    admin.last_failed_login_at = None
     admin.last_login_at = now
     audit.record("admin.login", actor_type="admin", actor_id=admin.id, entity="admin_user",
                  entity_id=admin.id, request_id=request_id)
     db.session.commit()
     return admin
+
+
+def _failed(admin: AdminUser | None, username: str, counted: CountedTry, address: str | None,
+            now: datetime, request_id: str | None) -> None:
+    """Count the failure against the address and audit it, with the lock or backoff it started."""
+    waits_until = sign_in_throttle.count_address_failure(get_redis(), address, now)
+    about = ({"actor_id": admin.id, "entity_id": admin.id} if admin is not None else
+             {"actor_id": None, "entity_id": None})
+    reason = {"reason": "password"} if admin is not None else {"username": username, "reason": "unknown"}
+    audit.record("admin.login_failed", actor_type="admin", entity="admin_user", details=reason,
+                 request_id=request_id, **about)
+    if counted.locked_until is not None:
+        audit.record("admin.locked", actor_type="system", entity="admin_user", entity_id=about["entity_id"],
+                     details={**reason, "failures": counted.count, "until": counted.locked_until.isoformat()},
+                     request_id=request_id)
+    if waits_until is not None and address:
+        audit.record("admin.address_throttled", actor_type="system", entity="address", entity_id=address,
+                     details={"until": waits_until.isoformat()}, request_id=request_id)
+    db.session.commit()
 
 
 def _verify(password_hash: str, password: str) -> bool:

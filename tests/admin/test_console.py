@@ -329,6 +329,6 @@ class TestLoginThrottle:
         return make_test_config(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
 
     def test_eleventh_attempt_in_a_minute_is_refused(self, client):
-        statuses = [client.post("/admin/login", data={"username": "nobody", "password": "x"}).status_code
-                    for _ in range(11)]
+        statuses = [client.post("/admin/login", data={"username": f"nobody-{n}", "password": "x"}).status_code
+                    for n in range(11)]
         assert statuses[:10] == [401] * 10 and statuses[10] == 429
