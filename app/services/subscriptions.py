@@ -14,7 +14,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import clock
 from app.errors import ValidationFailed
@@ -33,37 +34,54 @@ def _key(*parts) -> str:
 
 
 def _quota_row(user_id: int, template_id: str) -> SubscriptionQuota:
-    """The ledger row, created if missing, locked for this transaction (FOR UPDATE)."""
-    query = select(SubscriptionQuota).where(
-        SubscriptionQuota.user_id == user_id, SubscriptionQuota.template_id == template_id
-    ).with_for_update()
-    row = db.session.scalars(query).first()
-    if row is not None:
-        return row
-    try:
-        with db.session.begin_nested():
-            db.session.add(SubscriptionQuota(user_id=user_id, template_id=template_id, available=0,
-                                             reserved=0, accepted_total=0, sent_total=0,
-                                             delivered_total=0, failed_total=0))
-    except IntegrityError:
-        pass  # created by a parallel transaction
-    return db.session.scalars(query).one()
+    """The ledger row, created if missing, locked for this transaction (FOR UPDATE).
+
+    The row is first inserted unless present, before anything else reads or locks: on MySQL,
+    parallel transactions that each lock the gap where a missing row would go (SELECT … FOR
+    UPDATE) and then insert into it deadlock, and every one but the first would fail. Holding this
+    row's lock serialises every change to one user's ledger for one template.
+    """
+    db.session.execute(_insert_unless_present(dict(
+        user_id=user_id, template_id=template_id, available=0, reserved=0, accepted_total=0,
+        sent_total=0, delivered_total=0, failed_total=0)))
+    return db.session.scalars(
+        select(SubscriptionQuota)
+        .where(SubscriptionQuota.user_id == user_id, SubscriptionQuota.template_id == template_id)
+        .with_for_update().execution_options(populate_existing=True)).one()
+
+
+def _insert_unless_present(values: dict):
+    """INSERT of one ledger row that leaves an existing (user, template) row as it is.
+
+    MySQL: ON DUPLICATE KEY UPDATE, which waits for a parallel insert of the same key and then
+    locks the row exclusively (INSERT IGNORE would take a shared lock that two waiters cannot both
+    upgrade). SQLite: ON CONFLICT DO NOTHING (writers are serialised there).
+    """
+    now = utcnow()
+    values = {**values, "created_at": now, "updated_at": now}
+    if db.session.get_bind().dialect.name == "mysql":
+        return mysql_insert(SubscriptionQuota).values(**values).on_duplicate_key_update(id=SubscriptionQuota.id)
+    return sqlite_insert(SubscriptionQuota).values(**values).on_conflict_do_nothing()
 
 
 def _accept(row: SubscriptionQuota, at: datetime, *, client_key: str | None = None,
             event_key: str | None = None) -> bool:
-    """Record one accept; True when it added quota, False when it was already known or paired."""
+    """Record one accept; True when it added quota, False when it was already known or paired.
+
+    The caller holds the ledger row's lock; the reads here lock too, so they see what a parallel
+    report committed while this one waited, not an older snapshot.
+    """
     own = SubscriptionGrant.client_key if client_key else SubscriptionGrant.event_key
     other = SubscriptionGrant.event_key if client_key else SubscriptionGrant.client_key
     key = client_key or event_key
-    if db.session.scalars(select(SubscriptionGrant.id).where(own == key)).first():
+    if db.session.scalars(select(SubscriptionGrant.id).where(own == key).with_for_update()).first():
         return False
     match = db.session.scalars(
         select(SubscriptionGrant).where(
             SubscriptionGrant.user_id == row.user_id, SubscriptionGrant.template_id == row.template_id,
             other.is_not(None), own.is_(None),
             SubscriptionGrant.accepted_at >= at - PAIR_WINDOW, SubscriptionGrant.accepted_at <= at + PAIR_WINDOW,
-        ).order_by(SubscriptionGrant.accepted_at, SubscriptionGrant.id)
+        ).order_by(SubscriptionGrant.accepted_at, SubscriptionGrant.id).with_for_update()
     ).first()
     if match is not None:
         setattr(match, "client_key" if client_key else "event_key", key)
