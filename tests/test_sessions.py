@@ -161,3 +161,26 @@ def test_revoke_all_keeps_a_session_created_meanwhile_in_the_index(redis_client)
         del redis_client.smembers
     assert store.get(first) is None and store.get(late[0]) is not None
     assert store.revoke_all(6) == 1 and store.get(late[0]) is None
+
+
+def test_a_session_of_nobody_yet_is_not_indexed_and_peeking_does_not_slide(redis_client):
+    store = SessionStore(redis_client, "console", 600)
+    token = store.create(None, {"csrf": "x"}, ttl=60)
+    assert "." not in token and not list(redis_client.scan_iter("ssc:console-index:*"))
+    session, left_ms = store.peek(token)
+    assert session.owner_id is None and session.data == {"csrf": "x"} and 0 < left_ms <= 60_000
+    redis_client.expire(session_key("console", token), 5)
+    store.peek(token)
+    assert redis_client.ttl(session_key("console", token)) <= 5
+
+
+def test_saving_keeps_the_expiry_and_never_brings_an_ended_session_back(redis_client):
+    store = SessionStore(redis_client, "console", 600)
+    token = store.create(3, {"n": 1})
+    session, _ = store.peek(token)
+    redis_client.expire(session_key("console", token), 30)
+    assert store.save(session, {"n": 2}) is True
+    assert store.peek(token)[0].data == {"n": 2} and redis_client.ttl(session_key("console", token)) <= 30
+    store.revoke_all(3)
+    assert store.save(session, {"n": 3}) is False  # a request that loaded it before the revocation
+    assert store.peek(token) is None and redis_client.get(session_key("console", token)) is None

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 
 def init_admin(app) -> None:
-    """Register the console's blueprint and its cookie-session lifetime."""
-    from . import audit, notices, operations, translators  # noqa: F401 - they add their routes
+    """Register the console's blueprint and its server-side sessions."""
+    from . import account, audit, notices, operations, translators  # noqa: F401 - they add their routes
     from .console import bp
+    from .sessions import ConsoleSessionInterface
 
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME",
-                          timedelta(seconds=int(app.config.get("ADMIN_SESSION_TTL_SECONDS", 8 * 3600))))
+    app.session_interface = ConsoleSessionInterface()
     app.register_blueprint(bp)

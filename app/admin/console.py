@@ -127,8 +127,7 @@ def login():
             error, status = failure.render_message(), failure.status
         else:
             locale = session.get("admin_locale")
-            session.clear()  # a fresh session on sign-in: no fixation
-            session.permanent = True
+            session.clear()  # a new owner: the session gets a new id (app/admin/sessions.py), no fixation
             session["admin_id"], session["admin_sv"] = admin.id, admin.session_version
             if locale:
                 session["admin_locale"] = locale
@@ -139,12 +138,12 @@ def login():
 @bp.post("/logout")
 @console_view("notices.view")
 def logout():
-    """Sign out (a form with a CSRF token, never a link)."""
+    """Sign out (a form with a CSRF token, never a link): the session ends on the server."""
     form = ActionForm()
     if form.validate_on_submit():
         admin_auth.record_logout(g.actor)
         locale = session.get("admin_locale")
-        session.clear()
+        session.clear()  # no admin any more: this session is deleted, a new one keeps the language
         if locale:
             session["admin_locale"] = locale
         flash(_("You are signed out."))

@@ -16,11 +16,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
-from app.i18n import _l, lazy_pgettext
+from app.i18n import _l, lazy_ngettext, lazy_pgettext
 from app.i18n.locales import SUPPORTED, native_name
 from app.models.notice import NOTICE_CATEGORIES, NOTICE_PRIORITIES
+from app.services.admin_auth import MIN_PASSWORD_LENGTH
 
 REQUIRED = _l("This field is required.")
 
@@ -57,6 +58,23 @@ class LoginForm(FlaskForm):
 
     username = StringField(lazy_pgettext("console", "Username"), validators=[DataRequired(REQUIRED), Length(max=64)])
     password = PasswordField(lazy_pgettext("console", "Password"), validators=[DataRequired(REQUIRED), Length(max=256)])
+
+
+class PasswordForm(FlaskForm):
+    """Change one's own password: the current one, and the new one twice."""
+
+    current = PasswordField(lazy_pgettext("console", "Current password"),
+                            validators=[DataRequired(REQUIRED), Length(max=256)])
+    new = PasswordField(lazy_pgettext("console", "New password"), validators=[
+        DataRequired(REQUIRED), Length(max=256),
+        # TRANSLATORS: %(num)d is the fewest characters a console password may have (10).
+        Length(min=MIN_PASSWORD_LENGTH, message=lazy_ngettext(
+            "A password needs at least %(num)d character.", "A password needs at least %(num)d characters.",
+            MIN_PASSWORD_LENGTH)),
+    ])
+    repeat = PasswordField(lazy_pgettext("console", "New password again"), validators=[
+        DataRequired(REQUIRED), EqualTo("new", message=_l("The two new passwords are not the same.")),
+    ])
 
 
 class ActionForm(FlaskForm):

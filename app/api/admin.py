@@ -8,19 +8,13 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from app.api.security import bearer_token
 from app.errors import BadRequest, Unauthorized, ValidationFailed
-from app.extensions import csrf, get_queue, get_redis, limiter
+from app.extensions import csrf, get_queue, limiter
 from app.logs import request_id
-from app.services import admin_auth, audience, delivery, notices
-from app.services.sessions import SessionStore
+from app.services import admin_auth, admin_sessions, audience, delivery, notices
 
 bp = Blueprint("admin_api", __name__, url_prefix="/admin")
 # Bearer tokens, not cookies: a cross-site form cannot forge these requests.
 csrf.exempt(bp)
-
-
-def admin_sessions() -> SessionStore:
-    """The store of admin API tokens."""
-    return SessionStore(get_redis(), "admin", current_app.config["ADMIN_SESSION_TTL_SECONDS"])
 
 
 def json_object() -> dict:
@@ -37,8 +31,9 @@ def admin_required(permission: str):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            session = admin_sessions().get(bearer_token())
-            admin = admin_auth.load_admin(session.owner_id) if session else None
+            session = admin_sessions.api_tokens().get(bearer_token())
+            # A token issued before a password or role change names an older session version.
+            admin = admin_auth.load_admin(session.owner_id, session.data.get("sv")) if session else None
             if admin is None:
                 raise Unauthorized()
             g.admin_actor = admin_auth.actor_for(admin, request_id())
@@ -78,7 +73,7 @@ def auth():
         raise ValidationFailed(details={"fields": {k: "required" for k in ("username", "password")
                                                    if not isinstance(body.get(k), str) or not body.get(k)}})
     admin = admin_auth.authenticate(username, password, address=request.remote_addr, request_id=request_id())
-    token = admin_sessions().create(admin.id, {"role": admin.role})
+    token = admin_sessions.api_tokens().create(admin.id, {"role": admin.role, "sv": admin.session_version})
     return jsonify({"token": token, "expires_in": current_app.config["ADMIN_SESSION_TTL_SECONDS"],
                     "role": admin.role})
 
@@ -87,7 +82,7 @@ def auth():
 @admin_required("notices.view")
 def logout():
     """End this admin token."""
-    admin_sessions().revoke(bearer_token())
+    admin_sessions.api_tokens().revoke(bearer_token())
     admin_auth.record_logout(g.admin_actor)
     return "", 204
 

@@ -1,4 +1,6 @@
-"""`flask admin create|demo` for console accounts, and `flask notices publish-due|resume` for delivery."""
+"""`flask admin create|set-password|set-role|sign-out|demo` for console accounts, and `flask notices
+publish-due|resume` for delivery. A new password or role, and sign-out, end every console session
+and admin API token of the account."""
 
 from __future__ import annotations
 
@@ -46,6 +48,44 @@ def create(username: str, role: str, display_name: str | None) -> None:
     click.echo(f"created {admin.username} ({admin.role})")
 
 
+def _admin_named(username: str) -> AdminUser:
+    admin = db.session.query(AdminUser).filter_by(username=username.strip().lower()).one_or_none()
+    if admin is None:
+        raise click.ClickException(f"no console account is called {username}")
+    return admin
+
+
+@admin_cli.command("set-password")
+@click.argument("username")
+def set_password(username: str) -> None:
+    """Give an account a new password (from a prompt or standard input); its sessions end."""
+    admin = _admin_named(username)
+    try:
+        ended = admin_auth.set_password(admin.id, _read_password())
+    except AppError:
+        raise click.ClickException(
+            f"the password needs {admin_auth.MIN_PASSWORD_LENGTH}+ characters") from None
+    click.echo(f"new password for {admin.username}; {ended} session(s) ended")
+
+
+@admin_cli.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ADMIN_ROLES))
+def set_role(username: str, role: str) -> None:
+    """Give an account another role; its sessions end (it signs in again with the new role)."""
+    admin = _admin_named(username)
+    ended = admin_auth.set_role(admin.id, role)
+    click.echo(f"{admin.username} is now {role}; {ended} session(s) ended")
+
+
+@admin_cli.command("sign-out")
+@click.argument("username")
+def sign_out(username: str) -> None:
+    """End every console session and admin API token of an account (a lost laptop, a leaked token)."""
+    admin = _admin_named(username)
+    click.echo(f"{admin_auth.sign_out_everywhere(admin.id)} session(s) of {admin.username} ended")
+
+
 @admin_cli.command("demo")
 def demo() -> None:
     """Embedded defaults only: (re)set the demo superadmin with a fresh password and print it."""
@@ -56,10 +96,8 @@ def demo() -> None:
     if admin is None:
         admin = admin_auth.create_admin(DEMO_USERNAME, password, "superadmin", display_name="Demo admin")
     else:
-        admin.password_hash = admin_auth.hash_password(password)
-        admin.failed_logins, admin.locked_until, admin.active = 0, None, True
-        admin.session_version += 1
-        db.session.commit()
+        admin.active = True
+        admin_auth.set_password(admin.id, password)
     click.echo(f"  Demo admin         username {admin.username}   password {password}")
 
 

@@ -22,11 +22,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import case, or_, select, update
 
 from app import clock
-from app.errors import AppError, Forbidden, ValidationFailed
+from app.errors import AppError, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, get_redis
 from app.i18n import _l
 from app.models.admin import ADMIN_ROLES, AdminUser
-from app.services import audit, sign_in_throttle
+from app.services import admin_sessions, audit, sign_in_throttle
 from app.services.sign_in_throttle import CountedTry, NameLocked
 
 MAX_FAILED_LOGINS = 5
@@ -146,6 +146,17 @@ def authenticate(username: str, password: str, *, address: str | None = None,
                  request_id: str | None = None, now: datetime | None = None) -> AdminUser:
     """The admin for these credentials; raises InvalidCredentials or AccountLocked (see the module docstring)."""
     now = now or clock.now()
+    admin = _check_password(username, password, address, now, request_id)
+    admin.last_login_at = now
+    audit.record("admin.login", actor_type="admin", actor_id=admin.id, entity="admin_user",
+                 entity_id=admin.id, request_id=request_id)
+    db.session.commit()
+    return admin
+
+
+def _check_password(username: str, password: str, address: str | None, now: datetime,
+                    request_id: str | None) -> AdminUser:
+    """The active admin whose password this is (the try counted and throttled), or raise."""
     username = (username or "").strip().lower()[:64]
     redis_client = get_redis()
     waiting = sign_in_throttle.address_wait(redis_client, address, now)
@@ -163,7 +174,7 @@ def authenticate(username: str, password: str, *, address: str | None = None,
         raise _locked(locked.until, now) from None
     # An unknown name checks a password too: it costs the same time as a wrong one.
     if _verify(admin.password_hash if admin is not None else _dummy_hash(), password or "") and admin is not None:
-        return _signed_in(admin, password, now, request_id)
+        return _passed(admin, password)
     _failed(admin, username, counted, address, now, request_id)
     raise InvalidCredentials()
 
@@ -202,18 +213,14 @@ def _count_account_try(admin_id: int, now: datetime) -> CountedTry:
     return CountedTry(count=count, locked_until=until)
 
 
-def _signed_in(admin: AdminUser, password: str, now: datetime, request_id: str | None) -> AdminUser:
-    """Clear the count and any lock, rehash an old password hash, audit; the admin."""
+def _passed(admin: AdminUser, password: str) -> AdminUser:
+    """The right password: clear the count and any lock, rehash an old password hash (the caller commits)."""
     db.session.refresh(admin)
     if _hasher.check_needs_rehash(admin.password_hash):
         admin.password_hash = hash_password(password)
     admin.failed_logins = 0
     admin.locked_until = None
     admin.last_failed_login_at = None
-    admin.last_login_at = now
-    audit.record("admin.login", actor_type="admin", actor_id=admin.id, entity="admin_user",
-                 entity_id=admin.id, request_id=request_id)
-    db.session.commit()
     return admin
 
 
@@ -268,3 +275,67 @@ def record_logout(actor: Actor) -> None:
     audit.record("admin.logout", actor_type="admin", actor_id=actor.admin_id, entity="admin_user",
                  entity_id=actor.admin_id, request_id=actor.request_id)
     db.session.commit()
+
+
+# ---- changes that end every session ------------------------------------------------------------
+
+class WrongCurrentPassword(AppError):
+    """A password change was asked with a current password that is not right."""
+
+    code = "admin.wrong_password"
+    status = 401
+    message = _l("Your current password is not correct.")
+
+
+def change_own_password(admin: AdminUser, current: str, new: str, *, address: str | None = None,
+                        request_id: str | None = None) -> int:
+    """An admin changes their password, proving the current one (counted like a sign-in); sessions ended."""
+    _check_new_password(new)
+    try:
+        _check_password(admin.username, current, address, clock.now(), request_id)
+    except InvalidCredentials:
+        raise WrongCurrentPassword() from None
+    return set_password(admin.id, new, actor=Actor(admin.id, admin.role, request_id))
+
+
+def set_password(admin_id: int, new: str, *, actor: Actor | None = None) -> int:
+    """Give an admin a new password and end every session and API token of theirs; how many ended."""
+    _check_new_password(new)
+    return _change(admin_id, "admin.password_changed", actor, password_hash=hash_password(new),
+                   failed_logins=0, locked_until=None, last_failed_login_at=None)
+
+
+def set_role(admin_id: int, role: str, *, actor: Actor | None = None) -> int:
+    """Give an admin another role and end every session and API token of theirs; how many ended."""
+    if role not in ADMIN_ROLES:
+        raise ValidationFailed(details={"fields": {"role": "invalid"}})
+    return _change(admin_id, "admin.role_changed", actor, {"role": role}, role=role)
+
+
+def sign_out_everywhere(admin_id: int, *, actor: Actor | None = None) -> int:
+    """End every console session and API token of an admin; how many ended."""
+    return _change(admin_id, "admin.signed_out_everywhere", actor)
+
+
+def _check_new_password(new: str) -> None:
+    if len(new or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(details={"fields": {"password": "too_short"}})
+
+
+def _change(admin_id: int, action: str, actor: Actor | None, details: dict | None = None, **values) -> int:
+    """Apply the change and a new session version, audit it, then end the sessions in Redis.
+
+    The database first: should Redis fail after it, the new session version still refuses every
+    console cookie and API token issued before (load_admin compares it).
+    """
+    admin = db.session.get(AdminUser, admin_id)
+    if admin is None:
+        raise NotFound()
+    for name, value in values.items():
+        setattr(admin, name, value)
+    admin.session_version += 1
+    audit.record(action, actor_type="admin" if actor else "system", actor_id=actor.admin_id if actor else None,
+                 entity="admin_user", entity_id=admin_id, details=details,
+                 request_id=actor.request_id if actor else None)
+    db.session.commit()
+    return admin_sessions.end_all(admin_id)

@@ -60,7 +60,7 @@ class Session:
     """What a valid token stands for."""
 
     token_hash: str
-    owner_id: int
+    owner_id: int | None
     data: dict
 
 
@@ -73,17 +73,36 @@ class SessionStore:
         self.ttl = ttl_seconds
         self.slide_interval = min(SLIDE_INTERVAL_SECONDS, ttl_seconds // 4)
 
-    def create(self, owner_id: int, data: dict | None = None) -> str:
-        """A new random token (256 bits) for the owner."""
-        token = f"{int(owner_id)}.{secrets.token_urlsafe(32)}"
+    def create(self, owner_id: int | None, data: dict | None = None, *, ttl: int | None = None) -> str:
+        """A new random token (256 bits) for the owner (None: a session of nobody yet, not indexed)."""
+        token = secrets.token_urlsafe(32) if owner_id is None else f"{int(owner_id)}.{secrets.token_urlsafe(32)}"
         payload = json.dumps({"owner_id": owner_id, "data": data or {}, "created": int(clock.now().timestamp())})
         key = session_key(self.kind, token)
         with self.redis.pipeline() as pipe:
-            pipe.set(key, payload, ex=self.ttl)
-            pipe.sadd(index_key(self.kind, owner_id), _digest(token))
-            self._keep_index(pipe, owner_id)
+            pipe.set(key, payload, ex=ttl or self.ttl)
+            if owner_id is not None:
+                pipe.sadd(index_key(self.kind, owner_id), _digest(token))
+                self._keep_index(pipe, owner_id)
             pipe.execute()
         return token
+
+    def peek(self, token: str | None) -> tuple[Session, int] | None:
+        """The session and the milliseconds it has left, without sliding its expiry; None if gone."""
+        if not token or len(token) > _MAX_TOKEN_LENGTH:
+            return None
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.get(session_key(self.kind, token))
+            pipe.pttl(session_key(self.kind, token))
+            raw, left_ms = pipe.execute()
+        return (_session(token, raw), max(int(left_ms), 0)) if raw is not None else None
+
+    def save(self, session: Session, data: dict) -> bool:
+        """Replace a session's data, keeping its expiry; False (nothing written) if it ended meanwhile."""
+        payload = json.dumps({"owner_id": session.owner_id, "data": data, "created": int(clock.now().timestamp())})
+        # XX: a session revoked while this request ran is not brought back (and KEEPTTL on a
+        # missing key would have made one that never expires).
+        return bool(self.redis.set(f"{PREFIX}:{self.kind}:{session.token_hash}", payload, xx=True,
+                                   keepttl=True))
 
     def _keep_index(self, pipe, owner_id) -> None:
         """Queue: the owner's index lives at least as long as a session slid now (never shorter)."""
@@ -171,7 +190,7 @@ class SessionStore:
         _last_slide.pop(session_key(self.kind, token), None)
         with self.redis.pipeline() as pipe:
             pipe.delete(session_key(self.kind, token))
-            if current is not None:
+            if current is not None and current.owner_id is not None:
                 pipe.srem(index_key(self.kind, current.owner_id), current.token_hash)
             pipe.execute()
 

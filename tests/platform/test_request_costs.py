@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from app.extensions import db, limiter, read_engine, read_first
 from app.flask_app import SSCFlask
 from tests.conftest import TEST_DATABASE_URL
+from tests.redis_probe import commands_sent
 
 MYSQL = (TEST_DATABASE_URL or "").startswith("mysql")
 
@@ -40,20 +41,30 @@ def test_ensure_sync_is_flasks_answer_remembered():
     assert wrapped_calls == [coroutine]
 
 
-def test_api_requests_get_an_empty_session_and_the_console_cookie_still_works(app, client):
-    """No cookie: an empty session without a serializer; a signed cookie is read as before."""
+def test_api_requests_get_an_empty_session_and_the_console_cookie_still_works(app, client, redis_client):
+    """No cookie: an empty session without a Redis round trip; the console's cookie is read as before."""
 
     @app.get("/_session_probe")
     def session_probe():
         from flask import session
 
+        return {"seen": session.get("seen", 0)}
+
+    @app.post("/_session_probe")
+    def session_count():
+        from flask import session
+
         session["seen"] = session.get("seen", 0) + 1
         return {"seen": session["seen"]}
 
-    assert client.get("/_session_probe").get_json() == {"seen": 1}
+    with commands_sent(redis_client) as sent:
+        assert client.get("/_session_probe").get_json() == {"seen": 0}
+    assert sent == [] and client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session")) is None
+    assert client.post("/_session_probe").get_json() == {"seen": 1}
+    assert client.post("/_session_probe").get_json() == {"seen": 2}  # the cookie came back and was read
     assert client.get("/_session_probe").get_json() == {"seen": 2}  # the cookie came back and was read
     client.delete_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
-    assert client.get("/_session_probe").get_json() == {"seen": 1}
+    assert client.post("/_session_probe").get_json() == {"seen": 1}
 
 
 def test_request_id_is_new_hex_or_the_callers_sane_one(client):
