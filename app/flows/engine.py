@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db, get_redis, read_first
 from app.i18n import _, locale_meta, pgettext
+from app.logs import note_identifier_fields
 from app.models.flow import FlowState
 from app.services import flow_cache
 
@@ -344,6 +345,7 @@ def _load_state(flow: Flow, ctx: Context) -> FlowState:
         select(FlowState).where(FlowState.user_id == ctx.user_id, FlowState.flow == flow.name)
     )
     if state is not None:
+        note_identifier_fields(state.answers)  # masked in any log line of this request
         return state
     ctx.state = FlowState(user_id=ctx.user_id, flow=flow.name, step="", answers={}, context={}, history=[])
     ctx.state.step = flow.first_step(ctx)
@@ -440,6 +442,7 @@ def show(flow: Flow, ctx: Context) -> tuple[dict, int]:
     """The current screen (the journey starts if needed)."""
     peeked = _peek_state(flow, ctx.user_id, ctx.prefetched)
     if peeked is not None:
+        note_identifier_fields(peeked.answers)  # masked in any log line of this request
         ctx.state = peeked
         before = peeked.step
         _settle(flow, ctx)
@@ -468,6 +471,7 @@ def submit(flow: Flow, ctx: Context, step_name: str, action_name: str, submitted
         message = _("This screen was out of date. Here is where you are now.")
         return with_error(document, "flow.stale_step", message, {"current_step": ctx.state.step}), 409
     step = flow.steps[step_name]
+    note_identifier_fields(submitted)
 
     if action_name == BACK and step.can_go_back:
         history = list(ctx.state.history or [])
@@ -492,6 +496,7 @@ def submit(flow: Flow, ctx: Context, step_name: str, action_name: str, submitted
         return _finish(flow, ctx, Outcome.fail([(None, message)], code="flow.unknown_action", status=400))
 
     cleaned, errors = step.validate(ctx, submitted)
+    note_identifier_fields(cleaned)
     if errors:
         values = {fld.name: submitted.get(fld.name) for fld in step.fields
                   if isinstance(submitted.get(fld.name), (str, bool, int))}

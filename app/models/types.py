@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from app import clock, pii
+from app.logs import note_identifier
 
 
 def utcnow() -> datetime:
@@ -35,7 +36,7 @@ class UTCDateTime(TypeDecorator):
 
 
 class EncryptedString(TypeDecorator):
-    """A string encrypted at rest with the PII key (AES-GCM); plaintext in Python."""
+    """An identifier encrypted at rest with the PII key (AES-GCM); plaintext in Python, never logged."""
 
     impl = String(255)
     cache_ok = True
@@ -44,7 +45,11 @@ class EncryptedString(TypeDecorator):
         return pii.codec().encrypt(value) if value is not None else None
 
     def process_result_value(self, value, dialect):
-        return pii.codec().decrypt(value) if value is not None else None
+        if value is None:
+            return None
+        plain = pii.codec().decrypt(value)
+        note_identifier(plain)  # an identifier read in this request or job is masked in its logs
+        return plain
 
 
 #: Money in CNY: exact decimals with two places, never floats.

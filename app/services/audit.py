@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.logs import mask_text
+from app.logs import mask_fields
 from app.models.audit import AuditLog
 
 
 def record(action: str, *, actor_type: str, actor_id=None, entity=None, entity_id=None,
            details: dict | None = None, request_id: str | None = None) -> AuditLog:
-    """Add an audit row; string details are masked so no identifier is kept in clear."""
-    masked = {k: mask_text(v) if isinstance(v, str) else v for k, v in (details or {}).items()}
+    """Add an audit row; details are masked (by field, origin and pattern, see app.logs) so no
+    identifier is kept in clear."""
+    masked = mask_fields(details or {})
     entry = AuditLog(
         action=action, actor_type=actor_type, actor_id=str(actor_id) if actor_id is not None else None,
         entity=entity, entity_id=str(entity_id) if entity_id is not None else None,
