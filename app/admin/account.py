@@ -15,12 +15,13 @@ from app.services import admin_auth
 
 from .console import bp, console_view
 from .forms import ActionForm, PasswordForm
+from .sessions import end_session
 
 
 def _signed_out(message: str):
     """This browser's session ends too (a new, empty one keeps the language); on to the sign-in page."""
     locale = session.get("admin_locale")
-    session.clear()
+    end_session(session)
     if locale:
         session["admin_locale"] = locale
     flash(message)

@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 
-from app.errors import AppError
+from app.errors import AppError, ServiceUnavailable
 from app.extensions import limiter
 from app.i18n import _, bcp47, current_locale_id, set_request_locale, text_direction
 from app.i18n.locales import SUPPORTED, match, native_name
@@ -23,6 +23,7 @@ from app.logs import request_id
 from app.services import admin_auth
 
 from .forms import ActionForm, LoginForm
+from .sessions import FAILURE_KEY, end_session
 
 bp = Blueprint("console", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -45,6 +46,8 @@ def no_store(response):
 @bp.before_request
 def load_admin():
     """Find the signed-in admin (if any) and the console language for this request."""
+    if request.environ.get(FAILURE_KEY) is not None:
+        raise ServiceUnavailable(code="service.redis_unavailable", details={"dependency": "redis"})
     g.admin = None
     admin_id = session.get("admin_id")
     if admin_id is not None:
@@ -143,7 +146,7 @@ def logout():
     if form.validate_on_submit():
         admin_auth.record_logout(g.actor)
         locale = session.get("admin_locale")
-        session.clear()  # no admin any more: this session is deleted, a new one keeps the language
+        end_session(session)  # deleted on the server now; a new session keeps the language
         if locale:
             session["admin_locale"] = locale
         flash(_("You are signed out."))

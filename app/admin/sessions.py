@@ -11,32 +11,50 @@ earlier opens nothing.
 - A signed-in session lasts ADMIN_SESSION_TTL_SECONDS from sign-in, however busy; the cookie
   expires at the same moment. Before sign-in a session lasts an hour at most.
 - A request without the cookie (every JSON API request) costs nothing: no Redis round trip.
+- Redis unreachable: the console answers 503 with its error page (the session is opened before
+  any view, where Flask's error handlers do not reach, so the failure waits for the first hook);
+  signing out ends the session within the view, so a sign-out Redis did not take fails visibly.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
+from redis.exceptions import RedisError
 from werkzeug.datastructures import CallbackDict
 
 from app.services.admin_sessions import ANONYMOUS_TTL_SECONDS, console_sessions
 from app.services.sessions import Session
 
+log = logging.getLogger(__name__)
+
 #: The key of the signed-in admin's id in the session (set by the console's sign-in view).
 OWNER_KEY = "admin_id"
+#: Where open_session leaves the Redis error it met, for the console's first hook to raise.
+FAILURE_KEY = "ssc.console_session_failure"
+
+
+def end_session(session: ConsoleSession) -> None:
+    """End this browser's session on the server now, then empty it (a new one may keep a language)."""
+    if session.stored is not None:
+        console_sessions().revoke(session.token)
+        session.stored = None
+    session.clear()
 
 
 class ConsoleSession(CallbackDict, SessionMixin):
     """A console session: a dict that notes its changes, with the stored session it came from."""
 
-    def __init__(self, initial=None, stored: Session | None = None, token: str | None = None):
+    def __init__(self, initial=None, stored: Session | None = None, token: str | None = None,
+                 failed: bool = False):
         def changed(_):
             self.modified = True
 
         super().__init__(initial, changed)
-        self.stored, self.token = stored, token
+        self.stored, self.token, self.failed = stored, token, failed
         self.modified = False
 
     @property
@@ -55,7 +73,11 @@ class ConsoleSessionInterface(SessionInterface):
         token = request.cookies.get(self.get_cookie_name(app)) if "HTTP_COOKIE" in request.environ else None
         if not token:
             return ConsoleSession()
-        found = console_sessions().peek(token)
+        try:
+            found = console_sessions().peek(token)
+        except RedisError as error:
+            request.environ[FAILURE_KEY] = error
+            return ConsoleSession(failed=True)
         if found is None:  # ended (signed out, revoked) or expired: start afresh, the cookie is replaced
             return ConsoleSession(token=token)
         stored, _left_ms = found
@@ -69,6 +91,17 @@ class ConsoleSessionInterface(SessionInterface):
         """Write the session's changes; a new owner gets a new id; an empty session ends it."""
         if session.accessed:
             response.vary.add("Cookie")
+        if session.failed:
+            return
+        try:
+            self._save(app, session, response)
+        except RedisError:
+            # The answer is ready and says what happened; without a saved session the browser
+            # is simply not signed in (an ended session was ended within its view).
+            log.warning("console session not saved: Redis unavailable", exc_info=True)
+            self._forget_cookie(app, response)
+
+    def _save(self, app, session: ConsoleSession, response) -> None:
         owner = session.get(OWNER_KEY)
         if not session:
             if session.token is not None:

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models.admin import AdminUser
 from app.models.audit import AuditLog
 from app.services import admin_auth, admin_sessions
+from app.services.sessions import SessionStore
 from tests.admin.conftest import PASSWORD, csrf_token, forget_csrf_token
 
 COOKIE = "session"
@@ -176,3 +177,27 @@ def test_cli_set_password_and_sign_out(app, console, runner):
     assert runner.invoke(args=["admin", "sign-out", "nobody-like-this"]).exit_code != 0
     short = runner.invoke(args=["admin", "set-password", again.admin.username], input="short\n")
     assert short.exit_code != 0 and "10+ characters" in short.output
+
+
+def test_the_account_page_speaks_the_consoles_language(console):
+    browser = console("viewer")
+    page = browser.get("/admin/account?lang=zh_Hans").get_data(as_text=True)
+    assert "修改密码" in page and "在所有设备上退出登录" in page
+
+
+def test_redis_unreachable_is_a_503_page_never_a_500(app, console, monkeypatch):
+    browser = console("viewer")
+
+    def unreachable(*_args, **_kwargs):
+        raise RedisConnectionError("Redis went away")
+
+    monkeypatch.setattr(SessionStore, "peek", unreachable)
+    response = browser.get("/admin/notices")
+    assert response.status_code == 503 and "<html" in response.get_data(as_text=True)
+    monkeypatch.undo()
+    monkeypatch.setattr(SessionStore, "revoke", unreachable)
+    forget_csrf_token()
+    signed_out = post_form(browser, "/admin/logout", page="/admin/notices")
+    assert signed_out.status_code == 503  # a sign-out Redis did not take is not reported as done
+    monkeypatch.undo()
+    assert signed_in(browser)
