@@ -6,8 +6,8 @@ while the account is not locked), and every MAX_FAILED_LOGINS-th counted try loc
 A username that is no account (or no active one) is counted the same way in Redis
 (app/services/sign_in_throttle.py), so it answers exactly as an account does: the same message,
 the same lock, the same password hashing. Each address is also slowed down after repeated
-failures, with a growing wait, so nobody can keep an account locked from one address. Locks and
-the start of an address's backoff are audited.
+failures, with a growing wait, so nobody can keep an account locked from one address. Every lock,
+and every wait an address is given, is audited.
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ class SessionStore:
             pipe.set(key, payload, ex=ttl or self.ttl)
             if owner_id is not None:
                 pipe.sadd(index_key(self.kind, owner_id), _digest(token))
-                self._keep_index(pipe, owner_id)
+                self._keep_index(pipe, owner_id, max(ttl or 0, self.ttl))
             pipe.execute()
         return token
 
@@ -104,9 +104,9 @@ class SessionStore:
         return bool(self.redis.set(f"{PREFIX}:{self.kind}:{session.token_hash}", payload, xx=True,
                                    keepttl=True))
 
-    def _keep_index(self, pipe, owner_id) -> None:
+    def _keep_index(self, pipe, owner_id, ttl: int | None = None) -> None:
         """Queue: the owner's index lives at least as long as a session slid now (never shorter)."""
-        index, ttl = index_key(self.kind, owner_id), self.ttl + INDEX_MARGIN_SECONDS
+        index, ttl = index_key(self.kind, owner_id), (ttl or self.ttl) + INDEX_MARGIN_SECONDS
         pipe.expire(index, ttl, nx=True)  # a new index gets its first expiry
         pipe.expire(index, ttl, gt=True)  # an existing one is only ever extended
 
