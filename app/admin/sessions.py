@@ -19,13 +19,14 @@ earlier opens nothing.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from redis.exceptions import RedisError
 from werkzeug.datastructures import CallbackDict
 
+from app import clock
 from app.services.admin_sessions import ANONYMOUS_TTL_SECONDS, console_sessions
 from app.services.sessions import Session
 
@@ -118,7 +119,7 @@ class ConsoleSessionInterface(SessionInterface):
         ttl = self._lifetime(app) if owner is not None else min(ANONYMOUS_TTL_SECONDS, self._lifetime(app))
         token = console_sessions().create(owner, self._data(session), ttl=ttl)
         response.set_cookie(
-            self.get_cookie_name(app), token, expires=datetime.now(UTC) + timedelta(seconds=ttl),
+            self.get_cookie_name(app), token, expires=clock.now() + timedelta(seconds=ttl),
             httponly=self.get_cookie_httponly(app), domain=self.get_cookie_domain(app),
             path=self.get_cookie_path(app), secure=self.get_cookie_secure(app),
             samesite=self.get_cookie_samesite(app), partitioned=self.get_cookie_partitioned(app))

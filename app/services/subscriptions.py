@@ -57,7 +57,7 @@ def _insert_unless_present(values: dict):
     locks the row exclusively (INSERT IGNORE would take a shared lock that two waiters cannot both
     upgrade). SQLite: ON CONFLICT DO NOTHING (writers are serialised there).
     """
-    now = utcnow()
+    now = clock.now()
     values = {**values, "created_at": now, "updated_at": now}
     if db.session.get_bind().dialect.name == "mysql":
         return mysql_insert(SubscriptionQuota).values(**values).on_duplicate_key_update(id=SubscriptionQuota.id)

@@ -3,12 +3,11 @@ everywhere" end them, so a copy of the cookie opens nothing; the cookie never ou
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models.admin import AdminUser
 from app.models.audit import AuditLog
@@ -68,7 +67,7 @@ def test_the_cookie_holds_an_opaque_id_and_expires_with_the_session(app, console
     cookie = browser.get_cookie(COOKIE)
     ttl = app.config["ADMIN_SESSION_TTL_SECONDS"]
     assert cookie.expires is not None
-    assert (cookie.expires - datetime.now(UTC)).total_seconds() <= ttl
+    assert (cookie.expires - clock.now()).total_seconds() <= ttl
     stored = admin_sessions.console_sessions().peek(cookie.value)
     assert stored is not None and stored[0].owner_id == browser.admin.id and stored[1] <= ttl * 1000
     assert "admin_id" not in cookie.value and len(cookie.value) < 80  # only an id; the data stay in Redis
