@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from datetime import timedelta
 
 import click
 from flask import current_app
@@ -114,9 +115,13 @@ def publish_due() -> None:
 
 @notices_cli.command("resume")
 @click.argument("notice_id", type=int)
-def resume(notice_id: int) -> None:
+@click.option("--stale-after", type=click.IntRange(min=0), default=int(delivery.STALE_CLAIM.total_seconds()),
+              show_default=True, metavar="SECONDS",
+              help="Settle only messages claimed at least this long ago (a live worker settles its claims "
+                   "within seconds). 0: at once, when no live worker is sending this notice.")
+def resume(notice_id: int, stale_after: int) -> None:
     """After a worker died: settle its half-sent messages and queue the rest again."""
-    settled = delivery.reconcile(notice_id, get_redis())
+    settled = delivery.reconcile(notice_id, get_redis(), stale_after=timedelta(seconds=stale_after))
     ranges = delivery.queued_ranges(notice_id, int(current_app.config.get("NOTICE_BATCH_SIZE", 1000)))
     queue = get_queue()
     for first, last in ranges:

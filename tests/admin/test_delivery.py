@@ -154,6 +154,31 @@ def test_a_killed_worker_is_reconciled_from_the_journal(app, wechat_emulator, ma
     assert len(wechat_emulator.outbox("subscribe")) == 2
 
 
+def test_resume_command_settles_a_dead_workers_claim_at_once_when_told(
+        app, runner, wechat_emulator, make_notice, recipients):
+    users = recipients(2, "en")
+    for user in users:
+        grant_quota(user, emulator=wechat_emulator)
+    notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
+    delivery.fan_out(notice.id)
+    # A worker claimed both rows, was sending the first when it was killed; the second never left.
+    claim, claimed = delivery._claim(notice.id, users[0].id, users[-1].id, 10)
+    get_redis().hset(delivery._journal_key(claim), str(claimed[0].id), delivery._ATTEMPTING)
+    # By default a fresh claim is left to its (maybe live) worker.
+    patient = runner.invoke(args=["notices", "resume", str(notice.id)])
+    assert patient.exit_code == 0 and "interrupted 0, requeued 0" in patient.output
+    db.session.expire_all()
+    assert sorted(r.state for r in rows(notice.id).values()) == ["sending", "sending"]
+    # The operator knows the worker is dead: settle now, send the one never attempted, nothing twice.
+    told = runner.invoke(args=["notices", "resume", str(notice.id), "--stale-after", "0"])
+    assert told.exit_code == 0 and "interrupted 1, requeued 1; queued 1 batch(es)" in told.output
+    db.session.expire_all()
+    assert sorted(r.state for r in rows(notice.id).values()) == ["failed", "sent"]
+    assert [m["touser"] for m in wechat_emulator.outbox("subscribe")] == [claimed[1].openid]
+    refused = runner.invoke(args=["notices", "resume", str(notice.id), "--stale-after", "-1"])
+    assert refused.exit_code != 0 and "--stale-after" in refused.output
+
+
 def test_each_window_is_journaled_attempting_before_any_of_its_sends(app, make_notice, recipients, monkeypatch):
     from app.wechat import errors as wechat_errors
 
