@@ -36,6 +36,12 @@ def test_control_routes_over_http(wechat_emulator):
     requests.post(base + "_control/grant", json={"openid": OPENID, "template_id": "tmpl_card_status", "n": 2},
                   timeout=5)
     assert wechat_emulator.state.users[OPENID].quota["tmpl_card_status"] == 2
+    many = requests.post(base + "_control/grant", json={"openids": [OPENID, "oEmulatorUser002"],
+                                                        "template_id": "tmpl_card_status"}, timeout=5)
+    assert many.json() == {"ok": True, "users": 2}
+    assert [wechat_emulator.state.users[o].quota["tmpl_card_status"] for o in (OPENID, "oEmulatorUser002")] == [3, 1]
+    assert requests.post(base + "_control/grant", json={"openids": [], "template_id": "tmpl_card_status"},
+                         timeout=5).status_code == 400
     requests.post(base + "_control/slow", json={"endpoint": "token", "seconds": 0}, timeout=5)
     requests.post(base + "_control/expire-tokens", timeout=5)
     assert requests.get(base + "_control/calls", timeout=5).json()["jscode2session"] == 2

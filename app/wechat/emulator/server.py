@@ -329,12 +329,20 @@ def control_slow():
     return jsonify({"ok": True})
 
 
+#: The most users one grant call may name (a load test's audience in one call).
+MAX_GRANT_OPENIDS = 100_000
+
+
 @control_bp.post("/grant")
 def control_grant():
-    """{openid, template_id, n=1}: the user accepted a template n times."""
+    """{openid or openids: [...], template_id, n=1}: the user(s) accepted a template n times."""
     body = json_body() or {}
-    state().grant_subscription(body.get("openid", ""), body.get("template_id", ""), int(body.get("n", 1)))
-    return jsonify({"ok": True})
+    openids = body.get("openids") if "openids" in body else [body.get("openid", "")]
+    if not isinstance(openids, list) or not 1 <= len(openids) <= MAX_GRANT_OPENIDS:
+        return jsonify({"error": f"openids must be a list of 1 to {MAX_GRANT_OPENIDS} openids"}), 400
+    for openid in openids:
+        state().grant_subscription(str(openid), body.get("template_id", ""), int(body.get("n", 1)))
+    return jsonify({"ok": True, "users": len(openids)})
 
 
 @control_bp.post("/reset")
