@@ -19,6 +19,9 @@ max_requests_jitter = 500
 backlog = 2048
 accesslog = None  # nginx keeps the access log; the app logs JSON lines with request ids
 forwarded_allow_ips = "127.0.0.1"
+# No control socket (gunicorn 25+ puts one at $HOME/.gunicorn/gunicorn.ctl, one path for every instance
+# the user runs, so a second instance on the host takes it over): the unit's signals are the interface.
+control_socket_disable = True
 
 
 def child_exit(server, worker):
