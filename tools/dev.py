@@ -2,7 +2,8 @@
 """The two commands: `python3 tools/dev.py serve` runs the service; `python3 tools/dev.py test` runs every test.
 
 Also `python3 tools/dev.py audit [--strict]`: the pinned packages against the vulnerability database
-(pip-audit); `test` runs it too, failing on any known vulnerability.
+(pip-audit); `test` runs it too, failing on any known vulnerability. And `python3 tools/dev.py
+rehearse [--keep]`: the rehearsal of docs/deploy.md (tools/rehearsal/), which `test` runs last.
 
 Needs only Python 3.11+: it makes a virtual environment in .venv and installs the pinned
 requirements into it (again only when a requirements file changed).
@@ -178,7 +179,19 @@ def test() -> None:
             sys.exit("FAILED: node is needed for the mini-program stub tests")
         else:
             say("SKIPPED the mini-program stub tests: node is not installed")
+    rehearse([])
     say("all tests passed")
+
+
+def rehearse(options: list[str]) -> None:
+    """Deploy by docs/deploy.md on this machine and check it from outside (skips where a part is missing)."""
+    ensure_venv("requirements-dev.txt")
+    say("rehearsal of docs/deploy.md (tools/rehearsal)")
+    status = run(PY, "-m", "tools.rehearsal", *options, check=False)
+    if status == 3:
+        say("SKIPPED the deploy-guide rehearsal (see above for what is missing)")
+    elif status != 0:
+        sys.exit("FAILED: the deploy-guide rehearsal")
 
 
 def audit(strict: bool) -> None:
@@ -222,7 +235,7 @@ def audit(strict: bool) -> None:
 
 
 def main() -> None:
-    """Dispatch `serve`, `test` or `audit`."""
+    """Dispatch `serve`, `test`, `audit` or `rehearse`."""
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command == "serve":
         serve()
@@ -230,6 +243,8 @@ def main() -> None:
         test()
     elif command == "audit":
         audit(strict="--strict" in sys.argv[2:])
+    elif command == "rehearse":
+        rehearse(sys.argv[2:])
     else:
         sys.exit(__doc__)
 
