@@ -128,14 +128,20 @@ def test_withdrawn_notice_sends_nothing_more(app, wechat_emulator, make_notice, 
     assert wechat_emulator.outbox("subscribe") == []
 
 
-def test_a_killed_worker_is_reconciled_from_the_journal(app, wechat_emulator, make_notice, recipients):
-    users = recipients(3, "en")
+def claimed_by_a_worker(count, wechat_emulator, make_notice, recipients):
+    """A published notice to `count` users with quota, fanned out, every WeChat row claimed by one worker."""
+    users = recipients(count, "en")
     for user in users:
         grant_quota(user, emulator=wechat_emulator)
     notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
     delivery.fan_out(notice.id)
-    # A worker claimed every row, sent the first one and journaled it, then died.
     claim, claimed = delivery._claim(notice.id, users[0].id, users[-1].id, 10)
+    return notice, claim, claimed
+
+
+def test_a_killed_worker_is_reconciled_from_the_journal(app, wechat_emulator, make_notice, recipients):
+    # A worker claimed every row, sent the first one and journaled it, then died.
+    notice, claim, claimed = claimed_by_a_worker(3, wechat_emulator, make_notice, recipients)
     first = claimed[0]
     msgid = app.extensions["wechat"].send_subscribe_message(first.openid, TEMPLATE, {
         "thing1": {"value": "t"}, "thing2": {"value": "c"}, "time3": {"value": "2026-01-01 10:00"}})
@@ -156,13 +162,8 @@ def test_a_killed_worker_is_reconciled_from_the_journal(app, wechat_emulator, ma
 
 def test_resume_command_settles_a_dead_workers_claim_at_once_when_told(
         app, runner, wechat_emulator, make_notice, recipients):
-    users = recipients(2, "en")
-    for user in users:
-        grant_quota(user, emulator=wechat_emulator)
-    notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
-    delivery.fan_out(notice.id)
     # A worker claimed both rows, was sending the first when it was killed; the second never left.
-    claim, claimed = delivery._claim(notice.id, users[0].id, users[-1].id, 10)
+    notice, claim, claimed = claimed_by_a_worker(2, wechat_emulator, make_notice, recipients)
     get_redis().hset(delivery._journal_key(claim), str(claimed[0].id), delivery._ATTEMPTING)
     # By default a fresh claim is left to its (maybe live) worker.
     patient = runner.invoke(args=["notices", "resume", str(notice.id)])
