@@ -200,7 +200,9 @@ def fan_out_kill(ctx: Context, row: Row) -> None:
         name, process = wait_for(lambda: _victim(ctx, client, notice_id), "a worker in the middle of a batch",
                                  timeout=60, interval=0.02)
         sent_at_kill = _states(ctx, notice_id)["wechat:sent"]
-        ctx.stack.supervisor.kill(process)  # the worker and its work horse, as a dead host or the OOM killer would
+        # The worker and its work horse at once (RQ puts the horse in a process group of its own): what a
+        # dead host, `systemctl kill -s KILL` of the worker's unit or the OOM killer does.
+        horses = ctx.stack.supervisor.kill(process)
         line = dict(zip(("worker-1", "worker-2"), ctx.stack.guide.commands("workers"), strict=True))[name]
         ctx.stack.start_worker(name, line)  # Restart=always
         stuck = _idle(ctx, client, notice_id)
@@ -214,7 +216,8 @@ def fan_out_kill(ctx: Context, row: Row) -> None:
         _states(ctx, notice_id)), "every message settled after the resume", timeout=180)
     seconds = time.monotonic() - started
     row.proved = _judge_fan_out(ctx, notice_id, openids, final) + (
-        f"; killed {name} (SIGKILL to it and its work horse) in the middle of a batch at {sent_at_kill:,} sent, "
+        f"; SIGKILL at once to {name} and the {len(horses)} processes under it (its work horse among them) in "
+        f"the middle of a batch at {sent_at_kill:,} sent, "
         f"restarted it; once the workers were idle {stuck['wechat:sending']} messages were left 'sending' and "
         f"{stuck['wechat:queued']} queued; `{resume}`: {settled}; {seconds:.0f} s from publish to the last "
         f"message ({seed_seconds:.0f} s to seed the recipients)")

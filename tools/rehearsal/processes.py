@@ -59,19 +59,34 @@ class Supervisor:
         return result.stdout
 
     def stop(self, process: subprocess.Popen, timeout: float = 15) -> None:
-        """SIGTERM to the process's group, SIGKILL to what is left after `timeout` seconds."""
+        """SIGTERM to the process's group, then SIGKILL to it and to every descendant still there.
+
+        Descendants are found before the SIGTERM: some leave the group (an RQ work horse calls
+        setpgrp), and an orphan is no longer anyone's child.
+        """
+        family = descendants(process.pid)
         if process.poll() is None:
             _signal_group(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 pass
-        _signal_group(process.pid, signal.SIGKILL)  # the group's other members (workers, work horses)
-        process.wait(timeout=5)
+        self._kill_all(process, family)
 
-    def kill(self, process: subprocess.Popen) -> None:
-        """SIGKILL to the process and everything in its group, at once."""
+    def kill(self, process: subprocess.Popen) -> list[int]:
+        """SIGKILL to the process, its group and all its descendants at once; the descendants' ids."""
+        family = descendants(process.pid)
+        self._kill_all(process, family)
+        return family
+
+    @staticmethod
+    def _kill_all(process: subprocess.Popen, family: list[int]) -> None:
         _signal_group(process.pid, signal.SIGKILL)
+        for pid in family:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         process.wait(timeout=10)
 
     def stop_all(self) -> list[str]:
@@ -107,6 +122,16 @@ def children(pid: int) -> list[int]:
         if int(fields[1]) == pid and fields[0] != "Z":
             found.append(int(entry.name))
     return sorted(found)
+
+
+def descendants(pid: int) -> list[int]:
+    """A process's children, their children, and so on."""
+    found, frontier = [], [pid]
+    while frontier:
+        kids = [kid for parent in frontier for kid in children(parent)]
+        found.extend(kids)
+        frontier = kids
+    return found
 
 
 def alive(pid: int) -> bool:
