@@ -18,7 +18,7 @@ NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 #: The blocks the rehearsal runs, in the order it runs them.
 BLOCKS = ("database", "build", "migrate", "web-unit", "workers", "first-data", "resume", "backup", "restore")
 _MARKED = re.compile(r"^<!-- rehearsal: ([\w-]+) -->\n```(\w*)\n(.*?)^```$", re.M | re.S)
-_FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.M | re.S)
+_FENCE = re.compile(r"^[ \t]*```(\w*)\n(.*?)^[ \t]*```$", re.M | re.S)  # also inside list items
 
 
 class GuideError(RuntimeError):
