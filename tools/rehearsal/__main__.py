@@ -24,6 +24,8 @@ from .report import Report
 from .stack import DbAdmin, Run, Stack, WebInstance, clean_environment
 
 EXIT_SKIPPED = 3
+#: The gunicorn hosts behind nginx's upstream, each by the guide's web unit on a port of its own.
+WEB_INSTANCES = ("web",)
 #: Packages of requirements-dev.txt that must not be in a server's environment.
 TEST_PACKAGES = ("pytest", "ruff", "hypothesis", "import-linter", "playwright", "schemathesis", "pip-audit", "dennis")
 TOOLS = {"nginx": "nginx", "openssl": "openssl", "redis-server": "redis-server", "mariadb": "mariadb-client",
@@ -116,11 +118,11 @@ def deploy(stack: Stack, report: Report) -> None:
         tables = stack.admin_sql(f"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{run.database}'")
         row.proved = f"`{line}` as the service's account: {tables.strip()} tables"
     with report.step("web unit (§6)") as row:
-        stack.web.append(WebInstance(stack))
+        stack.web.extend(WebInstance(stack, name) for name in WEB_INSTANCES)
         stack.start_web()
-        web = stack.web[0]
-        row.proved = (f"ExecStartPre, then `{web.unit.one('ExecStart')}` on {web.address}: "
-                      f"{len(web.workers())} workers; PROMETHEUS_MULTIPROC_DIR from the unit")
+        row.proved = "; ".join(f"ExecStartPre, then `{web.unit.one('ExecStart')}` on {web.address}: "
+                               f"{len(web.workers())} workers" for web in stack.web)
+        row.proved += "; PROMETHEUS_MULTIPROC_DIR from the unit"
     with report.step("workers (§7)") as row:
         lines = stack.start_workers()
         row.proved = " and ".join(f"`{line}`" for line in lines) + ": both on queue 'ssc'"

@@ -41,9 +41,9 @@ class Context:
     def db(self):
         """An engine on the service's database, with the service's own account."""
         url = self.stack.service_shell()["DATABASE_URL"]
-        if self._engine is None or str(self._engine.url.database) not in url:
-            if self._engine is not None:
-                self._engine.dispose()
+        if self._engine is not None and self._engine.url.render_as_string(hide_password=False) != url:
+            self.close()  # the environment file names another database now (the restore drill)
+        if self._engine is None:
             self._engine = create_engine(url, pool_size=2, isolation_level="AUTOCOMMIT")
         return self._engine
 
