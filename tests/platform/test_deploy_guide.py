@@ -150,3 +150,13 @@ def test_names_are_put_in_as_whole_words_only():
     assert put_names("gunzip -c ssc-YYYY-MM-DD.sql.gz | mariadb ssc_restore", names) == \
         "gunzip -c dump.sql.gz | mariadb db2"
     assert put_names("GRANT SELECT ON ssc.* TO x", names) == "GRANT SELECT ON db1.* TO x"
+
+
+def test_gunicorn_settings_leave_no_control_socket_under_home():
+    """gunicorn 25+ opens a control socket at $HOME/.gunicorn/gunicorn.ctl unless told not to: one path for
+    every instance the service's user runs, so a second instance on a host would take the first one's."""
+    settings: dict = {}
+    exec(compile((guide_module.ROOT / "deploy" / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),
+         settings)
+    assert settings["control_socket_disable"] is True
+    assert settings["worker_class"] == "sync"
