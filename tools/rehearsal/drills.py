@@ -101,7 +101,8 @@ def reload_under_load(ctx: Context, row: Row) -> None:
     busy = os.getloadavg()[0] / (os.cpu_count() or 1)
     if failed or lingering or (rate < LOAD_RATE / 2 and busy < BUSY_LOAD):
         raise StepFailed(f"failed requests {failed} of {outcome['requests']}, old workers still alive: "
-                         f"{lingering}, {rate:.0f} req/s")
+                         f"{lingering}, {rate:.0f} req/s, slowest {outcome['max_ms'] / 1000:.0f} s; machine "
+                         f"load {busy:.1f} per core (new workers load the app before they answer)")
     carried = f"{rate:.0f} req/s" + (f" (of {LOAD_RATE} offered: machine busy, load {busy:.1f} per core)"
                                      if rate < LOAD_RATE / 2 else "")
     row.proved = (f"`{command}` at {RELOAD_AT:.0f} s of {LOAD_SECONDS} s of paced keep-alive HTTPS "
