@@ -112,6 +112,9 @@ def deploy(stack: Stack, report: Report) -> None:
         row.proved = (f"redis-server :{run.redis_port} with a password; the emulator :{run.emulator_port} as "
                       f"{run.wechat['appid']} / {run.wechat['original_id']} (own token and AES key); env file "
                       f"(0600): {', '.join(environment)}")
+    if "config-check" in stack.guide.blocks:
+        with report.step("config check (§2)") as row:
+            row.proved = config_check(stack)
     with report.step("migrate (§3)") as row:
         line = stack.guide.command("migrate", "flask")
         stack.sh("migrate", line, env=stack.service_shell())
@@ -131,6 +134,30 @@ def deploy(stack: Stack, report: Report) -> None:
         row.proved = (f"deploy/nginx.conf on 127.0.0.1:{run.https_port} (HTTPS, self-signed certificate made "
                       f"with openssl) and :{run.http_port}, upstream {', '.join(w.address for w in stack.web)}; "
                       f"nginx -t passed")
+
+
+def config_check(stack: Stack) -> str:
+    """The guide's `config check` passes on the environment file, and fails naming WECHAT_TOKEN without it."""
+    line = stack.guide.command("config-check", "flask")
+    output = stack.sh("config-check", line, env=stack.service_shell())
+    without = {key: value for key, value in stack.service_shell().items() if key != "WECHAT_TOKEN"}
+    try:
+        refused = stack.sh("config-check", line, env=without)
+    except StepFailed as failure:
+        refused = str(failure)
+    else:
+        raise StepFailed(f"`{line}` passed without WECHAT_TOKEN: {_verdict(refused)}")
+    if "WECHAT_TOKEN" not in refused or not _verdict(output).startswith("verdict: ready"):
+        raise StepFailed(f"`{line}`: {_verdict(output)}; without WECHAT_TOKEN: {refused[-300:]}")
+    warnings = [text.strip(" -") for text in output.split("warnings", 1)[-1].splitlines()[1:]
+                if text.startswith("  - ")] if "warnings" in output else []
+    return (f"`{line}` with the environment file: {_verdict(output)}"
+            + (f" ({'; '.join(warnings)})" if warnings else "") + "; without WECHAT_TOKEN it exits 1 naming it")
+
+
+def _verdict(output: str) -> str:
+    """The `verdict:` line of `flask config check`."""
+    return next((text.strip() for text in output.splitlines() if text.startswith("verdict:")), output[-200:])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,8 @@ NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 
 #: The blocks the rehearsal runs, in the order it runs them.
 BLOCKS = ("database", "build", "migrate", "web-unit", "workers", "first-data", "resume", "backup", "restore")
+#: Blocks it runs when the guide marks them: `config-check`, the `flask --app wsgi config check` of §2.
+OPTIONAL_BLOCKS = ("config-check",)
 _MARKED = re.compile(r"^<!-- rehearsal: ([\w-]+) -->\n```(\w*)\n(.*?)^```$", re.M | re.S)
 _FENCE = re.compile(r"^[ \t]*```(\w*)\n(.*?)^[ \t]*```$", re.M | re.S)  # also inside list items
 
