@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from app.services import request_schemas as schemas
+from app.services.client_texts import ClientTexts
 from app.services.notices import NoticeIn, TranslationIn
 
 API_PREFIX = "/api/v1"
@@ -33,6 +34,7 @@ class Operation:
     body: type[BaseModel] | None = None
     query: dict[str, dict] = field(default_factory=dict)
     permission: str | None = None  # the admin permission it needs
+    response: type[BaseModel] | None = None  # the success body, where clients rely on its shape
 
 
 _YEAR = {"type": "string", "pattern": "^[0-9]{4}$"}
@@ -42,6 +44,8 @@ OPERATIONS: dict[str, Operation] = {
     "api.auth.login": Operation(PUBLIC, "Sign in with a wx.login code", schemas.LoginIn),
     "api.auth.logout": Operation(USER, "End this session"),
     "api.locales.list_locales": Operation(PUBLIC, "Languages on offer"),
+    "api.client_texts.show": Operation(PUBLIC, "Texts the mini program shows outside screen documents",
+                                       response=ClientTexts),
     "api.guides.list_guides": Operation(PUBLIC, "Every guide"),
     "api.guides.show_guide": Operation(PUBLIC, "One page of a guide", query={
         "page": {"type": "string"}, "category": {"type": "string", "enum": ["A", "B", "C"]}}),
@@ -148,6 +152,9 @@ def _operation(endpoint: str, method: str, parameters: list[dict], components: d
     if described.body is not None:
         document["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": _model_schema(described.body, components)}}}
+    if described.response is not None:
+        document["responses"]["200"]["content"] = {
+            "application/json": {"schema": _model_schema(described.response, components)}}
     return document
 
 

@@ -35,6 +35,7 @@ PUBLIC = {
     "api.auth.login": "how a session is obtained",
     "api.admin_api.auth": "how an admin token is obtained",
     "api.locales.list_locales": "languages on offer, before sign-in",
+    "api.client_texts.show": "the privacy pop-up and icon names, needed before sign-in",
     "api.guides.list_guides": "public guides",
     "api.guides.show_guide": "public guides",
     "api.glossary.search_glossary": "public glossary",
