@@ -170,17 +170,30 @@ def test() -> None:
         say(f"tests on real backends: {backends['TEST_DATABASE_URL']} and {backends['TEST_REDIS_URL']}")
         run(PY, "-m", "pytest", "-p", "no:cacheprovider", *sys.argv[2:], env=dict(env, **backends))
         clock_edges(dict(env, **backends), [REAL_BACKEND_EDGE])
-    stub_tests = ROOT / "miniprogram_stub" / "tests"
-    if stub_tests.exists():
-        if shutil.which("node"):
-            say("mini-program stub tests (node --test)")
-            run("node", "--test", "--test-concurrency=1", cwd=ROOT / "miniprogram_stub")
+    stub = ROOT / "miniprogram_stub"
+    if (stub / "tests").exists():
+        if shutil.which("node") and shutil.which("npm"):
+            ensure_node_modules(stub)
+            say("mini-program stub: ESLint, its WXML rendered by WeChat's test framework, node tests (npm test)")
+            run("npm", "test", cwd=stub)
         elif in_ci:
-            sys.exit("FAILED: node is needed for the mini-program stub tests")
+            sys.exit("FAILED: node and npm are needed for the mini-program stub tests")
         else:
-            say("SKIPPED the mini-program stub tests: node is not installed")
+            say("SKIPPED the mini-program stub tests: node or npm is not installed")
     rehearse([])
     say("all tests passed")
+
+
+def ensure_node_modules(folder: Path) -> None:
+    """`npm ci` in `folder` when node_modules is missing or package-lock.json changed since the last install."""
+    lock = folder / "package-lock.json"
+    stamp = folder / "node_modules" / ".installed-lock"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    say(f"installing the pinned npm packages of {folder.name} (npm ci)")
+    run("npm", "ci", "--no-audit", "--no-fund", cwd=folder)
+    stamp.write_text(digest)
 
 
 def rehearse(options: list[str]) -> None:
