@@ -23,10 +23,25 @@ function wechatLanguage() {
 
 const RTL_LANGUAGES = ['ar', 'he', 'fa', 'ur', 'ug'];
 
+/** The backend's locales, the languages the stub's built-in texts come in. */
+const LOCALES = ['en', 'zh_Hans', 'zh_Hant', 'ko', 'ja', 'ru', 'fr', 'de', 'es', 'pt', 'vi', 'ar'];
+
+const TRADITIONAL = ['tw', 'hk', 'mo', 'hant'];
+
+/** The backend locale for a WeChat language tag (any case, `_` or `-`); English when unknown. */
+function localeOf(tag) {
+  const parts = String(tag || '').toLowerCase().split(/[-_]/).filter(Boolean);
+  const language = parts[0] || '';
+  if (language === 'zh') {
+    return parts.slice(1).some((part) => TRADITIONAL.indexOf(part) >= 0) ? 'zh_Hant' : 'zh_Hans';
+  }
+  return LOCALES.indexOf(language) >= 0 ? language : 'en';
+}
+
 /** 'rtl' for right-to-left languages, else 'ltr'; used only before the server has answered. */
 function guessDirection(tag) {
   const language = String(tag || '').toLowerCase().split(/[-_]/)[0];
   return RTL_LANGUAGES.indexOf(language) >= 0 ? 'rtl' : 'ltr';
 }
 
-module.exports = { wechatLanguage, guessDirection };
+module.exports = { wechatLanguage, guessDirection, localeOf, LOCALES };

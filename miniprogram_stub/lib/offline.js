@@ -1,13 +1,15 @@
 /**
  * The one text the stub carries itself: "cannot reach the service", for when the server that
- * supplies every other text cannot be reached. Keyed by WeChat language tag.
+ * supplies every other text cannot be reached. Keyed by the backend's locale ids.
  */
 'use strict';
 
+const { localeOf } = require('./language');
+
 const MESSAGES = {
   en: 'Cannot reach the service. Check your connection and try again.',
-  zh_CN: '无法连接服务。请检查网络后重试。',
-  zh_TW: '無法連線服務。請檢查網路後再試。',
+  zh_Hans: '无法连接服务。请检查网络后重试。',
+  zh_Hant: '無法連線服務。請檢查網路後再試。',
   ko: '서비스에 연결할 수 없습니다. 연결을 확인한 후 다시 시도하세요.',
   ja: 'サービスに接続できません。接続を確認して、もう一度お試しください。',
   ru: 'Сервис недоступен. Проверьте подключение и попробуйте снова.',
@@ -19,16 +21,9 @@ const MESSAGES = {
   ar: 'تعذّر الوصول إلى الخدمة. تحقّق من الاتصال ثم حاول مرة أخرى.',
 };
 
-const TRADITIONAL = ['tw', 'hk', 'mo', 'hant'];
-
-/** The table key for a WeChat language tag (any case, `_` or `-`); English when unknown. */
+/** The table key for a WeChat language tag: the backend locale it maps to. */
 function messageKey(tag) {
-  const parts = String(tag || '').toLowerCase().split(/[-_]/).filter(Boolean);
-  const language = parts[0] || '';
-  if (language === 'zh') {
-    return parts.slice(1).some((part) => TRADITIONAL.indexOf(part) >= 0) ? 'zh_TW' : 'zh_CN';
-  }
-  return Object.prototype.hasOwnProperty.call(MESSAGES, language) ? language : 'en';
+  return localeOf(tag);
 }
 
 /** The offline message in the user's WeChat language. */

@@ -19,10 +19,10 @@ test('nothing listening: the offline error, in the WeChat language', async () =>
   await assert.rejects(api.me(), (err) => {
     assert.equal(err.code, 'network.offline');
     assert.equal(err.offline, true);
-    assert.equal(err.message, MESSAGES.zh_CN);
+    assert.equal(err.message, MESSAGES.zh_Hans);
     return true;
   });
-  await assert.rejects(api.locales(), { code: 'network.offline', message: MESSAGES.zh_CN });
+  await assert.rejects(api.locales(), { code: 'network.offline', message: MESSAGES.zh_Hans });
 });
 
 test('wx.login itself failing (no network) is the offline error too', async () => {

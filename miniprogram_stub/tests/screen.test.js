@@ -153,10 +153,10 @@ test('the phone button code becomes the phone_code answer of the primary action'
 });
 
 test('the offline message follows WeChat language tags', () => {
-  assert.equal(messageKey('zh_CN'), 'zh_CN');
-  assert.equal(messageKey('zh'), 'zh_CN');
-  assert.equal(messageKey('zh_TW'), 'zh_TW');
-  assert.equal(messageKey('zh-HK'), 'zh_TW');
+  assert.equal(messageKey('zh_CN'), 'zh_Hans');
+  assert.equal(messageKey('zh'), 'zh_Hans');
+  assert.equal(messageKey('zh_TW'), 'zh_Hant');
+  assert.equal(messageKey('zh-HK'), 'zh_Hant');
   assert.equal(messageKey('AR'), 'ar');
   assert.equal(messageKey('ko_KR'), 'ko');
   assert.equal(messageKey('xx'), 'en');
