@@ -145,6 +145,19 @@ function fieldView(doc, field, values) {
   };
 }
 
+/**
+ * Give each item a `key` for `wx:key`: what identifies it (`identity(item)`), made unique by a
+ * suffix when two items share it, so the list keeps its nodes when the server reorders it.
+ */
+function keyed(items, identity) {
+  const seen = {};
+  return items.map((item) => {
+    const base = String(identity(item) || '_');
+    seen[base] = (seen[base] || 0) + 1;
+    return Object.assign(item, { key: seen[base] > 1 ? `${base}~${seen[base]}` : base });
+  });
+}
+
 /** Error summary at the top: every error, each pointing at its field's anchor. */
 function errorSummary(doc) {
   const items = [];
@@ -159,7 +172,7 @@ function errorSummary(doc) {
       items.push({ field: field.name, message: String(field.error), anchor: `field-${field.name}` });
     }
   });
-  return items;
+  return keyed(items, (item) => item.field || item.message);
 }
 
 /**
@@ -180,14 +193,19 @@ function isolate(value) {
   return value === undefined || value === null || value === '' ? '' : FSI + String(value) + PDI;
 }
 
-/** Check-answers rows with their change links. */
+/**
+ * Summary rows: check-answers rows with their change links, a guide's checklist rows with the
+ * note that goes with a row (the phrase to say, the date an agreement took effect).
+ */
 function summaryRows(doc) {
-  return ((doc && doc.summary) || []).map((row) => ({
+  const rows = ((doc && doc.summary) || []).map((row) => ({
     label: row.label ? String(row.label) : '',
     value: isolate(row.value),
+    note: row.note ? String(row.note) : '',
     change: row.change ? String(row.change) : '',
     changeLabel: row.change_label ? String(row.change_label) : '',
   }));
+  return keyed(rows, (row) => row.change || row.label);
 }
 
 /** The primary action: the one marked primary, else `continue`/`confirm`, else the first. */
@@ -334,4 +352,5 @@ module.exports = {
   changeSubmission,
   guideMove,
   isolate,
+  keyed,
 };

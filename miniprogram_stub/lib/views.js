@@ -5,7 +5,7 @@
  */
 'use strict';
 
-const { direction, isolate } = require('./screen');
+const { direction, isolate, keyed } = require('./screen');
 
 /** The text of a value: a string, or an object's display/name/label; '' when there is none. */
 function textOf(value) {
@@ -122,8 +122,11 @@ function permitView(body) {
 function insurancesView(body) {
   const items = ((body && body.insurances) || []).map((item) => {
     const exemption = item.exemption || null;
+    const insurance = termOf(item.insurance);
     return {
-      insurance: termOf(item.insurance),
+      // The insurance's code keys the list (wx:key).
+      code: (insurance && insurance.code) || '',
+      insurance,
       status: termOf(item.status),
       period: [textOf(item.start_period), textOf(item.end_period)].filter(Boolean).join(' – '),
       exemption: exemption ? {
@@ -139,7 +142,7 @@ function insurancesView(body) {
   return {
     dir: direction(body),
     title: textOf(body && body.title),
-    items,
+    items: keyed(items, (item) => item.code),
     note: textOf(body && body.exemption_note),
     guide: (body && body.guide) || '',
   };
@@ -207,16 +210,17 @@ function contributionsView(body, previous) {
     total: textOf(totals.total),
     employerTotal: textOf(totals.employer),
     employeeTotal: textOf(totals.employee),
-    byInsurance: (totals.by_insurance || []).map((item) => ({
+    byInsurance: keyed((totals.by_insurance || []).map((item) => ({
+      code: typeof item.insurance === 'string' ? item.insurance : '',
       insurance: textOf(lookup(body, 'insurances', item.insurance)),
       total: textOf(item.total),
-    })),
+    })), (item) => item.code || item.insurance),
     gaps: ((body && body.gaps) || []).map((gap) => textOf(gap.label)),
-    arrears: ((body && body.arrears) || []).map((item) => ({
+    arrears: keyed(((body && body.arrears) || []).map((item) => ({
       period: textOf(item.label),
       insurance: textOf(lookup(body, 'insurances', item.insurance)),
       amount: textOf(item.amount),
-    })),
+    })), (item) => `${item.period}/${item.insurance}`),
     nextCursor: (body && body.next_cursor) || '',
   };
 }

@@ -50,15 +50,31 @@ test('fields of every kind become view models', () => {
 test('error summary, progress, summary rows and actions', () => {
   const vm = screen.viewModel(DOC);
   assert.deepEqual(vm.errorSummary, [
-    { field: 'identifier', message: 'E1', anchor: 'field-identifier' },
-    { field: 'date_of_birth', message: 'E2', anchor: 'field-date_of_birth' },
+    { field: 'identifier', message: 'E1', anchor: 'field-identifier', key: 'identifier' },
+    { field: 'date_of_birth', message: 'E2', anchor: 'field-date_of_birth', key: 'date_of_birth' },
   ]);
   assert.deepEqual(vm.progress, { current: 4, total: 7, percent: 57, label: '' });
-  assert.deepEqual(vm.summary, [{ label: 'SL', value: '\u2068Müller\u2069', change: 'name', changeLabel: 'Change' }]);
+  assert.deepEqual(vm.summary, [{ label: 'SL', value: '\u2068Müller\u2069', note: '', change: 'name', changeLabel: 'Change', key: 'name' }]);
   assert.equal(vm.primary.name, 'continue');
   assert.deepEqual(vm.secondary.map((action) => action.name), ['back'], '`change` is a summary link, not a button');
   assert.equal(vm.title, 'T');
   assert.deepEqual(vm.body, ['B1', 'B2']);
+});
+
+test('a summary row keeps its note (a guide\'s phrase to say, the date an agreement took effect)', () => {
+  const vm = screen.viewModel({ flow: 'guide-lost-card', step: 'temporary', summary: [
+    { label: '12333 hotline', value: '12333', note: 'On the phone, say: 我要临时挂失社保卡。', change: null },
+    { label: 'A service outlet', value: '社保卡服务网点' },
+  ] });
+  assert.deepEqual(vm.summary.map((row) => row.note), ['On the phone, say: 我要临时挂失社保卡。', '']);
+});
+
+test('every listed item has a key of its own, also when two look alike', () => {
+  const vm = screen.viewModel({ flow: 'f', step: 's',
+    errors: [{ field: null, message: 'Try again' }, { field: null, message: 'Try again' }, { field: 'a', message: 'A' }],
+    summary: [{ label: 'Name', value: 'x', change: 'name' }, { label: 'Note', value: 'y' }, { label: 'Note', value: 'z' }] });
+  assert.deepEqual(vm.errorSummary.map((item) => item.key), ['Try again', 'Try again~2', 'a']);
+  assert.deepEqual(vm.summary.map((row) => row.key), ['name', 'Note', 'Note~2']);
 });
 
 test('right to left comes from the document', () => {

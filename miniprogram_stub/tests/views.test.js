@@ -74,6 +74,7 @@ test('the insurances: five items with exemptions', () => {
   assert.equal(view.items[0].exemption.certificate, '\u2068DE-1\u2069');
   assert.deepEqual(view.items[0].exemption.covers, ['Pension', 'Unemployment']);
   assert.equal(view.items[1].period, 'March 2024');
+  assert.deepEqual(view.items.map((item) => item.key), view.items.map((item) => item.code), 'each insurance is keyed by its code');
   assert.equal(view.note, 'Only the agency decides.');
   assert.equal(view.guide, 'bilateral-agreements');
 });
@@ -109,7 +110,7 @@ test('contributions: a page ending inside a month is continued by the next page'
   assert.equal(first.nextCursor, 'abc');
   assert.equal(first.total, '¥48.00');
   assert.deepEqual(first.gaps, ['March 2025']);
-  assert.deepEqual(first.arrears, [{ period: 'February 2025', insurance: 'Medical', amount: '¥12.00' }]);
+  assert.deepEqual(first.arrears, [{ period: 'February 2025', insurance: 'Medical', amount: '¥12.00', key: 'February 2025/Medical' }]);
   assert.equal(first.months[1].arrears, true);
 
   const second = views.contributionsView({
@@ -143,7 +144,7 @@ test('contributions with codes: names from the response\'s labels and employers 
     id: 9, insurance: 'Pension', insuranceZh: '养老保险', employer: 'Acme', employerAmount: '¥10.00',
     employeeAmount: '¥2.00', total: '¥12.00', status: 'Paid', arrears: false,
   });
-  assert.deepEqual(view.byInsurance, [{ insurance: 'Basic pension insurance', total: '¥12.00' }]);
+  assert.deepEqual(view.byInsurance, [{ code: 'pension', insurance: 'Basic pension insurance', total: '¥12.00', key: 'pension' }]);
   assert.equal(view.arrears[0].insurance, 'Basic pension insurance');
 });
 
