@@ -16,15 +16,22 @@ function ok(status) {
 }
 
 /**
- * Call the API. `auth: false` sends no token (public routes). With `screens: true` a failure
- * whose body is a screen document (422 with errors, 409 for a stale step, 400 for an unknown
- * action) resolves that screen, with its `error` envelope, instead of throwing.
+ * Call the API. `auth: false` sends no token (public routes); `auth: 'optional'` sends the stored
+ * token when there is one (a public route that answers in the user's saved language) and never
+ * signs in for it. With `screens: true` a failure whose body is a screen document (422 with
+ * errors, 409 for a stale step, 400 for an unknown action) resolves that screen, with its `error`
+ * envelope, instead of throwing.
  */
 async function call(method, path, options) {
   const opts = options || {};
-  const needsAuth = opts.auth !== false;
+  const needsAuth = opts.auth !== false && opts.auth !== 'optional';
   const request = (token) => send({ method, path: API + path, query: opts.query, data: opts.data, token });
-  let token = needsAuth ? await auth.ensureToken() : null;
+  let token = null;
+  if (needsAuth) {
+    token = await auth.ensureToken();
+  } else if (opts.auth === 'optional') {
+    token = auth.storedToken();
+  }
   let response = await request(token);
   if (response.status === 401 && needsAuth) {
     // The token expired or was revoked: sign in again once, then repeat the same request.
@@ -45,6 +52,8 @@ async function call(method, path, options) {
 
 const api = {
   call,
+  /** The privacy pop-up, the new-version dialog and the icon names: {locale, dir, privacy, update, nav, icons}. */
+  clientTexts: () => call('GET', '/client-texts', { auth: 'optional' }),
   /** Supported languages: [{id, name, dir, complete}]. */
   locales: () => call('GET', '/locales', { auth: false }),
   /** The signed-in user's profile. */

@@ -51,7 +51,7 @@ function storedToken() {
 
 /** A fresh one-time login code from WeChat (or from the emulator in development). */
 function wxLoginCode() {
-  if (config.get().emulator) {
+  if (config.usesEmulator()) {
     return emulator.loginCode();
   }
   return new Promise((resolve, reject) => {

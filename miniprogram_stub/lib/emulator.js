@@ -1,7 +1,8 @@
 /**
  * Development only: codes minted by the backend's built-in WeChat emulator (`/_wechat/`), so
  * WeChat DevTools can sign in and pass the phone check against a local backend. Used only when
- * `config.emulator` is on; real WeChat never sees these routes.
+ * `config.emulator` is on in the `develop` version (`config.usesEmulator()`); real WeChat never
+ * sees these routes.
  */
 'use strict';
 

@@ -3,9 +3,12 @@
 
 const { before, after } = require('node:test');
 const crypto = require('node:crypto');
-const { startBackend, get } = require('./backend');
+const assert = require('node:assert/strict');
+const { startBackend, get, request } = require('./backend');
 const { installFakeWx } = require('./fake_wx');
 const config = require('../lib/config');
+const privacy = require('../lib/privacy');
+const texts = require('../lib/texts');
 
 /**
  * Register before/after hooks that start and stop the backend; returns a holder whose
@@ -29,11 +32,16 @@ function newOpenid() {
   return `o${crypto.randomBytes(12).toString('hex')}`;
 }
 
-/** A fresh device: a new fake `wx` (empty storage, its own openid) pointed at the backend. */
+/**
+ * A fresh device: a new fake `wx` (empty storage, its own openid) pointed at the backend, and
+ * a fresh launch of the stub's modules (no texts loaded, no privacy listener yet).
+ */
 function newDevice(backend, options) {
   const fake = installFakeWx(Object.assign({ emulatorBase: backend.emulatorBase, openid: newOpenid() }, options || {}));
   config.reset();
   config.configure({ baseUrl: backend.baseUrl, timeoutMs: 10000 });
+  texts.forget();
+  privacy.reset();
   return fake;
 }
 
@@ -81,8 +89,57 @@ function verifiableIdentities(seed) {
   return waiting.concat(usable.filter((item) => item.cardStatus !== 'not_activated'));
 }
 
+/**
+ * Launch the mini program as WeChat does, running app.js's onLaunch on the current device, with
+ * the `develop` version's backend at `backend`; returns the App definition.
+ */
+function launchApp(backend) {
+  config.configure({ backends: { develop: backend.baseUrl, trial: '', release: '' } });
+  let definition = null;
+  global.App = (options) => {
+    definition = options;
+  };
+  const file = require.resolve('../app.js');
+  delete require.cache[file];
+  require(file);
+  delete global.App;
+  definition.onLaunch({});
+  return definition;
+}
+
+const ADMIN = { username: 'stub-publisher', password: 'stub-publisher-password-1' };
+
+/**
+ * Create, as an admin, a notice for every verified user, with an official source, and publish
+ * it; resolves its id.
+ */
+async function publishNotice(backend, title) {
+  const base = backend.baseUrl;
+  let auth = await request('POST', `${base}/api/v1/admin/auth`, ADMIN);
+  if (auth.status !== 200) {
+    await backend.flask(['admin', 'create', ADMIN.username, '--role', 'superadmin'], `${ADMIN.password}\n`);
+    auth = await request('POST', `${base}/api/v1/admin/auth`, ADMIN);
+  }
+  assert.equal(auth.status, 200, JSON.stringify(auth.body));
+  const headers = { Authorization: `Bearer ${auth.body.token}` };
+  const created = await request('POST', `${base}/api/v1/admin/notices`, {
+    source_locale: 'en',
+    translations: { en: { title, body: 'The **new** rule starts in January.' } },
+    source: { title: 'MOHRSS', url: 'https://www.mohrss.gov.cn/', date: '2026-11-01' },
+    category: 'policy_change',
+    priority: 'important',
+    audience: { all: true },
+  }, headers);
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const published = await request('POST', `${base}/api/v1/admin/notices/${created.body.id}/publish`, {}, headers);
+  assert.equal(published.status, 200, JSON.stringify(published.body));
+  return created.body.id;
+}
+
 module.exports = {
   useBackend,
+  launchApp,
+  publishNotice,
   newDevice,
   newOpenid,
   offeredLocales,

@@ -3,9 +3,8 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { useBackend, newDevice, verifiableIdentities } = require('./helpers');
+const { useBackend, newDevice, verifiableIdentities, publishNotice: publishCommonNotice } = require('./helpers');
 const { verifyByPhone } = require('./journey');
-const { request } = require('./backend');
 const api = require('../lib/api');
 const config = require('../lib/config');
 const views = require('../lib/views');
@@ -13,30 +12,9 @@ const { subscribe } = require('../lib/subscribe');
 
 const server = useBackend({ seed: true });
 
-const ADMIN = { username: 'stub-publisher', password: 'stub-publisher-password-1' };
-
-/** Create, as an admin, a published notice for every verified user; resolves its id. */
-async function publishNotice(title) {
-  const base = server.backend.baseUrl;
-  let auth = await request('POST', `${base}/api/v1/admin/auth`, ADMIN);
-  if (auth.status !== 200) {
-    await server.backend.flask(['admin', 'create', ADMIN.username, '--role', 'superadmin'], `${ADMIN.password}\n`);
-    auth = await request('POST', `${base}/api/v1/admin/auth`, ADMIN);
-  }
-  assert.equal(auth.status, 200, JSON.stringify(auth.body));
-  const headers = { Authorization: `Bearer ${auth.body.token}` };
-  const created = await request('POST', `${base}/api/v1/admin/notices`, {
-    source_locale: 'en',
-    translations: { en: { title, body: 'The **new** rule starts in January.' } },
-    source: { title: 'MOHRSS', url: 'https://www.mohrss.gov.cn/', date: '2026-11-01' },
-    category: 'policy_change',
-    priority: 'important',
-    audience: { all: true },
-  }, headers);
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const published = await request('POST', `${base}/api/v1/admin/notices/${created.body.id}/publish`, {}, headers);
-  assert.equal(published.status, 200, JSON.stringify(published.body));
-  return created.body.id;
+/** Publish a notice for every verified user; resolves its id. */
+function publishNotice(title) {
+  return publishCommonNotice(server.backend, title);
 }
 
 let device = null;
