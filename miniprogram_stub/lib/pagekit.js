@@ -1,8 +1,8 @@
-/** Small helpers every page uses: direction, the error banner, titles from the server. */
+/** Small helpers every page uses: direction, the error banner, the title from the server. */
 'use strict';
 
-const config = require('./config');
 const auth = require('./auth');
+const texts = require('./texts');
 const { wechatLanguage, guessDirection } = require('./language');
 
 /** The direction of the user's language: the server's word after sign-in, else a guess. */
@@ -16,38 +16,12 @@ function errorView(err) {
   return { code: (err && err.code) || 'error', message: (err && err.message) || '', offline: Boolean(err && err.offline) };
 }
 
-function titlesKey() {
-  return `${config.get().storagePrefix}titles`;
-}
-
-/** Titles the server gave each page, kept so the navigation can label its links. */
-function rememberedTitles() {
-  try {
-    const value = wx.getStorageSync(titlesKey());
-    return value && typeof value === 'object' ? value : {};
-  } catch (err) {
-    return {};
+/** Show the server's title in the navigation bar; without one, the page's name (`nav` texts). */
+function useTitle(title, navKey) {
+  const shown = title || (navKey ? texts.current().nav[navKey] : '');
+  if (shown && typeof wx.setNavigationBarTitle === 'function') {
+    wx.setNavigationBarTitle({ title: String(shown) });
   }
-}
-
-/** Show the server's title in the navigation bar and remember it for the navigation links. */
-function useTitle(key, title) {
-  if (!title) {
-    return;
-  }
-  if (typeof wx.setNavigationBarTitle === 'function') {
-    wx.setNavigationBarTitle({ title: String(title) });
-  }
-  const titles = rememberedTitles();
-  if (titles[key] !== title) {
-    titles[key] = String(title);
-    wx.setStorageSync(titlesKey(), titles);
-  }
-}
-
-/** Forget remembered titles (after a language change they are in the old language). */
-function forgetTitles() {
-  wx.removeStorageSync(titlesKey());
 }
 
 /**
@@ -70,4 +44,4 @@ async function loadInto(page, load) {
   }
 }
 
-module.exports = { currentDirection, errorView, useTitle, rememberedTitles, forgetTitles, loadInto };
+module.exports = { currentDirection, errorView, useTitle, loadInto };

@@ -124,3 +124,46 @@ test('scripts show no texts of their own (toasts, modals, titles)', () => {
     assert.equal(/setNavigationBarTitle\s*\(\s*\{\s*title\s*:\s*['"`]/.test(source), false, file);
   }
 });
+
+test('every page that can trigger a privacy interface carries the privacy pop-up WeChat asks through', () => {
+  for (const base of PAGES) {
+    const script = fs.readFileSync(path.join(ROOT, `${base}.js`), 'utf8');
+    const wxml = fs.readFileSync(path.join(ROOT, `${base}.wxml`), 'utf8');
+    // A journey may show the phone button; the clipboard goes through lib/privacy.
+    const triggers = /api\.(submitFlow|flow)\(|privacy\.copyText\(/.test(script);
+    assert.equal(/<ssc-privacy\b/.test(wxml), triggers, `${base}: ${triggers ? 'needs' : 'has no use for'} <ssc-privacy />`);
+  }
+  assert.equal(app.usingComponents['ssc-privacy'], '/components/privacy/privacy');
+});
+
+test('privacy interfaces are called only through lib/privacy.js, which waits for agreement', () => {
+  const files = PAGES.concat(COMPONENTS).map((base) => `${base}.js`)
+    .concat(fs.readdirSync(path.join(ROOT, 'lib')).map((name) => `lib/${name}`), ['app.js']);
+  for (const file of files) {
+    const source = fs.readFileSync(path.join(ROOT, file), 'utf8');
+    const direct = /wx\.(setClipboardData|getClipboardData)\s*\(/.test(source);
+    assert.equal(direct, file === 'lib/privacy.js', `${file}: the clipboard only through privacy.copyText`);
+  }
+});
+
+test('icons are image files of the mini program, not emoji; each is named or hidden from screen readers', () => {
+  const bases = PAGES.concat(COMPONENTS);
+  for (const base of bases) {
+    for (const ext of ['.wxml', '.js']) {
+      const source = fs.readFileSync(path.join(ROOT, base + ext), 'utf8');
+      assert.equal(/\p{Extended_Pictographic}/u.test(source), false, `${base}${ext} draws an emoji`);
+    }
+    const wxml = fs.readFileSync(path.join(ROOT, `${base}.wxml`), 'utf8');
+    for (const [tag] of wxml.matchAll(/<image\b[^>]*>/g)) {
+      assert.match(tag, /aria-label="\{\{|aria-hidden="true"/, `${base}: ${tag}`);
+      for (const [, src] of tag.matchAll(/['"](\/assets\/icons\/[^'"]+)['"]/g)) {
+        assert.ok(fs.existsSync(path.join(ROOT, src)), `${base}: ${src} exists`);
+      }
+    }
+  }
+  for (const name of fs.readdirSync(path.join(ROOT, 'assets', 'icons'))) {
+    const svg = fs.readFileSync(path.join(ROOT, 'assets', 'icons', name), 'utf8');
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]* viewBox="0 0 24 24"/, name);
+    assert.equal(/<text\b/.test(svg), false, `${name} carries no words`);
+  }
+});

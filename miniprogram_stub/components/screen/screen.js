@@ -1,8 +1,10 @@
 // The generic screen renderer: shows any screen document and reports the user's action.
 const config = require('../../lib/config');
 const emulator = require('../../lib/emulator');
+const privacy = require('../../lib/privacy');
 const screen = require('../../lib/screen');
 const phone = require('../../lib/phone');
+const texts = require('../../lib/texts');
 
 Component({
   options: { addGlobalClass: true },
@@ -14,7 +16,15 @@ Component({
     busy: { type: Boolean, value: false },
   },
 
-  data: { vm: null },
+  // privacyNote: what refusing WeChat's privacy guide means on the phone step (the server's words).
+  // changeIcon: the name of the pencil shown when a change link has no label of its own.
+  data: { vm: null, privacyNote: '', changeIcon: '' },
+
+  lifetimes: {
+    attached() {
+      this.setData({ changeIcon: texts.current().icons.change });
+    },
+  },
 
   observers: {
     doc(doc) {
@@ -24,7 +34,7 @@ Component({
       }
       // Kept outside `data` so typing does not re-render the inputs on every key.
       this.values = screen.initialValues(doc);
-      this.setData({ vm: screen.viewModel(doc, this.values) });
+      this.setData({ vm: screen.viewModel(doc, this.values), privacyNote: '' });
     },
   },
 
@@ -73,15 +83,22 @@ Component({
     },
 
     // getPhoneNumber: the one-time code is submitted right away as the phone field's answer.
-    // Without a code (the user declined) the empty answer goes anyway, so the server's own
-    // message says what to do.
+    // WeChat held the button until the user answered its privacy pop-up; refused, nothing is
+    // sent and the screen says what that means (the service point stays open through Back).
+    // Without a code otherwise (the user declined) the empty answer goes anyway, so the server's
+    // own message says what to do.
     async onPhone(event) {
       if (this.data.busy) {
         return;
       }
+      if (privacy.isRefusal(event && event.detail)) {
+        this.setData({ privacyNote: (await texts.load()).privacy.refused_phone });
+        return;
+      }
+      this.setData({ privacyNote: '' });
       let phoneEvent = event;
       const settings = config.get();
-      if (settings.emulator && settings.emulatorPhone) {
+      if (config.usesEmulator() && settings.emulatorPhone) {
         // Development against the emulator: DevTools' own code would mean nothing to it.
         phoneEvent = { detail: { code: await emulator.phoneCode(settings.emulatorPhone) } };
       }

@@ -42,7 +42,7 @@ Page({
   },
 
   show(view) {
-    kit.useTitle('contributions', view.title);
+    kit.useTitle(view.title, 'contributions');
     this.setData({ view, dir: view.dir, yearIndex: Math.max(0, view.years.indexOf(view.year)), more: Boolean(view.nextCursor) });
   },
 

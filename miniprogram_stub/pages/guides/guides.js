@@ -25,7 +25,7 @@ Page({
   async load() {
     const body = await kit.loadInto(this, () => api.guides());
     if (body) {
-      kit.useTitle('guides', body.title);
+      kit.useTitle(body.title, 'guides');
       this.setData({
         title: body.title || '',
         dir: direction(body),

@@ -18,7 +18,7 @@ Page({
     const body = await kit.loadInto(this, () => api.insurances());
     if (body) {
       const view = views.insurancesView(body);
-      kit.useTitle('insurances', view.title);
+      kit.useTitle(view.title, 'insurances');
       this.setData({ view, dir: view.dir });
     }
   },

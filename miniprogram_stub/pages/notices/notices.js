@@ -1,11 +1,20 @@
 // The notices inbox: newest first, unread in bold; opening a notice marks it read.
 const api = require('../../lib/api');
 const kit = require('../../lib/pagekit');
+const privacy = require('../../lib/privacy');
+const texts = require('../../lib/texts');
 const views = require('../../lib/views');
 const { subscribe } = require('../../lib/subscribe');
 
 Page({
-  data: { view: null, open: null, loading: true, error: null, dir: 'ltr', subscribed: false },
+  // icons: the server's names of the bell button (client texts); refused: the source address the
+  // user would not let the clipboard take, with what that means.
+  data: { view: null, open: null, loading: true, error: null, dir: 'ltr', subscribed: false, icons: {}, refused: null },
+
+  onShow() {
+    this.setData({ icons: texts.current().icons });
+    texts.load().then((doc) => this.setData({ icons: doc.icons }));
+  },
 
   onLoad() {
     this.load();
@@ -19,7 +28,7 @@ Page({
     const body = await kit.loadInto(this, () => api.notices());
     if (body) {
       const view = views.noticesView(body);
-      kit.useTitle('notices', view.title);
+      kit.useTitle(view.title, 'notices');
       this.setData({ view, dir: view.dir });
     }
   },
@@ -58,9 +67,17 @@ Page({
     }
   },
 
-  onSource(event) {
-    // Official sources open outside the mini program: copy the address for the browser.
-    wx.setClipboardData({ data: event.currentTarget.dataset.url });
+  // Official sources open outside the mini program: copy the address for the browser. The
+  // clipboard is a privacy interface: it waits for the user's agreement to the privacy guide;
+  // refused, the address is shown to copy by hand, with what refusing means.
+  async onSource(event) {
+    const url = event.currentTarget.dataset.url;
+    const result = await privacy.copyText(url);
+    if (result.refused) {
+      this.setData({ refused: { url, message: (await texts.load()).privacy.refused_clipboard } });
+    } else {
+      this.setData({ refused: null });
+    }
   },
 
   // Must run from the user's tap: WeChat shows its own (translated) subscription popup.

@@ -18,7 +18,7 @@ Page({
     const body = await kit.loadInto(this, () => api.permit());
     if (body) {
       const view = views.permitView(body);
-      kit.useTitle('permit', view.title);
+      kit.useTitle(view.title, 'permit');
       this.setData({ view, dir: view.dir });
     }
   },

@@ -2,6 +2,7 @@
 const api = require('../../lib/api');
 const auth = require('../../lib/auth');
 const kit = require('../../lib/pagekit');
+const texts = require('../../lib/texts');
 
 // Consents are a journey of their own on the server when it offers one (withdrawal included).
 const CONSENT_FLOW = 'consents';
@@ -16,7 +17,13 @@ function activeConsents(data) {
 }
 
 Page({
-  data: { locales: [], current: '', consent: null, consents: [], notice: '', busy: false, loading: true, error: null, dir: 'ltr' },
+  // icons: the server's names of the icons that stand alone (client texts).
+  data: { locales: [], current: '', consent: null, consents: [], notice: '', busy: false, loading: true, error: null, dir: 'ltr', icons: {} },
+
+  onShow() {
+    this.setData({ icons: texts.current().icons });
+    texts.load().then((doc) => this.setData({ icons: doc.icons }));
+  },
 
   onLoad() {
     this.load();
@@ -65,8 +72,8 @@ Page({
     try {
       const me = await api.updateMe({ locale });
       auth.rememberLocale(me.locale, me.dir);
-      // Every remembered title is in the old language now.
-      kit.forgetTitles();
+      // The client texts are in the old language now.
+      texts.forget();
       wx.reLaunch({ url: '/pages/settings/settings' });
     } catch (err) {
       this.setData({ error: kit.errorView(err), busy: false });

@@ -26,15 +26,11 @@ Page({
   },
 
   show(doc) {
-    // The first screen may switch the language: keep the server's locale and direction, and
-    // drop page titles remembered in the old language.
-    const before = auth.currentSession();
-    if (before && doc.locale && before.locale !== doc.locale) {
-      kit.forgetTitles();
-    }
+    // The first screen may switch the language: keep the server's locale and direction (the
+    // navigation follows through its `locale`).
     auth.rememberLocale(doc.locale, doc.dir);
     this.setData({ doc, dir: doc.dir === 'rtl' ? 'rtl' : 'ltr', error: null });
-    kit.useTitle(FLOW, doc.title);
+    kit.useTitle(doc.title, FLOW);
     wx.pageScrollTo({ scrollTop: 0, duration: 0 });
   },
 
