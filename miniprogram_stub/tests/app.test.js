@@ -5,6 +5,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { installFakeWx } = require('./fake_wx');
+const { runApp } = require('./helpers');
 const config = require('../lib/config');
 const privacy = require('../lib/privacy');
 const texts = require('../lib/texts');
@@ -31,15 +32,7 @@ function launch(envVersion, ext, options) {
   config.configure({ backends: Object.assign({}, BACKENDS), timeoutMs: 1000 });
   texts.forget();
   privacy.reset();
-  let definition = null;
-  global.App = (options2) => {
-    definition = options2;
-  };
-  const file = require.resolve('../app.js');
-  delete require.cache[file];
-  require(file);
-  delete global.App;
-  definition.onLaunch({});
+  runApp();
   return fake;
 }
 

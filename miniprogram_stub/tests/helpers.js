@@ -95,6 +95,11 @@ function verifiableIdentities(seed) {
  */
 function launchApp(backend) {
   config.configure({ backends: { develop: backend.baseUrl, trial: '', release: '' } });
+  return runApp();
+}
+
+/** Run app.js's onLaunch on the current device with the settings as they are; returns the App definition. */
+function runApp() {
   let definition = null;
   global.App = (options) => {
     definition = options;
@@ -139,6 +144,7 @@ async function publishNotice(backend, title) {
 module.exports = {
   useBackend,
   launchApp,
+  runApp,
   publishNotice,
   newDevice,
   newOpenid,

@@ -85,6 +85,24 @@ async function submit(page, fake) {
   return page.data.doc;
 }
 
+/**
+ * On `step`, the screen shows the server's document; `fill(page)` answers it as the user would,
+ * then the primary button posts it. Resolves the next document.
+ */
+async function answer(page, fake, step, fill) {
+  assert.equal(page.data.doc.step, step);
+  assertShowsDocument(page, page.data.doc);
+  if (fill) {
+    await fill(page);
+  }
+  return submit(page, fake);
+}
+
+/** Choose `value` in the screen's radio buttons or boxes, as their group's change event delivers it. */
+function choose(page, value) {
+  return page.fire('.choices', 'change', { value });
+}
+
 /** Type into the screen's text field, as the input event of its <input> delivers it. */
 function type(page, value) {
   return page.fire('.text-input', 'input', { value });
@@ -128,55 +146,27 @@ async function walkJourney(language, person, texts) {
   const fake = newDevice(server.backend, { language: language.wechat, privacyAgreed: language.privacyAgreed });
   launchApp(server.backend);
   const page = await wxml.openPage('pages/verify/verify');
-  assert.equal(page.data.doc.step, 'language');
-  assertShowsDocument(page, page.data.doc);
-
-  await page.fire('.choices', 'change', { value: language.locale });
-  let doc = await submit(page, fake);
-  assert.equal(doc.step, 'start');
+  let doc = await answer(page, fake, 'language', (shown) => choose(shown, language.locale));
   assert.equal(doc.locale, language.locale);
-  assertShowsDocument(page, doc);
   assert.deepEqual(page.texts('.nav-label'), ['verify', 'card', 'qr', 'notices', 'guides', 'settings', 'help_desk']
     .map((key) => texts.nav[key]), 'the navigation is named in the language just chosen');
-
-  doc = await submit(page, fake);
-  assert.equal(doc.step, 'consent');
-  assertShowsDocument(page, doc);
+  doc = await answer(page, fake, 'start');
   // Not ticking the box: the same screen with the server's error at the top and on the field.
-  doc = await submit(page, fake);
+  doc = await answer(page, fake, 'consent');
   assert.equal(doc.step, 'consent');
   assert.equal(doc.error.code, 'request.validation');
   assert.equal(page.texts('.field-error').length, 1);
   assert.equal(page.findAll('.field-has-error').length, 1);
-  assertShowsDocument(page, doc);
-  await page.fire('.choices', 'change', { value: ['on'] });
-  doc = await submit(page, fake);
-
-  assert.equal(doc.step, 'name');
-  assertShowsDocument(page, doc);
-  await type(page, person.passportName);
-  doc = await submit(page, fake);
-
-  assert.equal(doc.step, 'identifier_type');
-  assertShowsDocument(page, doc);
-  await page.fire('.choices', 'change', { value: 'permit_number' });
-  doc = await submit(page, fake);
-
-  // An identifier the server refuses: its message on the field and in the summary, the answer kept.
-  assert.equal(doc.step, 'identifier');
-  await type(page, '12-34');
-  doc = await submit(page, fake);
+  doc = await answer(page, fake, 'consent', (shown) => choose(shown, ['on']));
+  doc = await answer(page, fake, 'name', (shown) => type(shown, person.passportName));
+  doc = await answer(page, fake, 'identifier_type', (shown) => choose(shown, 'permit_number'));
+  // An identifier the server refuses: its message on the field and in the summary.
+  doc = await answer(page, fake, 'identifier', (shown) => type(shown, '12-34'));
   assert.equal(doc.step, 'identifier');
   assert.ok(doc.error, 'the server refused the identifier');
   assert.ok(page.texts('.field-error')[0], 'the field shows the error');
-  assertShowsDocument(page, doc);
-  await type(page, person.permitNumber);
-  doc = await submit(page, fake);
-
-  assert.equal(doc.step, 'date_of_birth');
-  assertShowsDocument(page, doc);
-  await page.fire('.date-picker', 'change', { value: person.dateOfBirth });
-  doc = await submit(page, fake);
+  doc = await answer(page, fake, 'identifier', (shown) => type(shown, person.permitNumber));
+  doc = await answer(page, fake, 'date_of_birth', (shown) => shown.fire('.date-picker', 'change', { value: person.dateOfBirth }));
 
   // Check your answers: every row with its change link; a change goes back and returns here.
   assert.equal(doc.step, 'check');
@@ -190,10 +180,7 @@ async function walkJourney(language, person, texts) {
   assert.equal(doc.step, 'check');
   doc = await submit(page, fake);
 
-  assert.equal(doc.step, 'second_factor');
-  assertShowsDocument(page, doc);
-  await page.fire('.choices', 'change', { value: 'phone' });
-  doc = await submit(page, fake);
+  doc = await answer(page, fake, 'second_factor', (shown) => choose(shown, 'phone'));
 
   assert.equal(doc.step, 'phone');
   assertShowsDocument(page, doc);
@@ -234,7 +221,8 @@ async function walkJourney(language, person, texts) {
 }
 
 for (const language of LANGUAGES) {
-  test(`${language.locale}: the journey on the rendered verify page, with the privacy pop-up, to the result`, async () => {
+  const privacyStep = language.privacyAgreed ? 'the privacy guide agreed before' : 'the privacy pop-up refused, then agreed';
+  test(`${language.locale}: the journey on the rendered verify page to the result (${privacyStep})`, async () => {
     const offered = await offeredLocales(server.backend);
     assert.equal(offered[language.locale], language.dir, `${language.locale} is offered`);
     const person = verifiableIdentities(server.backend.seed)[LANGUAGES.indexOf(language)];
