@@ -130,6 +130,7 @@ function assertPrivacyPopUp(page, texts) {
   assert.equal(page.text('.privacy-guide'), texts.privacy.read_guide);
   assert.equal(page.text('.privacy-agree'), texts.privacy.agree);
   assert.equal(page.text('.privacy-disagree'), texts.privacy.disagree);
+  assert.equal(page.text('.privacy-contract'), '《SSC Bridge小程序隐私保护指引》', 'the guide\'s name from WeChat');
   assert.match(wxml.styleOf(page.find('.privacy-sheet')), new RegExp(`direction: ${texts.dir};`));
   assert.equal(wxml.attribute(page.find('.privacy-agree'), 'open-type'), 'agreePrivacyAuthorization');
 }
