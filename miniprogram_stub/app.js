@@ -13,7 +13,7 @@ App({
       const ext = wx.getExtConfigSync ? wx.getExtConfigSync() : null;
       if (ext && ext.baseUrl) {
         // Its other settings apply too, but never the version: that is WeChat's to say.
-        const { env, backends, ...settings } = ext; // eslint-disable-line no-unused-vars
+        const { env, backends, ...settings } = ext;
         config.configure(settings);
       }
     } catch (err) {

@@ -37,7 +37,7 @@ module.exports = [
       eqeqeq: ['error', 'always'],
       'no-var': 'error',
       'prefer-const': 'error',
-      'no-unused-vars': ['error', { args: 'after-used', caughtErrors: 'none' }],
+      'no-unused-vars': ['error', { args: 'after-used', caughtErrors: 'none', ignoreRestSiblings: true }],
       'no-restricted-globals': ['error', 'window', 'document', 'localStorage', 'fetch'],
     },
   },
