@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -13,20 +14,68 @@ class ConfigError(RuntimeError):
     """The configuration cannot run the service."""
 
 
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable the service reads: how to parse it, and what production asks of it."""
+
+    name: str
+    kind: str = "text"  # text, int, float or flag ("1" on, anything else off)
+    secret: bool = False  # never printed (`flask config check` shows only that it is set)
+    required: bool = False  # production refuses to start when it is unset or empty
+
+
+#: Every variable read here, in the order of docs/deploy.md's table (APP_ENV is read by load_config).
+VARIABLES = (
+    Variable("APP_ENV"),
+    Variable("SECRET_KEY", secret=True, required=True),
+    Variable("PII_KEY", secret=True, required=True),
+    Variable("DATABASE_URL", required=True),
+    Variable("REDIS_URL", required=True),
+    Variable("REDIS_SOCKET_TIMEOUT_SECONDS", "float"),
+    Variable("FAST_SCREENS", "flag"),
+    Variable("WECHAT_APPID", required=True),
+    Variable("WECHAT_SECRET", secret=True, required=True),
+    Variable("WECHAT_TOKEN", secret=True, required=True),
+    Variable("WECHAT_AES_KEY", secret=True),
+    Variable("WECHAT_ORIGINAL_ID"),
+    Variable("WECHAT_API_BASE"),
+    Variable("DEFAULT_LOCALE"),
+    Variable("DEFAULT_TIMEZONE"),
+    Variable("TRADITIONAL_CHINESE_FALLBACK"),
+    Variable("LOCALE_RELEASE_GATE", "flag"),
+    Variable("PSEUDO_LOCALES", "flag"),
+    Variable("PROXY_HOPS", "int"),
+    Variable("METRICS_TOKEN", secret=True),
+    Variable("LOG_LEVEL"),
+    Variable("SESSION_TTL_SECONDS", "int"),
+    Variable("NOTICE_SENDS_PER_SECOND", "int"),
+)
+#: What production cannot start without, in the order the refusal names them.
+PRODUCTION_REQUIRED = tuple(variable.name for variable in VARIABLES if variable.required)
+
+
 def _env(name: str, default: str | None = None) -> str | None:
+    """A variable's value; unset or empty gives the default."""
     value = os.environ.get(name)
     return value if value not in (None, "") else default
 
 
-def _env_int(name: str, default: int) -> int:
-    value = _env(name)
-    return int(value) if value is not None else default
+def environment() -> dict[str, str]:
+    """The variables of VARIABLES that are set and not empty, as the environment has them."""
+    return {variable.name: value for variable in VARIABLES if (value := _env(variable.name)) is not None}
 
 
-def _env_float(name: str, default: float) -> float:
-    """A number of seconds (or any decimal) from the environment, else the default."""
-    value = _env(name)
-    return float(value) if value is not None else default
+def parse(variable: Variable, text: str):
+    """A variable's text as the service uses it; ConfigError when a number does not parse."""
+    if variable.kind == "flag":
+        return text == "1"
+    if variable.kind in ("int", "float"):
+        try:
+            return int(text) if variable.kind == "int" else float(text)
+        except ValueError:
+            number = "a whole number" if variable.kind == "int" else "a number"
+            raise ConfigError(f"{variable.name} must be {number}; got {text!r}") from None
+    return text
 
 
 class BaseConfig:
@@ -47,11 +96,13 @@ class BaseConfig:
     EMBEDDED_REDIS = False
     JOBS_SYNC = False
 
-    WECHAT_APPID = "wx0000000000demo"
-    WECHAT_SECRET = "demo-secret"  # noqa: S105 - the emulator's demo credentials
-    WECHAT_TOKEN = "demo-token"  # noqa: S105 - the emulator's demo credentials
+    WECHAT_APPID: str | None = None
+    WECHAT_SECRET: str | None = None
+    WECHAT_TOKEN: str | None = None
+    #: Unset: plaintext pushes (no safe mode).
     WECHAT_AES_KEY: str | None = None
-    WECHAT_ORIGINAL_ID = "gh_0000000demo"
+    #: Unset: a push's ToUserName is not compared (its signature already proves it is WeChat's).
+    WECHAT_ORIGINAL_ID: str | None = None
     WECHAT_API_BASE = "https://api.weixin.qq.com/"
     WECHAT_EMULATOR = False
     WECHAT_TIMEOUT_SECONDS = 5.0
@@ -90,31 +141,18 @@ class BaseConfig:
 
     @classmethod
     def from_environment(cls) -> dict:
-        """Read the environment variables named in design.md over the class defaults."""
+        """The class defaults, with every variable of VARIABLES that is set and not empty over them."""
         values = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
-        for key in (
-            "SECRET_KEY", "PII_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_APPID",
-            "WECHAT_SECRET", "WECHAT_TOKEN", "WECHAT_AES_KEY", "WECHAT_API_BASE",
-            "WECHAT_ORIGINAL_ID", "DEFAULT_LOCALE", "DEFAULT_TIMEZONE",
-            "TRADITIONAL_CHINESE_FALLBACK", "LOG_LEVEL", "METRICS_TOKEN",
-        ):
-            value = _env(key)
-            if value is not None:
-                values[key] = value
-        if _env("LOCALE_RELEASE_GATE") is not None:
-            values["LOCALE_RELEASE_GATE"] = _env("LOCALE_RELEASE_GATE") == "1"
-        if _env("FAST_SCREENS") is not None:
-            values["FAST_SCREENS"] = _env("FAST_SCREENS") == "1"
-        if _env("PSEUDO_LOCALES") is not None:
-            values["PSEUDO_LOCALES"] = _env("PSEUDO_LOCALES") == "1"
-        values["SESSION_TTL_SECONDS"] = _env_int("SESSION_TTL_SECONDS", cls.SESSION_TTL_SECONDS)
-        values["NOTICE_SENDS_PER_SECOND"] = _env_int(
-            "NOTICE_SENDS_PER_SECOND", cls.NOTICE_SENDS_PER_SECOND
-        )
-        values["PROXY_HOPS"] = _env_int("PROXY_HOPS", cls.PROXY_HOPS)
-        values["REDIS_SOCKET_TIMEOUT_SECONDS"] = _env_float(
-            "REDIS_SOCKET_TIMEOUT_SECONDS", cls.REDIS_SOCKET_TIMEOUT_SECONDS
-        )
+        problems = []
+        for variable in VARIABLES[1:]:  # APP_ENV chose this class
+            text = _env(variable.name)
+            if text is not None:
+                try:
+                    values[variable.name] = parse(variable, text)
+                except ConfigError as problem:
+                    problems.append(str(problem))
+        if problems:
+            raise ConfigError("; ".join(problems))
         return values
 
 
@@ -128,7 +166,12 @@ class DevelopmentConfig(BaseConfig):
     EMBEDDED_REDIS = True
     JOBS_SYNC = True
     WECHAT_EMULATOR = True
+    # The demo mini program of the built-in emulator (app/wechat/emulator): public, so never production's.
+    WECHAT_APPID = "wx0000000000demo"
+    WECHAT_SECRET = "demo-secret"  # noqa: S105 - the emulator's demo credentials
+    WECHAT_TOKEN = "demo-token"  # noqa: S105 - the emulator's demo credentials
     WECHAT_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+    WECHAT_ORIGINAL_ID = "gh_0000000demo"
     LOG_JSON = False
     DEMO_DATA = True
 
@@ -159,11 +202,25 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+#: Development values published in this repository that would let anyone forge or read what they
+#: protect (QR codes, identifiers, pushes): production refuses them.
+DEMO_SECRETS = {name: getattr(DevelopmentConfig, name)
+                for name in ("SECRET_KEY", "PII_KEY", "WECHAT_TOKEN", "WECHAT_AES_KEY")}
+#: The demo mini program's identity: only the built-in emulator knows it (a warning in production).
+DEMO_IDENTITY = {name: getattr(DevelopmentConfig, name)
+                 for name in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_ORIGINAL_ID")}
 
 
 def load_config(overrides: dict | None = None) -> dict:
     """Build the settings for APP_ENV (default development), then apply overrides."""
-    env_name = (overrides or {}).get("APP_ENV") or _env("APP_ENV", "development")
+    values = settings_for((overrides or {}).get("APP_ENV") or _env("APP_ENV", "development"), overrides)
+    if values["APP_ENV"] not in ("development", "testing"):
+        check_production(values)
+    return values
+
+
+def settings_for(env_name: str, overrides: dict | None = None) -> dict:
+    """The settings an APP_ENV gets from the environment and the overrides, before any start-up check."""
     if env_name not in CONFIGS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}; got {env_name!r}")
     values = CONFIGS[env_name].from_environment()
@@ -174,8 +231,6 @@ def load_config(overrides: dict | None = None) -> dict:
     values["BABEL_DEFAULT_LOCALE"] = values["DEFAULT_LOCALE"]
     values["BABEL_DEFAULT_TIMEZONE"] = values["DEFAULT_TIMEZONE"]
     values["BABEL_TRANSLATION_DIRECTORIES"] = values["TRANSLATIONS_DIR"]
-    if values["APP_ENV"] == "production":
-        check_production(values)
     return values
 
 
@@ -208,15 +263,43 @@ def read_engine_options(url: str) -> dict:
 
 
 def check_production(values: dict) -> None:
-    """Refuse to start production without its secrets and real backing services."""
-    missing = [key for key in ("SECRET_KEY", "PII_KEY", "REDIS_URL", "DATABASE_URL") if not values.get(key)]
-    if missing:
-        raise ConfigError(f"production needs {', '.join(missing)} in the environment")
-    if values["DATABASE_URL"].startswith("sqlite"):
-        raise ConfigError("production needs a MySQL/MariaDB DATABASE_URL, not SQLite")
+    """Refuse to start production, in one line naming every problem, without its secrets and services."""
+    problems = production_problems(values)
+    if problems:
+        raise ConfigError("production refuses to start: " + "; ".join(problems))
+
+
+def production_problems(values: dict) -> list[str]:
+    """Why production would not start with these settings (empty: it starts)."""
+    missing = [key for key in PRODUCTION_REQUIRED if not values.get(key)]
+    problems = [f"set {', '.join(missing)} (missing or empty)"] if missing else []
+    demo = [key for key, value in DEMO_SECRETS.items() if values.get(key) == value]
+    if demo:
+        problems.append(f"{', '.join(demo)} must not be the development demo value")
+    database_url = values.get("DATABASE_URL") or ""
+    if database_url.startswith("sqlite"):
+        problems.append("DATABASE_URL must name MySQL/MariaDB, not SQLite")
+    redis_url = values.get("REDIS_URL") or ""
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        problems.append("REDIS_URL must start with redis://, rediss:// or unix://")
+    if values.get("PII_KEY") and pii_key_length(values["PII_KEY"]) != 32:
+        problems.append("PII_KEY must be the base64 of exactly 32 bytes")
+    if values.get("WECHAT_AES_KEY") and not is_encoding_aes_key(values["WECHAT_AES_KEY"]):
+        problems.append("WECHAT_AES_KEY must be the 43-character EncodingAESKey from the console")
+    return problems
+
+
+def pii_key_length(text: str) -> int | None:
+    """How many bytes a PII_KEY's base64 holds; None when it is not base64."""
     try:
-        key = base64.b64decode(values["PII_KEY"], validate=True)
+        return len(base64.b64decode(text, validate=True))
     except ValueError:
-        key = b""
-    if len(key) != 32:
-        raise ConfigError("PII_KEY must be the base64 of exactly 32 bytes")
+        return None
+
+
+def is_encoding_aes_key(text: str) -> bool:
+    """Whether a text is WeChat's EncodingAESKey: 43 base64 characters of a 32-byte key."""
+    try:
+        return len(text) == 43 and len(base64.b64decode(text + "=", validate=True)) == 32
+    except ValueError:
+        return False

@@ -17,7 +17,6 @@ import sys
 import time
 from urllib.parse import urlencode
 
-from app.config import BaseConfig
 from app.wechat.callback import PushVerifier
 from app.wechat.emulator import DEMO, PushSigner
 from app.wechat.emulator.push import subscribe_event, text_message
@@ -26,18 +25,14 @@ CALLBACK_PATH = "/wechat/callback"
 
 
 def settings() -> dict:
-    """The push settings the server under test uses: the environment, else the defaults."""
-    aes_key = os.environ.get("WECHAT_AES_KEY")
-    if not aes_key:
-        try:
-            from bench.run import BENCH_AES_KEY as aes_key
-        except ImportError:
-            aes_key = DEMO["aes_key"]
+    """The push settings the server under test uses: the environment, else the bench environment's."""
+    from bench.run import BENCH_AES_KEY, BENCH_PUSH_TOKEN
+
     return {
-        "token": os.environ.get("WECHAT_TOKEN") or BaseConfig.WECHAT_TOKEN,
-        "appid": os.environ.get("WECHAT_APPID") or BaseConfig.WECHAT_APPID,
-        "original_id": os.environ.get("WECHAT_ORIGINAL_ID") or BaseConfig.WECHAT_ORIGINAL_ID,
-        "aes_key": aes_key,
+        "token": os.environ.get("WECHAT_TOKEN") or BENCH_PUSH_TOKEN,
+        "appid": os.environ.get("WECHAT_APPID") or DEMO["appid"],
+        "original_id": os.environ.get("WECHAT_ORIGINAL_ID") or DEMO["original_id"],
+        "aes_key": os.environ.get("WECHAT_AES_KEY") or BENCH_AES_KEY,
     }
 
 

@@ -71,11 +71,11 @@ class Emulator:
     """The WeChat emulator on a loopback port (HTTP/1.1 keep-alive, bench/wsgi_server.py), its state at hand."""
 
     def __init__(self):
-        from app.config import BaseConfig
+        from app.config import DevelopmentConfig
         from app.wechat.emulator import create_emulator
         from bench.wsgi_server import WsgiServer
 
-        self.app = create_emulator(appid=BaseConfig.WECHAT_APPID, secret=BaseConfig.WECHAT_SECRET)
+        self.app = create_emulator(appid=DevelopmentConfig.WECHAT_APPID, secret=DevelopmentConfig.WECHAT_SECRET)
         self.state = self.app.extensions["wechat_emulator"]
         self.server = WsgiServer(self.app)
         self.url = self.server.url
@@ -332,11 +332,11 @@ def emulator_ceiling(emulator: Emulator, total: int = 6000, threads: int = 8, pr
     """
     import requests
 
-    from app.config import BaseConfig
+    from app.config import DevelopmentConfig
 
     emulator.state.grant_subscription("obenchceiling", TEMPLATE, total + 10)
     token = requests.post(emulator.url + "cgi-bin/stable_token", timeout=10, json={
-        "grant_type": "client_credential", "appid": BaseConfig.WECHAT_APPID, "secret": BaseConfig.WECHAT_SECRET,
+        "grant_type": "client_credential", "appid": DevelopmentConfig.WECHAT_APPID, "secret": DevelopmentConfig.WECHAT_SECRET,
     }).json()["access_token"]
     start_at = time.time() + 2.0  # after every client has imported requests
     clients = [subprocess.Popen([sys.executable, "-c", _CEILING_CLIENT, emulator.url, token,

@@ -30,6 +30,8 @@ DEFAULT_DATABASE_URL = "mysql+pymysql://root@127.0.0.1:3306/bench?charset=utf8mb
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 #: A fixed 43-character EncodingAESKey so every benchmark signs and encrypts in safe mode.
 BENCH_AES_KEY = "benchmarkbenchmarkbenchmarkbenchmark0123456"
+#: The push Token of the bench environment (its own: production refuses the demo one).
+BENCH_PUSH_TOKEN = "benchmark-push-token"
 
 
 @dataclass
@@ -151,13 +153,17 @@ class Harness:
 
 def bench_environment() -> dict:
     """Production settings for the app under test; BENCH_DATABASE_URL / BENCH_REDIS_URL override."""
+    from app.wechat.emulator import DEMO
+
     return {
         "APP_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(32),
         "PII_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
-        "WECHAT_AES_KEY": BENCH_AES_KEY,
+        "WECHAT_AES_KEY": BENCH_AES_KEY, "WECHAT_TOKEN": BENCH_PUSH_TOKEN,
+        # the emulator's demo mini program (production takes its identity, never its public secrets)
+        "WECHAT_APPID": DEMO["appid"], "WECHAT_SECRET": DEMO["secret"],
     }
 
 

@@ -94,6 +94,7 @@ def test_hsts_only_in_production():
         "PII_KEY": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
         "REDIS_URL": "redis://127.0.0.1:1/0",
         "DATABASE_URL": "mysql+pymysql://nobody@127.0.0.1:1/none",
+        "WECHAT_APPID": "wx1234567890abcdef", "WECHAT_SECRET": "s" * 32, "WECHAT_TOKEN": "t" * 32,
     })
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
