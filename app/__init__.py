@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.config import PROJECT_ROOT, load_config
+from app.config import PROJECT_ROOT, ConfigError, load_config
 from app.flask_app import SSCFlask
 from app.json_provider import StrictJSONProvider
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app for APP_ENV (or `config` overrides); nothing connects before this runs."""
+    """Build the app for APP_ENV (or `config` overrides); nothing connects before this runs.
+
+    A configuration production refuses raises ConfigError (gunicorn and workers do not start); under
+    the `flask` command it gives an app that only runs `flask config check` (app/cli/config.py).
+    """
     from app import models, pii
     from app.api import register_api
     from app.api.fast_screens import install_fast_screens
@@ -24,7 +28,14 @@ def create_app(config: dict | None = None) -> Flask:
     from app.services import flow_cache
     from app.wechat import init_wechat
 
-    settings = load_config(config)
+    try:
+        settings = load_config(config)
+    except ConfigError as refusal:
+        from app.cli.config import loaded_by_flask_command, refused_app
+
+        if loaded_by_flask_command():  # `flask --app wsgi config check` must still answer
+            return refused_app(refusal)
+        raise
     app = SSCFlask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.json_provider_class = StrictJSONProvider
     app.json = StrictJSONProvider(app)

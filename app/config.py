@@ -142,6 +142,14 @@ class BaseConfig:
     @classmethod
     def from_environment(cls) -> dict:
         """The class defaults, with every variable of VARIABLES that is set and not empty over them."""
+        values, problems = cls.read_environment()
+        if problems:
+            raise ConfigError("; ".join(problems))
+        return values
+
+    @classmethod
+    def read_environment(cls) -> tuple[dict, list[str]]:
+        """(the settings, the variables that do not parse: each kept at its default, and said why)."""
         values = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
         problems = []
         for variable in VARIABLES[1:]:  # APP_ENV chose this class
@@ -151,9 +159,7 @@ class BaseConfig:
                     values[variable.name] = parse(variable, text)
                 except ConfigError as problem:
                     problems.append(str(problem))
-        if problems:
-            raise ConfigError("; ".join(problems))
-        return values
+        return values, problems
 
 
 class DevelopmentConfig(BaseConfig):
@@ -212,19 +218,21 @@ DEMO_IDENTITY = {name: getattr(DevelopmentConfig, name)
 
 
 def load_config(overrides: dict | None = None) -> dict:
-    """Build the settings for APP_ENV (default development), then apply overrides."""
-    values = settings_for((overrides or {}).get("APP_ENV") or _env("APP_ENV", "development"), overrides)
-    if values["APP_ENV"] not in ("development", "testing"):
-        check_production(values)
-    return values
+    """Build the settings for APP_ENV (default development), then apply overrides.
 
-
-def settings_for(env_name: str, overrides: dict | None = None) -> dict:
-    """The settings an APP_ENV gets from the environment and the overrides, before any start-up check."""
+    Outside development and testing, production's start-up check runs: one ConfigError naming
+    every problem (a missing setting, a demo secret, a malformed value) refuses the start.
+    """
+    env_name = (overrides or {}).get("APP_ENV") or _env("APP_ENV", "development")
     if env_name not in CONFIGS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}; got {env_name!r}")
-    values = CONFIGS[env_name].from_environment()
+    values, problems = CONFIGS[env_name].read_environment()
     values.update(overrides or {})
+    if values["APP_ENV"] in ("development", "testing"):
+        if problems:
+            raise ConfigError("; ".join(problems))
+    else:
+        check_production(values, problems)
     values["SQLALCHEMY_DATABASE_URI"] = values["DATABASE_URL"]
     values["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(values["DATABASE_URL"] or "")
     values["READ_ENGINE_OPTIONS"] = read_engine_options(values["DATABASE_URL"] or "")
@@ -262,17 +270,27 @@ def read_engine_options(url: str) -> dict:
             "skip_autocommit_rollback": True}
 
 
-def check_production(values: dict) -> None:
+def check_production(values: dict, unparsed: list[str] | None = None) -> None:
     """Refuse to start production, in one line naming every problem, without its secrets and services."""
-    problems = production_problems(values)
+    problems = production_problems(values) + (unparsed or [])
     if problems:
         raise ConfigError("production refuses to start: " + "; ".join(problems))
 
 
 def production_problems(values: dict) -> list[str]:
     """Why production would not start with these settings (empty: it starts)."""
-    missing = [key for key in PRODUCTION_REQUIRED if not values.get(key)]
-    problems = [f"set {', '.join(missing)} (missing or empty)"] if missing else []
+    missing = missing_settings(values)
+    return ([f"set {', '.join(missing)} (missing or empty)"] if missing else []) + invalid_settings(values)
+
+
+def missing_settings(values: dict) -> list[str]:
+    """The settings production needs that are unset or empty."""
+    return [key for key in PRODUCTION_REQUIRED if not values.get(key)]
+
+
+def invalid_settings(values: dict) -> list[str]:
+    """The settings that are set but that production cannot run with."""
+    problems = []
     demo = [key for key, value in DEMO_SECRETS.items() if values.get(key) == value]
     if demo:
         problems.append(f"{', '.join(demo)} must not be the development demo value")

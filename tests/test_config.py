@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app import config as config_module
+from app import create_app
 from app.config import PROJECT_ROOT, load_config
 
 CONFIG_SOURCE = PROJECT_ROOT / "app" / "config.py"
@@ -161,3 +162,213 @@ def test_env_example_holds_no_secret_and_leaves_every_required_value_to_fill_in(
     demo = {str(value) for value in (*config_module.DEMO_SECRETS.values(), *config_module.DEMO_IDENTITY.values())}
     assert not demo & {value for value in values.values() if value}
     assert values["APP_ENV"] == "production"
+
+
+# -- flask config check ---------------------------------------------------------------------------
+
+#: A production environment as the guide's §2 asks for it (values made for these tests).
+PRODUCTION = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "Zq8wLr0sTnUvXy2AbCdEfGhIjKlMnOpQrStUvWxYz01",
+    "PII_KEY": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
+    "DATABASE_URL": "mysql+pymysql://ssc:dbPassw0rdXYZ@db.internal:3306/ssc?charset=utf8mb4",
+    "REDIS_URL": "redis://:redisPassw0rdXYZ@redis.internal:6379/3",
+    "WECHAT_APPID": "wx0123456789abcdef",
+    "WECHAT_SECRET": "f" * 32,
+    "WECHAT_TOKEN": "PushTokenOfThisDeployment",
+    "WECHAT_AES_KEY": "QWxhZGRpbkFsYWRkaW5BbGFkZGluQWxhZGRpbkFsYWQ",
+    "WECHAT_ORIGINAL_ID": "gh_0123456789ab",
+    "PROXY_HOPS": "1",
+    "METRICS_TOKEN": "MetricsTokenOfThisDeployment0123456789",
+}
+SECRETS = ("SECRET_KEY", "PII_KEY", "WECHAT_SECRET", "WECHAT_TOKEN", "WECHAT_AES_KEY", "METRICS_TOKEN")
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    """Only PRODUCTION's variables set (every other one the service reads unset); change it with set/unset."""
+    for variable in config_module.VARIABLES:
+        monkeypatch.delenv(variable.name, raising=False)
+    for key, value in PRODUCTION.items():
+        monkeypatch.setenv(key, value)
+    return monkeypatch
+
+
+def config_check() -> tuple[int, str]:
+    """`flask config check`: (exit status, output)."""
+    from click.testing import CliRunner
+
+    from app.cli.config import config
+
+    result = CliRunner().invoke(config, ["check"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+def verdict(output: str) -> str:
+    """The `verdict:` line, as the rehearsal reads it."""
+    from tools.rehearsal.__main__ import _verdict
+
+    return _verdict(output)
+
+
+def warnings(output: str) -> list[str]:
+    """The warnings, as the rehearsal reads them (tools/rehearsal/__main__.py, config_check)."""
+    return [text.strip(" -") for text in output.split("warnings", 1)[-1].splitlines()[1:]
+            if text.startswith("  - ")] if "warnings" in output else []
+
+
+def test_config_check_passes_a_complete_production_environment_and_masks_every_secret(environment):
+    status, output = config_check()
+    assert status == 0, output
+    assert verdict(output) == "verdict: ready: production starts with this environment"
+    for key in SECRETS:
+        assert PRODUCTION[key] not in output, key
+        assert re.search(rf"^  {key} +set, hidden \(\d+ characters", output, re.M), key
+    assert "dbPassw0rdXYZ" not in output and "redisPassw0rdXYZ" not in output
+    assert "  DATABASE_URL                  mysql+pymysql://ssc:***@db.internal:3306/ssc?charset=utf8mb4" in output
+    assert "base64 of 32 bytes" in output
+    assert "push mode: safe: WECHAT_AES_KEY set" in output and "ToUserName must be gh_0123456789ab" in output
+    assert "database: MySQL/MariaDB (mysql+pymysql) at db.internal:3306, database ssc, account ssc" in output
+    assert "redis: redis.internal:6379, db 3, password set (redis://:***@redis.internal:6379/3)" in output
+    assert "missing: nothing" in output and "problems:" not in output
+    assert warnings(output) == []
+    for variable in config_module.VARIABLES:
+        assert re.search(rf"^  {variable.name} ", output, re.M), f"{variable.name} is not printed"
+
+
+@pytest.mark.parametrize("missing", config_module.PRODUCTION_REQUIRED)
+def test_config_check_fails_naming_a_missing_setting(environment, missing):
+    environment.delenv(missing)
+    status, output = config_check()
+    assert status == 1
+    assert f"missing: {missing}\n" in output
+    assert verdict(output) == f"verdict: refused: production refuses to start: set {missing} (missing or empty)"
+
+
+@pytest.mark.parametrize(("key", "value", "problem"), [
+    ("PII_KEY", "c2hvcnQ=", "PII_KEY must be the base64 of exactly 32 bytes"),
+    ("WECHAT_AES_KEY", "QWxhZGRpbkFsYWRkaW5BbGFkZGluQWxhZGRpbkFsYW", "WECHAT_AES_KEY must be the 43-character"),
+    ("WECHAT_TOKEN", "demo-token", "WECHAT_TOKEN must not be the development demo value"),
+    ("DATABASE_URL", "sqlite:////srv/ssc.sqlite3", "DATABASE_URL must name MySQL/MariaDB, not SQLite"),
+    ("PROXY_HOPS", "one", "PROXY_HOPS must be a whole number; got 'one'"),
+])
+def test_config_check_fails_on_a_setting_production_refuses(environment, key, value, problem):
+    environment.setenv(key, value)
+    status, output = config_check()
+    assert status == 1
+    assert f"problems:\n  - {problem}" in output
+    assert verdict(output).startswith("verdict: refused: production refuses to start: ") and problem in verdict(output)
+
+
+@pytest.mark.parametrize(("key", "value", "warning"), [
+    ("SECRET_KEY", "only-twenty-chars-ok", "SECRET_KEY is 20 characters: use 32 or more random ones"),
+    ("WECHAT_APPID", "wx0000000000demo", "WECHAT_APPID: the built-in emulator's demo mini program"),
+    ("WECHAT_AES_KEY", None, "WECHAT_AES_KEY is unset: pushes are taken in plaintext mode"),
+    ("WECHAT_API_BASE", "http://127.0.0.1:9000/", "WECHAT_API_BASE is http://127.0.0.1:9000/: WeChat API calls"),
+    ("WECHAT_ORIGINAL_ID", "0123456789ab", "WECHAT_ORIGINAL_ID does not look like one: an original ID is gh_"),
+    ("WECHAT_TOKEN", "has spaces and is far longer than thirty-two", "WECHAT_TOKEN does not look like one"),
+    ("METRICS_TOKEN", None, "METRICS_TOKEN is unset"),
+    ("PROXY_HOPS", None, "PROXY_HOPS is 0"),
+    ("DATABASE_URL", "mysql+pymysql://ssc:pw@db:3306/ssc", "DATABASE_URL has no ?charset=utf8mb4"),
+    ("REDIS_URL", "redis://redis.internal:6379/0", "REDIS_URL reaches redis.internal without a password"),
+    ("FAST_SCREENS", "true", "FAST_SCREENS='true': only 1 turns it on"),
+    ("DEFAULT_TIMEZONE", "Mars/Olympus", "DEFAULT_TIMEZONE 'Mars/Olympus' is not a time zone"),
+    ("PSEUDO_LOCALES", "1", "PSEUDO_LOCALES=1 offers the translators' pseudo-languages"),
+])
+def test_config_check_warns_about_what_looks_wrong_but_starts(environment, key, value, warning):
+    if value is None:
+        environment.delenv(key)
+    else:
+        environment.setenv(key, value)
+    status, output = config_check()
+    assert status == 0, output
+    assert any(line.startswith(warning) for line in warnings(output)), output
+    assert verdict(output).startswith("verdict: ready")
+
+
+def test_config_check_shows_plaintext_push_mode_without_an_aes_key(environment):
+    environment.delenv("WECHAT_AES_KEY")
+    environment.delenv("WECHAT_ORIGINAL_ID")
+    _, output = config_check()
+    assert ("push mode: plaintext: no WECHAT_AES_KEY, pushes are signed but not encrypted; ToUserName not "
+            "compared (no WECHAT_ORIGINAL_ID)") in output
+
+
+def test_config_check_in_development_says_it_is_not_production(environment):
+    for key in PRODUCTION:
+        environment.delenv(key)
+    status, output = config_check()
+    assert status == 1
+    assert "APP_ENV is unset: the service runs as development" in "\n".join(warnings(output))
+    assert verdict(output).startswith("verdict: not production: APP_ENV=development runs on demo defaults")
+    assert "with APP_ENV=production it would be refused: production refuses to start: set SECRET_KEY, PII_KEY" \
+        in verdict(output)
+    assert "redis: an in-process stand-in (development only)" in output
+    assert config_module.DevelopmentConfig.WECHAT_TOKEN not in output  # demo secrets are masked too
+
+
+def test_an_unknown_app_env_is_refused(environment):
+    environment.setenv("APP_ENV", "staging")
+    status, output = config_check()
+    assert status == 1
+    assert verdict(output) == ("verdict: refused: APP_ENV must be one of development, testing, production; "
+                               "got 'staging'")
+
+
+def test_under_the_flask_command_a_refused_configuration_still_runs_config_check(environment):
+    """`flask --app … config check` answers when the app cannot be built; every other command fails in one line."""
+    from click.testing import CliRunner
+    from flask.cli import cli
+
+    environment.delenv("WECHAT_TOKEN")
+    environment.delenv("WECHAT_SECRET")
+    runner = CliRunner()
+    checked = runner.invoke(cli, ["--app", "app:create_app()", "config", "check"])
+    assert checked.exit_code == 1
+    assert verdict(checked.output) == ("verdict: refused: production refuses to start: set WECHAT_SECRET, "
+                                       "WECHAT_TOKEN (missing or empty)")
+    for command in (["db", "upgrade"], ["worker", "--with-scheduler"], ["admin", "create", "alice"]):
+        refused = runner.invoke(cli, ["--app", "app:create_app()", *command])
+        assert refused.exit_code == 1
+        assert refused.output.strip() == (
+            "Error: production refuses to start: set WECHAT_SECRET, WECHAT_TOKEN (missing or empty); "
+            "`flask --app wsgi config check` lists every setting")
+    with pytest.raises(config_module.ConfigError, match="WECHAT_TOKEN"):
+        create_app()  # anything else (gunicorn, a worker's import) still gets the refusal
+
+
+def _service_environment(**changes) -> dict:
+    """A clean process environment: PRODUCTION with changes (None: unset), and this machine's PATH."""
+    values = {**PRODUCTION, **changes, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+              "HOME": os.environ.get("HOME", "/tmp")}
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def test_flask_config_check_as_the_guide_runs_it():
+    """`flask --app wsgi config check` in a process of its own: ready, then refused without WECHAT_TOKEN."""
+    import subprocess
+    import sys
+
+    line = [sys.executable, "-m", "flask", "--app", "wsgi", "config", "check"]
+    ready = subprocess.run(line, env=_service_environment(), cwd=PROJECT_ROOT, capture_output=True, text=True,
+                           timeout=120, check=False)
+    assert ready.returncode == 0, ready.stdout + ready.stderr
+    assert verdict(ready.stdout).startswith("verdict: ready")
+    refused = subprocess.run(line, env=_service_environment(WECHAT_TOKEN=None), cwd=PROJECT_ROOT,
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert refused.returncode == 1
+    assert verdict(refused.stdout) == "verdict: refused: production refuses to start: set WECHAT_TOKEN (missing or empty)"
+
+
+def test_gunicorn_refuses_to_start_without_a_required_setting():
+    """The web unit's command exits (it does not serve demo values) when WECHAT_TOKEN is unset."""
+    import subprocess
+    import sys
+
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    environment = _service_environment(WECHAT_TOKEN=None, GUNICORN_BIND="127.0.0.1:0", GUNICORN_WORKERS="1")
+    result = subprocess.run([str(gunicorn), "-c", "deploy/gunicorn.conf.py", "wsgi:app"], env=environment,
+                            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode != 0
+    assert "ConfigError: production refuses to start: set WECHAT_TOKEN (missing or empty)" in result.stderr

@@ -9,6 +9,7 @@ import pytest
 from tools.rehearsal import guide as guide_module
 from tools.rehearsal.guide import (
     BLOCKS,
+    OPTIONAL_BLOCKS,
     Guide,
     GuideError,
     database_block,
@@ -62,7 +63,7 @@ def test_the_guides_flask_commands_parse_as_the_cli_defines_them(app, guide):
     """Each `flask --app wsgi …` line of a rehearsed block names a real command with real options."""
     placeholders = {"NOTICE_ID": "7", "people.csv": "docs/examples/people.csv"}
     checked = 0
-    for name in BLOCKS:
+    for name in (*BLOCKS, *(name for name in OPTIONAL_BLOCKS if name in guide.blocks)):
         for line in guide.commands(name, placeholders):
             words = shlex.split(line)
             if words[:3] != ["flask", "--app", "wsgi"]:
@@ -73,7 +74,14 @@ def test_the_guides_flask_commands_parse_as_the_cli_defines_them(app, guide):
             assert not hasattr(command, "list_commands"), f"{line}: no such command"
             command.make_context(command.name, list(rest))  # raises on an unknown option or argument
             checked += 1
-    assert checked >= 8
+    assert checked >= 9
+
+
+def test_the_guide_has_the_operator_check_the_configuration_before_the_first_start(guide):
+    """§2's `config check` is a block the rehearsal runs (before the migration and the first start)."""
+    assert guide.commands("config-check") == ["flask --app wsgi config check"]
+    text = guide.text
+    assert text.index("<!-- rehearsal: config-check -->") < text.index("## 3. The database")
 
 
 def test_database_statements_take_the_runs_names_and_keep_the_guides_rights(guide):
