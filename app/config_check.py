@@ -127,7 +127,10 @@ def review() -> Review:
         if variable.name == "APP_ENV":
             result.settings.append(("APP_ENV", app_env if text else "(unset: development)"))
             continue
-        result.settings.append((variable.name, _shown(variable, text, effective.get(variable.name))))
+        shown = _shown(variable, text, effective.get(variable.name))
+        if variable.name == "WECHAT_API_BASE" and text is None and effective.get("WECHAT_EMULATOR"):
+            shown = "(unset: the built-in emulator, in process)"
+        result.settings.append((variable.name, shown))
         if text is None:
             continue
         try:

@@ -305,6 +305,7 @@ def test_config_check_in_development_says_it_is_not_production(environment):
     assert "with APP_ENV=production it would be refused: production refuses to start: set SECRET_KEY, PII_KEY" \
         in verdict(output)
     assert "redis: an in-process stand-in (development only)" in output
+    assert re.search(r"^  WECHAT_API_BASE +\(unset: the built-in emulator, in process\)$", output, re.M)
     assert config_module.DevelopmentConfig.WECHAT_TOKEN not in output  # demo secrets are masked too
 
 
