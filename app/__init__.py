@@ -10,11 +10,7 @@ from app.json_provider import StrictJSONProvider
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app for APP_ENV (or `config` overrides); nothing connects before this runs.
-
-    A configuration production refuses raises ConfigError (gunicorn and workers do not start); under
-    the `flask` command it gives an app that only runs `flask config check` (app/cli/config.py).
-    """
+    """Build the app for APP_ENV (or `config` overrides); nothing connects before this runs."""
     from app import models, pii
     from app.api import register_api
     from app.api.fast_screens import install_fast_screens
@@ -33,9 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
     except ConfigError as refusal:
         from app.cli.config import loaded_by_flask_command, refused_app
 
-        if loaded_by_flask_command():  # `flask --app wsgi config check` must still answer
+        if loaded_by_flask_command():  # only `flask config check` runs; every other command fails
             return refused_app(refusal)
-        raise
+        raise  # gunicorn and anything else do not start
     app = SSCFlask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.json_provider_class = StrictJSONProvider
     app.json = StrictJSONProvider(app)

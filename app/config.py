@@ -218,11 +218,7 @@ DEMO_IDENTITY = {name: getattr(DevelopmentConfig, name)
 
 
 def load_config(overrides: dict | None = None) -> dict:
-    """Build the settings for APP_ENV (default development), then apply overrides.
-
-    Outside development and testing, production's start-up check runs: one ConfigError naming
-    every problem (a missing setting, a demo secret, a malformed value) refuses the start.
-    """
+    """Build the settings for APP_ENV (default development), then apply overrides; production is checked."""
     env_name = (overrides or {}).get("APP_ENV") or _env("APP_ENV", "development")
     if env_name not in CONFIGS:
         raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}; got {env_name!r}")

@@ -22,8 +22,7 @@ def config() -> None:
 
 @config.command("check")
 def check() -> None:
-    """Print every setting (secrets masked), the push mode, the database and Redis, what is missing or
-    suspicious, and a verdict; exit 1 unless production would start with this environment."""
+    """Every setting (secrets masked), push mode, database, Redis, what is wrong; exit 1 unless production starts."""
     review = config_check.review()
     for line in review.lines():
         click.echo(line)
