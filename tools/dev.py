@@ -157,6 +157,8 @@ def test() -> None:
     flask("i18n", "compile", env=env)
     flask("i18n", "pseudo", env=env)
     flask("i18n", "check", env=env)
+    say("content: every fact has a source")
+    flask("content", "check", env=env)
     say("tests on the embedded defaults (SQLite, Redis stand-in)")
     run(PY, "-m", "pytest", "-p", "no:cacheprovider", *sys.argv[2:], env=env)
     clock_edges(env)

@@ -4,45 +4,28 @@ visit, and the bilateral agreements explainer.
 Each guide is a registered Flow (named `guide-<slug>`) whose steps have no fields: Continue
 moves to the next page, Back to the previous one. So the same guide works through
 `/api/v1/flows/guide-<slug>`, through `/api/v1/guides/<slug>` (any page, no saved state) and in
-the translator preview. Every guide names its source (title, link, date) and the day it was
-last checked against it; the guides explain and never decide: only the authorities do.
+the translator preview. Every page names the sources of its facts (title, link, date; official
+first, secondary ones marked) and the day each was checked, from the reviewed facts in
+content/facts.toml; the guides explain and never decide: only the authorities do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 from app.i18n import _, _l, lazy_pgettext, pgettext, to_text
 from app.i18n.formatting import format_date
 from app.models.flow import FlowState
 from app.services.card_format import country as describe_country
 from app.services.card_terms import AGREEMENTS, INSURANCES, describe
+from app.services.content import claims_sources
 
 from . import registry
 from .engine import Context, Flow, Sample, Step, action, back_action, continue_action, render
 
 PERMIT_CATEGORIES = ("A", "B", "C")
 FLOW_PREFIX = "guide-"
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a guide's facts come from."""
-
-    title: str
-    url: str
-    published: date | None = None
-
-    def as_dict(self) -> dict:
-        """{title, url, date} for the wire (date ISO, or null when the page has none)."""
-        return {"title": self.title, "url": self.url,
-                "date": self.published.isoformat() if self.published else None}
-
-
-#: The day every guide below was last checked against its sources.
-CHECKED_ON = date(2026, 11, 28)
 
 
 def _row(label, value, note=None) -> dict:
@@ -61,6 +44,8 @@ class Page:
     title: object
     body: Callable[[Context], list] = lambda ctx: []
     rows: Callable[[Context], list[dict]] = lambda ctx: []
+    #: The reviewed claims (content/facts.toml) this page states; their sources end the page.
+    claims: tuple[str, ...] = ()
 
 
 class GuideStep(Step):
@@ -84,7 +69,7 @@ class GuideStep(Step):
     def body(self, ctx: Context) -> list[str]:
         """The page's paragraphs, then the source line."""
         paragraphs = [to_text(text) for text in self.page.body(ctx)]
-        return [*paragraphs, self.guide.source_line()]
+        return [*paragraphs, *source_lines(self.page.claims)]
 
     def summary(self, ctx: Context) -> list[dict]:
         """Checklist rows: label, value and an optional note."""
@@ -111,27 +96,22 @@ class GuideStep(Step):
 class Guide(Flow):
     """A read-only guide: its pages, its source and what it is about."""
 
-    def __init__(self, slug: str, title, summary, source: Source, pages: list[Page],
+    def __init__(self, slug: str, title, summary, pages: list[Page],
                  samples_data: list[dict] | None = None):
         self.slug = slug
         self.name = FLOW_PREFIX + slug
         self.guide_title = title
         self.guide_summary = summary
-        self.source = source
         self.pages = pages
+        self.claims = tuple(dict.fromkeys(claim for page in pages for claim in page.claims))
         self.total = len(pages)
         self.samples_data = samples_data or [{}]
         super().__init__([GuideStep(self, page, index) for index, page in enumerate(pages)])
 
-    def source_line(self) -> str:
-        """"Source: <title> (<date>). Checked on <date>." in the active locale."""
-        checked = format_date(CHECKED_ON)
-        if self.source.published:
-            # TRANSLATORS: title is a document's title, date its publication date, checked a date.
-            return _("Source: %(title)s (%(date)s). Checked on %(checked)s.", title=self.source.title,
-                     date=format_date(self.source.published), checked=checked)
-        # TRANSLATORS: title is a document's title, checked a date.
-        return _("Source: %(title)s. Checked on %(checked)s.", title=self.source.title, checked=checked)
+    def sources(self) -> list[dict]:
+        """Every source of the guide's claims, official first, with the day each was checked."""
+        return [{**source.as_dict(), "checked_on": checked.isoformat()}
+                for source, checked in claims_sources(self.claims)]
 
     def samples(self) -> list[Sample]:
         """Every page (with each variant of context data, e.g. the permit categories)."""
@@ -142,16 +122,46 @@ class Guide(Flow):
         return samples
 
     def describe(self) -> dict:
-        """{slug, flow, title, summary, pages, source, checked_on} for the guide list."""
+        """{slug, flow, title, summary, pages, source, sources, checked_on} for the guide list.
+
+        `source` is the first (official) source, `checked_on` the earliest day any claim of the
+        guide was checked.
+        """
+        sources = self.sources()
         return {
             "slug": self.slug,
             "flow": self.name,
             "title": to_text(self.guide_title),
             "summary": to_text(self.guide_summary),
             "pages": list(self.order),
-            "source": self.source.as_dict(),
-            "checked_on": CHECKED_ON.isoformat(),
+            "source": sources[0],
+            "sources": sources,
+            "checked_on": min(source["checked_on"] for source in sources),
         }
+
+
+def source_lines(claim_ids) -> list[str]:
+    """One "Source: … Checked on …" line per source of these claims, in the active locale."""
+    lines = []
+    for source, checked_on in claims_sources(claim_ids):
+        checked = format_date(checked_on)
+        if source.official and source.published:
+            # TRANSLATORS: title is a document's title, date its publication date, checked a date.
+            line = _("Source: %(title)s (%(date)s). Checked on %(checked)s.", title=source.title,
+                     date=format_date(source.published), checked=checked)
+        elif source.official:
+            # TRANSLATORS: title is a document's title, checked a date.
+            line = _("Source: %(title)s. Checked on %(checked)s.", title=source.title, checked=checked)
+        elif source.published:
+            # TRANSLATORS: a press, law-firm or other non-official source. title is its title, date its
+            # publication date, checked a date.
+            line = _("Secondary source: %(title)s (%(date)s). Checked on %(checked)s.", title=source.title,
+                     date=format_date(source.published), checked=checked)
+        else:
+            # TRANSLATORS: a press, law-firm or other non-official source. title is its title, checked a date.
+            line = _("Secondary source: %(title)s. Checked on %(checked)s.", title=source.title, checked=checked)
+        lines.append(line)
+    return lines
 
 
 # --- the documents checklist ----------------------------------------------------------------------
@@ -159,7 +169,7 @@ class Guide(Flow):
 #: The seven documents of the work permit application and their validity notes.
 DOCUMENTS = (
     (_l("Passport information page"), "护照信息页",
-     _l("The passport must be valid for more than 6 more months.")),
+     _l("The passport must be valid for more than 6 months.")),
     (lazy_pgettext("document", "Recent photo"), "近期照片",
      _l("Front-facing and bareheaded, taken within the last 6 months; local size rules vary.")),
     (_l("Highest degree certificate"), "最高学位证书",
@@ -192,10 +202,9 @@ def _documents_body(ctx: Context) -> list:
     category = _category(ctx)
     if category in ("B", "C"):
         # TRANSLATORS: category is a work permit category letter, B or C.
-        paragraphs.append(_("As a category %(category)s holder, you must also attend an acceptance "
-                            "window within 30 days of entering China.", category=category))
-    elif category == "A":
-        paragraphs.append(_("Category A holders do not have the 30-day on-site check after entry."))
+        paragraphs.append(_("As a category %(category)s holder, you may also have to attend an acceptance "
+                            "window within 30 days of entering China: local agencies ask for it, and "
+                            "practice is set locally.", category=category))
     return paragraphs
 
 
@@ -205,10 +214,14 @@ def _document_rows(ctx: Context) -> list[dict]:
 
 
 def _after_entry_body(ctx: Context) -> list:
-    """The on-site check after entry for B and C, and what to bring."""
+    """After entry: the national rule, then the on-site check local agencies ask of B and C."""
     return [
-        _("Category B and C holders go to an acceptance window within 30 days of entry, in person "
-          "or through the employer or an authorised person."),
+        _("The national notice says that no physical work permit is issued after entry: you apply "
+          "for your residence permit with the Notification Letter or your electronic social security "
+          "card."),
+        _("Local agencies also ask category B and C holders to go to an acceptance window within 30 "
+          "days of entry, in person or through the employer or an authorised person. Practice is set "
+          "locally: ask your employer or the local office what applies in your city."),
         _("Bring the originals of the application documents, a copy of your work visa or "
           "residence permit, and a medical examination report less than 6 months old from a "
           "domestic inspection and quarantine institution."),
@@ -221,11 +234,11 @@ DOCUMENTS_GUIDE = Guide(
     "documents",
     _l("Documents for your work permit"),
     _l("The seven documents, how long each stays valid, and the 30-day check after entry."),
-    Source("外国人来华工作许可服务指南 (SAFEA 2017 No. 36), CAS newsletter",
-           "https://newsletter.cas.cn/wap/NL230/202601/t20260104_1145007.html", date(2026, 1, 4)),
     [
-        Page("checklist", _l("Documents for your work permit"), _documents_body, _document_rows),
-        Page("after_entry", _l("After you enter China: the 30-day check"), _after_entry_body),
+        Page("checklist", _l("Documents for your work permit"), _documents_body, _document_rows,
+             claims=("work-permit-documents", "onsite-check")),
+        Page("after_entry", _l("After you enter China: the 30-day check"), _after_entry_body,
+             claims=("onsite-check",)),
     ],
     samples_data=[{"category": "A"}, {"category": "B"}],
 )
@@ -237,7 +250,6 @@ LOST_CARD_GUIDE = Guide(
     "lost-card",
     _l("Lost your card?"),
     _l("Report it for now, make a formal report, then cancel the report or get a new card."),
-    Source("社保卡丢失怎么办：临时挂失、正式挂失、解挂与补发", "https://www.qiaqa.com/baike/237785.html"),
     [
         Page("temporary", _l("Report it lost right away"), lambda ctx: [
             _("A temporary report stops others from using your card. Make it in any of these ways:"),
@@ -246,13 +258,13 @@ LOST_CARD_GUIDE = Guide(
             _row(lazy_pgettext("reporting channel", "Online"), "电子社保卡 / 掌上12333", _l("In the official e-SSC app or 12333 app.")),
             _row(_l("The card's bank"), "银行客服", _l("The customer service of the bank on your card.")),
             _row(_l("A service outlet"), "社保卡服务网点", _l("Any social security card outlet.")),
-        ]),
+        ], claims=("lost-card",)),
         Page("formal", _l("Make a formal report in person"), lambda ctx: [
             _("A temporary report is not the end: go in person with your passport to make a formal "
               "report (正式挂失)."),
             _("Do it at the social security agency for the social security side of the card, and at "
               "the card's bank for the financial side: they are separate."),
-        ]),
+        ], claims=("lost-card",)),
         Page("found_or_replace", _l("Found it, or need a new one?"), lambda ctx: [
             _("If you find the card, cancel the report (解挂) at the agency or bank where you made it."),
             _("Otherwise apply for a replacement card (补发). Fees and waiting times depend on the "
@@ -260,7 +272,7 @@ LOST_CARD_GUIDE = Guide(
         ], lambda ctx: [
             _row(_l("Cancel the report"), "解挂"),
             _row(lazy_pgettext("lost card", "Replacement card"), "补发"),
-        ]),
+        ], claims=("lost-card",)),
     ],
 )
 
@@ -271,9 +283,6 @@ LEAVING_GUIDE = Guide(
     "leaving-china",
     lazy_pgettext("guide title", "Leaving China"),
     _l("Keep your social security account, or take the lump sum of your individual account."),
-    Source("Beijing HRSS: social insurance for foreigners (Q&A)",
-           "https://rsj.beijing.gov.cn/english/policies/socialinsurance/202507/t20250721_4153933.html",
-           date(2025, 7, 21)),
     [
         Page("choices", _l("Two choices when you leave"), lambda ctx: [
             _("If you leave before pension age, your individual account is kept, and your years of "
@@ -285,19 +294,19 @@ LEAVING_GUIDE = Guide(
         ], lambda ctx: [
             _row(_l("Keep the account"), "保留个人账户"),
             _row(lazy_pgettext("leaving China", "Lump-sum withdrawal"), "一次性领取个人账户储存额"),
-        ]),
+        ], claims=("leaving-china",)),
         Page("lump_sum", _l("Taking the lump sum"), lambda ctx: [
             _("Apply in writing to the social security agency where you are insured, before or "
               "when you leave. Ask the agency or your employer's HR which documents they need; "
               "bring your passport and your social security card."),
-            _("In some cities only the individual account is paid out, not the employer's pooled "
-              "share. Ask your agency how it applies to you."),
-        ]),
+            _("Only the balance of your individual account is paid out, not what your employer paid "
+              "into the pooled fund. This is a national rule (Interim Measures, Article 6)."),
+        ], claims=("leaving-china",)),
         Page("pension_abroad", _l("If you draw a Chinese pension abroad"), lambda ctx: [
             _("Pensioners living abroad prove once a year that they are still eligible: with a "
-              "life certificate from a Chinese embassy or consulate, a notarised and authenticated "
-              "certificate, or online."),
-        ]),
+              "life certificate from a Chinese embassy or consulate, a certificate notarised and then "
+              "apostilled or authenticated, or online."),
+        ], claims=("pension-abroad",)),
     ],
 )
 
@@ -308,7 +317,6 @@ MEDICAL_GUIDE = Guide(
     "medical-visit",
     _l("Seeing a doctor"),
     _l("Which QR code to show at a hospital or pharmacy, and what to say at the counter."),
-    Source("电子社保卡与医保电子凭证的区别", "https://www.qiaqa.com/baike/237785.html"),
     [
         Page("which_qr", _l("Which QR code to show"), lambda ctx: [
             _("There are two different codes. The e-SSC QR code (电子社保卡) proves who you are and "
@@ -321,7 +329,7 @@ MEDICAL_GUIDE = Guide(
         ], lambda ctx: [
             _row(_l("Electronic social security card"), "电子社保卡"),
             _row(_l("Medical insurance e-voucher"), "医保电子凭证"),
-        ]),
+        ], claims=("medical-voucher",)),
         Page("phrases", _l("At the counter"), lambda ctx: [
             _("Show the phrase in Chinese if it helps."),
         ], lambda ctx: [
@@ -329,7 +337,7 @@ MEDICAL_GUIDE = Guide(
             _row(_l("Can I use the medical insurance e-voucher?"), "可以用医保电子凭证吗？"),
             _row(_l("Can I use the electronic social security card?"), "可以用电子社保卡吗？"),
             _row(_l("I am a foreigner insured in this city."), "我是在本市参保的外国人。"),
-        ]),
+        ], claims=("medical-voucher",)),
     ],
 )
 
@@ -337,18 +345,26 @@ MEDICAL_GUIDE = Guide(
 # --- bilateral agreements ------------------------------------------------------------------------
 
 def _agreement_rows(ctx: Context) -> list[dict]:
-    """The 13 agreement countries with what their agreement can exempt."""
+    """The 13 agreement countries: what each exempts, whether and since when it is in force, its sources."""
     rows = []
     for code, agreement in AGREEMENTS.items():
         if "unemployment" in agreement.insurances:
             covers = pgettext("agreement covers", "Pension and unemployment insurance")
         else:
             covers = pgettext("agreement covers", "Pension only")
-        note = None
-        if agreement.in_force_since:
+        if not agreement.in_force:
+            # TRANSLATORS: date is the day an agreement was signed; it has not entered into force.
+            note = _("Signed on %(date)s; not yet in force", date=format_date(agreement.signed))
+        elif agreement.in_force_since:
             # TRANSLATORS: date is the day an agreement came into force.
             note = _("In force since %(date)s", date=format_date(agreement.in_force_since))
-        rows.append(_row(describe_country(code)["name"], covers, note))
+        else:
+            # TRANSLATORS: an agreement that is applied, but no official text gives its start date.
+            note = pgettext("agreement", "In force (date not confirmed)")
+        row = _row(describe_country(code)["name"], covers, note)
+        row["sources"] = [{**source.as_dict(), "checked_on": checked.isoformat()}
+                          for source, checked in claims_sources([f"agreement-{code}"])]
+        rows.append(row)
     return rows
 
 
@@ -362,30 +378,30 @@ AGREEMENTS_GUIDE = Guide(
     "bilateral-agreements",
     _l("Bilateral social security agreements"),
     _l("Which 13 countries have one, what they can exempt, and the certificate of coverage."),
-    Source("人社部2025年第三季度新闻发布会 (MOHRSS press conference, Q3 2025)",
-           "https://m.55883801.com/news/guonei/2025-10-29/1793061.html", date(2025, 10, 29)),
     [
         Page("countries", _l("The 13 agreement countries"), lambda ctx: [
-            _("China has signed social security agreements with 13 countries. Most of them cover "
-              "only the pension; those with Germany and Korea also cover unemployment insurance for "
-              "seconded workers."),
-        ], _agreement_rows),
+            _("China has signed social security agreements with 13 countries. Each can exempt seconded "
+              "workers from the basic pension, and some also from unemployment insurance. The table "
+              "shows which, and whether and since when each agreement is in force."),
+        ], _agreement_rows, claims=("agreements-list",)),
         Page("who", _l("Who can be exempt"), lambda ctx: [
             _("An exemption is mainly for workers seconded by an employer in the agreement country "
               "(and for crew, diplomats and civil servants). They show a certificate of coverage "
               "from their home country's social security institution."),
-            _("Certificates are time-limited, for example 5 years with a possible extension under "
-              "the agreement with Japan, and up to 48 months under the agreement with Germany."),
+            _("Certificates are time-limited: under the agreement with Germany, for example, at first "
+              "for up to 60 months, which can be extended to 96 months in total."),
             _("The other insurances are still paid in China. People hired locally in China are "
-              "generally not exempt, even if they are nationals of an agreement country."),
-        ], _agreement_terms),
+              "generally not exempt, even if they are nationals of an agreement country; the agreement "
+              "with Korea also covers some locally hired workers."),
+        ], _agreement_terms, claims=("agreements-who",)),
         Page("next", _l("What to do"), lambda ctx: [
             _("This guide explains the rules; it does not decide whether you are exempt. Only the "
               "social security agency decides, based on your certificate of coverage."),
-            _("Ask your employer's HR department to apply for the exemption; it can be applied for "
-              "online on the National Social Insurance Public Service Platform. Your insurances page "
+            _("Give your certificate of coverage to your employer's HR department: they show it to "
+              "the local social security agency where you are insured. The national platform's "
+              "境外免缴 service is for workers sent from China abroad, not for you. Your insurances page "
               "in this app shows any exemption on record and when the certificate runs out."),
-        ]),
+        ], claims=("agreements-apply",)),
     ],
 )
 

@@ -732,7 +732,7 @@ class InPersonStep(Step):
 
 
 class ResultStep(Step):
-    """Verified: the account is linked and the card is active."""
+    """Verified: the account is linked to the registry person (the card's status stays the registry's)."""
 
     name = "result"
     cacheable = True
@@ -743,8 +743,8 @@ class ResultStep(Step):
 
     def body(self, ctx):
         return [
-            _("Your WeChat account is now linked to your social security record, and your electronic "
-              "card is active."),
+            _("Your WeChat account is now linked to your social security record. This app does not "
+              "activate cards: your card shows the status the registry records."),
             _("Open My card to see your card status, your work permit and your contributions."),
             _("The official 电子社保卡 app may still ask you to verify yourself there, for example with "
               "face recognition."),

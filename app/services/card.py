@@ -25,9 +25,11 @@ from app.models.registry import (
 )
 from app.models.user import UserAccount
 from app.services import card_format as fmt
+from app.services import content
 from app.services.card_terms import (
     AGREEMENTS,
     CARD_STATUSES,
+    CLAIMS,
     ENROLMENT_STATUSES,
     INSURANCES,
     LOST_CARD_STATUSES,
@@ -174,12 +176,15 @@ def _onsite_check(category: str, entry_date: date | None, today: date) -> dict |
     """For B and C holders: the deadline to attend the acceptance window (entry + 30 days)."""
     if category not in ONSITE_CHECK_CATEGORIES:
         return None
-    explanation = _("Category B and C holders must attend an acceptance window within 30 days of "
-                    "entering China, in person or through the employer, with the original "
-                    "documents and a medical report less than 6 months old.")
+    explanation = _("Local agencies ask category B and C holders to attend an acceptance window "
+                    "within 30 days of entering China, in person or through the employer, with the "
+                    "original documents and a medical report less than 6 months old. Practice is "
+                    "set locally: ask your employer or the local office.")
+    sources = _claim_sources(CLAIMS["onsite_check"])
     if entry_date is None:
         return {"required": True, "entry_date": None, "deadline": None, "passed": None,
-                "days_left": None, "days_left_text": None, "explanation": explanation}
+                "days_left": None, "days_left_text": None, "explanation": explanation,
+                "sources": sources}
     deadline = entry_date + timedelta(days=ONSITE_CHECK_DAYS)
     days_left = (deadline - today).days
     return {
@@ -190,7 +195,14 @@ def _onsite_check(category: str, entry_date: date | None, today: date) -> dict |
         "days_left": max(days_left, 0),
         "days_left_text": fmt.days_left(days_left),
         "explanation": explanation,
+        "sources": sources,
     }
+
+
+def _claim_sources(claim_id: str) -> list[dict]:
+    """The sources of a reviewed claim, official first, each with the day it was checked."""
+    return [{**source.as_dict(), "checked_on": checked.isoformat()}
+            for source, checked in content.claims_sources([claim_id])]
 
 
 def permit_view(user_id: int, today: date) -> dict:
@@ -247,8 +259,11 @@ def _exemption(enrolment: InsuranceEnrolment, today: date) -> dict | None:
     days_left = (valid_to - today).days if valid_to else None
     return {
         "country": fmt.country(enrolment.exemption_country),
-        "agreement_in_force": agreement is not None,
+        "agreement_in_force": agreement is not None and agreement.in_force,
+        "agreement_status": agreement.status if agreement else None,
+        "agreement_in_force_since": fmt.day(agreement.in_force_since) if agreement else None,
         "agreement_covers": [describe(INSURANCES, code) for code in agreement.insurances] if agreement else [],
+        "agreement_sources": _claim_sources(f"agreement-{agreement.country}") if agreement else [],
         "certificate_of_coverage": enrolment.exemption_certificate,
         "valid_to": fmt.day(valid_to),
         "days_left": max(days_left, 0) if days_left is not None else None,

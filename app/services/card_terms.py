@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from datetime import date
 
 from app.i18n import _l, lazy_pgettext, to_text
 from app.i18n.translate import current_translations
+from app.services.content import Agreement, facts
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ PERMIT_STATUSES = _terms(
     Term("cancelled", lazy_pgettext("permit status", "Cancelled"), "已注销"),
 )
 
-#: B and C holders attend an acceptance window within this many days of entry.
+#: Local agencies (not the national notice) ask B and C holders to attend an acceptance window
+#: within this many days of entry (claim "onsite-check").
 ONSITE_CHECK_DAYS = 30
 ONSITE_CHECK_CATEGORIES = frozenset({"B", "C"})
 
@@ -103,8 +104,8 @@ INSURANCES = _terms(
     Term("unemployment", _l("Unemployment insurance"), "失业保险", _l(
         "Pays benefits if you lose your job, under local rules.")),
     Term("maternity", _l("Maternity insurance"), "生育保险", _l(
-        "Covers childbirth costs and maternity pay. In most cities it is now part of medical "
-        "insurance. Only the employer pays.")),
+        "Covers childbirth costs and maternity pay. Since 2019 it has been run together with medical "
+        "insurance nationwide. Only the employer pays.")),
 )
 INSURANCE_ORDER = {code: index for index, code in enumerate(INSURANCES)}
 
@@ -141,37 +142,17 @@ CONTRIBUTION_STATUSES = _terms(
 )
 
 
-@dataclass(frozen=True)
-class Agreement:
-    """A bilateral social security agreement: the partner and which insurances it can exempt."""
+#: The 13 countries with a bilateral social security agreement with China, from the reviewed facts
+#: (content/facts.toml): per country the China-side insurances it exempts, its dates and status.
+AGREEMENTS: dict[str, Agreement] = facts().agreements
 
-    country: str
-    insurances: tuple[str, ...]
-    in_force_since: date | None = None
-
-
-#: The 13 countries with a bilateral social security agreement with China (MOHRSS press
-#: conference, 29 October 2025). Most exempt seconded workers from pension only; Germany and
-#: Korea also from unemployment insurance. Dates are given only where a source states them.
-AGREEMENTS = {
-    "DEU": Agreement("DEU", ("pension", "unemployment")),
-    "KOR": Agreement("KOR", ("pension", "unemployment"), date(2013, 1, 16)),
-    "DNK": Agreement("DNK", ("pension",), date(2014, 5, 14)),
-    "FIN": Agreement("FIN", ("pension",)),
-    "CAN": Agreement("CAN", ("pension",)),
-    "CHE": Agreement("CHE", ("pension",)),
-    "NLD": Agreement("NLD", ("pension",), date(2017, 9, 1)),
-    "FRA": Agreement("FRA", ("pension",)),
-    "ESP": Agreement("ESP", ("pension",)),
-    "LUX": Agreement("LUX", ("pension",)),
-    "JPN": Agreement("JPN", ("pension",), date(2019, 9, 1)),
-    "SRB": Agreement("SRB", ("pension",)),
-    "KGZ": Agreement("KGZ", ("pension",), date(2025, 10, 14)),
-}
-AGREEMENTS_SOURCE = {
-    "title": "人力资源和社会保障部2025年第三季度新闻发布会",
-    "url": "https://www.mohrss.gov.cn/",
-    "date": "2025-10-29",
+#: The claims (content/facts.toml) behind the tables above.
+CLAIMS = {
+    "card_statuses": "card-statuses",
+    "permit_categories": "permit-categories",
+    "onsite_check": "onsite-check",
+    "insurances": "insurances",
+    "activation": "activation",
 }
 
 

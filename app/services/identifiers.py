@@ -31,6 +31,9 @@ _MOD11_CHARS = "10X98765432"
 # Spaces (incl. full-width and no-break), hyphens and dashes, dots, slashes, underscores.
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―_./\\·・]+")
 _DIGITS18 = re.compile(r"\d{18}")
+
+#: The reviewed claims (content/facts.toml) behind these formats: the permit number's 18 digits.
+CLAIMS = {"permit_number": "permit-number"}
 _NINE_FORM = re.compile(r"9\d{16}[\dX]")
 _PR_2017 = re.compile(r"[A-Z]{3}\d{12}")
 _ALNUM = re.compile(r"[0-9A-Z]+")

@@ -1,9 +1,10 @@
-"""Proving who a user is: match the registry, check a second factor, link the account, activate the card.
+"""Proving who a user is: match the registry, check a second factor, link the account to the person.
 
 Every try is recorded as a VerificationAttempt (identifier hashed, never in clear) and counted by
 the AttemptLimiter against the WeChat identity and the identifier: a wrong guess counts, a pass and
-a non-guess (an expired WeChat code, a person already claimed) do not. Success links the user to the person, stamps `verified_at`, moves the
-card from not_activated to normal and writes an audit record, in one transaction.
+a non-guess (an expired WeChat code, a person already claimed) do not. Success links the user to the person, stamps `verified_at` and writes an audit
+record, in one transaction. It never changes the card: activation happens in the official channels,
+and the card's status is the one the registry records.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from app import clock, pii
 from app.errors import AppError, Conflict, NotFound, ServiceUnavailable, Unauthorized
 from app.extensions import db, get_redis
 from app.i18n import _l
-from app.models.registry import Person, SocialSecurityAccount, SocialSecurityCard, WorkPermit
+from app.models.registry import Person, SocialSecurityAccount, WorkPermit
 from app.models.user import UserAccount
 from app.models.verification import InPersonReference, VerificationAttempt
 from app.services import audit, view_cache
@@ -310,7 +311,7 @@ def _finish(limits: AttemptLimiter, reservation: Reservation, user_id: int, subj
 
 def complete_verification(user_id: int, person_id: int, *, method: str, actor_type: str,
                           actor_id, request_id: str | None = None) -> UserAccount:
-    """Link the account to the person, stamp verified_at, activate the card, audit; one transaction."""
+    """Link the account to the person, stamp verified_at, audit; one transaction (the card is the registry's)."""
     user = db.session.get(UserAccount, user_id)
     person = db.session.get(Person, person_id)
     if user is None or person is None:
@@ -326,21 +327,9 @@ def complete_verification(user_id: int, person_id: int, *, method: str, actor_ty
     first_time = user.person_id is None
     user.person_id = person_id
     user.verified_at = user.verified_at or now
-    activated = False
-    if person.account is not None:
-        # A conditional UPDATE: only a card still waiting for activation moves to normal.
-        changed = db.session.execute(
-            update(SocialSecurityCard)
-            .where(SocialSecurityCard.account_id == person.account.id,
-                   SocialSecurityCard.status == "not_activated")
-            .values(status="normal", last_status_change_at=now)
-            .execution_options(synchronize_session="fetch")
-        )
-        activated = bool(changed.rowcount)
     if first_time:
         audit.record("verification.completed", actor_type=actor_type, actor_id=actor_id, entity="user",
-                     entity_id=user_id, details={"person_id": person_id, "method": method,
-                                                 "card_activated": activated},
+                     entity_id=user_id, details={"person_id": person_id, "method": method},
                      request_id=request_id)
     try:
         db.session.commit()

@@ -6,6 +6,7 @@ import pytest
 
 from app.flows import registry
 from app.flows.guides import GUIDES
+from app.services import content
 
 SCREEN_KEYS = {"flow", "step", "locale", "dir", "progress", "title", "body", "fields", "errors", "summary",
                "actions"}
@@ -20,8 +21,10 @@ def test_guide_list(client):
     assert slugs == ["documents", "lost-card", "leaving-china", "medical-visit", "bilateral-agreements"]
     for guide in body["guides"]:
         assert guide["title"] and guide["summary"] and guide["pages"]
-        assert guide["source"]["title"] and guide["source"]["url"].startswith("https://")
-        assert guide["checked_on"]
+        assert guide["source"]["title"] and guide["source"]["url"].startswith(("https://", "http://"))
+        assert guide["source"]["kind"] == "official"
+        assert all(source["checked_on"] and source["publisher"] for source in guide["sources"])
+        assert guide["checked_on"] == min(source["checked_on"] for source in guide["sources"])
 
 
 @pytest.mark.parametrize("slug", list(GUIDES))
@@ -39,8 +42,15 @@ def test_every_page_is_a_screen_document(client, slug, locale):
         assert document["fields"] == [] and document["errors"] == []
         assert document["progress"] == {"current": index + 1, "total": len(guide.order)}
         assert document["title"]
-        assert guide.source.title in document["body"][-1]
-        assert document["guide"]["source"] == guide.source.as_dict()
+        page_claims = guide.pages[index].claims
+        assert page_claims, f"{slug}/{page} states facts without naming their claims"
+        sources = content.claims_sources(page_claims)
+        # Each source of the page's claims ends the page, official first, with its checked-on date.
+        assert len(document["body"]) > len(sources)
+        for line, (source, _checked) in zip(document["body"][-len(sources):], sources, strict=True):
+            assert source.title in line
+        assert document["guide"]["source"] == document["guide"]["sources"][0]
+        assert document["guide"]["sources"][0]["kind"] == "official"
         names = [button["name"] for button in document["actions"]]
         assert names[0] == ("done" if index == len(guide.order) - 1 else "continue")
         assert ("back" in names) == (index > 0)
@@ -63,27 +73,40 @@ def test_documents_checklist_has_the_seven_documents_and_validity_notes(client):
     values = [row["value"] for row in rows]
     assert "无犯罪记录证明" in values and "体检证明" in values and "护照信息页" in values
     notes = " ".join(row["note"] for row in rows)
-    assert "6 months" in notes and "7 November 2023" in notes and "6 more months" in notes
-    assert any("category B" in paragraph for paragraph in document["body"])
+    assert "6 months" in notes and "7 November 2023" in notes and "6 more months" not in notes
+    assert any("category B" in paragraph and "set locally" in paragraph for paragraph in document["body"])
     assert document["guide"]["category"] == "B"
+    # No current source says category A is exempt: the guide no longer says so.
     category_a = client.get("/api/v1/guides/documents?category=a").get_json()
-    assert any("Category A" in paragraph for paragraph in category_a["body"])
+    assert not any("Category A" in paragraph or "30 days" in paragraph for paragraph in category_a["body"])
+    after = client.get("/api/v1/guides/documents?page=after_entry").get_json()
+    assert any("no physical work permit" in paragraph for paragraph in after["body"])
+    assert any(line.startswith("Secondary source:") for line in after["body"])
 
 
 def test_bilateral_guide_lists_13_countries_and_explains_without_deciding(client):
     countries = client.get("/api/v1/guides/bilateral-agreements").get_json()
     rows = {row["label"]: row["value"] for row in countries["summary"]}
     assert len(rows) == 13
-    assert rows["Germany"] == rows["South Korea"] == "Pension and unemployment insurance"
-    assert rows["Japan"] == rows["Kyrgyzstan"] == "Pension only"
+    both = "Pension and unemployment insurance"
+    for country in ("Germany", "South Korea", "Finland", "Netherlands", "Spain", "Serbia", "France"):
+        assert rows[country] == both, country
+    for country in ("Denmark", "Canada", "Switzerland", "Luxembourg", "Japan", "Kyrgyzstan"):
+        assert rows[country] == "Pension only", country
+    notes = {row["label"]: row["note"] for row in countries["summary"]}
+    assert notes["France"] == "Signed on Oct 31, 2016; not yet in force"
+    assert notes["Spain"] == "In force since Mar 20, 2018"
+    assert all(row["sources"] and row["sources"][0]["kind"] == "official" for row in countries["summary"])
     assert "Belgium" not in rows
     german = client.get("/api/v1/guides/bilateral-agreements?lang=de").get_json()
     assert {"Deutschland", "Südkorea", "Kirgisistan"} <= {row["label"] for row in german["summary"]}
     who = client.get("/api/v1/guides/bilateral-agreements?page=who").get_json()
     assert any("certificate of coverage" in paragraph for paragraph in who["body"])
-    assert any("locally" in paragraph for paragraph in who["body"])
+    assert any("locally" in paragraph and "Korea" in paragraph for paragraph in who["body"])
+    assert any("60 months" in paragraph and "96 months" in paragraph for paragraph in who["body"])
     final = client.get("/api/v1/guides/bilateral-agreements?page=next").get_json()
     assert any("does not decide" in paragraph for paragraph in final["body"])
+    assert any("境外免缴" in paragraph and "not for you" in paragraph for paragraph in final["body"])
 
 
 def test_lost_card_and_medical_guides_name_the_official_terms(client):
@@ -95,6 +118,11 @@ def test_lost_card_and_medical_guides_name_the_official_terms(client):
     assert {row["value"] for row in qr["summary"]} == {"电子社保卡", "医保电子凭证"}
     leaving = client.get("/api/v1/guides/leaving-china").get_json()
     assert any("lump sum" in paragraph for paragraph in leaving["body"])
+    lump_sum = client.get("/api/v1/guides/leaving-china?page=lump_sum").get_json()
+    assert any("national rule" in paragraph for paragraph in lump_sum["body"])
+    assert not any("some cities" in paragraph for paragraph in lump_sum["body"])
+    abroad = client.get("/api/v1/guides/leaving-china?page=pension_abroad").get_json()
+    assert any("apostilled" in paragraph for paragraph in abroad["body"])
 
 
 def test_unknown_guide_is_a_404_envelope(client):

@@ -40,6 +40,9 @@ def test_permit_category_b_with_onsite_check_pending(client, login, db):
     assert permit["validity"]["expired"] is False
     assert permit["validity"]["to"]["iso"] == (today + timedelta(days=100)).isoformat()
     check = permit["onsite_check"]
+    # The rule rests on local agencies' FAQs; the national notice is cited first, and the text says so.
+    assert "set locally" in check["explanation"]
+    assert check["sources"][0]["kind"] == "official" and all(source["checked_on"] for source in check["sources"])
     assert check["deadline"]["iso"] == (today + timedelta(days=20)).isoformat()
     assert check["passed"] is False and check["days_left"] == 20
     assert permit["number_masked"].endswith(user.person.permits[0].permit_number[-4:])
@@ -90,6 +93,8 @@ def test_insurances_with_bilateral_exemption(client, login, db):
     exemption = items["pension"]["exemption"]
     assert exemption["country"]["code"] == "DEU"
     assert exemption["agreement_in_force"] is True
+    assert exemption["agreement_status"] == "in_force"
+    assert exemption["agreement_sources"][0]["kind"] == "official"
     assert [c["code"] for c in exemption["agreement_covers"]] == ["pension", "unemployment"]
     assert exemption["certificate_of_coverage"] == "DE-COC-0001"
     assert exemption["days_left"] == 365 and exemption["expired"] is False
@@ -143,3 +148,14 @@ def test_no_account_on_record_is_a_404(client, login, db):
         response = client.get(path, headers=headers)
         assert response.status_code == 404, path
         assert response.get_json()["error"]["code"] == "card.no_account"
+
+
+def test_a_signed_agreement_not_in_force_is_not_shown_as_in_force(client, login, db):
+    today = clock.today()
+    user = _user(nationality="FRA", exempt=("pension",), exemption_certificate="FR-COC-0001",
+                 exemption_valid_to=today + timedelta(days=30), enrolment_start="2024-03")
+    body = client.get("/api/v1/card/insurances", headers=login(user)).get_json()
+    exemption = {item["insurance"]["code"]: item for item in body["insurances"]}["pension"]["exemption"]
+    assert exemption["agreement_in_force"] is False
+    assert exemption["agreement_status"] == "signed"
+    assert exemption["agreement_in_force_since"] is None

@@ -1,4 +1,4 @@
-"""End to end: verifying through the journey makes the card active; an unverified user has none."""
+"""End to end: verifying links the account but never changes the card; an unverified user sees none."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def card(trip):
     return trip.client.get("/api/v1/card", headers=trip.headers)
 
 
-def test_verified_users_card_is_active_and_unverified_users_is_not(journey, wechat_emulator):
+def test_verification_links_the_account_and_leaves_the_card_status_to_the_registry(journey, wechat_emulator):
     person = make_person(passport_name="KIM, Min-jun", nationality="KOR")
     verified = journey(locale="ko")
     unverified = journey(locale="ko")
@@ -30,8 +30,9 @@ def test_verified_users_card_is_active_and_unverified_users_is_not(journey, wech
 
     response = card(verified)
     assert response.status_code == 200
+    # The service does not activate cards: a card the registry has as not activated stays so.
     status = response.get_json()["card"]["status"]
-    assert status["code"] == "normal" and status["usable"] is True
+    assert status["code"] == "not_activated" and status["usable"] is False
 
     # The other user, who stopped before the second factor, still has no card.
     unverified.to_check(person, name="Kim Minjun")

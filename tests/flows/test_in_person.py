@@ -51,7 +51,7 @@ def test_reference_is_shown_hashed_at_rest_and_expiring(journey, person):
     assert reference in journey(trip.user).get().get_json()["body"][0]
 
 
-def test_staff_confirmation_verifies_the_user_and_activates_the_card(journey, person, staff):
+def test_staff_confirmation_verifies_the_user_and_leaves_the_card_alone(journey, person, staff):
     trip, reference = to_reference(journey, person)
     # Before confirmation, "check again" says it is not confirmed yet.
     response = trip.post("in_person")
@@ -68,7 +68,8 @@ def test_staff_confirmation_verifies_the_user_and_activates_the_card(journey, pe
     user = _db.session.get(UserAccount, trip.user.id)
     assert user.person_id == person.id and user.verified_at is not None
     card = _db.session.scalar(select(SocialSecurityCard).where(SocialSecurityCard.account_id == person.account.id))
-    assert card.status == "normal"
+    # Activation happens in the official channels: the registry's status is kept.
+    assert card.status == "not_activated"
     row = _db.session.scalar(select(InPersonReference))
     assert row.confirmed_by == staff.id and row.confirmed_at is not None
     audit = _db.session.scalar(select(AuditLog).where(AuditLog.action == "verification.completed"))
@@ -127,7 +128,7 @@ def test_complete_verification_is_idempotent_and_refuses_a_second_person(db):
                                   actor_id=user.id)
 
 
-def test_only_a_card_waiting_for_activation_is_activated(db):
+def test_verification_never_changes_the_card_status(db):
     person = make_person(card_status="temp_lost")
     user = make_user()
     idv.complete_verification(user.id, person.id, method="phone", actor_type="user", actor_id=user.id)

@@ -97,7 +97,7 @@ def test_whole_journey_by_phone_in_each_locale(journey, wechat_emulator, locale,
     assert user.person_id == person.id and user.verified_at is not None
     card = _db.session.scalar(select(SocialSecurityCard).where(
         SocialSecurityCard.account_id == person.account.id))
-    assert card.status == "normal"
+    assert card.status == "not_activated"  # activation is the official channels' job, not ours
     audit = _db.session.scalars(select(AuditLog).where(AuditLog.action == "verification.completed")).all()
     assert len(audit) == 1 and audit[0].details["method"] == "phone"
     consent = _db.session.scalar(select(Consent).where(Consent.user_id == user.id))

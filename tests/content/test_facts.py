@@ -1,0 +1,137 @@
+"""The reviewed facts (content/facts.toml): the check's rules, and the agreements table row by row."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from datetime import date
+
+import pytest
+
+from app.cli.content import code_problems
+from app.services import content
+from app.services.card_terms import AGREEMENTS
+
+with content.FACTS_FILE.open("rb") as _handle:
+    RAW = tomllib.load(_handle)
+
+
+def test_the_projects_facts_pass_the_check_and_match_the_code():
+    assert content.problems(RAW) == []
+    assert code_problems(RAW) == []
+
+
+def test_every_claim_has_a_source_and_a_checked_on_date():
+    facts = content.facts()
+    for claim in [*facts.claims.values(), *(row.claim for row in facts.agreements.values())]:
+        assert claim.sources, claim.id
+        assert isinstance(claim.checked_on, date), claim.id
+        kinds = [source.kind for source in claim.sources]
+        assert "qa" not in kinds or "official" in kinds, claim.id
+
+
+def _broken(mutate) -> list[str]:
+    raw = copy.deepcopy(RAW)
+    mutate(raw)
+    return content.problems(raw)
+
+
+def test_a_claim_without_a_source_fails():
+    found = _broken(lambda raw: raw["claims"]["leaving-china"].update(sources=[]))
+    assert "claims.leaving-china: no source" in found
+
+
+def test_a_claim_without_a_checked_on_date_fails():
+    found = _broken(lambda raw: raw["claims"]["leaving-china"].pop("checked_on"))
+    assert "claims.leaving-china: no checked_on date" in found
+
+
+def test_a_qa_source_alone_fails_and_passes_with_an_official_one_beside_it():
+    found = _broken(lambda raw: raw["claims"]["lost-card"].update(sources=["qiaqa-ssc"]))
+    assert any("claims.lost-card: a question-and-answer" in line for line in found)
+    assert not any(line.startswith("claims.lost-card") for line in content.problems(RAW))
+
+
+def test_a_content_farm_cannot_pass_as_secondary():
+    found = _broken(lambda raw: raw["sources"]["qiaqa-ssc"].update(kind="secondary"))
+    assert any("sources.qiaqa-ssc: www.qiaqa.com is a question-and-answer site" in line for line in found)
+
+
+def test_one_url_under_two_titles_fails():
+    def mutate(raw):
+        raw["sources"]["qiaqa-medical"] = {**raw["sources"]["qiaqa-ssc"], "title": "电子社保卡与医保电子凭证的区别"}
+    found = _broken(mutate)
+    assert any(line.startswith("one address under 2 titles: https://www.qiaqa.com/baike/237785.html")
+               for line in found)
+
+
+def test_a_source_needs_title_publisher_url_kind_and_a_date_or_undated():
+    def mutate(raw):
+        raw["sources"]["decree-16-en"].update(title="", kind="blog")
+        raw["sources"]["decree-16-en"].pop("published")
+    found = _broken(mutate)
+    assert "sources.decree-16-en: no title" in found
+    assert any("sources.decree-16-en: kind 'blog'" in line for line in found)
+    assert any("sources.decree-16-en: no published date" in line for line in found)
+
+
+def test_official_sources_come_first():
+    found = _broken(lambda raw: raw["agreements"]["DEU"].update(sources=["xinhua-2002-04-04", "de-notice-2002-2"]))
+    assert "agreements.DEU: list the official source first" in found
+
+
+def test_a_signed_agreement_has_no_in_force_date():
+    found = _broken(lambda raw: raw["agreements"]["FRA"].update(in_force=date(2020, 1, 1)))
+    assert "agreements.FRA: a signed agreement not in force has no in_force date" in found
+
+
+def test_an_unknown_claim_named_by_the_code_fails():
+    raw = copy.deepcopy(RAW)
+    raw["claims"].pop("onsite-check")
+    assert "the code states claim 'onsite-check', which content/facts.toml lacks" in code_problems(raw)
+
+
+def test_the_cli_check_passes(app):
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("ok")
+
+
+# The agreements table, row by row: China-side insurances exempted, status, date in force.
+PENSION = ("pension",)
+BOTH = ("pension", "unemployment")
+TABLE = {
+    "DEU": (BOTH, "in_force", date(2002, 4, 4)),
+    "KOR": (BOTH, "in_force", date(2013, 1, 16)),
+    "DNK": (PENSION, "in_force", date(2014, 5, 14)),
+    "FIN": (BOTH, "in_force", date(2017, 2, 1)),
+    "CAN": (PENSION, "in_force", date(2017, 1, 1)),
+    "CHE": (PENSION, "in_force", None),
+    "NLD": (BOTH, "in_force", date(2017, 9, 1)),
+    "FRA": (BOTH, "signed", None),
+    "ESP": (BOTH, "in_force", date(2018, 3, 20)),
+    "LUX": (PENSION, "in_force", date(2019, 5, 1)),
+    "JPN": (PENSION, "in_force", date(2019, 9, 1)),
+    "SRB": (BOTH, "in_force", date(2021, 2, 1)),
+    "KGZ": (PENSION, "in_force", date(2025, 10, 14)),
+}
+
+
+def test_the_table_has_the_13_countries_in_the_ministrys_order():
+    assert list(AGREEMENTS) == list(TABLE)
+
+
+@pytest.mark.parametrize("country", list(TABLE))
+def test_agreement_row(country):
+    insurances, status, in_force = TABLE[country]
+    row = AGREEMENTS[country]
+    assert row.insurances == insurances
+    assert row.status == status
+    assert row.in_force is (status == "in_force")
+    assert row.in_force_since == in_force
+    assert row.claim.sources and row.claim.sources[0].kind == "official"
+
+
+def test_france_is_signed_not_in_force():
+    france = AGREEMENTS["FRA"]
+    assert france.signed == date(2016, 10, 31) and not france.in_force
