@@ -16,6 +16,7 @@ DATA_KEYS = frozenset({
     "permit_number_masked", "position", "work_address", "certificate_of_coverage", "next_cursor",
     "guide", "insurance", "status", "employer_id", "currency", "from", "to", "deadline",
     "entry_date", "valid_to", "changed_on", "paid_on", "start_period", "end_period", "request_id",
+    "agreement_status", "agreement_in_force_since", "checked_on",
 })
 
 
@@ -49,7 +50,9 @@ def test_card_screens_are_all_translatable(client, login, db, locale):
     user = make_user(person=person, verified=True, locale=locale)
     headers = login(user)
     data_paths = ("$.holder.name", "$.holder.nationality.name", "$.employer.name", "$.employers",
-                  ".country.name", "$.permit.employer")
+                  ".country.name", "$.permit.employer",
+                  # A source's title and publisher are cited as the source publishes them.
+                  "sources[")
     for path in ("/api/v1/card", "/api/v1/card/permit", "/api/v1/card/insurances",
                  "/api/v1/card/contributions?year=2025"):
         response = client.get(path, headers=headers)
