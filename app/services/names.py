@@ -77,6 +77,55 @@ def _transliterate(raw: str, table: dict[int, str | None] = _ICAO_TRANSLATION) -
     return _SPACES.sub(" ", text).strip()
 
 
+# A letter that is an A–Z letter with a mark (`L WITH CURL`, `D WITH HOOK`, `DOTLESS I`), or a ligature.
+_MARKED_LETTER = re.compile(r"LATIN (?:CAPITAL |SMALL )?LETTER (?:DOTLESS )?([A-Z])(?: WITH .+)?")
+_LIGATURE = re.compile(r"LATIN (?:CAPITAL |SMALL )?LIGATURE ([A-Z]+)")
+_HYPHENS = frozenset("-\u2010\u2011")
+
+
+@functools.lru_cache(maxsize=4096)
+def _icao_letter(char: str) -> str:
+    """A letter with no decomposition for matching: its A–Z base when it is one marked, else itself.
+
+    `ȴ` (L with curl) → L and `ı` → I, as ICAO 9303 drops marks; a letter that is not an A–Z letter
+    with a mark (`ʔ` glottal stop, `ǃ` click, `ə` schwa) has no ICAO spelling, so it stays itself
+    and matches only itself.
+    """
+    name = unicodedata.name(char, "")
+    match = _MARKED_LETTER.fullmatch(name) or _LIGATURE.fullmatch(name)
+    return match.group(1) if match else char.upper()
+
+
+def _words(raw: str, table: dict[int, str | None]) -> list[str]:
+    """The words of a name in one transliteration: a hyphen joins the parts of a word, anything else
+    that is not a letter separates words."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFC", raw).translate(table))
+    words: list[str] = []
+    current: list[str] = []
+    for char in text:
+        if unicodedata.combining(char) or char in _HYPHENS:
+            continue
+        if char.isalpha():
+            current.append(char.upper() if char.isascii() else _icao_letter(char))
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
+
+
+def name_tokens(raw: str) -> tuple[frozenset[str], ...]:
+    """The words of a name for matching, each with its spellings under ICAO 9303.
+
+    A word is written as in the name, with ICAO's transliterations (`Müller` → MUELLER, or the
+    alternative MULLER that ICAO also allows) and nothing looser; a hyphenated word (`Min-jun`)
+    is one word. `KIM, Min-jun` → ({KIM}, {MINJUN}).
+    """
+    spellings = [_words(raw or "", table) for table in (_ICAO_TRANSLATION, _SIMPLE_TRANSLATION)]
+    return tuple(frozenset(forms) for forms in zip(*spellings, strict=True))
+
+
 def canonical_name(raw: str) -> str:
     """The MRZ-style form of a name: A–Z in single spaces, the family name first when known.
 

@@ -85,6 +85,74 @@ def test_examples(typed, recorded, expected):
     assert compare_names(typed, recorded) == expected
 
 
+@pytest.mark.parametrize(("typed", "recorded", "expected"), [
+    # Letters never move from one word to another: no re-cutting of the joined letters.
+    ("AN NALI", "LI, Anna", MISMATCH),
+    ("ANNAL I", "LI, Anna", MISMATCH),
+    ("JUN KIM MIN", "KIM, Min-jun", MISMATCH),
+    ("JUN MIN KIM", "KIM, Min-jun", MISMATCH),
+    # Whole words in any order, and words typed together or a word typed in pieces.
+    ("Anna Li", "LI, Anna", MATCH),
+    ("ANNALI", "LI, Anna", MATCH),
+    ("Kim Min Jun", "KIM, Min-jun", MATCH),
+    ("MINJUN KIM", "KIM, Min-jun", MATCH),
+    ("Min-jun Kim", "KIM, Min-jun", MATCH),
+    ("JUN KIM MIN", "KIM MIN JUN", MATCH),
+    ("Peter Hans Müller", "MÜLLER, Hans Peter", MATCH),
+    # No loose folding of letters ICAO 9303 does not transliterate.
+    ("NASA Lilo", "NAʔA, Lilo", MISMATCH),
+    ("Naʔa Lilo", "NAʔA, Lilo", MATCH),
+    ("CXOO Ann", "ǃXOO, Ann", MISMATCH),
+    ("ǃXoo Ann", "ǃXOO, Ann", MATCH),
+    ("SSSD Leyla", "ƏSƏD, Leyla", MISMATCH),
+    ("Əsəd Leyla", "ƏSƏD, Leyla", MATCH),
+    # ICAO's own spellings: marks dropped, Ø → OE (or O), Ł → L, ı → I.
+    ("JOERGENSEN Soeren", "JØRGENSEN, Søren", MATCH),
+    ("Lukaszewicz Pawel", "ŁUKASZEWICZ, Paweł", MATCH),
+    ("Yildiz Isil", "YILDIZ, Işıl", MATCH),
+])
+def test_whole_words_only(typed, recorded, expected):
+    assert compare_names(typed, recorded) == expected
+
+
+DISTINCT_LETTERS = st.permutations("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _cut(letters, lengths):
+    """Split a string into consecutive words of the given lengths."""
+    words, start = [], 0
+    for length in lengths:
+        words.append("".join(letters[start:start + length]))
+        start += length
+    return words
+
+
+@given(letters=DISTINCT_LETTERS, lengths=st.lists(st.integers(2, 5), min_size=2, max_size=4),
+       data=st.data())
+def test_letters_rotated_across_words_never_match(letters, lengths, data):
+    words = _cut(letters, lengths)
+    joined = "".join(words)
+    boundaries = {sum(lengths[:k]) for k in range(len(lengths))}
+    shift = data.draw(st.integers(1, len(joined) - 1).filter(lambda k: k not in boundaries))
+    rotated = joined[shift:] + joined[:shift]
+    typed = " ".join(_cut(rotated, lengths))
+    recorded = f"{words[0]}, {' '.join(words[1:])}"
+    assert compare_names(typed, recorded) != MATCH
+
+
+@given(letters=DISTINCT_LETTERS, lengths=st.lists(st.integers(2, 5), min_size=3, max_size=4),
+       data=st.data())
+def test_whole_words_match_in_any_order_and_a_hyphenated_word_stays_whole(letters, lengths, data):
+    words = _cut(letters, lengths)
+    order = data.draw(st.permutations(words))
+    assert compare_names(" ".join(order), f"{words[0]}, {' '.join(words[1:])}") == MATCH
+    # The last two words as one hyphenated name: its halves must stay together and in order.
+    recorded = f"{words[0]}, {' '.join(words[1:-2])} {words[-2]}-{words[-1]}"
+    assert compare_names(" ".join([*words[:-2], words[-2] + words[-1]]), recorded) == MATCH
+    assert compare_names(" ".join(words), recorded) == MATCH
+    assert compare_names(" ".join([words[-1], *words[:-2], words[-2]]), recorded) != MATCH
+
+
 def _identifier_step(app, kind: str):
     """The flow's identifier step with a chosen type, outside any request."""
     state = FlowState(step="identifier", answers={"identifier_type": kind}, context={})
