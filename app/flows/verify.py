@@ -410,24 +410,17 @@ class DateOfBirthStep(Step):
 
 
 def _failure(outcome: str) -> tuple[str | None, str]:
-    """The field to mark and the message, with the next step, for a failed match."""
-    if outcome == idv.NOT_FOUND:
-        return "identifier", _(
-            "We could not find this number. Check it against your documents, or choose another "
-            "number type. If it is right, your employer may not have registered it yet: ask your HR "
-            "team, or call 12333.")
+    """The field to mark and the message, with the next step, for a failed match as the user sees it."""
+    outcome = idv.shown_outcome(outcome)
+    if outcome == idv.NO_MATCH:
+        return None, _(
+            "We could not confirm your identity with these details. Check each of them against your "
+            "passport and documents, then try again. If they are all correct, your employer may not "
+            "have registered you yet: ask your HR team, or call 12333.")
     if outcome == idv.NAME_NEAR:
         return "passport_name", _(
             "Your name is close to the record, but a name seems to be missing or extra, such as a "
             "middle name. Type every name exactly as in the machine-readable zone of your passport.")
-    if outcome == idv.NAME_MISMATCH:
-        return "passport_name", _(
-            "The name does not match the record for this number. Type it exactly as in the "
-            "machine-readable zone of your passport, with every name.")
-    if outcome == idv.DOB_MISMATCH:
-        return "date_of_birth", _(
-            "The date of birth does not match the record for this number. Check it against your "
-            "passport.")
     if outcome == idv.PERMIT_INACTIVE:
         return None, _(
             "The work permit in this record has expired or was cancelled, so the card cannot be "
@@ -462,6 +455,20 @@ def _security_record_notice() -> str:
         "typed are kept only in a coded form that cannot be read back. This record and the limit on "
         "tries stay when you delete your account.",
         days)
+
+
+def _failure_errors(outcome: str, remaining: int | None) -> list[tuple[str | None, str]]:
+    """The errors of a failed check: the message, the answers to check for a no-match, tries left."""
+    errors = [_failure(outcome)]
+    if idv.shown_outcome(outcome) == idv.NO_MATCH:
+        errors += [
+            ("passport_name", _("Name: every name, in the Latin letters of the machine-readable zone "
+                                "of your passport.")),
+            ("identifier", _("Number: the number type you chose, and every character of the number "
+                             "as on your documents.")),
+            ("date_of_birth", _("Date of birth: the year, month and day in your passport.")),
+        ]
+    return [*errors, *_remaining(remaining)]
 
 
 def _remaining(count: int | None) -> list[tuple[str | None, str]]:
@@ -559,10 +566,9 @@ class CheckStep(Step):
             ctx.data["person_id"] = result.person_id
             return Outcome.go("second_factor")
         if result.locked_until is not None:
-            return _lock(ctx, result.locked_until, "check", result.outcome)
-        field_name, message = _failure(result.outcome)
-        return Outcome.fail([(field_name, message), *_remaining(result.remaining)],
-                            code=f"verification.{result.outcome}", message=message)
+            return _lock(ctx, result.locked_until, "check", result.shown)
+        errors = _failure_errors(result.shown, result.remaining)
+        return Outcome.fail(errors, code=f"verification.{result.shown}", message=errors[0][1])
 
 
 # --- second factor -----------------------------------------------------------------------------
@@ -673,10 +679,9 @@ class PhoneStep(Step):
         if result.outcome == idv.PASS:
             return Outcome.go("result", remember=False)
         if result.locked_until is not None:
-            return _lock(ctx, result.locked_until, "phone", result.outcome)
-        field_name, message = _failure(result.outcome)
-        return Outcome.fail([(field_name, message), *_remaining(result.remaining)],
-                            code=f"verification.{result.outcome}", message=message)
+            return _lock(ctx, result.locked_until, "phone", result.shown)
+        errors = _failure_errors(result.shown, result.remaining)
+        return Outcome.fail(errors, code=f"verification.{result.shown}", message=errors[0][1])
 
 
 def _is_verified(user_id: int) -> bool:
@@ -845,14 +850,13 @@ class VerifyFlow(Flow):
                      "identifier.pr_id_format", "identifier.pr_id_check", "identifier.pr_id_date"):
             samples.append(Sample(step="identifier", answers=answers, data=data, label=code,
                                   errors=lambda code=code: [("identifier", to_text(message_for(code)))]))
-        for outcome in (idv.NOT_FOUND, idv.NAME_NEAR, idv.NAME_MISMATCH, idv.DOB_MISMATCH,
-                        idv.PERMIT_INACTIVE, idv.ALREADY_LINKED):
+        for outcome in (idv.NO_MATCH, idv.NAME_NEAR, idv.PERMIT_INACTIVE, idv.ALREADY_LINKED):
             samples.append(Sample(step="check", answers=answers, data=data, label=f"check.{outcome}",
-                                  errors=lambda outcome=outcome: [_failure(outcome), *_remaining(3)]))
+                                  errors=lambda outcome=outcome: _failure_errors(outcome, 3)))
         for outcome in (idv.PHONE_MISMATCH, idv.PHONE_MISSING, idv.CODE_INVALID):
             samples.append(Sample(step="phone", answers=answers, data=data, label=f"phone.{outcome}",
-                                  errors=lambda outcome=outcome: [_failure(outcome), *_remaining(1)]))
-        samples.append(Sample(step="locked", answers=answers, data={**data, "last_outcome": idv.NAME_MISMATCH},
+                                  errors=lambda outcome=outcome: _failure_errors(outcome, 1)))
+        samples.append(Sample(step="locked", answers=answers, data={**data, "last_outcome": idv.NO_MATCH},
                               label="locked.after_failure"))
         return samples
 

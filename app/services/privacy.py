@@ -41,7 +41,7 @@ from app.services import audit, card, contributions, notices, screen_cache, view
 from app.services.auth import client_locale_key, session_key_key
 from app.services.request_schemas import AccountDeletionIn, parse
 from app.services.sessions import SessionStore
-from app.services.verification import wechat_subject
+from app.services.verification import shown_outcome, wechat_subject
 
 #: Bumped when the export's shape changes, so a reader knows which fields to expect.
 EXPORT_FORMAT = 1
@@ -130,7 +130,9 @@ def export_user(user_id: int, *, locale: str, today) -> dict:
                       "locale": c.locale, "granted_at": _iso(c.granted_at),
                       "withdrawn_at": _iso(c.withdrawn_at)} for c in consents],
         # The identifier itself is not stored with an attempt, only a keyed hash that means nothing outside.
-        "verification_attempts": [{"step": a.step, "result": a.result, "failure_code": a.failure_code,
+        # The outcome is the one the user was told: which detail failed stays with staff.
+        "verification_attempts": [{"step": a.step, "result": a.result,
+                                   "failure_code": shown_outcome(a.failure_code),
                                    "identifier_type": a.identifier_type, "at": _iso(a.created_at)}
                                   for a in attempt_rows],
         "in_person_references": [{"created_at": _iso(r.created_at), "expires_at": _iso(r.expires_at),

@@ -32,7 +32,7 @@ from app.services.name_match import MATCH, NEAR, compare_names
 #: The identifier types a user may choose, and the look-up hash kind of each.
 IDENTIFIER_KINDS = {"permit_number": "permit", "ssn": "ssn", "pr_id": "pr_id"}
 
-#: Outcomes of matching; every one but PASS is shown to the user with a next step.
+#: Outcomes of matching, as recorded with each attempt.
 PASS = "pass"  # noqa: S105 - an outcome name, not a password
 NOT_FOUND = "not_found"
 NAME_MISMATCH = "name_mismatch"
@@ -40,6 +40,11 @@ NAME_NEAR = "name_near"
 DOB_MISMATCH = "dob_mismatch"
 PERMIT_INACTIVE = "permit_inactive"
 ALREADY_LINKED = "already_linked"
+#: What the user is told for any of NOT_FOUND, NAME_MISMATCH and DOB_MISMATCH: one answer that
+#: tells no guesser whether the number exists or which detail was wrong.
+NO_MATCH = "no_match"
+#: The detailed outcomes only staff see; users see NO_MATCH instead.
+UNDISCLOSED = frozenset({NOT_FOUND, NAME_MISMATCH, DOB_MISMATCH})
 #: Outcomes of the phone check.
 PHONE_MISMATCH = "phone_mismatch"
 PHONE_MISSING = "phone_missing"
@@ -127,6 +132,11 @@ class MatchResult:
     #: Failures left before a lock, after a counted failure (None otherwise).
     remaining: int | None = None
 
+    @property
+    def shown(self) -> str:
+        """The outcome the user is told (`shown_outcome`); `outcome` stays in the record."""
+        return shown_outcome(self.outcome)
+
 
 def limiter() -> AttemptLimiter:
     """The attempt limiter configured for this app."""
@@ -185,17 +195,26 @@ def permit_active(person: Person, permit: WorkPermit | None, today: date) -> boo
 
 def compare_with_record(person: Person, passport_name: str, date_of_birth: date,
                         permit: WorkPermit | None, today: date) -> str:
-    """The outcome of comparing answers with a found person (name, then birth date, then permit)."""
+    """The outcome of comparing answers with a found person (name, then birth date, then permit).
+
+    NAME_NEAR only when the birth date is right too: with the number, the birth date and all but
+    a whole name right, the person is surely the holder and may be told what to check.
+    """
     names = compare_names(passport_name, person.passport_name)
-    if names == NEAR:
-        return NAME_NEAR
-    if names != MATCH:
+    if names not in (MATCH, NEAR):
         return NAME_MISMATCH
     if person.date_of_birth != date_of_birth:
         return DOB_MISMATCH
+    if names == NEAR:
+        return NAME_NEAR
     if not permit_active(person, permit, today):
         return PERMIT_INACTIVE
     return PASS
+
+
+def shown_outcome(outcome: str | None) -> str | None:
+    """The outcome as the user may learn it: NO_MATCH for every undisclosed detail."""
+    return NO_MATCH if outcome in UNDISCLOSED else outcome
 
 
 def match_identity(user_id: int, *, identifier_type: str, identifier: str, passport_name: str,

@@ -39,7 +39,7 @@ def test_all_screens_covers_every_step_error_and_the_lockout(app):
     assert steps >= {"language", "start", "consent", "name", "identifier_type", "identifier",
                      "date_of_birth", "check", "second_factor", "phone", "in_person", "result", "locked"}
     labels = {s["sample"] for s in verify}
-    assert {"check.not_found", "check.name_mismatch", "check.name_near", "check.dob_mismatch",
+    assert {"check.no_match", "check.name_near", "check.already_linked",
             "check.permit_inactive", "phone.phone_mismatch", "locked", "identifier.permit_length"} <= labels
     for item in verify:
         assert_screen(item["screen"], item["screen"]["step"], "en")
@@ -115,7 +115,7 @@ def test_no_screen_has_an_unwrapped_string_under_en_pseudo(pseudo_app):
 def test_ar_pseudo_is_right_to_left_and_runs_the_plural_paths(pseudo_app):
     screens = all_screens(locale="ar@pseudo")
     assert {s["screen"]["dir"] for s in screens} == {"rtl"}
-    failure = next(s["screen"] for s in screens if s["sample"] == "check.name_mismatch")
+    failure = next(s["screen"] for s in screens if s["sample"] == "check.no_match")
     assert "#" in failure["errors"][-1]["message"]  # ar@pseudo numbers its plural forms
     with force_locale("ar@pseudo"):
         from app.i18n import ngettext
