@@ -9,7 +9,7 @@ from werkzeug.utils import secure_filename
 
 from app.errors import AppError
 from app.extensions import db, get_queue, get_redis
-from app.i18n import _
+from app.i18n import _, pgettext
 from app.logs import request_id
 from app.security_headers import body_limit
 from app.services import import_progress, verification
@@ -74,6 +74,26 @@ def registry_import_progress(token: str):
                     "percent": import_progress.percent(progress)})
 
 
+def _check_labels() -> dict[str, str]:
+    """Staff's words for each step and recorded outcome of an identity check."""
+    return {
+        "identifier_match": pgettext("identity check", "Record search"),
+        "phone": pgettext("identity check", "Phone number"),
+        "in_person": pgettext("identity check", "In person"),
+        "pass": pgettext("identity check", "Passed"),
+        "locked": pgettext("identity check", "Refused: too many attempts"),
+        "not_found": pgettext("identity check", "Number not in the registry"),
+        "name_mismatch": pgettext("identity check", "Name does not match"),
+        "name_near": pgettext("identity check", "Name close: a whole name missing or extra"),
+        "dob_mismatch": pgettext("identity check", "Date of birth does not match"),
+        "permit_inactive": pgettext("identity check", "Work permit expired or cancelled"),
+        "already_linked": pgettext("identity check", "Already linked to another WeChat account"),
+        "phone_mismatch": pgettext("identity check", "Phone number does not match"),
+        "phone_missing": pgettext("identity check", "No phone number in the record"),
+        "code_invalid": pgettext("identity check", "WeChat code expired"),
+    }
+
+
 @bp.route("/verifications", methods=["GET", "POST"])
 @console_view("verifications.confirm")
 def verifications():
@@ -98,4 +118,5 @@ def verifications():
         except AppError as failure:
             error = failure.render_message()
     status = 422 if error or form.errors else 200
-    return render_template("admin/verifications.html", form=form, details=details, error=error), status
+    return render_template("admin/verifications.html", form=form, details=details, error=error,
+                           labels=_check_labels()), status

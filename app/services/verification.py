@@ -61,6 +61,8 @@ REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_LENGTH = 8
 REFERENCE_HASH_KIND = "in_person_ref"
 DEFAULT_REFERENCE_TTL_SECONDS = 7 * 24 * 60 * 60
+#: How many of a user's latest identity checks staff see beside their reference.
+CHECKS_SHOWN_TO_STAFF = 10
 
 
 class VerificationLocked(AppError):
@@ -415,8 +417,22 @@ def _reference_row(reference: str, *, for_update: bool = False) -> InPersonRefer
     return row
 
 
+def recent_checks(user_id: int, limit: int = CHECKS_SHOWN_TO_STAFF) -> list[dict]:
+    """The latest identity checks of this user's WeChat identity, newest first, with their detail.
+
+    For staff only: the outcome is the recorded one (`not_found`, `dob_mismatch` …), which the
+    user was never told.
+    """
+    rows = db.session.scalars(
+        select(VerificationAttempt).where(VerificationAttempt.wechat_subject == _subject_of(user_id))
+        .order_by(VerificationAttempt.id.desc()).limit(limit)
+    )
+    return [{"at": row.created_at, "step": row.step,
+             "outcome": row.failure_code or row.result} for row in rows]
+
+
 def describe_in_person_reference(reference: str) -> dict:
-    """What staff compare with the passport before confirming: name, birth date, nationality, masked passport."""
+    """What staff compare with the passport before confirming, and the account's latest checks."""
     row = _reference_row(reference)
     person = db.session.get(Person, row.person_id)
     current = [doc for doc in person.documents if doc.is_current] or person.documents
@@ -429,6 +445,7 @@ def describe_in_person_reference(reference: str) -> dict:
         "nationality": person.nationality,
         "passport_number": pii.mask(current[-1].number) if current else "",
         "expires_at": row.expires_at.isoformat(),
+        "checks": recent_checks(row.user_id),
     }
 
 

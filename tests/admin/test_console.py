@@ -319,6 +319,30 @@ def test_in_person_confirmation(console):
     assert again.status_code == 422
 
 
+def test_the_in_person_view_keeps_the_detail_of_each_check(console):
+    from datetime import timedelta
+
+    from app.services import verification
+    from tests.factories import make_person, make_user
+
+    person = make_person(passport_name="KIM, Min-jun", nationality="KOR")
+    user = make_user(locale="ko")
+    permit = person.permits[0].permit_number
+    born = person.date_of_birth
+    tries = [("156999999999999999", born), (permit, born - timedelta(days=1)), (permit, born)]
+    outcomes = [verification.match_identity(user.id, identifier_type="permit_number", identifier=number,
+                                            passport_name="KIM MIN JUN", date_of_birth=day).outcome
+                for number, day in tries]
+    assert outcomes == ["not_found", "dob_mismatch", "pass"]
+    reference, _ = verification.create_in_person_reference(user.id, person.id)
+    page = console("superadmin").get(f"/admin/verifications?reference={reference}").get_data(as_text=True)
+    checks = page.split('id="reference-checks"', 1)[1].split("</table>", 1)[0]
+    # Newest first, each with the detail the user was never told.
+    assert checks.index("Passed") < checks.index("Date of birth does not match") \
+        < checks.index("Number not in the registry")
+    assert checks.count("Record search") == 3
+
+
 class TestLoginThrottle:
     """Sign-in attempts are limited per address (the test settings switch the limiter off)."""
 
