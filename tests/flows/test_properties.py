@@ -115,6 +115,12 @@ def test_whole_words_only(typed, recorded, expected):
     assert compare_names(typed, recorded) == expected
 
 
+@pytest.mark.parametrize("typed", ["A" * 120, " ".join(["A"] * 60), " ".join("A" * k for k in range(1, 15))])
+def test_a_name_built_to_be_slow_is_answered_and_refused(typed):
+    recorded = " ".join("A" * k for k in range(1, 19))
+    assert compare_names(typed, recorded) == MISMATCH
+
+
 DISTINCT_LETTERS = st.permutations("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
