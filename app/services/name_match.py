@@ -44,6 +44,7 @@ class _Aligner:
         self.steps = 0
 
     def _tick(self) -> None:
+        """Count one step; past the budget, give up."""
         self.steps += 1
         if self.steps > _BUDGET:
             raise _TooComplex
