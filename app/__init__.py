@@ -39,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MIGRATIONS_DIR"] = PROJECT_ROOT / "migrations"
 
     configure_logging(app)
-    pii.configure(app.config["PII_KEY"])
+    pii.configure(app.config["PII_KEY"], app.config.get("PII_KEY_PREVIOUS"))
     init_extensions(app)
     models.load_all()
     flow_cache.install()  # Redis copies of journey states follow every database commit

@@ -29,6 +29,7 @@ VARIABLES = (
     Variable("APP_ENV"),
     Variable("SECRET_KEY", secret=True, required=True),
     Variable("PII_KEY", secret=True, required=True),
+    Variable("PII_KEY_PREVIOUS", secret=True),
     Variable("DATABASE_URL", required=True),
     Variable("REDIS_URL", required=True),
     Variable("REDIS_SOCKET_TIMEOUT_SECONDS", "float"),
@@ -86,6 +87,8 @@ class BaseConfig:
     DEBUG = False
     SECRET_KEY: str | None = None
     PII_KEY: str | None = None
+    #: The key PII_KEY replaces, while `flask pii rotate-key` re-encrypts (docs/deploy.md, §4): it only decrypts.
+    PII_KEY_PREVIOUS: str | None = None
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
     #: A Redis command (or connect) taking longer than this fails, and the request answers 503.
@@ -298,6 +301,11 @@ def invalid_settings(values: dict) -> list[str]:
         problems.append("REDIS_URL must start with redis://, rediss:// or unix://")
     if values.get("PII_KEY") and pii_key_length(values["PII_KEY"]) != 32:
         problems.append("PII_KEY must be the base64 of exactly 32 bytes")
+    if values.get("PII_KEY_PREVIOUS"):
+        if pii_key_length(values["PII_KEY_PREVIOUS"]) != 32:
+            problems.append("PII_KEY_PREVIOUS must be the base64 of exactly 32 bytes")
+        elif _same_key(values["PII_KEY_PREVIOUS"], values.get("PII_KEY")):
+            problems.append("PII_KEY_PREVIOUS must be the key PII_KEY replaces, not PII_KEY itself")
     if values.get("WECHAT_AES_KEY") and not is_encoding_aes_key(values["WECHAT_AES_KEY"]):
         problems.append("WECHAT_AES_KEY must be the 43-character EncodingAESKey from the console")
     return problems
@@ -309,6 +317,14 @@ def pii_key_length(text: str) -> int | None:
         return len(base64.b64decode(text, validate=True))
     except ValueError:
         return None
+
+
+def _same_key(one: str, other: str | None) -> bool:
+    """Whether two base64 texts hold the same key bytes."""
+    try:
+        return other is not None and base64.b64decode(one, validate=True) == base64.b64decode(other, validate=True)
+    except ValueError:
+        return False
 
 
 def is_encoding_aes_key(text: str) -> bool:

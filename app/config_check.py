@@ -12,7 +12,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from app import config
+from app import config, pii
 from app.config import CONFIGS, DEMO_IDENTITY, DEMO_SECRETS, VARIABLES, ConfigError, Variable
 
 WECHAT_API_HOST = "https://api.weixin.qq.com/"
@@ -28,6 +28,7 @@ _UNSET_MEANS = {
     "WECHAT_AES_KEY": "plaintext pushes", "WECHAT_ORIGINAL_ID": "ToUserName not compared",
     "LOCALE_RELEASE_GATE": "the release gate applies in production only",
     "METRICS_TOKEN": "/metrics for direct loopback scrapes only",
+    "PII_KEY_PREVIOUS": "no PII key rotation under way",
 }
 
 
@@ -85,9 +86,11 @@ def _shown(variable: Variable, text: str | None, default) -> str:
         if default in (None, ""):
             return f"(unset: {_UNSET_MEANS[variable.name]})" if variable.name in _UNSET_MEANS else "(unset)"
         return f"(unset: {_default_text(variable.name, default)})"
-    if variable.name == "PII_KEY":
+    if variable.name in ("PII_KEY", "PII_KEY_PREVIOUS"):
         decoded = config.pii_key_length(text)
         held = "not base64" if decoded is None else f"base64 of {decoded} bytes"
+        if decoded == 32:  # the id its ciphertexts carry (a one-way fingerprint): `flask pii status` counts them
+            held += f", key {pii.PiiKey(text).key_id}"
         return f"set, hidden ({_characters(len(text))}, {held})"
     if variable.secret:
         return f"set, hidden ({_characters(len(text))})"

@@ -237,6 +237,22 @@ def test_config_check_passes_a_complete_production_environment_and_masks_every_s
         assert re.search(rf"^  {variable.name} ", output, re.M), f"{variable.name} is not printed"
 
 
+def test_config_check_names_the_key_id_of_both_pii_keys_during_a_rotation(environment):
+    from app.pii import PiiKey
+
+    status, output = config_check()
+    assert re.search(rf"^  PII_KEY +set, hidden \(44 characters, base64 of 32 bytes, key "
+                     rf"{PiiKey(PRODUCTION['PII_KEY']).key_id}\)$", output, re.M)
+    assert re.search(r"^  PII_KEY_PREVIOUS +\(unset: no PII key rotation under way\)$", output, re.M)
+    previous = "T0xEIEtFWSBPRiBUSElTIERFUExPWU1FTlQsIDMyIEI="
+    environment.setenv("PII_KEY_PREVIOUS", previous)
+    status, output = config_check()
+    assert status == 0, output
+    assert re.search(rf"^  PII_KEY_PREVIOUS +set, hidden \(44 characters, base64 of 32 bytes, key "
+                     rf"{PiiKey(previous).key_id}\)$", output, re.M)
+    assert previous not in output
+
+
 @pytest.mark.parametrize("missing", config_module.PRODUCTION_REQUIRED)
 def test_config_check_fails_naming_a_missing_setting(environment, missing):
     environment.delenv(missing)
@@ -248,6 +264,8 @@ def test_config_check_fails_naming_a_missing_setting(environment, missing):
 
 @pytest.mark.parametrize(("key", "value", "problem"), [
     ("PII_KEY", "c2hvcnQ=", "PII_KEY must be the base64 of exactly 32 bytes"),
+    ("PII_KEY_PREVIOUS", "c2hvcnQ=", "PII_KEY_PREVIOUS must be the base64 of exactly 32 bytes"),
+    ("PII_KEY_PREVIOUS", PRODUCTION["PII_KEY"], "PII_KEY_PREVIOUS must be the key PII_KEY replaces"),
     ("WECHAT_AES_KEY", "QWxhZGRpbkFsYWRkaW5BbGFkZGluQWxhZGRpbkFsYW", "WECHAT_AES_KEY must be the 43-character"),
     ("WECHAT_TOKEN", "demo-token", "WECHAT_TOKEN must not be the development demo value"),
     ("DATABASE_URL", "sqlite:////srv/ssc.sqlite3", "DATABASE_URL must name MySQL/MariaDB, not SQLite"),

@@ -197,7 +197,12 @@ def logout(token: str) -> None:
 def session_key_for(user_id: int) -> str | None:
     """The user's latest WeChat session_key (for decrypting legacy encryptedData), never sent out."""
     sealed = get_redis().get(session_key_key(user_id))
-    return pii.codec().decrypt(sealed.decode() if isinstance(sealed, bytes) else sealed) if sealed else None
+    if not sealed:
+        return None
+    try:
+        return pii.codec().decrypt(sealed.decode() if isinstance(sealed, bytes) else sealed)
+    except pii.UnknownPiiKey:  # kept under a PII key since retired: as if WeChat had not given one
+        return None
 
 
 def client_locale(user_id: int) -> str | None:

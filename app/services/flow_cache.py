@@ -67,7 +67,11 @@ def read(redis_client, user_id: int, flow: str, prefetched: dict | None = None
         # fill (SET NX) replace it; dropping a copy is always safe, it only costs one more miss.
         redis_client.delete(key(user_id, flow))
         return None, generation
-    answers = json.loads(pii.codec().decrypt(copy["answers"])) if copy.get("answers") else {}
+    try:
+        answers = json.loads(pii.codec().decrypt(copy["answers"])) if copy.get("answers") else {}
+    except pii.UnknownPiiKey:  # written with a PII key since retired: the database has the state
+        redis_client.delete(key(user_id, flow))
+        return None, generation
     # `raw` and `generation` say exactly what was read, for the screen cache (screen_cache.py).
     return SimpleNamespace(step=copy["step"], answers=answers, context=copy["context"] or {},
                            history=copy["history"] or [], raw=raw, generation=generation), generation

@@ -266,3 +266,8 @@ def error_code(kind: str, raw: str | None) -> str | None:
 def identifier_hash(kind: str, normalized: str) -> str:
     """The keyed look-up hash of a normalised identifier (what the *_hash columns hold)."""
     return pii.codec().lookup_hash(normalized, kind)
+
+
+def identifier_hashes(kind: str, normalized: str) -> tuple[str, ...]:
+    """Its look-up hash under every configured PII key, current first: what a search must match mid-rotation."""
+    return pii.codec().lookup_hashes(normalized, kind)

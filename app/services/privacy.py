@@ -41,7 +41,7 @@ from app.services import audit, card, contributions, notices, screen_cache, view
 from app.services.auth import client_locale_key, session_key_key
 from app.services.request_schemas import AccountDeletionIn, parse
 from app.services.sessions import SessionStore
-from app.services.verification import shown_outcome, wechat_subject
+from app.services.verification import shown_outcome, wechat_subject, wechat_subjects
 
 #: Bumped when the export's shape changes, so a reader knows which fields to expect.
 EXPORT_FORMAT = 1
@@ -101,7 +101,7 @@ def export_user(user_id: int, *, locale: str, today) -> dict:
     consents = db.session.scalars(select(Consent).where(Consent.user_id == user_id).order_by(Consent.id))
     # With the records kept from an earlier, deleted account of the same WeChat user.
     attempt_rows = db.session.scalars(select(VerificationAttempt).where(or_(
-        VerificationAttempt.user_id == user_id, VerificationAttempt.wechat_subject == wechat_subject(user.openid),
+        VerificationAttempt.user_id == user_id, VerificationAttempt.wechat_subject.in_(wechat_subjects(user.openid)),
     )).order_by(VerificationAttempt.id))
     references = db.session.scalars(
         select(InPersonReference).where(InPersonReference.user_id == user_id).order_by(InPersonReference.id))

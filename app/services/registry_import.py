@@ -39,7 +39,7 @@ from app.models.registry import (
 )
 
 from . import audit, view_cache
-from .identifiers import identifier_hash
+from .identifiers import identifier_hash, identifier_hashes
 from .registry_feed import FeedFileError, open_feed
 from .registry_rows import (
     ABSENT,
@@ -405,12 +405,15 @@ class PeopleImporter(_Importer):
         if not self.seen.add(row.ssn):
             return [Problem("ssn", "row.duplicate")]
         self.employer_names.setdefault(row.employer_uscc, (row.employer_name_zh, row.employer_name_en))
+        ssn, permit, passport = (identifier_hashes("ssn", row.ssn), identifier_hashes("permit", row.permit_number),
+                                 identifier_hashes("passport", row.passport_number))
+        pr_id = identifier_hashes("pr_id", row.pr_id) if row.pr_id else ()
         row.hashes = _PersonHashes(
-            ssn=identifier_hash("ssn", row.ssn),
-            permit=identifier_hash("permit", row.permit_number),
-            passport=identifier_hash("passport", row.passport_number),
+            ssn=ssn[0], permit=permit[0], passport=passport[0],
             phone=identifier_hash("phone", row.phone) if row.phone else None,
-            pr_id=identifier_hash("pr_id", row.pr_id) if row.pr_id else None,
+            pr_id=pr_id[0] if pr_id else None,
+            alias={old: new for candidates in (ssn, permit, passport, pr_id) for old in candidates
+                   for new in candidates[:1]},
         )
         return row
 
@@ -550,7 +553,8 @@ class PeopleImporter(_Importer):
             want = _permit_values(row, person.id, employer_ids, now, for_update=True)
             if any(getattr(permit, key) != value for key, value in want.items()):
                 writes.permit_updates.append({"b_id": permit.id, **want})
-                writes.permits_current.append({"b_person": person.id, "b_hash": row.hashes.permit})
+                # The hash the permit holds: mid-rotation it may still be the previous key's.
+                writes.permits_current.append({"b_person": person.id, "b_hash": permit.permit_number_hash})
                 changed = True
         card = found.cards.get(account.id)
         if card is None:
@@ -593,31 +597,37 @@ class _PersonHashes:
     passport: str
     phone: str | None
     pr_id: str | None
+    #: Every configured key's hash of the row's ssn, permit, passport and PR ID -> the current key's.
+    alias: dict[str, str]
 
 
 class _PeopleLookup:
     """What a people batch finds in the database: accounts, permits, PR owners, people, docs, cards, enrolments."""
 
     def __init__(self, conn, rows: list[PersonRow]):
-        ssn_hashes = [row.hashes.ssn for row in rows]
+        # Found rows are keyed by the current key's hash, whichever key's hash they hold (a rotation).
+        alias = {old: new for row in rows for old, new in row.hashes.alias.items()}
+        ssn_hashes = [old for old, new in alias.items() if new in {row.hashes.ssn for row in rows}]
         self.accounts = {
-            found.ssn_hash: found
+            alias[found.ssn_hash]: found
             for found in conn.execute(
                 select(_A.c.id, _A.c.person_id, _A.c.ssn_hash).where(_A.c.ssn_hash.in_(ssn_hashes))
             )
         }
+        permit_hashes = {row.hashes.permit for row in rows}
         self.permits = {
-            found.permit_number_hash: found
+            alias[found.permit_number_hash]: found
             for found in conn.execute(
                 select(_W.c.id, _W.c.person_id, _W.c.permit_number_hash, _W.c.category, _W.c.employer_id,
                        _W.c.position, _W.c.work_address, _W.c.work_city_code, _W.c.valid_from,
                        _W.c.valid_to, _W.c.status, _W.c.entry_date)
-                .where(_W.c.permit_number_hash.in_([row.hashes.permit for row in rows]))
+                .where(_W.c.permit_number_hash.in_([old for old, new in alias.items() if new in permit_hashes]))
             )
         }
-        pr_hashes = [row.hashes.pr_id for row in rows if row.hashes.pr_id]
+        pr_ids = {row.hashes.pr_id for row in rows if row.hashes.pr_id}
+        pr_hashes = [old for old, new in alias.items() if new in pr_ids]
         self.pr_owners = {
-            found.pr_id_hash: found.id
+            alias[found.pr_id_hash]: found.id
             for found in conn.execute(select(_P.c.id, _P.c.pr_id_hash).where(_P.c.pr_id_hash.in_(pr_hashes)))
         } if pr_hashes else {}
         person_ids = [account.person_id for account in self.accounts.values()]
@@ -690,7 +700,7 @@ def _passport_values(row: PersonRow, person_id: int, now) -> dict:
 
 def _diff_passport(row: PersonRow, person_id: int, docs: list, writes: _PeopleWrites, now) -> bool:
     """Keep the passport history: a new number is a renewal (new current row, old ones kept)."""
-    match = next((doc for doc in docs if doc.number_hash == row.hashes.passport), None)
+    match = next((doc for doc in docs if row.hashes.alias.get(doc.number_hash) == row.hashes.passport), None)
     changed = False
     for doc in docs:
         if doc.is_current and doc is not match:
@@ -767,10 +777,10 @@ class ContributionImporter(_Importer):
             self.accounts.clear()
         missing = {row.ssn for row in rows if row.ssn not in self.accounts}
         if missing:
-            by_hash = {identifier_hash("ssn", ssn): ssn for ssn in missing}
+            by_hash = {digest: ssn for ssn in missing for digest in identifier_hashes("ssn", ssn)}
             for found in conn.execute(select(_A.c.id, _A.c.ssn_hash).where(_A.c.ssn_hash.in_(by_hash))):
                 self.accounts[by_hash.pop(found.ssn_hash)] = found.id
-            self.accounts.update(dict.fromkeys(by_hash.values()))
+            self.accounts.update(dict.fromkeys(set(by_hash.values()) - set(self.accounts)))
         missing = {row.employer_uscc for row in rows if row.employer_uscc not in self.employers}
         if missing:
             for found in conn.execute(select(_E.c.id, _E.c.uscc).where(_E.c.uscc.in_(missing))):

@@ -26,7 +26,7 @@ from app.models.user import UserAccount
 from app.models.verification import InPersonReference, VerificationAttempt
 from app.services import audit, view_cache
 from app.services.attempts import AttemptLimiter, Locked, Reservation
-from app.services.identifiers import IdentifierError, identifier_hash, normalize_phone
+from app.services.identifiers import IdentifierError, identifier_hash, identifier_hashes, normalize_phone
 from app.services.name_match import MATCH, NEAR, compare_names
 
 #: The identifier types a user may choose, and the look-up hash kind of each.
@@ -156,6 +156,11 @@ def wechat_subject(openid: str) -> str:
     return pii.codec().lookup_hash(openid, WECHAT_SUBJECT_KIND)
 
 
+def wechat_subjects(openid: str) -> tuple[str, ...]:
+    """The subject under every configured PII key (records written before a key rotation finished)."""
+    return pii.codec().lookup_hashes(openid, WECHAT_SUBJECT_KIND)
+
+
 def _subject_of(user_id: int) -> str:
     """The WeChat subject of a signed-in user (401 when the account went meanwhile)."""
     openid = db.session.scalar(select(UserAccount.openid).where(UserAccount.id == user_id))
@@ -171,16 +176,16 @@ def hash_identifier(identifier_type: str, normalized: str) -> str:
 
 def find_person(identifier_type: str, normalized: str) -> tuple[Person | None, WorkPermit | None]:
     """The registry person an identifier points to, with the permit when the identifier is one."""
-    digest = hash_identifier(identifier_type, normalized)
+    digests = identifier_hashes(IDENTIFIER_KINDS[identifier_type], normalized)  # mid-rotation: either key's
     if identifier_type == "permit_number":
-        permit = db.session.scalar(select(WorkPermit).where(WorkPermit.permit_number_hash == digest))
+        permit = db.session.scalar(select(WorkPermit).where(WorkPermit.permit_number_hash.in_(digests)))
         return (permit.person, permit) if permit is not None else (None, None)
     if identifier_type == "ssn":
         account = db.session.scalar(
-            select(SocialSecurityAccount).where(SocialSecurityAccount.ssn_hash == digest)
+            select(SocialSecurityAccount).where(SocialSecurityAccount.ssn_hash.in_(digests))
         )
         return (account.person, None) if account is not None else (None, None)
-    return db.session.scalar(select(Person).where(Person.pr_id_hash == digest)), None
+    return db.session.scalar(select(Person).where(Person.pr_id_hash.in_(digests))), None
 
 
 def permit_active(person: Person, permit: WorkPermit | None, today: date) -> bool:
@@ -403,7 +408,7 @@ def _reference_row(reference: str, *, for_update: bool = False) -> InPersonRefer
     if len(normalized) != REFERENCE_LENGTH:
         raise ReferenceNotFound()
     query = select(InPersonReference).where(
-        InPersonReference.reference_hash == pii.codec().lookup_hash(normalized, REFERENCE_HASH_KIND)
+        InPersonReference.reference_hash.in_(pii.codec().lookup_hashes(normalized, REFERENCE_HASH_KIND))
     )
     if for_update:
         query = query.with_for_update()
