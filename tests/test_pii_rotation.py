@@ -28,8 +28,9 @@ from app.models.registry import (
 )
 from app.models.verification import InPersonReference, VerificationAttempt
 from app.services import pii_rotation, privacy
+from app.services.attempts import identifier_key, subject_key
 from app.services.registry_import import import_file
-from app.services.verification import find_person, wechat_subject
+from app.services.verification import VerificationLocked, find_person, match_identity, wechat_subject
 from tests.conftest import TEST_DATABASE_URL, make_test_config
 from tests.factories import make_person, make_pr_id, make_user
 
@@ -232,6 +233,26 @@ def test_lookups_exports_and_the_registry_import_work_in_the_middle_of_a_rotatio
     assert (contributions.added, contributions.rejected) == (0, 0)
     export = privacy.export_user(user.id, locale="en", today=clock.today())
     assert len(export["verification_attempts"]) == 1
+
+
+def test_attempt_limits_reached_under_the_old_key_still_hold_during_the_rotation(app, keys):
+    """A lockout counted before the restart with the new key is not a fresh set of attempts."""
+    person = make_person()
+    user, other = make_user(), make_user()
+    permit = person.permits[0].permit_number
+    old = pii.PiiCodec(OLD)
+    redis_client = app.extensions["redis"]
+    redis_client.set(subject_key(old.lookup_hash(user.openid, "wechat-openid")), 5, ex=3600)
+    redis_client.set(identifier_key(old.lookup_hash(permit, "permit")), 5, ex=3600)
+    keys(NEW, OLD)
+    answers = {"identifier_type": "permit_number", "identifier": permit, "passport_name": person.passport_name,
+               "date_of_birth": person.date_of_birth}
+    with pytest.raises(VerificationLocked):
+        match_identity(user.id, **answers)  # this WeChat user's own tries
+    with pytest.raises(VerificationLocked):
+        match_identity(other.id, **answers)  # the number's, from any account
+    new = pii.PiiCodec(NEW)
+    assert int(redis_client.get(subject_key(new.lookup_hash(other.openid, "wechat-openid")))) == 0  # given back
 
 
 def test_retirement_waits_for_every_value_and_every_open_reference_of_the_old_key(app, keys):

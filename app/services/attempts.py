@@ -56,15 +56,20 @@ class AttemptLimiter:
         self.max_failures = int(max_failures)
         self.window = int(window_seconds)
 
-    def keys_for(self, subject: str, identifier_hash: str | None) -> tuple[str, ...]:
-        """The keys one attempt counts against."""
-        keys = [subject_key(subject)]
-        if identifier_hash:
-            keys.append(identifier_key(identifier_hash))
-        return tuple(keys)
+    def keys_for(self, subject: str | tuple[str, ...],
+                 identifier_hash: str | tuple[str, ...] | None) -> tuple[str, ...]:
+        """The keys one attempt counts against.
 
-    def reserve(self, subject: str, identifier_hash: str | None, *, now: datetime | None = None) -> Reservation:
-        """Admit one attempt or raise Locked; one round trip, atomic across both keys."""
+        During a PII key rotation a caller gives the hashes under both keys (the current first), so
+        the counts made under the old key still hold and new ones accrue under the new key.
+        """
+        subjects = (subject,) if isinstance(subject, str) else subject
+        identifiers = (identifier_hash,) if isinstance(identifier_hash, str) else identifier_hash or ()
+        return tuple([subject_key(one) for one in subjects] + [identifier_key(one) for one in identifiers if one])
+
+    def reserve(self, subject: str | tuple[str, ...], identifier_hash: str | tuple[str, ...] | None, *,
+                now: datetime | None = None) -> Reservation:
+        """Admit one attempt or raise Locked; one round trip, atomic across every key."""
         keys = self.keys_for(subject, identifier_hash)
         with self.redis.pipeline(transaction=True) as pipe:
             for key in keys:
@@ -92,7 +97,8 @@ class AttemptLimiter:
                 if count >= self.max_failures]
         return self._until(max(full), now) if full else None
 
-    def status(self, subject: str, identifier_hash: str | None, *, now: datetime | None = None) -> datetime | None:
+    def status(self, subject: str | tuple[str, ...], identifier_hash: str | tuple[str, ...] | None, *,
+               now: datetime | None = None) -> datetime | None:
         """When the current lock lifts, or None if another try is allowed (read only)."""
         keys = self.keys_for(subject, identifier_hash)
         with self.redis.pipeline(transaction=False) as pipe:
@@ -104,7 +110,7 @@ class AttemptLimiter:
                 if results[i * 2] is not None and int(results[i * 2]) >= self.max_failures]
         return self._until(max(ttls), now) if ttls else None
 
-    def reset(self, subject: str, identifier_hash: str | None = None) -> None:
+    def reset(self, subject: str | tuple[str, ...], identifier_hash: str | tuple[str, ...] | None = None) -> None:
         """Forget the counters (an operator's decision, or a test)."""
         self.redis.delete(*self.keys_for(subject, identifier_hash))
 

@@ -161,12 +161,17 @@ def wechat_subjects(openid: str) -> tuple[str, ...]:
     return pii.codec().lookup_hashes(openid, WECHAT_SUBJECT_KIND)
 
 
-def _subject_of(user_id: int) -> str:
-    """The WeChat subject of a signed-in user (401 when the account went meanwhile)."""
+def _subjects_of(user_id: int) -> tuple[str, ...]:
+    """The WeChat subject of a signed-in user under each PII key, current first (401 when the account went)."""
     openid = db.session.scalar(select(UserAccount.openid).where(UserAccount.id == user_id))
     if openid is None:
         raise Unauthorized()
-    return wechat_subject(openid)
+    return wechat_subjects(openid)
+
+
+def _subject_of(user_id: int) -> str:
+    """The WeChat subject of a signed-in user (401 when the account went meanwhile)."""
+    return _subjects_of(user_id)[0]
 
 
 def hash_identifier(identifier_type: str, normalized: str) -> str:
@@ -227,11 +232,13 @@ def shown_outcome(outcome: str | None) -> str | None:
 def match_identity(user_id: int, *, identifier_type: str, identifier: str, passport_name: str,
                    date_of_birth: date) -> MatchResult:
     """Reserve an attempt, compare the answers with the registry, record the try; raise when locked."""
-    digest = hash_identifier(identifier_type, identifier)
-    subject = _subject_of(user_id)
+    digests = identifier_hashes(IDENTIFIER_KINDS[identifier_type], identifier)
+    digest = digests[0]
+    subjects = _subjects_of(user_id)
+    subject = subjects[0]
     limits = limiter()
     try:
-        reservation = limits.reserve(subject, digest)
+        reservation = limits.reserve(subjects, digests)
     except Locked as locked:
         _record(user_id, subject, None, identifier_type, digest, "identifier_match", "locked", None)
         db.session.commit()
@@ -255,13 +262,15 @@ def verify_phone(user_id: int, *, openid: str | None, person_id: int, identifier
     from app.wechat.errors import WeChatError, WeChatInvalidCode, WeChatUnavailable
 
     person = db.session.get(Person, person_id)
-    digest = hash_identifier(identifier_type, identifier)
+    digests = identifier_hashes(IDENTIFIER_KINDS[identifier_type], identifier)
+    digest = digests[0]
     if person is None or not person.phone:
         return MatchResult(PHONE_MISSING)
-    subject = _subject_of(user_id)
+    subjects = _subjects_of(user_id)
+    subject = subjects[0]
     limits = limiter()
     try:
-        reservation = limits.reserve(subject, digest)
+        reservation = limits.reserve(subjects, digests)
     except Locked as locked:
         _record(user_id, subject, person_id, identifier_type, digest, "phone", "locked", None)
         db.session.commit()
