@@ -24,7 +24,7 @@ from app.extensions import db
 from app.models.registry import ContributionRecord, Employer, Person, SocialSecurityAccount, WorkPermit
 
 from .countries import NUMERIC_BY_ALPHA3
-from .identifiers import identifier_hash, mod11_2_check_char
+from .identifiers import identifier_hashes, mod11_2_check_char
 from .registry_feed import CONTRIBUTIONS_OPTIONAL, CONTRIBUTIONS_REQUIRED, PEOPLE_OPTIONAL, PEOPLE_REQUIRED
 from .registry_import import import_file
 
@@ -176,11 +176,12 @@ def seed_demo(seed: int = 1, *, people: int = DEFAULT_PEOPLE, if_empty: bool = F
 
 def _existing(samples: list[Sample]) -> list[Sample]:
     """The samples whose SSN the registry holds."""
-    hashes = {identifier_hash("ssn", s.ssn): s for s in samples}
+    hashes = {s.ssn: identifier_hashes("ssn", s.ssn) for s in samples}  # either key's, mid-rotation
     found = set(db.session.execute(
-        select(SocialSecurityAccount.ssn_hash).where(SocialSecurityAccount.ssn_hash.in_(hashes))
+        select(SocialSecurityAccount.ssn_hash)
+        .where(SocialSecurityAccount.ssn_hash.in_([h for candidates in hashes.values() for h in candidates]))
     ).scalars())
-    return [sample for h, sample in hashes.items() if h in found]
+    return [sample for sample in samples if found.intersection(hashes[sample.ssn])]
 
 
 def _samples_from_registry() -> list[Sample]:
