@@ -196,6 +196,37 @@ def test_rotation_reencrypts_every_value_rekeys_every_hash_and_keeps_the_data(ap
     assert (record.values_reencrypted, record.finished_at is not None, record.retired_at) == (total, True, None)
 
 
+def test_a_row_the_service_rewrites_during_a_batch_keeps_the_services_value(app, keys, monkeypatch):
+    """The rotation never writes back a value it read before the service changed it, and still finishes the row."""
+    people, _ = _population()
+    codec = keys(NEW, OLD)
+    ids = sorted(person.id for person in people)
+    target = ids[3]  # the first row of the second batch of three; it has a phone and a PR ID
+    assert raw(Person, "pr_id")[target] is not None
+    service_wrote = {}
+    decrypt = pii_rotation._decrypt
+
+    def the_service_writes_meanwhile(codec_, table, column, row_id, stored):
+        if (table, column, row_id) == ("people", "phone", target) and not service_wrote:
+            service_wrote["phone"] = codec.encrypt("+8613911112222")
+            with _db.engine.begin() as conn:  # another process: its own connection and transaction
+                conn.execute(Person.__table__.update().where(Person.__table__.c.id == target).values(
+                    {Person.__table__.c.phone: type_coerce(service_wrote["phone"], String),
+                     Person.__table__.c.phone_hash: codec.lookup_hash("+8613911112222", "phone")}))
+        return decrypt(codec_, table, column, row_id, stored)
+
+    monkeypatch.setattr(pii_rotation, "_decrypt", the_service_writes_meanwhile)
+    total = sum(1 for target_ in pii_rotation.targets() for name in target_.columns
+                for value in raw(target_.table, name).values() if value is not None)
+    report = pii_rotation.rotate(batch_size=3)
+    assert (report.changed_meanwhile, report.remaining) == (1, {})
+    assert report.values == total - 1  # the phone the service wrote is not re-encrypted again
+    assert raw(Person, "phone")[target] == service_wrote["phone"]
+    assert raw(Person, "pr_id")[target].startswith(codec.key_id + ":")
+    _db.session.expire_all()
+    assert _db.session.get(Person, target).phone == "+8613911112222"
+
+
 def test_lookups_exports_and_the_registry_import_work_in_the_middle_of_a_rotation(app, keys):
     """Rows under either key are found, and a re-import neither duplicates nor cancels what the old key hashed."""
     for name in ("people.csv", "contributions.csv"):

@@ -42,7 +42,7 @@ def rotate_key(batch_size: int) -> None:
         raise click.ClickException(str(error)) from None
     click.echo(f"Re-encrypted {report.values} values and re-keyed {report.hashes} look-up hashes and "
                f"{report.subjects} attempt records in this run ({report.total} values since the rotation began); "
-               f"{report.skipped_changed} rows were rewritten by the service meanwhile.")
+               f"{report.changed_meanwhile} rows changed by the service meanwhile were read again.")
     if report.remaining:
         left = "; ".join(f"{name}: {count}" for name, count in report.remaining.items())
         raise click.ClickException(f"values still not under key {pii_codec.codec().key_id}: {left}. A process "

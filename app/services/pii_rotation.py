@@ -51,6 +51,8 @@ HASH_ONLY = {
     ("in_person_references", "reference_hash"): "kept: open ones from before the rotation delay the retirement",
 }
 DEFAULT_BATCH = 500
+#: Reads of a row the service keeps rewriting before the batch leaves it to the next run.
+_TRIES = 3
 
 
 class RotationError(RuntimeError):
@@ -97,7 +99,7 @@ class Report:
     values: int = 0
     hashes: int = 0
     subjects: int = 0
-    skipped_changed: int = 0
+    changed_meanwhile: int = 0
     remaining: dict[str, int] = field(default_factory=dict)
     total: int = 0
 
@@ -169,45 +171,62 @@ def _rotate_batch(conn, codec: pii.PiiCodec, target: Target, last_id: int, batch
                   report: Report, record_id: int) -> tuple[BatchDone | None, int]:
     """One batch of one table in the caller's transaction: (what it did or None at the end, the last id)."""
     table = target.table
+    columns = (table.c.id, *(_raw(table.c[name]).label(name) for name in target.columns))
     rows = conn.execute(
-        select(table.c.id, *(_raw(table.c[name]).label(name) for name in target.columns))
-        .where(table.c.id > last_id, _pending(target, codec.key_id)).order_by(table.c.id).limit(batch_size)
+        select(*columns).where(table.c.id > last_id, _pending(target, codec.key_id))
+        .order_by(table.c.id).limit(batch_size)
     ).mappings().all()
     if not rows:
         return None, last_id
     values = hashes = 0
     for row in rows:
-        changes: dict = {}
-        checks = [table.c.id == row["id"]]
-        for name in target.columns:
-            stored = row[name]
-            if stored is None or stored.startswith(f"{codec.key_id}:"):
-                continue
-            plain = _decrypt(codec, table.name, name, row["id"], stored)
-            changes[name] = codec.encrypt(plain)
-            checks.append(_raw(table.c[name]) == stored)
-            paired = target.hash_of(name)
-            if paired is not None:
-                hash_column, kind = paired
-                changes[hash_column] = codec.lookup_hash(plain, kind)
-        if not changes:
-            continue
-        statement = update(table).where(*checks).values(
-            {table.c[name]: (type_coerce(bindparam(f"v_{name}"), Text) if name in target.columns
-                             else bindparam(f"v_{name}"))
-             for name in changes})
-        if conn.execute(statement, {f"v_{name}": value for name, value in changes.items()}).rowcount != 1:
-            report.skipped_changed += 1  # rewritten by the service meanwhile, so under the new key already
-            continue
-        written = sum(1 for name in changes if name in target.columns)
-        values += written
-        hashes += len(changes) - written
+        for _ in range(_TRIES):
+            done = _rotate_row(conn, codec, target, row)
+            if done is not None:
+                values, hashes = values + done[0], hashes + done[1]
+                break
+            report.changed_meanwhile += 1
+            # Read it again as now committed, and hold it (a plain read would see this transaction's snapshot).
+            row = conn.execute(select(*columns).where(table.c.id == row["id"]).with_for_update()).mappings().first()
+            if row is None:
+                break
     rotations = PiiKeyRotation.__table__
     conn.execute(update(rotations).where(rotations.c.id == record_id)
                  .values(values_reencrypted=rotations.c.values_reencrypted + values))
     report.values += values
     report.hashes += hashes
     return BatchDone(table.name, values, hashes, report.values), rows[-1]["id"]
+
+
+def _rotate_row(conn, codec: pii.PiiCodec, target: Target, row) -> tuple[int, int] | None:
+    """Re-encrypt a row's values not under the current key, with their hashes: (values, hashes) written.
+
+    None when the row no longer holds what was read (the service rewrote it meanwhile): nothing is written.
+    """
+    table = target.table
+    changes: dict = {}
+    checks = [table.c.id == row["id"]]
+    for name in target.columns:
+        stored = row[name]
+        if stored is None or stored.startswith(f"{codec.key_id}:"):
+            continue
+        plain = _decrypt(codec, table.name, name, row["id"], stored)
+        changes[name] = codec.encrypt(plain)
+        checks.append(_raw(table.c[name]) == stored)
+        paired = target.hash_of(name)
+        if paired is not None:
+            hash_column, kind = paired
+            changes[hash_column] = codec.lookup_hash(plain, kind)
+    if not changes:
+        return 0, 0
+    statement = update(table).where(*checks).values(
+        {table.c[name]: (type_coerce(bindparam(f"v_{name}"), Text) if name in target.columns
+                         else bindparam(f"v_{name}"))
+         for name in changes})
+    if conn.execute(statement, {f"v_{name}": value for name, value in changes.items()}).rowcount != 1:
+        return None
+    written = sum(1 for name in changes if name in target.columns)
+    return written, len(changes) - written
 
 
 def _decrypt(codec: pii.PiiCodec, table: str, column: str, row_id: int, stored: str) -> str:
