@@ -320,6 +320,12 @@ def test_retirement_waits_for_every_value_and_every_open_reference_of_the_old_ke
     assert f"Key {pii.PiiCodec(OLD).key_id} retired" in retired.output
     assert _db.session.scalar(select(PiiKeyRotation.retired_at)) is not None
     assert runner.invoke(args=["pii", "retire-key"]).exit_code == 0  # already retired: says so again
+    status = runner.invoke(args=["pii", "status"]).output
+    new_id = pii.PiiCodec(NEW).key_id
+    assert f"PII_KEY: key {new_id}" in status and f"PII_KEY_PREVIOUS: key {pii.PiiCodec(OLD).key_id}" in status
+    assert f"social_security_cards.card_number: {new_id}: 7" in status
+    assert f"Rotation {pii.PiiCodec(OLD).key_id} -> {new_id}: started " in status
+    assert "values re-encrypted, finished 2" in status and "retired not yet" not in status
 
     keys(OLD, NEW)  # the retired key put back as PII_KEY
     refused = runner.invoke(args=["pii", "rotate-key"])

@@ -24,6 +24,15 @@ def status() -> None:
     for name, tags in pii_rotation.key_counts().items():
         counts = ", ".join(f"{tag}: {count}" for tag, count in sorted(tags.items())) or "no values"
         click.echo(f"  {name}: {counts}")
+    for rotation in pii_rotation.rotations():
+        click.echo(f"Rotation {rotation['from_key_id']} -> {rotation['to_key_id']}: started "
+                   f"{_when(rotation['started_at'])}, {rotation['values_reencrypted']} values re-encrypted, "
+                   f"finished {_when(rotation['finished_at'])}, retired {_when(rotation['retired_at'])}")
+
+
+def _when(moment) -> str:
+    """A recorded moment in UTC, or `not yet`."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment is not None else "not yet"
 
 
 @pii.command("rotate-key")

@@ -291,6 +291,13 @@ def key_counts() -> dict[str, Counter]:
     return counts
 
 
+def rotations() -> list[dict]:
+    """Every rotation recorded, oldest first: key ids, when it started, values re-encrypted, finished, retired."""
+    table = PiiKeyRotation.__table__
+    with db.engine.connect() as conn:
+        return [dict(row) for row in conn.execute(select(table).order_by(table.c.id)).mappings()]
+
+
 def remaining(key_id: str) -> dict[str, int]:
     """`table.column` -> values not under the key `key_id` (only columns that have some)."""
     return {name: sum(n for tag, n in tags.items() if tag != key_id)
