@@ -227,6 +227,32 @@ def test_a_row_the_service_rewrites_during_a_batch_keeps_the_services_value(app,
     assert _db.session.get(Person, target).phone == "+8613911112222"
 
 
+def test_rotate_key_fails_while_a_process_still_writes_with_the_old_key(app, keys, monkeypatch):
+    """A process not restarted writes under the old key behind the rotation: the run says so and is not finished."""
+    people, _ = _population()
+    keys(NEW, OLD)
+    rekey_subjects = pii_rotation._rekey_subjects
+    people_table = Person.__table__
+
+    def a_straggler_writes_then_subjects(codec, batch_size):
+        old = pii.PiiCodec(OLD)
+        with _db.engine.begin() as conn:
+            conn.execute(people_table.update().where(people_table.c.id == people[0].id).values(
+                {people_table.c.phone: type_coerce(old.encrypt("+8613922223333"), String),
+                 people_table.c.phone_hash: old.lookup_hash("+8613922223333", "phone")}))
+        return rekey_subjects(codec, batch_size)
+
+    monkeypatch.setattr(pii_rotation, "_rekey_subjects", a_straggler_writes_then_subjects)
+    result = app.test_cli_runner().invoke(args=["pii", "rotate-key"])
+    assert result.exit_code == 1
+    assert "people.phone: 1" in result.output and "restart it, then run this again" in result.output
+    assert _db.session.scalar(select(PiiKeyRotation.finished_at)) is None
+    monkeypatch.undo()
+    assert app.test_cli_runner().invoke(args=["pii", "rotate-key"]).exit_code == 0
+    _db.session.expire_all()
+    assert _db.session.get(Person, people[0].id).phone == "+8613922223333"
+
+
 def test_lookups_exports_and_the_registry_import_work_in_the_middle_of_a_rotation(app, keys):
     """Rows under either key are found, and a re-import neither duplicates nor cancels what the old key hashed."""
     for name in ("people.csv", "contributions.csv"):
