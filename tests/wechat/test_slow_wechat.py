@@ -26,9 +26,10 @@ from tests.flows.conftest import Journey
 
 #: The timeout of the fast tests (production keeps the default, 5 s), and WeChat's answer time in them.
 SHORT_TIMEOUT = 0.3
-LATE = 0.8
-#: How much longer than the timeout a refused request may take (our own work around the call).
-SLACK = 0.7
+LATE = 3.0
+#: How much longer than the timeout a refused request may take (our own work around the call, on
+#: a busy CI host); the bound stays well under LATE, so a request that waited for WeChat fails it.
+SLACK = 1.9
 
 
 def _timed(call):
