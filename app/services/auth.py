@@ -3,7 +3,9 @@
 Idempotency: the outcome of a code exchange is cached for 5 minutes (a code's lifetime) under a
 hash of the code, encrypted with a key derived from the code itself, so a client retrying the same
 code gets the same session back instead of WeChat's 40163, and nobody reading Redis can recover
-the token without the code. A short lock makes two simultaneous submissions share one exchange.
+the token without the code. A short lock makes two simultaneous submissions share one exchange;
+when that exchange fails, the waiting submission gets the same answer (WeChat busy: 503, a spent
+code: 401), read from a short-lived note of the failure's kind.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from app.services.sessions import PREFIX, SessionStore
 from app.services.wechat_errors import (
     AccountRestricted,
     InvalidWeChatCode,
+    WeChatRateLimitedError,
     WeChatUnavailableError,
     as_app_error,
 )
@@ -113,8 +116,9 @@ def login(code, language: str | None = None) -> LoginResult:
     try:
         identity = get_wechat().code_to_session(code)
     except WeChatError as error:
-        redis.delete(lock_key)
-        raise as_app_error(error) from None
+        failure = as_app_error(error)
+        _note_failure(redis, cache_key, failure.code)
+        raise failure from None
     try:
         user = _upsert_user(identity)
         locale = _response_locale(user, language)
@@ -122,17 +126,28 @@ def login(code, language: str | None = None) -> LoginResult:
         # language header is still answered in it (a saved choice always wins).
         token = sessions.create(user.id, {"openid": user.openid, "locale": user.locale,
                                           "client_locale": locale})
+    except AccountRestricted as restricted:
+        _note_failure(redis, cache_key, restricted.code)
+        raise
     except Exception:
-        redis.delete(lock_key)
+        redis.delete(lock_key, cache_key + ":failed")  # no earlier failure's note may answer for this one
         raise
     ttl = sessions.ttl
     with redis.pipeline() as pipe:
         pipe.set(session_key_key(user.id), pii.codec().encrypt(identity["session_key"]), ex=ttl)
         pipe.set(cache_key, _seal(code, {"user_id": user.id, "token": token}), ex=CODE_CACHE_SECONDS)
         pipe.set(client_locale_key(user.id), locale, ex=CLIENT_LOCALE_SECONDS)
-        pipe.delete(lock_key)
+        pipe.delete(lock_key, cache_key + ":failed")
         pipe.execute()
     return LoginResult(token=token, expires_in=ttl, user=user, locale=locale)
+
+
+def _note_failure(redis, cache_key: str, code: str) -> None:
+    """Let go of the exchange's lock, noting why it failed for a submission waiting on it."""
+    with redis.pipeline() as pipe:
+        pipe.set(cache_key + ":failed", code, ex=CODE_LOCK_SECONDS)
+        pipe.delete(cache_key + ":lock")
+        pipe.execute()
 
 
 def _replay(cached: bytes, code: str, language, sessions: SessionStore) -> LoginResult:
@@ -151,12 +166,27 @@ def _wait_for_other(redis, cache_key: str, code: str, language, sessions: Sessio
     deadline = time.monotonic() + float(current_app.config.get("WECHAT_TIMEOUT_SECONDS", 5.0)) + 1
     while time.monotonic() < deadline:
         time.sleep(0.05)
-        cached = redis.get(cache_key)
+        with redis.pipeline() as pipe:  # one consistent read: the outcome, the lock and a failure's note
+            pipe.get(cache_key)
+            pipe.exists(cache_key + ":lock")
+            pipe.get(cache_key + ":failed")
+            cached, locked, noted = pipe.execute()
         if cached is not None:
             return _replay(cached, code, language, sessions)
-        if not redis.exists(cache_key + ":lock"):
-            raise InvalidWeChatCode()  # the other exchange failed: this code is spent or bad
+        if not locked:
+            raise _failure_of_other(noted)
     raise WeChatUnavailableError()
+
+
+#: The answers a waiting submission may repeat, by the error code the exchange it waited on failed with.
+_SHARED_FAILURES = {error.code: error for error in (
+    InvalidWeChatCode, WeChatUnavailableError, WeChatRateLimitedError, AccountRestricted)}
+
+
+def _failure_of_other(noted) -> Exception:
+    """The error of the parallel exchange this submission waited on; a spent code when none was noted."""
+    code = noted.decode() if isinstance(noted, bytes) else noted
+    return _SHARED_FAILURES.get(code, InvalidWeChatCode)()
 
 
 def _upsert_user(identity: dict) -> UserAccount:

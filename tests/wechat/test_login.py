@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from app.models.user import UserAccount
 from app.services import auth
 
@@ -199,3 +201,36 @@ def test_later_requests_keep_the_sign_in_language_without_headers(client, wechat
         "/api/v1/me", headers={"Authorization": f"Bearer {token}", "X-Client-Language": "ja"}
     )
     assert other.headers["Content-Language"] == "ja"
+
+
+@pytest.mark.parametrize(("errcode", "status", "code"), [
+    (-1, 503, "wechat.unavailable"),  # WeChat busy: the code is not spent, try again
+    (None, 503, "wechat.unavailable"),  # WeChat unreachable
+    (45011, 429, "wechat.rate_limited"),
+    (40029, 401, "auth.invalid_code"),
+])
+def test_a_submission_waiting_on_a_failed_parallel_exchange_gets_its_answer(app, wechat_emulator, errcode, status,
+                                                                            code):
+    """Two submissions of one code share one exchange; when it fails, both answer as the failure says."""
+    login_code = wechat_emulator.mint_login_code(OPENID)
+    wechat_emulator.slow("jscode2session", 0.4)
+    if errcode is None:
+        wechat_emulator.fail("jscode2session", status=502)
+    else:
+        wechat_emulator.fail("jscode2session", errcode=errcode)
+    results = []
+
+    def submit():
+        results.append(post_login(app.test_client(), login_code))
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wechat_emulator.calls("jscode2session") == 1
+    assert [(r.status_code, r.json["error"]["code"]) for r in results] == [(status, code)] * 2
+    assert all(r.json["locale"] and r.json["error"]["message"] for r in results)  # the localized envelope
+    if status == 503:
+        wechat_emulator.slow("jscode2session", 0)
+        assert post_login(app.test_client(), login_code).status_code == 200  # the code was not spent
