@@ -49,3 +49,20 @@ class SubscriptionGrant(db.Model):
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     client_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     event_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class SubscriptionReceipt(db.Model):
+    """One subscribe message's delivery report (a subscribe_msg_sent_event item), counted once.
+
+    receipt_key: a hash of WeChat's MsgID for that message (unique), so a report WeChat sends again,
+    however late, never counts a delivery twice in the ledger.
+    """
+
+    __tablename__ = "subscription_receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    template_id: Mapped[str] = mapped_column(String(128))
+    receipt_key: Mapped[str] = mapped_column(String(64), unique=True)
+    error_code: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

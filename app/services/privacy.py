@@ -34,7 +34,7 @@ from app.models.audit import AuditLog
 from app.models.flow import FlowState
 from app.models.notice import Notice, NoticeDelivery
 from app.models.service_point import QrCheck, ServicePoint
-from app.models.subscription import SubscriptionGrant, SubscriptionQuota
+from app.models.subscription import SubscriptionGrant, SubscriptionQuota, SubscriptionReceipt
 from app.models.user import Consent, UserAccount
 from app.models.verification import InPersonReference, VerificationAttempt
 from app.services import audit, card, contributions, notices, screen_cache, view_cache
@@ -110,6 +110,8 @@ def export_user(user_id: int, *, locale: str, today) -> dict:
         select(SubscriptionQuota).where(SubscriptionQuota.user_id == user_id).order_by(SubscriptionQuota.id))
     grants = db.session.scalars(
         select(SubscriptionGrant).where(SubscriptionGrant.user_id == user_id).order_by(SubscriptionGrant.id))
+    receipts = db.session.scalars(
+        select(SubscriptionReceipt).where(SubscriptionReceipt.user_id == user_id).order_by(SubscriptionReceipt.id))
     deliveries = db.session.execute(
         select(NoticeDelivery, Notice).join(Notice, Notice.id == NoticeDelivery.notice_id)
         .where(NoticeDelivery.user_id == user_id).order_by(NoticeDelivery.id)).all()
@@ -145,6 +147,8 @@ def export_user(user_id: int, *, locale: str, today) -> dict:
                         "accepted_total": q.accepted_total, "sent_total": q.sent_total,
                         "delivered_total": q.delivered_total, "failed_total": q.failed_total} for q in quotas],
             "grants": [{"template_id": g.template_id, "accepted_at": _iso(g.accepted_at)} for g in grants],
+            "delivery_reports": [{"template_id": r.template_id, "error_code": r.error_code,
+                                  "received_at": _iso(r.received_at)} for r in receipts],
         },
         "notices": [{**notices.notice_item(notice, locale, delivery.read_at), "channel": delivery.channel,
                      "state": delivery.state, "sent_at": _iso(delivery.sent_at),
@@ -174,6 +178,7 @@ def delete_account(user_id: int, *, redis_client, sessions: SessionStore, reques
         "in_person_references": _delete_rows(InPersonReference, user_id),
         "subscription_quotas": _delete_rows(SubscriptionQuota, user_id),
         "subscription_grants": _delete_rows(SubscriptionGrant, user_id),
+        "subscription_receipts": _delete_rows(SubscriptionReceipt, user_id),
         "notice_deliveries": _delete_rows(NoticeDelivery, user_id),
     }
     # Attempts stay, as the security record of this WeChat identity, until their retention ends.

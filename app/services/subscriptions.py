@@ -4,7 +4,9 @@ Reconciliation: an accept is one SubscriptionGrant. A client report and a popup 
 user and template within PAIR_WINDOW of each other are the same accept: the second one to arrive
 fills the other key of the first one's grant instead of adding quota. Each source is idempotent on
 its own key (client: report id + template; event: openid + CreateTime + template), so retries of
-either never count twice. WeChat stays the judge: a 43101 on send sets the quota to zero.
+either never count twice. A delivery report (sent event) is one SubscriptionReceipt, unique by the
+MsgID of the message it reports on, so a report sent again, however late, counts once. WeChat
+stays the judge: a 43101 on send sets the quota to zero.
 """
 
 from __future__ import annotations
@@ -21,7 +23,12 @@ from app import clock
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.i18n import _
-from app.models.subscription import SUBSCRIPTION_STATUSES, SubscriptionGrant, SubscriptionQuota
+from app.models.subscription import (
+    SUBSCRIPTION_STATUSES,
+    SubscriptionGrant,
+    SubscriptionQuota,
+    SubscriptionReceipt,
+)
 
 PAIR_WINDOW = timedelta(minutes=10)
 MAX_TEMPLATES_PER_REPORT = 10
@@ -149,12 +156,7 @@ def record_event(user_id: int, openid: str, event: str, create_time: int, items:
             continue
         row = _quota_row(user_id, template_id)
         if event == "subscribe_msg_sent_event":
-            if str(item.get("ErrorCode", "0")) == "0":
-                row.delivered_total += 1
-            else:
-                row.failed_total += 1
-                row.last_errcode = str(item.get("ErrorCode"))[:16]
-            changed += 1
+            changed += _record_receipt(row, openid, create_time, item, at)
             continue
         status = str(item.get("SubscribeStatusString") or "")
         if status not in SUBSCRIPTION_STATUSES:
@@ -167,6 +169,29 @@ def record_event(user_id: int, openid: str, event: str, create_time: int, items:
             changed += 1
     db.session.commit()
     return changed
+
+
+def _record_receipt(row: SubscriptionQuota, openid: str, create_time: int, item: dict, at: datetime) -> bool:
+    """Count one delivery report unless its message was already counted; True when it counted.
+
+    The key is WeChat's MsgID of the message reported on (unique per message sent); a report
+    without one falls back to openid + CreateTime + template + error code. The caller holds the
+    ledger row's lock, and the look-up locks too, so a report handled twice at once counts once.
+    """
+    error_code = str(item.get("ErrorCode", "0"))[:16] or "0"
+    msg_id = str(item.get("MsgID") or item.get("MsgId") or "")
+    key = _key("sent", msg_id) if msg_id else _key("sent", openid, create_time, row.template_id, error_code)
+    if db.session.scalars(select(SubscriptionReceipt.id).where(SubscriptionReceipt.receipt_key == key)
+                          .with_for_update()).first():
+        return False
+    db.session.add(SubscriptionReceipt(user_id=row.user_id, template_id=row.template_id, receipt_key=key,
+                                       error_code=error_code, received_at=at))
+    if error_code == "0":
+        row.delivered_total += 1
+    else:
+        row.failed_total += 1
+        row.last_errcode = error_code
+    return True
 
 
 def view(row: SubscriptionQuota) -> dict:

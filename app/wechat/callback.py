@@ -256,8 +256,28 @@ def normalize(message: dict) -> dict:
 
 
 def dedupe_key(message: dict) -> str:
-    """MsgId for messages; FromUserName + CreateTime (+ event name, two events can share a second)."""
+    """What makes one delivery distinct: its MsgId, else sender + time + event + what its items carry.
+
+    WeChat's advice for events (FromUserName + CreateTime) is the minimum: subscribe events list
+    items, and two deliveries in the same second differ only there. A sent event's items carry
+    the MsgID of each subscribe message; popup and change events their template and choice.
+    """
     msg_id = message.get("MsgId")
     if msg_id:
         return f"msg:{msg_id}"
-    return f"evt:{message['FromUserName']}:{message['CreateTime']}:{message.get('Event') or ''}"
+    key = f"evt:{message['FromUserName']}:{message['CreateTime']}:{message.get('Event') or ''}"
+    items = message.get("List")
+    if not items:
+        return key
+    parts = ",".join(sorted({_item_identity(item) for item in items}))
+    if len(parts) > 96:
+        parts = hashlib.sha256(parts.encode("utf-8")).hexdigest()[:32]
+    return f"{key}:{parts}"
+
+
+def _item_identity(item: dict) -> str:
+    """One subscribe-event item's own identity: its MsgID when it carries one, else template and status."""
+    msg_id = item.get("MsgID") or item.get("MsgId")
+    if msg_id:
+        return f"m{msg_id}"
+    return f"t{item.get('TemplateId') or ''}={item.get('SubscribeStatusString') or item.get('ErrorCode') or ''}"

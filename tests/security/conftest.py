@@ -41,6 +41,8 @@ def furnish(user) -> dict:
     db.session.commit()
     verification.create_in_person_reference(user.id, user.person_id)
     subscriptions.record_client_report(user.id, {"tmpl_notice_update": "accept"}, "report-1")
+    subscriptions.record_event(user.id, user.openid, "subscribe_msg_sent_event", 1795848008, [
+        {"TemplateId": "tmpl_notice_update", "MsgID": "3000000000000000002", "ErrorCode": "0"}])
     notice = make_notice()
     db.session.add(NoticeDelivery(notice_id=notice.id, user_id=user.id, channel="in_app", state="delivered"))
     db.session.commit()

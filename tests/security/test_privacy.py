@@ -14,7 +14,7 @@ from app.models.flow import FlowState
 from app.models.notice import NoticeDelivery
 from app.models.registry import Person
 from app.models.service_point import QrCheck
-from app.models.subscription import SubscriptionGrant, SubscriptionQuota
+from app.models.subscription import SubscriptionGrant, SubscriptionQuota, SubscriptionReceipt
 from app.models.user import Consent, UserAccount
 from app.models.verification import InPersonReference, VerificationAttempt
 from app.services import privacy, screen_cache, verification, view_cache
@@ -26,7 +26,7 @@ from tests.flows.conftest import Journey
 from tests.security.conftest import furnish, old
 
 USER_TABLES = (Consent, FlowState, VerificationAttempt, InPersonReference, SubscriptionQuota,
-               SubscriptionGrant, NoticeDelivery)
+               SubscriptionGrant, SubscriptionReceipt, NoticeDelivery)
 
 
 def count(model, **where) -> int:
@@ -53,6 +53,8 @@ class TestExport:
         assert len(data["in_person_references"]) == 1
         assert data["subscriptions"]["ledger"][0]["template_id"] == "tmpl_notice_update"
         assert data["subscriptions"]["grants"][0]["template_id"] == "tmpl_notice_update"
+        assert data["subscriptions"]["delivery_reports"] == [{"template_id": "tmpl_notice_update", "error_code": "0",
+                                                              "received_at": "2026-11-28T06:40:08+00:00"}]
         assert data["notices"][0]["category"] == "policy_change"
         assert data["qr_checks"] == [{"service_point": "Counter 1", "result": "valid",
                                       "checked_at": data["qr_checks"][0]["checked_at"]}]

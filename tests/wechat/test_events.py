@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.i18n.locales import SUPPORTED
-from app.models.subscription import SubscriptionQuota
+from app.models.subscription import SubscriptionQuota, SubscriptionReceipt
 from app.models.user import UserAccount
 from app.services import helpdesk
 from app.services.helpdesk_topics import KEYWORDS, TOPICS
 from app.tasks import wechat_events
+from app.wechat.emulator.push import unix_now
 
 from .conftest import OPENID, payload
 
@@ -180,7 +181,7 @@ def test_popup_event_with_a_list(db, wechat_emulator, fmt):
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_popup_event_retried_by_wechat_counts_once(db, wechat_emulator, fmt):
     wechat_emulator.push(message=payload(f"popup_one.{fmt}"), fmt=fmt)
-    wechat_emulator.push(message=payload(f"popup_one.{fmt}"), fmt=fmt, mode="plain")
+    wechat_emulator.push(message=payload(f"popup_one.{fmt}"), fmt=fmt, mode="compatible")
     assert ledger(db, "tmpl_notice_update").available == 1
 
 
@@ -212,3 +213,53 @@ def test_emulated_popup_grants_quota_on_both_sides(app, db, wechat_emulator):
 
 def test_unknown_message_types_are_ignored(app):
     assert helpdesk.handle_push({"FromUserName": OPENID, "MsgType": "event", "Event": "something_new"}) == "ignored"
+
+
+def sent_item(msg_id: str, template_id: str = "tmpl_notice_update", error_code: str = "0") -> dict:
+    """One item of a subscribe_msg_sent_event: WeChat's report on one subscribe message."""
+    return {"TemplateId": template_id, "MsgID": msg_id, "ErrorCode": error_code,
+            "ErrorStatus": "success" if error_code == "0" else "fail"}
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_two_delivery_reports_in_the_same_second_are_both_counted(db, wechat_emulator, fmt):
+    """Same user, same CreateTime, different MsgIDs: two deliveries, not a duplicate."""
+    at = unix_now()
+    for msg_id in ("3000000000000000101", "3000000000000000102"):
+        response = wechat_emulator.push("sent", OPENID, items=[sent_item(msg_id)], create_time=at, fmt=fmt)
+        assert response.get_data(as_text=True) == "success"
+    assert ledger(db, "tmpl_notice_update").delivered_total == 2
+
+
+def test_two_popup_events_in_the_same_second_are_both_counted(db, wechat_emulator):
+    at = unix_now()
+    wechat_emulator.push("popup", OPENID, results={"tmpl_notice_update": "accept"}, create_time=at)
+    wechat_emulator.push("popup", OPENID, results={"tmpl_card_status": "accept"}, create_time=at)
+    assert ledger(db, "tmpl_notice_update").available == 1
+    assert ledger(db, "tmpl_card_status").available == 1
+
+
+def test_a_delivery_report_sent_again_after_the_dedupe_window_counts_once(db, wechat_emulator, redis_client):
+    """The ledger itself is idempotent per MsgID: a report that outlived the callback's memory counts once."""
+    message = wechat_emulator.message("sent", OPENID, items=[sent_item("3000000000000000201"),
+                                                             sent_item("3000000000000000202", "tmpl_card_status",
+                                                                       "10005")])
+    assert wechat_emulator.push(message=message).get_data(as_text=True) == "success"
+    for key in redis_client.scan_iter("ssc:wechat-msg:*"):
+        redis_client.delete(key)  # the de-duplication window has passed
+    assert wechat_emulator.push(message=message, fmt="xml").get_data(as_text=True) == "success"
+    assert ledger(db, "tmpl_notice_update").delivered_total == 1
+    card = ledger(db, "tmpl_card_status")
+    assert (card.failed_total, card.last_errcode) == (1, "10005")
+    assert db.session.scalar(select(func.count()).select_from(SubscriptionReceipt)) == 2
+
+
+def test_one_delivery_report_handled_by_two_jobs_counts_once(app, db, wechat_emulator):
+    """Two jobs of one report (a queue that fell behind the memory window runs both): counted once."""
+    message = wechat_emulator.message("sent", OPENID, items=[sent_item("3000000000000000301")])
+    message["CreateTime"] = int(message["CreateTime"])
+    user = helpdesk.user_for(OPENID, create=True)
+    assert helpdesk.handle_push(dict(message)) == "ledger:1"
+    assert helpdesk.handle_push(dict(message)) == "ledger:0"
+    assert ledger(db, "tmpl_notice_update").delivered_total == 1
+    assert user.id == db.session.scalars(select(SubscriptionReceipt.user_id)).one()

@@ -7,7 +7,7 @@ from xml.parsers import expat
 
 import pytest
 
-from app.wechat.callback import PushRefused, PushVerifier, normalize, parse_xml, sha1_signature
+from app.wechat.callback import PushRefused, PushVerifier, dedupe_key, normalize, parse_xml, sha1_signature
 from app.wechat.emulator.push import unix_now
 
 from .conftest import payload
@@ -51,6 +51,22 @@ def test_dedupe_keys(verifier):
     event = verifier.verify(signed(), payload("enter_session.xml").encode())
     assert text.dedupe_key == "msg:23812783749361111"
     assert event.dedupe_key == "evt:oFixtureUser0001:1795848002:user_enter_tempsession"
+    sent = verifier.verify(signed(), payload("sent_list.json").encode())
+    assert sent.dedupe_key == ("evt:oFixtureUser0001:1795848008:subscribe_msg_sent_event:"
+                               "m3000000000000000002,m3000000000000000003")
+    popup = verifier.verify(signed(), payload("popup_list.xml").encode()).dedupe_key
+    assert popup.startswith("evt:oFixtureUser0001:") and ":ttmpl_card_status=accept," in popup
+
+
+def test_list_events_in_one_second_keep_their_own_keys():
+    """WeChat's FromUserName + CreateTime is the minimum: the items tell two deliveries apart."""
+    base = {"FromUserName": "o1", "CreateTime": 7, "MsgType": "event", "Event": "subscribe_msg_sent_event"}
+    one = dedupe_key(normalize({**base, "List": [{"TemplateId": "t", "MsgID": "1", "ErrorCode": "0"}]}))
+    two = dedupe_key(normalize({**base, "List": [{"TemplateId": "t", "MsgID": "2", "ErrorCode": "0"}]}))
+    many = dedupe_key(normalize({**base, "List": [{"TemplateId": "t", "MsgID": str(n)} for n in range(50)]}))
+    assert one != two and len(many) < 200
+    same = dedupe_key(normalize({**base, "List": {"TemplateId": "t", "MsgID": "1", "ErrorCode": "0"}}))
+    assert same == one  # a single item, as JSON sends it, is the same delivery
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
