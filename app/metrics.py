@@ -28,8 +28,8 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 #: Known label values; any other well-formed value is accepted (new outcomes need no edit here),
 #: but a value that is not a short lowercase word is folded into "other" so labels stay bounded.
 CALLBACK_OUTCOMES = (
-    "accepted", "duplicate", "bad_signature", "stale_timestamp", "bad_payload", "decrypt_failed",
-    "too_large", "handshake",
+    "accepted", "duplicate", "handshake", "bad_query", "bad_signature", "stale_timestamp", "replay",
+    "wrong_mode", "wrong_recipient", "wrong_appid", "bad_payload", "decrypt_failed", "too_large",
 )
 DELIVERY_RESULTS = ("inbox", "queued", "sent", "failed", "no_quota", "skipped", "retried")
 _LABEL = re.compile(r"[a-z][a-z0-9_]{0,39}")

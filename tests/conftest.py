@@ -135,9 +135,16 @@ def _clean_tables(app) -> None:
 
 
 @pytest.fixture
-def app_config(database_url):
-    """Override hook: a test module may redefine this to change settings."""
-    return make_test_config(database_url)
+def app_config(database_url, request):
+    """Override hook: a test module may redefine this to change settings.
+
+    A test marked `plaintext_pushes` gets a mini program without an AES key (WeChat's plaintext
+    mode); every other one pushes in safe or compatible mode, as a deployment with a key does.
+    """
+    config = make_test_config(database_url)
+    if request.node.get_closest_marker("plaintext_pushes"):
+        config["WECHAT_AES_KEY"] = None
+    return config
 
 
 class IsolatedClient(FlaskClient):

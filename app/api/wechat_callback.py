@@ -42,17 +42,15 @@ def process_push(args, raw: bytes, *, verifier: PushVerifier, redis, queue) -> t
     verdict = pushes.accept_push(redis, queue, message=push.message, timestamp=push.timestamp,
                                    nonce=push.nonce, digest=push.digest, dedupe_key=push.dedupe_key)
     if verdict == "replay":
-        return _refusal(PushRefused(403, "nonce reused with another body"))
+        return _refusal(PushRefused(403, "nonce reused with another body", "replay"))
     metrics.callback_outcome("accepted" if verdict == "new" else "duplicate")
     return 200, "success"
 
 
-_OUTCOMES = {400: "unreadable", 403: "refused_signature", 413: "too_large"}
-
-
 def _refusal(problem: PushRefused) -> tuple[int, str]:
-    log.warning("wechat push refused", extra={"reason": problem.reason, "status": problem.status})
-    metrics.callback_outcome(_OUTCOMES.get(problem.status, "refused"))
+    log.warning("wechat push refused", extra={"reason": problem.reason, "status": problem.status,
+                                              "outcome": problem.outcome})
+    metrics.callback_outcome(problem.outcome)
     return problem.status, _REFUSALS.get(problem.status, "refused")
 
 
@@ -60,13 +58,28 @@ def _plain(text: str, status: int = 200) -> Response:
     return Response(text, status=status, mimetype="text/plain")
 
 
+def process_handshake(args, *, verifier: PushVerifier, redis) -> tuple[int, str]:
+    """The GET verification: check the signature and remember its (timestamp, nonce) as a push's are.
+
+    In plaintext mode the URL signature covers no body, so a signed handshake URL replayed as a
+    POST would pass the signature check; remembering its nonce makes that POST a replay.
+    """
+    try:
+        handshake = verifier.handshake(args)
+    except PushRefused as problem:
+        return _refusal(problem)
+    if not pushes.remember_handshake(redis, timestamp=handshake.timestamp, nonce=handshake.nonce,
+                                     digest=handshake.digest):
+        return _refusal(PushRefused(403, "nonce reused by another request", "replay"))
+    metrics.callback_outcome("handshake")
+    return 200, handshake.echostr
+
+
 @root_bp.get(PATH)
 def handshake():
-    """The push-configuration check: echo echostr when the signature is right."""
-    try:
-        return _plain(push_verifier().handshake(request.args))
-    except PushRefused as problem:
-        return _plain(*reversed(_refusal(problem)))
+    """The push-configuration check: echo echostr when the signature is right and its nonce is new."""
+    status, text = process_handshake(request.args, verifier=push_verifier(), redis=get_redis())
+    return _plain(text, status)
 
 
 @root_bp.post(PATH)
@@ -105,7 +118,7 @@ class CallbackFastPath:
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return 400, _REFUSALS[400]
+            return _refusal(PushRefused(400, "bad Content-Length", "bad_query"))
         if length > verifier.max_bytes:
             return _refusal(PushRefused(413, "body too large"))
         stream = environ["wsgi.input"]
@@ -125,4 +138,4 @@ def _install_fast_path(state) -> None:
     state.app.wsgi_app = CallbackFastPath(state.app.wsgi_app, state.app)
 
 
-__all__ = ["CallbackFastPath", "process_push", "root_bp"]
+__all__ = ["CallbackFastPath", "process_handshake", "process_push", "root_bp"]

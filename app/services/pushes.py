@@ -36,17 +36,22 @@ PUMP_HOLD_SECONDS = 60
 PUMP_BATCH = 200
 
 
+def nonce_key(timestamp: str, nonce: str) -> str:
+    """The replay store's key of one signed URL's (timestamp, nonce), shared by pushes and handshakes."""
+    return f"ssc:wechat-nonce:{timestamp}:{nonce}"
+
+
 def accept_push(redis, queue, *, message: dict, timestamp: str, nonce: str, digest: str, dedupe_key: str) -> str:
     """Remember the push and hand it to a job: 'new', 'duplicate' (answer success, do nothing) or 'replay'.
 
     A nonce is remembered with the digest of the body it came with: the same body again is WeChat
     retrying, another body under a used nonce is a replay. Messages are remembered by MsgId (or
-    sender + time + event). On a real queue the two SET NX and the job go to Redis in ONE pipeline;
+    sender + time + event + the items' own ids: app/wechat/callback.py dedupe_key). On a real queue the two SET NX and the job go to Redis in ONE pipeline;
     the job carries a claim (its token in the message key, its digest in the nonce key) and runs
     only if both still hold, so a duplicate or replayed push that got queued does nothing.
     """
     token = secrets.token_hex(16)
-    claim = {"message_key": f"ssc:wechat-msg:{dedupe_key}", "nonce_key": f"ssc:wechat-nonce:{timestamp}:{nonce}",
+    claim = {"message_key": f"ssc:wechat-msg:{dedupe_key}", "nonce_key": nonce_key(timestamp, nonce),
              "digest": digest, "token": token}
     if queue.is_async:
         entry = json.dumps({"message": message, "claim": claim}, ensure_ascii=False, separators=(",", ":"))
@@ -73,6 +78,16 @@ def accept_push(redis, queue, *, message: dict, timestamp: str, nonce: str, dige
     if verdict == "replay" and fresh:
         redis.delete(claim["message_key"])  # a refused replay must not shadow the real message
     return verdict
+
+
+def remember_handshake(redis, *, timestamp: str, nonce: str, digest: str) -> bool:
+    """Record a GET verification's (timestamp, nonce) like a push's; False when another request used it.
+
+    The same handshake again (same echostr) is WeChat retrying and is answered again; a POST under
+    that nonce later finds another digest there and is refused as a replay (see accept_push).
+    """
+    previous = redis.set(nonce_key(timestamp, nonce), digest, nx=True, get=True, ex=PUSH_MEMORY_SECONDS)
+    return previous is None or _text(previous) == digest
 
 
 def _start_pump(redis, queue, hold: str) -> None:

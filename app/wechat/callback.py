@@ -25,13 +25,28 @@ _XML_TO_USER = re.compile(rb"<ToUserName>\s*(?:<!\[CDATA\[)?\s*([^<\]]*?)\s*(?:\
 _DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-class PushRefused(Exception):
-    """A push we will not process: `status` is 403 (not from WeChat) or 400/413 (unreadable)."""
+#: The metrics outcome of a refusal when the raiser names none, by status.
+_DEFAULT_OUTCOMES = {400: "bad_payload", 403: "bad_signature", 413: "too_large"}
 
-    def __init__(self, status: int, reason: str):
+
+class PushRefused(Exception):
+    """A push we will not process: `status` 403 (not from WeChat) or 400/413 (unreadable); `outcome` for metrics."""
+
+    def __init__(self, status: int, reason: str, outcome: str | None = None):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.outcome = outcome or _DEFAULT_OUTCOMES.get(status, "refused")
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """A verified GET verification: the echostr to echo, its (timestamp, nonce), and a digest for the replay store."""
+
+    echostr: str
+    timestamp: str
+    nonce: str
+    digest: str
 
 
 @dataclass(frozen=True)
@@ -82,57 +97,77 @@ class PushVerifier:
         self.clock = clock
         self._prp = PrpCrypto(aes_key_bytes(aes_key)) if aes_key else None
 
+    @property
+    def mode(self) -> str:
+        """How this mini program pushes: 'encrypted' (safe or compatible mode) with an AES key, else 'plain'."""
+        return "encrypted" if self._prp is not None else "plain"
+
     def check_url_signature(self, args) -> tuple[str, str]:
         """The URL's timestamp window and signature; (timestamp, nonce) when both hold."""
         timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
-        if not timestamp.isdigit() or len(timestamp) > 12 or len(nonce) > 64:
-            raise PushRefused(403, "bad timestamp or nonce")
+        if not timestamp.isdigit() or len(timestamp) > 12 or not nonce or len(nonce) > 64:
+            raise PushRefused(403, "bad timestamp or nonce", "bad_query")
         if not _same(sha1_signature(self.token, timestamp, nonce), args.get("signature")):
-            raise PushRefused(403, "bad signature")
+            raise PushRefused(403, "bad signature", "bad_signature")
         if abs(self.clock() - int(timestamp)) > self.max_skew:
-            raise PushRefused(403, "timestamp outside the window")
+            raise PushRefused(403, "timestamp outside the window", "stale_timestamp")
         return timestamp, nonce
 
-    def handshake(self, args) -> str:
-        """The echostr to answer a correctly signed GET verification with."""
-        self.check_url_signature(args)
+    def handshake(self, args) -> Handshake:
+        """A correctly signed GET verification: the echostr to answer with, and its (timestamp, nonce)."""
+        timestamp, nonce = self.check_url_signature(args)
         echostr = args.get("echostr")
         if not echostr or len(echostr) > 256:
-            raise PushRefused(400, "no echostr")
-        return echostr
+            raise PushRefused(400, "no echostr", "bad_query")
+        return Handshake(echostr=echostr, timestamp=timestamp, nonce=nonce,
+                         digest="handshake:" + hashlib.sha256(echostr.encode("utf-8")).hexdigest()[:32])
+
+    def check_mode(self, args) -> bool:
+        """Whether the push claims to be encrypted; refused when that is not how this mini program pushes.
+
+        With an AES key, WeChat pushes in safe or compatible mode (`encrypt_type=aes`): a plaintext
+        POST is not WeChat's, whatever its URL signature (that signature covers no body). Without a
+        key only plaintext is configured, so an encrypted push is refused too.
+        """
+        encrypt_type = args.get("encrypt_type") or "raw"
+        if encrypt_type not in ("raw", "aes"):
+            raise PushRefused(403, "unknown encrypt_type", "wrong_mode")
+        claimed = "encrypted" if encrypt_type == "aes" else "plain"
+        if claimed != self.mode:
+            raise PushRefused(403, f"{claimed} push but this mini program pushes {self.mode}", "wrong_mode")
+        return encrypt_type == "aes"
 
     def verify(self, args, raw: bytes) -> Push:
         """Verify, decrypt and parse one POSTed push; raises PushRefused."""
         if len(raw) > self.max_bytes:
             raise PushRefused(413, "body too large")
+        encrypted = self.check_mode(args)
         timestamp, nonce = self.check_url_signature(args)
         fmt = _detect_format(raw)
-        if args.get("encrypt_type", "raw") == "aes":
+        if encrypted:
             plain, mode = self._open_encrypted(args, raw, fmt, timestamp, nonce)
             message = _parse(plain, fmt)
         else:
             mode, message = "plain", _parse(raw, fmt)
         if self.original_id and message.get("ToUserName") != self.original_id:
-            raise PushRefused(403, "ToUserName is not this mini program")
+            raise PushRefused(403, "ToUserName is not this mini program", "wrong_recipient")
         message = normalize(message)
         return Push(message=message, fmt=fmt, mode=mode, timestamp=timestamp, nonce=nonce,
                     digest=hashlib.sha256(raw).hexdigest()[:32], dedupe_key=dedupe_key(message))
 
     def _open_encrypted(self, args, raw: bytes, fmt: str, timestamp: str, nonce: str) -> tuple[bytes, str]:
         """Check msg_signature over the ciphertext, decrypt it and check the appid inside."""
-        if self._prp is None:
-            raise PushRefused(403, "encrypted push but no AES key configured")
         envelope_to, encrypt, compatible = _envelope(raw, fmt)
         if self.original_id and envelope_to is not None and envelope_to != self.original_id:
-            raise PushRefused(403, "ToUserName is not this mini program")
+            raise PushRefused(403, "ToUserName is not this mini program", "wrong_recipient")
         if not _same(sha1_signature(self.token, timestamp, nonce, encrypt), args.get("msg_signature")):
-            raise PushRefused(403, "bad msg_signature")
+            raise PushRefused(403, "bad msg_signature", "bad_signature")
         try:
             plain = self._prp.decrypt(encrypt, self.appid)
         except InvalidAppIdException:
-            raise PushRefused(403, "appid inside the ciphertext is not ours") from None
+            raise PushRefused(403, "appid inside the ciphertext is not ours", "wrong_appid") from None
         except Exception:  # noqa: BLE001 - malformed ciphertext fails in many ways (padding, length, utf-8)
-            raise PushRefused(400, "ciphertext could not be decrypted") from None
+            raise PushRefused(400, "ciphertext could not be decrypted", "decrypt_failed") from None
         return plain.encode("utf-8"), ("compatible" if compatible else "safe")
 
 

@@ -11,7 +11,9 @@ from app.wechat.emulator.push import unix_now
 
 from .conftest import OPENID, payload, pumped_jobs
 
-MODES = ("plain", "compatible", "safe")
+#: A push in plaintext mode goes to a mini program without an AES key (WeChat's plaintext mode).
+PLAIN = pytest.param("plain", marks=pytest.mark.plaintext_pushes)
+MODES = (PLAIN, "compatible", "safe")
 FORMATS = ("json", "xml")
 
 
@@ -75,12 +77,13 @@ def test_duplicate_msgid_under_a_new_nonce_is_dropped(wechat_emulator, enqueued)
 def test_duplicate_event_is_dropped_by_sender_and_time(wechat_emulator, enqueued):
     message = wechat_emulator.message("enter", OPENID, create_time=1795848100)
     wechat_emulator.push(message=message)
-    wechat_emulator.push(message=message, mode="plain")
+    wechat_emulator.push(message=message, mode="compatible")
     other = wechat_emulator.message("enter", OPENID, create_time=1795848101)
     wechat_emulator.push(message=other)
     assert len(enqueued) == 2
 
 
+@pytest.mark.plaintext_pushes
 def test_used_nonce_with_another_body_is_refused(wechat_emulator, enqueued, client):
     first = wechat_emulator.message("text", OPENID, content="card", msg_id=1)
     path, body, headers = wechat_emulator.sign(first, mode="plain", nonce="4242", timestamp=unix_now())
@@ -152,15 +155,15 @@ def test_message_for_another_mini_program_is_refused(wechat_emulator, enqueued, 
 
 def test_too_large_body_is_refused(app, wechat_emulator, enqueued):
     message = wechat_emulator.message("text", OPENID, content="x" * (app.config["CALLBACK_MAX_BYTES"] + 10))
-    response = wechat_emulator.push(message=message, mode="plain")
+    response = wechat_emulator.push(message=message)
     assert response.status_code == 413 and response.mimetype == "text/plain"
     assert enqueued == []
 
 
+@pytest.mark.parametrize("mode", [PLAIN, "safe"])
 @pytest.mark.parametrize("name", ["xxe.xml", "billion_laughs.xml"])
-def test_xml_with_dtd_is_refused(wechat_emulator, enqueued, name):
-    assert wechat_emulator.push(message=payload(name), fmt="xml", mode="plain").status_code == 400
-    assert wechat_emulator.push(message=payload(name), fmt="xml", mode="safe").status_code == 400
+def test_xml_with_dtd_is_refused(wechat_emulator, enqueued, name, mode):
+    assert wechat_emulator.push(message=payload(name), fmt="xml", mode=mode).status_code == 400
     assert enqueued == []
 
 
@@ -168,6 +171,7 @@ def test_xml_with_dtd_is_refused(wechat_emulator, enqueued, name):
                                   b'{"ToUserName": "gh_0000000demo"}', b"<xml></xml>",
                                   b'{"FromUserName": "o1", "MsgType": "text", "CreateTime": "soon",'
                                   b' "ToUserName": "gh_0000000demo"}'])
+@pytest.mark.plaintext_pushes
 def test_unparsable_plain_bodies_are_400(client, enqueued, body):
     timestamp, nonce = str(unix_now()), "99"
     query = {"signature": sha1_signature("demo-token", timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
@@ -270,6 +274,7 @@ def test_production_hand_off_is_one_redis_round_trip(app, wechat_emulator, real_
     assert wechat_events.handle(*job.args) == "topic:card"
 
 
+@pytest.mark.plaintext_pushes
 def test_queued_duplicate_or_replay_does_nothing(app, wechat_emulator, real_queue, client):
     from app.tasks import wechat_events
 
@@ -297,11 +302,11 @@ def test_fast_path_serves_pushes_with_a_real_queue(app, wechat_emulator, real_qu
 
     monkeypatch.setattr(wechat_callback.CallbackFastPath, "_answer", spy)
     for fmt in FORMATS:
-        for mode in MODES:
+        for mode in ("compatible", "safe"):
             response = wechat_emulator.push("text", OPENID, content="card", fmt=fmt, mode=mode)
             assert response.status_code == 200 and response.get_data(as_text=True) == "success"
             assert response.mimetype == "text/plain"
-    assert len(served) == 6 and len(pumped_jobs(real_queue)) == 6
+    assert len(served) == 4 and len(pumped_jobs(real_queue)) == 4
 
 
 def test_fast_path_refusals(app, wechat_emulator, real_queue, client, monkeypatch):
@@ -350,11 +355,135 @@ def test_outcomes_are_counted_for_metrics(wechat_emulator, enqueued, client):
     def count(outcome):
         return CALLBACKS.labels(outcome=outcome)._value.get()
 
-    before = {name: count(name) for name in ("accepted", "duplicate", "refused_signature")}
+    before = {name: count(name) for name in ("accepted", "duplicate", "bad_signature")}
     path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="card"))
     client.post(path, data=body, headers=headers)
     client.post(path, data=body, headers=headers)
     client.post(path.replace("signature=", "signature=0"), data=body, headers=headers)
     assert count("accepted") == before["accepted"] + 1
     assert count("duplicate") == before["duplicate"] + 1
-    assert count("refused_signature") == before["refused_signature"] + 1
+    assert count("bad_signature") == before["bad_signature"] + 1
+
+
+def outcome_count(outcome: str) -> float:
+    """The /metrics counter of callback outcomes for one reason."""
+    from app.metrics import CALLBACKS
+
+    return CALLBACKS.labels(outcome=outcome)._value.get()
+
+
+def signed_query(token: str = "demo-token", **extra) -> dict:
+    """A valid URL signature for now, with a fresh nonce."""
+    import secrets
+
+    timestamp, nonce = str(unix_now()), str(secrets.randbelow(10**10))
+    return {"signature": sha1_signature(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, **extra}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_plaintext_push_to_a_mini_program_with_an_aes_key_is_refused(wechat_emulator, enqueued, client, fmt):
+    """With an AES key WeChat pushes in safe or compatible mode: a plaintext POST is not WeChat's, however signed."""
+    before = outcome_count("wrong_mode")
+    message = wechat_emulator.message("text", OPENID, content="card")
+    path, body, headers = wechat_emulator.sign(message, fmt=fmt, mode="plain")
+    response = client.post(path, data=body, headers=headers)
+    assert response.status_code == 403 and response.mimetype == "text/plain"
+    assert client.post(path + "&encrypt_type=raw", data=body, headers=headers).status_code == 403
+    assert client.post(path + "&encrypt_type=des", data=body, headers=headers).status_code == 403
+    assert enqueued == [] and wechat_emulator.outbox("custom") == []
+    assert outcome_count("wrong_mode") == before + 3
+    # The same message as WeChat sends it, encrypted, is taken.
+    assert wechat_emulator.push(message=message, fmt=fmt).get_data(as_text=True) == "success"
+    assert len(enqueued) == 1
+
+
+def test_the_fast_path_refuses_a_plaintext_push_too(app, wechat_emulator, real_queue, client):
+    path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="x"), mode="plain")
+    assert client.post(path, data=body, headers=headers).status_code == 403
+    assert real_queue.count == 0 and pumped_jobs(real_queue) == []
+
+
+@pytest.mark.plaintext_pushes
+def test_a_plaintext_mini_program_takes_plaintext_and_refuses_encrypted(app, wechat_emulator, enqueued, client):
+    from app.wechat.emulator import PushSigner
+
+    message = wechat_emulator.message("text", OPENID, content="card")
+    assert wechat_emulator.push(message=message, mode="plain").get_data(as_text=True) == "success"
+    config = app.config
+    keyed = PushSigner(token=config["WECHAT_TOKEN"], aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+                       appid=config["WECHAT_APPID"], original_id=config["WECHAT_ORIGINAL_ID"])
+    path, body, headers = keyed.request("/wechat/callback", wechat_emulator.message("text", OPENID, content="x"))
+    assert client.post(path, data=body, headers=headers).status_code == 403
+    assert len(enqueued) == 1
+
+
+@pytest.mark.plaintext_pushes
+def test_a_handshake_url_cannot_be_replayed_as_a_push(wechat_emulator, enqueued, client):
+    """The URL signature covers no body in plaintext mode: a handshake's nonce is spent like a push's."""
+    query = signed_query(echostr="5838479218127813673")
+    handshake = client.get("/wechat/callback?" + urlencode(query))
+    assert handshake.status_code == 200 and handshake.get_data(as_text=True) == "5838479218127813673"
+    # WeChat checking again with the same URL is answered again.
+    assert client.get("/wechat/callback?" + urlencode(query)).get_data(as_text=True) == "5838479218127813673"
+    before = outcome_count("replay")
+    message = wechat_emulator.message("text", OPENID, content="card")
+    _query, body, headers = wechat_emulator.sign(message, fmt="json", mode="plain")
+    post_query = {key: value for key, value in query.items() if key != "echostr"}
+    response = client.post("/wechat/callback?" + urlencode(post_query), data=body, headers=headers)
+    assert response.status_code == 403 and response.mimetype == "text/plain"
+    assert client.post("/wechat/callback?" + urlencode(query), data=body, headers=headers).status_code == 403
+    assert enqueued == [] and wechat_emulator.outbox("custom") == []
+    assert outcome_count("replay") == before + 2
+    # The same message under WeChat's own fresh signature is taken.
+    assert wechat_emulator.push(message=message, mode="plain").get_data(as_text=True) == "success"
+    assert len(enqueued) == 1
+
+
+@pytest.mark.plaintext_pushes
+def test_a_handshake_url_replayed_at_the_fast_path_is_refused(wechat_emulator, real_queue, client):
+    from app.tasks import wechat_events
+
+    query = signed_query(echostr="42")
+    assert client.get("/wechat/callback?" + urlencode(query)).get_data(as_text=True) == "42"
+    _path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="card"), mode="plain")
+    assert client.post("/wechat/callback?" + urlencode(query), data=body, headers=headers).status_code == 403
+    # The hand-off is one pipeline, so the refused push reached the queue: its job does nothing.
+    assert [wechat_events.handle(*job.args) for job in pumped_jobs(real_queue)] == ["skipped"]
+    assert wechat_emulator.outbox("custom") == []
+
+
+@pytest.mark.plaintext_pushes
+def test_a_pushs_nonce_cannot_be_reused_by_a_handshake(wechat_emulator, enqueued, client):
+    path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="card"), mode="plain")
+    assert client.post(path, data=body, headers=headers).get_data(as_text=True) == "success"
+    assert client.get(path + "&echostr=7").status_code == 403
+
+
+def test_each_refusal_is_counted_by_its_reason_and_nothing_is_handled(app, wechat_emulator, enqueued, client):
+    """Forged, replayed and mis-moded pushes: each refused, each counted under its own outcome."""
+    from app.wechat.emulator import PushSigner
+
+    config = app.config
+    message = wechat_emulator.message("text", OPENID, content="card")
+    path, body, headers = wechat_emulator.sign(message)
+    other_app = PushSigner(token=config["WECHAT_TOKEN"], aes_key=config["WECHAT_AES_KEY"],
+                           appid="wxOtherApp0000001", original_id=config["WECHAT_ORIGINAL_ID"])
+    for_someone_else = dict(message, ToUserName="gh_someone_else")
+    attempts = {
+        "bad_signature": [(path.replace("signature=", "signature=0", 1), body)],
+        "stale_timestamp": [wechat_emulator.sign(message, timestamp=unix_now() - 301)[:2]],
+        "bad_query": [("/wechat/callback?timestamp=soon&nonce=1&signature=x&encrypt_type=aes", body)],
+        "wrong_mode": [wechat_emulator.sign(message, mode="plain")[:2]],
+        "wrong_recipient": [wechat_emulator.sign(for_someone_else)[:2]],
+        "wrong_appid": [other_app.request("/wechat/callback", message)[:2]],
+    }
+    before = {outcome: outcome_count(outcome) for outcome in attempts}
+    for outcome, tries in attempts.items():
+        for try_path, try_body in tries:
+            response = client.post(try_path, data=try_body, headers=headers)
+            assert response.status_code == 403, outcome
+    assert {outcome: outcome_count(outcome) - before[outcome] for outcome in attempts} == dict.fromkeys(attempts, 1)
+    assert enqueued == [] and wechat_emulator.outbox("custom") == []
+    scraped = client.get("/metrics").get_data(as_text=True)
+    for outcome in attempts:
+        assert f'ssc_callback_outcomes_total{{outcome="{outcome}"}}' in scraped

@@ -91,7 +91,7 @@ def served_app(app):
     thread.join(timeout=5)
 
 
-@pytest.mark.parametrize("mode", ["plain", "compatible", "safe"])
+@pytest.mark.parametrize("mode", [pytest.param("plain", marks=pytest.mark.plaintext_pushes), "compatible", "safe"])
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_standalone_emulator_pushes_over_http(app, db, served_app, fmt, mode):
     emulator = create_emulator(callback_url=served_app + "/wechat/callback")

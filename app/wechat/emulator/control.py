@@ -67,12 +67,12 @@ class EmulatorControl:
         """A user action on the WeChat side (state updated) and the message WeChat would push for it."""
         return play(self.state, kind, openid, to=self.signer.original_id or "", **fields)
 
-    def sign(self, message: dict | str, fmt: str = "json", mode: str = "safe", **options) -> tuple[str, bytes, dict]:
-        """(path with query, body, headers) of a signed push of this message."""
+    def sign(self, message: dict | str, fmt: str = "json", mode: str | None = None, **options) -> tuple[str, bytes, dict]:
+        """(path with query, body, headers) of a signed push of this message (mode None: as configured)."""
         return self.signer.request(self.callback_path, message, fmt=fmt, mode=mode, **options)
 
     def push(self, kind: str | None = None, openid: str | None = None, *, message: dict | str | None = None,
-             fmt: str = "json", mode: str = "safe", timestamp: int | None = None, nonce: str | None = None,
+             fmt: str = "json", mode: str | None = None, timestamp: int | None = None, nonce: str | None = None,
              **fields):
         """Build (or take `message`: a dict, or raw JSON/XML text), sign and deliver a push to our callback."""
         if message is None:

@@ -78,7 +78,12 @@ class PushSigner:
         self.original_id = original_id
         self._crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
 
-    def sign(self, message: dict, *, fmt: str = "json", mode: str = "safe", timestamp: int | None = None,
+    @property
+    def default_mode(self) -> str:
+        """How WeChat pushes to this mini program: safe mode with an EncodingAESKey, else plaintext."""
+        return "safe" if self._crypto is not None else "plain"
+
+    def sign(self, message: dict, *, fmt: str = "json", mode: str | None = None, timestamp: int | None = None,
              nonce: str | None = None) -> tuple[dict, bytes]:
         """(query parameters, body) of the push, exactly as WeChat would POST it."""
         if fmt not in FORMATS:
@@ -86,9 +91,10 @@ class PushSigner:
         return self.sign_text(serialize(message, fmt), fmt=fmt, mode=mode, timestamp=timestamp, nonce=nonce,
                               to=message.get("ToUserName"))
 
-    def sign_text(self, plain: str, *, fmt: str = "json", mode: str = "safe", timestamp: int | None = None,
+    def sign_text(self, plain: str, *, fmt: str = "json", mode: str | None = None, timestamp: int | None = None,
                   nonce: str | None = None, to: str | None = None) -> tuple[dict, bytes]:
         """(query parameters, body) for a message already written out (e.g. a payload file)."""
+        mode = mode or self.default_mode
         if fmt not in FORMATS or mode not in MODES:
             raise ValueError("fmt must be json|xml and mode plain|compatible|safe")
         timestamp_text = str(timestamp or unix_now())
@@ -172,7 +178,7 @@ def deliver_push(app, body: dict) -> tuple[int, str]:
         except KeyError as missing:
             raise ValueError(f"missing field {missing}") from None
     path_query, data, headers = signer.request(options["callback_path"], message,
-                                               fmt=body.get("fmt", "json"), mode=body.get("mode", "safe"))
+                                               fmt=body.get("fmt", "json"), mode=body.get("mode"))
     return send(options, path_query, data, headers)
 
 
