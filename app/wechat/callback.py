@@ -141,8 +141,8 @@ class PushVerifier:
         """Verify, decrypt and parse one POSTed push; raises PushRefused."""
         if len(raw) > self.max_bytes:
             raise PushRefused(413, "body too large")
-        encrypted = self.check_mode(args)
         timestamp, nonce = self.check_url_signature(args)
+        encrypted = self.check_mode(args)  # after the signature: `wrong_mode` counts signed URLs only
         fmt = _detect_format(raw)
         if encrypted:
             plain, mode = self._open_encrypted(args, raw, fmt, timestamp, nonce)
