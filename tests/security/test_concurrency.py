@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models.admin import AdminUser
 from app.models.audit import AuditLog
 from app.models.service_point import QrCheck
-from app.models.subscription import SubscriptionGrant, SubscriptionQuota
+from app.models.subscription import SubscriptionGrant, SubscriptionQuota, SubscriptionReceipt
 from app.models.verification import VerificationAttempt
 from app.services import admin_auth, qr, service_points, subscriptions
 from app.services.admin_auth import MAX_FAILED_LOGINS
@@ -183,3 +183,22 @@ class TestSubscriptionQuota:
         assert taken.count(True) == 5
         quota = self._quota(user_id)
         assert (quota.available, quota.reserved) == (0, 5)
+
+    def test_one_delivery_report_handled_in_parallel_is_counted_once(self, app):
+        """WeChat's report on one message, in 24 jobs at once (sent again after the dedupe window)."""
+        user = make_user(locale="en")
+        user_id, openid = user.id, user.openid
+        items = [{"TemplateId": self.TEMPLATE, "MsgID": "3000000000000000401", "ErrorCode": "0"}]
+        counted = at_once(app, in_context(app, lambda: subscriptions.record_event(
+            user_id, openid, "subscribe_msg_sent_event", 1795848008, items)))
+        assert sorted(counted) == [0] * (PARALLEL - 1) + [1]
+        assert self._quota(user_id).delivered_total == 1 and rows(SubscriptionReceipt) == 1
+
+    def test_parallel_reports_on_separate_messages_each_count(self, app):
+        user = make_user(locale="en")
+        user_id, openid = user.id, user.openid
+        counted = at_once(app, lambda _client, i: in_context(app, lambda: subscriptions.record_event(
+            user_id, openid, "subscribe_msg_sent_event", 1795848008,
+            [{"TemplateId": self.TEMPLATE, "MsgID": f"30000000000000005{i:02d}", "ErrorCode": "0"}]))(None, i))
+        assert counted == [1] * PARALLEL
+        assert self._quota(user_id).delivered_total == PARALLEL and rows(SubscriptionReceipt) == PARALLEL
