@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", choices=("micro", "requests"))
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--fmt", choices=("json", "xml"), default="json")
-    parser.add_argument("--mode", choices=("plain", "compatible", "safe"), default="safe")
+    parser.add_argument("--mode", choices=("plain", "compatible", "safe"), default="safe",
+                        help="plain only against a server without WECHAT_AES_KEY: with a key it refuses them")
     options = parser.parse_args(argv)
     if options.command == "micro":
         print(json.dumps(micro(options.n)))
