@@ -44,11 +44,12 @@ def nonce_key(timestamp: str, nonce: str) -> str:
 def accept_push(redis, queue, *, message: dict, timestamp: str, nonce: str, digest: str, dedupe_key: str) -> str:
     """Remember the push and hand it to a job: 'new', 'duplicate' (answer success, do nothing) or 'replay'.
 
-    A nonce is remembered with the digest of the body it came with: the same body again is WeChat
-    retrying, another body under a used nonce is a replay. Messages are remembered by MsgId (or
-    sender + time + event + the items' own ids: app/wechat/callback.py dedupe_key). On a real queue the two SET NX and the job go to Redis in ONE pipeline;
-    the job carries a claim (its token in the message key, its digest in the nonce key) and runs
-    only if both still hold, so a duplicate or replayed push that got queued does nothing.
+    A nonce is remembered with the digest of the body it came with (or of a handshake's echostr):
+    the same body again is WeChat retrying, another body under a used nonce is a replay. Messages
+    are remembered by MsgId (or sender + time + event + the items' own ids, see dedupe_key in
+    app/wechat/callback.py). On a real queue the two SET NX and the job go to Redis in ONE
+    pipeline; the job carries a claim (its token in the message key, its digest in the nonce key)
+    and runs only if both still hold, so a duplicate or replayed push that got queued does nothing.
     """
     token = secrets.token_hex(16)
     claim = {"message_key": f"ssc:wechat-msg:{dedupe_key}", "nonce_key": nonce_key(timestamp, nonce),
