@@ -5,7 +5,7 @@ on (unique), so a report WeChat sends again after the callback's de-duplication 
 passed does not count the delivery twice in the ledger.
 
 Revision ID: f3b8d2c4a917
-Revises: e4c9a1b7d052
+Revises: f1b3c8d0a4e6
 Create Date: 2026-12-07 00:40:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f3b8d2c4a917'
-down_revision = 'e4c9a1b7d052'
+down_revision = 'f1b3c8d0a4e6'
 branch_labels = None
 depends_on = None
 
