@@ -379,6 +379,24 @@ def _placeholder_set_problems(message, locale: str) -> list[Problem]:
     return problems
 
 
+def bidi_problems(catalog: Catalog, locale: str) -> list[Problem]:
+    """In a right-to-left catalog, a Latin run with neutral characters must be isolated (FSI … PDI)."""
+    from .bidi import unisolated_latin_runs
+    from .locales import text_direction
+
+    if text_direction(locale) != "rtl":
+        return []
+    problems = []
+    for message in _messages(catalog):
+        for form in _forms(message):
+            for run in unisolated_latin_runs(form):
+                problems.append(Problem(
+                    locale, "bidi", _singular(message),
+                    f"put U+2068 (FSI) before and U+2069 (PDI) after {run!r}",
+                ))
+    return problems
+
+
 def completeness_problems(catalog: Catalog, locale: str) -> list[Problem]:
     """Fuzzy and untranslated entries (a failure only for a released locale)."""
     problems = []
@@ -454,6 +472,7 @@ def check_catalogs(
         problems += sync_problems(catalog, template, locale)
         problems += message_problems(catalog, locale)
         problems += glossary_problems(catalog, locale, terms)
+        problems += bidi_problems(catalog, locale)
         if locale in released:
             problems += completeness_problems(catalog, locale)
     return problems

@@ -16,7 +16,8 @@ from flask_babel import LazyString, get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import escape
 
-from .locales import locale_info
+from .bidi import isolate_template
+from .locales import locale_info, text_direction
 
 log = logging.getLogger("app.i18n")
 
@@ -48,10 +49,14 @@ def _context_locale(app_ctx):
 class _Lookup:
     """One locale's merged catalog as a plain dict plus its plural rule: the fast path of every call."""
 
-    __slots__ = ("_indexes", "catalog", "plural", "translations")
+    __slots__ = ("_indexes", "catalog", "latin_runs", "plural", "rtl", "translations")
 
-    def __init__(self, translations):
+    def __init__(self, translations, locale_id: str = ""):
         self.translations = translations
+        # Right-to-left locales isolate values and Latin runs at format time (app/i18n/bidi.py);
+        # ar@pseudo keeps its own right-to-left override, so only its values are isolated.
+        self.rtl = bool(locale_id) and text_direction(locale_id) == "rtl"
+        self.latin_runs = "@" not in locale_id
         # Flask-Babel merges every translations directory into one object; one with a fallback
         # chain is rare and simply asked through its own methods (catalog None).
         direct = getattr(translations, "_fallback", None) is None
@@ -121,7 +126,7 @@ def _current_lookup() -> _Lookup | None:
     key = str(locale) if locale is not None else ""
     lookup = per_app.get(key)
     if lookup is None:
-        lookup = per_app[key] = _Lookup(get_translations())
+        lookup = per_app[key] = _Lookup(get_translations(), key)
     state[_CACHE_KEY] = (locale, lookup)
     return lookup
 
@@ -155,8 +160,16 @@ def current_locale_id() -> str:
     return str(locale) if locale is not None else "en"
 
 
-def _format(translated: str, source: str, variables: dict) -> str:
+def _isolated(lookup: _Lookup | None, translated: str, source: str) -> tuple[str, str]:
+    """The template and its source with values and Latin runs isolated when the locale is RTL."""
+    if lookup is None or not lookup.rtl:
+        return translated, source
+    return isolate_template(translated, lookup.latin_runs), isolate_template(source, lookup.latin_runs)
+
+
+def _format(translated: str, source: str, variables: dict, lookup: _Lookup | None = None) -> str:
     """%-format a translation; on a translator's mistake log it and format the source."""
+    translated, source = _isolated(lookup, translated, source)
     if not variables:
         return translated
     try:
@@ -176,7 +189,7 @@ def gettext(msgid: str, **variables) -> str:
     """Translate msgid in the active locale and fill its named placeholders."""
     translations = _current_lookup()
     translated = translations.gettext(msgid) if translations is not None and msgid else msgid
-    return _format(translated, msgid, variables)
+    return _format(translated, msgid, variables, translations)
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
@@ -187,14 +200,14 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
         translated = translations.ngettext(singular, plural, num)
     else:
         translated = singular if num == 1 else plural
-    return _format(translated, singular if num == 1 else plural, variables)
+    return _format(translated, singular if num == 1 else plural, variables, translations)
 
 
 def pgettext(context: str, msgid: str, **variables) -> str:
     """Translate msgid in a disambiguating context."""
     translations = _current_lookup()
     translated = translations.pgettext(context, msgid) if translations is not None else msgid
-    return _format(translated, msgid, variables)
+    return _format(translated, msgid, variables, translations)
 
 
 def npgettext(context: str, singular: str, plural: str, num: int, **variables) -> str:
@@ -205,7 +218,7 @@ def npgettext(context: str, singular: str, plural: str, num: int, **variables) -
         translated = translations.npgettext(context, singular, plural, num)
     else:
         translated = singular if num == 1 else plural
-    return _format(translated, singular if num == 1 else plural, variables)
+    return _format(translated, singular if num == 1 else plural, variables, translations)
 
 
 def lazy_gettext(msgid: str, **variables) -> LazyString:
@@ -238,8 +251,9 @@ def to_text(value) -> str:
 # inject markup. HTML belongs in placeholders passed as Markup.
 
 
-def _jinja_format(context, translated: str, source: str, variables: dict):
+def _jinja_format(context, translated: str, source: str, variables: dict, lookup: _Lookup | None = None):
     """Format for a template: escape when autoescaping, fall back to the source on errors."""
+    translated, source = _isolated(lookup, translated, source)
     if context.eval_ctx.autoescape:
         translated, source = escape(translated), escape(source)
     try:
@@ -260,7 +274,7 @@ def jinja_gettext(context, msgid: str, **variables):
     """`_()` / `gettext()` / `{% trans %}` in templates."""
     translations = _current_lookup()
     translated = translations.gettext(msgid) if translations is not None and msgid else msgid
-    return _jinja_format(context, translated, msgid, variables)
+    return _jinja_format(context, translated, msgid, variables, translations)
 
 
 @pass_context
@@ -271,7 +285,7 @@ def jinja_ngettext(context, singular: str, plural: str, num: int, **variables):
     translated = translations.ngettext(singular, plural, num) if translations is not None else (
         singular if num == 1 else plural
     )
-    return _jinja_format(context, translated, singular if num == 1 else plural, variables)
+    return _jinja_format(context, translated, singular if num == 1 else plural, variables, translations)
 
 
 @pass_context
@@ -279,7 +293,7 @@ def jinja_pgettext(context, msgctxt: str, msgid: str, **variables):
     """`pgettext()` in templates."""
     translations = _current_lookup()
     translated = translations.pgettext(msgctxt, msgid) if translations is not None else msgid
-    return _jinja_format(context, translated, msgid, variables)
+    return _jinja_format(context, translated, msgid, variables, translations)
 
 
 @pass_context
@@ -292,7 +306,7 @@ def jinja_npgettext(context, msgctxt: str, singular: str, plural: str, num: int,
         if translations is not None
         else (singular if num == 1 else plural)
     )
-    return _jinja_format(context, translated, singular if num == 1 else plural, variables)
+    return _jinja_format(context, translated, singular if num == 1 else plural, variables, translations)
 
 
 _ = gettext
