@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db, get_redis, read_first
-from app.i18n import _, locale_meta, pgettext
+from app.i18n import _, locale_meta, ngettext, pgettext
 from app.logs import note_identifier_fields
 from app.models.flow import FlowState
 from app.services import flow_cache
@@ -197,8 +197,9 @@ class Step:
                 errors.append((fld.name, _("This answer could not be read. Please try again.")))
                 continue
             if isinstance(value, str) and fld.max_length and len(value.strip()) > fld.max_length:
-                # TRANSLATORS: %(max)s is a number of characters.
-                errors.append((fld.name, _("Please use at most %(max)s characters.", max=fld.max_length)))
+                # TRANSLATORS: %(num)d is a number of characters.
+                errors.append((fld.name, ngettext("Please use at most %(num)d character.",
+                                                  "Please use at most %(num)d characters.", fld.max_length)))
                 continue
             if value in (None, "", False) and fld.required:
                 errors.append((fld.name, self.required_message(ctx, fld)))

@@ -121,7 +121,7 @@ def days_until(until: date | datetime, today: date | None = None, tz: str | None
 
 
 def format_days(days: int, locale: str | None = None) -> str:
-    """A number of days with its unit from CLDR, always in days: 45 → '45 days', '45일', '45 يومًا'."""
+    """45 → '45 days', '45일' (CLDR), for a value on its own; in a sentence use a plural message."""
     return babel_dates.format_timedelta(
         timedelta(days=abs(int(days))), granularity="day", threshold=10**9, locale=_locale(locale)
     )

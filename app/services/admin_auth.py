@@ -24,7 +24,7 @@ from sqlalchemy import case, or_, select, update
 from app import clock
 from app.errors import AppError, Forbidden, NotFound, ValidationFailed
 from app.extensions import db, get_redis
-from app.i18n import _l
+from app.i18n import _l, lazy_ngettext
 from app.models.admin import ADMIN_ROLES, AdminUser
 from app.services import admin_sessions, audit, sign_in_throttle
 from app.services.sign_in_throttle import CountedTry, NameLocked
@@ -77,8 +77,11 @@ class AccountLocked(AppError):
 
     code = "admin.locked"
     status = 429
-    # TRANSLATORS: %(minutes)s is a whole number of minutes.
-    message = _l("Too many failed sign-ins. Try again in %(minutes)s minutes.")
+    def __init__(self, *, minutes: int, **kwargs):
+        # TRANSLATORS: %(num)d is a whole number of minutes.
+        super().__init__(lazy_ngettext("Too many failed sign-ins. Try again in %(num)d minute.",
+                                       "Too many failed sign-ins. Try again in %(num)d minutes.", minutes),
+                         **kwargs)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from app.i18n import _, current_locale_id, formatting, pgettext
+from app.i18n import current_locale_id, formatting, ngettext, npgettext, pgettext
 
 _FEN = Decimal("0.01")
 #: Memo size per locale and kind; cleared when full (values repeat, the set stays small).
@@ -105,12 +105,12 @@ def period(value: str | None) -> dict | None:
 def days_left(days: int) -> str:
     """"12 days left", "Ends today" or "Ended 3 days ago" in the user's language."""
     if days > 0:
-        # TRANSLATORS: days is a localized count with its unit, e.g. "12 days".
-        return pgettext("time left", "%(days)s left", days=formatting.format_days(days))
+        # TRANSLATORS: %(num)d is a number of days, e.g. 12.
+        return npgettext("time left", "%(num)d day left", "%(num)d days left", days)
     if days == 0:
         return pgettext("time left", "Ends today")
-    # TRANSLATORS: days is a localized count with its unit, e.g. "3 days".
-    return _("Ended %(days)s ago", days=formatting.format_days(-days))
+    # TRANSLATORS: %(num)d is a number of days, e.g. 3.
+    return ngettext("Ended %(num)d day ago", "Ended %(num)d days ago", -days)
 
 
 def country(code: str | None) -> dict | None:

@@ -49,8 +49,9 @@ _ROW_MESSAGES = {
     "row.malformed": _l("This line is not valid CSV (check the quotes)."),
     "row.json": _l("This line is not a JSON object."),
     "row.encoding": _l("This line has characters that are not valid in the file's encoding."),
-    # TRANSLATORS: %(found)s and %(expected)s are numbers of fields.
-    "row.field_count": _l("This row has %(found)s fields but the header has %(expected)s."),
+    # TRANSLATORS: %(found)s and %(expected)s are numbers of fields (the sentence needs no plural).
+    "row.field_count": _l("The number of fields in this row (%(found)s) differs from the header "
+                          "(%(expected)s)."),
     "row.too_long": _l("This value is too long."),
     "row.date_invalid": _l("This is not a real date in the form YYYY-MM-DD."),
     "row.date_out_of_range": _l("This date is impossible here (in the future or before 1900)."),

@@ -225,6 +225,7 @@ def test_registry_upload_shows_progress_and_report(console):
     assert progress["state"] == "done" and progress["percent"] == 100
     page = browser.get(status_url).get_data(as_text=True)
     assert 'id="import-report"' in page and 'id="import-rejections"' in page
+    assert "of about 2 rows</span>" in page  # a plural message with the estimated total
     wrong_type = browser.post("/admin/registry/import", data={"file": (io.BytesIO(b"x"), "people.exe")},
                               content_type="multipart/form-data")
     assert wrong_type.status_code == 422

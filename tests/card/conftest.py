@@ -54,7 +54,7 @@ GERMAN = {
     ("csv column", "Month"): "Monat",
     ("csv column", "Employer amount"): "Arbeitgeberanteil",
     ("insurance", "Pension"): "Rente",
-    ("time left", "%(days)s left"): "noch %(days)s",
+    ("time left", ("%(num)d day left", "%(num)d days left")): ("noch %(num)d Tag", "noch %(num)d Tage"),
     (None, "Choose a year between 1990 and 2100."): "Wählen Sie ein Jahr zwischen 1990 und 2100.",
 }
 
