@@ -13,6 +13,8 @@ REQUIRED_TERMS = {
     "work_permit", "social_security_number", "permanent_residence_id", "card_status_sealed", "card_status_normal",
     "card_status_reported_lost", "card_status_cancelled", "contribution_base", "uscc", "certificate_of_coverage",
     "work_permit_notification", "hotline_12333",
+    "social_security_agency", "service_point", "verify", "card_status_not_activated", "card_status_frozen",
+    "contribution_reversed",
 }
 
 
@@ -64,3 +66,26 @@ def test_arabic_terms_match_with_attached_prepositions_and_articles():
     catalog.add("Ask about social insurance.", "اسأل عن الضرائب.")
     problems = glossary_problems(catalog, "ar", load_glossary())
     assert [problem.msgid for problem in problems] == ["Ask about social insurance."]
+
+
+def _one(msgid, msgstr, locale, context=None):
+    catalog = Catalog(locale=locale)
+    catalog.add(msgid, msgstr, context=context)
+    return [problem.detail for problem in glossary_problems(catalog, locale, load_glossary())]
+
+
+def test_the_check_holds_the_terms_that_drifted():
+    # zh_Hant: 服務網點 and 核驗, not 服務據點 or 驗證; es and ar: one word for a service point.
+    assert _one("At a service point", "到服務據點", "zh_Hant")
+    assert _one("At a service point", "到服務網點", "zh_Hant") == []
+    assert _one("All verified users", "所有已驗證的使用者", "zh_Hant")
+    assert _one("All verified users", "所有已核驗的使用者", "zh_Hant") == []
+    assert _one("A service outlet", "Una oficina de atención", "es")
+    assert _one("A service outlet", "Un punto de atención", "es") == []
+    assert _one("A service outlet", "منفذ خدمة", "ar")
+    assert _one("A service outlet", "نقطة خدمة", "ar") == []
+    assert _one("Ask the social security agency.", "Fragen Sie die Sozialversicherungsbehörde.", "de")
+    assert _one("Reversed", "Đã hoàn", "vi", context="contribution status")
+    assert _one("Reversed", "معكوس", "ar", context="contribution status")
+    assert _one("Frozen", "Gesperrt", "de", context="card status") == []
+    assert _one("Not activated", "未激活", "zh_Hant", context="card status")
