@@ -48,9 +48,13 @@ CARD_STATUSES = _terms(
     Term("normal", lazy_pgettext("card status", "Normal"), "正常", _l(
         "Your card is in use. The physical and electronic cards work as proof of identity, for "
         "medical settlement and for enquiries.")),
-    Term("sealed", lazy_pgettext("card status", "Sealed"), "封存", _l(
-        "The card has been made, but its social security function is not enabled yet or the card "
-        "has not been collected. Collect or activate it at the issuing bank or service outlet.")),
+    # 封存: contributions stopped (usually a job ended) and the account is kept on hold until a
+    # new employer enrols the person; not a "sealed" card.
+    Term("sealed", lazy_pgettext("card status", "On hold"), "封存", _l(
+        "Contributions to your social insurance have stopped, usually because a job ended, so your "
+        "account is on hold. Your contribution record and individual account are kept, and the "
+        "account is reopened when a new employer enrols you. Ask your local social security agency "
+        "what this means for your benefits.")),
     Term("temp_lost", lazy_pgettext("card status", "Reported lost (temporary)"), "临时挂失", _l(
         "The card has been reported lost for now (through 12333, online or the card bank). Make a "
         "formal report in person with your passport, or cancel the report if you find the card.")),

@@ -175,7 +175,7 @@ def test_glossary_search_in_any_language(client, query, locale, term):
 
 def test_glossary_gives_the_users_rendering(client):
     body = client.get("/api/v1/glossary?q=封存&lang=ko").get_json()
-    assert body["terms"][0]["translation"] == "봉인"
+    assert body["terms"][0]["translation"] == "보류"
     everything = client.get("/api/v1/glossary").get_json()
     assert everything["count"] >= 20
 
