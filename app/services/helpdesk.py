@@ -117,8 +117,8 @@ def topic_reply(topic: str) -> str:
     if topic == "language":
         names = ", ".join(native_name(locale) for locale in SUPPORTED)
         # TRANSLATORS: %(languages)s is the list of languages, each written in its own language.
-        return _("To change the language, tap “Me” → “Language” in the mini program. We speak: "
-                 "%(languages)s.", languages=names)
+        return _("To change the language, tap “Settings” in the mini program and choose yours. We "
+                 "speak: %(languages)s.", languages=names)
     # TRANSLATORS: %(keywords)s is the list of words from the help-desk hint, already translated.
     return _("A member of our team will answer here on working days, 9:00 to 17:00 China time. For "
              "urgent questions call 12333. Meanwhile you can write %(keywords)s.", keywords=_keyword_hint())
