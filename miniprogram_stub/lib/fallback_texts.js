@@ -379,7 +379,7 @@ module.exports = {
     "dir": "ltr",
     "privacy": {
       "title": "Quyền riêng tư của bạn",
-      "body": "Trước khi mini program này có thể dùng số điện thoại hoặc bộ nhớ tạm của bạn, WeChat sẽ đề nghị bạn đồng ý với hướng dẫn bảo vệ quyền riêng tư của mini program. Hướng dẫn cho biết chúng tôi thu thập thông tin gì, để làm gì và lưu giữ trong bao lâu.",
+      "body": "Trước khi chương trình mini này có thể dùng số điện thoại hoặc bộ nhớ tạm của bạn, WeChat sẽ đề nghị bạn đồng ý với hướng dẫn bảo vệ quyền riêng tư của chương trình mini. Hướng dẫn cho biết chúng tôi thu thập thông tin gì, để làm gì và lưu giữ trong bao lâu.",
       "read_guide": "Đọc hướng dẫn bảo vệ quyền riêng tư",
       "agree": "Đồng ý",
       "disagree": "Không đồng ý",
@@ -388,7 +388,7 @@ module.exports = {
     },
     "update": {
       "title": "Phiên bản mới",
-      "body": "Phiên bản mới của mini program đã sẵn sàng. Khởi động lại ngay để sử dụng?",
+      "body": "Phiên bản mới của chương trình mini đã sẵn sàng. Khởi động lại ngay để sử dụng?",
       "restart": "Có",
       "later": "Chưa"
     },
