@@ -17,6 +17,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import URL, DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from app.i18n import _l, lazy_ngettext, lazy_pgettext
 from app.i18n.locales import SUPPORTED, native_name
@@ -79,6 +80,12 @@ class PasswordForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something (publish, withdraw, sign out): only the CSRF token."""
+
+
+class VersionForm(ActionForm):
+    """Publish or discard a draft: the version the admin saw rides along, so a newer one is refused."""
+
+    version = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)], widget=HiddenInput())
 
 
 class NoticeForm(FlaskForm):

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
 
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 
 from app import clock
 from app.errors import ValidationFailed
 from app.extensions import get_queue
-from app.i18n import _, ngettext, npgettext
+from app.i18n import _, ngettext, npgettext, pgettext
 from app.i18n.locales import SUPPORTED, native_name, text_direction
 from app.models.notice import NOTICE_STATUSES
 from app.services import audience, delivery, notices
 from app.services.notice_messages import category_label, priority_label
 
 from .console import bp, console_view
-from .forms import ActionForm, NoticeForm, TranslationForm
+from .forms import ActionForm, NoticeForm, TranslationForm, VersionForm
 
 #: Service field paths → the form field that shows the error.
 _FIELD_FOR = {
@@ -70,17 +71,18 @@ def data_from_form(form: NoticeForm) -> dict:
 
 
 def fill_form(form: NoticeForm, notice) -> None:
-    """Put a notice's current values into the compose form (for editing)."""
-    source = notice.translation(notice.source_locale)
-    form.source_locale.data = notice.source_locale
-    form.title.data, form.body.data = (source.title, source.body_markdown) if source else ("", "")
-    form.source_title.data, form.source_url.data = notice.source_title, notice.source_url
-    form.source_date.data = notice.source_date
-    form.category.data, form.priority.data = notice.category, notice.priority
-    form.template_id.data = notice.template_id or ""
+    """Put a notice's next version (its pending draft, or else its live text) into the compose form."""
+    content = notices.working_copy(notice)
+    source = content["translations"].get(content["source_locale"])
+    form.source_locale.data = content["source_locale"]
+    form.title.data, form.body.data = (source["title"], source["body"]) if source else ("", "")
+    form.source_title.data, form.source_url.data = content["source"]["title"], content["source"]["url"]
+    form.source_date.data = date.fromisoformat(content["source"]["date"])
+    form.category.data, form.priority.data = content["category"], content["priority"]
+    form.template_id.data = content["template_id"] or ""
     if notice.publish_at:
         form.publish_at.data = notice.publish_at.astimezone(clock.zone()).replace(tzinfo=None)
-    spec = notice.audience or {}
+    spec = content["audience"] or {}
     form.audience_all.data = bool(spec.get("all"))
     form.audience_locales.data = spec.get("locales", [])
     form.audience_nationalities.data = ", ".join(spec.get("nationalities", []))
@@ -88,6 +90,53 @@ def fill_form(form: NoticeForm, notice) -> None:
     form.audience_employers.data = ", ".join(spec.get("employers", []))
     form.audience_permit_categories.data = spec.get("permit_categories", [])
     form.audience_permit_expiring_within_days.data = spec.get("permit_expiring_within_days")
+
+
+def _field_text(key: str, content: dict) -> str:
+    """One field of a version's content as the comparison shows it."""
+    if key == "category":
+        return category_label(content["category"])
+    if key == "priority":
+        return priority_label(content["priority"])
+    if key == "source_locale":
+        return f"{native_name(content['source_locale'])} ({content['source_locale']})"
+    if key == "source":
+        source = content["source"]
+        return f"{source['title']} · {source['url']} · {source['date']}"
+    if key == "template_id":
+        return content["template_id"] or _("none (inbox only)")
+    return json.dumps(content.get(key), ensure_ascii=False, sort_keys=True)
+
+
+def _field_label(key: str) -> str:
+    """The console's name of a notice field."""
+    labels = {
+        "category": pgettext("console", "Category"), "priority": pgettext("console", "Priority"),
+        "audience": pgettext("console", "Audience"), "source": pgettext("console", "Official source"),
+        "source_locale": pgettext("console", "Written in"), "template_id": pgettext("console", "WeChat template"),
+    }
+    return labels.get(key, key)
+
+
+def draft_comparison(notice) -> list[dict]:
+    """The changes of the pending draft beside the live text: one row per changed field or language."""
+    draft = notices.pending_draft(notice)
+    if draft is None:
+        return []
+    live = notices.snapshot(notice)
+    rows = []
+    for key in notices.draft_changes(notice):
+        if key.startswith("translations."):
+            locale = key.split(".", 1)[1]
+            old, new = live["translations"].get(locale), draft.snapshot["translations"].get(locale)
+            rows.append({"key": key, "label": f"{native_name(locale)} ({locale})", "text": True, "locale": locale,
+                         "dir": text_direction(locale),
+                         "live": {"title": old["title"], "html": notices.render_markdown(old["body"])} if old else None,
+                         "draft": {"title": new["title"], "html": notices.render_markdown(new["body"])}})
+        else:
+            rows.append({"key": key, "label": _field_label(key), "text": False,
+                         "live": _field_text(key, live), "draft": _field_text(key, draft.snapshot)})
+    return rows
 
 
 def show_errors(form: NoticeForm, error: ValidationFailed) -> None:
@@ -149,21 +198,36 @@ def notice_edit(notice_id: int):
         except ValidationFailed as error:
             show_errors(form, error)
         else:
-            flash(_("The notice was saved."))
+            _flash_saved(notice, _("The notice was saved."))
             return redirect(url_for("console.notice_detail", notice_id=notice_id))
     return render_template("admin/notices/form.html", form=form, notice=notice), 422 if form.errors else 200
+
+
+def _flash_saved(notice, saved: str) -> None:
+    """Say what a save did: on a published notice it made a draft version that waits for a publisher."""
+    draft = notices.pending_draft(notice) if notice.status == "published" else None
+    if draft is None:
+        flash(saved)
+        return
+    # TRANSLATORS: %(version)s and %(live)s are version numbers of a notice.
+    flash(_("Saved as draft version %(version)s. Readers keep version %(live)s until a publisher publishes "
+            "the draft.", version=draft.version, live=notice.version))
 
 
 @bp.get("/notices/<int:notice_id>")
 @console_view("notices.view")
 def notice_detail(notice_id: int):
-    """A notice: its state, translations (missing ones flagged), audience and actions."""
+    """A notice: its state, translations (missing ones flagged), audience, a pending draft beside the
+    live text, and actions."""
     notice = notices.get_notice(notice_id)
     rows = [{"locale": locale, "name": native_name(locale), "translation": notice.translation(locale),
              "fallback": notices.fallback_locale(notice, locale)} for locale in SUPPORTED]
     count = audience.count_recipients(notice.audience, default_locale=current_app.config["DEFAULT_LOCALE"])
+    draft = notices.pending_draft(notice)
+    draft_form = VersionForm(version=draft.version) if draft else None
     return render_template("admin/notices/detail.html", notice=notice, rows=rows, recipients=count,
-                           missing=notices.missing_locales(notice), form=ActionForm(), **_labels())
+                           missing=notices.missing_locales(notice), form=ActionForm(), draft=draft,
+                           draft_rows=draft_comparison(notice), draft_form=draft_form, **_labels())
 
 
 @bp.route("/notices/<int:notice_id>/translate/<locale>", methods=["GET", "POST"])
@@ -174,10 +238,11 @@ def notice_translate(notice_id: int, locale: str):
         abort(404)
     notice = notices.get_notice(notice_id)
     form = TranslationForm()
-    current = notice.translation(locale)
+    content = notices.working_copy(notice)
+    current = content["translations"].get(locale)
     if request.method == "GET" and current is not None:
-        form.title.data, form.body.data = current.title, current.body_markdown
-        form.machine_translated.data = current.machine_translated
+        form.title.data, form.body.data = current["title"], current["body"]
+        form.machine_translated.data = bool(current.get("machine_translated"))
     if form.validate_on_submit():
         try:
             notices.set_translation(notice_id, locale, {
@@ -188,11 +253,14 @@ def notice_translate(notice_id: int, locale: str):
                 field = form.body if "body" in path else form.title
                 field.errors = [*field.errors, str(message)]
         else:
-            flash(_("The translation was saved."))
+            _flash_saved(notice, _("The translation was saved."))
             return redirect(url_for("console.notice_detail", notice_id=notice_id))
+    source = content["translations"].get(content["source_locale"])
+    if source is not None:
+        source = {"title": source["title"], "html": notices.render_markdown(source["body"])}
     return render_template("admin/notices/translate.html", notice=notice, locale=locale,
                            locale_name=native_name(locale), dir=text_direction(locale), form=form,
-                           source=notice.translation(notice.source_locale)), 422 if form.errors else 200
+                           source=source, source_locale=content["source_locale"]), 422 if form.errors else 200
 
 
 @bp.get("/notices/<int:notice_id>/preview/<locale>")
@@ -211,12 +279,16 @@ def notice_preview(notice_id: int, locale: str):
 @bp.post("/notices/<int:notice_id>/publish")
 @console_view("notices.publish")
 def notice_publish(notice_id: int):
-    """Publish now (or schedule); delivery runs as jobs."""
-    form = ActionForm()
+    """Publish now (or schedule), or make the draft version live; delivery runs as jobs."""
+    form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
-    result = notices.publish(notice_id, g.actor)
-    if result.started:
+    result = notices.publish(notice_id, g.actor, version=form.version.data)
+    if result.new_version:
+        # TRANSLATORS: %(version)s is a version number of a notice.
+        flash(_("Version %(version)s is published: readers see it now. Nothing was sent again.",
+                version=result.notice.version))
+    elif result.started:
         delivery.queue_fan_out(get_queue(), notice_id)
         flash(_("The notice is published and being delivered."))
     else:
@@ -226,6 +298,18 @@ def notice_publish(notice_id: int):
         flash(ngettext("%(num)d language has no translation and shows the fallback: %(locales)s",
                        "%(num)d languages have no translation and show the fallback: %(locales)s",
                        len(result.missing_translations), locales=", ".join(result.missing_translations)))
+    return redirect(url_for("console.notice_detail", notice_id=notice_id))
+
+
+@bp.post("/notices/<int:notice_id>/draft/discard")
+@console_view("notices.edit")
+def notice_discard_draft(notice_id: int):
+    """Discard the draft version; readers keep the live text."""
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    notices.discard_draft(notice_id, g.actor, version=form.version.data)
+    flash(_("The draft was discarded. Readers keep the published version."))
     return redirect(url_for("console.notice_detail", notice_id=notice_id))
 
 
@@ -266,9 +350,21 @@ def notice_stats(notice_id: int):
 @bp.get("/notices/<int:notice_id>/versions")
 @console_view("notices.view")
 def notice_versions(notice_id: int):
-    """Every version of a notice that went out."""
+    """Every version of a notice: what went out, drafts, and edits superseded or discarded."""
     notice = notices.get_notice(notice_id)
-    return render_template("admin/notices/versions.html", notice=notice, versions=list(reversed(notice.versions)))
+    return render_template("admin/notices/versions.html", notice=notice, versions=list(reversed(notice.versions)),
+                           version_state=version_state)
+
+
+def version_state(state: str) -> str:
+    """A version's state in the console's language."""
+    labels = {
+        "draft": pgettext("notice version", "draft, waiting for a publisher"),
+        "published": pgettext("notice version", "published"),
+        "superseded": pgettext("notice version", "replaced by a later edit"),
+        "discarded": pgettext("notice version", "discarded"),
+    }
+    return labels.get(state, state)
 
 
 @bp.get("/audience/count")

@@ -11,6 +11,7 @@ from app.errors import BadRequest, Unauthorized, ValidationFailed
 from app.extensions import csrf, get_queue, limiter
 from app.logs import request_id
 from app.services import admin_auth, admin_sessions, audience, delivery, notices
+from app.services.request_schemas import NoticeVersionIn, parse
 
 bp = Blueprint("admin_api", __name__, url_prefix="/admin")
 # Bearer tokens, not cookies: a cross-site form cannot forge these requests.
@@ -45,8 +46,37 @@ def admin_required(permission: str):
     return decorate
 
 
+def optional_json_object() -> dict:
+    """The request's JSON object, {} when there is no body, or a 400 when the body is not one."""
+    if not request.get_data(cache=True):
+        return {}
+    return json_object()
+
+
+def content_json(content: dict) -> dict:
+    """A version's content (service snapshot) in the admin API's shape."""
+    return {
+        "category": content["category"], "priority": content["priority"], "audience": content["audience"],
+        "source_locale": content["source_locale"], "template_id": content["template_id"],
+        "source": dict(content["source"]),
+        "translations": {locale: {"title": entry["title"], "body": entry["body"],
+                                  "machine_translated": bool(entry.get("machine_translated"))}
+                         for locale, entry in sorted(content["translations"].items())},
+    }
+
+
+def draft_json(notice) -> dict | None:
+    """The draft version waiting for a publisher (null when there is none)."""
+    draft = notices.pending_draft(notice)
+    if draft is None:
+        return None
+    return {"version": draft.version, "created_at": draft.created_at.isoformat(),
+            "created_by_admin_id": draft.created_by_admin_id, "changed": notices.draft_changes(notice),
+            **content_json(draft.snapshot)}
+
+
 def notice_json(notice) -> dict:
-    """A notice for the admin API."""
+    """A notice for the admin API: the live version's fields, and the pending draft under `draft`."""
     return {
         "id": notice.id, "status": notice.status, "version": notice.version,
         "category": notice.category, "priority": notice.priority, "audience": notice.audience,
@@ -60,6 +90,7 @@ def notice_json(notice) -> dict:
         "publish_at": notice.publish_at.isoformat() if notice.publish_at else None,
         "published_at": notice.published_at.isoformat() if notice.published_at else None,
         "withdrawn_at": notice.withdrawn_at.isoformat() if notice.withdrawn_at else None,
+        "draft": draft_json(notice),
     }
 
 
@@ -113,26 +144,36 @@ def get_notice(notice_id: int):
 @bp.put("/notices/<int:notice_id>")
 @admin_required("notices.edit")
 def update_notice(notice_id: int):
-    """Replace a notice's fields (a published notice gets a new version)."""
+    """Replace a notice's fields (on a published notice: a new draft version, live once published)."""
     return jsonify(notice_json(notices.update_notice(notice_id, json_object(), g.admin_actor)))
 
 
 @bp.put("/notices/<int:notice_id>/translations/<locale>")
 @admin_required("notices.translate")
 def put_translation(notice_id: int, locale: str):
-    """{title, body, machine_translated?} for one locale."""
+    """{title, body, machine_translated?} for one locale (on a published notice: a new draft version)."""
     return jsonify(notice_json(notices.set_translation(notice_id, locale, json_object(), g.admin_actor)))
 
 
 @bp.post("/notices/<int:notice_id>/publish")
 @admin_required("notices.publish")
 def publish(notice_id: int):
-    """Publish now (or schedule); the delivery runs as jobs. Publishing twice sends nothing twice."""
-    result = notices.publish(notice_id, g.admin_actor)
+    """Publish now (or schedule), or make the draft version live; {version?} must be what goes live.
+    The delivery runs as jobs. Publishing twice sends nothing twice."""
+    wanted = parse(NoticeVersionIn, optional_json_object())
+    result = notices.publish(notice_id, g.admin_actor, version=wanted.version)
     if result.started:
         delivery.queue_fan_out(get_queue(), result.notice.id)
     return jsonify({"notice": notice_json(result.notice), "started": result.started,
-                    "missing_translations": result.missing_translations})
+                    "new_version": result.new_version, "missing_translations": result.missing_translations})
+
+
+@bp.delete("/notices/<int:notice_id>/draft")
+@admin_required("notices.edit")
+def discard_draft(notice_id: int):
+    """Discard the draft version; {version?} must be the draft meant. The live text stays."""
+    wanted = parse(NoticeVersionIn, optional_json_object())
+    return jsonify(notice_json(notices.discard_draft(notice_id, g.admin_actor, version=wanted.version)))
 
 
 @bp.post("/notices/<int:notice_id>/withdraw")

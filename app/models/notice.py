@@ -18,6 +18,9 @@ CHANNELS = ("in_app", "wechat")
 #: in_app rows are `delivered` at once; wechat rows move queued → sending → sent | failed | no_quota,
 #: or `cancelled` when the notice is withdrawn before they were sent.
 DELIVERY_STATES = ("delivered", "queued", "sending", "sent", "failed", "no_quota", "cancelled")
+#: A version is `published` when it was (or is) what readers get; an edit of a published notice is a
+#: `draft` until a publisher publishes it, `superseded` by a later edit, or `discarded`.
+VERSION_STATES = ("draft", "published", "superseded", "discarded")
 
 # SQLite only auto-increments an INTEGER primary key; MySQL gets a BIGINT for large fan-outs.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -76,7 +79,7 @@ class NoticeTranslation(Timestamps, db.Model):
 
 
 class NoticeVersion(db.Model):
-    """A frozen copy of a notice (fields and translations) taken when a published notice changes."""
+    """A frozen copy of a notice (fields and translations): one that went out, or a draft edit of it."""
 
     __tablename__ = "notice_versions"
     __table_args__ = (UniqueConstraint("notice_id", "version"),)
@@ -87,6 +90,9 @@ class NoticeVersion(db.Model):
     snapshot: Mapped[dict] = mapped_column(JSON)
     created_by_admin_id: Mapped[int | None] = mapped_column(ForeignKey("admin_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(12), default="published")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by_admin_id: Mapped[int | None] = mapped_column(ForeignKey("admin_users.id"))
 
     notice: Mapped[Notice] = relationship(back_populates="versions")
 

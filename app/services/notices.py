@@ -1,7 +1,15 @@
-"""Notices: compose, translate (sanitised Markdown), preview, schedule, publish, withdraw, versions, stats."""
+"""Notices: compose, translate (sanitised Markdown), preview, schedule, publish, withdraw, versions, stats.
+
+What readers get (inbox, WeChat messages, the export) is the notice's own row and translations: the
+live version. Once a notice is published those change only when a publisher publishes a version; an
+edit (any field, any locale) is kept as a new draft version beside the live text. Each edit is its own
+version, so a publisher publishes exactly the draft they reviewed. An edit of a scheduled notice takes
+it off the schedule: a publisher has to publish it again.
+"""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -12,6 +20,7 @@ import nh3
 from markdown_it import MarkdownIt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app import clock
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -60,6 +69,27 @@ class NoticeNotPublished(Conflict):
 
     code = "notice.not_published"
     message = _l("This notice is not published.")
+
+
+class DraftChanged(Conflict):
+    """The draft a publisher (or editor) acted on is no longer the newest one."""
+
+    code = "notice.draft_changed"
+    message = _l("The notice was changed after you opened it. Check the newest draft and try again.")
+
+
+class NoDraft(Conflict):
+    """There is no draft version waiting to be published or discarded."""
+
+    code = "notice.no_draft"
+    message = _l("This notice has no draft waiting for publication.")
+
+
+class ConcurrentEdit(Conflict):
+    """Two changes to one notice met; the later one was not saved."""
+
+    code = "notice.concurrent_edit"
+    message = _l("Someone else changed this notice at the same moment. Reload it and try again.")
 
 
 INVALID_NOTICE = _l("Some fields of the notice need to be corrected.")
@@ -193,6 +223,26 @@ def get_notice(notice_id) -> Notice:
     return notice
 
 
+def _locked_notice(notice_id) -> Notice:
+    """The notice, its row locked until the transaction ends, so changes to it queue behind each other."""
+    try:
+        notice = db.session.get(Notice, int(notice_id), with_for_update=True, populate_existing=True)
+    except (TypeError, ValueError):
+        notice = None
+    if notice is None:
+        raise NoticeNotFound()
+    return notice
+
+
+def _commit() -> None:
+    """Commit; a version number taken by a simultaneous change is a conflict, never a 500."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ConcurrentEdit() from None
+
+
 def _put_translation(notice: Notice, locale: str, item: TranslationIn, actor: Actor) -> bool:
     """Add or replace one translation; True when its text changed."""
     existing = notice.translation(locale)
@@ -232,36 +282,46 @@ def create_notice(data, actor: Actor) -> Notice:
 
 
 def update_notice(notice_id, data, actor: Actor) -> Notice:
-    """Replace a notice's fields; editing a published notice makes a new version."""
+    """Replace a notice's fields; on a published notice the change is a new draft version."""
     require(actor, "notices.edit")
-    notice = get_notice(notice_id)
+    notice = _locked_notice(notice_id)
     if notice.status == "withdrawn":
         raise NoticeWithdrawn()
     parsed = parse_notice(data)
+    if notice.status == "published":
+        before = working_copy(notice)
+        after = copy.deepcopy(before)
+        after.update(category=parsed.category, priority=parsed.priority, audience=parsed.audience,
+                     source_locale=parsed.source_locale, template_id=parsed.template_id,
+                     source={"title": parsed.source.title, "url": parsed.source.url,
+                             "date": parsed.source.date.isoformat()})
+        for locale, item in parsed.translations.items():
+            _draft_translation(after, locale, item, actor)
+        _record_draft(notice, "notice.update", before, after, actor, {})
+        return notice
     before = snapshot(notice)
     notice.category, notice.priority, notice.audience = parsed.category, parsed.priority, parsed.audience
     notice.source_locale, notice.template_id = parsed.source_locale, parsed.template_id
     notice.source_title, notice.source_url = parsed.source.title, parsed.source.url
     notice.source_date = parsed.source.date
-    if notice.status in ("draft", "scheduled"):
-        notice.publish_at = parsed.publish_at
-        if notice.status == "scheduled" and notice.publish_at is None:
-            notice.status = "draft"  # no time left to publish at: publishing is a manual step again
+    notice.publish_at = parsed.publish_at
     for locale, item in parsed.translations.items():
         _put_translation(notice, locale, item, actor)
     changed = _changed_fields(before, snapshot(notice))
-    if changed and notice.status == "published":
-        notice.version += 1
-        _store_version(notice, actor)
-    _audit("notice.update", notice, actor, {"changed": changed, "version": notice.version})
-    db.session.commit()
+    details = {"changed": changed, "version": notice.version}
+    if notice.status == "scheduled" and (changed or notice.publish_at is None):
+        # No time left to publish at, or words the publisher did not see: publishing is a manual step again.
+        notice.status = "draft"
+        details["unscheduled"] = True
+    _audit("notice.update", notice, actor, details)
+    _commit()
     return notice
 
 
 def set_translation(notice_id, locale: str, data, actor: Actor) -> Notice:
-    """Add or change one locale's title and body; on a published notice this is a new version."""
+    """Add or change one locale's title and body; on a published notice this is a new draft version."""
     require(actor, "notices.translate")
-    notice = get_notice(notice_id)
+    notice = _locked_notice(notice_id)
     if notice.status == "withdrawn":
         raise NoticeWithdrawn()
     if locale not in SUPPORTED:
@@ -272,12 +332,59 @@ def set_translation(notice_id, locale: str, data, actor: Actor) -> Notice:
     except ValidationError as error:
         raise ValidationFailed(INVALID_NOTICE, code="notice.invalid",
                                details={"fields": _field_errors(error)}) from None
-    if _put_translation(notice, locale, item, actor) and notice.status == "published":
-        notice.version += 1
-        _store_version(notice, actor)
-    _audit("notice.translate", notice, actor, {"locale": locale, "version": notice.version})
-    db.session.commit()
+    if notice.status == "published":
+        before = working_copy(notice)
+        after = copy.deepcopy(before)
+        _draft_translation(after, locale, item, actor)
+        _record_draft(notice, "notice.translate", before, after, actor, {"locale": locale})
+        return notice
+    details = {"locale": locale, "version": notice.version}
+    if _put_translation(notice, locale, item, actor) and notice.status == "scheduled":
+        notice.status = "draft"
+        details["unscheduled"] = True
+    _audit("notice.translate", notice, actor, details)
+    _commit()
     return notice
+
+
+def _draft_translation(content: dict, locale: str, item: TranslationIn, actor: Actor) -> None:
+    """Put one locale's text into a draft's content (the reviewer is whoever changed the words)."""
+    entry = content["translations"].get(locale) or {}
+    new = {"title": item.title, "body": item.body, "machine_translated": item.machine_translated,
+           "reviewed_by": entry.get("reviewed_by"), "reviewed_at": entry.get("reviewed_at")}
+    if _words(entry) != _words(new) and not item.machine_translated:
+        new["reviewed_by"], new["reviewed_at"] = actor.admin_id, clock.now().isoformat()
+    content["translations"][locale] = new
+
+
+def _record_draft(notice: Notice, action: str, before: dict, after: dict, actor: Actor, details: dict) -> None:
+    """Keep `after` as a new draft version when it differs from `before`; audit the edit either way."""
+    changed = _changed_fields(before, after)
+    details = {**details, "changed": changed, "live_version": notice.version}
+    if changed:
+        number = max([v.version for v in notice.versions] + [notice.version]) + 1
+        for version in notice.versions:
+            if version.state == "draft":
+                version.state = "superseded"
+        notice.versions.append(NoticeVersion(version=number, snapshot=after, state="draft",
+                                             created_by_admin_id=actor.admin_id))
+        details.update(version=number, draft=True)
+    else:
+        draft = pending_draft(notice)
+        details["version"] = draft.version if draft else notice.version
+    _audit(action, notice, actor, details)
+    _commit()
+
+
+def pending_draft(notice: Notice) -> NoticeVersion | None:
+    """The draft version of a published notice that waits for a publisher, if any."""
+    return next((v for v in reversed(notice.versions) if v.state == "draft"), None)
+
+
+def working_copy(notice: Notice) -> dict:
+    """What the next version of a notice holds: its pending draft, or else the live text."""
+    draft = pending_draft(notice)
+    return copy.deepcopy(draft.snapshot) if draft else snapshot(notice)
 
 
 def snapshot(notice: Notice) -> dict:
@@ -287,8 +394,19 @@ def snapshot(notice: Notice) -> dict:
         "source_locale": notice.source_locale, "template_id": notice.template_id,
         "source": {"title": notice.source_title, "url": notice.source_url,
                    "date": notice.source_date.isoformat() if notice.source_date else None},
-        "translations": {t.locale: {"title": t.title, "body": t.body_markdown} for t in notice.translations},
+        "translations": {t.locale: {
+            "title": t.title, "body": t.body_markdown, "machine_translated": bool(t.machine_translated),
+            "reviewed_by": t.reviewed_by_admin_id,
+            "reviewed_at": t.reviewed_at.isoformat() if t.reviewed_at else None,
+        } for t in notice.translations},
     }
+
+
+def _words(entry: dict | None) -> tuple | None:
+    """What readers see of one translation (who reviewed it is no change to the words)."""
+    if not entry:
+        return None
+    return entry.get("title"), entry.get("body"), bool(entry.get("machine_translated"))
 
 
 def _changed_fields(before: dict, after: dict) -> list[str]:
@@ -296,16 +414,33 @@ def _changed_fields(before: dict, after: dict) -> list[str]:
     changed = [key for key in before if key != "translations" and before[key] != after[key]]
     locales = set(before["translations"]) | set(after["translations"])
     changed += [f"translations.{loc}" for loc in sorted(locales)
-                if before["translations"].get(loc) != after["translations"].get(loc)]
+                if _words(before["translations"].get(loc)) != _words(after["translations"].get(loc))]
     return changed
 
 
-def _store_version(notice: Notice, actor: Actor) -> None:
-    """Freeze the notice as it is now under its current version number (once per number)."""
-    exists_already = any(v.version == notice.version for v in notice.versions)
-    if not exists_already:
-        notice.versions.append(NoticeVersion(version=notice.version, snapshot=snapshot(notice),
-                                             created_by_admin_id=actor.admin_id))
+def draft_changes(notice: Notice) -> list[str]:
+    """The fields and locales in which the pending draft differs from the live text."""
+    draft = pending_draft(notice)
+    return _changed_fields(snapshot(notice), draft.snapshot) if draft else []
+
+
+def _apply(notice: Notice, content: dict) -> None:
+    """Make a version's content the live text of a notice."""
+    notice.category, notice.priority, notice.audience = content["category"], content["priority"], content["audience"]
+    notice.source_locale, notice.template_id = content["source_locale"], content["template_id"]
+    notice.source_title, notice.source_url = content["source"]["title"], content["source"]["url"]
+    notice.source_date = date.fromisoformat(content["source"]["date"])
+    for locale, entry in content["translations"].items():
+        translation = notice.translation(locale)
+        if translation is None:
+            translation = NoticeTranslation(locale=locale)
+            notice.translations.append(translation)
+        translation.title, translation.body_markdown = entry["title"], entry["body"]
+        translation.body_html = render_markdown(entry["body"])
+        translation.machine_translated = bool(entry.get("machine_translated"))
+        reviewed_at = entry.get("reviewed_at")
+        translation.reviewed_by_admin_id = entry.get("reviewed_by")
+        translation.reviewed_at = datetime.fromisoformat(reviewed_at) if reviewed_at else None
 
 
 def missing_locales(notice: Notice, locales=SUPPORTED) -> list[str]:
@@ -333,31 +468,49 @@ def content_for(notice: Notice, locale: str) -> tuple[NoticeTranslation, bool]:
 
 @dataclass(frozen=True)
 class PublishResult:
-    """What publishing did: the notice, whether it went out now, and the locales that fall back."""
+    """What publishing did: the notice, whether its delivery starts now (a new version of a published
+    notice sends nothing again), whether a draft version went live, and the locales that fall back."""
 
     notice: Notice
     started: bool
     missing_translations: list[str]
+    new_version: bool = False
 
 
-def publish(notice_id, actor: Actor, *, now: datetime | None = None) -> PublishResult:
-    """Publish now (or schedule when publish_at is in the future); publishing again changes nothing."""
+def publish(notice_id, actor: Actor, *, version: int | None = None, now: datetime | None = None) -> PublishResult:
+    """Publish now (or schedule when publish_at is in the future), or make a published notice's draft
+    version live; publishing again changes nothing. `version`: only if that is what would go live."""
     require(actor, "notices.publish")
     now = now or clock.now()
-    notice = get_notice(notice_id)
+    notice = _locked_notice(notice_id)
     if notice.status == "withdrawn":
         raise NoticeWithdrawn()
-    missing = missing_locales(notice)
+    draft = pending_draft(notice) if notice.status == "published" else None
+    if version is not None and version != (draft or notice).version:
+        raise DraftChanged()
     if notice.status == "published":
-        return PublishResult(notice, True, missing)
+        if draft is None:
+            return PublishResult(notice, True, missing_locales(notice))
+        changed = _changed_fields(snapshot(notice), draft.snapshot)
+        previous = notice.version
+        _apply(notice, draft.snapshot)
+        notice.version = draft.version
+        draft.state, draft.published_at, draft.published_by_admin_id = "published", now, actor.admin_id
+        missing = missing_locales(notice)
+        _audit("notice.publish", notice, actor, {"version": draft.version, "previous_version": previous,
+                                                 "changed": changed, "missing_translations": missing})
+        _commit()
+        return PublishResult(notice, False, missing, new_version=True)  # nothing is sent again
+    missing = missing_locales(notice)
     if notice.publish_at and notice.publish_at > now:
         notice.status = "scheduled"
-        _audit("notice.schedule", notice, actor, {"publish_at": notice.publish_at.isoformat()})
-        db.session.commit()
+        _audit("notice.schedule", notice, actor, {"publish_at": notice.publish_at.isoformat(),
+                                                  "version": notice.version})
+        _commit()
         return PublishResult(notice, False, missing)
     _mark_published(notice, now, actor)
     _audit("notice.publish", notice, actor, {"missing_translations": missing, "version": notice.version})
-    db.session.commit()
+    _commit()
     return PublishResult(notice, True, missing)
 
 
@@ -367,8 +520,25 @@ def _mark_published(notice: Notice, now: datetime, actor: Actor | None) -> None:
     notice.published_at = now
     exists_already = any(v.version == notice.version for v in notice.versions)
     if not exists_already:
-        notice.versions.append(NoticeVersion(version=notice.version, snapshot=snapshot(notice),
-                                             created_by_admin_id=actor.admin_id if actor else None))
+        admin_id = actor.admin_id if actor else None
+        notice.versions.append(NoticeVersion(version=notice.version, snapshot=snapshot(notice), state="published",
+                                             created_by_admin_id=admin_id, published_at=now,
+                                             published_by_admin_id=admin_id))
+
+
+def discard_draft(notice_id, actor: Actor, *, version: int | None = None) -> Notice:
+    """Drop a published notice's pending draft version; the live text stays as it is."""
+    require(actor, "notices.edit")
+    notice = _locked_notice(notice_id)
+    draft = pending_draft(notice)
+    if draft is None:
+        raise NoDraft()
+    if version is not None and version != draft.version:
+        raise DraftChanged()
+    draft.state = "discarded"
+    _audit("notice.discard_draft", notice, actor, {"version": draft.version, "live_version": notice.version})
+    _commit()
+    return notice
 
 
 def due_notices(now: datetime | None = None) -> list[int]:
@@ -393,9 +563,12 @@ def due_notices(now: datetime | None = None) -> list[int]:
 def withdraw(notice_id, actor: Actor, *, now: datetime | None = None) -> Notice:
     """Take a notice down: it leaves every inbox and its unsent WeChat messages are cancelled."""
     require(actor, "notices.publish")
-    notice = get_notice(notice_id)
+    notice = _locked_notice(notice_id)
     if notice.status not in ("published", "scheduled"):
         raise NoticeNotPublished()
+    draft = pending_draft(notice)
+    if draft is not None:
+        draft.state = "discarded"  # a withdrawn notice never changes again
     notice.status = "withdrawn"
     notice.withdrawn_at = now or clock.now()
     cancelled = db.session.execute(
@@ -404,8 +577,9 @@ def withdraw(notice_id, actor: Actor, *, now: datetime | None = None) -> Notice:
                NoticeDelivery.state == "queued")
         .values(state="cancelled")
     ).rowcount
-    _audit("notice.withdraw", notice, actor, {"cancelled_messages": cancelled})
-    db.session.commit()
+    _audit("notice.withdraw", notice, actor, {"cancelled_messages": cancelled, "version": notice.version,
+                                              "discarded_version": draft.version if draft else None})
+    _commit()
     return notice
 
 

@@ -9,7 +9,7 @@ route ignores a wrong optional field instead of refusing it, the model is the st
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.errors import AppError, ValidationFailed
 from app.models.subscription import SUBSCRIPTION_STATUSES
@@ -67,6 +67,15 @@ class AudienceCountIn(BaseModel):
     """POST /admin/audience/count: an audience as notices use it."""
 
     audience: dict
+
+
+class NoticeVersionIn(BaseModel):
+    """POST /admin/notices/<id>/publish and DELETE …/draft: optionally, the version meant, so a draft
+    changed since it was reviewed is refused instead of published or dropped unseen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1, strict=True)
 
 
 class AccountDeletionIn(BaseModel):

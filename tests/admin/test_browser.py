@@ -151,3 +151,40 @@ def test_the_console_in_simplified_chinese(page, make_admin):
     page.goto("/admin/notices")
     assert page.get_attribute("html", "lang") == "zh-Hans"
     assert page.eval_on_selector("#lang", "select => select.value") == "zh_Hans"
+
+
+def test_a_translation_of_a_published_notice_waits_for_a_publisher(browser, live_server, make_admin, make_notice):
+    notice = make_notice(publish=True, deliver=False)
+    pages = []
+    for role in ("translator", "publisher"):
+        context = browser.new_context(base_url=live_server, locale="en-US")
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        tab.goto("/admin/login")
+        tab.fill("#username", make_admin(role).username)
+        tab.fill("#password", PASSWORD)
+        tab.click("#login-form button[type=submit]")
+        tab.wait_for_url("**/admin/notices")
+        pages.append((context, tab))
+    (_, translator), (_, publisher) = pages
+    try:
+        translator.goto(f"/admin/notices/{notice.id}/translate/en")
+        assert translator.locator("#draft-warning").count() == 1
+        translator.fill("#title", "Permits are on the card now")
+        translator.click("#save-translation")
+        translator.wait_for_selector("#draft")
+        assert translator.locator("#publish-draft").count() == 0
+        assert "Work permit merged" in translator.inner_text("tr[data-locale=en]")  # readers' text unchanged
+
+        publisher.goto(f"/admin/notices/{notice.id}")
+        compare = publisher.inner_text("#draft-compare")
+        assert "Work permit merged into the social security card" in compare
+        assert "Permits are on the card now" in compare
+        publisher.click("#publish-draft")
+        publisher.wait_for_selector(".flash")
+        assert "Version 2 is published" in publisher.inner_text(".flash")
+        assert publisher.locator("#draft").count() == 0
+        assert "Permits are on the card now" in publisher.inner_text("tr[data-locale=en]")
+    finally:
+        for context, _tab in pages:
+            context.close()

@@ -68,11 +68,14 @@ def test_editing_a_published_notice_makes_a_new_version(make_notice, publisher):
     assert notice.status == "published" and [v.version for v in notice.versions] == [1]
     changed = notice_payload(priority="urgent")
     notices.update_notice(notice.id, changed, publisher)
-    assert notice.version == 2
-    assert [v.version for v in notice.versions] == [1, 2]
-    assert notice.versions[0].snapshot["priority"] == "important"
+    assert notice.version == 1 and notice.priority == "important"
+    assert [(v.version, v.state) for v in notice.versions] == [(1, "published"), (2, "draft")]
+    assert notice.versions[1].snapshot["priority"] == "urgent"
     notices.set_translation(notice.id, "ko", {"title": "제목", "body": "본문"}, publisher)
-    assert notice.version == 3
+    assert [(v.version, v.state) for v in notice.versions] == [(1, "published"), (2, "superseded"), (3, "draft")]
+    assert notice.translation("ko") is None
+    notices.publish(notice.id, publisher, version=3)
+    assert notice.version == 3 and notice.priority == "urgent" and notice.translation("ko").title == "제목"
     draft = make_notice()
     notices.update_notice(draft.id, changed, publisher)
     assert draft.version == 1 and draft.versions == []
