@@ -225,6 +225,9 @@ def get_notice(notice_id) -> Notice:
 
 def _locked_notice(notice_id) -> Notice:
     """The notice, its row locked until the transaction ends, so changes to it queue behind each other."""
+    # A new transaction: under REPEATABLE READ the reads after the lock (versions, translations) then
+    # see what the change before this one committed, not a snapshot taken while this one waited.
+    db.session.commit()
     try:
         notice = db.session.get(Notice, int(notice_id), with_for_update=True, populate_existing=True)
     except (TypeError, ValueError):
@@ -275,7 +278,7 @@ def create_notice(data, actor: Actor) -> Notice:
     for locale, item in parsed.translations.items():
         _put_translation(notice, locale, item, actor)
     db.session.flush()
-    _audit("notice.create", notice, actor, {"locales": sorted(parsed.translations),
+    _audit("notice.create", notice, actor, {"locales": sorted(parsed.translations), "version": notice.version,
                                             "category": parsed.category, "priority": parsed.priority})
     db.session.commit()
     return notice

@@ -64,6 +64,7 @@ def test_a_translators_put_on_a_published_notice_does_not_change_what_users_read
     response = client.put(f"/api/v1/admin/notices/{notice_id}/translations/en", json=BAIT,
                           headers=roles["translator"])
     assert response.status_code == 200
+    assert inbox_item(client, reader, notice_id) == before  # the reader still gets the published words
     edited = response.get_json()
     assert edited["version"] == 1 and edited["translations"]["en"]["title"] == before["title"]
     assert edited["draft"]["version"] == 2 and edited["draft"]["translations"]["en"]["title"] == BAIT["title"]
@@ -159,7 +160,7 @@ def test_every_change_is_audited_with_its_actor_and_version(client, published):
     admins = {row.action: row.actor_id for row in rows}
     summary = [(row.action, row.details.get("version"), row.details.get("live_version")) for row in rows]
     assert summary == [
-        ("notice.create", None, None), ("notice.publish", 1, None),
+        ("notice.create", 1, None), ("notice.publish", 1, None),
         ("notice.translate", 2, 1), ("notice.update", 3, 1), ("notice.discard_draft", 3, 1),
         ("notice.translate", 4, 1), ("notice.publish", 4, None),
     ]

@@ -202,3 +202,38 @@ class TestSubscriptionQuota:
             [{"TemplateId": self.TEMPLATE, "MsgID": f"30000000000000005{i:02d}", "ErrorCode": "0"}]))(None, i))
         assert counted == [1] * PARALLEL
         assert self._quota(user_id).delivered_total == PARALLEL and rows(SubscriptionReceipt) == PARALLEL
+
+class TestNoticeDrafts:
+    def test_parallel_edits_of_a_published_notice_lose_nothing_and_publish_nothing(self, app, client):
+        from app.i18n.locales import SUPPORTED
+        from app.models.notice import Notice, NoticeVersion
+        from app.services import notices
+        from tests.admin.conftest import notice_payload
+
+        publisher = admin_auth.actor_for(admin_auth.create_admin("parallel-publisher", PASSWORD, "publisher"))
+        notice = notices.create_notice(notice_payload(), publisher)
+        notices.publish(notice.id, publisher)
+        notice_id, live_title = notice.id, notice.translation("en").title
+        admin_auth.create_admin("parallel-translator", PASSWORD, "translator")
+        token = client.post("/api/v1/admin/auth", json={"username": "parallel-translator",
+                                                        "password": PASSWORD}).get_json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        locales = sorted(SUPPORTED)
+
+        def translate(client, i):
+            locale = locales[i % len(locales)]
+            return client.put(f"/api/v1/admin/notices/{notice_id}/translations/{locale}", headers=headers,
+                              json={"title": f"Title {i}", "body": f"Body {i}"})
+
+        responses = at_once(app, translate)
+        assert statuses(responses) == {200: PARALLEL}
+        versions = db.session.scalars(select(NoticeVersion).where(NoticeVersion.notice_id == notice_id)
+                                      .order_by(NoticeVersion.version)).all()
+        assert [v.version for v in versions] == list(range(1, PARALLEL + 2))
+        assert Counter(v.state for v in versions) == {"published": 1, "superseded": PARALLEL - 1, "draft": 1}
+        draft = versions[-1].snapshot["translations"]
+        for i, locale in enumerate(locales):  # each draft builds on the one before: no edit is lost
+            assert draft[locale]["title"] in {f"Title {j}" for j in range(i, PARALLEL, len(locales))}
+        live = db.session.get(Notice, notice_id)
+        assert (live.version, live.translation("en").title) == (1, live_title)
+        assert rows(AuditLog, AuditLog.action == "notice.translate") == PARALLEL
