@@ -5,7 +5,7 @@ keep the published text meanwhile. Every version written before this revision we
 made, so it is `published` at its creation time.
 
 Revision ID: f3b8d6a1c2e9
-Revises: e4c9a1b7d052
+Revises: f3b8d2c4a917
 Create Date: 2026-12-07 00:30:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f3b8d6a1c2e9'
-down_revision = 'e4c9a1b7d052'
+down_revision = 'f3b8d2c4a917'
 branch_labels = None
 depends_on = None
 
