@@ -30,7 +30,7 @@ def make_notice(**overrides) -> Notice:
     return notice
 
 
-def furnish(user) -> dict:
+def furnish(user, point_name: str = "Counter 1") -> dict:
     """Give a verified user one row of every kind the application keeps about users; what was made."""
     consent = consents.grant_consent(user.id, "sensitive_identifiers", text_version="2026-11", locale="en")
     consents.grant_consent(user.id, "notifications", text_version="2026-11", locale="en")
@@ -46,7 +46,7 @@ def furnish(user) -> dict:
     notice = make_notice()
     db.session.add(NoticeDelivery(notice_id=notice.id, user_id=user.id, channel="in_app", state="delivered"))
     db.session.commit()
-    point, _key = service_points.create_service_point("Counter 1")
+    point, _key = service_points.create_service_point(point_name)
     qr.record_check(point, user.id, "valid", None)
     make_contribution(user.person, period="2026-01")
     return {"consent": consent, "notice": notice, "point": point}
