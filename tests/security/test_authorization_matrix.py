@@ -22,6 +22,7 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.flows import guides
+from app.models.admin import ADMIN_ROLES
 from app.models.notice import NoticeDelivery
 from app.models.user import UserAccount
 from app.services import admin_auth, admin_sessions, import_progress, notices, qr, service_points
@@ -349,6 +350,10 @@ def test_the_matrix_has_one_row_per_route_and_method(world):
     assert stale == [], "remove the rows of routes that no longer exist"
     for key, row in MATRIX.items():
         assert len(row) == len(CALLERS), key
+
+
+def test_the_matrix_has_a_column_per_console_role():
+    assert sorted(ROLES) == sorted(ADMIN_ROLES) == sorted(admin_auth.PERMISSIONS)
 
 
 def test_the_openapi_document_and_the_url_map_agree(world):
