@@ -90,6 +90,7 @@ class World:
     """Accounts and credentials shared by the cells; a cell's own objects are made per cell."""
 
     app: Flask
+    wechat: object
     author: admin_auth.Actor
     publisher: admin_auth.Actor
     admins: dict
@@ -102,11 +103,15 @@ class World:
     api_tokens: dict = field(default_factory=dict)
     cookies: dict = field(default_factory=dict)
 
+    def login_code(self, user: UserAccount) -> str:
+        """A wx.login code for the user's WeChat account, minted by the WeChat emulator."""
+        return self.wechat.mint_login_code(user.openid)
+
     def user_bearer(self, user: UserAccount) -> dict:
-        """A live session of the user, as the WeChat sign-in makes it."""
-        token = user_sessions().create(user.id, {"openid": user.openid, "locale": user.locale,
-                                                 "client_locale": user.locale or "en"})
-        return {"Authorization": f"Bearer {token}"}
+        """A live session of the user from POST /api/v1/auth/login (WeChat emulated over HTTP)."""
+        response = self.client().post("/api/v1/auth/login", json={"code": self.login_code(user)})
+        assert response.status_code == 200, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
     def sign_in_api(self, username: str) -> str:
         """An admin API token from POST /api/v1/admin/auth."""
@@ -163,7 +168,7 @@ def _expiring(world: World, config_key: str, make):
 
 
 @pytest.fixture(scope="module")
-def world(_schema, database_url):
+def world(_schema, database_url, _wechat_emulator_server):
     """The one app of this module, on a clean database and Redis, with its accounts and credentials."""
     app = create_app(make_test_config(database_url))
     app.test_client_class = IsolatedClient
@@ -172,6 +177,12 @@ def world(_schema, database_url):
     redis_client.flushdb()
     ctx = app.app_context()
     ctx.push()
+    emulator, base_url = _wechat_emulator_server
+    wechat = emulator.extensions["wechat_emulator"]
+    wechat.reset()
+    wechat.appid, wechat.secret = app.config["WECHAT_APPID"], app.config["WECHAT_SECRET"]
+    app.config["WECHAT_API_BASE"] = base_url
+    app.extensions["wechat"].set_api_base(base_url)
     admins = {role: admin_auth.create_admin(f"matrix-{role}", ADMIN_PASSWORD, role).username for role in ROLES}
     author = admin_auth.actor_for(admin_auth.create_admin("matrix-notice-author", ADMIN_PASSWORD, "editor"))
     publisher = admin_auth.actor_for(admin_auth.create_admin("matrix-notice-publisher", ADMIN_PASSWORD, "publisher"))
@@ -179,7 +190,7 @@ def world(_schema, database_url):
     import_token = import_progress.new_token()
     import_progress.start(redis_client, import_token, filename="people.csv", total=10, admin_id=importer.id)
     _point, point_key = service_points.create_service_point("Counter 7")
-    world = World(app=app, author=author, publisher=publisher, admins=admins, point_key=point_key,
+    world = World(app=app, wechat=wechat, author=author, publisher=publisher, admins=admins, point_key=point_key,
                   import_token=import_token, notice_id=0, people=People.make())
     world.notice_id = admin_notice(world, published=True).id
     stale = make_user(verified=True, locale="en")
@@ -205,6 +216,7 @@ def world(_schema, database_url):
             assert store.peek(held["Authorization"].removeprefix("Bearer ")) is None
     assert admin_sessions.console_sessions().peek(world.expired["console"]) is None
     yield world
+    wechat.reset()
     db.session.remove()
     ctx.pop()
     redis_client.flushdb()
@@ -282,7 +294,6 @@ def request_body(world: World, key: str, people: People) -> dict:
         "DELETE /api/v1/me": {"json": {"confirm": True}},
         "POST /api/v1/flows/<name>": {"json": {"step": "identifier", "action": "next", "answers": {}}},
         "POST /api/v1/subscriptions": {"json": {"results": {"tmpl_notice_update": "accept", "errMsg": "ok"}}},
-        "POST /api/v1/auth/login": {"json": {"code": ""}},
         "POST /api/v1/admin/auth": {"json": {"username": world.admins["viewer"], "password": ADMIN_PASSWORD}},
         "POST /api/v1/admin/notices": {"json": notice_payload()},
         "PUT /api/v1/admin/notices/<int:notice_id>": {"json": notice_payload("Pension changes, corrected")},
@@ -295,6 +306,8 @@ def request_body(world: World, key: str, people: People) -> dict:
         "POST /admin/notices/<int:notice_id>/translate/<locale>": {
             "data": {"title": "Réforme des retraites", "body": "La base change en janvier."}},
     }
+    if key == "POST /api/v1/auth/login":
+        return {"json": {"code": world.login_code(people.owner)}}
     if key == "POST /api/v1/qr/verify":
         issued = qr.issue(people.owner.id, world.app.config["SECRET_KEY"])
         return {"json": {"payload": issued.payload}}
