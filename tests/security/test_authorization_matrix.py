@@ -4,9 +4,9 @@ The matrix is tests/security/authorization_matrix.py (docs/security.md, "The aut
 matrix"). Routes are read from the URL map and, for the JSON API, from the served OpenAPI
 document: a route without a row, a row without a route, and an API route the document and the
 URL map disagree on all fail. Each cell is one real request on one app: the caller's credential is
-made the way the app makes it (the session store of the WeChat sign-in, the admin API's sign-in,
-the console's sign-in form), expired and revoked ones for real, and every path parameter names a
-real object made for that cell.
+made the way the app makes it (the WeChat sign-in, with WeChat emulated over HTTP; the admin API's
+sign-in; the console's sign-in form), expired and revoked ones for real, and every path parameter
+names a real object: the owner's, or a notice another admin made for that cell.
 """
 
 from __future__ import annotations
@@ -248,7 +248,7 @@ def admin_notice(world: World, *, published: bool):
     return notice
 
 
-#: A route's own path values, when a route needs a particular object (the default is a published notice).
+#: Routes that act on a draft notice (every other notice route gets a published one).
 DRAFT_NOTICE = {"POST /api/v1/admin/notices/<int:notice_id>/publish", "POST /admin/notices/<int:notice_id>/publish"}
 
 
