@@ -281,7 +281,9 @@ def path_values(world: World, key: str, caller: str, people: People) -> dict:
 def fill(rule: str, values: dict) -> str:
     """The rule with its placeholders filled in."""
     def value(match: re.Match) -> str:
-        return str(values[match.group(1)])
+        name = match.group(1)
+        assert name in values, f"give path_values a real value for <{name}> of {rule}"
+        return str(values[name])
 
     return re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", value, rule)
 
