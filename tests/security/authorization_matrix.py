@@ -63,6 +63,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /api/v1/admin/notices":                                      (401, 401, 401, 401, 401, 401, 403, 403, 201, 201, 201),
     "GET /api/v1/admin/notices/<int:notice_id>":                       (401, 401, 401, 401, 401, 401, 200, 200, 200, 200, 200),
     "PUT /api/v1/admin/notices/<int:notice_id>":                       (401, 401, 401, 401, 401, 401, 403, 403, 200, 200, 200),
+    "DELETE /api/v1/admin/notices/<int:notice_id>/draft":              (401, 401, 401, 401, 401, 401, 403, 403, 200, 200, 200),  # the notice as it stays live
     "POST /api/v1/admin/notices/<int:notice_id>/publish":              (401, 401, 401, 401, 401, 401, 403, 403, 403, 200, 200),
     "GET /api/v1/admin/notices/<int:notice_id>/stats":                 (401, 401, 401, 401, 401, 401, 200, 403, 200, 200, 200),
     "PUT /api/v1/admin/notices/<int:notice_id>/translations/<locale>": (401, 401, 401, 401, 401, 401, 403, 200, 200, 200, 200),
@@ -81,6 +82,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /admin/notices/<int:notice_id>":                              (302, 302, 302, 302, 302, 302, 200, 200, 200, 200, 200),
     "GET /admin/notices/<int:notice_id>/edit":                         (302, 302, 302, 302, 302, 302, 403, 403, 200, 200, 200),
     "POST /admin/notices/<int:notice_id>/edit":                        (302, 302, 302, 302, 302, 302, 403, 403, 302, 302, 302),
+    "POST /admin/notices/<int:notice_id>/draft/discard":               (302, 302, 302, 302, 302, 302, 403, 403, 302, 302, 302),
     "GET /admin/notices/<int:notice_id>/preview/<locale>":             (302, 302, 302, 302, 302, 302, 200, 200, 200, 200, 200),
     "POST /admin/notices/<int:notice_id>/publish":                     (302, 302, 302, 302, 302, 302, 403, 403, 403, 302, 302),
     "POST /admin/notices/<int:notice_id>/resume":                      (302, 302, 302, 302, 302, 302, 403, 403, 403, 302, 302),

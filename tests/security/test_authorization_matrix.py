@@ -240,16 +240,21 @@ def notice_payload(title: str = "Pension changes") -> dict:
             "translations": {"en": {"title": title, "body": "The base changes in January."}}}
 
 
-def admin_notice(world: World, *, published: bool):
-    """A notice made by another admin (the author), published by a third when asked."""
+def admin_notice(world: World, *, published: bool, edited: bool = False):
+    """A notice made by another admin (the author), published by a third when asked, then edited."""
     notice = notices.create_notice(notice_payload(), world.author)
     if published:
         notices.publish(notice.id, world.publisher)
+    if edited:
+        notices.update_notice(notice.id, notice_payload("Pension changes, corrected"), world.author)
     return notice
 
 
 #: Routes that act on a draft notice (every other notice route gets a published one).
 DRAFT_NOTICE = {"POST /api/v1/admin/notices/<int:notice_id>/publish", "POST /admin/notices/<int:notice_id>/publish"}
+#: Routes that act on a published notice's pending draft version (an edit awaiting a publisher).
+PENDING_DRAFT = {"DELETE /api/v1/admin/notices/<int:notice_id>/draft",
+                 "POST /admin/notices/<int:notice_id>/draft/discard"}
 
 
 def notice_form(title: str = "Pension changes") -> dict:
@@ -272,7 +277,8 @@ def path_values(world: World, key: str, caller: str, people: People) -> dict:
         if family(rule) == "api":
             values["notice_id"] = people.made["notice"].id
         elif caller in ROLES:
-            values["notice_id"] = admin_notice(world, published=key not in DRAFT_NOTICE).id
+            values["notice_id"] = admin_notice(world, published=key not in DRAFT_NOTICE,
+                                               edited=key in PENDING_DRAFT).id
         else:
             values["notice_id"] = world.notice_id
     return values
