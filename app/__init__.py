@@ -56,7 +56,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_optional(app: Flask) -> None:
-    """Subsystems that register their own routes: the admin console and the WeChat emulator."""
+    """Subsystems that register their own routes: the admin console and the mini program preview."""
     from app.admin import init_admin
+    from app.preview import init_preview
 
     init_admin(app)
+    init_preview(app)  # development and testing only

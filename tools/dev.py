@@ -85,6 +85,7 @@ def serve() -> None:
     print(
         f"\n  Mini-program API   http://127.0.0.1:{port}/api/v1/locales\n"
         f"  Admin console      http://127.0.0.1:{port}/admin/\n"
+        f"  Preview (browser)  http://127.0.0.1:{port}/_preview/  (the mini program at phone size)\n"
         f"  WeChat emulator    http://127.0.0.1:{port}/_wechat/\n"
         f"  Health             http://127.0.0.1:{port}/readyz\n",
         flush=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request, url_for
 
 from app.flows.preview import all_screens
 from app.i18n import served_locales
@@ -66,9 +66,17 @@ def translation_preview():
     ]
     untranslated = sum(_count_untranslated(item["screen"]) for item in marked)
     return render_template("admin/translations/preview.html", locale=locale, locales=locales,
+                           miniprogram_url=miniprogram_preview_url(locale),
                            names={loc: native_name(loc) for loc in locales}, screens=marked,
                            dir=text_direction(locale), untranslated=untranslated,
                            source_locale=SOURCE_LOCALE)
+
+
+def miniprogram_preview_url(locale: str) -> str | None:
+    """The mini program preview in `locale` (app/preview), where this app serves it (never in production)."""
+    if "preview" not in current_app.blueprints:
+        return None
+    return url_for("preview.miniprogram", lang=locale)
 
 
 def _count_untranslated(value) -> int:

@@ -184,6 +184,9 @@ def test_translator_pages(console):
     english = browser.get("/admin/translations/preview").get_data(as_text=True)
     assert 'class="untranslated"' not in english
     assert browser.get("/admin/translations/preview?locale=xx").status_code == 404
+    # The same screens drawn as the mini program draws them, in the language chosen here.
+    arabic = browser.get("/admin/translations/preview?locale=ar").get_data(as_text=True)
+    assert '<a id="miniprogram-preview" href="/_preview/?lang=ar">' in arabic
 
 
 def test_untranslated_strings_are_marked():

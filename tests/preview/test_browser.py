@@ -1,0 +1,158 @@
+"""The mini program preview in headless Chromium: the verification journey in every locale, no text overflowing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+
+import pytest
+
+from app.i18n.locales import SUPPORTED
+from tests.admin.test_browser import CHROMIUM_ARGS, browser  # noqa: F401 - the shared Chromium fixture
+from tests.factories import make_person
+from tests.parts import missing_part
+
+pytestmark = pytest.mark.browser
+
+#: The phone screen's overflow check, the preview's own (window.preview.overflows).
+OVERFLOWS = "() => window.preview.overflows()"
+
+
+#: Scripts the journey's locales need a font for (fontconfig language tags); without one Chromium
+#: draws empty boxes, whose widths say nothing about overflow.
+SCRIPTS = ("zh-cn", "zh-tw", "ja", "ko", "ar", "ru", "vi")
+
+
+@pytest.fixture(scope="module")
+def fonts():
+    """Every script's font (Debian: fonts-noto-cjk for Chinese, Japanese and Korean)."""
+    if shutil.which("fc-list") is None:
+        missing_part("fontconfig is not installed; the preview's screenshots need it")
+    lacking = [tag for tag in SCRIPTS
+               if not subprocess.run(["fc-list", f":lang={tag}", "family"], capture_output=True,
+                                     text=True, check=False).stdout.strip()]
+    if lacking:
+        missing_part(f"no font for {', '.join(lacking)} (apt-get install fonts-noto-cjk)")
+
+
+@pytest.fixture
+def live_server(app):
+    """The app (with its in-process WeChat emulator) on a free loopback port; its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="preview", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def phone_page(browser, live_server, fonts):  # noqa: F811 - pytest's fixture by name
+    """One browser page for the whole walk."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 900, "height": 800},
+                                  locale="en-US")
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+
+
+class Walk:
+    """One locale's walk: waits for each screen, checks it for overflow and photographs it."""
+
+    def __init__(self, page, locale: str, folder):
+        self.page, self.locale, self.folder = page, locale, folder
+        self.shots: list[str] = []
+        self.overflows: list[str] = []
+
+    def screen(self, step: str, label: str | None = None) -> None:
+        """Wait for `step` drawn and idle; record its overflow and a screenshot."""
+        self.page.wait_for_selector(f"#mp-frame[data-step='{step}'][data-busy='']")
+        name = label or step
+        for item in self.page.evaluate(OVERFLOWS):
+            self.overflows.append(f"{self.locale} / {name}: {item['text']!r} overflows {item['box']}")
+        path = self.folder / f"{self.locale}-{len(self.shots) + 1:02d}-{name}.png"
+        self.page.locator(".pv-phone").screenshot(path=str(path))
+        self.shots.append(str(path))
+
+    def primary(self) -> None:
+        """Tap the screen's primary button."""
+        self.page.click("#mp-frame .action-primary")
+
+    def choose(self, value: str) -> None:
+        """Tick the radio button or checkbox of `value`."""
+        self.page.click(f"#mp-frame .choice:has(input[value='{value}'])")
+
+    def type(self, name: str, value: str) -> None:
+        """Type into the text field `name`."""
+        self.page.fill(f"#mp-frame input[name='{name}']", value)
+
+
+def walk_verification(page, locale: str, person, folder) -> Walk:
+    """The verification journey from the language screen to its result, as a new user in `locale`."""
+    walk = Walk(page, locale, folder)
+    page.goto("/_preview/")  # the session storage of the origin: a new emulator user each time
+    page.evaluate("sessionStorage.clear()")
+    page.goto(f"/_preview/?lang={locale}")
+    walk.screen("language")
+    walk.choose(locale)
+    walk.primary()
+    walk.screen("start")
+    walk.primary()
+    walk.screen("consent")
+    walk.choose("on")
+    walk.primary()
+    walk.screen("name")
+    walk.primary()
+    walk.screen("name", "name-error")
+    walk.type("passport_name", person.passport_name)
+    walk.primary()
+    walk.screen("identifier_type")
+    walk.choose("permit_number")
+    walk.primary()
+    walk.screen("identifier")
+    walk.type("identifier", person.permits[0].permit_number)
+    walk.primary()
+    walk.screen("date_of_birth")
+    page.fill("#mp-frame input[name='date_of_birth']", person.date_of_birth.isoformat())
+    page.wait_for_selector(f"#mp-frame .picker-value:text('{person.date_of_birth.isoformat()}')")
+    walk.primary()
+    walk.screen("check")
+    walk.primary()
+    walk.screen("second_factor")
+    walk.choose("phone")
+    walk.primary()
+    walk.screen("phone")
+    page.fill("#pv-phone", person.phone)
+    page.click("#mp-frame .phone-button")
+    walk.screen("result")
+    return walk
+
+
+def test_the_verification_journey_in_every_locale_without_overflow(phone_page, db, tmp_path):
+    people = {locale: make_person(passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter") for locale in SUPPORTED}
+    shots, overflows = [], []
+    for locale in SUPPORTED:
+        walk = walk_verification(phone_page, locale, people[locale], tmp_path)
+        direction = phone_page.get_attribute("#mp-frame .screen", "class")
+        assert ("rtl" if locale == "ar" else "ltr") in direction.split(), (locale, direction)
+        assert phone_page.get_attribute("html", "dir") == ("rtl" if locale == "ar" else "ltr")
+        shots += walk.shots
+        overflows += walk.overflows
+    print(f"{len(shots)} screenshots in {tmp_path}")
+    assert len(shots) == 12 * len(SUPPORTED)
+    assert not overflows, "\n".join(overflows)
+
+
+def test_the_check_finds_text_that_overflows_the_phone(phone_page, db, tmp_path):
+    walk_verification(phone_page, "de", make_person(), tmp_path)
+    assert phone_page.evaluate(OVERFLOWS) == []
+    phone_page.evaluate("document.querySelector('#mp-frame .title').textContent = 'W'.repeat(80)")
+    found = phone_page.evaluate(OVERFLOWS)
+    assert found == [{"text": "W" * 80, "box": "frame"}]
+    phone_page.evaluate("document.querySelector('#mp-frame .action-primary').textContent = 'Sozialversicherungsnummernbestätigung'")
+    found = phone_page.evaluate(OVERFLOWS)
+    assert {"text": "Sozialversicherungsnummernbestätigung", "box": "button.button.button-primary.action-primary"} in found

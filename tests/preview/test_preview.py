@@ -1,0 +1,60 @@
+"""The mini program preview: served in development and testing only, styled by the mini program's own WXSS."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.preview.wxss import FRAME_HEIGHT, translate
+from tests.test_config import environment  # noqa: F401 - the production environment fixture
+
+
+def test_wxss_lengths_and_selectors_are_translated():
+    css = translate("/* shared */\npage { font-size: 32rpx; }\n.a, .b .c { margin: 16rpx -8rpx; min-height: 100vh; }")
+    assert css == (".mp-frame { font-size: 16px; }\n"
+                   f".mp-frame .a, .mp-frame .b .c {{ margin: 8px -4px; min-height: {FRAME_HEIGHT}px; }}\n")
+
+
+def test_wxss_it_does_not_understand_is_refused():
+    with pytest.raises(ValueError, match="at-rules"):
+        translate("@import 'other.wxss';")
+    with pytest.raises(ValueError, match="not understood"):
+        translate(".a { color: red; } .b { color: blue;")
+
+
+def test_the_stylesheet_is_the_mini_programs_wxss(client):
+    response = client.get("/_preview/miniprogram.css")
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    css = response.get_data(as_text=True)
+    assert ".mp-frame .screen { padding: 16px; }" in css
+    assert ".mp-frame .button-primary { background: #00703c; color: #ffffff; }" in css
+    assert "rpx" not in css
+
+
+def test_the_page_offers_every_locale_and_sets_the_direction(client):
+    page = client.get("/_preview/?lang=ar")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in html
+    assert 'value="zh_Hans"' in html and 'value="ar"' in html
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_the_shared_code_is_the_mini_programs_and_nothing_else(client):
+    script = client.get("/_preview/lib/screen.js")
+    assert script.status_code == 200
+    assert "function viewModel(doc, values)" in script.get_data(as_text=True)
+    assert client.get("/_preview/lib/config.js").status_code == 404
+    icon = client.get("/_preview/assets/icons/pencil.svg")
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/svg+xml"
+    icon.close()
+
+
+@pytest.mark.parametrize("emulator", [False, True])
+def test_production_does_not_serve_the_preview(environment, emulator):  # noqa: F811 - pytest's fixture by name
+    production = create_app({"WECHAT_EMULATOR": emulator})
+    assert production.config["APP_ENV"] == "production"
+    assert "preview" not in production.blueprints
+    assert production.test_client().get("/_preview/").status_code == 404
