@@ -9,7 +9,7 @@ styled by the mini program's WXSS translated to CSS (`wxss.py`).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask import Blueprint, abort, current_app, render_template, send_from_directory
 
 from app.config import PROJECT_ROOT
 from app.i18n import bcp47, current_locale_id, native_name, served_locales, text_direction
@@ -20,6 +20,8 @@ from .wxss import FRAME_HEIGHT, FRAME_WIDTH, translate
 #: The environments that serve the preview.
 SERVED_IN = ("development", "testing")
 MINIPROGRAM = PROJECT_ROOT / "miniprogram_stub"
+#: The journey the preview walks, as pages/verify does.
+FLOW = "verify"
 #: The WXSS the verification journey's page draws with, in WeChat's order: the app, the page, its component.
 STYLESHEETS = ("app.wxss", "pages/verify/verify.wxss", "components/screen/screen.wxss")
 #: The mini program's code the browser runs as it is (plain CommonJS without `wx`).
@@ -51,7 +53,7 @@ def miniprogram():
     return render_template(
         "preview/miniprogram.html", locale=locale, locale_tag=bcp47(locale), dir=text_direction(locale), locales=locales,
         names={loc: native_name(loc) for loc in locales}, width=FRAME_WIDTH, height=FRAME_HEIGHT,
-        flow=request.args.get("flow", "verify"),
+        flow=FLOW,
     )
 
 

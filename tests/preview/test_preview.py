@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from app import create_app
+from app.config import PROJECT_ROOT
 from app.preview.wxss import FRAME_HEIGHT, translate
 from tests.test_config import environment  # noqa: F401 - the production environment fixture
 
@@ -58,3 +62,33 @@ def test_production_does_not_serve_the_preview(environment, emulator):  # noqa: 
     assert production.config["APP_ENV"] == "production"
     assert "preview" not in production.blueprints
     assert production.test_client().get("/_preview/").status_code == 404
+
+
+#: What the WXML draws that a browser cannot reach, and why.
+NOT_IN_BROWSER = {
+    "privacy-note": "the note after refusing WeChat's privacy pop-up: a browser has no privacy gate to refuse",
+}
+
+
+def wxml_classes(path: Path) -> set[str]:
+    """Every class a WXML file can give an element: the literal ones and those its expressions pick."""
+    classes = set()
+    for value in re.findall(r'class="([^"]*)"', path.read_text(encoding="utf-8")):
+        for expression in re.findall(r"\{\{(.*?)\}\}", value):
+            classes.update(re.findall(r"'([\w-]+)'", expression))
+        classes.update(re.sub(r"\{\{.*?\}\}", " ", value).split())
+    return classes
+
+
+def test_the_preview_draws_every_class_of_the_screen_and_page_wxml():
+    """preview.js mirrors screen.wxml and verify.wxml: a class added there and not here fails."""
+    stub = Path(PROJECT_ROOT, "miniprogram_stub")
+    classes = wxml_classes(stub / "components/screen/screen.wxml") | wxml_classes(stub / "pages/verify/verify.wxml")
+    assert {"screen", "summary-note", "field-has-error", "rtl", "action-secondary"} <= classes
+    script = Path(PROJECT_ROOT, "app/preview/static/preview.js").read_text(encoding="utf-8")
+    drawn = set()
+    for literal in re.findall(r"'([^'\n]*)'", script):
+        drawn.update(literal.split())
+    for literal in re.findall(r"`([^`\n]*)`", script):
+        drawn.update(re.sub(r"\$\{[^}]*\}", " ", literal).split())
+    assert classes - drawn == set(NOT_IN_BROWSER)
