@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from app.i18n.locales import SUPPORTED
+from app.i18n.locales import PSEUDO, SUPPORTED
 from tests.admin.test_browser import CHROMIUM_ARGS, browser  # noqa: F401 - the shared Chromium fixture
 from tests.factories import make_person
 from tests.parts import missing_part
@@ -132,27 +132,40 @@ def walk_verification(page, locale: str, person, folder) -> Walk:
     return walk
 
 
+#: Every language, and the pseudo-languages: each text 40% longer, with a long unbreakable run.
+LOCALES = SUPPORTED + PSEUDO
+
+
 def test_the_verification_journey_in_every_locale_without_overflow(phone_page, db, tmp_path):
-    people = {locale: make_person(passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter") for locale in SUPPORTED}
+    people = {locale: make_person(passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter") for locale in LOCALES}
     shots, overflows = [], []
-    for locale in SUPPORTED:
+    for locale in LOCALES:
         walk = walk_verification(phone_page, locale, people[locale], tmp_path)
         direction = phone_page.get_attribute("#mp-frame .screen", "class")
-        assert ("rtl" if locale == "ar" else "ltr") in direction.split(), (locale, direction)
-        assert phone_page.get_attribute("html", "dir") == ("rtl" if locale == "ar" else "ltr")
+        rtl = locale.startswith("ar")
+        assert ("rtl" if rtl else "ltr") in direction.split(), (locale, direction)
+        assert phone_page.get_attribute("html", "dir") == ("rtl" if rtl else "ltr")
         shots += walk.shots
         overflows += walk.overflows
     print(f"{len(shots)} screenshots in {tmp_path}")
-    assert len(shots) == 12 * len(SUPPORTED)
+    assert len(shots) == 12 * len(LOCALES)
     assert not overflows, "\n".join(overflows)
 
 
 def test_the_check_finds_text_that_overflows_the_phone(phone_page, db, tmp_path):
     walk_verification(phone_page, "de", make_person(), tmp_path)
     assert phone_page.evaluate(OVERFLOWS) == []
+    # A long word wraps (screen.wxss); a layout that stops lines from wrapping does not.
     phone_page.evaluate("document.querySelector('#mp-frame .title').textContent = 'W'.repeat(80)")
+    assert phone_page.evaluate(OVERFLOWS) == []
+    phone_page.evaluate("document.querySelector('#mp-frame .title').style.whiteSpace = 'nowrap'")
     found = phone_page.evaluate(OVERFLOWS)
     assert found == [{"text": "W" * 80, "box": "frame"}]
-    phone_page.evaluate("document.querySelector('#mp-frame .action-primary').textContent = 'Sozialversicherungsnummernbestätigung'")
+    phone_page.evaluate("""() => {
+        const button = document.querySelector('#mp-frame .action-primary');
+        button.textContent = 'Sozialversicherungsnummernbestätigung';
+        button.style.wordBreak = 'normal';
+        button.style.overflowWrap = 'normal';
+    }""")
     found = phone_page.evaluate(OVERFLOWS)
     assert {"text": "Sozialversicherungsnummernbestätigung", "box": "button.button.button-primary.action-primary"} in found

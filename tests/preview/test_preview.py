@@ -31,7 +31,7 @@ def test_the_stylesheet_is_the_mini_programs_wxss(client):
     assert response.status_code == 200
     assert response.mimetype == "text/css"
     css = response.get_data(as_text=True)
-    assert ".mp-frame .screen { padding: 16px; }" in css
+    assert ".mp-frame .title { font-size: 22px; font-weight: bold; margin-bottom: 12px; }" in css
     assert ".mp-frame .button-primary { background: #00703c; color: #ffffff; }" in css
     assert "rpx" not in css
 
