@@ -169,3 +169,20 @@ def test_the_check_finds_text_that_overflows_the_phone(phone_page, db, tmp_path)
     }""")
     found = phone_page.evaluate(OVERFLOWS)
     assert {"text": "Sozialversicherungsnummernbestätigung", "box": "button.button.button-primary.action-primary"} in found
+
+
+def test_the_language_switch_redraws_the_phone_right_to_left(phone_page, db):
+    phone_page.goto("/_preview/?lang=en")
+    phone_page.wait_for_selector("#mp-frame[data-step='language'][data-busy='']")
+    phone_page.click("#mp-frame .choice:has(input[value='en'])")
+    phone_page.click("#mp-frame .action-primary")
+    phone_page.wait_for_selector("#mp-frame[data-step='start'][data-busy='']")
+    phone_page.select_option("#pv-lang", "ar")
+    phone_page.wait_for_url("**lang=ar")
+    phone_page.wait_for_selector("#mp-frame[data-step='start'][data-busy='']")
+    assert phone_page.get_attribute("html", "dir") == "rtl"
+    assert "rtl" in phone_page.get_attribute("#mp-frame .screen", "class").split()
+    assert phone_page.inner_text("#pv-navbar") == phone_page.inner_text("#mp-frame .title")
+    # The same emulator user, now answered in Arabic; "Start again" makes a new one.
+    phone_page.click("#pv-restart")
+    phone_page.wait_for_selector("#mp-frame[data-step='language'][data-busy='']")

@@ -79,6 +79,14 @@
       throw failure(result);
     }
     state.token = result.data.token;
+    if (result.data.locale !== locale) {
+      // A language the user saved earlier wins over WeChat's: the switch changes it, as the
+      // mini program's settings page does.
+      const changed = await call('PUT', '/api/v1/me', { locale });
+      if (changed.status !== 200) {
+        throw failure(changed);
+      }
+    }
   }
 
   // A flow answer: the next screen (a 4xx that is a screen too), else the error's message.
