@@ -7,6 +7,10 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
 
+  // After a failed submit the first field in error takes the focus, its errors read with it.
+  var firstError = document.querySelector(".has-error input, .has-error select, .has-error textarea");
+  if (firstError) { firstError.focus(); }
+
   // Live recipient count on the compose page.
   var form = document.getElementById("notice-form");
   var output = document.getElementById("recipient-count");
