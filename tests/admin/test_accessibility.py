@@ -72,6 +72,36 @@ def console_site(app, make_admin, make_notice, recipients):
             "reference": reference}
 
 
+def get_pages(site) -> list[tuple[str, str]]:
+    """The console pages reached by a link (name, path), with the site's data in them."""
+    draft, published = site["draft"].id, site["published"].id
+    return [
+        ("notices list", "/admin/notices"),
+        ("compose", "/admin/notices/new"),
+        ("notice (published)", f"/admin/notices/{published}"),
+        ("translate (rtl)", f"/admin/notices/{draft}/translate/ar"),
+        ("preview", f"/admin/notices/{draft}/preview/en"),
+        ("stats", f"/admin/notices/{published}/stats"),
+        ("versions", f"/admin/notices/{published}/versions"),
+        ("audit log", "/admin/audit"),
+        ("registry import", "/admin/registry/import"),
+        ("registry import progress (done)", f"/admin/registry/import/{site['imports']['done']}"),
+        ("in-person checks, a reference", f"/admin/verifications?reference={site['reference']}"),
+        ("translations", "/admin/translations"),
+        ("journey preview", "/admin/translations/preview?locale=ar"),
+        ("account", "/admin/account"),
+    ]
+
+
+def sign_in(page, username: str, locale: str) -> None:
+    """Sign in to the console in `locale`."""
+    page.goto(f"/admin/login?lang={locale}")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url("**/admin/notices")
+
+
 def submit_without_browser_checks(page, form: str) -> None:
     """Submit a form as the server sees it when the browser's own checks are absent (server errors shown)."""
     with page.expect_navigation():
@@ -140,3 +170,38 @@ def test_every_console_page_has_no_serious_axe_violation(browser, live_server, c
     finally:
         context.close()
     assert not found, f"{len(found)} serious or critical axe violations:\n" + "\n".join(found)
+
+
+HORIZONTAL_OVERFLOW = """() => {
+    const root = document.documentElement;
+    if (root.scrollWidth <= root.clientWidth) return null;
+    const wide = [...document.querySelectorAll('body *')].filter((el) => {
+        const box = el.getBoundingClientRect();
+        return box.right > root.clientWidth + 1 || box.left < -1;
+    }).filter((el) => !el.parentElement.closest('.scroll'));
+    return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth,
+            widest: wide.slice(0, 3).map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                                         + (el.className ? '.' + el.className : ''))};
+}"""
+
+
+@pytest.mark.parametrize("locale", ("en", "ar"))
+def test_the_console_reflows_at_320_px_and_at_200_percent_text(browser, live_server, console_site, locale):  # noqa: F811
+    context = browser.new_context(base_url=live_server, locale="en-US", viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    overflowing = []
+    try:
+        sign_in(page, console_site["admin"].username, locale)
+        for name, path in [("sign-in", "/admin/login"), *get_pages(console_site)]:
+            for width, text in ((320, "100%"), (640, "200%")):
+                page.set_viewport_size({"width": width, "height": 640})
+                page.goto(path)
+                # Text zoom as a browser does it: the root font size (the stylesheets size in rem and em).
+                page.evaluate("(size) => { document.documentElement.style.fontSize = size; }", text)
+                overflow = page.evaluate(HORIZONTAL_OVERFLOW)
+                if overflow:
+                    overflowing.append(f"{name} [{locale}] at {width} px, text {text}: {overflow}")
+    finally:
+        context.close()
+    assert not overflowing, "pages that scroll sideways:\n" + "\n".join(overflowing)
