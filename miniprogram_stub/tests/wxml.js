@@ -119,9 +119,43 @@ function attr(node, name) {
   return found ? found.value : undefined;
 }
 
+/** Controls a screen reader offers to act on (WeChat's built-in form and navigation components). */
+const INTERACTIVE = new Set(['button', 'input', 'textarea', 'picker', 'radio', 'checkbox', 'switch', 'slider', 'navigator']);
+
+/** The text a rendered node shows, folded; '' for none. */
+function shownText(node) {
+  const element = node.$$;
+  return element ? element.textContent.replace(/\s+/g, ' ').trim() : '';
+}
+
+/**
+ * The name a screen reader gives a control: its aria-label, else its text, else a label inside it
+ * (a picker's value view), else the text of the <label> around it (a radio or a checkbox).
+ */
+function accessibleName(node) {
+  const own = String(attr(node, 'aria-label') || '').trim() || shownText(node);
+  if (own) {
+    return own;
+  }
+  let inner = '';
+  walk(node, (child) => {
+    inner = inner || String(attr(child, 'aria-label') || '').trim();
+  });
+  if (inner) {
+    return inner;
+  }
+  for (let parent = node.parentNode; parent; parent = parent.parentNode) {
+    if (parent._vt && parent._vt.tagName === 'label') {
+      return shownText(parent);
+    }
+  }
+  return '';
+}
+
 /**
  * The problems of a rendered tree: unknown tags, handlers its owner lacks, wx:for items without a
- * key of their own, images that are not files of the project, and what the framework reported.
+ * key of their own, images that are not files of the project, interactive elements (a form
+ * control, or anything with a tap handler) without a name, and what the framework reported.
  */
 function problemsOf(rendered, root) {
   const projectRoot = root || STUB_ROOT;
@@ -149,6 +183,10 @@ function problemsOf(rendered, root) {
       } else if (new Set(keys).size !== keys.length) {
         problems.push(`${where}: wx:for items share a key: ${keys.join(', ')}`);
       }
+    }
+    const tappable = Object.keys(vt.event || {}).some((name) => /tap$/i.test(name));
+    if ((INTERACTIVE.has(vt.tagName) || tappable) && !node.__virtual && !accessibleName(node)) {
+      problems.push(`${where}: interactive <${vt.tagName}> has no name (text or aria-label)`);
     }
     if (vt.tagName === 'image') {
       const src = attr(node, 'src');

@@ -1,6 +1,6 @@
 // The rendered tests fail on a broken mini program, each check proven on a deliberately broken copy
 // of the stub: a WXML syntax error, a WXSS syntax error, an unknown component, a handler the
-// component does not define, a wx:key that names no property of the items.
+// component does not define, a wx:key that names no property of the items, a control without a name.
 'use strict';
 
 const test = require('node:test');
@@ -70,4 +70,45 @@ test('wx:key="index" (a property the items do not have) fails the render', async
   const root = brokenCopy('components/screen/screen.wxml', (text) => text.replace('wx:key="*this" class="body-text"', 'wx:key="index" class="body-text"'));
   const doc = { flow: 'guide-x', step: 'one', title: 'T', body: ['First paragraph', 'Second paragraph'], actions: [] };
   await assert.rejects(wxml.renderComponent('components/screen/screen', { doc }, root), /a wx:for item has no key/);
+});
+
+/** A screen with a text field, a date and a checkbox, and a summary row with a change link. */
+const NAMED_DOC = {
+  flow: 'verify', step: 'identifier', title: 'Your permit', body: [], actions: [{ name: 'continue', label: 'Continue', primary: true }],
+  fields: [
+    { name: 'number', type: 'text', label: 'Permit number', value: '' },
+    { name: 'born', type: 'date', label: 'Date of birth', value: '' },
+    { name: 'agree', type: 'checkbox', label: 'I agree', value: false },
+  ],
+  summary: [{ key: 'name', label: 'Name', value: 'KIM', change: 'name', change_label: 'Change' }],
+};
+
+test('every control of a screen has a name: the unbroken screen renders', async () => {
+  const rendered = await wxml.renderComponent('components/screen/screen', { doc: NAMED_DOC });
+  assert.ok(rendered.has('.text-input'));
+  assert.ok(rendered.has('.date-picker'));
+});
+
+test('a text input without its aria-label fails the render', async () => {
+  const root = brokenCopy('components/screen/screen.wxml', (text) => text.replace(
+    'aria-label="{{field.label}}" bindinput="onInput"', 'bindinput="onInput"'));
+  await assert.rejects(wxml.renderComponent('components/screen/screen', { doc: NAMED_DOC }, root),
+    /interactive <input> has no name/);
+});
+
+test('a tappable view with neither text nor aria-label fails the render', async () => {
+  const root = brokenCopy('components/screen/screen.wxml', (text) => text.replace(
+    '<text wx:if="{{item.changeLabel}}">{{item.changeLabel}}</text>', '').replace(
+    'aria-role="button" aria-label="{{item.changeLabel || changeIcon}}"', 'aria-role="button"').replace(
+    'src="/assets/icons/pencil.svg" aria-label="{{changeIcon}}"', 'src="/assets/icons/pencil.svg" aria-hidden="true"').replace(
+    '<image wx:else', '<image'));
+  await assert.rejects(wxml.renderComponent('components/screen/screen', { doc: NAMED_DOC }, root),
+    /interactive <view> has no name/);
+});
+
+test('a checkbox is named by the label around it, and fails without one', async () => {
+  const root = brokenCopy('components/screen/screen.wxml', (text) => text.replace(
+    '<view class="choice-text"><text>{{field.label}}</text></view>', ''));
+  await assert.rejects(wxml.renderComponent('components/screen/screen', { doc: NAMED_DOC }, root),
+    /interactive <checkbox> has no name/);
 });
