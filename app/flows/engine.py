@@ -312,7 +312,7 @@ def render(flow: Flow, ctx: Context, *, values: dict | None = None,
         "step": step.name,
         "locale": meta["locale"],
         "dir": meta["dir"],
-        "progress": {"current": step.progress, "total": flow.total} if step.progress else None,
+        "progress": _progress(step.progress, flow.total),
         "title": step.title(ctx),
         "body": step.body(ctx),
         "fields": fields,
@@ -320,6 +320,15 @@ def render(flow: Flow, ctx: Context, *, values: dict | None = None,
         "summary": _with_change_labels(step.summary(ctx)),
         "actions": step.actions(ctx),
     }
+
+
+def _progress(current: int | None, total: int) -> dict | None:
+    """Where a screen is in its journey, with the words a screen reader says for it."""
+    if not current:
+        return None
+    # TRANSLATORS: progress through a journey, read aloud on each screen: "Step 3 of 7" (numbers).
+    label = pgettext("progress", "Step %(current)d of %(total)d", current=current, total=total)
+    return {"current": current, "total": total, "label": label}
 
 
 def _with_change_labels(rows: list[dict]) -> list[dict]:

@@ -48,6 +48,10 @@ def assert_screen(screen: dict, step: str, locale: str, direction: str = "ltr") 
         assert 1 <= screen["progress"]["current"] <= screen["progress"]["total"] == 7
 
 
+STEP_4_OF_7 = {"en": "Step 4 of 7", "ar": "الخطوة 4 من 7", "zh_Hant": "第 4 步，共 7 步", "ko": "7단계 중 4단계",
+               "ja": "ステップ 4（全 7）", "de": "Schritt 4 von 7"}
+
+
 @pytest.mark.parametrize(("locale", "direction"), [
     ("en", "ltr"), ("ar", "rtl"), ("zh_Hant", "ltr"), ("ko", "ltr"), ("ja", "ltr"), ("de", "ltr"),
 ])
@@ -74,7 +78,8 @@ def test_whole_journey_by_phone_in_each_locale(journey, wechat_emulator, locale,
         assert_screen(screen, expected, locale, direction)
         if expected == "identifier":
             assert screen["fields"][0]["inputmode"] == "numeric"
-            assert screen["progress"] == {"current": 4, "total": 7}
+            # The progress in words, as a screen reader reads it, in the user's language.
+            assert screen["progress"] == {"current": 4, "total": 7, "label": STEP_4_OF_7[locale]}
 
     assert [row["change"] for row in screen["summary"]] == [
         "passport_name", "identifier_type", "identifier", "date_of_birth"]
