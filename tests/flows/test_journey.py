@@ -48,7 +48,8 @@ def assert_screen(screen: dict, step: str, locale: str, direction: str = "ltr") 
         assert 1 <= screen["progress"]["current"] <= screen["progress"]["total"] == 7
 
 
-STEP_4_OF_7 = {"en": "Step 4 of 7", "ar": "الخطوة 4 من 7", "zh_Hant": "第 4 步，共 7 步", "ko": "7단계 중 4단계",
+#: In Arabic each number is isolated (U+2068 … U+2069), as every value in a right-to-left message is.
+STEP_4_OF_7 = {"en": "Step 4 of 7", "ar": "الخطوة \u20684\u2069 من \u20687\u2069", "zh_Hant": "第 4 步，共 7 步", "ko": "7단계 중 4단계",
                "ja": "ステップ 4（全 7）", "de": "Schritt 4 von 7"}
 
 
