@@ -9,6 +9,8 @@ import threading
 import pytest
 
 from app.i18n.locales import PSEUDO, SUPPORTED
+from tests.admin.test_accessibility import LOCALES as AXE_LOCALES
+from tests.admin.test_accessibility import axe_violations
 from tests.admin.test_browser import CHROMIUM_ARGS, browser  # noqa: F401 - the shared Chromium fixture
 from tests.factories import make_person
 from tests.parts import missing_part
@@ -63,10 +65,11 @@ def phone_page(browser, live_server, fonts):  # noqa: F811 - pytest's fixture by
 class Walk:
     """One locale's walk: waits for each screen, checks it for overflow and photographs it."""
 
-    def __init__(self, page, locale: str, folder):
-        self.page, self.locale, self.folder = page, locale, folder
+    def __init__(self, page, locale: str, folder, *, axe: bool = False):
+        self.page, self.locale, self.folder, self.axe = page, locale, folder, axe
         self.shots: list[str] = []
         self.overflows: list[str] = []
+        self.violations: list[str] = []
 
     def screen(self, step: str, label: str | None = None) -> None:
         """Wait for `step` drawn and idle; record its overflow and a screenshot."""
@@ -77,6 +80,8 @@ class Walk:
         path = self.folder / f"{self.locale}-{len(self.shots) + 1:02d}-{name}.png"
         self.page.locator(".pv-phone").screenshot(path=str(path))
         self.shots.append(str(path))
+        if self.axe:
+            self.violations += axe_violations(self.page, f"preview {name} [{self.locale}]")
 
     def primary(self) -> None:
         """Tap the screen's primary button."""
@@ -91,9 +96,9 @@ class Walk:
         self.page.fill(f"#mp-frame input[name='{name}']", value)
 
 
-def walk_verification(page, locale: str, person, folder) -> Walk:
+def walk_verification(page, locale: str, person, folder, *, axe: bool = False) -> Walk:
     """The verification journey from the language screen to its result, as a new user in `locale`."""
-    walk = Walk(page, locale, folder)
+    walk = Walk(page, locale, folder, axe=axe)
     page.goto("/_preview/")  # the session storage of the origin: a new emulator user each time
     page.evaluate("sessionStorage.clear()")
     page.goto(f"/_preview/?lang={locale}")
@@ -150,6 +155,16 @@ def test_the_verification_journey_in_every_locale_without_overflow(phone_page, d
     print(f"{len(shots)} screenshots in {tmp_path}")
     assert len(shots) == 12 * len(LOCALES)
     assert not overflows, "\n".join(overflows)
+
+
+@pytest.mark.parametrize("locale", AXE_LOCALES)
+def test_every_preview_screen_has_no_serious_axe_violation(phone_page, db, tmp_path, locale):
+    """axe-core over each journey screen as the preview draws it (WCAG 2.2 AA; docs/accessibility.md)."""
+    person = make_person(passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter")
+    walk = walk_verification(phone_page, locale, person, tmp_path, axe=True)
+    assert len(walk.shots) == 12
+    assert not walk.violations, f"{len(walk.violations)} serious or critical axe violations:\n" + "\n".join(
+        walk.violations)
 
 
 def test_the_check_finds_text_that_overflows_the_phone(phone_page, db, tmp_path):

@@ -282,6 +282,7 @@
     if (vm.title) {
       const title = view('title', vm.title);
       title.setAttribute('role', 'heading');
+      title.setAttribute('aria-level', '1');
       root.appendChild(title);
     }
     vm.body.forEach((paragraph) => root.appendChild(view('body-text', paragraph)));
