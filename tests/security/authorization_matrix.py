@@ -106,6 +106,12 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /healthz":                                                    (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # liveness: says nothing but ok
     "GET /metrics":                                                    (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # own rule: METRICS_TOKEN or a direct loopback peer (the test client is one)
     "GET /readyz":                                                     (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # readiness: names the part that is down, no data
+    # The mini program's browser preview: development and testing only, no data of anyone's (tests/preview).
+    "GET /_preview/":                                                  (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /_preview/miniprogram.css":                                   (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /_preview/lib/<name>":                                        (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /_preview/assets/<path:name>":                                (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "GET /_preview/static/<path:filename>":                            (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "GET /static/<path:filename>":                                     (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),  # the app serves no static files of its own
     "GET /wechat/callback":                                            (403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),  # WeChat's handshake: a signature, never a session
     "POST /wechat/callback":                                           (403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),  # WeChat's pushes: a signature and a fresh timestamp

@@ -45,6 +45,11 @@ PUBLIC = {
     "console.home": "redirects to the notice list, which is guarded",
     "console.static": "the console's CSS and scripts",
     "static": "static files",
+    "preview.miniprogram": "the mini program preview: development and testing only (tests/preview)",
+    "preview.stylesheet": "the preview's CSS, translated from the mini program's WXSS",
+    "preview.shared_script": "the mini program's own view-model scripts, for the preview",
+    "preview.asset": "the mini program's icons, for the preview",
+    "preview.static": "the preview's own script and phone frame",
 }
 
 _GUARDS = {"login_required": "user", "admin_required": "admin_api", "console_view": "console"}

@@ -264,6 +264,15 @@ def notice_form(title: str = "Pension changes") -> dict:
             "category": "policy_change", "priority": "normal", "audience_nationalities": "ISL"}
 
 
+#: Real files behind the preview's routes: a script of the mini program, an icon, the preview's own script.
+PREVIEW_FILES = {
+    "/_preview/": {}, "/_preview/miniprogram.css": {},
+    "/_preview/lib/<name>": {"name": "screen.js"},
+    "/_preview/assets/<path:name>": {"name": "icons/pencil.svg"},
+    "/_preview/static/<path:filename>": {"filename": "preview.js"},
+}
+
+
 def path_values(world: World, key: str, caller: str, people: People) -> dict:
     """Real values for the route's path parameters: objects the owner (or another admin) holds.
 
@@ -273,6 +282,8 @@ def path_values(world: World, key: str, caller: str, people: People) -> dict:
     rule = key.split(" ", 1)[1]
     values: dict = {"name": "verify", "slug": next(iter(guides.GUIDES)), "locale": "fr",
                     "purpose": "notifications", "token": world.import_token, "filename": "admin.css"}
+    if rule.startswith("/_preview/"):
+        values.update(PREVIEW_FILES[rule])
     if "<int:notice_id>" in rule:
         if family(rule) == "api":
             values["notice_id"] = people.made["notice"].id
