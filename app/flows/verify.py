@@ -19,6 +19,7 @@ from app.i18n.formatting import format_date, format_time
 from app.models.user import UserAccount
 from app.services import verification as idv
 from app.services.auth import change_locale
+from app.services.client_texts import nav_label
 from app.services.consents import grant_consent
 from app.services.identifiers import IdentifierError, message_for, normalize
 from app.services.names import canonical_name
@@ -95,7 +96,8 @@ class LanguageStep(Step):
         return _("Choose your language")
 
     def body(self, ctx):
-        return [_("You can change the language later from any screen.")]
+        # TRANSLATORS: %(settings)s is the name of the settings icon in the bottom bar, already translated.
+        return [_("You can change the language later: tap “%(settings)s”.", settings=nav_label("settings"))]
 
     def required_message(self, ctx, fld):
         return _("Choose a language.")
@@ -176,8 +178,9 @@ class ConsentStep(Step):
             _("Under China's Personal Information Protection Law this is sensitive personal "
               "information, so we ask for your separate consent. Identity numbers are encrypted when "
               "stored. We never store images of your face."),
-            _("You can withdraw your consent at any time in Settings. Your unfinished answers are "
-              "then deleted."),
+            # TRANSLATORS: %(settings)s is the name of the settings icon in the bottom bar, already translated.
+            _("You can withdraw your consent at any time: tap “%(settings)s”. Your unfinished answers "
+              "are then deleted.", settings=nav_label("settings")),
             _security_record_notice(),
             # TRANSLATORS: %(version)s is the version of this consent text, such as 2026-11.
             _("Consent text version %(version)s", version=CONSENT_TEXT_VERSION),
@@ -423,9 +426,9 @@ def _failure(outcome: str) -> tuple[str | None, str]:
             "middle name. Type every name exactly as in the machine-readable zone of your passport.")
     if outcome == idv.PERMIT_INACTIVE:
         return None, _(
-            "The work permit in this record has expired or was cancelled, so the card cannot be "
-            "activated. Ask your employer to renew or reissue it in the Service System for Foreigners "
-            "Working in China, then try again.")
+            "The work permit in this record has expired or was cancelled, so we cannot link your "
+            "WeChat account to the record. Ask your employer to renew the permit in the Service "
+            "System for Foreigners Working in China. Then try again.")
     if outcome == idv.ALREADY_LINKED:
         return None, to_text(idv.PersonAlreadyLinked.message)
     if outcome == idv.PHONE_MISMATCH:
@@ -718,7 +721,9 @@ class InPersonStep(Step):
         lines += [
             _("Take your passport to a social security service point and show this reference. The "
               "staff check your passport and confirm the reference."),
-            _("When they have confirmed it, come back here and tap Check again."),
+            # TRANSLATORS: %(button)s is the label of the button below, already translated.
+            _("When they have confirmed it, come back here and tap “%(button)s”.",
+              button=pgettext("button", "Check again")),
         ]
         return lines
 
@@ -737,7 +742,7 @@ class InPersonStep(Step):
 
 
 class ResultStep(Step):
-    """Verified: the account is linked to the registry person (the card's status stays the registry's)."""
+    """Verified: the WeChat account is linked to the registry record (the card's status stays the registry's)."""
 
     name = "result"
     cacheable = True
@@ -748,9 +753,12 @@ class ResultStep(Step):
 
     def body(self, ctx):
         return [
-            _("Your WeChat account is now linked to your social security record. This app does not "
-              "activate cards: your card shows the status the registry records."),
-            _("Open My card to see your card status, your work permit and your contributions."),
+            _("Your WeChat account is now linked to your social security record."),
+            _("This service does not activate your card. Your card shows the status that the registry "
+              "records."),
+            # TRANSLATORS: %(card)s is the name of the card icon in the bottom bar, already translated.
+            _("Tap “%(card)s” to see your card status, your work permit and your contributions.",
+              card=nav_label("card")),
             _("The official 电子社保卡 app may still ask you to verify yourself there, for example with "
               "face recognition."),
         ]

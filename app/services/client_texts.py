@@ -138,6 +138,11 @@ def _nav() -> dict:
     }
 
 
+def nav_label(key: str) -> str:
+    """The visible name of one navigation icon or card shortcut, for texts that tell the user where to tap."""
+    return _nav()[key]
+
+
 def _icons() -> dict:
     """Names of icons shown without a text beside them."""
     return {

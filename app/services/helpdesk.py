@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.i18n import _, served_locales
+from app.i18n import _, _l, served_locales, to_text
 from app.i18n.locales import SUPPORTED, native_name
 from app.models.user import UserAccount
 from app.services import subscriptions
 from app.services.auth import client_locale
+from app.services.client_texts import nav_label
 from app.services.helpdesk_topics import KEYWORDS, TOPICS
 from app.wechat import get_wechat
 from app.wechat.errors import WeChatError, WeChatNoAnswer
@@ -25,6 +26,8 @@ log = logging.getLogger("app.services.helpdesk")
 
 ECHO_MAX_CHARS = 40
 SUBSCRIBE_EVENTS = ("subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event")
+#: The lost-card guide's title, the same message as in app/flows/guides.py (a test keeps them equal).
+LOST_CARD_TITLE = _l("Lost your card?")
 _SPACELESS = re.compile(r"[\u0600-\u06ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -101,45 +104,67 @@ def _keyword_hint() -> str:
 
 
 def topic_reply(topic: str) -> str:
-    """The help text for a topic, in the active locale."""
+    """The help text for a topic, in the active locale (screens named by their visible labels)."""
     if topic == "card":
-        return _("Your electronic Social Security Card is in the mini program: tap “Card” to see its "
-                 "status and show its QR code. Not verified yet? Tap “Verify” first.")
+        # TRANSLATORS: %(card)s, %(qr)s and %(verify)s are the names of icons in the mini program's
+        # bottom bar, already translated.
+        return _("To see your electronic Social Security Card and its status, tap “%(card)s” in the "
+                 "mini program. To show your identity QR code, tap “%(qr)s”. Not verified yet? Tap "
+                 "“%(verify)s” first.", card=nav_label("card"), qr=nav_label("qr"), verify=nav_label("verify"))
     if topic == "permit":
-        return _("Your card is linked to your Foreigner's Work Permit. See the permit details under "
-                 "“Card” → “Permit”. If your permit was renewed, verify again so the card follows it.")
+        # TRANSLATORS: %(card)s is an icon of the bottom bar and %(permit)s a shortcut on the card
+        # screen, both already translated.
+        return _("To see your work permit, tap “%(card)s”, then “%(permit)s”. Your work permit "
+                 "number never changes. When your permit is renewed, the new dates appear there once "
+                 "your record is updated. You do not need to verify again.",
+                 card=nav_label("card"), permit=nav_label("permit"))
     if topic == "contributions":
-        return _("Tap “Card” → “Contributions” to see what you and your employer paid each month. "
-                 "Missing months? Ask your employer's HR first, then call 12333.")
+        # TRANSLATORS: %(card)s is an icon of the bottom bar and %(contributions)s a shortcut on the
+        # card screen, both already translated.
+        return _("To see what you and your employer paid each month, tap “%(card)s”, then "
+                 "“%(contributions)s”. Are months missing? Ask your employer's HR team first, then "
+                 "call the 12333 hotline.", card=nav_label("card"), contributions=nav_label("contributions"))
     if topic == "lost_card":
-        return _("Lost your card? The electronic card keeps working on your phone. To report a lost "
-                 "physical card, call 12333 or visit a social security service centre with your passport.")
+        # TRANSLATORS: %(guide)s is the title of the lost-card guide and %(guides)s the icon of the
+        # bottom bar that lists the guides, both already translated.
+        return _("Lost your card? Report it lost at once: call the 12333 hotline, use the official "
+                 "电子社保卡 app, or call the card's bank. Then make a formal report in person at a "
+                 "service point, with your passport. While the card is reported lost, you cannot use "
+                 "it. The guide “%(guide)s” under “%(guides)s” explains each step.",
+                 guide=to_text(LOST_CARD_TITLE), guides=nav_label("guides"))
     if topic == "language":
         names = ", ".join(native_name(locale) for locale in SUPPORTED)
-        # TRANSLATORS: %(languages)s is the list of languages, each written in its own language.
-        return _("To change the language, tap “Settings” in the mini program and choose yours. We "
-                 "speak: %(languages)s.", languages=names)
-    # TRANSLATORS: %(keywords)s is the list of words from the help-desk hint, already translated.
-    return _("A member of our team will answer here on working days, 9:00 to 17:00 China time. For "
-             "urgent questions call 12333. Meanwhile you can write %(keywords)s.", keywords=_keyword_hint())
+        # TRANSLATORS: %(settings)s is the icon of the bottom bar, already translated;
+        # %(languages)s is the list of languages, each written in its own language.
+        return _("To change the language, tap “%(settings)s” in the mini program. You can choose: "
+                 "%(languages)s.", settings=nav_label("settings"), languages=names)
+    # TRANSLATORS: the answer to "help" or "person". This chat answers automatically and no one
+    # reads it; %(keywords)s is the list of words from the help-desk hint, already translated.
+    return _("This chat answers automatically. No one reads your messages here. To talk to a "
+             "person, call the 12333 hotline, ask your employer's HR team, or go to a service point. "
+             "Here you can write %(keywords)s.", keywords=_keyword_hint())
 
 
 def welcome_text() -> str:
     """The greeting when the user opens the customer-service chat."""
     # TRANSLATORS: %(keywords)s is the list of words from the help-desk hint, already translated.
-    return _("Welcome to Social Security Card help. Write a word such as %(keywords)s and we will "
-             "answer in your language.", keywords=_keyword_hint())
+    return _("Welcome to the help desk. Write a word such as %(keywords)s. We answer automatically, "
+             "in your language.", keywords=_keyword_hint())
 
 
 def fallback_text(echo: str | None) -> str:
     """The answer when no keyword matched; the user's words are quoted only when cleared to echo."""
     if echo:
-        # TRANSLATORS: %(text)s is the start of the user's own message; %(keywords)s the help-desk words.
-        return _("We have no ready answer for “%(text)s”. Write %(keywords)s, or “help” to reach "
-                 "a person.", text=echo, keywords=_keyword_hint())
+        # TRANSLATORS: %(text)s is the start of the user's own message; %(keywords)s the help-desk
+        # words. “help” is the word that tells the user how to reach a person: translate it as the
+        # help-desk keyword of your language.
+        return _("We have no ready answer for “%(text)s”. Write %(keywords)s. To find out how to reach "
+                 "a person, write “help”.", text=echo, keywords=_keyword_hint())
     # TRANSLATORS: %(keywords)s is the list of words from the help-desk hint, already translated.
-    return _("We have no ready answer for your message. Write %(keywords)s, or “help” to reach a "
-             "person.", keywords=_keyword_hint())
+    # “help” is the word that tells the user how to reach a person: translate it as the help-desk
+    # keyword of your language.
+    return _("We have no ready answer for your message. Write %(keywords)s. To find out how to reach "
+             "a person, write “help”.", keywords=_keyword_hint())
 
 
 def _excerpt(text: str) -> str:

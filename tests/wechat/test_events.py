@@ -25,7 +25,7 @@ def test_entering_the_chat_sends_a_welcome(wechat_emulator, fmt):
     wechat_emulator.state.user_entered_session(OPENID)
     response = wechat_emulator.push(message=payload(f"enter_session.{fmt}"), fmt=fmt)
     assert response.get_data(as_text=True) == "success"
-    assert replies(wechat_emulator)[0].startswith("Welcome to Social Security Card help.")
+    assert replies(wechat_emulator)[0].startswith("Welcome to the help desk.")
 
 
 @pytest.fixture
