@@ -16,6 +16,7 @@ from app import clock
 from app.extensions import db
 from app.i18n import _, native_name, ngettext, pgettext, served_locales, set_request_locale, to_text
 from app.i18n.formatting import format_date, format_time
+from app.models.registry import Person
 from app.models.user import UserAccount
 from app.services import verification as idv
 from app.services.auth import change_locale
@@ -216,8 +217,7 @@ class NameStep(Step):
             "passport_name", "text",
             # TRANSLATORS: label of the field for the name exactly as in the passport.
             label=lambda ctx: pgettext("field label", "Full name as in your passport"),
-            hint=lambda ctx: _("Latin letters, as in the machine-readable zone, for example "
-                               "MUELLER HANS PETER"),
+            hint=lambda ctx: _("Letters A to Z, family name first, for example MUELLER HANS PETER"),
             inputmode="text", max_length=NAME_MAX_LENGTH,
         ),
     )
@@ -228,11 +228,10 @@ class NameStep(Step):
     def body(self, ctx):
         return [
             _("Open your passport at the page with your photo. At the bottom are two lines of capital "
-              "letters, digits and < signs: the machine-readable zone. Type your name with the same "
-              "Latin letters, family name first."),
+              "letters, digits and < signs. Type your name as those lines spell it: letters A to Z, "
+              "family name first."),
             _("Example: if the first line reads P<DEUMUELLER<<HANS<PETER<<<<, type MUELLER HANS PETER."),
-            _("Type every name, including middle names. Spaces, hyphens and apostrophes are fine; so "
-              "are letters with accents, such as Müller."),
+            _("Type every name, including middle names. Put a space where the lines show a < sign."),
         ]
 
     def required_message(self, ctx, fld):
@@ -241,8 +240,8 @@ class NameStep(Step):
     def clean(self, ctx, name, value):
         value = " ".join(str(value).split())
         if not _latin_letters_only(value):
-            raise FieldError(_("Use the Latin letters of the machine-readable zone of your passport, "
-                               "not another script."))
+            raise FieldError(_("Type your name with the letters A to Z, as the two lines at the bottom of "
+                               "your passport's photo page spell it."))
         if len(canonical_name(value).replace(" ", "")) < 2:
             raise FieldError(self.required_message(ctx, None))
         return value
@@ -353,13 +352,20 @@ class IdentifierStep(Step):
                   "your work permit card. It has 18 digits and never changes.")]
 
     def required_message(self, ctx, fld):
-        return to_text(message_for("identifier.empty"))
+        kind = ctx.answers.get("identifier_type") if ctx is not None else None
+        if kind == "ssn":
+            return _("Enter your social security number.")
+        if kind == "pr_id":
+            return _("Enter your permanent resident ID number.")
+        return _("Enter your work permit number.")
 
     def clean(self, ctx, name, value):
         kind = NORMALIZER_KINDS.get(ctx.answers.get("identifier_type"), "permit")
         try:
             return normalize(kind, str(value))
         except IdentifierError as error:
+            if error.code == "identifier.empty":  # only separators: the same as an empty field
+                raise FieldError(self.required_message(ctx, None)) from None
             raise FieldError(to_text(message_for(error.code))) from None
 
     def next_step(self, ctx):
@@ -423,7 +429,8 @@ def _failure(outcome: str) -> tuple[str | None, str]:
     if outcome == idv.NAME_NEAR:
         return "passport_name", _(
             "Your name is close to the record, but a name seems to be missing or extra, such as a "
-            "middle name. Type every name exactly as in the machine-readable zone of your passport.")
+            "middle name. Type every name as the two lines at the bottom of your passport's photo "
+            "page spell it.")
     if outcome == idv.PERMIT_INACTIVE:
         return None, _(
             "The work permit in this record has expired or was cancelled, so we cannot link your "
@@ -440,8 +447,21 @@ def _failure(outcome: str) -> tuple[str | None, str]:
             "Your record has no Chinese mobile number, so we cannot check it by phone. Go back and "
             "choose a service point instead.")
     if outcome == idv.CODE_INVALID:
-        return "phone_code", _("The code from WeChat has expired. Tap the button again.")
+        return "phone_code", _phone_not_received()
     return None, _("Something went wrong. Please try again.")
+
+
+def _share_button() -> str:
+    """The label of WeChat's phone-number button."""
+    # TRANSLATORS: the WeChat button that shares the user's phone number.
+    return pgettext("button", "Share my phone number")
+
+
+def _phone_not_received() -> str:
+    """WeChat's phone code could not be used (expired or forged): the user only sees the button."""
+    # TRANSLATORS: %(button)s is the label of the phone-number button, already translated.
+    return _("We could not get your phone number from WeChat. Tap “%(button)s” again.",
+             button=_share_button())
 
 
 def _security_record_notice() -> str:
@@ -465,8 +485,8 @@ def _failure_errors(outcome: str, remaining: int | None) -> list[tuple[str | Non
     errors = [_failure(outcome)]
     if idv.shown_outcome(outcome) == idv.NO_MATCH:
         errors += [
-            ("passport_name", _("Name: every name, in the Latin letters of the machine-readable zone "
-                                "of your passport.")),
+            ("passport_name", _("Name: every name, as the two lines at the bottom of your "
+                                "passport's photo page spell it.")),
             ("identifier", _("Number: the number type you chose, and every character of the number "
                              "as on your documents.")),
             ("date_of_birth", _("Date of birth: the year, month and day in your passport.")),
@@ -479,8 +499,9 @@ def _remaining(count: int | None) -> list[tuple[str | None, str]]:
     if count is None:
         return []
     # TRANSLATORS: %(num)d is how many more identity checks the user may try (1 to 4).
-    message = ngettext("You can try %(num)d more time before checks are paused.",
-                       "You can try %(num)d more times before checks are paused.", count)
+    message = ngettext("You have %(num)d more try. After that, you must wait before you can try again.",
+                       "You have %(num)d more tries. After that, you must wait before you can try again.",
+                       count)
     return [(None, message)]
 
 
@@ -500,8 +521,8 @@ def _lock_message(until: datetime) -> str:
     """`… try again after <time>` in the user's language and time zone."""
     # TRANSLATORS: %(time)s is a time of day such as 14:30 and %(date)s a date such as 28 Nov 2026,
     # both in the user's time zone.
-    return _("For your security, checks are paused. You can try again after %(time)s on %(date)s.",
-             time=format_time(until), date=format_date(until))
+    return _("You can try again after %(time)s on %(date)s. We stop the checks for a while after too "
+             "many tries, to protect your record.", time=format_time(until), date=format_date(until))
 
 
 class CheckStep(Step):
@@ -524,13 +545,8 @@ class CheckStep(Step):
         return _("Check your answers")
 
     def body(self, ctx):
-        lines = [_("Make sure everything matches your passport and documents. Then we look for your "
-                   "social security record.")]
-        name = canonical_name(ctx.answers.get("passport_name") or "")
-        if name:
-            # TRANSLATORS: %(name)s is the name in capital Latin letters, e.g. MUELLER HANS PETER.
-            lines.append(_("In the official 电子社保卡 app, type your name as: %(name)s", name=name))
-        return lines
+        return [_("Make sure everything matches your passport and documents. Then we look for your "
+                  "social security record.")]
 
     def summary(self, ctx):
         answers = ctx.answers
@@ -651,19 +667,21 @@ class PhoneStep(Step):
 
     def body(self, ctx):
         return [
-            _("Tap the button. WeChat asks whether to share the phone number of your WeChat account "
-              "with this service."),
+            # TRANSLATORS: %(button)s is the label of the button below, already translated.
+            _("Tap “%(button)s”. WeChat asks whether to share the phone number of your WeChat account "
+              "with this service.", button=_share_button()),
             _("It must be the Chinese mobile number in your social security record, usually the one "
               "you gave your employer."),
         ]
 
     def required_message(self, ctx, fld):
-        return _("Tap the button to share your phone number.")
+        # TRANSLATORS: %(button)s is the label of the button below, already translated.
+        return _("Tap “%(button)s” to share your phone number.", button=_share_button())
 
     def clean(self, ctx, name, value):
         text = str(value).strip()
         if len(text) > 128:
-            raise FieldError(_("The code from WeChat has expired. Tap the button again."))
+            raise FieldError(_phone_not_received())
         return text
 
     def submit(self, ctx, action_name, cleaned):
@@ -741,6 +759,17 @@ class InPersonStep(Step):
 # --- the end -----------------------------------------------------------------------------------
 
 
+def _official_app_name(ctx: Context) -> list[str]:
+    """How to type the name in the official app: the linked record's name (the typed one in previews)."""
+    user = db.session.get(UserAccount, ctx.user_id) if ctx.user_id is not None else None
+    person = db.session.get(Person, user.person_id) if user is not None and user.person_id else None
+    name = person.name_canonical if person is not None else canonical_name(ctx.answers.get("passport_name") or "")
+    if not name:
+        return []
+    # TRANSLATORS: %(name)s is the name in capital Latin letters, e.g. MUELLER HANS PETER.
+    return [_("When the official 电子社保卡 app asks for your name, type it like this: %(name)s", name=name)]
+
+
 class ResultStep(Step):
     """Verified: the WeChat account is linked to the registry record (the card's status stays the registry's)."""
 
@@ -761,6 +790,7 @@ class ResultStep(Step):
               card=nav_label("card")),
             _("The official 电子社保卡 app may still ask you to verify yourself there, for example with "
               "face recognition."),
+            *_official_app_name(ctx),
         ]
 
     def actions(self, ctx):
@@ -798,13 +828,14 @@ class LockedStep(Step):
         until = self._until(ctx)
         if until is not None:
             lines.append(_lock_message(until))
+            lines.append(_("Open this screen again after that time to continue."))
         lines.append(_("If you cannot verify, ask your employer's HR team to check your details, call "
-                       "12333, or go to a service point with your passport."))
+                       "the 12333 hotline, or go to a service point with your passport."))
         return lines
 
     def actions(self, ctx):
-        # TRANSLATORS: button on the lockout screen.
-        return [continue_action(pgettext("button", "Try again"))]
+        # No button while the lockout lasts: the first view after it ends moves on by itself.
+        return []
 
     def submit(self, ctx, action_name, cleaned):
         until = self._until(ctx)

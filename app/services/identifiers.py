@@ -48,24 +48,23 @@ _PHONE_PUNCTUATION = re.compile(r"[\s\-‐‑‒–—―.()（）]+")
 _mobile_blocks: dict[str, bool] = {}
 
 _MESSAGES = {
-    "identifier.empty": _l("Please enter the number."),
+    "identifier.empty": _l("Enter the number."),
     "identifier.permit_format": _l("A work permit number has digits only."),
     "identifier.permit_length": _l("A work permit number has exactly 18 digits."),
     "identifier.ssn_format": _l("A social security number has only digits and capital letters."),
     "identifier.ssn_length": _l("A social security number has exactly 18 characters."),
-    "identifier.ssn_check": _l(
-        "The last character of this social security number does not match the others. "
-        "Please check the number."
-    ),
-    "identifier.ssn_date": _l("This social security number contains a date that does not exist."),
+    "identifier.ssn_check": _l("Check your social security number against your social security card."),
+    # The date inside the number is one the user cannot see: the fix is the same as for the check.
+    "identifier.ssn_date": _l("Check your social security number against your social security card."),
     "identifier.pr_id_format": _l(
-        "A permanent-resident ID has 18 characters starting with 9, or 3 letters and 12 digits."
+        "A permanent resident ID number has 18 characters starting with 9, or 3 letters and 12 digits."
     ),
     "identifier.pr_id_check": _l(
-        "The last character of this permanent-resident ID does not match the others. "
-        "Please check the number."
+        "Check your permanent resident ID number against your Foreign Permanent Resident ID Card."
     ),
-    "identifier.pr_id_date": _l("This permanent-resident ID contains a date that does not exist."),
+    "identifier.pr_id_date": _l(
+        "Check your permanent resident ID number against your Foreign Permanent Resident ID Card."
+    ),
     "identifier.passport_format": _l("A passport number has up to 9 letters and digits."),
     "identifier.nationality_unknown": _l(
         "This is not a known country code. Use the three letters of ISO 3166-1, such as DEU."

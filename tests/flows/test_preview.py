@@ -120,7 +120,8 @@ def test_ar_pseudo_is_right_to_left_and_runs_the_plural_paths(pseudo_app):
     with force_locale("ar@pseudo"):
         from app.i18n import ngettext
 
-        forms = {ngettext("You can try %(num)d more time before checks are paused.",
-                          "You can try %(num)d more times before checks are paused.", n)[-3:]
+        forms = {ngettext("You have %(num)d more try. After that, you must wait before you can try again.",
+                          "You have %(num)d more tries. After that, you must wait before you can try again.",
+                          n)[-3:]
                  for n in (0, 1, 2, 3, 11, 100)}
     assert len(forms) == 6

@@ -31,6 +31,7 @@ def test_verify_screens_quote_only_visible_labels(app, locale):
             continue
         screen = item["screen"]
         buttons = {action.get("label") for action in screen.get("actions") or []}
+        buttons |= {field.get("label") for field in screen.get("fields") or []}
         for text in _texts(screen):
             for name in QUOTED.findall(text):
                 seen += 1
@@ -54,3 +55,65 @@ def test_expired_permit_message_promises_no_activation(app):
     text = " ".join(_texts(check))
     assert "activat" not in text
     assert "link your WeChat account" in text
+
+
+def test_name_screen_states_one_rule(app):
+    name = next(item["screen"] for item in all_screens(locale="en")
+                if item["flow"] == "verify" and item["sample"] == "name")
+    text = " ".join(_texts(name)) + " " + name["fields"][0]["hint"]
+    assert "A to Z" in text and "family name first" in text
+    assert "accent" not in text and "Müller" not in text
+
+
+def test_the_official_app_name_is_on_the_result_screen_not_on_check(journey, wechat_emulator):
+    from tests.factories import make_person
+
+    person = make_person(passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter")
+    trip = journey()
+    check = trip.to_check(person, name="mueller luedenscheidt hans peter")
+    assert check["step"] == "check"
+    assert len(check["body"]) == 1 and "official" not in check["body"][0]
+    trip.answer("check", "confirm")
+    trip.answer("second_factor", method="phone")
+    result = trip.answer("phone", phone_code=wechat_emulator.mint_phone_code(trip.openid, person.phone))
+    assert result["step"] == "result"
+    assert result["body"][-1] == ("When the official 电子社保卡 app asks for your name, type it like this: "
+                                  f"{person.name_canonical}")
+
+
+@pytest.mark.parametrize(("kind", "message"), [
+    ("ssn", "Enter your social security number."),
+    ("pr_id", "Enter your permanent resident ID number."),
+    ("permit_number", "Enter your work permit number."),
+])
+def test_an_empty_number_names_the_field(journey, kind, message):
+    trip = journey()
+    trip.get()
+    for step, answers in [("start", {}), ("consent", {"consent_sensitive": True}),
+                          ("name", {"passport_name": "MUELLER HANS"}), ("identifier_type", {"identifier_type": kind})]:
+        trip.answer(step, **answers)
+    response = trip.post("identifier", identifier=" ")
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["message"] == message
+
+
+def test_a_wrong_check_character_says_what_to_compare(journey):
+    trip = journey()
+    trip.get()
+    for step, answers in [("start", {}), ("consent", {"consent_sensitive": True}),
+                          ("name", {"passport_name": "MUELLER HANS"}), ("identifier_type", {"identifier_type": "ssn"})]:
+        trip.answer(step, **answers)
+    response = trip.post("identifier", identifier="931410198503150010")
+    assert response.get_json()["errors"][0]["message"] == (
+        "Check your social security number against your social security card.")
+
+
+def test_an_unusable_phone_code_names_the_button(journey, person):
+    trip = journey()
+    trip.to_check(person)
+    trip.answer("check", "confirm")
+    trip.answer("second_factor", method="phone")
+    response = trip.post("phone", phone_code="x" * 200)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["message"] == (
+        "We could not get your phone number from WeChat. Tap “Share my phone number” again.")
