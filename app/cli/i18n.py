@@ -75,9 +75,10 @@ def stats_command(as_json: bool) -> None:
 @click.option("--no-extract", is_flag=True, help="Skip comparing the template with the code.")
 @with_appcontext
 def check_command(no_extract: bool) -> None:
-    """Fail on anything that must not ship: stale catalogs, placeholder, plural, glossary or length errors."""
+    """Fail on anything that must not ship: stale catalogs, placeholder, plural, glossary or length errors,
+    and English that breaks the content rules of docs/content-style.md."""
     fresh = None if no_extract else catalogs.extract_catalog()
-    problems = catalogs.check_catalogs(_translations_dir(), fresh_template=fresh)
+    problems = catalogs.check_catalogs(_translations_dir(), fresh_template=fresh, source_rules=True)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:

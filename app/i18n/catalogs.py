@@ -434,8 +434,16 @@ def check_catalogs(
     released: Iterable[str] | None = None,
     glossary_terms=None,
     locales: Iterable[str] | None = None,
+    source_rules: bool = False,
+    source_terms=None,
+    pending=None,
 ) -> list[Problem]:
-    """Every problem that must fail CI; empty when the catalogs are fit to ship."""
+    """Every problem that must fail CI; empty when the catalogs are fit to ship.
+
+    With `source_rules`, also the English source's content rules (docs/content-style.md), with the
+    pending list of the translations folder (`flask i18n check` turns them on).
+    """
+    from . import source_rules as rules
     from .glossary import glossary_problems, load_glossary
 
     translations_dir = Path(translations_dir)
@@ -453,6 +461,11 @@ def check_catalogs(
         budget = length_budget(message)
         if budget is not None and len(_singular(message)) > budget:
             problems.append(Problem("template", "length", _singular(message), f"English source is over {budget} characters"))
+    if source_rules:
+        if pending is None:
+            pending = rules.read_pending(translations_dir / rules.PENDING_FILE.name)
+        problems += [Problem("source", kind, msgid, detail)
+                     for kind, msgid, detail in rules.checked_problems(template, source_terms, pending)]
     released = set(read_released(translations_dir) if released is None else released)
     terms = load_glossary() if glossary_terms is None else glossary_terms
     wanted = list(locales) if locales is not None else list(CATALOG_LOCALES)

@@ -1,0 +1,140 @@
+"""Content rules for the English source (docs/content-style.md), checked by `flask i18n check`.
+
+Three rules, over the extracted template:
+- `long-sentence`: a sentence of a user-facing message has more than MAX_SENTENCE_WORDS words;
+- `term`: a message uses a term the English term list (translations/terms_en.csv) says to avoid;
+- `short-without-context`: a message of SHORT_WORDS words or fewer has neither a msgctxt nor a
+  translator comment, so a translator cannot tell where it appears.
+User-facing means: shown to foreigners, so every message with a location outside the staff console
+(`app/admin/`). The term list applies to every message.
+
+`translations/content_pending.txt` lists offences whose rewrite belongs to another change (a fact
+under review, say). It only shrinks: an entry that no longer matches an offence is itself an
+error, so a fixed message must leave the list in the same change.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+TERMS_FILE = Path(__file__).resolve().parents[2] / "translations" / "terms_en.csv"
+#: Known offences waiting for a rewrite that another change owns: `rule<TAB>msgid` per line.
+PENDING_FILE = TERMS_FILE.with_name("content_pending.txt")
+MAX_SENTENCE_WORDS = 25
+SHORT_WORDS = 3
+#: Locations of messages that only staff see (the console); the sentence rule leaves them out.
+STAFF_ONLY = ("app/admin/",)
+#: Short messages that mean the same wherever they appear.
+SHORT_ALLOWLIST: frozenset[str] = frozenset({"WeChat", "OK"})
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+(?=[\"“(]?[A-Z0-9%])|(?<=[.!?])\s+")
+_PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[#0+-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
+
+
+@dataclass(frozen=True)
+class PreferredTerm:
+    """One thing, one English name: the term to use, its official Chinese, and the names to avoid."""
+
+    id: str
+    preferred: str
+    zh: str
+    avoid: tuple[re.Pattern, ...]
+    note: str = ""
+
+
+def _pattern(phrase: str) -> re.Pattern:
+    """A whole-word, case-insensitive pattern; a phrase in /slashes/ is a regular expression."""
+    if len(phrase) > 2 and phrase.startswith("/") and phrase.endswith("/"):
+        return re.compile(phrase[1:-1])
+    return re.compile(r"(?<![\w-])" + re.escape(phrase).replace(r"\ ", r"\s+") + r"(?![\w-])", re.IGNORECASE)
+
+
+def load_terms(path=TERMS_FILE) -> list[PreferredTerm]:
+    """The English term list: id, preferred, zh, avoid (variants separated by |), note."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    terms = []
+    for row in rows:
+        if not (row.get("id") or "").strip():
+            continue
+        avoid = tuple(_pattern(item.strip()) for item in (row.get("avoid") or "").split("|") if item.strip())
+        terms.append(PreferredTerm(row["id"].strip(), row["preferred"].strip(), row["zh"].strip(), avoid,
+                                   (row.get("note") or "").strip()))
+    return terms
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a message (placeholders count as one word each)."""
+    return [part for part in _SENTENCE_END.split(" ".join(text.split())) if part.strip()]
+
+
+def word_count(sentence: str) -> int:
+    """Words of an English sentence; a placeholder is one word."""
+    return len(_PLACEHOLDER.sub("X", sentence).split())
+
+
+def _ids(message) -> list[str]:
+    return [message.id] if isinstance(message.id, str) else list(message.id)
+
+
+def _user_facing(message) -> bool:
+    """Shown to foreigners: some location outside the staff console (or no location known)."""
+    paths = [str(path) for path, _line in message.locations]
+    return not paths or any(not path.startswith(STAFF_ONLY) for path in paths)
+
+
+def source_problems(template, terms: list[PreferredTerm] | None = None) -> list[tuple[str, str, str]]:
+    """(kind, msgid, detail) for every message of the template that breaks a content rule."""
+    terms = load_terms() if terms is None else terms
+    allow = {text.casefold() for text in SHORT_ALLOWLIST}
+    problems = []
+    for message in template:
+        if not message.id:
+            continue
+        ids = _ids(message)
+        if _user_facing(message):
+            for text in ids:
+                for sentence in sentences(text):
+                    count = word_count(sentence)
+                    if count > MAX_SENTENCE_WORDS:
+                        problems.append(("long-sentence", ids[0],
+                                         f"{count} words, max {MAX_SENTENCE_WORDS}: {sentence!r}"))
+        for term in terms:
+            for pattern in term.avoid:
+                hit = next((pattern.search(text) for text in ids if pattern.search(text)), None)
+                if hit:
+                    problems.append(("term", ids[0], f"{hit.group(0)!r}: say {term.preferred!r} ({term.zh})"))
+                    break
+        if (len(ids[0].split()) <= SHORT_WORDS and not message.context and not message.auto_comments
+                and ids[0].casefold() not in allow):
+            problems.append(("short-without-context", ids[0],
+                             "add pgettext('where it appears', …) or a '# TRANSLATORS:' comment"))
+    return problems
+
+
+def read_pending(path=PENDING_FILE) -> set[tuple[str, str]]:
+    """(rule, msgid) pairs acknowledged as waiting for their rewrite."""
+    path = Path(path)
+    if not path.exists():
+        return set()
+    pending = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        rule, _, msgid = line.partition("\t")
+        pending.add((rule.strip(), msgid))
+    return pending
+
+
+def checked_problems(template, terms=None, pending=None) -> list[tuple[str, str, str]]:
+    """source_problems less the pending ones, plus every pending entry that no longer applies."""
+    pending = read_pending() if pending is None else pending
+    found = source_problems(template, terms)
+    keys = {(kind, msgid) for kind, msgid, _detail in found}
+    problems = [problem for problem in found if (problem[0], problem[1]) not in pending]
+    problems += [("pending-stale", msgid, f"no longer a {rule} offence: remove it from content_pending.txt")
+                 for rule, msgid in sorted(pending - keys)]
+    return problems
