@@ -94,17 +94,21 @@ class NoticeForm(FlaskForm):
     source_locale = SelectField(lazy_pgettext("console", "Written in"), choices=locale_choices, default="zh_Hans")
     title = StringField(lazy_pgettext("console", "Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
     body = TextAreaField(lazy_pgettext("console", "Text (Markdown)"), validators=[DataRequired(REQUIRED), Length(max=20000)])
+    # TRANSLATORS: console, notice form: the title of the official source.
     source_title = StringField(_l("Official source: title"),
                                validators=[DataRequired(REQUIRED), Length(max=300)])
+    # TRANSLATORS: console, notice form: the web address of the official source.
     source_url = StringField(_l("Official source: link"),
                              validators=[DataRequired(REQUIRED), URL(message=_l("Enter a web address.")),
                                          Length(max=500)])
+    # TRANSLATORS: console, notice form: the publication date of the official source.
     source_date = DateField(_l("Official source: date"), validators=[InputRequired(REQUIRED)])
     category = SelectField(lazy_pgettext("console", "Category"), choices=category_choices)
     priority = SelectField(lazy_pgettext("console", "Priority"), choices=priority_choices, default="normal")
     template_id = StringField(_l("WeChat template id (optional)"), validators=[Optional(), Length(max=64)])
     publish_at = DateTimeLocalField(_l("Publish at (optional, local time)"), validators=[Optional()],
                                     format="%Y-%m-%dT%H:%M")
+    # TRANSLATORS: console, notice audience: a checkbox that sends the notice to everyone verified.
     audience_all = BooleanField(_l("All verified users"), default=True)
     audience_locales = SelectMultipleField(lazy_pgettext("console", "Languages"), choices=locale_choices)
     audience_nationalities = StringField(_l("Nationalities (ISO codes, comma separated)"))

@@ -334,6 +334,7 @@ def notice_resume(notice_id: int):
         abort(400)
     notices.get_notice(notice_id)
     delivery.queue_resume(get_queue(), notice_id)
+    # TRANSLATORS: console message after staff restart a stopped notice delivery.
     flash(_("Delivery was resumed."))
     return redirect(url_for("console.notice_stats", notice_id=notice_id))
 

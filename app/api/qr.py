@@ -31,7 +31,8 @@ def issue_qr():
         "issued_at": issued.issued_at.isoformat(),
         "expires_at": issued.expires_at.isoformat(),
         "expires_in": qr.TTL_SECONDS,
-        "hint": _("Show this code at the counter. It works once and expires in one minute."),
+        "hint": _("Show this code to the staff at the service point. It works once and expires after one "
+                  "minute."),
     })
     response.headers["Cache-Control"] = "no-store"
     return response

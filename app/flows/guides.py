@@ -168,19 +168,24 @@ def source_lines(claim_ids) -> list[str]:
 
 #: The seven documents of the work permit application and their validity notes.
 DOCUMENTS = (
+    # TRANSLATORS: a document in the checklist of the documents guide.
     (_l("Passport information page"), "护照信息页",
      _l("The passport must be valid for more than 6 months.")),
     (lazy_pgettext("document", "Recent photo"), "近期照片",
      _l("Front-facing and bareheaded, taken within the last 6 months; local size rules vary.")),
+    # TRANSLATORS: a document in the checklist of the documents guide.
     (_l("Highest degree certificate"), "最高学位证书",
      _l("With an apostille if issued in a country of the Apostille Convention (accepted since "
         "7 November 2023), otherwise legalised by a Chinese mission.")),
+    # TRANSLATORS: a document in the checklist of the documents guide.
     (_l("Work experience certificate"), "工作经历证明",
      _l("From previous employers: position, dates, the employer's seal or a manager's signature "
         "and a working phone number or e-mail.")),
+    # TRANSLATORS: a document in the checklist of the documents guide.
     (_l("Criminal record certificate"), "无犯罪记录证明",
      _l("From your country of nationality or of residence; apostilled or legalised; used within "
         "6 months of its issue date (3 months in some countries).")),
+    # TRANSLATORS: a document in the checklist of the documents guide.
     (_l("Medical examination report"), "体检证明",
      _l("Less than 6 months old.")),
     (_l("Employment contract or letter of assignment"), "劳动合同或派遣函",
@@ -248,29 +253,33 @@ DOCUMENTS_GUIDE = Guide(
 
 LOST_CARD_GUIDE = Guide(
     "lost-card",
-    _l("Lost your card?"),
+    lazy_pgettext("guide title", "Lost your card?"),
     _l("Report it for now, make a formal report, then cancel the report or get a new card."),
     [
         Page("temporary", _l("Report it lost right away"), lambda ctx: [
             _("A temporary report stops others from using your card. Make it in any of these ways:"),
         ], lambda ctx: [
-            _row(_l("12333 hotline"), "12333", _l("On the phone, say: 我要临时挂失社保卡。")),
-            _row(lazy_pgettext("reporting channel", "Online"), "电子社保卡 / 掌上12333", _l("In the official e-SSC app or 12333 app.")),
-            _row(_l("The card's bank"), "银行客服", _l("The customer service of the bank on your card.")),
-            _row(_l("A service outlet"), "社保卡服务网点", _l("Any social security card outlet.")),
-        ], claims=("lost-card",)),
+            _row(lazy_pgettext("reporting channel", "12333 hotline"), "12333", _l("On the phone, say: 我要临时挂失社保卡。")),
+            _row(lazy_pgettext("reporting channel", "Online"), "电子社保卡 / 掌上12333",
+                 _l("In the official 电子社保卡 app or the 掌上12333 app.")),
+            _row(lazy_pgettext("reporting channel", "The card's bank"), "银行客服",
+                 _l("The customer service of the bank on your card.")),
+            _row(lazy_pgettext("reporting channel", "A service point"), "社保卡服务网点",
+                 _l("Any service point that handles social security cards.")),
+        ]),
         Page("formal", _l("Make a formal report in person"), lambda ctx: [
             _("A temporary report is not the end: go in person with your passport to make a formal "
               "report (正式挂失)."),
-            _("Do it at the social security agency for the social security side of the card, and at "
-              "the card's bank for the financial side: they are separate."),
+            _("Make it at a service point for the social security side of the card. Make it at the "
+              "card's bank for the bank side. The two reports are separate."),
         ], claims=("lost-card",)),
         Page("found_or_replace", _l("Found it, or need a new one?"), lambda ctx: [
             _("If you find the card, cancel the report (解挂) at the agency or bank where you made it."),
             _("Otherwise apply for a replacement card (补发). Fees and waiting times depend on the "
               "city and the bank; ask where you apply."),
         ], lambda ctx: [
-            _row(_l("Cancel the report"), "解挂"),
+            # TRANSLATORS: row of the lost-card guide: withdrawing a loss report when the card is found.
+            _row(lazy_pgettext("lost card", "Cancel the report"), "解挂"),
             _row(lazy_pgettext("lost card", "Replacement card"), "补发"),
         ], claims=("lost-card",)),
     ],
@@ -289,10 +298,11 @@ LEAVING_GUIDE = Guide(
               "contributions add up if you work in China again."),
             _("Or you can apply in writing to end your social insurance relationship; the balance of "
               "your individual account is then paid to you in one lump sum."),
-            _("This app does not make that choice or apply for you; the social security agency "
+            _("This service does not make that choice or apply for you. The social security agency "
               "decides."),
         ], lambda ctx: [
-            _row(_l("Keep the account"), "保留个人账户"),
+            # TRANSLATORS: row of the leaving-China guide: the choice to keep the pension account open.
+            _row(lazy_pgettext("leaving China", "Keep the account"), "保留个人账户"),
             _row(lazy_pgettext("leaving China", "Lump-sum withdrawal"), "一次性领取个人账户储存额"),
         ], claims=("leaving-china",)),
         Page("lump_sum", _l("Taking the lump sum"), lambda ctx: [
@@ -315,22 +325,25 @@ LEAVING_GUIDE = Guide(
 
 MEDICAL_GUIDE = Guide(
     "medical-visit",
-    _l("Seeing a doctor"),
+    lazy_pgettext("guide title", "Seeing a doctor"),
     _l("Which QR code to show at a hospital or pharmacy, and what to say at the counter."),
     [
         Page("which_qr", _l("Which QR code to show"), lambda ctx: [
-            _("There are two different codes. The e-SSC QR code (电子社保卡) proves who you are and "
-              "works at social security counters."),
-            _("The medical insurance e-voucher (医保电子凭证) is separate: it comes from the National "
-              "Healthcare Security Administration and is claimed in the national medical insurance "
-              "app, WeChat or Alipay. Many hospitals and pharmacies settle medical costs with it."),
+            _("There are two different codes. The QR code of the electronic Social Security Card "
+              "(电子社保卡) proves who you are. It works at service points."),
+            _("The medical insurance e-voucher (医保电子凭证) is a separate code. It comes from the "
+              "National Healthcare Security Administration. You claim it in the national medical "
+              "insurance app, in WeChat or in Alipay. Many hospitals and pharmacies take it to bill "
+              "your medical insurance."),
             _("Which code a hospital accepts varies. If one is refused, ask whether they take the "
               "other."),
         ], lambda ctx: [
             _row(_l("Electronic social security card"), "电子社保卡"),
+            # TRANSLATORS: row of the medical guide naming the second of two QR codes.
             _row(_l("Medical insurance e-voucher"), "医保电子凭证"),
         ], claims=("medical-voucher",)),
-        Page("phrases", _l("At the counter"), lambda ctx: [
+        # TRANSLATORS: page title of the medical guide: at the hospital's or pharmacy's counter.
+        Page("phrases", lazy_pgettext("medical guide", "At the counter"), lambda ctx: [
             _("Show the phrase in Chinese if it helps."),
         ], lambda ctx: [
             _row(_l("I want to pay with my medical insurance."), "我想用医保结算。"),
@@ -391,10 +404,11 @@ AGREEMENTS_GUIDE = Guide(
             _("Certificates are time-limited: under the agreement with Germany, for example, at first "
               "for up to 60 months, which can be extended to 96 months in total."),
             _("The other insurances are still paid in China. People hired locally in China are "
-              "generally not exempt, even if they are nationals of an agreement country; the agreement "
+              "generally not exempt, even if they are nationals of an agreement country. The agreement "
               "with Korea also covers some locally hired workers."),
         ], _agreement_terms, claims=("agreements-who",)),
-        Page("next", _l("What to do"), lambda ctx: [
+        # TRANSLATORS: page title of the agreements guide: the steps to take for an exemption.
+        Page("next", lazy_pgettext("guide page", "What to do"), lambda ctx: [
             _("This guide explains the rules; it does not decide whether you are exempt. Only the "
               "social security agency decides, based on your certificate of coverage."),
             _("Give your certificate of coverage to your employer's HR department: they show it to "

@@ -66,10 +66,16 @@ def _latin_letters_only(text: str) -> bool:
 def _type_label(kind: str | None) -> str:
     """The name of an identifier type, as in the choice list."""
     if kind == "ssn":
-        return _("Social security number")
+        # TRANSLATORS: a choice on "Which number will you use?", also shown as the answer on the
+        # check-your-answers screen.
+        return pgettext("number type option", "Social security number")
     if kind == "pr_id":
-        return _("Permanent-resident ID number")
-    return _("Work permit number")
+        # TRANSLATORS: a choice on "Which number will you use?", also shown as the answer on the
+        # check-your-answers screen.
+        return pgettext("number type option", "Permanent resident ID number")
+    # TRANSLATORS: a choice on "Which number will you use?", also shown as the answer on the
+    # check-your-answers screen.
+    return pgettext("number type option", "Work permit number")
 
 
 # --- screens before the questions ---------------------------------------------------------------
@@ -94,6 +100,7 @@ class LanguageStep(Step):
     )
 
     def title(self, ctx):
+        # TRANSLATORS: title of the first screen of the verification journey.
         return _("Choose your language")
 
     def body(self, ctx):
@@ -101,6 +108,7 @@ class LanguageStep(Step):
         return [_("You can change the language later: tap “%(settings)s”.", settings=nav_label("settings"))]
 
     def required_message(self, ctx, fld):
+        # TRANSLATORS: error on the language screen when no language was picked.
         return _("Choose a language.")
 
     def clean(self, ctx, name, value):
@@ -125,6 +133,7 @@ class StartStep(Step):
     cacheable = True
 
     def title(self, ctx):
+        # TRANSLATORS: title of the screen that explains what the verification journey needs.
         return _("Before you start")
 
     def body(self, ctx):
@@ -135,9 +144,9 @@ class StartStep(Step):
               "your work permit number or social security number."),
             _("For the last step you need the Chinese mobile number in your social security record, "
               "or a visit to a service point with your passport."),
-            _("What this service cannot do: it explains the official 电子社保卡, but it is not the "
-              "official app. It cannot issue or replace cards, change your records, or verify your "
-              "face for the government."),
+            _("What this service cannot do: it explains the official 电子社保卡 app, but it is not that "
+              "app. It cannot issue or replace cards, change your records, or verify your face for the "
+              "government."),
             _("It takes about 5 minutes. You can stop at any time and continue later, on any device."),
         ]
 
@@ -170,10 +179,10 @@ class ConsentStep(Step):
 
     def body(self, ctx):
         return [
-            _("To find your social security record we need sensitive personal information: the name "
-              "in your passport, your date of birth, and your work permit number, social security "
-              "number or permanent-resident ID number. For the last step we also need your phone "
-              "number."),
+            _("To find your social security record, we need sensitive personal information. This is "
+              "the name in your passport, your date of birth, and your work permit number, social "
+              "security number or permanent resident ID number. For the last step we also need your "
+              "phone number."),
             _("We use these details only to match you with your record and to link your WeChat "
               "account to it. We do not sell them or use them for advertising."),
             _("Under China's Personal Information Protection Law this is sensitive personal "
@@ -216,14 +225,14 @@ class NameStep(Step):
         Field(
             "passport_name", "text",
             # TRANSLATORS: label of the field for the name exactly as in the passport.
-            label=lambda ctx: pgettext("field label", "Full name as in your passport"),
+            label=lambda ctx: pgettext("field label", "Name in your passport"),
             hint=lambda ctx: _("Letters A to Z, family name first, for example MUELLER HANS PETER"),
             inputmode="text", max_length=NAME_MAX_LENGTH,
         ),
     )
 
     def title(self, ctx):
-        return _("What is your full name as shown in your passport?")
+        return _("What is the name in your passport?")
 
     def body(self, ctx):
         return [
@@ -235,7 +244,7 @@ class NameStep(Step):
         ]
 
     def required_message(self, ctx, fld):
-        return _("Enter your name as shown in your passport.")
+        return _("Enter the name in your passport.")
 
     def clean(self, ctx, name, value):
         value = " ".join(str(value).split())
@@ -253,12 +262,12 @@ class NameStep(Step):
 def _type_options(ctx):
     """The three identifier types with a hint each."""
     return [
-        {"value": "permit_number", "label": _("Work permit number"),
+        {"value": "permit_number", "label": _type_label("permit_number"),
          "hint": _("18 digits, on your Notification Letter of Foreigner's Work Permit or your work "
                    "permit card")},
-        {"value": "ssn", "label": _("Social security number"),
+        {"value": "ssn", "label": _type_label("ssn"),
          "hint": _("18 characters, on your social security card; your employer can also tell you")},
-        {"value": "pr_id", "label": _("Permanent-resident ID number"),
+        {"value": "pr_id", "label": _type_label("pr_id"),
          "hint": _("On your Foreign Permanent Resident ID Card: 18 characters starting with 9, or "
                    "3 letters and 12 digits")},
     ]
@@ -308,8 +317,8 @@ def _identifier_label(ctx):
         # TRANSLATORS: field label.
         return pgettext("field label", "Social security number")
     if kind == "pr_id":
-        # TRANSLATORS: field label.
-        return pgettext("field label", "Permanent-resident ID number")
+        # TRANSLATORS: field label, also the row heading of the number on the check-your-answers screen.
+        return pgettext("field label", "Permanent resident ID number")
     # TRANSLATORS: field label.
     return pgettext("field label", "Work permit number")
 
@@ -338,7 +347,7 @@ class IdentifierStep(Step):
         if kind == "ssn":
             return _("What is your social security number?")
         if kind == "pr_id":
-            return _("What is your permanent-resident ID number?")
+            return _("What is your permanent resident ID number?")
         return _("What is your work permit number?")
 
     def body(self, ctx):
@@ -469,14 +478,14 @@ def _security_record_notice() -> str:
     days = int(current_app.config["VERIFICATION_ATTEMPT_RETENTION_DAYS"])
     # TRANSLATORS: %(num)d is the number of days the record is kept, such as 90.
     return ngettext(
-        "To protect your record from people guessing, we keep a security record of every identity "
-        "check for %(num)d day: when it was made, which step it was and its result. The numbers you "
-        "typed are kept only in a coded form that cannot be read back. This record and the limit on "
-        "tries stay when you delete your account.",
-        "To protect your record from people guessing, we keep a security record of every identity "
-        "check for %(num)d days: when it was made, which step it was and its result. The numbers you "
-        "typed are kept only in a coded form that cannot be read back. This record and the limit on "
-        "tries stay when you delete your account.",
+        "To protect your record from people who guess, we log every identity check for %(num)d day. "
+        "The log says when the check was made, which step it was and its result. We keep the numbers "
+        "you typed only in a coded form that cannot be read back. The log and the limit on tries "
+        "stay when you delete your account.",
+        "To protect your record from people who guess, we log every identity check for %(num)d days. "
+        "The log says when the check was made, which step it was and its result. We keep the numbers "
+        "you typed only in a coded form that cannot be read back. The log and the limit on tries "
+        "stay when you delete your account.",
         days)
 
 
@@ -542,6 +551,7 @@ class CheckStep(Step):
         return None
 
     def title(self, ctx):
+        # TRANSLATORS: title of the screen that lists every answer before the record is looked up.
         return _("Check your answers")
 
     def body(self, ctx):
@@ -562,7 +572,7 @@ class CheckStep(Step):
             # TRANSLATORS: row heading on the check-your-answers screen.
             {"label": pgettext("summary", "Number type"),
              "value": _type_label(answers.get("identifier_type")), "change": "identifier_type"},
-            {"label": _type_label(answers.get("identifier_type")), "value": answers.get("identifier", ""),
+            {"label": _identifier_label(ctx), "value": answers.get("identifier", ""),
              "change": "identifier"},
             # TRANSLATORS: row heading on the check-your-answers screen.
             {"label": pgettext("summary", "Date of birth"), "value": born_text, "change": "date_of_birth"},
@@ -778,6 +788,7 @@ class ResultStep(Step):
     can_go_back = False
 
     def title(self, ctx):
+        # TRANSLATORS: title of the last screen, once the WeChat account is linked to the record.
         return _("You are verified")
 
     def body(self, ctx):
@@ -818,6 +829,7 @@ class LockedStep(Step):
         return None
 
     def title(self, ctx):
+        # TRANSLATORS: title of the screen shown while identity checks are stopped after too many tries.
         return _("Too many attempts")
 
     def body(self, ctx):
@@ -829,8 +841,8 @@ class LockedStep(Step):
         if until is not None:
             lines.append(_lock_message(until))
             lines.append(_("Open this screen again after that time to continue."))
-        lines.append(_("If you cannot verify, ask your employer's HR team to check your details, call "
-                       "the 12333 hotline, or go to a service point with your passport."))
+        lines.append(_("If you cannot verify, ask your employer's HR team to check your details. You "
+                       "can also call the 12333 hotline, or go to a service point with your passport."))
         return lines
 
     def actions(self, ctx):

@@ -142,10 +142,13 @@ def card_view(user_id: int) -> dict:
     return {
         "title": pgettext("screen title", "My social security card"),
         "labels": {
-            "holder_name": pgettext("card row", "Name as on the passport"),
+            # TRANSLATORS: row heading of the card screen: the holder's name as the passport writes it.
+            "holder_name": pgettext("card row", "Name in passport"),
             "nationality": pgettext("card row", "Nationality"),
             "ssn": pgettext("card row", "Social security number"),
             "card_number": pgettext("card row", "Card number"),
+            # TRANSLATORS: row heading of the card screen; the value is the city whose social security
+            # agency issued the card (not a date, not a country).
             "issuing_city": pgettext("card row", "Issued in"),
         },
         "card": card,
@@ -155,7 +158,7 @@ def card_view(user_id: int) -> dict:
             "ssn_masked": pii.mask(ssn),
         },
         "next_step": {"guide": "lost-card"} if status in LOST_CARD_STATUSES else None,
-        "disclaimer": _("This is a copy of your records for reference. Only the official e-SSC "
+        "disclaimer": _("This is a copy of your records, for reference. Only the official 电子社保卡 "
                         "app and your social security agency can change them."),
     }
 
@@ -227,9 +230,12 @@ def permit_view(user_id: int, today: date) -> dict:
         "labels": {
             "permit_number": pgettext("card row", "Work permit number"),
             "employer": pgettext("card row", "Employer"),
+            # TRANSLATORS: row heading of the work permit screen; the value is the job title (not a place).
             "position": pgettext("card row", "Position"),
             "work_address": pgettext("card row", "Work address"),
             "work_city": pgettext("card row", "City of work"),
+            # TRANSLATORS: row heading of the work permit screen; the value is two dates, the first and the
+            # last day the permit is valid.
             "validity": pgettext("card row", "Valid from – to"),
         },
         "permit": {

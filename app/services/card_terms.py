@@ -41,23 +41,27 @@ def _terms(*terms: Term) -> dict[str, Term]:
 
 #: Card statuses as the registry codes them; the Chinese terms are those shown under "My SSC".
 CARD_STATUSES = _terms(
+    # TRANSLATORS: card status 未激活: the holder has the card, but it does not work until activated.
     Term("not_activated", lazy_pgettext("card status", "Not activated"), "未激活", _l(
-        "The card has been issued but its social security functions are not switched on yet. "
-        "Activate it at a social security service outlet, at the issuing bank or in the official "
-        "e-SSC app.")),
+        "You have the card, but its social security functions are not switched on yet. It does not "
+        "work until you activate it at a service point, at the card's bank or in the official "
+        "电子社保卡 app.")),
+    # TRANSLATORS: card status 正常: the one status in which the card works (not "active", not "in use").
     Term("normal", lazy_pgettext("card status", "Normal"), "正常", _l(
-        "Your card is in use. The physical and electronic cards work as proof of identity, for "
-        "medical settlement and for enquiries.")),
-    # 封存: contributions stopped (usually a job ended) and the account is kept on hold until a
-    # new employer enrols the person; not a "sealed" card.
+        "The card works. Use the physical card or the electronic Social Security Card to prove who you "
+        "are and to look up your records. Use it also to pay medical costs with your medical "
+        "insurance.")),
+    # TRANSLATORS: card status 封存: contributions have stopped and the account is on hold until a
+    # new employer enrols the holder. Not a "sealed" card, and not the card's own state.
     Term("sealed", lazy_pgettext("card status", "On hold"), "封存", _l(
         "Contributions to your social insurance have stopped, usually because a job ended, so your "
         "account is on hold. Your contribution record and individual account are kept, and the "
         "account is reopened when a new employer enrols you. Ask your local social security agency "
         "what this means for your benefits.")),
     Term("temp_lost", lazy_pgettext("card status", "Reported lost (temporary)"), "临时挂失", _l(
-        "The card has been reported lost for now (through 12333, online or the card bank). Make a "
-        "formal report in person with your passport, or cancel the report if you find the card.")),
+        "The card has been reported lost for now (through the 12333 hotline, online or at the card's "
+        "bank). Make a formal report in person with your passport, or cancel the report if you find "
+        "the card.")),
     Term("formally_lost", lazy_pgettext("card status", "Reported lost (formal)"), "正式挂失", _l(
         "The card has been formally reported lost in person. Apply for a replacement card, or "
         "cancel the report if you find the card.")),
@@ -103,10 +107,13 @@ INSURANCES = _terms(
         "Builds your pension. The individual account stays yours if you leave China.")),
     Term("medical", _l("Basic medical insurance for employees"), "职工基本医疗保险", _l(
         "Pays part of your costs at designated hospitals and pharmacies.")),
+    # TRANSLATORS: name of one of the five insurances on the insurances screen.
     Term("work_injury", _l("Work injury insurance"), "工伤保险", _l(
         "Covers injuries and illness caused by work. Only the employer pays.")),
+    # TRANSLATORS: name of one of the five insurances on the insurances screen.
     Term("unemployment", _l("Unemployment insurance"), "失业保险", _l(
         "Pays benefits if you lose your job, under local rules.")),
+    # TRANSLATORS: name of one of the five insurances on the insurances screen.
     Term("maternity", _l("Maternity insurance"), "生育保险", _l(
         "Covers childbirth costs and maternity pay. Since 2019 it has been run together with medical "
         "insurance nationwide. Only the employer pays.")),
@@ -116,6 +123,8 @@ INSURANCE_ORDER = {code: index for index, code in enumerate(INSURANCES)}
 #: Short insurance labels for tables and CSV columns.
 INSURANCE_SHORT = {
     "pension": lazy_pgettext("insurance", "Pension"),
+    # TRANSLATORS: short name of basic medical insurance in tables and CSV columns (the insurance, not
+    # a doctor's visit).
     "medical": lazy_pgettext("insurance", "Medical"),
     "work_injury": lazy_pgettext("insurance", "Work injury"),
     "unemployment": lazy_pgettext("insurance", "Unemployment"),
@@ -134,14 +143,18 @@ ENROLMENT_STATUSES = _terms(
     Term("ended", lazy_pgettext("enrolment status", "Ended"), "终止参保", _l(
         "This insurance has ended.")),
     Term("not_recorded", lazy_pgettext("enrolment status", "No record"), "无记录", _l(
-        "We have no record of this insurance for you. Ask your employer's HR department.")),
+        "We have no record of this insurance for you. Ask your employer's HR team.")),
 )
 
 #: Contribution payment statuses.
 CONTRIBUTION_STATUSES = _terms(
+    # TRANSLATORS: status of one month's contribution 应缴: the amount is owed and not paid yet.
     Term("due", lazy_pgettext("contribution status", "Due"), "应缴"),
     Term("paid", lazy_pgettext("contribution status", "Paid"), "已缴"),
+    # TRANSLATORS: status of one month's contribution 欠缴: the payment is late, past its deadline.
     Term("arrears", lazy_pgettext("contribution status", "In arrears"), "欠缴"),
+    # TRANSLATORS: status of one month's contribution 冲销: an earlier booking was cancelled by a
+    # correcting entry (an accounting reversal), not a refund.
     Term("reversed", lazy_pgettext("contribution status", "Reversed"), "冲销"),
 )
 

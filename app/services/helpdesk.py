@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.i18n import _, _l, served_locales, to_text
+from app.i18n import _, lazy_pgettext, served_locales, to_text
 from app.i18n.locales import SUPPORTED, native_name
 from app.models.user import UserAccount
 from app.services import subscriptions
@@ -27,7 +27,7 @@ log = logging.getLogger("app.services.helpdesk")
 ECHO_MAX_CHARS = 40
 SUBSCRIBE_EVENTS = ("subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event")
 #: The lost-card guide's title, the same message as in app/flows/guides.py (a test keeps them equal).
-LOST_CARD_TITLE = _l("Lost your card?")
+LOST_CARD_TITLE = lazy_pgettext("guide title", "Lost your card?")
 _SPACELESS = re.compile(r"[\u0600-\u06ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 

@@ -48,6 +48,7 @@ _PHONE_PUNCTUATION = re.compile(r"[\s\-‐‑‒–—―.()（）]+")
 _mobile_blocks: dict[str, bool] = {}
 
 _MESSAGES = {
+    # TRANSLATORS: error below an empty identity-number field.
     "identifier.empty": _l("Enter the number."),
     "identifier.permit_format": _l("A work permit number has digits only."),
     "identifier.permit_length": _l("A work permit number has exactly 18 digits."),

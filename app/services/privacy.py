@@ -234,7 +234,7 @@ def purge_expired(*, retention_days: int, now: datetime | None = None) -> dict:
 
 _PURPOSE_LABELS = {
     "sensitive_identifiers": lazy_pgettext(
-        "consent purpose", "Using my passport name and identity numbers to verify who I am"
+        "consent purpose", "Using the name in my passport and my identity numbers to verify who I am"
     ),
     "notifications": lazy_pgettext("consent purpose", "Notices and reminders from this service"),
 }

@@ -80,7 +80,7 @@ _ROW_MESSAGES = {
         "No employer has this unified social credit code. Import the people file first."
     ),
     "row.permit_conflict": _l("This work permit number belongs to another person."),
-    "row.pr_id_conflict": _l("This permanent-resident ID belongs to another person."),
+    "row.pr_id_conflict": _l("This permanent resident ID number belongs to another person."),
     "row.database": _l("The database refused this row."),
 }
 

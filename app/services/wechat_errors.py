@@ -37,7 +37,7 @@ class AccountRestricted(AppError):
 
     code = "auth.account_restricted"
     status = 403
-    message = _l("This account is restricted. Please contact WeChat support or visit a service centre.")
+    message = _l("This WeChat account is restricted. Contact WeChat support, or go to a service point.")
 
 
 class WeChatUnavailableError(AppError):

@@ -64,7 +64,7 @@ test('error summary, progress, summary rows and actions', () => {
 test('a summary row keeps its note (a guide\'s phrase to say, the date an agreement took effect)', () => {
   const vm = screen.viewModel({ flow: 'guide-lost-card', step: 'temporary', summary: [
     { label: '12333 hotline', value: '12333', note: 'On the phone, say: 我要临时挂失社保卡。', change: null },
-    { label: 'A service outlet', value: '社保卡服务网点' },
+    { label: 'A service point', value: '社保卡服务网点' },
   ] });
   assert.deepEqual(vm.summary.map((row) => row.note), ['On the phone, say: 我要临时挂失社保卡。', '']);
 });

@@ -49,8 +49,9 @@ def other_user(other_holder):
 #: prove screens are translated (the project's real catalogs come from the translators).
 GERMAN = {
     ("card status", "Normal"): "Normal (aktiv)",
-    (None, "Your card is in use. The physical and electronic cards work as proof of identity, for "
-           "medical settlement and for enquiries."): "Ihre Karte ist in Gebrauch.",
+    (None, "The card works. Use the physical card or the electronic Social Security Card to prove who "
+           "you are and to look up your records. Use it also to pay medical costs with your medical "
+           "insurance."): "Die Karte funktioniert.",
     ("csv column", "Month"): "Monat",
     ("csv column", "Employer amount"): "Arbeitgeberanteil",
     ("insurance", "Pension"): "Rente",

@@ -29,3 +29,17 @@ def test_check_answers_rows_carry_the_change_link_text():
                                 {"label": "Fixed", "value": "Y"}])
     assert rows[0]["change_label"] == "Change"
     assert "change_label" not in rows[1]
+
+
+def test_card_status_explanations_tell_the_states_apart(app):
+    from app.i18n import to_text
+    from app.services.card_terms import CARD_STATUSES, USABLE_CARD_STATUSES
+
+    with app.test_request_context():
+        text = {code: to_text(term.explanation) for code, term in CARD_STATUSES.items()}
+    assert USABLE_CARD_STATUSES == {"normal"}
+    assert text["normal"].startswith("The card works.")
+    assert "in use" not in text["normal"] and "active" not in text["normal"]
+    assert text["not_activated"].startswith("You have the card") and "does not work" in text["not_activated"]
+    assert "not collected" in text["sealed"] or "have not collected" in text["sealed"]
+    assert "Unlike a card that is not activated" in text["sealed"]

@@ -20,7 +20,7 @@ def test_card_status_and_explanation_in_german(client, login, holder):
     body = client.get("/api/v1/card", headers=login(user)).get_json()
     assert body["locale"] == "de"
     assert body["card"]["status"]["name"] == "Normal (aktiv)"
-    assert body["card"]["status"]["explanation"] == "Ihre Karte ist in Gebrauch."
+    assert body["card"]["status"]["explanation"] == "Die Karte funktioniert."
     assert body["card"]["status"]["term_zh"] == "正常"
 
 

@@ -69,5 +69,5 @@ def test_the_consent_names_the_security_record_kept_after_deletion(journey, app)
     trip.answer("start")
     body = trip.get().get_json()["body"]
     days = app.config["VERIFICATION_ATTEMPT_RETENTION_DAYS"]
-    assert any("security record" in line and f"{days} days" in line and "delete your account" in line
+    assert any("we log every identity check" in line and f"{days} days" in line and "delete your account" in line
                for line in body), body

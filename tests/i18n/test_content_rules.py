@@ -45,7 +45,7 @@ def test_a_placeholder_counts_as_one_word():
 def test_a_term_to_avoid_fails_and_its_preferred_form_passes():
     bad = "Go to a service outlet with your passport."
     assert _kinds(_template((bad, None, "x", "app/flows/guides.py"))) == [("term", bad)]
-    for text in ("Show this code at the counter.", "Open the e-SSC app.", "Ask your HR department.",
+    for text in ("It works at social security counters.", "Open the e-SSC app.", "Ask your HR department.",
                  "A member of our team will answer.", "Your card is now active."):
         assert [kind for kind, _ in _kinds(_template((text, None, "x", "app/x.py")))] == ["term"], text
     good = "Go to a service point with your passport. Ask your employer's HR team."
@@ -93,7 +93,7 @@ def test_the_project_catalogs_pass_the_source_rules(tmp_path):
 def test_flask_i18n_check_fails_on_a_source_offence(app, tmp_path):
     folder = tmp_path / "translations"
     folder.mkdir()
-    catalogs.write_template(_template(("Show this code at the counter.", None, "x", "app/qr.py")), folder)
+    catalogs.write_template(_template(("Visit a service outlet today.", None, "x", "app/qr.py")), folder)
     app.config["TRANSLATIONS_DIR"] = str(folder)
     result = app.test_cli_runner().invoke(args=["i18n", "check", "--no-extract"])
     assert result.exit_code == 1
