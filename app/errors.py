@@ -44,7 +44,7 @@ class BadRequest(AppError):
 
     code = "request.invalid"
     status = 400
-    message = _l("The request could not be read. Please update the app and try again.")
+    message = _l("We could not read this request. Close the mini program, open it again and try again.")
 
 
 class ValidationFailed(AppError):
@@ -52,7 +52,7 @@ class ValidationFailed(AppError):
 
     code = "request.validation"
     status = 422
-    message = _l("Some answers need to be corrected.")
+    message = _l("Correct the answers marked below.")
 
 
 class Unauthorized(AppError):
@@ -84,7 +84,7 @@ class Conflict(AppError):
 
     code = "conflict"
     status = 409
-    message = _l("This was changed in the meantime. Please reload and try again.")
+    message = _l("This changed while you were on it. Reload it and try again.")
 
 
 class RateLimited(AppError):
@@ -104,7 +104,7 @@ class ServiceUnavailable(AppError):
 
 
 _HTTP_ERRORS = {
-    400: ("request.invalid", _l("The request could not be read. Please update the app and try again.")),
+    400: ("request.invalid", _l("We could not read this request. Close the mini program, open it again and try again.")),
     401: ("auth.required", _l("Please sign in again.")),
     403: ("auth.forbidden", _l("You do not have permission to do this.")),
     404: ("not_found", _l("We could not find what you asked for.")),

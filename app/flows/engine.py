@@ -194,12 +194,12 @@ class Step:
         for fld in self.fields:
             value = submitted.get(fld.name)
             if value is not None and not isinstance(value, (str, bool, int)):
-                errors.append((fld.name, _("This answer could not be read. Please try again.")))
+                errors.append((fld.name, _("We could not read this answer. Try again.")))
                 continue
             if isinstance(value, str) and fld.max_length and len(value.strip()) > fld.max_length:
                 # TRANSLATORS: %(num)d is a number of characters.
-                errors.append((fld.name, ngettext("Please use at most %(num)d character.",
-                                                  "Please use at most %(num)d characters.", fld.max_length)))
+                errors.append((fld.name, ngettext("Use %(num)d character or fewer.",
+                                                  "Use %(num)d characters or fewer.", fld.max_length)))
                 continue
             if value in (None, "", False) and fld.required:
                 errors.append((fld.name, self.required_message(ctx, fld)))

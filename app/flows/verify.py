@@ -41,7 +41,8 @@ from .engine import (
 
 #: Bump when the consent wording changes: a new version asks for consent again.
 #: 2026-12: names the security record of identity checks kept after an account is deleted.
-CONSENT_TEXT_VERSION = "2026-12"
+#: 2026-12b: the same consent in plainer words (docs/content-style.md), the settings icon named.
+CONSENT_TEXT_VERSION = "2026-12b"
 CONSENT_PURPOSE = "sensitive_identifiers"
 IDENTIFIER_TYPES = ("permit_number", "ssn", "pr_id")
 #: Identifier type → the identifiers module's kind.
@@ -169,8 +170,8 @@ class ConsentStep(Step):
     fields = (
         Field(
             "consent_sensitive", "checkbox",
-            label=lambda ctx: _("I agree that my sensitive personal information is used to check my "
-                                "identity, as described above."),
+            label=lambda ctx: _("I agree that this service uses my sensitive personal information to "
+                                "check my identity, as described above."),
         ),
     )
 
@@ -332,7 +333,7 @@ class IdentifierStep(Step):
     fields = (
         Field(
             "identifier", "text", label=_identifier_label,
-            hint=lambda ctx: _("Spaces and hyphens are ignored."),
+            hint=lambda ctx: _("You can type spaces and hyphens. We leave them out."),
             # Permit numbers are digits; an SSN may end in X and an older PR ID starts with letters.
             inputmode=lambda ctx: "numeric" if ctx.answers.get("identifier_type") == "permit_number" else "text",
             max_length=24,
