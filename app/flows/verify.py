@@ -763,7 +763,7 @@ class InPersonStep(Step):
     def submit(self, ctx, action_name, cleaned):
         if _is_verified(ctx.user_id):
             return Outcome.go("result", remember=False)
-        message = _("Your reference has not been confirmed yet. Show it at a service point first.")
+        message = _("The staff have not confirmed your reference yet. Show it at a service point first.")
         return Outcome.fail([(None, message)], code="verification.not_confirmed", status=422)
 
 

@@ -66,10 +66,10 @@ CARD_STATUSES = _terms(
         "The card has been formally reported lost in person. Apply for a replacement card, or "
         "cancel the report if you find the card.")),
     Term("frozen", lazy_pgettext("card status", "Frozen"), "冻结", _l(
-        "The card is frozen and cannot be used for now. Call 12333 or ask your local social "
-        "security agency why and what to do.")),
+        "The card is frozen: you cannot use it for now. Call the 12333 hotline or ask your local "
+        "social security agency why, and what to do.")),
     Term("cancelled", lazy_pgettext("card status", "Cancelled"), "注销", _l(
-        "The card has been cancelled and can no longer be used.")),
+        "The card is cancelled. You can no longer use it.")),
 )
 
 #: Statuses in which the card works for services.
@@ -85,7 +85,7 @@ PERMIT_CATEGORIES = _terms(
         "For professionals: usually 60 to 84 points, typically a bachelor's degree and two years "
         "of work experience.")),
     Term("C", _l("Category C: other foreign workers"), "其他外国人员（C类）", _l(
-        "For other foreign workers below 60 points; the number of permits is limited by quota.")),
+        "For other foreign workers below 60 points. A quota limits the number of these permits.")),
 )
 
 #: Work permit statuses.
@@ -134,12 +134,12 @@ INSURANCE_SHORT = {
 #: Enrolment statuses; "not_recorded" is ours, for an insurance the registry has no row for.
 ENROLMENT_STATUSES = _terms(
     Term("enrolled", lazy_pgettext("enrolment status", "Enrolled"), "参保", _l(
-        "You are insured; contributions are due every month.")),
+        "You are insured. Contributions for this insurance are due every month.")),
     Term("exempt", lazy_pgettext("enrolment status", "Exempt"), "免缴", _l(
         "You do not pay this insurance in China under a bilateral social security agreement, "
         "while your certificate of coverage is valid.")),
     Term("suspended", lazy_pgettext("enrolment status", "Suspended"), "暂停缴费", _l(
-        "Contributions are paused, for example between two jobs.")),
+        "You pay no contributions for now, for example between two jobs.")),
     Term("ended", lazy_pgettext("enrolment status", "Ended"), "终止参保", _l(
         "This insurance has ended.")),
     Term("not_recorded", lazy_pgettext("enrolment status", "No record"), "无记录", _l(
