@@ -175,16 +175,17 @@ DOCUMENTS = (
      _l("Front-facing and bareheaded, taken within the last 6 months; local size rules vary.")),
     # TRANSLATORS: a document in the checklist of the documents guide.
     (_l("Highest degree certificate"), "最高学位证书",
-     _l("With an apostille if issued in a country of the Apostille Convention (accepted since "
-        "7 November 2023), otherwise legalised by a Chinese mission.")),
+     _l("With an apostille if it comes from a country of the Apostille Convention. China has accepted "
+        "apostilles since 7 November 2023. Otherwise, a Chinese embassy or consulate must certify it.")),
     # TRANSLATORS: a document in the checklist of the documents guide.
     (_l("Work experience certificate"), "工作经历证明",
      _l("From previous employers: position, dates, the employer's seal or a manager's signature "
         "and a working phone number or e-mail.")),
     # TRANSLATORS: a document in the checklist of the documents guide.
     (_l("Criminal record certificate"), "无犯罪记录证明",
-     _l("From your country of nationality or of residence; apostilled or legalised; used within "
-        "6 months of its issue date (3 months in some countries).")),
+     _l("From your country of nationality or of residence. It needs an apostille, or a Chinese embassy "
+        "or consulate must certify it. Use it within 6 months of its issue date (3 months in some "
+        "countries).")),
     # TRANSLATORS: a document in the checklist of the documents guide.
     (_l("Medical examination report"), "体检证明",
      _l("Less than 6 months old.")),
@@ -207,9 +208,9 @@ def _documents_body(ctx: Context) -> list:
     category = _category(ctx)
     if category in ("B", "C"):
         # TRANSLATORS: category is a work permit category letter, B or C.
-        paragraphs.append(_("As a category %(category)s holder, you may also have to attend an acceptance "
-                            "window within 30 days of entering China: local agencies ask for it, and "
-                            "practice is set locally.", category=category))
+        paragraphs.append(_("As a category %(category)s holder, you may also have to go to the local work "
+                            "permit office (受理窗口) within 30 days of entering China. Local agencies ask "
+                            "for this, and the practice varies by city.", category=category))
     return paragraphs
 
 
@@ -221,17 +222,18 @@ def _document_rows(ctx: Context) -> list[dict]:
 def _after_entry_body(ctx: Context) -> list:
     """After entry: the national rule, then the on-site check local agencies ask of B and C."""
     return [
-        _("The national notice says that no physical work permit is issued after entry: you apply "
-          "for your residence permit with the Notification Letter or your electronic social security "
-          "card."),
-        _("Local agencies also ask category B and C holders to go to an acceptance window within 30 "
-          "days of entry, in person or through the employer or an authorised person. Practice is set "
-          "locally: ask your employer or the local office what applies in your city."),
-        _("Bring the originals of the application documents, a copy of your work visa or "
-          "residence permit, and a medical examination report less than 6 months old from a "
-          "domestic inspection and quarantine institution."),
+        _("The national notice says that you do not receive a physical work permit after entry. You "
+          "apply for your residence permit with the Notification Letter or your electronic Social "
+          "Security Card."),
+        _("Local agencies also ask category B and C holders to go to the local work permit office "
+          "(受理窗口) within 30 days of entry. They go in person, or the employer or an authorised "
+          "person goes for them. The practice varies by city. Ask your employer or the local office "
+          "what applies to you."),
+        _("Bring the originals of the application documents and a copy of your work visa or residence "
+          "permit. Also bring a medical examination report from an inspection and quarantine "
+          "institution in China, less than 6 months old."),
         _("You then receive the Decision on Administrative Permit. Your work permit page in this "
-          "app shows your deadline."),
+          "service shows your deadline."),
     ]
 
 
@@ -266,7 +268,7 @@ LOST_CARD_GUIDE = Guide(
                  _l("The customer service of the bank on your card.")),
             _row(lazy_pgettext("reporting channel", "A service point"), "社保卡服务网点",
                  _l("Any service point that handles social security cards.")),
-        ]),
+        ], claims=("lost-card",)),
         Page("formal", _l("Make a formal report in person"), lambda ctx: [
             _("A temporary report is not the end: go in person with your passport to make a formal "
               "report (正式挂失)."),
@@ -296,8 +298,9 @@ LEAVING_GUIDE = Guide(
         Page("choices", _l("Two choices when you leave"), lambda ctx: [
             _("If you leave before pension age, your individual account is kept, and your years of "
               "contributions add up if you work in China again."),
-            _("Or you can apply in writing to end your social insurance relationship; the balance of "
-              "your individual account is then paid to you in one lump sum."),
+            _("Or you can apply in writing to end your membership of the social insurance system "
+              "(终止社会保险关系). The social security agency then pays you the balance of your "
+              "individual account in one lump sum."),
             _("This service does not make that choice or apply for you. The social security agency "
               "decides."),
         ], lambda ctx: [
@@ -307,15 +310,16 @@ LEAVING_GUIDE = Guide(
         ], claims=("leaving-china",)),
         Page("lump_sum", _l("Taking the lump sum"), lambda ctx: [
             _("Apply in writing to the social security agency where you are insured, before or "
-              "when you leave. Ask the agency or your employer's HR which documents they need; "
-              "bring your passport and your social security card."),
+              "when you leave. Ask the agency or your employer's HR team which documents they "
+              "need. Bring your passport and your social security card."),
             _("Only the balance of your individual account is paid out, not what your employer paid "
               "into the pooled fund. This is a national rule (Interim Measures, Article 6)."),
         ], claims=("leaving-china",)),
         Page("pension_abroad", _l("If you draw a Chinese pension abroad"), lambda ctx: [
-            _("Pensioners living abroad prove once a year that they are still eligible: with a "
-              "life certificate from a Chinese embassy or consulate, a certificate notarised and then "
-              "apostilled or authenticated, or online."),
+            _("Pensioners living abroad prove once a year that they are still eligible. They can do it "
+              "online, or with a life certificate from a Chinese embassy or consulate. They can also use "
+              "a certificate from a notary that has an apostille or that a Chinese embassy or consulate "
+              "has certified."),
         ], claims=("pension-abroad",)),
     ],
 )
@@ -393,16 +397,18 @@ AGREEMENTS_GUIDE = Guide(
     _l("Which 13 countries have one, what they can exempt, and the certificate of coverage."),
     [
         Page("countries", _l("The 13 agreement countries"), lambda ctx: [
-            _("China has signed social security agreements with 13 countries. Each can exempt seconded "
-              "workers from the basic pension, and some also from unemployment insurance. The table "
-              "shows which, and whether and since when each agreement is in force."),
+            _("China has signed social security agreements with 13 countries. Under each of them, "
+              "workers sent to China by an employer in the other country can be exempt from the basic "
+              "pension. Some agreements also exempt them from unemployment insurance. The table shows "
+              "which ones, and whether and since when each agreement is in force."),
         ], _agreement_rows, claims=("agreements-list",)),
         Page("who", _l("Who can be exempt"), lambda ctx: [
-            _("An exemption is mainly for workers seconded by an employer in the agreement country "
-              "(and for crew, diplomats and civil servants). They show a certificate of coverage "
+            _("An exemption is mainly for workers sent to China by an employer in the agreement country. "
+              "It also covers crew, diplomats and civil servants. They show a certificate of coverage "
               "from their home country's social security institution."),
-            _("Certificates are time-limited: under the agreement with Germany, for example, at first "
-              "for up to 60 months, which can be extended to 96 months in total."),
+            _("Certificates are time-limited. Under the agreement with Germany, for example, a "
+              "certificate is valid for up to 60 months at first. An extension can bring it to 96 "
+              "months in total."),
             _("The other insurances are still paid in China. People hired locally in China are "
               "generally not exempt, even if they are nationals of an agreement country. The agreement "
               "with Korea also covers some locally hired workers."),
@@ -411,10 +417,10 @@ AGREEMENTS_GUIDE = Guide(
         Page("next", lazy_pgettext("guide page", "What to do"), lambda ctx: [
             _("This guide explains the rules; it does not decide whether you are exempt. Only the "
               "social security agency decides, based on your certificate of coverage."),
-            _("Give your certificate of coverage to your employer's HR department: they show it to "
-              "the local social security agency where you are insured. The national platform's "
-              "境外免缴 service is for workers sent from China abroad, not for you. Your insurances page "
-              "in this app shows any exemption on record and when the certificate runs out."),
+            _("Give your certificate of coverage to your employer's HR team. They show it to the social "
+              "security agency where you are insured. The national platform's 境外免缴 service is for "
+              "workers that China sends abroad, not for you. Your insurances page in this service shows "
+              "any exemption on record and when the certificate runs out."),
         ], claims=("agreements-apply",)),
     ],
 )

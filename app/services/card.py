@@ -179,10 +179,10 @@ def _onsite_check(category: str, entry_date: date | None, today: date) -> dict |
     """For B and C holders: the deadline to attend the acceptance window (entry + 30 days)."""
     if category not in ONSITE_CHECK_CATEGORIES:
         return None
-    explanation = _("Local agencies ask category B and C holders to attend an acceptance window "
-                    "within 30 days of entering China, in person or through the employer, with the "
-                    "original documents and a medical report less than 6 months old. Practice is "
-                    "set locally: ask your employer or the local office.")
+    explanation = _("Local agencies ask category B and C holders to go to the local work permit office "
+                    "(受理窗口) within 30 days of entering China. Go in person or through your "
+                    "employer. Bring the original documents and a medical report less than 6 months "
+                    "old. The practice varies by city: ask your employer or the local office.")
     sources = _claim_sources(CLAIMS["onsite_check"])
     if entry_date is None:
         return {"required": True, "entry_date": None, "deadline": None, "passed": None,
@@ -306,10 +306,10 @@ def insurances_view(user_id: int, today: date) -> dict:
     return {
         "title": pgettext("screen title", "My five insurances"),
         "insurances": items,
-        "exemption_note": _("An exemption applies only to the insurances a bilateral agreement "
-                            "covers and only while the certificate of coverage is valid; the "
-                            "other insurances are still paid. Only the social security agency "
-                            "decides who is exempt."),
+        "exemption_note": _("An exemption applies only to the insurances that a bilateral agreement "
+                            "covers. It lasts only while the certificate of coverage is valid. You and "
+                            "your employer still pay the other insurances. Only the social security "
+                            "agency decides who is exempt."),
         "guide": "bilateral-agreements",
     }
 

@@ -76,13 +76,13 @@ def test_documents_checklist_has_the_seven_documents_and_validity_notes(client):
     assert "无犯罪记录证明" in values and "体检证明" in values and "护照信息页" in values
     notes = " ".join(row["note"] for row in rows)
     assert "6 months" in notes and "7 November 2023" in notes and "6 more months" not in notes
-    assert any("category B" in paragraph and "set locally" in paragraph for paragraph in document["body"])
+    assert any("category B" in paragraph and "varies by city" in paragraph for paragraph in document["body"])
     assert document["guide"]["category"] == "B"
     # No current source says category A is exempt: the guide no longer says so.
     category_a = client.get("/api/v1/guides/documents?category=a").get_json()
     assert not any("Category A" in paragraph or "30 days" in paragraph for paragraph in category_a["body"])
     after = client.get("/api/v1/guides/documents?page=after_entry").get_json()
-    assert any("no physical work permit" in paragraph for paragraph in after["body"])
+    assert any("do not receive a physical work permit" in paragraph for paragraph in after["body"])
     assert any(line.startswith("Secondary source:") for line in after["body"])
 
 
@@ -124,7 +124,7 @@ def test_lost_card_and_medical_guides_name_the_official_terms(client):
     assert any("national rule" in paragraph for paragraph in lump_sum["body"])
     assert not any("some cities" in paragraph for paragraph in lump_sum["body"])
     abroad = client.get("/api/v1/guides/leaving-china?page=pension_abroad").get_json()
-    assert any("apostilled" in paragraph for paragraph in abroad["body"])
+    assert any("apostille" in paragraph for paragraph in abroad["body"])
 
 
 def test_unknown_guide_is_a_404_envelope(client):
