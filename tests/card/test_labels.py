@@ -41,5 +41,5 @@ def test_card_status_explanations_tell_the_states_apart(app):
     assert text["normal"].startswith("The card works.")
     assert "in use" not in text["normal"] and "active" not in text["normal"]
     assert text["not_activated"].startswith("You have the card") and "does not work" in text["not_activated"]
-    assert "not collected" in text["sealed"] or "have not collected" in text["sealed"]
-    assert "Unlike a card that is not activated" in text["sealed"]
+    # 封存 is the account on hold (contributions stopped), not a card that is not yet usable.
+    assert "account is on hold" in text["sealed"] and "new employer" in text["sealed"]

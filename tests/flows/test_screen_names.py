@@ -43,7 +43,9 @@ def test_result_screen_links_the_account_and_names_the_card_icon(app):
     result = next(item["screen"] for item in all_screens(locale="en")
                   if item["flow"] == "verify" and item["sample"] == "result")
     text = " ".join(_texts(result))
-    assert "active" not in text and "activat" not in text
+    # It claims no activation, and says so: the card keeps the status the registry records.
+    assert "is active" not in text and "activated" not in text
+    assert "This service does not activate your card." in text
     with app.test_request_context():
         assert f"“{pgettext('navigation', 'Card')}”" in text
     assert "My card" not in text
