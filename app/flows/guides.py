@@ -315,7 +315,7 @@ LEAVING_GUIDE = Guide(
             _("Only the balance of your individual account is paid out, not what your employer paid "
               "into the pooled fund. This is a national rule (Interim Measures, Article 6)."),
         ], claims=("leaving-china",)),
-        Page("pension_abroad", _l("If you draw a Chinese pension abroad"), lambda ctx: [
+        Page("pension_abroad", _l("If you receive a Chinese pension abroad"), lambda ctx: [
             _("Pensioners living abroad prove once a year that they are still eligible. They can do it "
               "online, or with a life certificate from a Chinese embassy or consulate. They can also use "
               "a certificate from a notary that has an apostille or that a Chinese embassy or consulate "

@@ -54,10 +54,10 @@ CARD_STATUSES = _terms(
     # TRANSLATORS: card status 封存: contributions have stopped and the account is on hold until a
     # new employer enrols the holder. Not a "sealed" card, and not the card's own state.
     Term("sealed", lazy_pgettext("card status", "On hold"), "封存", _l(
-        "Contributions to your social insurance have stopped, usually because a job ended, so your "
-        "account is on hold. Your contribution record and individual account are kept, and the "
-        "account is reopened when a new employer enrols you. Ask your local social security agency "
-        "what this means for your benefits.")),
+        "Contributions to your social insurance have stopped, usually because a job ended. Your account "
+        "is on hold. Your contribution record and your individual account are kept. When a new "
+        "employer enrols you, the account opens again. Ask the social security agency where you are "
+        "insured what this means for your benefits.")),
     Term("temp_lost", lazy_pgettext("card status", "Reported lost (temporary)"), "临时挂失", _l(
         "The card has been reported lost for now (through the 12333 hotline, online or at the card's "
         "bank). Make a formal report in person with your passport, or cancel the report if you find "

@@ -42,4 +42,4 @@ def test_card_status_explanations_tell_the_states_apart(app):
     assert "in use" not in text["normal"] and "active" not in text["normal"]
     assert text["not_activated"].startswith("You have the card") and "does not work" in text["not_activated"]
     # 封存 is the account on hold (contributions stopped), not a card that is not yet usable.
-    assert "account is on hold" in text["sealed"] and "new employer" in text["sealed"]
+    assert "Your account is on hold." in text["sealed"] and "new employer" in text["sealed"]
