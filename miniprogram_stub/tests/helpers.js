@@ -81,7 +81,7 @@ function sampleIdentities(seed) {
 
 /**
  * Identities that can finish the journey by phone (a permit number and a phone), those whose
- * card waits for activation first: verifying activates exactly those cards.
+ * card is not activated first: verifying must leave those cards as the registry has them.
  */
 function verifiableIdentities(seed) {
   const usable = sampleIdentities(seed).filter((item) => item.permitNumber && item.phone);
