@@ -104,7 +104,7 @@ def _field_text(key: str, content: dict) -> str:
         source = content["source"]
         return f"{source['title']} · {source['url']} · {source['date']}"
     if key == "template_id":
-        return content["template_id"] or _("none (inbox only)")
+        return content["template_id"] or pgettext("console", "none (inbox only)")
     return json.dumps(content.get(key), ensure_ascii=False, sort_keys=True)
 
 
