@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
 
 import pytest
 
 from app.i18n.locales import PSEUDO, SUPPORTED
 from tests.admin.test_accessibility import LOCALES as AXE_LOCALES
 from tests.admin.test_accessibility import axe_violations
-from tests.admin.test_browser import CHROMIUM_ARGS, browser  # noqa: F401 - the shared Chromium fixture
+from tests.admin.test_browser import CHROMIUM_ARGS, browser, live_server  # noqa: F401 - shared fixtures
 from tests.factories import make_person
 from tests.parts import missing_part
 
@@ -36,19 +35,6 @@ def fonts():
                                      text=True, check=False).stdout.strip()]
     if lacking:
         missing_part(f"no font for {', '.join(lacking)} (apt-get install fonts-noto-cjk)")
-
-
-@pytest.fixture
-def live_server(app):
-    """The app (with its in-process WeChat emulator) on a free loopback port; its base URL."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="preview", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture
