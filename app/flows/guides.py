@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from app.i18n import _, _l, lazy_pgettext, pgettext, to_text
 from app.i18n.formatting import format_date
@@ -166,6 +167,18 @@ def source_lines(claim_ids) -> list[str]:
 
 # --- the documents checklist ----------------------------------------------------------------------
 
+#: The day the Apostille Convention entered into force for China (claim `documents` in content/facts.toml).
+APOSTILLE_IN_FORCE = date(2023, 11, 7)
+
+
+def _degree_note() -> str:
+    """The degree certificate's note, its date written the user's way."""
+    # TRANSLATORS: date is the day China began to accept apostilles, e.g. "November 7, 2023".
+    return _("With an apostille if it comes from a country of the Apostille Convention. China has accepted "
+             "apostilles since %(date)s. Otherwise, a Chinese embassy or consulate must certify it.",
+             date=format_date(APOSTILLE_IN_FORCE, "long"))
+
+
 #: The seven documents of the work permit application and their validity notes.
 DOCUMENTS = (
     # TRANSLATORS: a document in the checklist of the documents guide.
@@ -174,9 +187,7 @@ DOCUMENTS = (
     (lazy_pgettext("document", "Recent photo"), "近期照片",
      _l("Front-facing and bareheaded, taken within the last 6 months; local size rules vary.")),
     # TRANSLATORS: a document in the checklist of the documents guide.
-    (_l("Highest degree certificate"), "最高学位证书",
-     _l("With an apostille if it comes from a country of the Apostille Convention. China has accepted "
-        "apostilles since 7 November 2023. Otherwise, a Chinese embassy or consulate must certify it.")),
+    (_l("Highest degree certificate"), "最高学位证书", _degree_note),
     # TRANSLATORS: a document in the checklist of the documents guide.
     (_l("Work experience certificate"), "工作经历证明",
      _l("From previous employers: position, dates, the employer's seal or a manager's signature "
@@ -215,8 +226,8 @@ def _documents_body(ctx: Context) -> list:
 
 
 def _document_rows(ctx: Context) -> list[dict]:
-    """One row per document: name, Chinese name, validity note."""
-    return [_row(name, name_zh, note) for name, name_zh, note in DOCUMENTS]
+    """One row per document: name, Chinese name, validity note (a note with a date is made now)."""
+    return [_row(name, name_zh, note() if callable(note) else note) for name, name_zh, note in DOCUMENTS]
 
 
 def _after_entry_body(ctx: Context) -> list:

@@ -68,6 +68,14 @@ def test_guides_are_registered_flows_for_the_translator_preview(app):
     assert all(screen["screen"]["locale"] == "de" for screen in screens)
 
 
+@pytest.mark.parametrize(("locale", "written"), [("en", "since November 7, 2023."), ("de", "seit dem 7. November 2023 an"),
+                                                 ("ko", "2023년 11월 7일부터"), ("ar", "منذ \u20687 نوفمبر 2023\u2069")])
+def test_the_apostille_date_is_a_date_written_the_users_way(client, locale, written):
+    """The date is a placeholder formatted for the user, not typed into the sentence."""
+    rows = client.get(f"/api/v1/guides/documents?lang={locale}").get_json()["summary"]
+    assert any(written in row.get("note", "") for row in rows), [row.get("note") for row in rows]
+
+
 def test_documents_checklist_has_the_seven_documents_and_validity_notes(client):
     document = client.get("/api/v1/guides/documents?category=B").get_json()
     rows = document["summary"]
@@ -75,7 +83,7 @@ def test_documents_checklist_has_the_seven_documents_and_validity_notes(client):
     values = [row["value"] for row in rows]
     assert "无犯罪记录证明" in values and "体检证明" in values and "护照信息页" in values
     notes = " ".join(row["note"] for row in rows)
-    assert "6 months" in notes and "7 November 2023" in notes and "6 more months" not in notes
+    assert "6 months" in notes and "since November 7, 2023." in notes and "6 more months" not in notes
     assert any("category B" in paragraph and "varies by city" in paragraph for paragraph in document["body"])
     assert document["guide"]["category"] == "B"
     # No current source says category A is exempt: the guide no longer says so.
