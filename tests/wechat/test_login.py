@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
+from app.extensions import get_redis
 from app.models.user import UserAccount
 from app.services import auth
 
@@ -213,7 +215,7 @@ def test_a_submission_waiting_on_a_failed_parallel_exchange_gets_its_answer(app,
                                                                             code):
     """Two submissions of one code share one exchange; when it fails, both answer as the failure says."""
     login_code = wechat_emulator.mint_login_code(OPENID)
-    wechat_emulator.slow("jscode2session", 0.4)
+    wechat_emulator.slow("jscode2session", 1.5)
     if errcode is None:
         wechat_emulator.fail("jscode2session", status=502)
     else:
@@ -224,8 +226,15 @@ def test_a_submission_waiting_on_a_failed_parallel_exchange_gets_its_answer(app,
         results.append(post_login(app.test_client(), login_code))
 
     threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
+    threads[0].start()
+    # The second submission comes while the first holds the exchange (on a busy machine a thread can
+    # start late, and after a busy WeChat's answer a new exchange of the unspent code is right).
+    lock = auth.code_cache_key(login_code) + ":lock"
+    with app.app_context():
+        deadline = time.monotonic() + 5
+        while not get_redis().exists(lock) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    threads[1].start()
     for thread in threads:
         thread.join()
     assert wechat_emulator.calls("jscode2session") == 1
