@@ -99,13 +99,17 @@ def test_bilateral_guide_lists_13_countries_and_explains_without_deciding(client
     rows = {row["label"]: row["value"] for row in countries["summary"]}
     assert len(rows) == 13
     both = "Pension and unemployment insurance"
-    for country in ("Germany", "South Korea", "Finland", "Netherlands", "Spain", "Serbia", "France"):
+    for country in ("Germany", "South Korea", "Finland", "Switzerland", "Netherlands", "Spain", "Serbia",
+                    "France"):
         assert rows[country] == both, country
-    for country in ("Denmark", "Canada", "Switzerland", "Luxembourg", "Japan", "Kyrgyzstan"):
+    for country in ("Denmark", "Canada", "Luxembourg", "Japan", "Kyrgyzstan"):
         assert rows[country] == "Pension only", country
     notes = {row["label"]: row["note"] for row in countries["summary"]}
     assert notes["France"] == "Signed on Oct 31, 2016; not yet in force"
     assert notes["Spain"] == "In force since Mar 20, 2018"
+    assert notes["Switzerland"] == "In force since Jun 19, 2017"
+    assert notes["Serbia"] == "In force since Feb 1, 2021"
+    assert not any("not confirmed" in note for note in notes.values())
     assert all(row["sources"] and row["sources"][0]["kind"] == "official" for row in countries["summary"])
     assert "Belgium" not in rows
     german = client.get("/api/v1/guides/bilateral-agreements?lang=de").get_json()

@@ -106,7 +106,7 @@ TABLE = {
     "DNK": (PENSION, "in_force", date(2014, 5, 14)),
     "FIN": (BOTH, "in_force", date(2017, 2, 1)),
     "CAN": (PENSION, "in_force", date(2017, 1, 1)),
-    "CHE": (PENSION, "in_force", None),
+    "CHE": (BOTH, "in_force", date(2017, 6, 19)),
     "NLD": (BOTH, "in_force", date(2017, 9, 1)),
     "FRA": (BOTH, "signed", None),
     "ESP": (BOTH, "in_force", date(2018, 3, 20)),
@@ -130,6 +130,11 @@ def test_agreement_row(country):
     assert row.in_force is (status == "in_force")
     assert row.in_force_since == in_force
     assert row.claim.sources and row.claim.sources[0].kind == "official"
+
+
+def test_every_agreement_in_force_has_its_date():
+    undated = [code for code, row in AGREEMENTS.items() if row.in_force and row.in_force_since is None]
+    assert undated == []
 
 
 def test_france_is_signed_not_in_force():
