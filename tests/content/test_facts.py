@@ -117,6 +117,25 @@ TABLE = {
 }
 
 
+# The day each agreement was signed (None where no source read gives it) and the official source
+# each row cites first.
+SIGNED_AND_FIRST_SOURCE = {
+    "DEU": (date(2001, 7, 12), "de-notice-2002-2"),
+    "KOR": (date(2012, 10, 29), "kr-notice-2012-120"),
+    "DNK": (None, "mohrss-press-2025q3"),
+    "FIN": (date(2014, 9, 22), "fi-notice-2017-6"),
+    "CAN": (date(2015, 4, 2), "ca-notice-2016-190"),
+    "CHE": (date(2015, 9, 30), "ch-agreement-art2"),
+    "NLD": (date(2016, 9, 12), "nl-agreement"),
+    "FRA": (date(2016, 10, 31), "fr-cleiss-2016"),
+    "ESP": (date(2017, 5, 19), "es-seg-social-2017"),
+    "LUX": (date(2017, 11, 27), "lu-notice-2019-36"),
+    "JPN": (date(2018, 5, 9), "jp-notice-2019-81"),
+    "SRB": (date(2018, 6, 8), "rs-mfa-china"),
+    "KGZ": (None, "mohrss-press-2025q3"),
+}
+
+
 def test_the_table_has_the_13_countries_in_the_ministrys_order():
     assert list(AGREEMENTS) == list(TABLE)
 
@@ -130,6 +149,9 @@ def test_agreement_row(country):
     assert row.in_force is (status == "in_force")
     assert row.in_force_since == in_force
     assert row.claim.sources and row.claim.sources[0].kind == "official"
+    signed, first_source = SIGNED_AND_FIRST_SOURCE[country]
+    assert row.signed == signed
+    assert row.claim.sources[0].id == first_source
 
 
 def test_every_agreement_in_force_has_its_date():
