@@ -2,6 +2,10 @@
 
 `rpx` is WeChat's responsive pixel: 750rpx is the screen's width, so on the preview's phone of
 FRAME_WIDTH CSS pixels one rpx is FRAME_WIDTH / 750 px. `vh` is a share of the phone's height.
+`rem` is kept as it is: each page of the mini program sets its root font size to the phone's font
+size (`<page-meta root-font-size="system">`), and in the browser the root font size is the reader's
+text size, so text sized in rem grows with it while rpx lengths stay fixed to the frame's width. At
+the standard sizes (16 px; a 375 px phone) 1rem is 32rpx in both.
 The `page` selector (the page's root in WeChat) becomes the phone frame, and every other selector
 is scoped inside it so the preview's own controls keep their look.
 """
@@ -40,7 +44,7 @@ def _selector(selector: str) -> str:
 
 
 def translate(wxss: str) -> str:
-    """Browser CSS for a WXSS source: lengths converted, selectors scoped; at-rules are refused."""
+    """Browser CSS for a WXSS source: rpx and vh converted, rem kept, selectors scoped; at-rules are refused."""
     source = _COMMENT.sub("", wxss)
     if "@" in source:
         raise ValueError("WXSS at-rules (@import, @media, @font-face) are not translated")

@@ -82,9 +82,9 @@ class Walk:
         self.page.fill(f"#mp-frame input[name='{name}']", value)
 
 
-def walk_verification(page, locale: str, person, folder, *, axe: bool = False) -> Walk:
+def walk_verification(page, locale: str, person, folder, *, axe: bool = False, walk_class=Walk) -> Walk:
     """The verification journey from the language screen to its result, as a new user in `locale`."""
-    walk = Walk(page, locale, folder, axe=axe)
+    walk = walk_class(page, locale, folder, axe=axe)
     page.goto("/_preview/")  # the session storage of the origin: a new emulator user each time
     page.evaluate("sessionStorage.clear()")
     page.goto(f"/_preview/?lang={locale}")
@@ -187,3 +187,68 @@ def test_the_language_switch_redraws_the_phone_right_to_left(phone_page, db):
     # The same emulator user, now answered in Arabic; "Start again" makes a new one.
     phone_page.click("#pv-restart")
     phone_page.wait_for_selector("#mp-frame[data-step='language'][data-busy='']")
+
+
+#: The browser's text size at 200%: the root font size doubled, as a reader's text-size setting does
+#: (in WeChat, the phone's font size through each page's `<page-meta root-font-size="system">`).
+LARGE_TEXT = "document.addEventListener('DOMContentLoaded', () => { document.documentElement.style.fontSize = '32px'; })"
+
+#: Buttons of the phone whose content is cut: wider or taller than the button shows.
+CLIPPED_BUTTONS = """() => Array.from(document.querySelectorAll('#mp-frame button'))
+    .filter((button) => button.scrollWidth > button.clientWidth + 1 || button.scrollHeight > button.clientHeight + 1)
+    .map((button) => button.textContent.trim())"""
+
+#: Sizes that say the text grew: the root, the screen's title (1.375rem) and a paragraph (1rem), in px.
+TEXT_SIZES = """() => ({
+    root: getComputedStyle(document.documentElement).fontSize,
+    title: getComputedStyle(document.querySelector('#mp-frame .title')).fontSize,
+    body: getComputedStyle(document.querySelector('#mp-frame .screen')).fontSize,
+    frameOverflow: document.getElementById('mp-frame').scrollWidth - document.getElementById('mp-frame').clientWidth,
+})"""
+
+
+@pytest.fixture
+def large_text_page(browser, live_server, fonts):  # noqa: F811 - pytest's fixture by name
+    """A browser page whose text is at 200% (root font size 32 px instead of 16 px)."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 900, "height": 800},
+                                  locale="en-US")
+    context.add_init_script(LARGE_TEXT)
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+
+
+class LargeTextWalk(Walk):
+    """A walk that also records, on each screen, the buttons that cut their text and the text sizes."""
+
+    def __init__(self, page, locale: str, folder, *, axe: bool = False):
+        super().__init__(page, locale, folder, axe=axe)
+        self.clipped: list[str] = []
+        self.sizes: list[dict] = []
+
+    def screen(self, step: str, label: str | None = None) -> None:
+        """The screen's overflow and photograph, then its cut buttons and its text sizes."""
+        super().screen(step, label)
+        self.clipped += [f"{self.locale} / {label or step}: {text!r}" for text in self.page.evaluate(CLIPPED_BUTTONS)]
+        self.sizes.append(self.page.evaluate(TEXT_SIZES))
+
+
+@pytest.mark.parametrize("locale", AXE_LOCALES)
+def test_the_journey_holds_at_200_percent_text(large_text_page, db, tmp_path, locale):
+    """Every journey screen with text at 200% on the 375 px phone: nothing sideways, no button cut (WCAG 1.4.4)."""
+    person = make_person(passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter")
+    walk = walk_verification(large_text_page, locale, person, tmp_path, walk_class=LargeTextWalk)
+    assert len(walk.shots) == 12
+    # The text did grow: rem in the mini program's WXSS follows the root font size.
+    assert {(item["root"], item["title"], item["body"]) for item in walk.sizes} == {("32px", "44px", "32px")}
+    assert [item["frameOverflow"] for item in walk.sizes] == [0] * 12, "the phone scrolls sideways"
+    assert not walk.overflows, "\n".join(walk.overflows)
+    assert not walk.clipped, "buttons cut their text:\n" + "\n".join(walk.clipped)
+    # The button check sees a button whose label cannot wrap.
+    large_text_page.evaluate("""() => {
+        const button = document.querySelector('#mp-frame button');
+        button.textContent = 'Sozialversicherungsnummernbestätigung';
+        button.style.whiteSpace = 'nowrap';
+    }""")
+    assert large_text_page.evaluate(CLIPPED_BUTTONS) == ["Sozialversicherungsnummernbestätigung"]

@@ -14,9 +14,16 @@ from tests.test_config import environment  # noqa: F401 - the production environ
 
 
 def test_wxss_lengths_and_selectors_are_translated():
-    css = translate("/* shared */\npage { font-size: 32rpx; }\n.a, .b .c { margin: 16rpx -8rpx; min-height: 100vh; }")
-    assert css == (".mp-frame { font-size: 16px; }\n"
+    css = translate("/* shared */\npage { padding: 32rpx; }\n.a, .b .c { margin: 16rpx -8rpx; min-height: 100vh; }")
+    assert css == (".mp-frame { padding: 16px; }\n"
                    f".mp-frame .a, .mp-frame .b .c {{ margin: 8px -4px; min-height: {FRAME_HEIGHT}px; }}\n")
+
+
+def test_rem_follows_the_browsers_text_size_and_rpx_the_frames_width():
+    css = translate(".title { font-size: 1.375rem; line-height: 1.5; margin: 24rpx; }\n"
+                    ".page { padding-bottom: calc(80rpx + 2.5rem); }")
+    assert css == (".mp-frame .title { font-size: 1.375rem; line-height: 1.5; margin: 12px; }\n"
+                   ".mp-frame .page { padding-bottom: calc(40px + 2.5rem); }\n")
 
 
 def test_wxss_it_does_not_understand_is_refused():
@@ -31,7 +38,7 @@ def test_the_stylesheet_is_the_mini_programs_wxss(client):
     assert response.status_code == 200
     assert response.mimetype == "text/css"
     css = response.get_data(as_text=True)
-    assert ".mp-frame .title { font-size: 22px; font-weight: bold; margin-bottom: 12px; }" in css
+    assert ".mp-frame .title { font-size: 1.375rem; font-weight: bold; margin-bottom: 12px; }" in css
     assert ".mp-frame .button-primary { background: #00703c; color: #ffffff; }" in css
     assert "rpx" not in css
 
