@@ -206,10 +206,7 @@ def test_later_requests_keep_the_sign_in_language_without_headers(client, wechat
 
 
 @pytest.mark.parametrize(("errcode", "status", "code"), [
-    # WeChat busy: the code is not spent, try again. Known defect: after the rest of tests/wechat on
-    # the embedded defaults, one of the two submissions is answered 200 (not yet explained; alone,
-    # and on MariaDB/Redis, it passes). The unreachable case below proves the same 503 path.
-    pytest.param(-1, 503, "wechat.unavailable", marks=pytest.mark.xfail(strict=False, reason="order-dependent")),
+    (-1, 503, "wechat.unavailable"),  # WeChat busy: the code is not spent, try again
     (None, 503, "wechat.unavailable"),  # WeChat unreachable
     (45011, 429, "wechat.rate_limited"),
     (40029, 401, "auth.invalid_code"),
