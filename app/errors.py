@@ -110,7 +110,7 @@ _HTTP_ERRORS = {
     404: ("not_found", _l("We could not find what you asked for.")),
     405: ("method_not_allowed", _l("This action is not available here.")),
     413: ("request.too_large", _l("The request is too large.")),
-    415: ("request.unsupported_type", _l("The request must be sent as JSON.")),
+    415: ("request.unsupported_type", _l("Send the request as JSON.")),
     429: ("rate_limited", _l("Too many attempts. Please wait a moment and try again.")),
 }
 
@@ -160,7 +160,7 @@ def register_error_handlers(app) -> None:
     def handle_http_error(error: HTTPException):
         db.session.rollback()
         status = error.code or 500
-        code, message = _HTTP_ERRORS.get(status, ("http.error", _l("The request could not be completed.")))
+        code, message = _HTTP_ERRORS.get(status, ("http.error", _l("We could not complete the request.")))
         if _wants_html() and status in (400, 403, 404, 405):
             from flask import render_template
 

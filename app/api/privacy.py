@@ -43,4 +43,4 @@ def delete_account():
     privacy.delete_account(g.user_id, redis_client=get_redis(), sessions=user_sessions(),
                            request_id=request_id())
     return jsonify({**locale_meta(), "deleted": True,
-                    "message": _("Your account and the data we held for it have been deleted.")})
+                    "message": _("We deleted your account and the data we held for it.")})

@@ -495,7 +495,7 @@ def submit(flow: Flow, ctx: Context, step_name: str, action_name: str, submitted
     if action_name == CHANGE and step.accepts_change:
         target = flow.step_for_field(str(submitted.get("field") or ""))
         if target is None:
-            message = _("This answer cannot be changed here.")
+            message = _("You cannot change this answer here.")
             return _finish(flow, ctx, Outcome.fail([(None, message)], code="flow.unknown_field"))
         _move(ctx, target)
         ctx.data["return_to"] = step.name

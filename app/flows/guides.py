@@ -307,8 +307,8 @@ LEAVING_GUIDE = Guide(
     _l("Keep your social security account, or take the lump sum of your individual account."),
     [
         Page("choices", _l("Two choices when you leave"), lambda ctx: [
-            _("If you leave before pension age, your individual account is kept, and your years of "
-              "contributions add up if you work in China again."),
+            _("If you leave before pension age, you keep your individual account. If you work in China "
+              "again, your years of contributions add up."),
             _("Or you can apply in writing to end your membership of the social insurance system "
               "(终止社会保险关系). The social security agency then pays you the balance of your "
               "individual account in one lump sum."),
@@ -323,7 +323,7 @@ LEAVING_GUIDE = Guide(
             _("Apply in writing to the social security agency where you are insured, before or "
               "when you leave. Ask the agency or your employer's HR team which documents they "
               "need. Bring your passport and your social security card."),
-            _("Only the balance of your individual account is paid out, not what your employer paid "
+            _("You receive only the balance of your individual account, not what your employer paid "
               "into the pooled fund. This is a national rule (Interim Measures, Article 6)."),
         ], claims=("leaving-china",)),
         Page("pension_abroad", _l("If you receive a Chinese pension abroad"), lambda ctx: [
@@ -350,7 +350,7 @@ MEDICAL_GUIDE = Guide(
               "National Healthcare Security Administration. You claim it in the national medical "
               "insurance app, in WeChat or in Alipay. Many hospitals and pharmacies take it to bill "
               "your medical insurance."),
-            _("Which code a hospital accepts varies. If one is refused, ask whether they take the "
+            _("Hospitals accept different codes. If a hospital refuses one, ask whether it takes the "
               "other."),
         ], lambda ctx: [
             _row(_l("Electronic social security card"), "电子社保卡"),
@@ -420,7 +420,7 @@ AGREEMENTS_GUIDE = Guide(
             _("Certificates are time-limited. Under the agreement with Germany, for example, a "
               "certificate is valid for up to 60 months at first. An extension can bring it to 96 "
               "months in total."),
-            _("The other insurances are still paid in China. People hired locally in China are "
+            _("Contributions to the other insurances continue in China. People hired locally in China are "
               "generally not exempt, even if they are nationals of an agreement country. The agreement "
               "with Korea also covers some locally hired workers."),
         ], _agreement_terms, claims=("agreements-who",)),

@@ -42,7 +42,8 @@ from .engine import (
 #: Bump when the consent wording changes: a new version asks for consent again.
 #: 2026-12: names the security record of identity checks kept after an account is deleted.
 #: 2026-12b: the same consent in plainer words (docs/content-style.md), the settings icon named.
-CONSENT_TEXT_VERSION = "2026-12b"
+#: 2026-12c: the same consent in the active voice ("we encrypt", "we then delete").
+CONSENT_TEXT_VERSION = "2026-12c"
 CONSENT_PURPOSE = "sensitive_identifiers"
 IDENTIFIER_TYPES = ("permit_number", "ssn", "pr_id")
 #: Identifier type → the identifiers module's kind.
@@ -187,11 +188,11 @@ class ConsentStep(Step):
             _("We use these details only to match you with your record and to link your WeChat "
               "account to it. We do not sell them or use them for advertising."),
             _("Under China's Personal Information Protection Law this is sensitive personal "
-              "information, so we ask for your separate consent. Identity numbers are encrypted when "
-              "stored. We never store images of your face."),
+              "information, so we ask for your separate consent. We encrypt identity numbers when "
+              "we store them. We never store images of your face."),
             # TRANSLATORS: %(settings)s is the name of the settings icon in the bottom bar, already translated.
-            _("You can withdraw your consent at any time: tap “%(settings)s”. Your unfinished answers "
-              "are then deleted.", settings=nav_label("settings")),
+            _("You can withdraw your consent at any time: tap “%(settings)s”. We then delete your "
+              "unfinished answers.", settings=nav_label("settings")),
             _security_record_notice(),
             # TRANSLATORS: %(version)s is the version of this consent text, such as 2026-11.
             _("Consent text version %(version)s", version=CONSENT_TEXT_VERSION),
@@ -354,10 +355,10 @@ class IdentifierStep(Step):
     def body(self, ctx):
         kind = ctx.answers.get("identifier_type")
         if kind == "ssn":
-            return [_("It is printed on your social security card. Your employer's HR team can also "
+            return [_("It is on your social security card. Your employer's HR team can also "
                       "tell you.")]
         if kind == "pr_id":
-            return [_("It is printed on your Foreign Permanent Resident ID Card.")]
+            return [_("It is on your Foreign Permanent Resident ID Card.")]
         return [_("It is on the Notification Letter of Foreigner's Work Permit from your employer, or on "
                   "your work permit card. It has 18 digits and never changes.")]
 
@@ -443,8 +444,8 @@ def _failure(outcome: str) -> tuple[str | None, str]:
             "page spell it.")
     if outcome == idv.PERMIT_INACTIVE:
         return None, _(
-            "The work permit in this record has expired or was cancelled, so we cannot link your "
-            "WeChat account to the record. Ask your employer to renew the permit in the Service "
+            "The work permit in this record has expired, or the authorities have cancelled it. So we "
+            "cannot link your WeChat account to the record. Ask your employer to renew the permit in the Service "
             "System for Foreigners Working in China. Then try again.")
     if outcome == idv.ALREADY_LINKED:
         return None, to_text(idv.PersonAlreadyLinked.message)
@@ -480,12 +481,12 @@ def _security_record_notice() -> str:
     # TRANSLATORS: %(num)d is the number of days the record is kept, such as 90.
     return ngettext(
         "To protect your record from people who guess, we log every identity check for %(num)d day. "
-        "The log says when the check was made, which step it was and its result. We keep the numbers "
-        "you typed only in a coded form that cannot be read back. The log and the limit on tries "
+        "The log says when you made the check, which step it was and its result. We keep the numbers "
+        "you typed only in a coded form that no one can read back. The log and the limit on tries "
         "stay when you delete your account.",
         "To protect your record from people who guess, we log every identity check for %(num)d days. "
-        "The log says when the check was made, which step it was and its result. We keep the numbers "
-        "you typed only in a coded form that cannot be read back. The log and the limit on tries "
+        "The log says when you made the check, which step it was and its result. We keep the numbers "
+        "you typed only in a coded form that no one can read back. The log and the limit on tries "
         "stay when you delete your account.",
         days)
 
@@ -794,7 +795,7 @@ class ResultStep(Step):
 
     def body(self, ctx):
         return [
-            _("Your WeChat account is now linked to your social security record."),
+            _("We have linked your WeChat account to your social security record."),
             _("This service does not activate your card. Your card shows the status that the registry "
               "records."),
             # TRANSLATORS: %(card)s is the name of the card icon in the bottom bar, already translated.

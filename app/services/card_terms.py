@@ -43,7 +43,7 @@ def _terms(*terms: Term) -> dict[str, Term]:
 CARD_STATUSES = _terms(
     # TRANSLATORS: card status 未激活: the holder has the card, but it does not work until activated.
     Term("not_activated", lazy_pgettext("card status", "Not activated"), "未激活", _l(
-        "You have the card, but its social security functions are not switched on yet. It does not "
+        "You have the card, but you have not activated its social security functions yet. It does not "
         "work until you activate it at a service point, at the card's bank or in the official "
         "电子社保卡 app.")),
     # TRANSLATORS: card status 正常: the one status in which the card works (not "active", not "in use").
@@ -55,15 +55,15 @@ CARD_STATUSES = _terms(
     # new employer enrols the holder. Not a "sealed" card, and not the card's own state.
     Term("sealed", lazy_pgettext("card status", "On hold"), "封存", _l(
         "Contributions to your social insurance have stopped, usually because a job ended. Your account "
-        "is on hold. Your contribution record and your individual account are kept. When a new "
+        "is on hold. You keep your contribution record and your individual account. When a new "
         "employer enrols you, the account opens again. Ask the social security agency where you are "
         "insured what this means for your benefits.")),
     Term("temp_lost", lazy_pgettext("card status", "Reported lost (temporary)"), "临时挂失", _l(
-        "The card has been reported lost for now (through the 12333 hotline, online or at the card's "
+        "You have reported the card lost for now (through the 12333 hotline, online or at the card's "
         "bank). Make a formal report in person with your passport, or cancel the report if you find "
         "the card.")),
     Term("formally_lost", lazy_pgettext("card status", "Reported lost (formal)"), "正式挂失", _l(
-        "The card has been formally reported lost in person. Apply for a replacement card, or "
+        "You have made a formal loss report in person. Apply for a replacement card, or "
         "cancel the report if you find the card.")),
     Term("frozen", lazy_pgettext("card status", "Frozen"), "冻结", _l(
         "The card is frozen: you cannot use it for now. Call the 12333 hotline or ask your local "
@@ -115,7 +115,7 @@ INSURANCES = _terms(
         "Pays benefits if you lose your job, under local rules.")),
     # TRANSLATORS: name of one of the five insurances on the insurances screen.
     Term("maternity", _l("Maternity insurance"), "生育保险", _l(
-        "Covers childbirth costs and maternity pay. Since 2019 it has been run together with medical "
+        "Covers childbirth costs and maternity pay. Since 2019, China has run it together with medical "
         "insurance nationwide. Only the employer pays.")),
 )
 INSURANCE_ORDER = {code: index for index, code in enumerate(INSURANCES)}

@@ -91,7 +91,7 @@ def _privacy() -> dict:
                            "confirm your identity at a service point: go back and choose that option."),
         # TRANSLATORS: [critical] shown below a link that could not be copied because the user did not
         # agree to the privacy guide.
-        "refused_clipboard": _("Without your agreement, the address cannot be copied for you. Press and "
+        "refused_clipboard": _("Without your agreement, we cannot copy the address for you. Press and "
                                "hold it to copy it yourself."),
     }
 

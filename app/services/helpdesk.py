@@ -115,8 +115,8 @@ def topic_reply(topic: str) -> str:
         # TRANSLATORS: %(card)s is an icon of the bottom bar and %(permit)s a shortcut on the card
         # screen, both already translated.
         return _("To see your work permit, tap “%(card)s”, then “%(permit)s”. Your work permit "
-                 "number never changes. When your permit is renewed, the new dates appear there once "
-                 "your record is updated. You do not need to verify again.",
+                 "number never changes. When your employer renews your permit, the new dates appear "
+                 "there once your record is up to date. You do not need to verify again.",
                  card=nav_label("card"), permit=nav_label("permit"))
     if topic == "contributions":
         # TRANSLATORS: %(card)s is an icon of the bottom bar and %(contributions)s a shortcut on the
@@ -129,7 +129,7 @@ def topic_reply(topic: str) -> str:
         # bottom bar that lists the guides, both already translated.
         return _("Lost your card? Report it lost at once: call the 12333 hotline, use the official "
                  "电子社保卡 app, or call the card's bank. Then make a formal report in person at a "
-                 "service point, with your passport. While the card is reported lost, you cannot use "
+                 "service point, with your passport. After you report it lost, you cannot use "
                  "it. The guide “%(guide)s” under “%(guides)s” explains each step.",
                  guide=to_text(LOST_CARD_TITLE), guides=nav_label("guides"))
     if topic == "language":

@@ -61,7 +61,7 @@ class NoticeWithdrawn(Conflict):
     """A withdrawn notice cannot be changed or published again."""
 
     code = "notice.withdrawn"
-    message = _l("This notice was withdrawn and cannot be changed.")
+    message = _l("Someone withdrew this notice, so you cannot change it.")
 
 
 class NoticeNotPublished(Conflict):
@@ -75,7 +75,7 @@ class DraftChanged(Conflict):
     """The draft a publisher (or editor) acted on is no longer the newest one."""
 
     code = "notice.draft_changed"
-    message = _l("The notice was changed after you opened it. Check the newest draft and try again.")
+    message = _l("Someone changed the notice after you opened it. Check the newest draft and try again.")
 
 
 class NoDraft(Conflict):
@@ -92,7 +92,7 @@ class ConcurrentEdit(Conflict):
     message = _l("Someone else changed this notice at the same moment. Reload it and try again.")
 
 
-INVALID_NOTICE = _l("Some fields of the notice need to be corrected.")
+INVALID_NOTICE = _l("Some fields of the notice need a correction.")
 
 
 class TranslationIn(BaseModel):

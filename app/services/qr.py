@@ -55,7 +55,7 @@ class QrReplayed(AppError):
 
     code = "qr.replayed"
     status = 409
-    message = _l("This QR code has already been used. Ask the holder to show a new one.")
+    message = _l("This QR code works only once, and someone has already scanned it. Ask the holder to show a new one.")
 
 
 @dataclass(frozen=True)

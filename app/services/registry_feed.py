@@ -53,25 +53,25 @@ class FeedFileError(AppError):
 
     code = "registry.file_invalid"
     status = 422
-    message = _l("This file cannot be imported.")
+    message = _l("We cannot import this file.")
 
 
 _FILE_MESSAGES = {
-    "registry.file_missing": _l("The file does not exist or cannot be read."),
+    "registry.file_missing": _l("The file does not exist, or we cannot read it."),
     "registry.file_empty": _l("The file is empty: it has no header row."),
     "registry.file_encoding": _l(
         "The file is neither UTF-8 nor GBK/GB18030. Save it as UTF-8 (CSV UTF-8) and try again."
     ),
     "registry.file_utf16": _l("The file is UTF-16 or UTF-32. Save it as UTF-8 (CSV UTF-8) and try again."),
     "registry.file_kind": _l(
-        "The kind of file cannot be told from its columns. Give --kind people or --kind contributions."
+        "We cannot tell the kind of file from its columns. Give --kind people or --kind contributions."
     ),
     "registry.file_kind_unknown": _l("The kind must be people or contributions."),
     # TRANSLATORS: %(columns)s is a comma-separated list of column names.
     "registry.file_columns": _l("Required columns are missing: %(columns)s."),
     # TRANSLATORS: %(columns)s is a comma-separated list of column names.
     "registry.file_header_duplicate": _l("The header names a column more than once: %(columns)s."),
-    "registry.file_header": _l("The header row cannot be read as CSV."),
+    "registry.file_header": _l("We cannot read the header row as CSV."),
 }
 
 

@@ -69,7 +69,7 @@ _C = SocialSecurityCard.__table__
 _N = InsuranceEnrolment.__table__
 _R = ContributionRecord.__table__
 
-_UNKNOWN_COLUMNS = _l("Columns that are not part of the feed were ignored.")
+_UNKNOWN_COLUMNS = _l("We ignored the columns that are not part of the feed.")
 
 
 class ImportAborted(AppError):
@@ -78,7 +78,7 @@ class ImportAborted(AppError):
     code = "registry.database_unavailable"
     status = 503
     message = _l("The database stopped answering during the import. Run the same file again: "
-                 "rows already imported will be reported as unchanged.")
+                 "the report shows the rows you already imported as unchanged.")
 
 
 @dataclass

@@ -45,7 +45,7 @@ _SPACES = re.compile(r"\s+")
 _EARLIEST = date(1900, 1, 1)
 
 _ROW_MESSAGES = {
-    "row.required": _l("This column is required."),
+    "row.required": _l("Fill in this column."),
     "row.malformed": _l("This line is not valid CSV (check the quotes)."),
     "row.json": _l("This line is not a JSON object."),
     "row.encoding": _l("This line has characters that are not valid in the file's encoding."),
@@ -58,7 +58,7 @@ _ROW_MESSAGES = {
     "row.date_order": _l("The permit ends before it starts."),
     "row.period_invalid": _l("This is not a month in the form YYYY-MM."),
     # TRANSLATORS: %(allowed)s is a list of the accepted values, e.g. "A, B, C".
-    "row.choice_invalid": _l("This value is not allowed. Use one of: %(allowed)s."),
+    "row.choice_invalid": _l("Use one of these values: %(allowed)s."),
     "row.amount_invalid": _l("This is not an amount in yuan with at most 2 decimals."),
     "row.amount_negative": _l("An amount cannot be negative."),
     "row.name_no_latin": _l(
@@ -68,11 +68,11 @@ _ROW_MESSAGES = {
     "row.insurances_invalid": _l(
         "Write enrolments as type:status or type:status:YYYY-MM, separated by semicolons."
     ),
-    "row.insurance_repeated": _l("An insurance is listed more than once."),
+    "row.insurance_repeated": _l("An insurance appears more than once."),
     "row.exemption_incomplete": _l(
         "An exempt enrolment needs exemption_country and exemption_certificate."
     ),
-    "row.duplicate": _l("This row repeats an earlier row of the file for the same record; it was skipped."),
+    "row.duplicate": _l("This row repeats an earlier row of the file for the same record. We skipped it."),
     "row.unknown_account": _l(
         "No social security account has this number. Import the people file first."
     ),

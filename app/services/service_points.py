@@ -32,7 +32,7 @@ class RevokedServicePointKey(AppError):
 
     code = "service_point.revoked"
     status = 403
-    message = _l("This service point's access has been revoked.")
+    message = _l("This service point no longer has access.")
 
 
 def hash_key(key: str) -> str:

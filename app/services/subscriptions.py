@@ -113,13 +113,13 @@ def check_report(results) -> dict[str, str]:
         return ValidationFailed(details={"errors": [{"field": "results", "message": message}]})
 
     if not isinstance(results, dict):
-        raise invalid(_("The subscription answer could not be read."))
+        raise invalid(_("We could not read the subscription answer."))
     cleaned = {tid: status for tid, status in results.items() if tid != "errMsg"}
     if not cleaned or len(cleaned) > MAX_TEMPLATES_PER_REPORT:
-        raise invalid(_("The subscription answer could not be read."))
+        raise invalid(_("We could not read the subscription answer."))
     for template_id, status in cleaned.items():
         if not _TEMPLATE_ID.fullmatch(template_id) or status not in SUBSCRIPTION_STATUSES:
-            raise invalid(_("The subscription answer could not be read."))
+            raise invalid(_("We could not read the subscription answer."))
     return cleaned
 
 
@@ -128,7 +128,7 @@ def record_client_report(user_id: int, results, report_id: str | None = None) ->
     cleaned = check_report(results)
     if report_id is not None and (not isinstance(report_id, str) or not 1 <= len(report_id) <= 64):
         raise ValidationFailed(details={"errors": [
-            {"field": "report_id", "message": _("The subscription answer could not be read.")}
+            {"field": "report_id", "message": _("We could not read the subscription answer.")}
         ]})
     now = clock.now()
     rows = []

@@ -83,7 +83,7 @@ class PersonAlreadyLinked(AppError):
     code = "verification.already_linked"
     status = 409
     message = _l(
-        "These details are already linked to another WeChat account. If that is not you, "
+        "Another WeChat account already uses these details. If that is not you, "
         "go to a service point with your passport or call 12333."
     )
 
@@ -93,7 +93,7 @@ class AccountLinkedElsewhere(AppError):
 
     code = "verification.account_linked"
     status = 409
-    message = _l("Your account is already verified with other details.")
+    message = _l("You already verified your account with other details.")
 
 
 class ReferenceNotFound(NotFound):
@@ -114,7 +114,7 @@ class ReferenceUsed(Conflict):
     """The in-person reference was already confirmed."""
 
     code = "verification.reference_used"
-    message = _l("This reference was already confirmed.")
+    message = _l("A service point already confirmed this reference.")
 
 
 class PhoneCheckUnavailable(ServiceUnavailable):

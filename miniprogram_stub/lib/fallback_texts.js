@@ -14,7 +14,7 @@ module.exports = {
       "agree": "Agree",
       "disagree": "Disagree",
       "refused_phone": "Without your agreement, WeChat cannot share your phone number. You can still confirm your identity at a service point: go back and choose that option.",
-      "refused_clipboard": "Without your agreement, the address cannot be copied for you. Press and hold it to copy it yourself."
+      "refused_clipboard": "Without your agreement, we cannot copy the address for you. Press and hold it to copy it yourself."
     },
     "update": {
       "title": "New version",
