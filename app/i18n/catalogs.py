@@ -464,8 +464,10 @@ def check_catalogs(
     if source_rules:
         if pending is None:
             pending = rules.read_pending(translations_dir / rules.PENDING_FILE.name)
+        passive_allowed = rules.load_passive_allowed(translations_dir / rules.PASSIVE_ALLOWED_FILE.name)
         problems += [Problem("source", kind, msgid, detail)
-                     for kind, msgid, detail in rules.checked_problems(template, source_terms, pending)]
+                     for kind, msgid, detail in rules.checked_problems(template, source_terms, pending,
+                                                                       passive_allowed)]
     released = set(read_released(translations_dir) if released is None else released)
     terms = load_glossary() if glossary_terms is None else glossary_terms
     wanted = list(locales) if locales is not None else list(CATALOG_LOCALES)

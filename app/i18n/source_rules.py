@@ -1,7 +1,9 @@
 """Content rules for the English source (docs/content-style.md), checked by `flask i18n check`.
 
-Three rules, over the extracted template:
+Four rules, over the extracted template:
 - `long-sentence`: a sentence of a user-facing message has more than MAX_SENTENCE_WORDS words;
+- `passive`: a user-facing message has a form of "be" followed by a past participle (regular -ed
+  or a listed irregular), unless `translations/passive_allowed.csv` keeps it on purpose;
 - `term`: a message uses a term the English term list (translations/terms_en.csv) says to avoid;
 - `short-without-context`: a message of SHORT_WORDS words or fewer has neither a msgctxt nor a
   translator comment, so a translator cannot tell where it appears.
@@ -10,7 +12,8 @@ User-facing means: shown to foreigners, so every message with a location outside
 
 `translations/content_pending.txt` lists offences whose rewrite belongs to another change (a fact
 under review, say). It only shrinks: an entry that no longer matches an offence is itself an
-error, so a fixed message must leave the list in the same change.
+error, so a fixed message must leave the list in the same change. The passive allow-list works
+the same way: an entry that no longer matches a passive is an error.
 """
 
 from __future__ import annotations
@@ -25,6 +28,32 @@ TERMS_FILE = Path(__file__).resolve().parents[2] / "translations" / "terms_en.cs
 PENDING_FILE = TERMS_FILE.with_name("content_pending.txt")
 MAX_SENTENCE_WORDS = 25
 SHORT_WORDS = 3
+#: Passive constructions kept on purpose: msgctxt, msgid, phrase, reason (reviewed, one a row).
+PASSIVE_ALLOWED_FILE = TERMS_FILE.with_name("passive_allowed.csv")
+#: Forms of "be" that start a passive ("can be paid", "is kept", "were sent").
+BE_FORMS = ("am", "is", "are", "was", "were", "be", "been", "being", "isn't", "aren't", "wasn't", "weren't")
+#: Words that may stand between "be" and the participle ("is not paid", "are then sent"), besides
+#: any -ly adverb ("is formally reported").
+PASSIVE_ADVERBS = ("not", "now", "also", "already", "still", "then", "only", "usually", "automatically",
+                   "never", "just", "often", "always", "normally", "probably", "fully", "no", "longer",
+                   "all", "both", "each", "directly", "first", "later", "correctly", "properly")
+#: Common irregular past participles (the regular ones end in -ed).
+IRREGULAR_PARTICIPLES = (
+    "paid", "made", "done", "given", "taken", "shown", "sent", "kept", "held", "known", "seen", "found",
+    "told", "written", "set", "put", "cut", "read", "brought", "bought", "built", "left", "lost", "meant",
+    "spent", "stolen", "broken", "chosen", "frozen", "got", "gotten", "hidden", "drawn", "thrown", "worn",
+    "torn", "sold", "understood", "run", "begun", "led", "felt", "heard", "met", "won", "struck", "shut",
+    "split", "spread", "bound", "forgiven", "forgotten", "driven", "ridden", "withdrawn",
+    "undone", "overpaid", "underpaid", "rebuilt", "rewritten", "mistaken", "proven", "sworn",
+)
+_WORD = r"[A-Za-z][A-Za-z’'-]*"
+_PASSIVE = re.compile(
+    r"(?<![\w’'-])(?P<be>" + "|".join(re.escape(form).replace("'", "['’]") for form in BE_FORMS) + r")"
+    + r"(?P<between>(?:\s+(?:" + "|".join(PASSIVE_ADVERBS) + r"|[A-Za-z]+ly))*)"
+    + r"\s+(?P<participle>[A-Za-z]+ed|" + "|".join(sorted(set(IRREGULAR_PARTICIPLES))) + r")(?![\w’'-])",
+    re.IGNORECASE,
+)
+
 #: Locations of messages that only staff see (the console); the sentence rule leaves them out.
 STAFF_ONLY = ("app/admin/",)
 #: Short messages that mean the same wherever they appear.
@@ -76,6 +105,11 @@ def word_count(sentence: str) -> int:
     return len(_PLACEHOLDER.sub("X", sentence).split())
 
 
+def passive_phrases(text: str) -> list[str]:
+    """The passive constructions of an English text, as written ("can be paid" gives "be paid")."""
+    return [" ".join(match.group(0).split()) for match in _PASSIVE.finditer(text)]
+
+
 def _ids(message) -> list[str]:
     return [message.id] if isinstance(message.id, str) else list(message.id)
 
@@ -115,6 +149,53 @@ def source_problems(template, terms: list[PreferredTerm] | None = None) -> list[
     return problems
 
 
+@dataclass(frozen=True)
+class KeptPassive:
+    """A passive construction kept on purpose: which message, which phrase, and why."""
+
+    context: str
+    msgid: str
+    phrase: str
+    reason: str
+
+
+def load_passive_allowed(path=PASSIVE_ALLOWED_FILE) -> list[KeptPassive]:
+    """The reviewed allow-list of passives: msgctxt, msgid, phrase, reason (a reason is required)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if (row.get("msgid") or "").strip()]
+    kept = []
+    for row in rows:
+        if not (row.get("reason") or "").strip():
+            raise ValueError(f"{path.name}: the entry for {row['msgid']!r} gives no reason")
+        kept.append(KeptPassive((row.get("msgctxt") or "").strip(), row["msgid"],
+                                " ".join(row["phrase"].split()), row["reason"].strip()))
+    return kept
+
+
+def passive_problems(template, allowed: list[KeptPassive]) -> list[tuple[str, str, str]]:
+    """A passive in a user-facing message not on the allow-list, and an allow-list entry that no longer applies."""
+    kept = {(entry.context, entry.msgid, entry.phrase.casefold()) for entry in allowed}
+    found = set()
+    problems = []
+    for message in template:
+        if not message.id or not _user_facing(message):
+            continue
+        ids = _ids(message)
+        for phrase in dict.fromkeys(phrase for text in ids for phrase in passive_phrases(text)):
+            key = (message.context or "", ids[0], phrase.casefold())
+            found.add(key)
+            if key not in kept:
+                problems.append(("passive", ids[0], f"{phrase!r}: say who does it, or keep it in "
+                                                     f"{PASSIVE_ALLOWED_FILE.name} with a reason"))
+    problems += [("passive-stale", msgid, f"no longer a passive {phrase!r}: remove it from "
+                                          f"{PASSIVE_ALLOWED_FILE.name}")
+                 for context, msgid, phrase in sorted(kept - found)]
+    return problems
+
+
 def read_pending(path=PENDING_FILE) -> set[tuple[str, str]]:
     """(rule, msgid) pairs acknowledged as waiting for their rewrite."""
     path = Path(path)
@@ -129,10 +210,11 @@ def read_pending(path=PENDING_FILE) -> set[tuple[str, str]]:
     return pending
 
 
-def checked_problems(template, terms=None, pending=None) -> list[tuple[str, str, str]]:
+def checked_problems(template, terms=None, pending=None, passive_allowed=None) -> list[tuple[str, str, str]]:
     """source_problems less the pending ones, plus every pending entry that no longer applies."""
     pending = read_pending() if pending is None else pending
-    found = source_problems(template, terms)
+    passive_allowed = load_passive_allowed() if passive_allowed is None else passive_allowed
+    found = source_problems(template, terms) + passive_problems(template, passive_allowed)
     keys = {(kind, msgid) for kind, msgid, _detail in found}
     problems = [problem for problem in found if (problem[0], problem[1]) not in pending]
     problems += [("pending-stale", msgid, f"no longer a {rule} offence: remove it from content_pending.txt")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from babel.messages.catalog import Catalog
 
 from app.i18n import catalogs, source_rules
@@ -22,8 +23,9 @@ def _template(*messages) -> Catalog:
     return template
 
 
-def _kinds(template, pending=frozenset()) -> list[tuple[str, str]]:
-    return [(kind, msgid) for kind, msgid, _ in source_rules.checked_problems(template, TERMS, set(pending))]
+def _kinds(template, pending=frozenset(), kept=()) -> list[tuple[str, str]]:
+    return [(kind, msgid) for kind, msgid, _ in
+            source_rules.checked_problems(template, TERMS, set(pending), list(kept))]
 
 
 LONG = ("Before you start we need to know which of your documents you have at hand today, because the "
@@ -65,6 +67,56 @@ def test_a_short_message_needs_a_context_or_a_comment():
     assert _kinds(_template(("Cancel the report", "lost card row", "", "app/flows/guides.py"))) == []
     assert _kinds(_template(("Cancel the report", None, "row of the lost-card guide", "app/flows/guides.py"))) == []
     assert _kinds(_template(("WeChat", None, "", "app/flows/guides.py"))) == []
+
+
+def test_passive_voice_is_found_with_regular_and_irregular_participles():
+    assert source_rules.passive_phrases("Your unfinished answers are then deleted.") == ["are then deleted"]
+    assert source_rules.passive_phrases("Only the balance is paid out.") == ["is paid"]
+    assert source_rules.passive_phrases("The card has been formally reported lost.") == ["been formally reported"]
+    assert source_rules.passive_phrases("The address cannot be copied for you.") == ["be copied"]
+    assert source_rules.passive_phrases("This notice wasn’t sent.") == ["wasn’t sent"]
+    for active in ("We deleted your account.", "You keep your individual account.", "It is on your card.",
+                   "The card is in use.", "Contributions are due every month.", "Is the red button there?"):
+        assert source_rules.passive_phrases(active) == [], active
+
+
+def test_a_passive_fails_where_foreigners_read_it_and_its_active_rewrite_passes():
+    bad = "Your unfinished answers are then deleted."
+    assert _kinds(_template((bad, None, "x", "app/flows/verify.py"))) == [("passive", bad)]
+    assert _kinds(_template((bad, None, "x", "app/admin/console.py"))) == []
+    assert _kinds(_template(("We then delete your unfinished answers.", None, "x", "app/flows/verify.py"))) == []
+
+
+def test_a_kept_passive_needs_its_entry_and_the_entry_must_go_once_fixed():
+    status = "The card is frozen: you cannot use it for now."
+    kept = [source_rules.KeptPassive("", status, "is frozen", "card status 冻结")]
+    assert _kinds(_template((status, None, "x", "app/services/card_terms.py")), kept=kept) == []
+    other_context = [source_rules.KeptPassive("card status", status, "is frozen", "card status 冻结")]
+    assert _kinds(_template((status, None, "x", "app/services/card_terms.py")), kept=other_context) == [
+        ("passive", status), ("passive-stale", status)]
+    assert _kinds(_template(("You cannot use the card for now.", None, "x", "app/x.py")), kept=kept) == [
+        ("passive-stale", status)]
+
+
+def test_the_passive_allow_list_gives_a_reason_for_every_entry(tmp_path):
+    kept = source_rules.load_passive_allowed()
+    assert kept and all(entry.reason and entry.phrase for entry in kept)
+    for entry in kept:
+        assert entry.phrase.casefold() in [p.casefold() for p in source_rules.passive_phrases(entry.msgid)], entry
+    unreasoned = tmp_path / "passive_allowed.csv"
+    unreasoned.write_text("msgctxt,msgid,phrase,reason\n,The card is frozen.,is frozen,\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no reason"):
+        source_rules.load_passive_allowed(unreasoned)
+
+
+def test_flask_i18n_check_fails_on_a_passive(app, tmp_path):
+    folder = tmp_path / "translations"
+    folder.mkdir()
+    catalogs.write_template(_template(("Your request was refused by the bank.", None, "x", "app/qr.py")), folder)
+    app.config["TRANSLATIONS_DIR"] = str(folder)
+    result = app.test_cli_runner().invoke(args=["i18n", "check", "--no-extract"])
+    assert result.exit_code == 1
+    assert "source: passive" in result.output and "was refused" in result.output
 
 
 def test_pending_entries_are_excused_and_must_go_once_fixed():
