@@ -27,7 +27,7 @@ def test_fengcun_means_an_account_on_hold_in_the_source():
         described = term.describe()
     assert described["term_zh"] == "封存"
     assert described["name"] == "On hold"
-    assert "stopped" in described["explanation"] and "kept" in described["explanation"]
+    assert "stopped" in described["explanation"] and "You keep your contribution record" in described["explanation"]
     assert "collected" not in described["explanation"]
 
 
