@@ -161,7 +161,7 @@ def test_a_person_cannot_be_claimed_twice(journey, person):
     trip.to_check(person)
     body = confirm(trip).get_json()
     assert body["error"]["code"] == "verification.already_linked"
-    assert "another WeChat account" in body["errors"][0]["message"]
+    assert "Another WeChat account already uses these details" in body["errors"][0]["message"]
     # Not a guess: it does not use up an attempt.
     assert attempts()[-1].failure_code == "already_linked"
 
