@@ -301,7 +301,7 @@ def test_a_publisher_publishes_the_draft_they_saw_from_the_console(console, make
     console("translator").post(f"/admin/notices/{notice.id}/translate/en", data={"title": "Changed again", "body": "x"})
     stale = publisher.post(f"/admin/notices/{notice.id}/publish", data={"version": "2"})
     assert stale.status_code == 409
-    assert "changed after you opened it" in stale.get_data(as_text=True)
+    assert "Someone changed the notice after you opened it" in stale.get_data(as_text=True)
     assert db.session.get(notices.Notice, notice.id).version == 1
     done = publisher.post(f"/admin/notices/{notice.id}/publish", data={"version": "3"}, follow_redirects=True)
     assert "Version 3 is published" in done.get_data(as_text=True)
