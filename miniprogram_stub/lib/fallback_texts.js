@@ -51,7 +51,7 @@ module.exports = {
       "agree": "同意",
       "disagree": "不同意",
       "refused_phone": "未经您同意，微信无法分享您的手机号码。您仍可以到服务网点确认身份：请返回上一步，选择该方式。",
-      "refused_clipboard": "未经您同意，无法为您复制该网址。请长按网址自行复制。"
+      "refused_clipboard": "未经您同意，我们无法为您复制该网址。请长按网址自行复制。"
     },
     "update": {
       "title": "新版本",
@@ -88,7 +88,7 @@ module.exports = {
       "agree": "同意",
       "disagree": "不同意",
       "refused_phone": "未經您同意，微信無法分享您的手機號碼。您仍可以到服務網點確認身分：請返回上一步，選擇該方式。",
-      "refused_clipboard": "未經您同意，無法為您複製該網址。請長按網址自行複製。"
+      "refused_clipboard": "未經您同意，我們無法為您複製該網址。請長按網址自行複製。"
     },
     "update": {
       "title": "新版本",
@@ -162,7 +162,7 @@ module.exports = {
       "agree": "同意する",
       "disagree": "同意しない",
       "refused_phone": "同意がないと、WeChat は電話番号を共有できません。窓口で本人確認を受けることもできます。前の画面に戻って、その方法を選んでください。",
-      "refused_clipboard": "同意がないと、アドレスをコピーできません。アドレスを長押しして、ご自身でコピーしてください。"
+      "refused_clipboard": "同意がないと、こちらでアドレスをコピーできません。アドレスを長押しして、ご自身でコピーしてください。"
     },
     "update": {
       "title": "新しいバージョン",
@@ -236,7 +236,7 @@ module.exports = {
       "agree": "Accepter",
       "disagree": "Refuser",
       "refused_phone": "Sans votre accord, WeChat ne peut pas transmettre votre numéro de téléphone. Vous pouvez toujours confirmer votre identité dans un point de service : revenez en arrière et choisissez cette option.",
-      "refused_clipboard": "Sans votre accord, l'adresse ne peut pas être copiée pour vous. Appuyez longuement dessus pour la copier vous-même."
+      "refused_clipboard": "Sans votre accord, nous ne pouvons pas copier l'adresse pour vous. Appuyez longuement dessus pour la copier vous-même."
     },
     "update": {
       "title": "Nouvelle version",
