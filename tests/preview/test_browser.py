@@ -1,7 +1,8 @@
-"""The mini program preview in headless Chromium: the verification journey in every locale, no text overflowing."""
+"""The mini program preview in headless Chromium: the journeys and pages in every locale, no text overflowing."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 
@@ -57,9 +58,9 @@ class Walk:
         self.overflows: list[str] = []
         self.violations: list[str] = []
 
-    def screen(self, step: str, label: str | None = None) -> None:
-        """Wait for `step` drawn and idle; record its overflow and a screenshot."""
-        self.page.wait_for_selector(f"#mp-frame[data-step='{step}'][data-busy='']")
+    def screen(self, step: str, label: str | None = None, page: str = "verify") -> None:
+        """Wait for `step` of `page` drawn and idle; record its overflow and a screenshot."""
+        self.page.wait_for_selector(f"#mp-frame[data-page='{page}'][data-step='{step}'][data-busy='']")
         name = label or step
         for item in self.page.evaluate(OVERFLOWS):
             self.overflows.append(f"{self.locale} / {name}: {item['text']!r} overflows {item['box']}")
@@ -123,12 +124,80 @@ def walk_verification(page, locale: str, person, folder, *, axe: bool = False, w
     return walk
 
 
+#: The mini program's pages a verified user opens from the card and the navigation (pages/index only
+#: routes: to the card). Each is one screen, named by its page.
+PAGES = ("permit", "insurances", "contributions", "qr", "notices", "guides", "settings")
+#: The guides' pages (app/flows/guides.py), each a screen of pages/guide.
+GUIDE_PAGES = 13
+#: The screens of the walk after the journey: the card, the pages, an opened notice, the guides' pages.
+PAGE_SCREENS = 1 + len(PAGES) + 1 + GUIDE_PAGES
+
+
+PUBLISHERS = itertools.count(1)
+
+
+def verified_person():
+    """A person whose pages have something in every block: an active card, an exemption, contributions."""
+    return make_person(passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter", card_status="active",
+                       exempt=("pension", "unemployment"), contributions_months=14)
+
+
+def deliver_notice() -> None:
+    """A published notice (with its official source) in the inbox of every verified user."""
+    from app.services import admin_auth, delivery, notices
+    from tests.admin.conftest import notice_payload
+
+    admin = admin_auth.create_admin(f"publisher-{next(PUBLISHERS)}", "correct horse battery", "publisher")
+    actor = admin_auth.actor_for(admin)
+    notice = notices.create_notice(notice_payload(), actor)
+    notices.publish(notice.id, actor)
+    delivery.fan_out(notice.id, enqueue_batch=lambda *args: None)
+
+
+def walk_pages(walk: Walk) -> None:
+    """From the journey's result: the card, every page, a notice opened, then every guide page by page."""
+    page, locale = walk.page, walk.locale
+    with page.expect_navigation():
+        walk.primary()
+    walk.screen("card", page="card")
+    guides = 0
+    for name in PAGES:
+        page.goto(f"/_preview/?lang={locale}&page={name}")
+        walk.screen(name, page=name)
+        if name == "guides":
+            guides = page.locator("#mp-frame .guide").count()
+    deliver_notice()
+    page.goto(f"/_preview/?lang={locale}&page=notices")
+    page.wait_for_selector("#mp-frame[data-page='notices'][data-busy=''] .notice-title")
+    page.click("#mp-frame .notice-title")
+    page.wait_for_selector("#mp-frame .notice-body")
+    walk.screen("notices", "notice-open", page="notices")
+    for index in range(guides):
+        page.goto(f"/_preview/?lang={locale}&page=guides")
+        page.wait_for_selector("#mp-frame[data-page='guides'][data-busy='']")
+        with page.expect_navigation():
+            page.click(f"#mp-frame .guide >> nth={index}")
+        walk_guide(walk, f"guide-{index + 1}")
+
+
+def walk_guide(walk: Walk, name: str) -> None:
+    """A guide from its first page to its last, by its Continue button."""
+    while True:
+        walk.page.wait_for_selector("#mp-frame[data-page='guide'][data-busy='']")
+        step = walk.page.get_attribute("#mp-frame", "data-step")
+        walk.screen(step, f"{name}-{step}", page="guide")
+        if walk.page.get_attribute("#mp-frame .action-primary", "data-action") != "continue":
+            return
+        with walk.page.expect_navigation():
+            walk.primary()
+
+
 #: Every language, and the pseudo-languages: each text 40% longer, with a long unbreakable run.
 LOCALES = SUPPORTED + PSEUDO
 
 
-def test_the_verification_journey_in_every_locale_without_overflow(phone_page, db, tmp_path):
-    people = {locale: make_person(passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter") for locale in LOCALES}
+def test_every_screen_in_every_locale_without_overflow(phone_page, db, tmp_path):
+    people = {locale: verified_person() for locale in LOCALES}
     shots, overflows = [], []
     for locale in LOCALES:
         walk = walk_verification(phone_page, locale, people[locale], tmp_path)
@@ -136,19 +205,20 @@ def test_the_verification_journey_in_every_locale_without_overflow(phone_page, d
         rtl = locale.startswith("ar")
         assert ("rtl" if rtl else "ltr") in direction.split(), (locale, direction)
         assert phone_page.get_attribute("html", "dir") == ("rtl" if rtl else "ltr")
+        walk_pages(walk)
         shots += walk.shots
         overflows += walk.overflows
     print(f"{len(shots)} screenshots in {tmp_path}")
-    assert len(shots) == 12 * len(LOCALES)
+    assert len(shots) == (12 + PAGE_SCREENS) * len(LOCALES)
     assert not overflows, "\n".join(overflows)
 
 
 @pytest.mark.parametrize("locale", AXE_LOCALES)
 def test_every_preview_screen_has_no_serious_axe_violation(phone_page, db, tmp_path, locale):
-    """axe-core over each journey screen as the preview draws it (WCAG 2.2 AA; docs/accessibility.md)."""
-    person = make_person(passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter")
-    walk = walk_verification(phone_page, locale, person, tmp_path, axe=True)
-    assert len(walk.shots) == 12
+    """axe-core over every screen the preview draws: the journey, the pages, the guides (WCAG 2.2 AA)."""
+    walk = walk_verification(phone_page, locale, verified_person(), tmp_path, axe=True)
+    walk_pages(walk)
+    assert len(walk.shots) == 12 + PAGE_SCREENS
     assert not walk.violations, f"{len(walk.violations)} serious or critical axe violations:\n" + "\n".join(
         walk.violations)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from app import create_app
 from app.config import PROJECT_ROOT
+from app.preview import MINIPROGRAM, PAGES, stylesheets
 from app.preview.wxss import FRAME_HEIGHT, translate
 from tests.test_config import environment  # noqa: F401 - the production environment fixture
 
@@ -43,6 +45,23 @@ def test_the_stylesheet_is_the_mini_programs_wxss(client):
     assert "rpx" not in css
 
 
+def test_each_page_is_styled_by_its_own_wxss(client):
+    card = client.get("/_preview/miniprogram.css?page=card").get_data(as_text=True)
+    assert "/* pages/card/card.wxss */" in card and "/* components/nav/nav.wxss */" in card
+    assert ".mp-frame .shortcut {" in card
+    assert "pages/settings/settings.wxss" not in card  # WeChat scopes a page's WXSS to that page
+    journey = client.get("/_preview/miniprogram.css?page=nowhere").get_data(as_text=True)
+    assert "/* pages/verify/verify.wxss */" in journey and "/* components/screen/screen.wxss */" in journey
+
+
+def test_a_page_keeps_its_name_across_the_language_switch(client):
+    html = client.get("/_preview/?lang=ar&page=guide&slug=lost-card&guide_page=formal").get_data(as_text=True)
+    assert 'data-page="guide"' in html and 'data-slug="lost-card"' in html and 'data-guide-page="formal"' in html
+    assert '<input type="hidden" name="page" value="guide">' in html
+    assert 'href="/_preview/miniprogram.css?page=guide"' in html
+    assert 'data-page="verify"' in client.get("/_preview/?page=../admin").get_data(as_text=True)
+
+
 def test_the_page_offers_every_locale_and_sets_the_direction(client):
     page = client.get("/_preview/?lang=ar")
     assert page.status_code == 200
@@ -74,28 +93,55 @@ def test_production_does_not_serve_the_preview(environment, emulator):  # noqa: 
 #: What the WXML draws that a browser cannot reach, and why.
 NOT_IN_BROWSER = {
     "privacy-note": "the note after refusing WeChat's privacy pop-up: a browser has no privacy gate to refuse",
+    "source-url": "the address shown with that note (pages/notices), when the clipboard was refused",
 }
+#: Every WXML the preview mirrors: the screen and navigation components and every page it draws.
+MIRRORED = ("components/screen/screen.wxml", "components/nav/nav.wxml",
+            *(f"pages/{page}/{page}.wxml" for page in PAGES))
 
 
 def wxml_classes(path: Path) -> set[str]:
     """Every class a WXML file can give an element: the literal ones and those its expressions pick."""
     classes = set()
-    for value in re.findall(r'class="([^"]*)"', path.read_text(encoding="utf-8")):
+    for value in re.findall(r'(?<![\w-])class="([^"]*)"', path.read_text(encoding="utf-8")):
         for expression in re.findall(r"\{\{(.*?)\}\}", value):
             classes.update(re.findall(r"'([\w-]+)'", expression))
         classes.update(re.sub(r"\{\{.*?\}\}", " ", value).split())
     return classes
 
 
-def test_the_preview_draws_every_class_of_the_screen_and_page_wxml():
-    """preview.js mirrors screen.wxml and verify.wxml: a class added there and not here fails."""
-    stub = Path(PROJECT_ROOT, "miniprogram_stub")
-    classes = wxml_classes(stub / "components/screen/screen.wxml") | wxml_classes(stub / "pages/verify/verify.wxml")
-    assert {"screen", "summary-note", "field-has-error", "rtl", "action-secondary"} <= classes
+def preview_classes() -> set[str]:
+    """Every class name preview.js can draw: the words of its string literals."""
     script = Path(PROJECT_ROOT, "app/preview/static/preview.js").read_text(encoding="utf-8")
     drawn = set()
     for literal in re.findall(r"'([^'\n]*)'", script):
         drawn.update(literal.split())
     for literal in re.findall(r"`([^`\n]*)`", script):
         drawn.update(re.sub(r"\$\{[^}]*\}", " ", literal).split())
-    assert classes - drawn == set(NOT_IN_BROWSER)
+    return drawn
+
+
+def test_the_preview_mirrors_every_page_of_the_mini_program():
+    """Every page of app.json is drawn by the preview (`?page=`), with the WXSS it needs."""
+    app_json = json.loads(Path(PROJECT_ROOT, "miniprogram_stub/app.json").read_text(encoding="utf-8"))
+    assert {f"pages/{page}/{page}" for page in PAGES} == set(app_json["pages"])
+    for page in PAGES:
+        for name in stylesheets(page):
+            assert (MINIPROGRAM / name).is_file(), name
+
+
+@pytest.mark.parametrize("wxml", MIRRORED)
+def test_the_preview_draws_every_class_of_the_wxml(wxml):
+    """preview.js mirrors each WXML it draws: a class added there and not here fails, naming the file."""
+    classes = wxml_classes(MINIPROGRAM / wxml)
+    assert classes, wxml
+    missing = classes - preview_classes() - set(NOT_IN_BROWSER)
+    assert not missing, f"{wxml}: classes the preview does not draw: {sorted(missing)}"
+
+
+def test_the_class_check_sees_the_screen_and_page_classes():
+    """The check reads literal classes and those picked by expressions, and fails on a class not drawn."""
+    stub = MINIPROGRAM
+    classes = wxml_classes(stub / "components/screen/screen.wxml") | wxml_classes(stub / "pages/card/card.wxml")
+    assert {"screen", "summary-note", "field-has-error", "rtl", "action-secondary", "usable", "unusable"} <= classes
+    assert "not-drawn-anywhere" not in preview_classes()
