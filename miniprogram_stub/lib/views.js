@@ -247,7 +247,22 @@ function noticesView(body) {
   };
 }
 
+/**
+ * GET /api/v1/locales → the settings page's languages: {id, name, dir, tag}, where `tag` is the
+ * language's BCP 47 tag (`zh-Hans`, `en-XA`) for `lang`: a locale id (`zh_Hans`, `en@pseudo`) is not one.
+ */
+function localeOptions(body) {
+  const list = Array.isArray(body) ? body : (body && body.locales) || [];
+  return list.map((item) => ({
+    id: item.id,
+    name: item.name,
+    dir: item.dir === 'rtl' ? 'rtl' : 'ltr',
+    tag: item.bcp47 || String(item.id).split('@')[0].replace('_', '-'),
+  }));
+}
+
 module.exports = {
+  localeOptions,
   textOf,
   termOf,
   row,

@@ -341,6 +341,11 @@ for (const language of LANGUAGES) {
     const settings = await wxml.openPage('pages/settings/settings');
     assert.equal(settings.data.current, language.locale);
     assert.deepEqual(settings.texts('.language'), settings.data.locales.map((item) => item.name));
+    // Each language's name is marked with its BCP 47 tag (zh-Hans, en-XA), not the locale id (zh_Hans).
+    const offered = await require('../lib/api').locales();
+    assert.deepEqual(settings.findAll('.language-name').map((node) => wxml.attribute(node, 'lang')),
+      offered.map((item) => item.bcp47));
+    assert.ok(offered.some((item) => item.id !== item.bcp47), 'a locale whose id is not its tag');
     assert.equal(wxml.attribute(settings.find('.heading'), 'aria-label'), texts.icons.language);
     assert.deepEqual(settings.texts('.consent-label'), settings.data.consents.map((item) => item.label));
     assertDirection(settings, language.dir);

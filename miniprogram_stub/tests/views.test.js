@@ -200,3 +200,17 @@ test('the QR image becomes a base64 data URI the <image> component shows', () =>
   assert.equal(imageSrc(null), '');
   ['', 'a', 'ab', 'abc', 'abcd', '中文'].forEach((text) => assert.equal(base64Utf8(text), Buffer.from(text, 'utf8').toString('base64')));
 });
+
+test('the settings languages carry BCP 47 tags for lang, from the server or the locale id', () => {
+  const options = views.localeOptions([
+    { id: 'zh_Hans', name: '中文 (简体)', dir: 'ltr', bcp47: 'zh-Hans' },
+    { id: 'ar@pseudo', name: 'العربية (pseudo)', dir: 'rtl', bcp47: 'ar-XB' },
+    { id: 'zh_Hant', name: '中文 (繁體)' },
+  ]);
+  assert.deepEqual(options, [
+    { id: 'zh_Hans', name: '中文 (简体)', dir: 'ltr', tag: 'zh-Hans' },
+    { id: 'ar@pseudo', name: 'العربية (pseudo)', dir: 'rtl', tag: 'ar-XB' },
+    { id: 'zh_Hant', name: '中文 (繁體)', dir: 'ltr', tag: 'zh-Hant' },
+  ]);
+  assert.deepEqual(views.localeOptions({ locales: [{ id: 'en', name: 'English', bcp47: 'en' }] }).map((item) => item.tag), ['en']);
+});

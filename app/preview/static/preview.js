@@ -734,7 +734,7 @@
       radio.disabled = state.busy;
       // As pages/settings does: the new language saved (signIn's PUT /me), the page drawn again in it.
       radio.addEventListener('change', () => window.location.assign(`/_preview/?lang=${item.id}&page=settings`));
-      const name = node('span', '', item.name);
+      const name = node('span', 'language-name', item.name);
       name.lang = item.tag;
       label.append(radio, name);
       group.appendChild(label);
@@ -745,7 +745,7 @@
       const block = view('card-block');
       v.consents.forEach((item) => {
         const row = view('consent');
-        const button = aria(node('button', 'withdraw'), null, item.withdrawLabel);
+        const button = aria(node('button', ''), null, item.withdrawLabel);
         button.type = 'button';
         button.setAttribute('size', 'mini');
         button.disabled = state.busy;

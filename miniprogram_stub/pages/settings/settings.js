@@ -3,6 +3,7 @@ const api = require('../../lib/api');
 const auth = require('../../lib/auth');
 const kit = require('../../lib/pagekit');
 const texts = require('../../lib/texts');
+const views = require('../../lib/views');
 
 // Consents are a journey of their own on the server when it offers one (withdrawal included).
 const CONSENT_FLOW = 'consents';
@@ -41,9 +42,8 @@ Page({
     if (!loaded) {
       return;
     }
-    const list = Array.isArray(loaded.locales) ? loaded.locales : loaded.locales.locales || [];
     this.setData({
-      locales: list.map((item) => ({ id: item.id, name: item.name, dir: item.dir === 'rtl' ? 'rtl' : 'ltr' })),
+      locales: views.localeOptions(loaded.locales),
       current: loaded.me.locale,
       dir: loaded.me.dir === 'rtl' ? 'rtl' : 'ltr',
       consents: activeConsents(loaded.mine),
