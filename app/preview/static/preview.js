@@ -745,7 +745,7 @@
       const block = view('card-block');
       v.consents.forEach((item) => {
         const row = view('consent');
-        const button = aria(node('button', ''), null, item.withdrawLabel);
+        const button = aria(node('button', 'withdraw'), null, item.withdrawLabel);
         button.type = 'button';
         button.setAttribute('size', 'mini');
         button.disabled = state.busy;
