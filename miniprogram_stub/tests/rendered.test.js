@@ -378,6 +378,10 @@ test('the nav and screen components render on their own with a document the serv
   const rendered = await wxml.renderComponent('components/screen/screen', { doc: res.body });
   assertShowsDocument(rendered, res.body);
   assert.ok(rendered.has('.summary-note'));
+  // The progress bar (aria-role="progressbar") is named by its words: "الخطوة 1 من 3".
+  const progress = rendered.find('.progress');
+  assert.equal(wxml.attribute(progress, 'aria-label'), res.body.progress.label);
+  assert.ok(res.body.progress.label);
   const nav = await wxml.renderComponent('components/nav/nav', { current: 'card', dir: 'rtl' });
   assert.equal(nav.texts('.nav-label').length, 7);
   await nav.tap(nav.findAll('.nav-item')[0]);

@@ -306,13 +306,13 @@
     const root = view(`screen ${vm.rtl ? 'rtl' : 'ltr'}`);
     root.style.direction = vm.dir;
     if (vm.progress) {
-      const progress = aria(view('progress'), 'progressbar', vm.progress.label);
+      const words = vm.progress.label || `${vm.progress.current} / ${vm.progress.total}`;
+      const progress = aria(view('progress'), 'progressbar', words);
       const bar = node('progress', 'wx-progress');
       bar.max = 100;
       bar.value = vm.progress.percent;
       progress.appendChild(bar);
-      progress.appendChild(node('span', 'progress-label',
-        vm.progress.label || `${vm.progress.current} / ${vm.progress.total}`));
+      progress.appendChild(node('span', 'progress-label', words));
       root.appendChild(progress);
     }
     if (vm.errorSummary.length || vm.errorHeading) {
