@@ -138,7 +138,7 @@ PUBLISHERS = itertools.count(1)
 
 def verified_person():
     """A person whose pages have something in every block: an active card, an exemption, contributions."""
-    return make_person(passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter", card_status="active",
+    return make_person(passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter", card_status="normal",
                        exempt=("pension", "unemployment"), contributions_months=14)
 
 

@@ -276,7 +276,7 @@
     } else if (field.kind === 'date') {
       // <picker mode="date">: the shown value, with the browser's date input over it.
       const picker = node('label', 'date-picker');
-      picker.appendChild(view('input picker-value', field.value || '—'));
+      picker.appendChild(aria(view('input picker-value', field.value || '—'), null, field.label));
       const input = node('input', 'pv-native');
       input.type = 'date';
       input.name = field.name;
