@@ -11,17 +11,18 @@ from app.json_provider import StrictJSONProvider
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app for APP_ENV (or `config` overrides); nothing connects before this runs."""
-    from app import models, pii
+    from app import pii
     from app.api import register_api
     from app.api.fast_screens import install_fast_screens
     from app.cli import register_commands
+    from app.domains import load_models
     from app.edge import install_edge
     from app.errors import register_error_handlers
     from app.extensions import init_extensions
     from app.i18n import init_i18n
+    from app.journeys import flow_cache
     from app.logs import configure_logging
     from app.security_headers import init_security_headers
-    from app.services import flow_cache
     from app.wechat import init_wechat
 
     try:
@@ -41,13 +42,17 @@ def create_app(config: dict | None = None) -> Flask:
     configure_logging(app)
     pii.configure(app.config["PII_KEY"], app.config.get("PII_KEY_PREVIOUS"))
     init_extensions(app)
-    models.load_all()
+    load_models()
     flow_cache.install()  # Redis copies of journey states follow every database commit
     init_i18n(app)
     register_error_handlers(app)
     init_security_headers(app)
     install_fast_screens(app)  # under the edge: its answers get the same headers and metrics
     install_edge(app)
+    if app.config.get("WECHAT_EMULATOR"):
+        from app.wechat_emulator.mount import mount_emulator
+
+        mount_emulator(app)  # before the client, which reaches it in process
     init_wechat(app)
     register_api(app)
     _init_optional(app)

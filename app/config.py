@@ -175,7 +175,7 @@ class DevelopmentConfig(BaseConfig):
     EMBEDDED_REDIS = True
     JOBS_SYNC = True
     WECHAT_EMULATOR = True
-    # The demo mini program of the built-in emulator (app/wechat/emulator): public, so never production's.
+    # The demo mini program of the built-in emulator (app/wechat_emulator): public, so never production's.
     WECHAT_APPID = "wx0000000000demo"
     WECHAT_SECRET = "demo-secret"  # noqa: S105 - the emulator's demo credentials
     WECHAT_TOKEN = "demo-token"  # noqa: S105 - the emulator's demo credentials

@@ -20,7 +20,7 @@ from prometheus_client import values as _values
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 
-from app.services.pushes import INBOX_KEY as PUSH_INBOX_KEY
+from app.pushes import INBOX_KEY as PUSH_INBOX_KEY
 
 #: Buckets sized for this service: most requests take 1-50 ms, callbacks must stay well under 5 s.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

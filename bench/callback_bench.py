@@ -18,8 +18,8 @@ import time
 from urllib.parse import urlencode
 
 from app.wechat.callback import PushVerifier
-from app.wechat.emulator import DEMO, PushSigner
-from app.wechat.emulator.push import subscribe_event, text_message
+from app.wechat_emulator import DEMO, PushSigner
+from app.wechat_emulator.push import subscribe_event, text_message
 
 CALLBACK_PATH = "/wechat/callback"
 

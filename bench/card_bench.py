@@ -33,8 +33,10 @@ def _periods(last: date, count: int) -> list[str]:
 def prepare(app) -> dict:
     """One verified holder with 24 months of five insurances, signed in; returns token and year."""
     from app import clock, pii
+    from app.accounts.models.user import UserAccount
+    from app.accounts.sessions import SessionStore
     from app.extensions import db
-    from app.models.registry import (
+    from app.registry.models import (
         ContributionRecord,
         Employer,
         IdentityDocument,
@@ -44,8 +46,6 @@ def prepare(app) -> dict:
         SocialSecurityCard,
         WorkPermit,
     )
-    from app.models.user import UserAccount
-    from app.services.sessions import SessionStore
 
     codec = pii.codec()
     n = secrets.randbelow(10**8)

@@ -104,7 +104,7 @@ def _child(kind: str, file: str, database: str, create: bool) -> None:
     sys.path.insert(0, str(ROOT))
     from app import create_app
     from app.extensions import db
-    from app.services.registry_import import import_file
+    from app.registry.importer import import_file
 
     app = create_app({"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{database}", "LOG_LEVEL": "ERROR"})
     with app.app_context():

@@ -4,7 +4,7 @@
 screen (answers encrypted at rest, as in real use) and returns their tokens; `requests(prepared)`
 gives one request spec per user; `rows(harness)` (what bench/run.py calls) measures them against
 the baseline. The hot path is one Redis round trip: the session, with the flow state's copy and
-the translated screen kept from the state's first view (app/services/screen_cache.py); the
+the translated screen kept from the state's first view (app/journeys/screen_cache.py); the
 database only on a miss. The first view of each state renders the screen and keeps it; the
 repeats measured here are answered from the kept copy, checked against the state's copy, by the
 WSGI fast path (app/api/fast_screens.py). Target: at least 50% of bare Flask's req/s.
@@ -25,10 +25,10 @@ STEP = "identifier"
 
 def prepare(app, users: int = 16) -> dict:
     """N users on the identifier screen of the verify flow, signed in; returns their tokens."""
+    from app.accounts.models.user import UserAccount
+    from app.accounts.sessions import SessionStore
     from app.extensions import db
-    from app.models.flow import FlowState
-    from app.models.user import UserAccount
-    from app.services.sessions import SessionStore
+    from app.journeys.models import FlowState
 
     run = secrets.token_hex(4)
     answers = {"consent_sensitive": True, "passport_name": "MÜLLER, Hans Peter",

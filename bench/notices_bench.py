@@ -72,7 +72,7 @@ class Emulator:
 
     def __init__(self):
         from app.config import DevelopmentConfig
-        from app.wechat.emulator import create_emulator
+        from app.wechat_emulator import create_emulator
         from bench.wsgi_server import WsgiServer
 
         self.app = create_emulator(appid=DevelopmentConfig.WECHAT_APPID, secret=DevelopmentConfig.WECHAT_SECRET)
@@ -97,11 +97,11 @@ def populate(app, recipients: int, emulator_state) -> None:
     from sqlalchemy import insert
 
     from app import clock
+    from app.accounts import admin_auth
+    from app.accounts.models.user import UserAccount
     from app.extensions import db
-    from app.models.registry import Person
-    from app.models.subscription import SubscriptionQuota
-    from app.models.user import UserAccount
-    from app.services import admin_auth
+    from app.notices.models.subscription import SubscriptionQuota
+    from app.registry.models import Person
 
     locales = LOCALES
     with app.app_context():
@@ -135,9 +135,10 @@ def populate(app, recipients: int, emulator_state) -> None:
 
 def new_notice(app, title: str, audience: dict) -> int:
     """A published notice to everyone (inbox + WeChat template); its id (no fan-out yet)."""
+    from app.accounts import admin_auth
+    from app.accounts.models.admin import AdminUser
     from app.extensions import db
-    from app.models.admin import AdminUser
-    from app.services import admin_auth, notices
+    from app.notices import notices
 
     with app.app_context():
         actor = admin_auth.actor_for(db.session.query(AdminUser).filter_by(username="bench-publisher").one())
@@ -157,8 +158,8 @@ def new_notice(app, title: str, audience: dict) -> int:
 def worker(phase: str, notice_id: int, database_url: str, redis_url: str | None, api_base: str) -> dict:
     """One phase in this process: `fan_out`, `send` or `resume`; timing and peak memory."""
     from app.extensions import get_redis
-    from app.services import delivery
-    from app.tasks.notices import make_sender
+    from app.notices import delivery
+    from app.notices.jobs import make_sender
 
     in_process = api_base == "in-process"
     config = _config(database_url, redis_url, api_base)
@@ -205,9 +206,9 @@ def _grant_in_process(app, notice_id: int) -> None:
     """Give every recipient of the notice two accepts in this process's own emulator."""
     from sqlalchemy import select
 
+    from app.accounts.models.user import UserAccount
     from app.extensions import db
-    from app.models.notice import NoticeDelivery
-    from app.models.user import UserAccount
+    from app.notices.models.notice import NoticeDelivery
 
     state = app.extensions["wechat_emulator"].extensions["wechat_emulator"]
     openids = db.session.scalars(select(UserAccount.openid).join(
@@ -260,9 +261,9 @@ def _states_by_openid(app, notice_id: int) -> dict[str, tuple[str, str | None]]:
     """openid → (state, error) of each WeChat row of a notice."""
     from sqlalchemy import select
 
+    from app.accounts.models.user import UserAccount
     from app.extensions import db
-    from app.models.notice import NoticeDelivery
-    from app.models.user import UserAccount
+    from app.notices.models.notice import NoticeDelivery
 
     with app.app_context():
         rows = db.session.execute(
@@ -279,7 +280,7 @@ def _state_counts(app, notice_id: int) -> dict:
     from sqlalchemy import func, select
 
     from app.extensions import db
-    from app.models.notice import NoticeDelivery
+    from app.notices.models.notice import NoticeDelivery
 
     with app.app_context():
         rows = db.session.execute(

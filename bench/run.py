@@ -153,7 +153,7 @@ class Harness:
 
 def bench_environment() -> dict:
     """Production settings for the app under test; BENCH_DATABASE_URL / BENCH_REDIS_URL override."""
-    from app.wechat.emulator import DEMO
+    from app.wechat_emulator import DEMO
 
     return {
         "APP_ENV": "production",

@@ -95,11 +95,11 @@ class Prepared:
 
 def prepare(app, lanes: int, users_per_lane: int | None = None, holders: int | None = None) -> Prepared:
     """Users half way through the verify journey (no session yet) and verified card holders, signed in."""
+    from app.accounts.models.user import UserAccount
     from app.extensions import db
-    from app.flows.verify import CONSENT_TEXT_VERSION
     from app.i18n import served_locales
-    from app.models.flow import FlowState
-    from app.models.user import UserAccount
+    from app.journeys.models import FlowState
+    from app.verify.journey import CONSENT_TEXT_VERSION
     from bench import card_bench
 
     users_per_lane = users_per_lane or USERS_PER_LANE
@@ -265,9 +265,9 @@ def server_books(app, prepared: Prepared, emulator_url: str) -> dict:
     """Sessions of the signing-in users (indexed, alive), their journeys' saved versions, code exchanges."""
     from sqlalchemy import func, select
 
+    from app.accounts.sessions import PREFIX, index_key
     from app.extensions import db
-    from app.models.flow import FlowState
-    from app.services.sessions import PREFIX, index_key
+    from app.journeys.models import FlowState
 
     ids = prepared.user_ids
     redis = app.extensions["redis"]
@@ -316,13 +316,13 @@ def reconcile(before: dict, after: dict, client: dict, users: int) -> dict:
 
 def emulator_server() -> load.Server:
     """The WeChat emulator in its own gunicorn (one worker: its state lives in memory)."""
-    return load.Server("app.wechat.emulator:create_emulator()", name="wechat-emulator", ready_path="/",
+    return load.Server("app.wechat_emulator:create_emulator()", name="wechat-emulator", ready_path="/",
                        workers=1).start()
 
 
 def app_environment(emulator_url: str) -> dict:
     """Beyond the bench environment: WeChat at the emulator, one proxy in front (and its accept hook)."""
-    from app.wechat.emulator import DEMO
+    from app.wechat_emulator import DEMO
 
     return {"WECHAT_API_BASE": emulator_url + "/", "WECHAT_APPID": DEMO["appid"],
             "WECHAT_SECRET": DEMO["secret"], "PROXY_HOPS": "1",

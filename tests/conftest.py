@@ -234,8 +234,8 @@ def login(app):
     """
     import secrets
 
-    from app.models.user import UserAccount
-    from app.services.sessions import SessionStore
+    from app.accounts.models.user import UserAccount
+    from app.accounts.sessions import SessionStore
 
     def _login(user=None, *, openid=None, locale=None):
         if user is None:
@@ -256,7 +256,7 @@ def _wechat_emulator_server():
 
     from werkzeug.serving import WSGIRequestHandler, make_server
 
-    from app.wechat.emulator import create_emulator
+    from app.wechat_emulator import create_emulator
 
     class QuietHandler(WSGIRequestHandler):
         def log_request(self, *args, **kwargs):
@@ -287,8 +287,8 @@ def wechat_emulator(app, _wechat_emulator_server):
     getuserphonenumber. The emulator state is reset and the shared access token forgotten per test;
     pushes are delivered to `app` through its test client.
     """
-    from app.wechat.emulator import PushSigner
-    from app.wechat.emulator.control import EmulatorControl
+    from app.wechat_emulator import PushSigner
+    from app.wechat_emulator.control import EmulatorControl
 
     emulator, base_url = _wechat_emulator_server
     config = app.config

@@ -19,8 +19,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from app import clock, pii
+from app.accounts.models.user import UserAccount
 from app.extensions import db
-from app.models.registry import (
+from app.registry.identifiers import mod11_2_check_char
+from app.registry.models import (
     INSURANCE_TYPES,
     ContributionRecord,
     Employer,
@@ -31,9 +33,7 @@ from app.models.registry import (
     SocialSecurityCard,
     WorkPermit,
 )
-from app.models.user import UserAccount
-from app.services.identifiers import mod11_2_check_char
-from app.services.names import canonical_name, split_name
+from app.registry.names import canonical_name, split_name
 
 _counter = itertools.count(1)
 _DEFAULT = object()

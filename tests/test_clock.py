@@ -44,7 +44,7 @@ def test_outside_the_app_the_default_zone_applies(users_day_ahead):
     ("import datetime\n\nx = datetime.datetime.utcnow()\n", {"DTZ003", "TID251"}),
     ("import time\n\nx = time.time()\n", {"TID251"}),
 ])
-@pytest.mark.parametrize("where", ["app/services/example.py", "tests/card/test_example.py"])
+@pytest.mark.parametrize("where", ["app/card/example.py", "tests/card/test_example.py"])
 def test_the_lint_refuses_a_clock_read_outside_the_clock_module(source, codes, where):
     assert _lint(source, where) == codes
 

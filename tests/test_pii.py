@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from app import pii
-from app.models.registry import Person
+from app.registry.models import Person
 
 
 def test_round_trip_and_random_nonce():

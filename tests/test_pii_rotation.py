@@ -17,20 +17,21 @@ from sqlalchemy import String, Text, func, select, type_coerce
 from app import clock, pii
 from app.config import ConfigError, check_production
 from app.extensions import db as _db
-from app.models.flow import FlowState
-from app.models.pii_key import PiiKeyRotation
-from app.models.registry import (
+from app.journeys.models import FlowState
+from app.privacy import key_rotation as pii_rotation
+from app.privacy import rights as privacy
+from app.privacy.models import PiiKeyRotation
+from app.registry.importer import import_file
+from app.registry.models import (
     IdentityDocument,
     Person,
     SocialSecurityAccount,
     SocialSecurityCard,
     WorkPermit,
 )
-from app.models.verification import InPersonReference, VerificationAttempt
-from app.services import pii_rotation, privacy
-from app.services.attempts import identifier_key, subject_key
-from app.services.registry_import import import_file
-from app.services.verification import VerificationLocked, find_person, match_identity, wechat_subject
+from app.verify.attempts import identifier_key, subject_key
+from app.verify.models import InPersonReference, VerificationAttempt
+from app.verify.verification import VerificationLocked, find_person, match_identity, wechat_subject
 from tests.conftest import TEST_DATABASE_URL, make_test_config
 from tests.factories import make_person, make_pr_id, make_user
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from app.services.sessions import INDEX_MARGIN_SECONDS, SessionStore, index_key, owner_hint, session_key
+from app.accounts.sessions import INDEX_MARGIN_SECONDS, SessionStore, index_key, owner_hint, session_key
 from tests.redis_probe import commands_sent
 
 
@@ -85,7 +85,7 @@ def test_lookup_of_a_token_without_an_owner_name_fetches_nothing_extra(redis_cli
 
 
 def test_lookup_slides_the_expiry_once_a_minute_per_process(redis_client, monkeypatch):
-    from app.services import sessions
+    from app.accounts import sessions
 
     store = SessionStore(redis_client, "session", 600)
     token = store.create(1)

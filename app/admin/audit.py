@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 from flask import render_template, request
 from sqlalchemy import select
 
+from app.accounts.models.admin import AdminUser
+from app.admin.console import bp, console_view
+from app.audit import search as audit_search
 from app.extensions import db
-from app.models.admin import AdminUser
-from app.services import audit_search
-
-from .console import bp, console_view
 
 
 def _day(value: str | None) -> datetime | None:

@@ -15,15 +15,14 @@ from flask import (
     url_for,
 )
 
+from app.accounts import admin_auth
+from app.admin.forms import ActionForm, LoginForm
+from app.admin.sessions import FAILURE_KEY, end_session
 from app.errors import AppError, ServiceUnavailable
 from app.extensions import limiter
 from app.i18n import _, bcp47, current_locale_id, set_request_locale, text_direction
 from app.i18n.locales import SUPPORTED, match, native_name
 from app.logs import request_id
-from app.services import admin_auth
-
-from .forms import ActionForm, LoginForm
-from .sessions import FAILURE_KEY, end_session
 
 bp = Blueprint("console", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")

@@ -19,10 +19,10 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from app.accounts.admin_auth import MIN_PASSWORD_LENGTH
 from app.i18n import _l, lazy_ngettext, lazy_pgettext
 from app.i18n.locales import SUPPORTED, native_name
-from app.models.notice import NOTICE_CATEGORIES, NOTICE_PRIORITIES
-from app.services.admin_auth import MIN_PASSWORD_LENGTH
+from app.notices.models.notice import NOTICE_CATEGORIES, NOTICE_PRIORITIES
 
 REQUIRED = _l("This field is required.")
 

@@ -2,7 +2,7 @@
 
 The cookie holds only an opaque, random session id; what the session holds (the signed-in admin,
 the form's CSRF token, the chosen language, flashed messages) stays in Redis, in the store of
-app/services/admin_sessions.py. So ending a session on the server ends it everywhere: signing out,
+app/accounts/admin_sessions.py. So ending a session on the server ends it everywhere: signing out,
 a password or role change and "sign out everywhere" delete it, and a copy of the cookie made
 earlier opens nothing.
 
@@ -27,8 +27,8 @@ from redis.exceptions import RedisError
 from werkzeug.datastructures import CallbackDict
 
 from app import clock
-from app.services.admin_sessions import ANONYMOUS_TTL_SECONDS, console_sessions
-from app.services.sessions import Session
+from app.accounts.admin_sessions import ANONYMOUS_TTL_SECONDS, console_sessions
+from app.accounts.sessions import Session
 
 log = logging.getLogger(__name__)
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import abort, current_app, render_template, request, url_for
 
-from app.flows.preview import all_screens
+from app.admin.console import bp, console_view
 from app.i18n import served_locales
 from app.i18n.catalogs import CatalogError, all_stats
 from app.i18n.locales import SOURCE_LOCALE, native_name, text_direction
-
-from .console import bp, console_view
+from app.journeys.preview import all_screens
 
 #: Keys of a screen document whose string values are interface text (the rest is data).
 TEXT_KEYS = frozenset({"title", "body", "label", "hint", "error", "message", "placeholder", "text",

@@ -1,4 +1,4 @@
-"""The JSON API: every module here with a `bp` is mounted under /api/v1; `root_bp` at the root."""
+"""The JSON API: every module here and every domain's `api` with a `bp` is mounted under /api/v1; `root_bp` at the root."""
 
 from __future__ import annotations
 
@@ -19,8 +19,11 @@ def register_api(app) -> None:
 
     install(app)  # before any rule is added: the console's rules, added later, get it too
     api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
-    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
+    from app.domains import parts
+
+    own = (importlib.import_module(f"{__name__}.{info.name}")
+           for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name))
+    for module in (*own, *parts("api")):
         if hasattr(module, "bp"):
             csrf.exempt(module.bp)
             api_v1.register_blueprint(module.bp)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from app.api.security import load_session
+from app.client_texts import client_texts
 from app.i18n import locale_meta
-from app.services.client_texts import client_texts
 
 bp = Blueprint("client_texts", __name__)
 

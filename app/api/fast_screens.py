@@ -1,8 +1,8 @@
 """The hottest GETs answered before Flask, from what Redis keeps: a journey's screen and the card screens.
 
 A repeat `GET /api/v1/flows/<name>` or `GET /api/v1/card[/permit|/insurances|/contributions]`
-is answered from bytes the Flask views already rendered and kept (app/services/screen_cache.py,
-app/services/view_cache.py). Finding them needs the session and those keys, which come back in
+is answered from bytes the Flask views already rendered and kept (app/journeys/screen_cache.py,
+app/view_cache.py). Finding them needs the session and those keys, which come back in
 one Redis round trip; what costs time around it is Flask's per-request machinery (contexts,
 routing, hooks, Babel's locale selection). This WSGI layer, inside the edge (app/edge.py: request
 id, security headers, metrics), does just that round trip:
@@ -26,14 +26,14 @@ from collections.abc import Callable
 
 from redis.exceptions import RedisError
 
-from app import clock
-from app.api.card import CARD_SCREENS, cache_parts
+from app import clock, view_cache
+from app.accounts.sessions import SessionStore, owner_hint
 from app.api.security import REDIS_FAILURE_KEY, token_from_header
+from app.card.api.card import CARD_SCREENS, cache_parts
 from app.edge import ENDPOINT_KEY
 from app.extensions import app_wide_limits_set
 from app.i18n import i18n_state, language_headers_for, negotiate
-from app.services import screen_cache, view_cache
-from app.services.sessions import SessionStore, owner_hint
+from app.journeys import screen_cache
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from app.extensions import db, get_redis
+from app.health import readiness
 from app.i18n import served_locales
-from app.services.health import readiness
 
 root_bp = Blueprint("health", __name__)
 

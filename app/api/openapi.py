@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from app.flows import guides, registry
+from app.accounts.models.user import CONSENT_PURPOSES
+from app.api.openapi_spec import build_document
+from app.guides import journey as guides
 from app.i18n import SUPPORTED
-from app.models.user import CONSENT_PURPOSES
-from app.services.openapi_spec import build_document
+from app.journeys import registry
 
 bp = Blueprint("openapi", __name__)
 

@@ -7,10 +7,10 @@ from functools import wraps
 
 from flask import current_app, g, request
 
+from app.accounts.sessions import SessionStore
 from app.errors import Unauthorized
 from app.extensions import get_redis
 from app.i18n import set_request_locale
-from app.services.sessions import SessionStore
 
 #: prefetch(user_id, **view_args) -> the Redis keys a view will read about that user.
 Prefetch = Callable[..., Iterable[str]]

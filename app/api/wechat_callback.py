@@ -16,9 +16,8 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 
-from app import metrics
+from app import metrics, pushes
 from app.extensions import csrf, get_queue, get_redis, limiter
-from app.services import pushes
 from app.wechat import push_verifier
 from app.wechat.callback import PushRefused, PushVerifier
 

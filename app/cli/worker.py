@@ -7,8 +7,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from rq import Worker
 
+from app import pushes
 from app.extensions import db, get_queue, get_redis
-from app.services import pushes
 
 #: How often an idle worker wakes to run its maintenance, which also restarts a dead push pump.
 MAINTENANCE_SECONDS = 60

@@ -2,7 +2,7 @@
 
 A locale is offered only when every *critical* string is translated and the rest reaches
 `LOCALE_RELEASE_THRESHOLD` (a ratio, e.g. 0.95). A string is critical when one of its source
-references is under `app/flows/` (the journeys: consent, verification, card) or when its
+references is in a journey (`app/journeys/`, and each domain's `journey.py`: consent, verification, guides) or when its
 translator comment carries the marker `[critical]`, e.g. `# TRANSLATORS: [critical] consent text`.
 
 The gate reads the template (`messages.pot`: which strings exist and which are critical) and each
@@ -25,7 +25,7 @@ from .locales import PLURAL_FORMS, SOURCE_LOCALE, SUPPORTED
 log = logging.getLogger("app.i18n")
 
 CRITICAL_MARKER = "[critical]"
-CRITICAL_PATHS = ("app/flows/",)
+CRITICAL_PATHS = ("app/journeys/", "app/verify/journey.py", "app/guides/journey.py")
 DOMAIN = "messages"
 
 

@@ -7,9 +7,10 @@ from datetime import date
 
 import pytest
 
+from app.accounts import admin_auth
 from app.extensions import db, get_queue
-from app.models.subscription import SubscriptionQuota
-from app.services import admin_auth, delivery, notices
+from app.notices import delivery, notices
+from app.notices.models.subscription import SubscriptionQuota
 from tests.factories import make_person, make_user
 
 PASSWORD = "correct horse battery"

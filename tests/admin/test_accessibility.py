@@ -42,7 +42,8 @@ def axe_violations(page, name: str) -> list[str]:
 def console_site(app, make_admin, make_notice, recipients):
     """Every kind of console page with data in it: notices, an import in each state, an in-person reference."""
     from app.extensions import get_redis
-    from app.services import import_progress, verification
+    from app.registry import import_progress
+    from app.verify import verification
     from tests.factories import make_person, make_user
 
     recipients(2, "ko")

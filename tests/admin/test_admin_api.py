@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.models.audit import AuditLog
+from app.audit.models import AuditLog
 from tests.admin.conftest import PASSWORD, notice_payload
 
 

@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
+from app.accounts import admin_auth
 from app.extensions import db
-from app.models.notice import Notice
-from app.services import admin_auth
+from app.notices.models.notice import Notice
 from tests.admin.conftest import PASSWORD, csrf_token, notice_payload
 from tests.factories import make_permit_number, make_ssn, make_uscc
 
@@ -306,8 +306,8 @@ class TestCsrf:
 
 
 def test_in_person_confirmation(console):
-    from app.models.user import UserAccount
-    from app.services import verification
+    from app.accounts.models.user import UserAccount
+    from app.verify import verification
     from tests.factories import make_person, make_user
 
     person = make_person(passport_name="KIM, Min-jun", nationality="KOR")
@@ -326,7 +326,7 @@ def test_in_person_confirmation(console):
 def test_the_in_person_view_keeps_the_detail_of_each_check(console):
     from datetime import timedelta
 
-    from app.services import verification
+    from app.verify import verification
     from tests.factories import make_person, make_user
 
     person = make_person(passport_name="KIM, Min-jun", nationality="KOR")

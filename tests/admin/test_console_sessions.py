@@ -8,11 +8,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select
 
 from app import clock
+from app.accounts import admin_auth, admin_sessions
+from app.accounts.models.admin import AdminUser
+from app.accounts.sessions import SessionStore
+from app.audit.models import AuditLog
 from app.extensions import db
-from app.models.admin import AdminUser
-from app.models.audit import AuditLog
-from app.services import admin_auth, admin_sessions
-from app.services.sessions import SessionStore
 from tests.admin.conftest import PASSWORD, csrf_token, forget_csrf_token
 
 COOKIE = "session"

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.extensions import db, get_queue, get_redis
-from app.models.notice import NoticeDelivery
-from app.models.subscription import SubscriptionQuota
-from app.services import delivery, notice_messages
-from app.tasks import notices as notice_tasks
+from app.notices import delivery
+from app.notices import jobs as notice_tasks
+from app.notices import messages as notice_messages
+from app.notices.models.notice import NoticeDelivery
+from app.notices.models.subscription import SubscriptionQuota
 from tests.admin.conftest import TEMPLATE, grant_quota
 
 
@@ -25,8 +26,9 @@ def rows(notice_id, channel="wechat"):
 
 
 def publish_and_deliver(notice):
-    from app.models.admin import AdminUser
-    from app.services import admin_auth, notices
+    from app.accounts import admin_auth
+    from app.accounts.models.admin import AdminUser
+    from app.notices import notices
 
     actor = admin_auth.actor_for(db.session.scalars(select(AdminUser)).first())
     notices.publish(notice.id, actor)
@@ -82,7 +84,7 @@ def test_publishing_twice_or_retrying_never_sends_twice(app, wechat_emulator, ma
 
 def test_busy_wechat_is_retried_with_backoff(app, wechat_emulator, make_notice, recipients, monkeypatch):
     naps = []
-    monkeypatch.setattr("app.services.delivery.time.sleep", naps.append)
+    monkeypatch.setattr("app.notices.delivery.time.sleep", naps.append)
     user = recipients(1, "en")[0]
     grant_quota(user, emulator=wechat_emulator)
     wechat_emulator.fail("subscribe_send", errcode=-1, times=2)
@@ -119,8 +121,9 @@ def test_withdrawn_notice_sends_nothing_more(app, wechat_emulator, make_notice, 
     grant_quota(user, emulator=wechat_emulator)
     notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
     delivery.fan_out(notice.id)
-    from app.models.admin import AdminUser
-    from app.services import admin_auth, notices
+    from app.accounts import admin_auth
+    from app.accounts.models.admin import AdminUser
+    from app.notices import notices
 
     notices.withdraw(notice.id, admin_auth.actor_for(db.session.scalars(select(AdminUser)).first()))
     notice_tasks.deliver_batch(notice.id, user.id, user.id)
@@ -327,7 +330,7 @@ class TestOnAQueue:
             grant_quota(user, emulator=wechat_emulator)
         notice = make_notice(template_id=TEMPLATE, publish=True)
         queue = get_queue()
-        assert queue.count == 1 and queue.jobs[0].func_name == "app.tasks.notices.fan_out"
+        assert queue.count == 1 and queue.jobs[0].func_name == "app.notices.jobs.fan_out"
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
         db.session.expire_all()
         assert {r.state for r in rows(notice.id).values()} == {"sent"}

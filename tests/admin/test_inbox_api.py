@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.services import admin_auth, notices
+from app.accounts import admin_auth
+from app.notices import notices
 
 
 def test_inbox_in_the_users_language_with_fallback(client, login, make_notice, recipients):

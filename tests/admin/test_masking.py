@@ -16,10 +16,10 @@ from datetime import date
 import pytest
 
 from app import pii
+from app.accounts import admin_auth, service_points
+from app.accounts.models.admin import ADMIN_ROLES
+from app.accounts.models.user import UserAccount
 from app.extensions import db
-from app.models.admin import ADMIN_ROLES
-from app.models.user import UserAccount
-from app.services import admin_auth, service_points
 from tests.admin.conftest import TEMPLATE, grant_quota
 from tests.factories import (
     make_passport_number,

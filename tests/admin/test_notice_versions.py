@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from app import clock
+from app.accounts import admin_auth
+from app.audit.models import AuditLog
 from app.extensions import db
-from app.models.audit import AuditLog
-from app.models.notice import NoticeVersion
-from app.services import admin_auth, delivery, notices
-from app.tasks import notices as notice_tasks
+from app.notices import delivery, notices
+from app.notices import jobs as notice_tasks
+from app.notices.models.notice import NoticeVersion
 from tests.admin.conftest import TEMPLATE, grant_quota, notice_payload
 
 BAIT = {"title": "URGENT: pay arrears now", "body": "Pay at [this page](https://pay.example.net) today."}

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 
 from app import clock
+from app.accounts import admin_auth
+from app.audit.models import AuditLog
 from app.errors import Forbidden, ValidationFailed
-from app.models.audit import AuditLog
-from app.services import admin_auth, audience, notices
+from app.notices import audience, notices
 from tests.admin.conftest import notice_payload
 from tests.factories import make_employer, make_person, make_user
 

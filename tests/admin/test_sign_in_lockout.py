@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.accounts import admin_auth, sign_in_throttle
+from app.accounts.admin_auth import LOCKOUT, MAX_FAILED_LOGINS, AccountLocked, InvalidCredentials
+from app.accounts.models.admin import AdminUser
+from app.audit.models import AuditLog
+from app.columns import utcnow
 from app.errors import AppError
 from app.extensions import db, get_redis
-from app.models.admin import AdminUser
-from app.models.audit import AuditLog
-from app.models.types import utcnow
-from app.services import admin_auth, sign_in_throttle
-from app.services.admin_auth import LOCKOUT, MAX_FAILED_LOGINS, AccountLocked, InvalidCredentials
 from tests.admin.conftest import PASSWORD
 
 

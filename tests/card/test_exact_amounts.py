@@ -7,8 +7,8 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services import contributions
-from app.services.card_format import Formatter
+from app.card import contributions
+from app.card.formatting import Formatter
 
 fen_amounts = st.integers(min_value=0, max_value=99_999_999).map(lambda fen: Decimal(fen).scaleb(-2))
 

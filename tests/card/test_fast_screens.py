@@ -28,7 +28,7 @@ def test_a_card_screen_in_a_saved_language_other_than_the_headers_goes_to_flask(
 
 
 def test_a_kept_card_screen_holds_nothing_in_the_clear(client, login, holder_user, redis_client):
-    from app.services import view_cache
+    from app import view_cache
 
     headers = login(holder_user)
     body = get(client, "/api/v1/card", headers)

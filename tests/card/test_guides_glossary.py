@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.flows import registry
-from app.flows.guides import GUIDES
-from app.services import content
+from app.card import facts as content
+from app.guides.journey import GUIDES
+from app.journeys import registry
 
 SCREEN_KEYS = {"flow", "step", "locale", "dir", "progress", "title", "body", "fields", "errors", "summary",
                "actions"}
@@ -59,7 +59,7 @@ def test_every_page_is_a_screen_document(client, slug, locale):
 
 
 def test_guides_are_registered_flows_for_the_translator_preview(app):
-    from app.flows.preview import all_screens
+    from app.journeys.preview import all_screens
 
     names = {flow.name for flow in registry.all_flows()}
     assert {f"guide-{slug}" for slug in GUIDES} <= names

@@ -23,7 +23,7 @@ def test_title_and_labels_in_english_and_korean(client, login, holder_user, path
 
 
 def test_check_answers_rows_carry_the_change_link_text():
-    from app.flows.engine import _with_change_labels
+    from app.journeys.engine import _with_change_labels
 
     rows = _with_change_labels([{"label": "Name", "value": "X", "change": "passport_name"},
                                 {"label": "Fixed", "value": "Y"}])
@@ -32,8 +32,8 @@ def test_check_answers_rows_carry_the_change_link_text():
 
 
 def test_card_status_explanations_tell_the_states_apart(app):
+    from app.card.terms import CARD_STATUSES, USABLE_CARD_STATUSES
     from app.i18n import to_text
-    from app.services.card_terms import CARD_STATUSES, USABLE_CARD_STATUSES
 
     with app.test_request_context():
         text = {code: to_text(term.explanation) for code, term in CARD_STATUSES.items()}

@@ -105,7 +105,7 @@ def test_insurances_with_bilateral_exemption(client, login, db):
 
 
 def test_insurances_missing_row_is_not_recorded(client, login, db):
-    from app.models.registry import InsuranceEnrolment
+    from app.registry.models import InsuranceEnrolment
 
     user = _user(locale="fr")
     db.session.query(InsuranceEnrolment).filter_by(insurance_type="maternity").delete()
@@ -123,7 +123,7 @@ def test_insurances_without_session_is_401(client):
 
 
 def test_no_permit_on_record_is_a_404(client, login, db):
-    from app.models.registry import WorkPermit
+    from app.registry.models import WorkPermit
 
     user = _user(locale="ja")
     db.session.query(WorkPermit).filter_by(person_id=user.person_id).delete()
@@ -134,7 +134,7 @@ def test_no_permit_on_record_is_a_404(client, login, db):
 
 
 def test_no_account_on_record_is_a_404(client, login, db):
-    from app.models.registry import InsuranceEnrolment, SocialSecurityAccount, SocialSecurityCard
+    from app.registry.models import InsuranceEnrolment, SocialSecurityAccount, SocialSecurityCard
 
     user = _user(locale="ko")
     account = db.session.query(SocialSecurityAccount).filter_by(person_id=user.person_id).one()

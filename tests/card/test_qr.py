@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from app import clock
-from app.models.audit import AuditLog
-from app.models.service_point import QrCheck
-from app.services import qr
-from app.services.service_points import create_service_point, revoke_service_point
+from app.accounts.models.service_point import QrCheck
+from app.accounts.service_points import create_service_point, revoke_service_point
+from app.audit.models import AuditLog
+from app.card import qr
 from tests.factories import make_user
 
 pytestmark = pytest.mark.calendar  # a payload lives 60 seconds
@@ -151,8 +151,8 @@ def test_a_body_without_payload_is_a_clear_error(client, point_key):
 
 
 def test_cli_creates_lists_and_revokes(runner, db):
-    from app.models.service_point import ServicePoint
-    from app.services.service_points import authenticate, hash_key
+    from app.accounts.models.service_point import ServicePoint
+    from app.accounts.service_points import authenticate, hash_key
 
     result = runner.invoke(args=["service-point", "create", "Xuhui desk"])
     assert result.exit_code == 0, result.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from app.services import view_cache
+from app import view_cache
 from tests.factories import make_user
 from tests.redis_probe import commands_sent
 

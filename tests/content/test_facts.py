@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from app.cli.content import code_problems
-from app.services import content
-from app.services.card_terms import AGREEMENTS
+from app.card import facts as content
+from app.card.terms import AGREEMENTS
+from app.guides.cli import code_problems
 
 with content.FACTS_FILE.open("rb") as _handle:
     RAW = tomllib.load(_handle)

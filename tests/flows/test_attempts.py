@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db as _db
-from app.models.verification import VerificationAttempt
-from app.services.attempts import AttemptLimiter, Locked, identifier_key, subject_key
+from app.verify.attempts import AttemptLimiter, Locked, identifier_key, subject_key
+from app.verify.models import VerificationAttempt
 from tests.factories import make_person, make_user
 from tests.flows.conftest import PATH, Journey
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.accounts.consents import UnknownPurpose, active_consent, grant_consent, withdraw_consent
+from app.accounts.models.user import Consent
+from app.audit.models import AuditLog
 from app.errors import NotFound
 from app.extensions import db as _db
-from app.flows.verify import CONSENT_TEXT_VERSION
-from app.models.audit import AuditLog
-from app.models.flow import FlowState
-from app.models.user import Consent
-from app.services.consents import UnknownPurpose, active_consent, grant_consent, withdraw_consent
+from app.journeys.models import FlowState
+from app.verify.journey import CONSENT_TEXT_VERSION
 from tests.factories import make_user
 
 

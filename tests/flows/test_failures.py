@@ -10,14 +10,14 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app import clock
+from app.accounts.models.user import UserAccount
 from app.extensions import db as _db
 from app.i18n.formatting import format_date, format_time
-from app.models.flow import FlowState
-from app.models.registry import SocialSecurityCard
-from app.models.user import UserAccount
-from app.models.verification import VerificationAttempt
-from app.services.attempts import identifier_key, subject_key
-from app.services.verification import wechat_subject
+from app.journeys.models import FlowState
+from app.registry.models import SocialSecurityCard
+from app.verify.attempts import identifier_key, subject_key
+from app.verify.models import VerificationAttempt
+from app.verify.verification import wechat_subject
 from tests.factories import make_person, make_pr_id, make_user
 
 
@@ -283,7 +283,7 @@ def test_a_locked_user_cannot_try_another_number(journey, person):
 @pytest.mark.calendar
 def test_the_identifier_is_locked_across_accounts(journey, person, redis_client):
     lock_out(journey(), person)
-    from app.services.verification import hash_identifier
+    from app.verify.verification import hash_identifier
 
     digest = hash_identifier("permit_number", person.permits[0].permit_number)
     assert int(redis_client.get(identifier_key(digest))) == 5

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app import clock
 from app.extensions import db as _db
-from app.models.flow import FlowState
-from app.services import flow_cache, screen_cache
+from app.journeys import flow_cache, screen_cache
+from app.journeys.models import FlowState
 from tests.factories import make_user
 from tests.fast_path import fast_layer, get, same_answer
 from tests.flows.conftest import PATH, fresh_request_globals
@@ -124,7 +124,7 @@ def test_a_kept_screen_of_another_release_is_not_served(app, client, login, flas
 
 
 def test_a_failing_redis_leaves_the_answer_to_flask(client, login, flask_calls, monkeypatch):
-    from app.services.sessions import SessionStore
+    from app.accounts.sessions import SessionStore
 
     headers = login(make_user(locale="en"))
     first = get(client, PATH, headers)

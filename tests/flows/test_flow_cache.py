@@ -7,8 +7,8 @@ import json
 from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models.flow import FlowState
-from app.services import flow_cache
+from app.journeys import flow_cache
+from app.journeys.models import FlowState
 
 
 def _state(user_id: int) -> FlowState:
@@ -74,7 +74,7 @@ def test_a_bulk_delete_retires_every_older_copy(journey, redis_client):
 
 def test_withdrawing_consent_restarts_the_journey_on_screen(journey, client):
     """The consent service deletes flows in bulk; the next screen is the first one, not a stale copy."""
-    from app.services.consents import withdraw_consent
+    from app.accounts.consents import withdraw_consent
 
     trip = _to_name_step(journey)
     assert trip.get().get_json()["step"] == "name"
@@ -116,7 +116,7 @@ def test_redis_failing_after_a_commit_is_logged_not_raised(journey, monkeypatch,
         raise ConnectionError("redis went away")
 
     monkeypatch.setattr(flow_cache, "get_redis", broken_redis)
-    with caplog.at_level("WARNING", logger="app.services.flow_cache"):
+    with caplog.at_level("WARNING", logger="app.journeys.flow_cache"):
         db.session.commit()
     assert "journey state copies not updated" in caplog.text
     db.session.expire_all()

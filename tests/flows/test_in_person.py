@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from app import clock
+from app.accounts.models.admin import AdminUser
+from app.accounts.models.user import UserAccount
+from app.audit.models import AuditLog
 from app.extensions import db as _db
-from app.models.admin import AdminUser
-from app.models.audit import AuditLog
-from app.models.registry import SocialSecurityCard
-from app.models.user import UserAccount
-from app.models.verification import InPersonReference
-from app.services import verification as idv
+from app.registry.models import SocialSecurityCard
+from app.verify import verification as idv
+from app.verify.models import InPersonReference
 from tests.factories import make_person, make_user
 
 pytestmark = pytest.mark.calendar  # a reference expires after 7 days

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
+from app.accounts.models.user import Consent, UserAccount
+from app.audit.models import AuditLog
 from app.extensions import db as _db
-from app.models.audit import AuditLog
-from app.models.flow import FlowState
-from app.models.registry import SocialSecurityCard
-from app.models.user import Consent, UserAccount
-from app.models.verification import VerificationAttempt
+from app.journeys.models import FlowState
+from app.registry.models import SocialSecurityCard
+from app.verify.models import VerificationAttempt
 from tests.conftest import make_test_config
 from tests.factories import make_person, make_user
 from tests.flows.conftest import PATH, Journey
@@ -353,7 +353,7 @@ def test_showing_a_screen_costs_no_sql_or_one_statement(journey, person, redis_c
     from sqlalchemy import event
 
     from app.extensions import read_engine
-    from app.services import flow_cache
+    from app.journeys import flow_cache
 
     trip = journey()
     trip.get()
@@ -386,7 +386,7 @@ def test_showing_a_screen_costs_no_sql_or_one_statement(journey, person, redis_c
 
 def test_a_change_made_while_matching_runs_is_not_overwritten(journey, person, monkeypatch):
     """Another device moves the journey while this request is with the registry: 409, not a clobber."""
-    from app.services import verification
+    from app.verify import verification
 
     trip = journey()
     trip.to_check(person)

@@ -14,11 +14,11 @@ from babel import Locale
 from flask_babel import force_locale
 
 from app import create_app
-from app.flows import registry
-from app.flows.engine import Flow, Sample, Step
-from app.flows.preview import all_screens, sample_screens
 from app.i18n import catalogs
 from app.i18n.pseudo import unwrapped_strings
+from app.journeys import registry
+from app.journeys.engine import Flow, Sample, Step
+from app.journeys.preview import all_screens, sample_screens
 from tests.conftest import make_test_config
 from tests.flows.test_journey import assert_screen
 

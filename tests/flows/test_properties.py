@@ -8,12 +8,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from app.flows.engine import Context, FieldError
-from app.flows.verify import IdentifierStep
-from app.models.flow import FlowState
-from app.services.identifiers import mod11_2_check_char
-from app.services.name_match import MATCH, MISMATCH, NEAR, compare_names
-from app.services.names import name_variants
+from app.journeys.engine import Context, FieldError
+from app.journeys.models import FlowState
+from app.registry.identifiers import mod11_2_check_char
+from app.registry.names import name_variants
+from app.verify.journey import IdentifierStep
+from app.verify.name_match import MATCH, MISMATCH, NEAR, compare_names
 
 ASCII_WORD = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=10)
 NAME_WORDS = st.lists(ASCII_WORD, min_size=2, max_size=5)

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from app.flows.preview import all_screens
+from app.client_texts import client_texts
 from app.i18n import force_locale, pgettext
-from app.services.client_texts import client_texts
+from app.journeys.preview import all_screens
 
 QUOTED = re.compile(r"[“„«「]\s?([^”“»」]+?)\s?[”“»」]")
 

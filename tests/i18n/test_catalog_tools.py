@@ -70,7 +70,7 @@ def test_released_locales_come_from_the_manifest(fixture_project):
 
 def test_template_out_of_date_with_the_code_fails(fixture_project):
     fresh = catalogs.read_catalog(fixture_project / "messages.pot")
-    fresh.add("A string just added to the code.", locations=[("app/services/new.py", 1)])
+    fresh.add("A string just added to the code.", locations=[("app/card/new.py", 1)])
     problems = _check(fixture_project, released=[], fresh_template=fresh)
     assert [problem.kind for problem in problems] == ["out-of-date"]
     assert problems[0].msgid == "A string just added to the code." and "new in the code" in problems[0].detail

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.client_texts import ClientTexts
 from app.i18n.locales import SUPPORTED
-from app.services.client_texts import ClientTexts
 
 #: wx.showModal shows no dialog at all when a button text is longer than this.
 WECHAT_MODAL_BUTTON_MAX = 4

@@ -34,10 +34,10 @@ LONG = ("Before you start we need to know which of your documents you have at ha
 
 def test_a_sentence_over_25_words_fails_only_where_foreigners_read_it():
     assert source_rules.word_count(LONG) > 25
-    assert _kinds(_template((LONG, None, "x", "app/flows/verify.py"))) == [("long-sentence", LONG)]
+    assert _kinds(_template((LONG, None, "x", "app/verify/journey.py"))) == [("long-sentence", LONG)]
     assert _kinds(_template((LONG, None, "x", "app/admin/templates/admin/base.html"))) == []
     split = LONG.replace(" today, because", " today. The")
-    assert _kinds(_template((split, None, "x", "app/flows/verify.py"))) == []
+    assert _kinds(_template((split, None, "x", "app/verify/journey.py"))) == []
 
 
 def test_a_placeholder_counts_as_one_word():
@@ -46,12 +46,12 @@ def test_a_placeholder_counts_as_one_word():
 
 def test_a_term_to_avoid_fails_and_its_preferred_form_passes():
     bad = "Go to a service outlet with your passport."
-    assert _kinds(_template((bad, None, "x", "app/flows/guides.py"))) == [("term", bad)]
+    assert _kinds(_template((bad, None, "x", "app/guides/journey.py"))) == [("term", bad)]
     for text in ("It works at social security counters.", "Open the e-SSC app.", "Ask your HR department.",
                  "A member of our team will answer.", "Your card is now active."):
         assert [kind for kind, _ in _kinds(_template((text, None, "x", "app/x.py")))] == ["term"], text
     good = "Go to a service point with your passport. Ask your employer's HR team."
-    assert _kinds(_template((good, None, "x", "app/flows/guides.py"))) == []
+    assert _kinds(_template((good, None, "x", "app/guides/journey.py"))) == []
 
 
 def test_every_term_names_its_official_chinese_and_has_something_to_avoid():
@@ -62,11 +62,11 @@ def test_every_term_names_its_official_chinese_and_has_something_to_avoid():
 
 
 def test_a_short_message_needs_a_context_or_a_comment():
-    assert _kinds(_template(("Cancel the report", None, "", "app/flows/guides.py"))) == [
+    assert _kinds(_template(("Cancel the report", None, "", "app/guides/journey.py"))) == [
         ("short-without-context", "Cancel the report")]
-    assert _kinds(_template(("Cancel the report", "lost card row", "", "app/flows/guides.py"))) == []
-    assert _kinds(_template(("Cancel the report", None, "row of the lost-card guide", "app/flows/guides.py"))) == []
-    assert _kinds(_template(("WeChat", None, "", "app/flows/guides.py"))) == []
+    assert _kinds(_template(("Cancel the report", "lost card row", "", "app/guides/journey.py"))) == []
+    assert _kinds(_template(("Cancel the report", None, "row of the lost-card guide", "app/guides/journey.py"))) == []
+    assert _kinds(_template(("WeChat", None, "", "app/guides/journey.py"))) == []
 
 
 def test_passive_voice_is_found_with_regular_and_irregular_participles():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.accounts.admin_auth import AccountLocked
+from app.card import formatting as card_format
 from app.i18n import catalogs, force_locale
-from app.services import card_format
-from app.services.admin_auth import AccountLocked
 
 from .conftest import mini_app
 

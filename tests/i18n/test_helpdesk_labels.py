@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from app.helpdesk.answers import topic_reply
 from app.i18n import catalogs, force_locale, pgettext
 from app.i18n.locales import SUPPORTED
-from app.services.helpdesk import topic_reply
 
 from .conftest import mini_app
 

@@ -29,10 +29,10 @@ def app_config(database_url, gate_translations):
 
 
 def test_critical_means_a_journey_string_or_a_marked_one():
-    assert is_critical(Message("Continue", locations=[("app/flows/verify.py", 3)]))
-    assert is_critical(Message("I agree", locations=[("app/services/consents.py", 9)],
+    assert is_critical(Message("Continue", locations=[("app/verify/journey.py", 3)]))
+    assert is_critical(Message("I agree", locations=[("app/accounts/consents.py", 9)],
                                auto_comments=["[critical] consent text shown before verification"]))
-    assert not is_critical(Message("Beijing", locations=[("app/services/city_codes.py", 19)]))
+    assert not is_critical(Message("Beijing", locations=[("app/registry/city_codes.py", 19)]))
 
 
 def test_one_untranslated_consent_string_removes_the_locale(gate_translations):

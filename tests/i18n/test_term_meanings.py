@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.card.terms import CARD_STATUSES
 from app.i18n import catalogs, force_locale, pgettext
 from app.i18n.glossary import load_glossary
-from app.services.card_terms import CARD_STATUSES
 
 from .conftest import mini_app
 

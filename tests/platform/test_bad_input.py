@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.services.sessions import SessionStore
+from app.accounts.sessions import SessionStore
 
 from .conftest import add_probe_routes
 

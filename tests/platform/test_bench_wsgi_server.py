@@ -9,7 +9,7 @@ import socket
 import pytest
 import requests
 
-from app.wechat.emulator import create_emulator
+from app.wechat_emulator import create_emulator
 from bench.wsgi_server import WsgiServer
 
 

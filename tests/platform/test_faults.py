@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from app.accounts.models.user import UserAccount
+from app.accounts.sessions import SessionStore
 from app.extensions import db
-from app.models.flow import FlowState
-from app.models.user import UserAccount
-from app.services.sessions import SessionStore
+from app.journeys.models import FlowState
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, make_test_config
 from tests.factories import make_person, make_user
 from tests.flows.conftest import Journey

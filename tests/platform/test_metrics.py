@@ -89,7 +89,7 @@ def test_queue_depth_is_read_at_scrape_time(probe_app):
 
 
 def test_waiting_wechat_pushes_are_a_gauge(probe_app):
-    from app.services.pushes import INBOX_KEY
+    from app.pushes import INBOX_KEY
 
     probe_app.extensions["redis"].rpush(INBOX_KEY, "{}", "{}", "{}")
     assert _value(_samples(probe_app.test_client().get("/metrics")), "ssc_wechat_push_inbox") == 3
@@ -154,7 +154,7 @@ def test_multiprocess_mode_merges_worker_files(tmp_path):
 
 def test_fast_answers_are_counted_under_their_route(probe_app):
     """A screen answered by the WSGI fast path (app/api/fast_screens.py) counts under its route."""
-    from app.services.sessions import SessionStore
+    from app.accounts.sessions import SessionStore
     from tests.factories import make_user
 
     path = "/api/v1/flows/verify"

@@ -11,7 +11,7 @@ import shutil
 import pytest
 from sqlalchemy.engine import make_url
 
-from app.wechat.emulator import create_emulator
+from app.wechat_emulator import create_emulator
 from bench import soak
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from tests.parts import missing_part

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from app.services.registry_feed import (
+from app.registry.feed import (
     CONTRIBUTIONS_OPTIONAL,
     CONTRIBUTIONS_REQUIRED,
     PEOPLE_OPTIONAL,

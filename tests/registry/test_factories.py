@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from app.models.registry import ContributionRecord, Person
-from app.services import identifiers as ids
+from app.registry import identifiers as ids
+from app.registry.models import ContributionRecord, Person
 from tests.factories import make_contribution, make_employer, make_person, make_user
 
 

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.i18n import to_text
-from app.services import identifiers as ids
-from app.services.countries import NATIONALITY_CODES, NUMERIC_BY_ALPHA3
+from app.registry import identifiers as ids
+from app.registry.countries import NATIONALITY_CODES, NUMERIC_BY_ALPHA3
 
 
 def code_of(function, value) -> str | None:

@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from app.models.audit import AuditLog
-from app.models.registry import (
+from app.audit.models import AuditLog
+from app.registry import importer as registry_import
+from app.registry.feed import PEOPLE_REQUIRED
+from app.registry.identifiers import identifier_hash
+from app.registry.importer import FeedFileError, import_file
+from app.registry.models import (
     ContributionRecord,
     Employer,
     IdentityDocument,
@@ -20,10 +24,6 @@ from app.models.registry import (
     SocialSecurityCard,
     WorkPermit,
 )
-from app.services import registry_import
-from app.services.identifiers import identifier_hash
-from app.services.registry_feed import PEOPLE_REQUIRED
-from app.services.registry_import import FeedFileError, import_file
 
 from .conftest import EMPLOYER_USCC, PEOPLE_COLUMNS, contribution_row, csv_text, people_row
 

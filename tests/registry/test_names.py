@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.names import canonical_name, name_variants, split_name
+from app.registry.names import canonical_name, name_variants, split_name
 
 CANONICAL_SHAPE = re.compile(r"^([A-Z]+( [A-Z]+)*)?$")
 

@@ -9,7 +9,9 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import func, select
 
-from app.models.registry import (
+from app.registry.demo_seed import DemoData, seed_demo
+from app.registry.identifiers import normalize_phone, normalize_ssn
+from app.registry.models import (
     ContributionRecord,
     Employer,
     IdentityDocument,
@@ -17,9 +19,7 @@ from app.models.registry import (
     Person,
     WorkPermit,
 )
-from app.services.demo_seed import DemoData, seed_demo
-from app.services.identifiers import normalize_phone, normalize_ssn
-from app.services.names import canonical_name
+from app.registry.names import canonical_name
 from tests.conftest import _clean_tables
 from tests.factories import make_person
 

@@ -13,7 +13,7 @@ admin token for /api/v1/admin, the console's cookie for /admin):
 - user: the owner of every object the path names (a verified user holding some of everything).
 - other: another verified user, on the owner's objects; elsewhere their own data, never the owner's.
 - point: a live service point's X-Service-Point-Key.
-- viewer … superadmin: an admin of that role (app/services/admin_auth.py PERMISSIONS). The objects
+- viewer … superadmin: an admin of that role (app/accounts/admin_auth.py PERMISSIONS). The objects
   they act on were made by another admin: console objects belong to the service, not to one admin,
   so the role alone decides.
 

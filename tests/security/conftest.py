@@ -7,11 +7,14 @@ from datetime import date, timedelta
 import pytest
 
 from app import clock
+from app.accounts import admin_auth, consents, service_points
+from app.card import qr
 from app.extensions import db
-from app.models.flow import FlowState
-from app.models.notice import Notice, NoticeDelivery
-from app.models.verification import VerificationAttempt
-from app.services import admin_auth, consents, qr, service_points, subscriptions, verification
+from app.journeys.models import FlowState
+from app.notices import subscriptions
+from app.notices.models.notice import Notice, NoticeDelivery
+from app.verify import verification
+from app.verify.models import VerificationAttempt
 from tests.factories import make_contribution, make_user
 
 ADMIN_PASSWORD = "correct horse battery"

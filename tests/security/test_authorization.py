@@ -16,12 +16,12 @@ import time
 import pytest
 from sqlalchemy import select
 
+from app.accounts import admin_auth, service_points
+from app.accounts.sessions import SessionStore
+from app.api.openapi_spec import ADMIN, OPERATIONS, SERVICE_POINT, USER
+from app.api.openapi_spec import PUBLIC as DOC_PUBLIC
 from app.extensions import db
-from app.models.notice import NoticeDelivery
-from app.services import admin_auth, service_points
-from app.services.openapi_spec import ADMIN, OPERATIONS, SERVICE_POINT, USER
-from app.services.openapi_spec import PUBLIC as DOC_PUBLIC
-from app.services.sessions import SessionStore
+from app.notices.models.notice import NoticeDelivery
 from tests.factories import make_contribution, make_person, make_user
 from tests.security.conftest import ADMIN_PASSWORD, ADMIN_ROLES, furnish
 

@@ -20,14 +20,17 @@ from flask import Flask
 from sqlalchemy import select
 
 from app import create_app
+from app.accounts import admin_auth, admin_sessions, service_points
+from app.accounts.auth import user_sessions
+from app.accounts.models.admin import ADMIN_ROLES
+from app.accounts.models.user import UserAccount
+from app.api.openapi_spec import ADMIN, OPERATIONS, PUBLIC, SERVICE_POINT, USER
+from app.card import qr
 from app.extensions import db
-from app.flows import guides
-from app.models.admin import ADMIN_ROLES
-from app.models.notice import NoticeDelivery
-from app.models.user import UserAccount
-from app.services import admin_auth, admin_sessions, import_progress, notices, qr, service_points
-from app.services.auth import user_sessions
-from app.services.openapi_spec import ADMIN, OPERATIONS, PUBLIC, SERVICE_POINT, USER
+from app.guides import journey as guides
+from app.notices import notices
+from app.notices.models.notice import NoticeDelivery
+from app.registry import import_progress
 from tests.conftest import IsolatedClient, _clean_tables, make_test_config
 from tests.factories import make_person, make_user
 from tests.security.authorization_matrix import CALLERS, MATRIX, ROLES

@@ -14,14 +14,16 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
+from app.accounts import admin_auth, service_points
+from app.accounts.admin_auth import MAX_FAILED_LOGINS
+from app.accounts.models.admin import AdminUser
+from app.accounts.models.service_point import QrCheck
+from app.audit.models import AuditLog
+from app.card import qr
 from app.extensions import db
-from app.models.admin import AdminUser
-from app.models.audit import AuditLog
-from app.models.service_point import QrCheck
-from app.models.subscription import SubscriptionGrant, SubscriptionQuota, SubscriptionReceipt
-from app.models.verification import VerificationAttempt
-from app.services import admin_auth, qr, service_points, subscriptions
-from app.services.admin_auth import MAX_FAILED_LOGINS
+from app.notices import subscriptions
+from app.notices.models.subscription import SubscriptionGrant, SubscriptionQuota, SubscriptionReceipt
+from app.verify.models import VerificationAttempt
 from tests.factories import make_person, make_user
 from tests.flows import conftest as flows
 from tests.flows.conftest import PATH
@@ -206,8 +208,8 @@ class TestSubscriptionQuota:
 class TestNoticeDrafts:
     def test_parallel_edits_of_a_published_notice_lose_nothing_and_publish_nothing(self, app, client):
         from app.i18n.locales import SUPPORTED
-        from app.models.notice import Notice, NoticeVersion
-        from app.services import notices
+        from app.notices import notices
+        from app.notices.models.notice import Notice, NoticeVersion
         from tests.admin.conftest import notice_payload
 
         publisher = admin_auth.actor_for(admin_auth.create_admin("parallel-publisher", PASSWORD, "publisher"))

@@ -18,9 +18,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.generation.modes import GenerationMode
 from sqlalchemy import func, select
 
+from app.accounts import admin_auth, service_points
+from app.accounts.sessions import SessionStore
 from app.extensions import db
-from app.services import admin_auth, service_points
-from app.services.sessions import SessionStore
 from tests.factories import make_user
 from tests.security.conftest import ADMIN_PASSWORD, furnish
 

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.wechat.emulator.push import sha1_signature, unix_now
+from app.wechat_emulator.push import sha1_signature, unix_now
 
 #: Every answer the callback may give to a stranger's bytes.
 REFUSALS = {400, 403, 413}

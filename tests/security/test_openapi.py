@@ -5,7 +5,10 @@ from __future__ import annotations
 import jsonschema_rs
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 
-from app.services import notices, openapi_spec, privacy, request_schemas
+from app import request_schemas
+from app.api import openapi_spec
+from app.notices import notices
+from app.privacy import rights as privacy
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -28,7 +31,7 @@ def test_the_document_covers_every_api_route(app, client):
     assert listed == api_operations(app)
     undocumented = sorted(operation["operationId"] for item in document["paths"].values()
                           for operation in item.values() if operation.get("x-undocumented"))
-    assert undocumented == [], "describe these endpoints in app/services/openapi_spec.py OPERATIONS"
+    assert undocumented == [], "describe these endpoints in app/api/openapi_spec.py OPERATIONS"
 
 
 def test_the_document_is_valid_openapi_3_1(client):
@@ -76,7 +79,7 @@ def test_the_document_refuses_other_methods_with_the_envelope(client):
 def test_an_undescribed_route_is_flagged(app):
     from flask import Blueprint
 
-    from app.services.openapi_spec import build_document
+    from app.api.openapi_spec import build_document
 
     extra = Blueprint("extra", __name__)
     extra.add_url_rule("/api/v1/extra/<int:item>", "thing", lambda item: "", methods=["GET"])

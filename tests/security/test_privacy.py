@@ -8,18 +8,21 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from app import view_cache
+from app.accounts.auth import user_sessions
+from app.accounts.models.service_point import QrCheck
+from app.accounts.models.user import Consent, UserAccount
+from app.accounts.sessions import SessionStore
+from app.audit.models import AuditLog
 from app.extensions import db
-from app.models.audit import AuditLog
-from app.models.flow import FlowState
-from app.models.notice import NoticeDelivery
-from app.models.registry import Person
-from app.models.service_point import QrCheck
-from app.models.subscription import SubscriptionGrant, SubscriptionQuota, SubscriptionReceipt
-from app.models.user import Consent, UserAccount
-from app.models.verification import InPersonReference, VerificationAttempt
-from app.services import privacy, screen_cache, verification, view_cache
-from app.services.auth import user_sessions
-from app.services.sessions import SessionStore
+from app.journeys import screen_cache
+from app.journeys.models import FlowState
+from app.notices.models.notice import NoticeDelivery
+from app.notices.models.subscription import SubscriptionGrant, SubscriptionQuota, SubscriptionReceipt
+from app.privacy import rights as privacy
+from app.registry.models import Person
+from app.verify import verification
+from app.verify.models import InPersonReference, VerificationAttempt
 from tests.conftest import make_test_config
 from tests.factories import make_person, make_user
 from tests.flows.conftest import Journey

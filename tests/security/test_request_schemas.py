@@ -10,8 +10,8 @@ from __future__ import annotations
 import jsonschema_rs
 import pytest
 
-from app.services import service_points
-from app.services.openapi_spec import OPERATIONS
+from app.accounts import service_points
+from app.api.openapi_spec import OPERATIONS
 
 SHAPE_CODES = {"request.invalid", "request.validation", "account.delete_not_confirmed"}
 LONG = "x" * 65

@@ -36,7 +36,7 @@ def korean_catalog(tmp_path):
     from babel.messages.catalog import Catalog
     from babel.messages.mofile import write_mo
 
-    from app.services import helpdesk
+    from app.helpdesk import answers as helpdesk
 
     welcome_id = _msgid(helpdesk.welcome_text)
     catalog = Catalog(locale="ko", fuzzy=False)
@@ -51,7 +51,7 @@ def korean_catalog(tmp_path):
 
 def _msgid(function) -> str:
     """The msgid a reply function translates (captured by replacing gettext for one call)."""
-    import app.services.helpdesk as module
+    import app.helpdesk.answers as module
 
     captured = []
     original = module._
@@ -81,7 +81,7 @@ def real_queue(app, redis_client, monkeypatch):
 
 def pumped_jobs(queue) -> list:
     """Run the pump jobs queued so far (as a worker would) and return the handler jobs they made."""
-    from app.services import pushes
+    from app import pushes
 
     for job in queue.jobs:
         if job.func_name == pushes.PUMP:

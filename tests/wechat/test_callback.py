@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 
 from app.wechat.callback import sha1_signature
-from app.wechat.emulator.push import unix_now
+from app.wechat_emulator.push import unix_now
 
 from .conftest import OPENID, payload, pumped_jobs
 
@@ -41,7 +41,7 @@ def test_text_push_in_every_mode_and_format(wechat_emulator, enqueued, mode, fmt
     response = wechat_emulator.push("text", OPENID, content="card", fmt=fmt, mode=mode)
     assert response.status_code == 200
     assert response.get_data(as_text=True) == "success" and response.mimetype == "text/plain"
-    assert [name for name, _args in enqueued] == ["app.tasks.wechat_events.handle"]
+    assert [name for name, _args in enqueued] == ["app.helpdesk.jobs.handle"]
     assert enqueued[0][1][0]["Content"] == "card"
     assert len(wechat_emulator.outbox("custom")) == 1
 
@@ -136,7 +136,7 @@ def test_signature_instead_of_msg_signature_is_refused(wechat_emulator, client):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_ciphertext_for_another_appid_is_refused(app, wechat_emulator, client, enqueued, fmt):
-    from app.wechat.emulator import PushSigner
+    from app.wechat_emulator import PushSigner
 
     config = app.config
     other = PushSigner(token=config["WECHAT_TOKEN"], aes_key=config["WECHAT_AES_KEY"], appid="wxOtherApp0000001",
@@ -258,7 +258,7 @@ def count_round_trips(monkeypatch) -> list:
 
 
 def test_production_hand_off_is_one_redis_round_trip(app, wechat_emulator, real_queue, monkeypatch):
-    from app.tasks import wechat_events
+    from app.helpdesk import jobs as wechat_events
 
     first = wechat_emulator.push("text", OPENID, content="card", msg_id=4241)  # starts the pump
     assert first.get_data(as_text=True) == "success"
@@ -270,7 +270,7 @@ def test_production_hand_off_is_one_redis_round_trip(app, wechat_emulator, real_
     jobs = pumped_jobs(real_queue)
     assert [job.args[0]["MsgId"] for job in jobs] == [4241, 4242]  # in arrival order
     job = jobs[1]
-    assert job.func_name == "app.tasks.wechat_events.handle"
+    assert job.func_name == "app.helpdesk.jobs.handle"
     assert job.description == "wechat push"  # RQ listings never show openids or user text
     wechat_emulator.user_wrote(OPENID)
     assert wechat_events.handle(*job.args) == "topic:card"
@@ -278,7 +278,7 @@ def test_production_hand_off_is_one_redis_round_trip(app, wechat_emulator, real_
 
 @pytest.mark.plaintext_pushes
 def test_queued_duplicate_or_replay_does_nothing(app, wechat_emulator, real_queue, client):
-    from app.tasks import wechat_events
+    from app.helpdesk import jobs as wechat_events
 
     message = wechat_emulator.message("text", OPENID, content="card", msg_id=4343)
     path, body, headers = wechat_emulator.sign(message, mode="plain", nonce="777")
@@ -324,7 +324,7 @@ def test_fast_path_refusals(app, wechat_emulator, real_queue, client, monkeypatc
 
 
 def test_fast_path_answers_503_when_redis_fails(app, wechat_emulator, real_queue, monkeypatch):
-    from app.services import pushes
+    from app import pushes
 
     def down(*args, **kwargs):
         raise ConnectionError("redis down")
@@ -342,7 +342,7 @@ def test_fast_path_leaves_other_routes_to_flask(app, wechat_emulator, real_queue
 
 def test_a_job_far_behind_still_runs(app, wechat_emulator, real_queue, redis_client):
     """When the queue lags past the memory window the claim's keys are gone: handle it, do not lose it."""
-    from app.tasks import wechat_events
+    from app.helpdesk import jobs as wechat_events
 
     wechat_emulator.push("text", OPENID, content="card")
     [job] = pumped_jobs(real_queue)
@@ -407,7 +407,7 @@ def test_the_fast_path_refuses_a_plaintext_push_too(app, wechat_emulator, real_q
 
 @pytest.mark.plaintext_pushes
 def test_a_plaintext_mini_program_takes_plaintext_and_refuses_encrypted(app, wechat_emulator, enqueued, client):
-    from app.wechat.emulator import PushSigner
+    from app.wechat_emulator import PushSigner
 
     message = wechat_emulator.message("text", OPENID, content="card")
     assert wechat_emulator.push(message=message, mode="plain").get_data(as_text=True) == "success"
@@ -443,7 +443,7 @@ def test_a_handshake_url_cannot_be_replayed_as_a_push(wechat_emulator, enqueued,
 
 @pytest.mark.plaintext_pushes
 def test_a_handshake_url_replayed_at_the_fast_path_is_refused(wechat_emulator, real_queue, client):
-    from app.tasks import wechat_events
+    from app.helpdesk import jobs as wechat_events
 
     query = signed_query(echostr="42")
     assert client.get("/wechat/callback?" + urlencode(query)).get_data(as_text=True) == "42"
@@ -463,7 +463,7 @@ def test_a_pushs_nonce_cannot_be_reused_by_a_handshake(wechat_emulator, enqueued
 
 def test_each_refusal_is_counted_by_its_reason_and_nothing_is_handled(app, wechat_emulator, enqueued, client):
     """Forged, replayed and mis-moded pushes: each refused, each counted under its own outcome."""
-    from app.wechat.emulator import PushSigner
+    from app.wechat_emulator import PushSigner
 
     config = app.config
     message = wechat_emulator.message("text", OPENID, content="card")

@@ -8,7 +8,6 @@ import pytest
 from wechatpy import WeChatClient
 
 from app.wechat import WeChatApi
-from app.wechat.emulator.push import unix_now
 from app.wechat.errors import (
     WeChatError,
     WeChatInvalidArgument,
@@ -20,6 +19,7 @@ from app.wechat.errors import (
     WeChatUnavailable,
     WeChatWindowClosed,
 )
+from app.wechat_emulator.push import unix_now
 
 OPENID = "oClientUser00001"
 DATA = {"thing1": {"value": "New rule for permits"}, "thing2": {"value": "Read before May"},

@@ -9,11 +9,11 @@ import requests
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from app.models.subscription import SubscriptionQuota
+from app.notices.models.subscription import SubscriptionQuota
 from app.wechat import IN_PROCESS_BASE
-from app.wechat.emulator import create_emulator
-from app.wechat.emulator.__main__ import main as emulator_main
-from app.wechat.emulator.templates import value_is_valid
+from app.wechat_emulator import create_emulator
+from app.wechat_emulator.__main__ import main as emulator_main
+from app.wechat_emulator.templates import value_is_valid
 
 OPENID = "oEmulatorUser001"
 

@@ -9,8 +9,8 @@ import pytest
 from flask import request
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from app.wechat.emulator import create_emulator
-from app.wechat.emulator.subscribe import PATH, SubscribeSendShortcut
+from app.wechat_emulator import create_emulator
+from app.wechat_emulator.subscribe import PATH, SubscribeSendShortcut
 
 OPENID = "oShortcutUser001"
 TEMPLATE = "tmpl_notice_update"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.accounts.models.user import UserAccount
+from app.helpdesk import answers as helpdesk
+from app.helpdesk import jobs as wechat_events
+from app.helpdesk.topics import KEYWORDS, TOPICS
 from app.i18n.locales import SUPPORTED
-from app.models.subscription import SubscriptionQuota, SubscriptionReceipt
-from app.models.user import UserAccount
-from app.services import helpdesk
-from app.services.helpdesk_topics import KEYWORDS, TOPICS
-from app.tasks import wechat_events
-from app.wechat.emulator.push import unix_now
+from app.notices.models.subscription import SubscriptionQuota, SubscriptionReceipt
+from app.wechat_emulator.push import unix_now
 
 from .conftest import OPENID, payload
 
@@ -97,7 +97,7 @@ def test_reply_language_without_saved_choice_follows_the_words(app, db):
 
 
 def test_reply_language_prefers_saved_choice_then_client_language(app, db, redis_client):
-    from app.services.auth import client_locale_key
+    from app.accounts.auth import client_locale_key
 
     user = UserAccount(openid=OPENID)
     db.session.add(user)

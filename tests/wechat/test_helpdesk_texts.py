@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from app.flows.guides import LOST_CARD_GUIDE
+from app.card.terms import USABLE_CARD_STATUSES
+from app.client_texts import client_texts
+from app.guides.journey import LOST_CARD_GUIDE
+from app.helpdesk import answers as helpdesk
+from app.helpdesk.topics import KEYWORDS, TOPICS
 from app.i18n import force_locale, pgettext, to_text
-from app.services import helpdesk
-from app.services.card_terms import USABLE_CARD_STATUSES
-from app.services.client_texts import client_texts
-from app.services.helpdesk_topics import KEYWORDS, TOPICS
 
 QUOTED = re.compile(r"[“„«「]\s?([^”“»」]+?)\s?[”“»」]")
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from app.accounts import auth
+from app.accounts.models.user import UserAccount
 from app.extensions import get_redis
-from app.models.user import UserAccount
-from app.services import auth
 
 OPENID = "oLoginUser000001"
 

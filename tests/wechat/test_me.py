@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.models.user import UserAccount
-from app.services.auth import user_sessions
+from app.accounts.auth import user_sessions
+from app.accounts.models.user import UserAccount
 
 
 def test_me_shows_the_user(client, login, db):

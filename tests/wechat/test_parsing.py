@@ -8,7 +8,7 @@ from xml.parsers import expat
 import pytest
 
 from app.wechat.callback import PushRefused, PushVerifier, dedupe_key, normalize, parse_xml, sha1_signature
-from app.wechat.emulator.push import unix_now
+from app.wechat_emulator.push import unix_now
 
 from .conftest import payload
 

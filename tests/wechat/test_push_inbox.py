@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import pushes
-from app.tasks import wechat_events
+from app import pushes
+from app.helpdesk import jobs as wechat_events
 
 from .conftest import OPENID, pumped_jobs
 

@@ -9,15 +9,16 @@ import requests
 from sqlalchemy import func, select
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
+from app.accounts import admin_auth, auth
+from app.accounts.models.user import UserAccount
 from app.extensions import db, get_queue
-from app.models.notice import NoticeDelivery
-from app.models.subscription import SubscriptionQuota
-from app.models.user import UserAccount
-from app.models.verification import VerificationAttempt
-from app.services import admin_auth, auth, delivery, notices
-from app.services.attempts import subject_key
-from app.services.verification import wechat_subject
-from app.tasks import notices as notice_tasks
+from app.notices import delivery, notices
+from app.notices import jobs as notice_tasks
+from app.notices.models.notice import NoticeDelivery
+from app.notices.models.subscription import SubscriptionQuota
+from app.verify.attempts import subject_key
+from app.verify.models import VerificationAttempt
+from app.verify.verification import wechat_subject
 from app.wechat.client import _may_have_arrived
 from tests.admin.conftest import PASSWORD, TEMPLATE, grant_quota, notice_payload
 from tests.conftest import make_test_config
@@ -132,7 +133,7 @@ class TestWithAShortTimeout:
         assert db.session.get(UserAccount, user.id).person_id == person.id
 
     def test_a_help_desk_reply_wechat_answers_late_is_unconfirmed_not_unsent(self, app, wechat_emulator, slow):
-        from app.tasks import wechat_events
+        from app.helpdesk import jobs as wechat_events
         from tests.wechat.conftest import OPENID
 
         wechat_emulator.push("text", OPENID, content="card")  # opens the reply window; answered at once

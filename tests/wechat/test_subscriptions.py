@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.models.user import UserAccount
-from app.services import subscriptions
-from app.wechat.emulator.push import unix_now
+from app.accounts.models.user import UserAccount
+from app.notices import subscriptions
+from app.wechat_emulator.push import unix_now
 
 OPENID = "oFixtureUser0001"
 TEMPLATE = "tmpl_notice_update"

@@ -26,8 +26,8 @@ BUSY_LOAD = 2.0
 FAN_OUT, KILL_AT = 10_000, 0.4
 #: The synthetic recipients' nationality (no one in the example feed has it) and their first id.
 FAN_OUT_NATIONALITY, FIRST_ID = "FRA", 1_000_001
-#: The delivery job, and how many rows it claims at a time (app/services/delivery.py).
-DELIVER_BATCH, CLAIM_ROWS = "app.tasks.notices.deliver_batch", 200
+#: The delivery job, and how many rows it claims at a time (app/notices/delivery.py).
+DELIVER_BATCH, CLAIM_ROWS = "app.notices.jobs.deliver_batch", 200
 
 
 def paced_load(ctx: Context, paths: list[str], seconds: float, rate: float, connections: int) -> dict:
@@ -115,9 +115,9 @@ def reload_under_load(ctx: Context, row: Row) -> None:
 
 def seed_recipients(ctx: Context, count: int) -> list[str]:
     """`count` verified users with one accepted subscription each, in our ledger and at WeChat; their openids."""
-    from app.models.registry import Person
-    from app.models.subscription import SubscriptionQuota
-    from app.models.user import UserAccount
+    from app.accounts.models.user import UserAccount
+    from app.notices.models.subscription import SubscriptionQuota
+    from app.registry.models import Person
 
     now = datetime.now(UTC)
     ids = range(FIRST_ID, FIRST_ID + count)

@@ -294,7 +294,7 @@ class Stack:
         wechat = self.run.wechat
         python = str(self.run.release / ".venv" / "bin" / "python")
         self.emulator = self.supervisor.start("wechat-emulator", [
-            python, "-m", "app.wechat.emulator", "--host", "127.0.0.1", "--port", str(self.run.emulator_port),
+            python, "-m", "app.wechat_emulator", "--host", "127.0.0.1", "--port", str(self.run.emulator_port),
             "--appid", wechat["appid"], "--secret", wechat["secret"], "--token", wechat["token"],
             "--aes-key", wechat["aes_key"], "--original-id", wechat["original_id"],
             "--callback", f"{self.run.base_url}/wechat/callback",

@@ -1,0 +1,1 @@
+"""`flask admin …` and `flask service-point …`: console accounts and service points."""

@@ -1,0 +1,1 @@
+"""The accounts' tables: users, console accounts, service points."""

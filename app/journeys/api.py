@@ -1,0 +1,113 @@
+"""Journeys as screen documents: GET the current screen, POST an answer (design.md §4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from app import clock
+from app.api.security import login_required, prefetched
+from app.errors import BadRequest, NotFound
+from app.extensions import csrf, get_redis
+from app.i18n import _l, current_locale_id
+from app.journeys import engine, registry, screen_cache
+from app.logs import request_id
+
+bp = Blueprint("flows", __name__)
+# Bearer tokens, not cookies, authenticate this API: there is no cross-site form to forge.
+csrf.exempt(bp)
+
+MAX_ANSWERS = 20
+
+
+class UnknownFlow(NotFound):
+    """No journey has this name."""
+
+    code = "flow.not_found"
+    message = _l("This journey does not exist.")
+
+
+def _flow(name: str):
+    """The registered flow, or 404."""
+    flow = registry.get(name)
+    if flow is None:
+        raise UnknownFlow()
+    return flow
+
+
+def _context() -> engine.Context:
+    """Who is asking, from the session."""
+    data = g.session.data
+    return engine.Context(
+        user_id=g.user_id,
+        openid=data.get("openid"),
+        locale=current_locale_id(),
+        first_run=not data.get("locale"),
+        token=g.token,
+        request_id=request_id(),
+        prefetched=prefetched(),
+    )
+
+
+def _parse_submission() -> tuple[str, str, dict]:
+    """{step, action, answers} from the JSON body, or 400."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest()
+    step, action, answers = body.get("step"), body.get("action"), body.get("answers", {})
+    if answers is None:
+        answers = {}
+    if (not isinstance(step, str) or not isinstance(action, str) or not isinstance(answers, dict)
+            or len(step) > 64 or len(action) > 64 or len(answers) > MAX_ANSWERS):
+        raise BadRequest(details={"expected": {"step": "string", "action": "string", "answers": "object"}})
+    return step, action, answers
+
+
+def _screen_keys(user_id: int, name: str) -> list[str]:
+    """The Redis keys of the journey state's copy and the kept screen, fetched with the session."""
+    return screen_cache.keys(user_id, name)
+
+
+def screen_response(body: bytes, status: int = 200) -> Response:
+    """A journey screen as sent: JSON, never stored by a cache (it holds the user's answers)."""
+    response = Response(body, status=status, mimetype="application/json")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/flows/<name>")
+@login_required(prefetch=_screen_keys)
+def show(name: str):
+    """The current screen of a journey (starting it if needed); the kept copy when still current."""
+    flow = _flow(name)
+    ctx = _context()
+    release = current_app.extensions[screen_cache.RELEASE_EXTENSION]
+    kept = screen_cache.kept_body(ctx.prefetched, g.user_id, name, locale=ctx.locale,
+                                  first_run=ctx.first_run, release=release)
+    if kept is not None:
+        return screen_response(kept)
+    document, status = engine.show(flow, ctx)
+    body = current_app.json.dump_bytes(document) + b"\n"
+    if ctx.shown_copy is not None and status == 200:
+        screen_cache.keep(get_redis(), g.user_id, name, ctx.shown_copy, locale=ctx.locale,
+                          first_run=ctx.first_run, release=release, body=body)
+    return screen_response(body, status)
+
+
+@bp.post("/flows/<name>")
+@login_required
+def submit(name: str):
+    """Answer the current screen: the next screen, or this one with errors."""
+    flow = _flow(name)
+    step, action, answers = _parse_submission()
+    document, status = engine.submit(flow, _context(), step, action, answers)
+    response = jsonify(document)
+    response.status_code = status
+    retry_at = document.get("error", {}).get("details", {}).get("retry_at") if status == 429 else None
+    if retry_at:
+        seconds = (datetime.fromisoformat(retry_at) - clock.now()).total_seconds()
+        response.headers["Retry-After"] = str(max(int(seconds), 1))
+    return response
+
+

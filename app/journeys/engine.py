@@ -1,0 +1,552 @@
+"""The flow engine: screen documents (design.md §4), validation, back/change, stale steps, saved state.
+
+A Flow is an ordered set of Steps. A Step knows its fields, its texts (translated when rendered)
+and what a submission does; the engine owns everything else: loading and saving the user's
+FlowState (showing a screen reads its Redis copy, app/journeys/flow_cache.py, or one indexed
+row; a submission reads the row and writes it under an optimistic version check), the
+history for `back`, the return to check-answers after `change`, 409 for a stale step, and the
+exact shape of the screen document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import db, get_redis, read_first
+from app.i18n import _, locale_meta, ngettext, pgettext
+from app.journeys import flow_cache
+from app.journeys.models import FlowState
+from app.logs import note_identifier_fields
+
+MAX_HISTORY = 30
+#: Actions every step understands; a step adds its own (`confirm`) through `action_names`.
+CONTINUE, BACK, CHANGE = "continue", "back", "change"
+
+
+@dataclass
+class Context:
+    """Who is in the journey and what the request brought; the engine attaches the state."""
+
+    user_id: int | None
+    openid: str | None = None
+    locale: str = "en"
+    first_run: bool = False
+    #: The session token, so a language chosen in a journey is saved in the session too.
+    token: str | None = None
+    request_id: str | None = None
+    preview: bool = False
+    state: FlowState | None = None
+    #: The state's version when this request read it: a service that commits mid-request expires
+    #: the state, and a reload must not hide another request's change from the version check.
+    read_version: int | None = None
+    #: Redis values fetched with the session ({key: value or None}), e.g. the state's copy.
+    prefetched: dict = field(default_factory=dict)
+    #: Set by `show` when its screen came from the state's Redis copy, unchanged, on a cacheable
+    #: step: the copy (with its raw bytes and generation), so the caller may keep the screen.
+    shown_copy: SimpleNamespace | None = None
+
+    @property
+    def answers(self) -> dict:
+        """The user's saved answers (a dict even before anything is saved)."""
+        if self.state.answers is None:
+            self.state.answers = {}
+        return self.state.answers
+
+    @property
+    def data(self) -> dict:
+        """What the engine and steps derived (matched person, lock time, return step)."""
+        if self.state.context is None:
+            self.state.context = {}
+        return self.state.context
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input on a screen; label, hint and options are produced in the request's locale."""
+
+    name: str
+    type: str
+    label: Callable[[Context], str]
+    hint: Callable[[Context], str | None] | None = None
+    required: bool = True
+    #: The keyboard to show; a callable when it depends on earlier answers.
+    inputmode: str | Callable[[Context], str | None] | None = None
+    max_length: int | None = None
+    options: Callable[[Context], list[dict]] | None = None
+    #: False for one-time codes: never sent back to the client.
+    echo: bool = True
+
+
+class FieldError(Exception):
+    """A value failed a step's check; the message is already translated."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Outcome:
+    """What a submission leads to: another step, or this one again with errors and a status."""
+
+    next_step: str | None = None
+    errors: list[tuple[str | None, str]] = field(default_factory=list)
+    status: int = 200
+    error_code: str | None = None
+    error_message: str | None = None
+    #: False when the step left is not worth going back to (a one-time action).
+    remember: bool = True
+    values: dict | None = None
+    #: Extra facts for the error envelope's details (e.g. retry_at).
+    details: dict | None = None
+
+    @classmethod
+    def go(cls, step: str, **kwargs) -> Outcome:
+        """Move to `step`."""
+        return cls(next_step=step, **kwargs)
+
+    @classmethod
+    def fail(cls, errors: list[tuple[str | None, str]], *, code: str, message: str | None = None,
+             status: int = 422, values: dict | None = None) -> Outcome:
+        """Stay on this step and show errors."""
+        return cls(errors=errors, status=status, error_code=code, error_message=message, values=values)
+
+
+def action(name: str, label: str, primary: bool = False) -> dict:
+    """One button of a screen."""
+    return {"name": name, "label": label, "primary": primary}
+
+
+def continue_action(label: str | None = None) -> dict:
+    """The primary Continue button."""
+    # TRANSLATORS: the main button that saves the answer and goes to the next screen.
+    return action(CONTINUE, label or pgettext("button", "Continue"), primary=True)
+
+
+def back_action() -> dict:
+    """The Back link."""
+    # TRANSLATORS: link to the previous screen of a journey.
+    return action(BACK, pgettext("button", "Back"))
+
+
+class Step:
+    """One screen of a flow. Subclasses set `name`, `fields`, `progress` and the texts."""
+
+    name: str = ""
+    fields: tuple[Field, ...] = ()
+    #: Position in the progress indicator, or None for screens outside it.
+    progress: int | None = None
+    #: Accepts `change` with `answers.field` (the check-answers screen).
+    accepts_change: bool = False
+    #: Extra action names besides continue/back (e.g. `confirm`).
+    action_names: tuple[str, ...] = (CONTINUE,)
+    #: Whether `back` is offered.
+    can_go_back: bool = True
+    #: Whether the screen depends only on the saved state, the locale and the first-run flag (no
+    #: database read, no clock), so a rendered copy may be kept (app/journeys/screen_cache.py).
+    cacheable: bool = False
+
+    def title(self, ctx: Context) -> str:
+        """The heading: the question this screen asks."""
+        raise NotImplementedError
+
+    def body(self, ctx: Context) -> list[str]:
+        """Paragraphs above the fields."""
+        return []
+
+    def summary(self, ctx: Context) -> list[dict]:
+        """Rows of answers with change links (check-answers screens)."""
+        return []
+
+    def actions(self, ctx: Context) -> list[dict]:
+        """The buttons."""
+        buttons = [continue_action()]
+        if self.can_go_back:
+            buttons.append(back_action())
+        return buttons
+
+    def before_show(self, ctx: Context) -> str | None:
+        """Another step to show instead (e.g. a lock that has lifted); None to show this one."""
+        return None
+
+    def clean(self, ctx: Context, name: str, value: Any) -> Any:
+        """Check and normalise one submitted value; raise FieldError with a translated message."""
+        if isinstance(value, str):
+            value = value.strip()
+        return value
+
+    def required_message(self, ctx: Context, fld: Field) -> str:
+        """The error for an empty required field."""
+        return _("Please answer this question.")
+
+    def validate(self, ctx: Context, submitted: dict) -> tuple[dict, list[tuple[str | None, str]]]:
+        """Cleaned values and errors (field, message) for this step's fields."""
+        cleaned: dict = {}
+        errors: list[tuple[str | None, str]] = []
+        for fld in self.fields:
+            value = submitted.get(fld.name)
+            if value is not None and not isinstance(value, (str, bool, int)):
+                errors.append((fld.name, _("We could not read this answer. Try again.")))
+                continue
+            if isinstance(value, str) and fld.max_length and len(value.strip()) > fld.max_length:
+                # TRANSLATORS: %(num)d is a number of characters.
+                errors.append((fld.name, ngettext("Use %(num)d character or fewer.",
+                                                  "Use %(num)d characters or fewer.", fld.max_length)))
+                continue
+            if value in (None, "", False) and fld.required:
+                errors.append((fld.name, self.required_message(ctx, fld)))
+                continue
+            try:
+                cleaned[fld.name] = self.clean(ctx, fld.name, value)
+            except FieldError as error:
+                errors.append((fld.name, error.message))
+        return cleaned, errors
+
+    def submit(self, ctx: Context, action_name: str, cleaned: dict) -> Outcome:
+        """Save the answers and move on (steps with side effects override this)."""
+        ctx.answers.update(cleaned)
+        return Outcome.go(self.next_step(ctx))
+
+    def next_step(self, ctx: Context) -> str:
+        """The step after this one."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A screen to preview: a step with example answers and context, and errors made at render time."""
+
+    step: str
+    answers: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+    #: Returns [(field, message)] in the active locale (messages must be translated when rendered).
+    errors: Callable[[], list[tuple[str | None, str]]] | None = None
+    #: A stable name for this state, e.g. `check.name_mismatch`.
+    label: str = ""
+
+
+class Flow:
+    """A journey: its steps in order, the first step, the progress total and preview samples."""
+
+    name: str = ""
+    total: int = 0
+
+    def __init__(self, steps: list[Step]):
+        self.steps = {step.name: step for step in steps}
+        self.order = [step.name for step in steps]
+
+    def first_step(self, ctx: Context) -> str:
+        """Where a new journey starts."""
+        return self.order[0]
+
+    def step_for_field(self, name: str) -> str | None:
+        """The step that asks a field (the target of a change link)."""
+        for step in self.steps.values():
+            if any(fld.name == name for fld in step.fields):
+                return step.name
+        return None
+
+    def resume_after_change(self, ctx: Context, return_to: str) -> str:
+        """After a changed answer: the first earlier step left unanswered, else the return step."""
+        for name in self.order:
+            if name == return_to:
+                break
+            step = self.steps[name]
+            if step.progress is None:
+                continue
+            if any(fld.required and ctx.answers.get(fld.name) in (None, "") for fld in step.fields):
+                return name
+        return return_to
+
+    def samples(self) -> list[Sample]:
+        """Every screen worth previewing, including error states."""
+        return [Sample(step=name) for name in self.order]
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def render(flow: Flow, ctx: Context, *, values: dict | None = None,
+           errors: list[tuple[str | None, str]] | None = None) -> dict:
+    """The screen document of the current step, exactly as design.md §4 shapes it."""
+    step = flow.steps[ctx.state.step]
+    errors = errors or []
+    by_field = {}
+    for name, message in errors:
+        if name is not None and name not in by_field:
+            by_field[name] = message
+    meta = locale_meta(ctx.locale)
+    answers = ctx.answers
+    fields = []
+    for fld in step.fields:
+        if values is not None and fld.name in values:
+            value = values[fld.name]
+        else:
+            value = answers.get(fld.name)
+        if not fld.echo:
+            value = ""
+        if value is None:
+            value = False if fld.type == "checkbox" else ""
+        fields.append({
+            "name": fld.name,
+            "type": fld.type,
+            "label": fld.label(ctx),
+            "hint": fld.hint(ctx) if fld.hint else None,
+            "required": fld.required,
+            "value": value,
+            "error": by_field.get(fld.name),
+            "inputmode": fld.inputmode(ctx) if callable(fld.inputmode) else fld.inputmode,
+            "max_length": fld.max_length,
+            "options": fld.options(ctx) if fld.options else [],
+        })
+    return {
+        "flow": flow.name,
+        "step": step.name,
+        "locale": meta["locale"],
+        "dir": meta["dir"],
+        "progress": _progress(step.progress, flow.total),
+        "title": step.title(ctx),
+        "body": step.body(ctx),
+        "fields": fields,
+        "errors": [{"field": name, "message": message} for name, message in errors],
+        "summary": _with_change_labels(step.summary(ctx)),
+        "actions": step.actions(ctx),
+    }
+
+
+def _progress(current: int | None, total: int) -> dict | None:
+    """Where a screen is in its journey, with the words a screen reader says for it."""
+    if not current:
+        return None
+    # TRANSLATORS: progress through a journey, read aloud on each screen: "Step 3 of 7" (numbers).
+    label = pgettext("progress", "Step %(current)d of %(total)d", current=current, total=total)
+    return {"current": current, "total": total, "label": label}
+
+
+def _with_change_labels(rows: list[dict]) -> list[dict]:
+    """Give every row with a change link the link's text, so clients show no text of their own."""
+    if not any(row.get("change") for row in rows):
+        return rows
+    # TRANSLATORS: the link beside an answer on the check-your-answers screen. Max 20 characters.
+    label = pgettext("change link", "Change")
+    return [{**row, "change_label": label} if row.get("change") else row for row in rows]
+
+
+def with_error(document: dict, code: str, message: str, details: dict | None = None) -> dict:
+    """A non-200 screen also carries the error envelope, so clients can branch on a stable code."""
+    document["error"] = {"code": code, "message": message, "details": details or {}}
+    return document
+
+
+# --- state -------------------------------------------------------------------------------------
+
+
+def _load_state(flow: Flow, ctx: Context) -> FlowState:
+    """The user's saved state for this flow (one indexed read), created at the first step if none."""
+    state = db.session.scalar(
+        select(FlowState).where(FlowState.user_id == ctx.user_id, FlowState.flow == flow.name)
+    )
+    if state is not None:
+        note_identifier_fields(state.answers)  # masked in any log line of this request
+        return state
+    ctx.state = FlowState(user_id=ctx.user_id, flow=flow.name, step="", answers={}, context={}, history=[])
+    ctx.state.step = flow.first_step(ctx)
+    db.session.add(ctx.state)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another device created it at the same moment: use theirs.
+        db.session.rollback()
+        return db.session.scalar(
+            select(FlowState).where(FlowState.user_id == ctx.user_id, FlowState.flow == flow.name)
+        )
+    return ctx.state
+
+
+def _move(ctx: Context, to_step: str, *, remember: bool = True) -> None:
+    """Go to another step, keeping the way back."""
+    state = ctx.state
+    if to_step == state.step:
+        return
+    history = list(state.history or [])
+    if remember:
+        history.append(state.step)
+    state.history = history[-MAX_HISTORY:]
+    state.step = to_step
+    if ctx.data.get("return_to") == to_step:
+        data = dict(ctx.data)
+        data.pop("return_to")
+        state.context = data
+
+
+def _settle(flow: Flow, ctx: Context) -> None:
+    """Follow before_show redirects (at most a few) so the user lands on a showable step."""
+    for _round in range(5):
+        target = flow.steps[ctx.state.step].before_show(ctx)
+        if not target or target == ctx.state.step:
+            return
+        _move(ctx, target, remember=False)
+
+
+def _save() -> bool:
+    """Commit; False when another request changed the state first (optimistic version check)."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _stale_response(flow: Flow, ctx: Context) -> tuple[dict, int]:
+    """409 with the current screen, after reloading what the other request saved."""
+    db.session.expire_all()
+    ctx.state = _load_state(flow, ctx)
+    document = render(flow, ctx)
+    message = _("This screen was out of date. Here is where you are now.")
+    return with_error(document, "flow.stale_step", message, {"current_step": ctx.state.step}), 409
+
+
+# --- the two operations the API calls ----------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _peek_statement():
+    """SELECT step, answers, context, history … WHERE user_id = ? AND flow = ? (built once)."""
+    table = FlowState.__table__
+    return select(table.c.step, table.c.answers, table.c.context, table.c.history).where(
+        table.c.user_id == bindparam("user_id"), table.c.flow == bindparam("flow")
+    )
+
+
+def _peek_state(flow: Flow, user_id: int, prefetched: dict | None = None) -> SimpleNamespace | None:
+    """The saved state as a plain read-only copy, for showing a screen (the GET hot path).
+
+    Usually from its Redis copy (app/journeys/flow_cache.py, kept in step with every commit).
+    Otherwise from the database on the read engine, in one round trip (autocommit on MySQL: no
+    transaction to roll back), without the ORM session, which then needs nothing at teardown;
+    the copy is filled for the next screen. Only the four columns a screen needs are read.
+    """
+    redis_client = get_redis()
+    copy, generation = flow_cache.read(redis_client, user_id, flow.name, prefetched)
+    if copy is not None:
+        return copy
+    row = read_first(_peek_statement(), {"user_id": user_id, "flow": flow.name})
+    if row is None:
+        return None
+    step, answers, context, history = row
+    state = SimpleNamespace(step=step, answers=answers or {}, context=context or {}, history=history or [])
+    flow_cache.fill(redis_client, user_id, flow.name, state, generation)
+    return state
+
+
+def show(flow: Flow, ctx: Context) -> tuple[dict, int]:
+    """The current screen (the journey starts if needed)."""
+    peeked = _peek_state(flow, ctx.user_id, ctx.prefetched)
+    if peeked is not None:
+        note_identifier_fields(peeked.answers)  # masked in any log line of this request
+        ctx.state = peeked
+        before = peeked.step
+        _settle(flow, ctx)
+        if ctx.state.step == before:
+            if flow.steps[before].cacheable and getattr(peeked, "raw", None) is not None:
+                ctx.shown_copy = peeked
+            return render(flow, ctx), 200
+    # A new journey, or a redirect to save: through the session, with the version check.
+    ctx.state = _load_state(flow, ctx)
+    before = ctx.state.step
+    _settle(flow, ctx)
+    if ctx.state.step != before and not _save():
+        return _stale_response(flow, ctx)
+    return render(flow, ctx), 200
+
+
+def submit(flow: Flow, ctx: Context, step_name: str, action_name: str, submitted: dict) -> tuple[dict, int]:
+    """Apply one submission to the current step: the next screen, or this one with errors."""
+    ctx.state = _load_state(flow, ctx)
+    ctx.read_version = ctx.state.version
+    _settle(flow, ctx)
+    if step_name != ctx.state.step:
+        if db.session.dirty and not _save():
+            return _stale_response(flow, ctx)
+        document = render(flow, ctx)
+        message = _("This screen was out of date. Here is where you are now.")
+        return with_error(document, "flow.stale_step", message, {"current_step": ctx.state.step}), 409
+    step = flow.steps[step_name]
+    note_identifier_fields(submitted)
+
+    if action_name == BACK and step.can_go_back:
+        history = list(ctx.state.history or [])
+        if history:
+            ctx.state.step = history.pop()
+            ctx.state.history = history
+            if ctx.data.get("return_to") == ctx.state.step:
+                ctx.data.pop("return_to")
+        return _finish(flow, ctx, Outcome())
+
+    if action_name == CHANGE and step.accepts_change:
+        target = flow.step_for_field(str(submitted.get("field") or ""))
+        if target is None:
+            message = _("You cannot change this answer here.")
+            return _finish(flow, ctx, Outcome.fail([(None, message)], code="flow.unknown_field"))
+        _move(ctx, target)
+        ctx.data["return_to"] = step.name
+        return _finish(flow, ctx, Outcome())
+
+    if action_name not in step.action_names:
+        message = _("This action is not available on this screen.")
+        return _finish(flow, ctx, Outcome.fail([(None, message)], code="flow.unknown_action", status=400))
+
+    cleaned, errors = step.validate(ctx, submitted)
+    note_identifier_fields(cleaned)
+    if errors:
+        values = {fld.name: submitted.get(fld.name) for fld in step.fields
+                  if isinstance(submitted.get(fld.name), (str, bool, int))}
+        return _finish(flow, ctx, Outcome.fail(errors, code="request.validation", values=values))
+    try:
+        # No autoflush: the state is written once, by _finish, under the version check.
+        with db.session.no_autoflush:
+            outcome = step.submit(ctx, action_name, cleaned)
+    except StaleDataError:
+        db.session.rollback()
+        return _stale_response(flow, ctx)
+    return _finish(flow, ctx, outcome)
+
+
+def _saved_version(state: FlowState) -> int | None:
+    """The version as saved now (read without flushing this request's pending changes)."""
+    with db.session.no_autoflush:
+        return db.session.scalar(select(FlowState.version).where(FlowState.id == state.id))
+
+
+def _finish(flow: Flow, ctx: Context, outcome: Outcome) -> tuple[dict, int]:
+    """Apply an outcome, save with the version check, and render the screen to show."""
+    if ctx.read_version is not None and _saved_version(ctx.state) != ctx.read_version:
+        # Another request moved the journey while this one was busy (a service may have committed
+        # and reloaded the state, so the UPDATE's own version check would not see it).
+        db.session.rollback()
+        return _stale_response(flow, ctx)
+    if outcome.next_step:
+        return_to = ctx.data.get("return_to")
+        target = outcome.next_step
+        if return_to and target != return_to and flow.steps[target].progress is not None \
+                and return_to in flow.order and flow.order.index(target) < flow.order.index(return_to):
+            target = flow.resume_after_change(ctx, return_to)
+        _move(ctx, target, remember=outcome.remember)
+        _settle(flow, ctx)
+    if not _save():
+        return _stale_response(flow, ctx)
+    document = render(flow, ctx, values=outcome.values, errors=outcome.errors)
+    if outcome.error_code:
+        message = outcome.error_message or (outcome.errors[0][1] if outcome.errors else "")
+        details = {"current_step": ctx.state.step, **(outcome.details or {})}
+        with_error(document, outcome.error_code, message, details)
+    return document, outcome.status

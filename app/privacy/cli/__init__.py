@@ -1,0 +1,1 @@
+"""`flask privacy purge` and `flask pii …`: retention and key rotation."""

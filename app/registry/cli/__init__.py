@@ -1,0 +1,1 @@
+"""`flask registry …` and `flask seed …`: imports from the command line and the demo registry."""

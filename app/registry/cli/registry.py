@@ -1,0 +1,93 @@
+"""`flask registry import FILE`: load the registry feed (people or contributions) and report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from app.errors import AppError
+from app.registry.importer import ImportReport, import_file
+
+registry_cli = AppGroup("registry", help="The registry mirror.")
+
+#: Exit status when the file was read but some rows were rejected (1 means the file was refused).
+EXIT_ROWS_REJECTED = 3
+_SHOWN_REJECTIONS = 50
+
+
+@registry_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(["people", "contributions"]), default=None,
+              help="The kind of file; by default it is told from the columns.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the full report as JSON to this file ('-' for standard output).")
+@click.option("--encoding", type=click.Choice(["auto", "utf-8", "gbk", "gb18030"]), default="auto",
+              show_default=True, help="The file's encoding; auto reads UTF-8 and detects GBK/GB18030.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
+              help="Rows per transaction (default 1000 people or 5000 contributions).")
+@click.option("--quiet", is_flag=True, help="No progress lines on standard error.")
+def import_command(path: Path, kind: str | None, json_path: Path | None, encoding: str,
+                   batch_size: int | None, quiet: bool) -> None:
+    """Import a registry feed file (CSV or JSON lines); the same file twice changes nothing."""
+    progress = None if quiet else _progress_printer()
+    try:
+        report = import_file(path, kind, encoding=encoding, batch_size=batch_size,
+                             actor_type="system", actor_id="cli", progress=progress)
+    except AppError as error:
+        click.echo(f"refused: {error.render_message()} [{error.code}]", err=True)
+        sys.exit(1)
+    if json_path is not None:
+        text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+        if str(json_path) == "-":
+            click.echo(text)
+        else:
+            json_path.write_text(text + "\n", encoding="utf-8")
+    if json_path is None or str(json_path) != "-":
+        click.echo(format_report(report))
+    if report.rejected:
+        sys.exit(EXIT_ROWS_REJECTED)
+
+
+def _progress_printer():
+    """A callback printing a progress line every 100,000 rows."""
+    state = {"next": 100_000}
+
+    def progress(rows: int) -> None:
+        if rows >= state["next"]:
+            click.echo(f"… {rows:,} rows", err=True)
+            state["next"] = (rows // 100_000 + 1) * 100_000
+
+    return progress
+
+
+def format_report(report: ImportReport) -> str:
+    """The report as a small table, then the rejected rows (line, column, reason)."""
+    lines = [
+        f"{report.file}: {report.kind}, {report.format}, {report.encoding}, "
+        f"{report.rows:,} rows in {report.seconds:.1f} s",
+        "",
+        f"  {'added':<10}{report.added:>12,}",
+        f"  {'updated':<10}{report.updated:>12,}",
+        f"  {'unchanged':<10}{report.unchanged:>12,}",
+        f"  {'rejected':<10}{report.rejected:>12,}",
+    ]
+    for warning in report.warnings:
+        lines += ["", f"warning: {warning['message']} {', '.join(warning.get('columns', []))}"]
+    if report.rejected_by_reason:
+        lines += ["", "rejected by reason:"]
+        lines += [f"  {code:<32}{count:>10,}" for code, count in report.rejected_by_reason.most_common()]
+    if report.rejections:
+        lines += ["", f"  {'line':>8}  {'column':<22}reason"]
+        for item in report.rejections[:_SHOWN_REJECTIONS]:
+            lines.append(f"  {item['line']:>8}  {item['column'] or '-':<22}{item['reason']}")
+        hidden = len(report.rejections) - _SHOWN_REJECTIONS
+        if hidden > 0 or report.rejections_truncated:
+            lines.append("  … more in the JSON report (--json)")
+    return "\n".join(lines)
+
+
+commands = [registry_cli]
