@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 
 from flask import current_app
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from app.rate_limits import init_rate_limits
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -31,7 +31,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 #: A pooled connection idle for longer than this is pinged before use (see _ping_idle_connections).
@@ -39,7 +38,7 @@ IDLE_PING_SECONDS = 2.0
 
 
 def init_extensions(app) -> None:
-    """Bind the database, migrations, CSRF, rate limiter, Redis and the job queue to the app."""
+    """Bind the database, migrations, CSRF, route rate limits, Redis and the job queue to the app."""
     db.init_app(app)
     app.extensions["read_engine"] = _make_read_engine(app)
     _ping_idle_connections(app)
@@ -48,75 +47,8 @@ def init_extensions(app) -> None:
     )
     csrf.init_app(app)
     app.extensions["redis"] = _make_redis(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    if app.config.get("EMBEDDED_REDIS"):
-        app.config["RATELIMIT_STORAGE_URI"] = "memory://"
-    limiter.init_app(app)
-    _check_app_wide_limits_only_when_set(app)
-    _limiter_hooks_only_when_used(app)
+    init_rate_limits(app)
     app.extensions["queue"] = _make_queue(app)
-
-
-def _check_app_wide_limits_only_when_set(app) -> None:
-    """Run Flask-Limiter's per-request check only while limits beyond the routes' own exist.
-
-    Its before_request hook enforces default, application, meta and blueprint limits; a route's
-    own `@limiter.limit(...)` is enforced by the decorator itself. This service sets only route
-    limits, so the hook (tens of µs on every request) would resolve an empty list each time. It
-    is wrapped so it runs whenever any wider limit is configured (now or later), and not otherwise.
-    """
-    check = limiter._check_request_limit
-    hooks = app.before_request_funcs.setdefault(None, [])
-    if check not in hooks:
-        return
-
-    def check_rate_limits() -> None:
-        """Flask-Limiter's request check, when an app-wide or blueprint limit could apply."""
-        if app_wide_limits_set():
-            check()
-
-    hooks[hooks.index(check)] = check_rate_limits
-
-
-def _limiter_hooks_only_when_used(app) -> None:
-    """Run Flask-Limiter's after-request and teardown hooks only for requests that met a limit.
-
-    Both only read or reset the per-request state a limit check leaves on the request context;
-    a request that no limit looked at has none, so they would do nothing at some cost.
-    """
-    from flask.globals import request_ctx
-
-    def used() -> bool:
-        return hasattr(request_ctx._get_current_object(), "_limiter_request_context")
-
-    after = app.after_request_funcs.setdefault(None, [])
-    for index, hook in enumerate(after):
-        if getattr(hook, "args", None) == (limiter,):  # partial(Limiter.__inject_headers, limiter)
-            def inject_headers(response, _hook=hook):
-                """Flask-Limiter's rate-limit headers, when a limit applied to this request."""
-                return _hook(response) if used() else response
-
-            after[index] = inject_headers
-    teardown = app.teardown_request_funcs.setdefault(None, [])
-    for index, hook in enumerate(teardown):
-        if getattr(hook, "__self__", None) is limiter:
-            def release_context(error=None, _hook=hook):
-                """Flask-Limiter's per-request reset, when a limit applied to this request."""
-                if used():
-                    _hook(error)
-
-            teardown[index] = release_context
-
-
-def app_wide_limits_set() -> bool:
-    """Whether default, application, meta or blueprint limits are configured (unknown: True)."""
-    manager = getattr(limiter, "limit_manager", None)
-    if manager is None:
-        return True
-    return bool(
-        manager.default_limits or manager.application_limits
-        or getattr(manager, "_blueprint_limits", True) or getattr(limiter, "_meta_limits", True)
-    )
 
 
 def _make_read_engine(app):

@@ -19,10 +19,10 @@ from app.accounts import admin_auth
 from app.admin.forms import ActionForm, LoginForm
 from app.admin.sessions import FAILURE_KEY, end_session
 from app.errors import AppError, ServiceUnavailable
-from app.extensions import limiter
 from app.i18n import _, bcp47, current_locale_id, set_request_locale, text_direction
 from app.i18n.locales import SUPPORTED, match, native_name
 from app.logs import request_id
+from app.rate_limits import rate_limit
 
 bp = Blueprint("console", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -116,7 +116,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10/minute", methods=["POST"])
+@rate_limit("10/minute", methods=["POST"])
 def login():
     """Sign in with username and password (throttled per address and locked per account)."""
     form = LoginForm()
@@ -156,3 +156,4 @@ def logout():
 def home():
     """The console's start page: the notices."""
     return redirect(url_for("console.notice_list"))
+

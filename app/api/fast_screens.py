@@ -13,7 +13,7 @@ id, security headers, metrics), does just that round trip:
 
 Anything else goes to Flask, which answers as always: a query string (other than a contributions
 page's plain `year`, `cursor` and `limit`), no or a bad token, another locale than the one
-prefetched, nothing kept, a stale kept screen, an app-wide rate limit, or an error. So the fast
+prefetched, nothing kept, a stale kept screen, or an error. So the fast
 path never answers differently from Flask, only sooner (tests/flows/test_fast_screens.py and
 tests/card/test_fast_screens.py compare both, header by header).
 """
@@ -31,7 +31,6 @@ from app.accounts.sessions import SessionStore, owner_hint
 from app.api.security import REDIS_FAILURE_KEY, token_from_header
 from app.card.api.card import CARD_SCREENS, cache_parts
 from app.edge import ENDPOINT_KEY
-from app.extensions import app_wide_limits_set
 from app.i18n import i18n_state, language_headers_for, negotiate
 from app.journeys import screen_cache
 
@@ -111,7 +110,7 @@ class FastScreens:
         `by_locale`, a session that saved another locale leaves the request to Flask.
         """
         token = token_from_header(environ.get("HTTP_AUTHORIZATION", ""))
-        if token is None or owner_hint(token) is None or app_wide_limits_set():
+        if token is None or owner_hint(token) is None:
             return None
         guess, _ = negotiate(self.i18n, environ, None, None)
         store = SessionStore(self.extensions["redis"], "session", self.ttl)

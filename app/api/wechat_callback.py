@@ -3,7 +3,7 @@
 The POST is WeChat's hot path (answer `success` in milliseconds, at WeChat's volume), so in
 production it is served by a small WSGI layer in front of Flask (`CallbackFastPath`): the same
 verification and the same one-pipeline hand-off, without the per-request hooks every JSON route
-needs (locale, limiter, sessions). It records the same request metrics. With a synchronous queue
+needs (locale, sessions). It records the same request metrics. With a synchronous queue
 (the embedded defaults, tests) the Flask route below serves it, since the job then runs at once
 and needs the app context.
 """
@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, request
 
 from app import metrics, pushes
-from app.extensions import csrf, get_queue, get_redis, limiter
+from app.extensions import csrf, get_queue, get_redis
 from app.wechat import push_verifier
 from app.wechat.callback import PushRefused, PushVerifier
 
@@ -28,7 +28,6 @@ PATH = "/wechat/callback"
 _ENDPOINT = "wechat_callback.receive"
 root_bp = Blueprint("wechat_callback", __name__)
 csrf.exempt(root_bp)  # WeChat signs its pushes; there is no browser session to protect
-limiter.exempt(root_bp)  # WeChat is one caller from many addresses; duplicates are dropped instead
 _REFUSALS = {400: "bad request", 403: "forbidden", 413: "too large"}
 
 

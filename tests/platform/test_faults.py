@@ -168,14 +168,14 @@ def test_mysql_down_answers_503_then_recovers(make_app):
 
 @pytest.mark.real_redis  # rate limits live in Redis only with a real Redis
 def test_rate_limited_route_with_redis_down_is_503_then_recovers(make_app, redis_outage):
-    """Flask-Limiter keeps its counters in the same Redis: its failure is an outage, not a 500."""
-    from app.extensions import limiter
+    """Route limits keep their counters in the same Redis: its failure is an outage, not a 500."""
+    from app.rate_limits import rate_limit
 
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_outage.config["REDIS_URL"],
                    **redis_outage.config)
 
     @app.get("/probe-limited")
-    @limiter.limit("1000/minute")
+    @rate_limit("1000/minute")
     def limited():
         return {"ok": True}
 

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.extensions import db, limiter, read_engine, read_first
+from app.extensions import db, read_engine, read_first
 from app.flask_app import SSCFlask
+from app.rate_limits import rate_limit
 from tests.conftest import TEST_DATABASE_URL
 from tests.redis_probe import commands_sent
 
@@ -82,30 +83,33 @@ def _limited_app(make_app, **overrides):
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", **overrides)
 
     @app.get("/probe-route-limit")
-    @limiter.limit("2/minute")
+    @rate_limit("2/minute")
     def route_limited():
         return {"ok": True}
 
     return app
 
 
-def test_route_limits_hold_without_the_app_wide_check(make_app):
-    """With only route limits the per-request hook is skipped, and the route's limit still answers 429."""
-    client = _limited_app(make_app).test_client()
-    assert [client.get("/probe-route-limit").status_code for _ in range(3)] == [200, 200, 429]
+def test_a_route_limit_answers_429_with_retry_after_and_costs_other_routes_nothing(make_app):
+    """The route's limit answers 429 in the envelope with Retry-After; other routes are not counted."""
+    app = _limited_app(make_app)
+    client = app.test_client()
+    assert [client.get("/probe-route-limit").status_code for _ in range(2)] == [200, 200]
+    refused = client.get("/probe-route-limit")
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 61
     assert all(client.get("/healthz").status_code == 200 for _ in range(5))
+    storage = app.extensions["rate_limits"].storage
+    assert storage.get("LIMITER/127.0.0.1/route_limited/2/1/minute") == 3  # Flask-Limiter's key
 
 
-def test_default_limits_are_enforced_when_configured(make_app):
-    """An app-wide default limit turns the per-request check back on by itself."""
-    try:
-        client = _limited_app(make_app, RATELIMIT_DEFAULT="3/minute").test_client()
-        statuses = [client.get("/probe/database").status_code for _ in range(4)]
-    finally:
-        # The limiter is one object for every app in this process, and it keeps the first
-        # default limits it was given: take them away so later tests' apps have none.
-        limiter.limit_manager.set_default_limits([])
-    assert statuses == [200, 200, 200, 429]
+def test_a_route_limit_counts_each_client_address_apart(make_app):
+    """Two addresses behind one route each get the whole limit."""
+    client = _limited_app(make_app).test_client()
+    first = [client.get("/probe-route-limit", environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code for _ in range(3)]
+    second = client.get("/probe-route-limit", environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code
+    assert (first, second) == ([200, 200, 429], 200)
 
 
 def test_read_first_retries_once_on_a_dead_connection(app, monkeypatch):

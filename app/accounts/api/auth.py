@@ -7,8 +7,9 @@ from flask import Blueprint, g, jsonify, request
 from app.accounts import auth
 from app.api.security import login_required
 from app.errors import BadRequest
-from app.extensions import csrf, limiter
+from app.extensions import csrf
 from app.i18n import set_request_locale, text_direction
+from app.rate_limits import rate_limit
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 csrf.exempt(bp)  # bearer-token API: no cookies, so no CSRF
@@ -23,7 +24,7 @@ def json_object() -> dict:
 
 
 @bp.post("/login")
-@limiter.limit("60/minute")
+@rate_limit("60/minute")
 def login():
     """{code, language?} → {token, expires_in, locale, dir, user}."""
     body = json_object()
@@ -40,3 +41,4 @@ def logout():
     """End the current session."""
     auth.logout(g.token)
     return "", 204
+

@@ -9,9 +9,10 @@ from flask import Blueprint, current_app, g, jsonify, request
 from app.accounts import admin_auth, admin_sessions
 from app.api.security import bearer_token
 from app.errors import BadRequest, Unauthorized, ValidationFailed
-from app.extensions import csrf, get_queue, limiter
+from app.extensions import csrf, get_queue
 from app.logs import request_id
 from app.notices import audience, delivery, notices
+from app.rate_limits import rate_limit
 from app.request_schemas import NoticeVersionIn, parse
 
 bp = Blueprint("admin_api", __name__, url_prefix="/admin")
@@ -96,7 +97,7 @@ def notice_json(notice) -> dict:
 
 
 @bp.post("/auth")
-@limiter.limit("10/minute")
+@rate_limit("10/minute")
 def auth():
     """{username, password} → {token, expires_in, role}."""
     body = json_object()
@@ -130,7 +131,7 @@ def list_notices():
 @bp.post("/notices")
 @admin_required("notices.edit")
 def create_notice():
-    """Create a draft notice (design.md §4)."""
+    """Create a draft notice (docs/architecture.md, "Notices in the admin API")."""
     notice = notices.create_notice(json_object(), g.admin_actor)
     return jsonify(notice_json(notice)), 201
 
@@ -198,3 +199,4 @@ def count_audience():
     spec = audience.parse_audience(json_object().get("audience"))
     return jsonify({"audience": spec, "count": audience.count_recipients(
         spec, default_locale=current_app.config["DEFAULT_LOCALE"])})
+
