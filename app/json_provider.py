@@ -26,7 +26,7 @@ class StrictJSONProvider(DefaultJSONProvider):
         from flask_babel import LazyString
 
         if isinstance(o, LazyString) and self._app.config.get("TESTING"):
-            raise TypeError(f"lazy string leaked into a response: {o._func.__name__}")
+            raise TypeError(f"lazy string leaked into a response: {o!r}")
         return super().default(o)
 
     def dump_bytes(self, obj) -> bytes:

@@ -132,15 +132,16 @@ def mask(value: str | None, keep: int = 4) -> str:
 
 
 _codec: PiiCodec | None = None
+_codec_keys: tuple[str, str | None] | None = None
 
 
 def configure(master_key_b64: str, previous_key_b64: str | None = None) -> PiiCodec:
     """Install the process-wide codec (called by create_app)."""
-    global _codec
-    source = (master_key_b64, previous_key_b64 or None)
-    if _codec is None or getattr(_codec, "_source", None) != source:
+    global _codec, _codec_keys
+    keys = (master_key_b64, previous_key_b64 or None)
+    if _codec is None or _codec_keys != keys:
         _codec = PiiCodec(master_key_b64, previous_key_b64)
-        _codec._source = source  # type: ignore[attr-defined]
+        _codec_keys = keys
     return _codec
 
 

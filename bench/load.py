@@ -164,7 +164,7 @@ class Server:
 
 # --- wrk -------------------------------------------------------------------------------------
 
-def _lua_string(value: bytes | str) -> str:
+def lua_string(value: bytes | str) -> str:
     """A Lua string literal for any bytes (non-printables as decimal escapes)."""
     data = value.encode("utf-8") if isinstance(value, str) else value
     out = []
@@ -181,9 +181,9 @@ def wrk_script(requests: list[Request]) -> str:
     """A wrk Lua script cycling through the requests and printing one JSON summary line."""
     entries = []
     for req in requests:
-        headers = ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in req.headers.items())
-        body = _lua_string(req.body) if req.body is not None else "nil"
-        entries.append(f"  {{{_lua_string(req.method)}, {_lua_string(req.path)}, {{{headers}}}, {body}}},")
+        headers = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in req.headers.items())
+        body = lua_string(req.body) if req.body is not None else "nil"
+        entries.append(f"  {{{lua_string(req.method)}, {lua_string(req.path)}, {{{headers}}}, {body}}},")
     return "\n".join([
         "local specs = {",
         *entries,

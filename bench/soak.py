@@ -176,8 +176,8 @@ def write_lane_files(directory: Path, lanes: list[Lane], codes: list[list[tuple[
 
 def lua_script(directory: Path, lanes: int, rate_per_lane: float) -> str:
     """bench/soak_lanes.lua with its settings in front."""
-    settings = (f"SOAK = {{dir = {load._lua_string(str(directory))}, rate = {rate_per_lane:.6f}, "
-                f"lanes = {lanes}, cycle = {load._lua_string(','.join(MIX))}}}\n")
+    settings = (f"SOAK = {{dir = {load.lua_string(str(directory))}, rate = {rate_per_lane:.6f}, "
+                f"lanes = {lanes}, cycle = {load.lua_string(','.join(MIX))}}}\n")
     return settings + LUA_SCRIPT.read_text()
 
 

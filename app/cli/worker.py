@@ -60,7 +60,7 @@ def worker(burst: bool, with_scheduler: bool, max_jobs: int | None) -> None:
     # inbox held for PUMP_HOLD_SECONDS at most, and the next round starts a new one.
     process = AppWorker([queue], connection=get_redis(), worker_ttl=WORKER_TTL_SECONDS,
                         maintenance_interval=MAINTENANCE_SECONDS)
-    process.flask_app = current_app._get_current_object()
+    process.flask_app = current_app._get_current_object()  # noqa: SLF001 - Flask's documented way to unwrap the proxy
     click.echo(f"worker {process.name} on queue {queue.name!r}")
     process.work(burst=burst, with_scheduler=with_scheduler, max_jobs=max_jobs,
                  logging_level=current_app.config.get("LOG_LEVEL", "INFO"))

@@ -139,7 +139,7 @@ def select_locale() -> str | None:
     """Flask-Babel's selector: lang parameter, saved choice, client headers, default."""
     if not has_request_context():
         return None
-    cached = g.get("_ssc_locale")
+    cached = g.get("ssc_locale")
     if cached:
         return cached
     state = _app_state()
@@ -148,8 +148,8 @@ def select_locale() -> str | None:
     # The header is the client's current WeChat language; the session remembers the one it had
     # at sign-in (set by the API's session loader) for requests that carry no header.
     locale, vary = _request_locale(state, g.get("user_locale"), g.get("session_client_locale"))
-    g._ssc_vary_language = vary
-    g._ssc_locale = locale
+    g.ssc_vary_language = vary
+    g.ssc_locale = locale
     return locale
 
 
@@ -201,10 +201,10 @@ def set_request_locale(locale_id: str | None) -> None:
     """Forget the locale chosen so far in this request (after login or a saved change)."""
     from flask_babel import refresh
 
-    if "_ssc_locale" not in g and context_translations_unset():
+    if "ssc_locale" not in g and context_translations_unset():
         g.user_locale = locale_id  # nothing chosen yet (the usual case): nothing to forget
         return
-    g.pop("_ssc_locale", None)
+    g.pop("ssc_locale", None)
     forget_context_translations()
     g.user_locale = locale_id
     refresh()
@@ -264,7 +264,7 @@ def language_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return []
     present = {name.lower(): (index, value) for index, (name, value) in enumerate(headers)}
     added = [] if "content-language" in present else [("Content-Language", bcp47(current_locale_id()))]
-    if g.get("_ssc_vary_language"):
+    if g.get("ssc_vary_language"):
         index, value = present.get("vary", (None, ""))
         names = [name.strip() for name in value.split(",") if name.strip()]
         known = {name.lower() for name in names}

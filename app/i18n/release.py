@@ -12,12 +12,12 @@ The result is cached per file state, so creating apps repeatedly costs a few `st
 
 from __future__ import annotations
 
-import gettext as gettext_module
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from .locales import PLURAL_FORMS, SOURCE_LOCALE, SUPPORTED
@@ -70,8 +70,18 @@ def mo_path(translations_dir, locale_id: str) -> Path:
 def _compiled_keys(path: Path) -> set:
     """The keys of a compiled catalog's translated entries: msgid, ctx\x04msgid or (msgid, n)."""
     with open(path, "rb") as handle:
-        translations = gettext_module.GNUTranslations(handle)
-    return {key for key, value in translations._catalog.items() if key and value}
+        catalog = read_mo(handle)
+    keys: set = set()
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+        key = f"{message.context}\x04{msgid}" if message.context else msgid
+        if isinstance(message.string, (list, tuple)):
+            keys.update((key, index) for index, form in enumerate(message.string) if form)
+        else:
+            keys.add(key)
+    return keys
 
 
 def _is_translated(message, keys: set, nplurals: int) -> bool:

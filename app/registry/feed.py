@@ -101,12 +101,12 @@ class Feed:
     columns: tuple[str, ...]
     unknown_columns: tuple[str, ...]
     rows: Iterator[RawRow]
-    _handle: io.TextIOBase | None = None
+    handle: io.TextIOBase | None = None
 
     def close(self) -> None:
         """Close the underlying file."""
-        if self._handle is not None:
-            self._handle.close()
+        if self.handle is not None:
+            self.handle.close()
 
 
 def open_feed(path: str | Path, kind: str | None = None, encoding: str = "auto") -> Feed:
@@ -129,7 +129,7 @@ def open_feed(path: str | Path, kind: str | None = None, encoding: str = "auto")
     except BaseException:
         raw.close()
         raise
-    feed._handle = text
+    feed.handle = text
     return feed
 
 

@@ -59,6 +59,17 @@ class _SdkClient(WeChatClient):
         """The shared access token (wechatpy reads this for calls made without one)."""
         return self._tokens.get()
 
+    def route_to(self, api_base: str, adapter: HTTPAdapter) -> None:
+        """Send this client's calls for WeChat's host through `adapter`, with proxies resolved once for `api_base`.
+
+        wechatpy's client keeps its `requests.Session` as `self._http`; this subclass configures
+        its own session here. With trust_env on, requests re-reads os.environ on every call, a
+        measurable cost at notice fan-out rates, so the proxies are resolved once.
+        """
+        self._http.trust_env = False
+        self._http.proxies = requests.utils.get_environ_proxies(api_base)
+        self._http.mount(API_HOST, adapter)
+
 
 def _may_have_arrived(error: requests.RequestException) -> bool:
     """Whether WeChat may have received the request though no answer came back (not: could not connect)."""
@@ -92,20 +103,16 @@ class WeChatApi:
         # Resolve proxy settings from the environment once, for the host actually called:
         # with trust_env on, requests re-reads os.environ on every call, a measurable cost at
         # notice fan-out rates.
-        http = self._sdk._http
-        http.trust_env = False
-        http.proxies = requests.utils.get_environ_proxies(self.api_base)
-        if self.api_base != API_HOST or transport is not None:
-            self._sdk._http.mount(API_HOST, BaseUrlAdapter(self.api_base, transport))
-        else:
-            self._sdk._http.mount(API_HOST, HTTPAdapter())
+        routed = self.api_base != API_HOST or transport is not None
+        self._sdk.route_to(self.api_base, BaseUrlAdapter(self.api_base, transport) if routed else HTTPAdapter())
 
     # -- transport ---------------------------------------------------------------------------
 
     def _invoke(self, method: str, endpoint: str, *, params, data=None) -> dict:
         """One HTTP call through wechatpy, with WeChat's and the network's failures made typed."""
         try:
-            result = self._sdk._request(method, endpoint, params=params, data=data, api_base_url=API_HOST)
+            send = self._sdk.post if method == "post" else self._sdk.get
+            result = send(endpoint, params=params, data=data, api_base_url=API_HOST)
         except WeChatClientException as error:
             if error.errcode is None:
                 status = getattr(error.response, "status_code", None)

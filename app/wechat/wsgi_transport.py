@@ -36,7 +36,6 @@ class WsgiAdapter(BaseAdapter):
         response.reason = status.split(" ", 1)[1] if " " in status else ""
         response.headers = CaseInsensitiveDict(headers.to_wsgi_list())
         response.raw = BytesIO(content)
-        response._content = content
         response.url = request.url
         response.request = request
         response.encoding = "utf-8"
