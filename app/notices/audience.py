@@ -24,7 +24,7 @@ MAX_LIST = 500
 
 
 class Audience(BaseModel):
-    """The audience filter of design.md §4: everyone verified, or filters that must all match."""
+    """The audience filter of docs/architecture.md ("Notices in the admin API"): everyone verified, or filters that must all match."""
 
     model_config = ConfigDict(extra="forbid")
 

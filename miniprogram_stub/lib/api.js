@@ -59,7 +59,7 @@ const api = {
   /** The signed-in user's profile. */
   me: () => call('GET', '/me'),
   /**
-   * Save profile changes such as {locale}. design.md says PATCH, but wx.request cannot send
+   * Save profile changes such as {locale}. docs/architecture.md names PATCH, but wx.request cannot send
    * PATCH (its methods: OPTIONS GET HEAD POST PUT DELETE TRACE CONNECT), so this is a PUT.
    */
   updateMe: (changes) => call('PUT', '/me', { data: changes }),

@@ -1,5 +1,5 @@
 /**
- * Pure functions from a screen document (design.md §4) to what the renderer shows, and from
+ * Pure functions from a screen document (docs/architecture.md, "Screen documents") to what the renderer shows, and from
  * what the user entered back to a submission. No wx calls here: node tests run it directly.
  */
 'use strict';

@@ -5,7 +5,7 @@ const api = require('../lib/api');
 const screen = require('../lib/screen');
 const phone = require('../lib/phone');
 
-/** The answers each step of the verify flow needs for `person` (design.md §4 field names). */
+/** The answers each step of the verify flow needs for `person` (field names of docs/architecture.md, "The verification journey"). */
 function answersFor(step, person, locale) {
   switch (step) {
     case 'language': return { locale };

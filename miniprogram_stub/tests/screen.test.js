@@ -9,7 +9,7 @@ const { offlineMessage, messageKey, MESSAGES } = require('../lib/offline');
 const { wechatLanguage, guessDirection } = require('../lib/language');
 const { answersOf } = require('../lib/subscribe');
 
-// The example of design.md §4, with one field of every kind added.
+// The example of docs/architecture.md ("Screen documents"), with one field of every kind added.
 const DOC = {
   flow: 'verify',
   step: 'identifier',

@@ -23,7 +23,7 @@ FIELD_KEYS = ["name", "type", "label", "hint", "required", "value", "error", "in
 
 
 def assert_screen(screen: dict, step: str, locale: str, direction: str = "ltr") -> None:
-    """The document has exactly design.md §4's shape, in the expected locale, with texts filled."""
+    """The document has exactly the shape docs/architecture.md gives, in the expected locale, with texts filled."""
     keys = [key for key in screen if key != "error"]
     assert keys == SCREEN_KEYS, keys
     assert screen["flow"] == "verify"

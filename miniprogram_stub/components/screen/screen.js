@@ -10,7 +10,7 @@ Component({
   options: { addGlobalClass: true },
 
   properties: {
-    // A screen document as the server sent it (design.md §4).
+    // A screen document as the server sent it (docs/architecture.md, "Screen documents").
     doc: { type: Object, value: null },
     // True while a submission is on its way: buttons are disabled to stop double submits.
     busy: { type: Boolean, value: false },

@@ -4,7 +4,7 @@ const auth = require('../../lib/auth');
 const kit = require('../../lib/pagekit');
 
 const FLOW = 'verify';
-// design.md §4: the journey's last step; its primary action opens the card.
+// docs/architecture.md, "The verification journey": the last step; its primary action opens the card.
 const RESULT_STEP = 'result';
 
 Page({
