@@ -8,7 +8,8 @@ Four rules, over the extracted template:
 - `short-without-context`: a message of SHORT_WORDS words or fewer has neither a msgctxt nor a
   translator comment, so a translator cannot tell where it appears.
 User-facing means: shown to foreigners, so every message with a location outside the staff console
-(`app/admin/`). The term list applies to every message.
+(its shell `app/admin/` and each domain's console pages, `app/<domain>/console.py`). The term list
+applies to every message.
 
 `translations/content_pending.txt` lists offences whose rewrite belongs to another change (a fact
 under review, say). It only shrinks: an entry that no longer matches an offence is itself an
@@ -54,8 +55,8 @@ _PASSIVE = re.compile(
     re.IGNORECASE,
 )
 
-#: Locations of messages that only staff see (the console); the sentence rule leaves them out.
-STAFF_ONLY = ("app/admin/",)
+#: Locations of messages that only staff see (the console's shell and each domain's console pages).
+STAFF_ONLY = re.compile(r"app/admin/|app/\w+/console(?:\.py|/)")
 #: Short messages that mean the same wherever they appear.
 SHORT_ALLOWLIST: frozenset[str] = frozenset({"WeChat", "OK"})
 
@@ -117,7 +118,7 @@ def _ids(message) -> list[str]:
 def _user_facing(message) -> bool:
     """Shown to foreigners: some location outside the staff console (or no location known)."""
     paths = [str(path) for path, _line in message.locations]
-    return not paths or any(not path.startswith(STAFF_ONLY) for path in paths)
+    return not paths or any(not STAFF_ONLY.match(path) for path in paths)
 
 
 def source_problems(template, terms: list[PreferredTerm] | None = None) -> list[tuple[str, str, str]]:
