@@ -82,17 +82,17 @@ def test_passive_voice_is_found_with_regular_and_irregular_participles():
 
 def test_a_passive_fails_where_foreigners_read_it_and_its_active_rewrite_passes():
     bad = "Your unfinished answers are then deleted."
-    assert _kinds(_template((bad, None, "x", "app/flows/verify.py"))) == [("passive", bad)]
+    assert _kinds(_template((bad, None, "x", "app/verify/journey.py"))) == [("passive", bad)]
     assert _kinds(_template((bad, None, "x", "app/admin/console.py"))) == []
-    assert _kinds(_template(("We then delete your unfinished answers.", None, "x", "app/flows/verify.py"))) == []
+    assert _kinds(_template(("We then delete your unfinished answers.", None, "x", "app/verify/journey.py"))) == []
 
 
 def test_a_kept_passive_needs_its_entry_and_the_entry_must_go_once_fixed():
     status = "The card is frozen: you cannot use it for now."
     kept = [source_rules.KeptPassive("", status, "is frozen", "card status 冻结")]
-    assert _kinds(_template((status, None, "x", "app/services/card_terms.py")), kept=kept) == []
+    assert _kinds(_template((status, None, "x", "app/card/terms.py")), kept=kept) == []
     other_context = [source_rules.KeptPassive("card status", status, "is frozen", "card status 冻结")]
-    assert _kinds(_template((status, None, "x", "app/services/card_terms.py")), kept=other_context) == [
+    assert _kinds(_template((status, None, "x", "app/card/terms.py")), kept=other_context) == [
         ("passive", status), ("passive-stale", status)]
     assert _kinds(_template(("You cannot use the card for now.", None, "x", "app/x.py")), kept=kept) == [
         ("passive-stale", status)]

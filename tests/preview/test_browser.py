@@ -127,7 +127,7 @@ def walk_verification(page, locale: str, person, folder, *, axe: bool = False, w
 #: The mini program's pages a verified user opens from the card and the navigation (pages/index only
 #: routes: to the card). Each is one screen, named by its page.
 PAGES = ("permit", "insurances", "contributions", "qr", "notices", "guides", "settings")
-#: The guides' pages (app/flows/guides.py), each a screen of pages/guide.
+#: The guides' pages (app/guides/journey.py), each a screen of pages/guide.
 GUIDE_PAGES = 13
 #: The screens of the walk after the journey: the card, the pages, an opened notice, the guides' pages.
 PAGE_SCREENS = 1 + len(PAGES) + 1 + GUIDE_PAGES
@@ -144,7 +144,8 @@ def verified_person():
 
 def deliver_notice() -> None:
     """A published notice (with its official source) in the inbox of every verified user."""
-    from app.services import admin_auth, delivery, notices
+    from app.accounts import admin_auth
+    from app.notices import delivery, notices
     from tests.admin.conftest import notice_payload
 
     admin = admin_auth.create_admin(f"publisher-{next(PUBLISHERS)}", "correct horse battery", "publisher")
