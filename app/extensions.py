@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_migrate import Migrate
@@ -29,6 +30,15 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # mypy cannot take an attribute (`db.Model`) as a base class; to it, a model is a Base.
+    class Model(Base):
+        """The base of every table: at run time `db.Model`, Base with Flask-SQLAlchemy's additions."""
+
+        __abstract__ = True
+else:
+    Model = db.Model
 migrate = Migrate()
 csrf = CSRFProtect()
 

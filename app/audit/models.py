@@ -8,10 +8,10 @@ from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.columns import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class AuditLog(db.Model):
+class AuditLog(Model):
     """One recorded action by a user, an admin, staff or the system."""
 
     __tablename__ = "audit_log"

@@ -11,7 +11,7 @@ from sqlalchemy.types import TypeDecorator
 
 from app import pii
 from app.columns import Timestamps
-from app.extensions import db
+from app.extensions import Model
 
 
 class EncryptedJSON(TypeDecorator):
@@ -29,7 +29,7 @@ class EncryptedJSON(TypeDecorator):
         return json.loads(pii.codec().decrypt(value)) if value is not None else None
 
 
-class FlowState(Timestamps, db.Model):
+class FlowState(Timestamps, Model):
     """One user's progress through one flow; stored in the database so it survives restarts and devices.
 
     `answers` are what the user typed (encrypted); `context` is what the engine derived (the

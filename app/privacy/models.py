@@ -8,10 +8,10 @@ from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.columns import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class PiiKeyRotation(db.Model):
+class PiiKeyRotation(Model):
     """One rotation from the key `from_key_id` to `to_key_id` (key ids as ciphertexts carry them)."""
 
     __tablename__ = "pii_key_rotations"

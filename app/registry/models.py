@@ -9,7 +9,7 @@ from sqlalchemy import CHAR, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.columns import EncryptedString, Money, Timestamps, UTCDateTime, hash_column, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 INSURANCE_TYPES = ("pension", "medical", "work_injury", "unemployment", "maternity")
 ENROLMENT_STATUSES = ("enrolled", "exempt", "suspended", "ended")
@@ -20,7 +20,7 @@ CONTRIBUTION_STATUSES = ("due", "paid", "arrears", "reversed")
 DOCUMENT_TYPES = ("passport", "pr_card_2017", "pr_card_2023")
 
 
-class Person(Timestamps, db.Model):
+class Person(Timestamps, Model):
     """A foreigner in the registry; the stable key across passport renewals."""
 
     __tablename__ = "people"
@@ -45,7 +45,7 @@ class Person(Timestamps, db.Model):
     account: Mapped[SocialSecurityAccount | None] = relationship(back_populates="person", uselist=False)
 
 
-class IdentityDocument(Timestamps, db.Model):
+class IdentityDocument(Timestamps, Model):
     """A passport (or PR card); a renewal adds a row and keeps the old one."""
 
     __tablename__ = "identity_documents"
@@ -63,7 +63,7 @@ class IdentityDocument(Timestamps, db.Model):
     person: Mapped[Person] = relationship(back_populates="documents")
 
 
-class Employer(Timestamps, db.Model):
+class Employer(Timestamps, Model):
     """An employer, by its unified social credit code."""
 
     __tablename__ = "employers"
@@ -76,7 +76,7 @@ class Employer(Timestamps, db.Model):
     address: Mapped[str | None] = mapped_column(String(300))
 
 
-class WorkPermit(Timestamps, db.Model):
+class WorkPermit(Timestamps, Model):
     """A Foreigner's Work Permit: an 18-digit number for life, a category, an employer."""
 
     __tablename__ = "work_permits"
@@ -99,7 +99,7 @@ class WorkPermit(Timestamps, db.Model):
     employer: Mapped[Employer] = relationship()
 
 
-class SocialSecurityAccount(Timestamps, db.Model):
+class SocialSecurityAccount(Timestamps, Model):
     """A person's social-insurance account, by social security number."""
 
     __tablename__ = "social_security_accounts"
@@ -115,7 +115,7 @@ class SocialSecurityAccount(Timestamps, db.Model):
     enrolments: Mapped[list[InsuranceEnrolment]] = relationship(back_populates="account")
 
 
-class SocialSecurityCard(Timestamps, db.Model):
+class SocialSecurityCard(Timestamps, Model):
     """The social security card (physical number if any) and its status."""
 
     __tablename__ = "social_security_cards"
@@ -130,7 +130,7 @@ class SocialSecurityCard(Timestamps, db.Model):
     account: Mapped[SocialSecurityAccount] = relationship(back_populates="card")
 
 
-class InsuranceEnrolment(Timestamps, db.Model):
+class InsuranceEnrolment(Timestamps, Model):
     """One of the five insurances for an account; exemptions name the agreement and certificate."""
 
     __tablename__ = "insurance_enrolments"
@@ -149,7 +149,7 @@ class InsuranceEnrolment(Timestamps, db.Model):
     account: Mapped[SocialSecurityAccount] = relationship(back_populates="enrolments")
 
 
-class ContributionRecord(Timestamps, db.Model):
+class ContributionRecord(Timestamps, Model):
     """One month's contribution to one insurance from one employer, in CNY."""
 
     __tablename__ = "contribution_records"

@@ -8,13 +8,13 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.columns import Timestamps, UTCDateTime, hash_column, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 ATTEMPT_STEPS = ("identifier_match", "phone", "in_person")
 ATTEMPT_RESULTS = ("pass", "fail", "locked")
 
 
-class VerificationAttempt(db.Model):
+class VerificationAttempt(Model):
     """One try at proving who someone is: which identifier (hashed), which step, and the outcome.
 
     A security record: it outlives the account (user_id is emptied when the account is deleted)
@@ -36,7 +36,7 @@ class VerificationAttempt(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-class InPersonReference(Timestamps, db.Model):
+class InPersonReference(Timestamps, Model):
     """A short reference a user shows at a service point; only its keyed hash is stored."""
 
     __tablename__ = "in_person_references"

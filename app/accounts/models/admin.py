@@ -8,12 +8,12 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.columns import Timestamps, UTCDateTime
-from app.extensions import db
+from app.extensions import Model
 
 ADMIN_ROLES = ("viewer", "editor", "publisher", "superadmin", "translator")
 
 
-class AdminUser(Timestamps, db.Model):
+class AdminUser(Timestamps, Model):
     """A person who signs in to the console or the admin API."""
 
     __tablename__ = "admin_users"

@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.columns import Timestamps, UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class ServicePoint(Timestamps, db.Model):
+class ServicePoint(Timestamps, Model):
     """A counter or partner allowed to verify identity QR codes with its own API key."""
 
     __tablename__ = "service_points"
@@ -33,7 +33,7 @@ class ServicePoint(Timestamps, db.Model):
         return self.revoked_at is not None
 
 
-class QrCheck(db.Model):
+class QrCheck(Model):
     """One identity-QR check by a service point: who was checked, when, and the outcome code."""
 
     __tablename__ = "qr_checks"

@@ -8,13 +8,13 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.columns import Timestamps, UTCDateTime
-from app.extensions import db
+from app.extensions import Model
 from app.registry.models import Person
 
 CONSENT_PURPOSES = ("sensitive_identifiers", "notifications")
 
 
-class UserAccount(Timestamps, db.Model):
+class UserAccount(Timestamps, Model):
     """A mini-program user: their WeChat identity, saved language and linked registry person."""
 
     __tablename__ = "users"
@@ -35,7 +35,7 @@ class UserAccount(Timestamps, db.Model):
     consents: Mapped[list[Consent]] = relationship(back_populates="user", order_by="Consent.id")
 
 
-class Consent(Timestamps, db.Model):
+class Consent(Timestamps, Model):
     """A consent given (and perhaps withdrawn) for one purpose, to one text version, in one locale."""
 
     __tablename__ = "consents"

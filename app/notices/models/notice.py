@@ -8,7 +8,7 @@ from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.columns import Timestamps, UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 NOTICE_CATEGORIES = ("policy_change", "deadline", "outage", "how_to", "reminder")
 NOTICE_PRIORITIES = ("normal", "important", "urgent")
@@ -25,7 +25,7 @@ VERSION_STATES = ("draft", "published", "superseded", "discarded")
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
-class Notice(Timestamps, db.Model):
+class Notice(Timestamps, Model):
     """A notice for users: category, priority, audience, source reference and publication state."""
 
     __tablename__ = "notices"
@@ -58,7 +58,7 @@ class Notice(Timestamps, db.Model):
         return next((t for t in self.translations if t.locale == locale), None)
 
 
-class NoticeTranslation(Timestamps, db.Model):
+class NoticeTranslation(Timestamps, Model):
     """A notice's title and Markdown body in one locale, with the sanitised HTML kept beside it."""
 
     __tablename__ = "notice_translations"
@@ -77,7 +77,7 @@ class NoticeTranslation(Timestamps, db.Model):
     notice: Mapped[Notice] = relationship(back_populates="translations")
 
 
-class NoticeVersion(db.Model):
+class NoticeVersion(Model):
     """A frozen copy of a notice (fields and translations): one that went out, or a draft edit of it."""
 
     __tablename__ = "notice_versions"
@@ -96,7 +96,7 @@ class NoticeVersion(db.Model):
     notice: Mapped[Notice] = relationship(back_populates="versions")
 
 
-class NoticeDelivery(db.Model):
+class NoticeDelivery(Model):
     """One notice to one user on one channel; the unique key makes every fan-out idempotent."""
 
     __tablename__ = "notice_deliveries"

@@ -8,13 +8,13 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.columns import Timestamps, UTCDateTime
-from app.extensions import db
+from app.extensions import Model
 
 #: What wx.requestSubscribeMessage (or the popup/change events) can say about a template.
 SUBSCRIPTION_STATUSES = ("accept", "acceptWithAudio", "reject", "ban", "filter")
 
 
-class SubscriptionQuota(Timestamps, db.Model):
+class SubscriptionQuota(Timestamps, Model):
     """One user's sends left for one template (one-time subscriptions: one accept, one send)."""
 
     __tablename__ = "subscription_quotas"
@@ -33,7 +33,7 @@ class SubscriptionQuota(Timestamps, db.Model):
     last_errcode: Mapped[str | None] = mapped_column(String(16))
 
 
-class SubscriptionGrant(db.Model):
+class SubscriptionGrant(Model):
     """One accept, seen by the client report, the popup event, or both (then counted once).
 
     client_key: the client's report id for this template (a retried report is not counted twice);
@@ -50,7 +50,7 @@ class SubscriptionGrant(db.Model):
     event_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
-class SubscriptionReceipt(db.Model):
+class SubscriptionReceipt(Model):
     """One subscribe message's delivery report (a subscribe_msg_sent_event item), counted once.
 
     receipt_key: a hash of WeChat's MsgID for that message (unique), so a report WeChat sends again,
