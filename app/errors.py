@@ -166,8 +166,9 @@ def register_error_handlers(app) -> None:
 
             return render_template("admin/error.html", message=to_text(message), status=status), status
         response = error_response(code, to_text(message), status)
-        if status == 429 and getattr(error, "retry_after", None):
-            response.headers["Retry-After"] = str(error.retry_after)
+        retry_after = getattr(error, "retry_after", None)  # set by Werkzeug's TooManyRequests
+        if status == 429 and retry_after:
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     @app.errorhandler(Exception)

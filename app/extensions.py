@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from flask import current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, Executable, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from app.rate_limits import init_rate_limits
@@ -30,6 +30,8 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
 
 if TYPE_CHECKING:
     # mypy cannot take an attribute (`db.Model`) as a base class; to it, a model is a Base.
@@ -39,8 +41,12 @@ if TYPE_CHECKING:
         __abstract__ = True
 else:
     Model = db.Model
-migrate = Migrate()
-csrf = CSRFProtect()
+
+
+def rows_changed(statement: Executable) -> int:
+    """Run an UPDATE or DELETE in the session; the number of rows it matched."""
+    # The session types every result as a Result; a DML statement's is a CursorResult, which counts rows.
+    return cast(CursorResult, db.session.execute(statement)).rowcount
 
 
 #: A pooled connection idle for longer than this is pinged before use (see _ping_idle_connections).

@@ -19,6 +19,7 @@ import sys
 
 import structlog
 from flask import g, has_app_context, has_request_context, request
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 #: Long digit runs (permit, SSN, phone, card numbers) and passport-like tokens (in either case:
 #: text such as a typed user name may have been lowercased before it is recorded): letters then
@@ -107,7 +108,7 @@ def mask_fields(value, key: str | None = None):
     return value
 
 
-def _mask(_, __, event_dict: dict) -> dict:
+def _mask(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     """structlog processor: mask identifiers by field, origin and pattern in every value; drop secrets."""
     for key, value in list(event_dict.items()):
         if key in _SECRET_KEYS and value:
@@ -130,7 +131,7 @@ def request_id() -> str | None:
     return request.environ.get(REQUEST_ID_KEY) if has_request_context() else None
 
 
-def _add_request(_, __, event_dict: dict) -> dict:
+def _add_request(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     """structlog processor: the request id and path of the current request."""
     if has_request_context():
         event_dict.setdefault("request_id", request_id())
@@ -143,7 +144,7 @@ class _ExtraAdder:
 
     _standard = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
-    def __call__(self, _, __, event_dict: dict) -> dict:
+    def __call__(self, _: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
         record = event_dict.get("_record")
         if record is not None:
             for key, value in record.__dict__.items():
@@ -154,7 +155,7 @@ class _ExtraAdder:
 
 def configure_logging(app) -> None:
     """JSON lines to stderr (or readable lines in development), identifiers masked."""
-    shared = [
+    shared: list[Processor] = [
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

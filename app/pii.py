@@ -57,7 +57,7 @@ class PiiCodec:
         self.previous = PiiKey(previous_key_b64, "PII_KEY_PREVIOUS") if previous_key_b64 else None
         if self.previous is not None and self.previous.key_id == self.current.key_id:
             raise ValueError("PII_KEY_PREVIOUS must be the key PII_KEY replaces, not PII_KEY itself")
-        self.keys = (self.current, self.previous) if self.previous else (self.current,)
+        self.keys: tuple[PiiKey, ...] = (self.current, self.previous) if self.previous else (self.current,)
         self._by_id = {key.key_id: key for key in self.keys}
 
     @property
@@ -83,11 +83,11 @@ class PiiCodec:
                 except InvalidTag:
                     continue
             raise UnknownPiiKey("no configured PII key opens this v1 value")
-        key = self._by_id.get(tag)
-        if key is None:
+        tagged = self._by_id.get(tag)
+        if tagged is None:
             raise UnknownPiiKey(f"PII key {tag!r} is not configured" if _KEY_ID.fullmatch(tag)
                                 else "unknown PII scheme")
-        return key.aead.decrypt(raw[:12], raw[12:], tag.encode()).decode("utf-8")
+        return tagged.aead.decrypt(raw[:12], raw[12:], tag.encode()).decode("utf-8")
 
     def seal(self, data: bytes, context: bytes = b"") -> bytes:
         """AES-GCM of bytes, random nonce in front, bound to `context` (for values kept in Redis)."""

@@ -9,9 +9,13 @@ route ignores a wrong optional field instead of refusing it, the model is the st
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.errors import AppError, ValidationFailed
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 class LoginIn(BaseModel):
@@ -77,7 +81,7 @@ class AccountDeletionIn(BaseModel):
         return value
 
 
-def parse(model: type[BaseModel], body, *, error: type[AppError] = ValidationFailed) -> BaseModel:
+def parse(model: type[_Model], body, *, error: type[AppError] = ValidationFailed) -> _Model:
     """The body validated by `model`, or `error` with the failing fields in its details."""
     if not isinstance(body, dict):
         raise error(details={"fields": {"body": "a JSON object"}})

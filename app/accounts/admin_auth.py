@@ -27,7 +27,7 @@ from app.accounts.models.admin import ADMIN_ROLES, AdminUser
 from app.accounts.sign_in_throttle import CountedTry, NameLocked
 from app.audit import log as audit
 from app.errors import AppError, Forbidden, NotFound, ValidationFailed
-from app.extensions import db, get_redis
+from app.extensions import db, get_redis, rows_changed
 from app.i18n import _l, lazy_ngettext
 
 MAX_FAILED_LOGINS = 5
@@ -194,14 +194,14 @@ def _count_account_try(admin_id: int, now: datetime) -> CountedTry:
     forgotten = or_(AdminUser.last_failed_login_at.is_(None),
                     AdminUser.last_failed_login_at < now - sign_in_throttle.NAME_MEMORY)
     # The count is assigned before the time it reads (MySQL assigns left to right, with new values).
-    counted = db.session.execute(
+    counted = rows_changed(
         update(AdminUser)
         .where(AdminUser.id == admin_id,
                or_(AdminUser.locked_until.is_(None), AdminUser.locked_until <= now))
         .ordered_values((AdminUser.failed_logins, case((forgotten, 1), else_=AdminUser.failed_logins + 1)),
                         (AdminUser.last_failed_login_at, now))
         .execution_options(synchronize_session=False))
-    if counted.rowcount != 1:
+    if counted != 1:
         # A locking read: the lock a parallel try has just committed, not this transaction's snapshot.
         until = db.session.scalar(select(AdminUser.locked_until).where(AdminUser.id == admin_id).with_for_update())
         db.session.rollback()

@@ -38,9 +38,9 @@ OWNER_KEY = "admin_id"
 FAILURE_KEY = "ssc.console_session_failure"
 
 
-def end_session(session: ConsoleSession) -> None:
+def end_session(session: SessionMixin) -> None:
     """End this browser's session on the server now, then empty it (a new one may keep a language)."""
-    if session.stored is not None:
+    if isinstance(session, ConsoleSession) and session.stored is not None and session.token is not None:
         console_sessions().revoke(session.token)
         session.stored = None
     session.clear()
@@ -88,7 +88,8 @@ class ConsoleSessionInterface(SessionInterface):
             initial = {}
         return ConsoleSession(initial, stored=stored, token=token)
 
-    def save_session(self, app, session: ConsoleSession, response) -> None:
+    # Flask hands back what open_session returned; its SessionInterface is not generic over that type.
+    def save_session(self, app, session: ConsoleSession, response) -> None:  # type: ignore[override]
         """Write the session's changes; a new owner gets a new id; an empty session ends it."""
         if session.accessed:
             response.vary.add("Cookie")
@@ -114,7 +115,7 @@ class ConsoleSessionInterface(SessionInterface):
             if session.modified and not console_sessions().save(session.stored, self._data(session)):
                 self._forget_cookie(app, response)  # ended while this request ran: stays ended
             return
-        if session.stored is not None:
+        if session.stored is not None and session.token is not None:
             console_sessions().revoke(session.token)
         ttl = self._lifetime(app) if owner is not None else min(ANONYMOUS_TTL_SECONDS, self._lifetime(app))
         token = console_sessions().create(owner, self._data(session), ttl=ttl)

@@ -18,11 +18,11 @@ TEXT_KEYS = frozenset({"title", "body", "label", "hint", "error", "message", "pl
 def mark_untranslated(document, reference, *, key: str | None = None):
     """Wrap every interface string as {"text", "untranslated"}: untranslated when it equals the source text."""
     if isinstance(document, dict):
-        ref = reference if isinstance(reference, dict) else {}
-        return {k: mark_untranslated(v, ref.get(k), key=k) for k, v in document.items()}
+        fields = reference if isinstance(reference, dict) else {}
+        return {k: mark_untranslated(v, fields.get(k), key=k) for k, v in document.items()}
     if isinstance(document, list):
-        ref = reference if isinstance(reference, list) else []
-        return [mark_untranslated(v, ref[i] if i < len(ref) else None, key=key)
+        items = reference if isinstance(reference, list) else []
+        return [mark_untranslated(v, items[i] if i < len(items) else None, key=key)
                 for i, v in enumerate(document)]
     if isinstance(document, str) and key in TEXT_KEYS:
         same = document == reference and any(ch.isalpha() for ch in document)

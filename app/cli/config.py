@@ -67,7 +67,7 @@ def refused_app(refusal: ConfigError) -> SSCFlask:
     def refuse(environ, start_response):
         raise refusal
 
-    app.wsgi_app = refuse
+    app.wsgi_app = refuse  # type: ignore[method-assign]  # Flask's documented way to replace the WSGI app
     return app
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from rq import Worker
 
@@ -19,7 +19,7 @@ WORKER_TTL_SECONDS = MAINTENANCE_SECONDS + 15
 class AppWorker(Worker):
     """An RQ worker whose work horse runs every job inside the Flask app context."""
 
-    flask_app = None
+    flask_app: Flask  # the app the jobs run in, set before work() starts
 
     def run_maintenance_tasks(self) -> None:
         """RQ's maintenance, then a pump for WeChat pushes left waiting by a pump that died."""
@@ -60,7 +60,8 @@ def worker(burst: bool, with_scheduler: bool, max_jobs: int | None) -> None:
     # inbox held for PUMP_HOLD_SECONDS at most, and the next round starts a new one.
     process = AppWorker([queue], connection=get_redis(), worker_ttl=WORKER_TTL_SECONDS,
                         maintenance_interval=MAINTENANCE_SECONDS)
-    process.flask_app = current_app._get_current_object()  # noqa: SLF001 - Flask's documented way to unwrap the proxy
+    # Flask types its proxies as the object they stand for; `_get_current_object` is the proxy's own.
+    process.flask_app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001 - Flask's documented way to unwrap the proxy
     click.echo(f"worker {process.name} on queue {queue.name!r}")
     process.work(burst=burst, with_scheduler=with_scheduler, max_jobs=max_jobs,
                  logging_level=current_app.config.get("LOG_LEVEL", "INFO"))

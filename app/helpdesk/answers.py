@@ -6,6 +6,7 @@ import logging
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Literal, overload
 
 from flask import current_app
 from sqlalchemy import select
@@ -65,6 +66,10 @@ def _locale_has(topic: str, locale: str, folded: str) -> bool:
     return any(pattern.search(folded) for pattern in _matchers().get((topic, locale), ()))
 
 
+@overload
+def user_for(openid: str, create: Literal[True]) -> UserAccount: ...
+@overload
+def user_for(openid: str, create: bool = False) -> UserAccount | None: ...
 def user_for(openid: str, create: bool = False) -> UserAccount | None:
     """The user with this openid (created for events from the mini program when asked)."""
     user = db.session.scalars(select(UserAccount).where(UserAccount.openid == openid)).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
@@ -12,6 +13,7 @@ from app.errors import BadRequest, NotFound
 from app.extensions import csrf, get_redis
 from app.i18n import _l, current_locale_id
 from app.journeys import engine, registry, screen_cache
+from app.json_provider import StrictJSONProvider
 from app.logs import request_id
 
 bp = Blueprint("flows", __name__)
@@ -88,7 +90,7 @@ def show(name: str):
     if kept is not None:
         return screen_response(kept)
     document, status = engine.show(flow, ctx)
-    body = current_app.json.dump_bytes(document) + b"\n"
+    body = cast(StrictJSONProvider, current_app.json).dump_bytes(document) + b"\n"
     if ctx.shown_copy is not None and status == 200:
         screen_cache.keep(get_redis(), g.user_id, name, ctx.shown_copy, locale=ctx.locale,
                           first_run=ctx.first_run, release=release, body=body)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 
 from app import clock
 from app.accounts.models.user import UserAccount
@@ -110,14 +110,14 @@ def recipients_query(audience: dict, *, default_locale: str = "en", today: date 
         user.verified_at.is_not(None), user.status == "active", user.person_id.is_not(None)
     )
     if spec.locales:
-        condition = user.locale.in_(spec.locales)
+        condition: ColumnElement[bool] = user.locale.in_(spec.locales)
         if default_locale in spec.locales:
             condition = or_(condition, user.locale.is_(None))
         query = query.where(condition)
     if spec.nationalities:
         query = query.where(exists().where(Person.id == user.person_id,
                                            Person.nationality.in_(spec.nationalities)))
-    permit_conditions = []
+    permit_conditions: list[ColumnElement[bool]] = []
     if spec.cities:
         permit_conditions.append(WorkPermit.work_city_code.in_(spec.cities))
     if spec.employers:

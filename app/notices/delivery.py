@@ -29,7 +29,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from app import clock, metrics
 from app.accounts.models.user import UserAccount
-from app.extensions import db
+from app.extensions import db, rows_changed
 from app.i18n.locales import SUPPORTED
 from app.notices.audience import recipients_page
 from app.notices.messages import message_data, wechat_lang
@@ -262,12 +262,12 @@ def send_batch(notice_id: int, first_user_id: int, last_user_id: int, sender: Se
 
 def _cancel_range(notice_id: int, first: int, last: int) -> int:
     """Cancel the still-queued messages of a range (the notice is no longer published)."""
-    count = db.session.execute(
+    count = rows_changed(
         update(NoticeDelivery).where(
             NoticeDelivery.notice_id == notice_id, NoticeDelivery.channel == "wechat",
             NoticeDelivery.state == "queued", NoticeDelivery.user_id.between(first, last),
         ).values(state="cancelled")
-    ).rowcount
+    )
     db.session.commit()
     return count
 

@@ -15,13 +15,13 @@ import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import clock
 from app.errors import ValidationFailed
-from app.extensions import db
+from app.extensions import db, rows_changed
 from app.i18n import _
 from app.notices.models.subscription import (
     SUBSCRIPTION_STATUSES,
@@ -131,7 +131,7 @@ def record_client_report(user_id: int, results, report_id: str | None = None) ->
             {"field": "report_id", "message": _("We could not read the subscription answer.")}
         ]})
     now = clock.now()
-    rows = []
+    rows: list[SubscriptionQuota] = []
     for template_id, status in sorted(cleaned.items()):
         row = _quota_row(user_id, template_id)
         if status in _ACCEPTS:
@@ -208,14 +208,14 @@ def quota(user_id: int, template_id: str) -> int:
 
 def reserve_quota(user_id: int, template_id: str) -> bool:
     """Take one send from the quota before calling WeChat; False when none is left. Commits."""
-    result = db.session.execute(
+    taken = rows_changed(
         update(SubscriptionQuota)
         .where(SubscriptionQuota.user_id == user_id, SubscriptionQuota.template_id == template_id,
                SubscriptionQuota.available > 0)
         .values(available=SubscriptionQuota.available - 1, reserved=SubscriptionQuota.reserved + 1)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return taken == 1
 
 
 def confirm_quota(user_id: int, template_id: str) -> None:
@@ -231,7 +231,7 @@ def confirm_quota(user_id: int, template_id: str) -> None:
 
 def release_quota(user_id: int, template_id: str, *, exhausted: bool = False) -> None:
     """The send did not happen: give the reservation back, or (WeChat said 43101) zero the quota. Commits."""
-    values = {"reserved": SubscriptionQuota.reserved - 1}
+    values: dict[str, int | ColumnElement[int]] = {"reserved": SubscriptionQuota.reserved - 1}
     values["available"] = 0 if exhausted else SubscriptionQuota.available + 1
     db.session.execute(
         update(SubscriptionQuota)

@@ -35,7 +35,7 @@ from app.audit import log as audit
 from app.audit.models import AuditLog
 from app.card import card, contributions
 from app.errors import AppError, NotFound
-from app.extensions import db
+from app.extensions import db, rows_changed
 from app.i18n import _l, lazy_pgettext, to_text
 from app.journeys import screen_cache
 from app.journeys.models import FlowState
@@ -168,7 +168,7 @@ def export_user(user_id: int, *, locale: str, today) -> dict:
 # ---- deletion -----------------------------------------------------------------------------------
 
 def _delete_rows(model, user_id: int) -> int:
-    return db.session.execute(delete(model).where(model.user_id == user_id)).rowcount or 0
+    return rows_changed(delete(model).where(model.user_id == user_id))
 
 
 def delete_account(user_id: int, *, redis_client, sessions: SessionStore, request_id: str | None = None) -> dict:
@@ -185,11 +185,11 @@ def delete_account(user_id: int, *, redis_client, sessions: SessionStore, reques
         "notice_deliveries": _delete_rows(NoticeDelivery, user_id),
     }
     # Attempts stay, as the security record of this WeChat identity, until their retention ends.
-    counts["verification_attempts_kept"] = db.session.execute(
+    counts["verification_attempts_kept"] = rows_changed(
         update(VerificationAttempt).where(VerificationAttempt.user_id == user_id)
-        .values(user_id=None, wechat_subject=wechat_subject(user.openid))).rowcount or 0
-    counts["qr_checks_unlinked"] = db.session.execute(
-        update(QrCheck).where(QrCheck.user_id == user_id).values(user_id=None)).rowcount or 0
+        .values(user_id=None, wechat_subject=wechat_subject(user.openid)))
+    counts["qr_checks_unlinked"] = rows_changed(
+        update(QrCheck).where(QrCheck.user_id == user_id).values(user_id=None))
     # Earlier audit entries keep what happened and when, no longer to whom.
     db.session.execute(update(AuditLog).where(AuditLog.actor_type == "user", AuditLog.actor_id == str(user_id))
                        .values(actor_id=alias))
@@ -219,14 +219,14 @@ def purge_expired(*, retention_days: int, now: datetime | None = None) -> dict:
     """Delete verification attempts older than the retention period and in-person references past use."""
     now = now or clock.now()
     cutoff = now - timedelta(days=retention_days)
-    removed_attempts = db.session.execute(
-        delete(VerificationAttempt).where(VerificationAttempt.created_at < cutoff)).rowcount or 0
+    removed_attempts = rows_changed(
+        delete(VerificationAttempt).where(VerificationAttempt.created_at < cutoff))
     # Unconfirmed references are useless once expired; confirmed or cancelled ones are kept for the
     # retention period as the record of the in-person check, like the attempts.
-    removed_references = db.session.execute(delete(InPersonReference).where(or_(
+    removed_references = rows_changed(delete(InPersonReference).where(or_(
         and_(InPersonReference.confirmed_at.is_(None), InPersonReference.expires_at < now),
         InPersonReference.expires_at < cutoff,
-    ))).rowcount or 0
+    )))
     if removed_attempts or removed_references:
         audit.record("privacy.purged", actor_type="system", details={
             "verification_attempts": removed_attempts, "in_person_references": removed_references,

@@ -273,7 +273,7 @@ class DemoData:
             entry = min(self.today, started + timedelta(days=rng.randint(0, 20)))
             if rng.random() < 0.1:
                 entry = self.today - timedelta(days=rng.randint(1, 25))
-        exempt = ()
+        exempt: tuple[str, ...] = ()
         if nationality in AGREEMENTS and rng.random() < 0.35:
             exempt = AGREEMENTS[nationality]
         first_period = max(_period(started), _period_add(_period(self.today), -MONTHS))

@@ -76,6 +76,8 @@ class EmulatorControl:
              **fields):
         """Build (or take `message`: a dict, or raw JSON/XML text), sign and deliver a push to our callback."""
         if message is None:
+            if kind is None or openid is None:
+                raise TypeError("push() needs a kind and an openid, or a message")
             message = self.message(kind, openid, **fields)
         path, body, headers = self.sign(message, fmt, mode, timestamp=timestamp, nonce=nonce)
         return self.deliver(path, body, headers)

@@ -192,8 +192,8 @@ def send(options: dict, path_query: str, data: bytes, headers: dict) -> tuple[in
     if options.get("callback_wsgi") is not None:
         from werkzeug.test import Client
 
-        response = Client(options["callback_wsgi"]).post(path_query, data=data, headers=headers)
-        return response.status_code, response.get_data(as_text=True)
+        answer = Client(options["callback_wsgi"]).post(path_query, data=data, headers=headers)
+        return answer.status_code, answer.get_data(as_text=True)
     import requests
 
     url = options["callback_base"].rstrip("/") + path_query

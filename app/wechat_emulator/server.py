@@ -8,6 +8,7 @@ import secrets
 import time
 
 from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 
 from app.wechat_emulator.state import CODE_TTL, LOGIN_LIMIT_PER_MINUTE, MAX_CODE_TTL, EmulatorState
 from app.wechat_emulator.subscribe import ENDPOINT, OPENID, PATH, SubscribeSendShortcut, error_answer
@@ -384,13 +385,19 @@ def control_push():
     return jsonify({"status": status, "body": text})
 
 
+class _UnicodeJSONProvider(DefaultJSONProvider):
+    """JSON with characters as they are (WeChat's answers carry Chinese text unescaped)."""
+
+    ensure_ascii = False
+
+
 def create_app(emulator_state: EmulatorState, push_options: dict) -> Flask:
     """The emulator as a Flask app of its own."""
     app = Flask("wechat_emulator")
     app.extensions["wechat_emulator"] = emulator_state
     app.extensions["wechat_emulator_push"] = push_options
-    app.json.ensure_ascii = False
+    app.json = _UnicodeJSONProvider(app)
     app.register_blueprint(wechat_bp)
     app.register_blueprint(control_bp)
-    app.wsgi_app = SubscribeSendShortcut(app.wsgi_app, app)
+    app.wsgi_app = SubscribeSendShortcut(app.wsgi_app, app)  # type: ignore[method-assign]  # Flask's documented middleware hook
     return app

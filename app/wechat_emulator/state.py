@@ -87,7 +87,7 @@ class EmulatorState:
             self.phone_codes: dict[str, Code] = {}
             self.users: dict[str, User] = {}
             self.tokens: dict[str, Token] = {}
-            self.current = {"stable": None, "classic": None}
+            self.current: dict[str, str | None] = {"stable": None, "classic": None}
             self.templates = {tid: dict(keywords) for tid, keywords in DEFAULT_TEMPLATES.items()}
             self.faults: dict[str, Fault] = {}
             self.delays: dict[str, float] = {}

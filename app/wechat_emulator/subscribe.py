@@ -33,7 +33,7 @@ def subscribe_send(emulator: EmulatorState, access_token: str | None, body: dict
     openid, template_id = body.get("touser"), body.get("template_id")
     if not isinstance(openid, str) or not OPENID.fullmatch(openid):
         return error_answer(40003, "invalid openid")
-    keywords = emulator.templates.get(template_id)
+    keywords = emulator.templates.get(template_id) if isinstance(template_id, str) else None
     if keywords is None:
         return error_answer(40037, "invalid template_id")
     if body.get("lang", "zh_CN") not in LANGS:

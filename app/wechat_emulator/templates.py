@@ -35,7 +35,7 @@ def keyword_type(name: str) -> str:
     return name.rstrip("0123456789")
 
 
-def value_is_valid(kind: str, value: str) -> bool:
+def value_is_valid(kind: str, value: object) -> bool:
     """Whether WeChat would accept this value for a keyword of this type."""
     if not isinstance(value, str) or not value or _CONTROL.search(value):
         return False
@@ -49,7 +49,7 @@ def value_is_valid(kind: str, value: str) -> bool:
     return bool(pattern and pattern.fullmatch(value))
 
 
-def invalid_field(keywords: dict[str, str], data: dict) -> str | None:
+def invalid_field(keywords: dict[str, str], data: object) -> str | None:
     """The first keyword whose value breaks its rule (as WeChat names it), or None."""
     if not isinstance(data, dict):
         return "data"
