@@ -9,7 +9,7 @@ from flask import current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import CursorResult, Executable, MetaData
+from sqlalchemy import CursorResult, Executable, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 from app.rate_limits import init_rate_limits
@@ -41,6 +41,11 @@ if TYPE_CHECKING:
         __abstract__ = True
 else:
     Model = db.Model
+
+
+def table_of(model: type[Model]) -> Table:
+    """A model's table (SQLAlchemy types `__table__` as any FromClause; a declared model's is a Table)."""
+    return cast(Table, model.__table__)
 
 
 def rows_changed(statement: Executable) -> int:

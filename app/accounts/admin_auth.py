@@ -205,9 +205,10 @@ def _count_account_try(admin_id: int, now: datetime) -> CountedTry:
         # A locking read: the lock a parallel try has just committed, not this transaction's snapshot.
         until = db.session.scalar(select(AdminUser.locked_until).where(AdminUser.id == admin_id).with_for_update())
         db.session.rollback()
-        raise _locked(until, now)
+        # None: the lock ended (or the account went) between the two statements; try again shortly.
+        raise _locked(until or now, now)
     # The row stays locked by this transaction until the commit: the count read is this try's own.
-    count = db.session.scalar(select(AdminUser.failed_logins).where(AdminUser.id == admin_id))
+    count = db.session.execute(select(AdminUser.failed_logins).where(AdminUser.id == admin_id)).scalar_one()
     until = None
     if sign_in_throttle.locks_at(count, MAX_FAILED_LOGINS):
         until = now + LOCKOUT

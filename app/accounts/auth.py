@@ -153,8 +153,9 @@ def _note_failure(redis, cache_key: str, code: str) -> None:
 def _replay(cached: bytes, code: str, language, sessions: SessionStore) -> LoginResult:
     """The session an earlier exchange of this code created, if it is still alive."""
     payload = _open(code, cached)
-    session = sessions.get(payload["token"]) if payload else None
-    user = db.session.get(UserAccount, payload["user_id"]) if session else None
+    if payload is None or not sessions.get(payload["token"]):
+        raise InvalidWeChatCode()
+    user = db.session.get(UserAccount, payload["user_id"])
     if user is None:
         raise InvalidWeChatCode()
     return LoginResult(token=payload["token"], expires_in=sessions.ttl, user=user,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -92,7 +93,7 @@ OPERATIONS: dict[str, Operation] = {
     "api.openapi.document": Operation(PUBLIC, "This document"),
 }
 
-_SECURITY = {PUBLIC: [], USER: [{"bearer": []}], SERVICE_POINT: [{"servicePointKey": []}],
+_SECURITY: dict[str, list[dict[str, list[str]]]] = {PUBLIC: [], USER: [{"bearer": []}], SERVICE_POINT: [{"servicePointKey": []}],
              ADMIN: [{"adminBearer": []}]}
 _PARAMETER = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 _ERROR_ENVELOPE = {
@@ -139,7 +140,7 @@ def _operation(endpoint: str, method: str, parameters: list[dict], components: d
     described = OPERATIONS.get(endpoint)
     error = {"description": "The error envelope",
              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    document = {"operationId": f"{endpoint}.{method}", "responses": {
+    document: dict[str, Any] = {"operationId": f"{endpoint}.{method}", "responses": {
         "200": {"description": "Success"}, "4XX": error, "5XX": error}}
     if described is None:
         document.update({"summary": endpoint, "x-undocumented": True})

@@ -67,12 +67,13 @@ class NoPermit(AppError):
     message = _l("We have no work permit on record for you yet.")
 
 
-def ensure_verified(status: str | None, verified_at, person_id: int | None) -> None:
-    """Refuse a missing or inactive user (401) and an unverified one (403)."""
+def ensure_verified(status: str | None, verified_at, person_id: int | None) -> int:
+    """Refuse a missing or inactive user (401) and an unverified one (403); the person id."""
     if status is None or status != "active":
         raise Unauthorized()
     if person_id is None or verified_at is None:
         raise NotVerified()
+    return person_id
 
 
 def require_verified(user_id: int) -> int:
@@ -81,8 +82,9 @@ def require_verified(user_id: int) -> int:
         select(UserAccount.status, UserAccount.verified_at, UserAccount.person_id)
         .where(UserAccount.id == user_id)
     ).first()
-    ensure_verified(*(row or (None, None, None)))
-    return row[2]
+    if row is None:
+        raise Unauthorized()
+    return ensure_verified(*row)
 
 
 def _current_permit_join():
@@ -127,7 +129,9 @@ def card_view(user_id: int) -> dict:
         )
         .where(users.c.id == user_id)
     ).first()
-    ensure_verified(*(row[:3] if row else (None, None, None)))
+    if row is None:
+        raise Unauthorized()
+    ensure_verified(*row[:3])
     (_s, _v, _p, name, nationality, account_id, ssn, card_id, card_number, status, city,
      changed_at) = row
     if account_id is None:
@@ -135,7 +139,7 @@ def card_view(user_id: int) -> dict:
     card = None
     if card_id is not None:
         card = {
-            "status": {**card_status(status), "changed_on": fmt.day(changed_at)},
+            "status": {**(card_status(status) or {}), "changed_on": fmt.day(changed_at)},
             "number_masked": pii.mask(card_number) or None,
             "issuing_city": describe_place(city),
         }
@@ -218,7 +222,9 @@ def permit_view(user_id: int, today: date) -> dict:
         .outerjoin(Employer, Employer.id == WorkPermit.employer_id)
         .where(UserAccount.id == user_id)
     ).first()
-    ensure_verified(*(row[:3] if row else (None, None, None)))
+    if row is None:
+        raise Unauthorized()
+    ensure_verified(*row[:3])
     permit, employer = row[3], row[4]
     if permit is None:
         raise NoPermit()
@@ -329,7 +335,9 @@ def holder_summary(user_id: int) -> dict:
         .outerjoin(SocialSecurityCard, SocialSecurityCard.account_id == SocialSecurityAccount.id)
         .where(UserAccount.id == user_id)
     ).first()
-    ensure_verified(*(row[:3] if row else (None, None, None)))
+    if row is None:
+        raise Unauthorized()
+    ensure_verified(*row[:3])
     _s, _v, _p, name, nationality, permit_number, status = row
     return {
         "name": name,

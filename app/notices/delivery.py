@@ -20,16 +20,18 @@ import logging
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import ModuleType
+from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 
 from app import clock, metrics
 from app.accounts.models.user import UserAccount
-from app.extensions import db, rows_changed
+from app.extensions import db, rows_changed, table_of
 from app.i18n.locales import SUPPORTED
 from app.notices.audience import recipients_page
 from app.notices.messages import message_data, wechat_lang
@@ -97,7 +99,7 @@ def fan_out(notice_id: int, *, batch_size: int = 1000, default_locale: str = "en
     if notice is None or notice.status != "published":
         return result
     audience, template_id, now = notice.audience, notice.template_id, clock.now()
-    table = NoticeDelivery.__table__
+    table = table_of(NoticeDelivery)
     after = 0
     while True:
         page = recipients_page(audience, after, batch_size, default_locale=default_locale)
@@ -186,7 +188,7 @@ class SubscriptionLedger(QuotaLedger):
     def settle_many(self, outcomes: dict[str, list[int]], template_id: str) -> None:
         """Confirm sent messages, give failed ones back, zero the quota where WeChat said 43101."""
         q = SubscriptionQuota
-        changes = {
+        changes: dict[str, dict[str, Any]] = {
             "sent": {"reserved": q.reserved - 1, "sent_total": q.sent_total + 1},
             "failed": {"reserved": q.reserved - 1, "available": q.available + 1},
             "no_quota": {"reserved": q.reserved - 1, "available": 0},
@@ -219,7 +221,7 @@ class Sender:
     """What a batch needs from the outside world."""
 
     send: Callable[..., object]
-    errors: object
+    errors: ModuleType  # app.wechat.errors: the exception classes of the client behind `send`
     redis: object
     ledger: QuotaLedger = field(default_factory=QuotaLedger)
     limiter: SendRateLimiter | None = None
@@ -272,7 +274,7 @@ def _cancel_range(notice_id: int, first: int, last: int) -> int:
     return count
 
 
-def _claim(notice_id: int, first: int, last: int, chunk: int) -> tuple[str, list]:
+def _claim(notice_id: int, first: int, last: int, chunk: int) -> tuple[str, Sequence[Row[int, int, str | None, str]]]:
     """Mark up to `chunk` queued rows as ours (committed before anything is sent)."""
     d = NoticeDelivery
     ids = list(db.session.scalars(
@@ -315,6 +317,7 @@ def _send_claimed(notice: Notice, claim: str, rows, sender: Sender, cache: dict,
     each window), then settle the ledger and write every outcome to the database at once."""
     journal = _journal_key(claim)
     template_id = notice.template_id
+    assert template_id is not None  # a notice is sent over WeChat only with its template
     reserved = sender.ledger.reserve_many([row.user_id for row in rows], template_id)
     outcomes: list[dict] = []
     messages: list[_Message] = []
@@ -322,10 +325,10 @@ def _send_claimed(notice: Notice, claim: str, rows, sender: Sender, cache: dict,
     page = f"{sender.page}?id={notice.id}" if sender.page else None
     for row_id, user_id, locale, openid in rows:
         if user_id not in reserved:
-            outcome = {"state": "no_quota", "errcode": 43101, "error": "no accepted subscription",
+            refusal = {"state": "no_quota", "errcode": 43101, "error": "no accepted subscription",
                        "reserved": False}
-            unreserved[str(row_id)] = json.dumps(outcome)
-            outcomes.append({**outcome, "id": row_id, "user_id": user_id})
+            unreserved[str(row_id)] = json.dumps(refusal)
+            outcomes.append({**refusal, "id": row_id, "user_id": user_id})
             continue
         locale = locale or sender.default_locale
         data = cache.get(locale)
@@ -420,7 +423,7 @@ def _ledger_state(outcome: dict) -> str:
 
 def _write_outcomes(outcomes: list[dict]) -> None:
     """Apply a group of outcomes to their rows and release the claim."""
-    d = NoticeDelivery.__table__
+    d = table_of(NoticeDelivery)
     params = [{
         "row_id": o["id"], "new_state": o["state"], "new_errcode": o.get("errcode"),
         "new_error": o.get("error"), "new_msgid": o.get("msgid"),
@@ -452,7 +455,7 @@ def reconcile(notice_id: int, redis_client, *, now: datetime | None = None,
     ).all()
     recovered, interrupted, requeue = [], [], []
     settle: dict[str, list[int]] = {"sent": [], "failed": [], "no_quota": []}
-    journals: dict[str, dict] = {}
+    journals: dict[str | None, dict] = {}  # by claim (None: a row claimed before claims were kept)
     for row_id, claim, user_id in stale:
         if claim not in journals:
             raw = redis_client.hgetall(_journal_key(claim)) if claim else {}

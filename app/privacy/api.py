@@ -32,6 +32,7 @@ def export():
 def withdraw_consent(purpose: str):
     """Withdraw one consent; answers collected under it are deleted."""
     consent = consents.withdraw_consent(g.user_id, purpose)
+    assert consent.withdrawn_at is not None  # withdraw_consent sets it
     return jsonify({**locale_meta(), "purpose": consent.purpose, "withdrawn_at": consent.withdrawn_at.isoformat(),
                     "message": _("You have withdrawn your consent. We deleted the answers collected under it.")})
 

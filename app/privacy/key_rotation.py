@@ -30,7 +30,7 @@ from sqlalchemy import Table, Text, and_, bindparam, case, func, insert, or_, se
 from app import clock, pii
 from app.accounts.models.user import UserAccount
 from app.columns import EncryptedString
-from app.extensions import db
+from app.extensions import db, table_of
 from app.journeys.models import EncryptedJSON
 from app.privacy.models import PiiKeyRotation
 from app.verify.models import InPersonReference, VerificationAttempt
@@ -118,18 +118,24 @@ def _codec_for_rotation() -> pii.PiiCodec:
     return codec
 
 
+def _previous_key(codec: pii.PiiCodec) -> pii.PiiKey:
+    """The key being rotated away from (_codec_for_rotation made sure there is one)."""
+    assert codec.previous is not None
+    return codec.previous
+
+
 def _record(conn, codec: pii.PiiCodec, *, create: bool) -> dict | None:
     """The rotation record from the previous key to the current one (made on the first run)."""
-    table = PiiKeyRotation.__table__
+    table = table_of(PiiKeyRotation)
     retired = conn.execute(select(table.c.retired_at).where(table.c.from_key_id == codec.key_id,
                                                             table.c.retired_at.is_not(None))).first()
     if retired is not None:
         raise RotationError(f"PII_KEY is key {codec.key_id}, retired on {retired.retired_at:%Y-%m-%d %H:%M} UTC: "
                             "it must not encrypt again")
-    where = and_(table.c.from_key_id == codec.previous.key_id, table.c.to_key_id == codec.key_id)
+    where = and_(table.c.from_key_id == _previous_key(codec).key_id, table.c.to_key_id == codec.key_id)
     row = conn.execute(select(table).where(where)).mappings().first()
     if row is None and create:
-        conn.execute(insert(table).values(from_key_id=codec.previous.key_id, to_key_id=codec.key_id,
+        conn.execute(insert(table).values(from_key_id=_previous_key(codec).key_id, to_key_id=codec.key_id,
                                           started_at=clock.now(), values_reencrypted=0))
         row = conn.execute(select(table).where(where)).mappings().first()
     return dict(row) if row is not None else None
@@ -146,6 +152,7 @@ def rotate(batch_size: int = DEFAULT_BATCH, on_batch: Callable[[BatchDone], None
     codec = _codec_for_rotation()
     with db.engine.begin() as conn:
         record = _record(conn, codec, create=True)
+    assert record is not None  # create=True makes it
     report = Report()
     for target in targets():
         last_id = 0
@@ -159,7 +166,7 @@ def rotate(batch_size: int = DEFAULT_BATCH, on_batch: Callable[[BatchDone], None
     report.subjects = _rekey_subjects(codec, batch_size)
     report.remaining = remaining(codec.key_id)
     with db.engine.begin() as conn:
-        table = PiiKeyRotation.__table__
+        table = table_of(PiiKeyRotation)
         report.total = conn.execute(select(table.c.values_reencrypted).where(table.c.id == record["id"])).scalar_one()
         if not report.remaining:
             conn.execute(update(table).where(table.c.id == record["id"], table.c.finished_at.is_(None))
@@ -190,7 +197,7 @@ def _rotate_batch(conn, codec: pii.PiiCodec, target: Target, last_id: int, batch
             row = conn.execute(select(*columns).where(table.c.id == row["id"]).with_for_update()).mappings().first()
             if row is None:
                 break
-    rotations = PiiKeyRotation.__table__
+    rotations = table_of(PiiKeyRotation)
     conn.execute(update(rotations).where(rotations.c.id == record_id)
                  .values(values_reencrypted=rotations.c.values_reencrypted + values))
     report.values += values
@@ -248,13 +255,13 @@ def _subject_pairs(codec: pii.PiiCodec, batch_size: int) -> Iterator[list[tuple[
         if not users:
             return
         last_id = users[-1].id
-        yield [(codec.previous.lookup_hash(user.openid, WECHAT_SUBJECT_KIND),
+        yield [(_previous_key(codec).lookup_hash(user.openid, WECHAT_SUBJECT_KIND),
                 codec.lookup_hash(user.openid, WECHAT_SUBJECT_KIND)) for user in users]
 
 
 def _rekey_subjects(codec: pii.PiiCodec, batch_size: int) -> int:
     """Attempt records naming an existing account's WeChat identity by the old key's hash get the new one."""
-    attempts = VerificationAttempt.__table__
+    attempts = table_of(VerificationAttempt)
     changed = 0
     for pairs in _subject_pairs(codec, batch_size):
         new_of = dict(pairs)
@@ -269,7 +276,7 @@ def _rekey_subjects(codec: pii.PiiCodec, batch_size: int) -> int:
 
 def _old_subjects_left(codec: pii.PiiCodec, batch_size: int) -> int:
     """Attempt records still naming an existing account's WeChat identity by the old key's hash."""
-    attempts = VerificationAttempt.__table__
+    attempts = table_of(VerificationAttempt)
     left = 0
     for pairs in _subject_pairs(codec, batch_size):
         with db.engine.connect() as conn:
@@ -293,7 +300,7 @@ def key_counts() -> dict[str, Counter]:
 
 def rotations() -> list[dict]:
     """Every rotation recorded, oldest first: key ids, when it started, values re-encrypted, finished, retired."""
-    table = PiiKeyRotation.__table__
+    table = table_of(PiiKeyRotation)
     with db.engine.connect() as conn:
         return [dict(row) for row in conn.execute(select(table).order_by(table.c.id)).mappings()]
 
@@ -318,18 +325,18 @@ def retire(batch_size: int = DEFAULT_BATCH) -> Retirement:
     with db.engine.connect() as conn:
         record = _record(conn, codec, create=False)
     if record is None:
-        raise RotationError(f"no rotation from key {codec.previous.key_id} to {codec.key_id} was started: "
+        raise RotationError(f"no rotation from key {_previous_key(codec).key_id} to {codec.key_id} was started: "
                             "run `flask --app wsgi pii rotate-key` first")
     if record["retired_at"] is not None:
-        return Retirement(codec.previous.key_id, record["retired_at"])
+        return Retirement(_previous_key(codec).key_id, record["retired_at"])
     problems = [f"{name}: {count} values" for name, count in remaining(codec.key_id).items()]
     subjects = _old_subjects_left(codec, batch_size)
     if subjects:
         problems.append(f"verification_attempts.wechat_subject: {subjects} records")
     if problems:
-        raise RotationError(f"still under key {codec.previous.key_id} (or written before key ids): "
+        raise RotationError(f"still under key {_previous_key(codec).key_id} (or written before key ids): "
                             + "; ".join(problems) + ". Run `flask --app wsgi pii rotate-key` again")
-    references = InPersonReference.__table__
+    references = table_of(InPersonReference)
     now = clock.now()
     with db.engine.connect() as conn:
         open_count, last_expiry = conn.execute(
@@ -341,7 +348,7 @@ def retire(batch_size: int = DEFAULT_BATCH) -> Retirement:
         raise RotationError(f"{open_count} in-person references made before the rotation are still open and "
                             f"are found only with the old key's hash; the last expires at "
                             f"{last_expiry:%Y-%m-%d %H:%M} UTC: retire the key after that")
-    rotations = PiiKeyRotation.__table__
+    rotations = table_of(PiiKeyRotation)
     with db.engine.begin() as conn:
         conn.execute(update(rotations).where(rotations.c.id == record["id"]).values(retired_at=now))
-    return Retirement(codec.previous.key_id, now)
+    return Retirement(_previous_key(codec).key_id, now)

@@ -23,6 +23,7 @@ Decisions (docs/security.md, "Privacy rights"):
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
 
@@ -85,7 +86,7 @@ def pseudonym(user_id: int) -> str:
 
 def _registry_views(user_id: int, today) -> dict:
     """The linked person's data exactly as the card screens show it; a screen that does not apply is None."""
-    views = {}
+    views: dict[str, Any] = {}
     for name, build in (("card", lambda: card.card_view(user_id)),
                         ("permit", lambda: card.permit_view(user_id, today)),
                         ("insurances", lambda: card.insurances_view(user_id, today)),

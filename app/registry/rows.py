@@ -309,8 +309,7 @@ def validate_person(line: int, values: dict[str, str], today: date,
             check.fail("passport_name", "row.too_long")
     nationality = check.identifier("nationality", ids.normalize_nationality)
     date_of_birth = check.date("date_of_birth", past_only=True)
-    sex = values.get("sex")
-    sex = ABSENT if sex is None else check.choice("sex", ("F", "M", "X"), default="", upper=True) or None
+    sex = ABSENT if values.get("sex") is None else check.choice("sex", ("F", "M", "X"), default="", upper=True) or None
     passport_number = check.identifier("passport_number", ids.normalize_passport_number)
     passport_expires_on = check.date("passport_expires_on", required=False)
     permit_number = check.identifier("permit_number", ids.normalize_permit_number)
@@ -352,6 +351,7 @@ def validate_person(line: int, values: dict[str, str], today: date,
                    "row.exemption_incomplete")
     if check.problems:
         return check.problems
+    assert canonical is not None  # no passport name would have been a problem
     return PersonRow(
         line=line, passport_name=passport_name, name_canonical=canonical,
         family_name=family or None, given_names=given or None, nationality=nationality,
@@ -429,5 +429,6 @@ class ContributionValidator:
         paid_on = check.date("paid_on", required=False)
         if check.problems:
             return check.problems
+        assert ssn is not None and period is not None and uscc is not None  # each missing one is a problem
         return ContributionRow(line, ssn, period, insurance, base, employer_amount, employee_amount,
                                status, uscc, paid_on)
