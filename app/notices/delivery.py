@@ -455,7 +455,7 @@ def reconcile(notice_id: int, redis_client, *, now: datetime | None = None,
     ).all()
     recovered, interrupted, requeue = [], [], []
     settle: dict[str, list[int]] = {"sent": [], "failed": [], "no_quota": []}
-    journals: dict[str | None, dict] = {}  # by claim (None: a row claimed before claims were kept)
+    journals: dict[str | None, dict] = {}  # by claim, which the column allows to be empty
     for row_id, claim, user_id in stale:
         if claim not in journals:
             raw = redis_client.hgetall(_journal_key(claim)) if claim else {}
