@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, cast
 
-from flask import current_app
+from flask import Flask, current_app
 
 from .client import API_HOST, WeChatApi, normalize_base
 from .errors import WeChatError
+
+if TYPE_CHECKING:
+    from .callback import PushVerifier
 
 log = logging.getLogger("app.wechat")
 
@@ -17,7 +21,7 @@ IN_PROCESS_BASE = "http://wechat-emulator.local/_wechat/"
 __all__ = ["WeChatApi", "WeChatError", "get_wechat", "init_wechat", "push_verifier"]
 
 
-def init_wechat(app) -> None:
+def init_wechat(app: Flask) -> None:
     """Build the client and the push verifier from the config (on the embedded defaults, the emulator is mounted first)."""
     from .callback import PushVerifier
 
@@ -48,9 +52,9 @@ def init_wechat(app) -> None:
 
 def get_wechat() -> WeChatApi:
     """The app's WeChat client."""
-    return current_app.extensions["wechat"]
+    return cast(WeChatApi, current_app.extensions["wechat"])
 
 
-def push_verifier():
+def push_verifier() -> PushVerifier:
     """The app's message-push verifier (signature, decryption, parsing)."""
-    return current_app.extensions["wechat_push"]
+    return cast("PushVerifier", current_app.extensions["wechat_push"])

@@ -8,7 +8,9 @@ import hmac
 import json
 import re
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from xml.parsers import expat
 
 from wechatpy.crypto import PrpCrypto
@@ -53,7 +55,7 @@ class Handshake:
 class Push:
     """A verified push: the message (List always a list), its format and mode, and its keys."""
 
-    message: dict
+    message: dict[str, Any]
     fmt: str
     mode: str
     timestamp: str
@@ -88,7 +90,8 @@ class PushVerifier:
 
     def __init__(self, *, token: str, aes_key: str | None, appid: str, original_id: str | None,
                  # WeChat signs its pushes with Unix seconds: the skew is checked on that clock.
-                 max_bytes: int = 64 * 1024, max_skew: int = 300, clock=time.time):  # noqa: TID251
+                 max_bytes: int = 64 * 1024, max_skew: int = 300,
+                 clock: Callable[[], float] = time.time) -> None:  # noqa: TID251
         self.token = token
         self.appid = appid
         self.original_id = original_id
@@ -102,7 +105,7 @@ class PushVerifier:
         """How this mini program pushes: 'encrypted' (safe or compatible mode) with an AES key, else 'plain'."""
         return "encrypted" if self._prp is not None else "plain"
 
-    def check_url_signature(self, args) -> tuple[str, str]:
+    def check_url_signature(self, args: Mapping[str, str]) -> tuple[str, str]:
         """The URL's timestamp window and signature; (timestamp, nonce) when both hold."""
         timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
         if not timestamp.isdigit() or len(timestamp) > 12 or not nonce or len(nonce) > 64:
@@ -113,7 +116,7 @@ class PushVerifier:
             raise PushRefused(403, "timestamp outside the window", "stale_timestamp")
         return timestamp, nonce
 
-    def handshake(self, args) -> Handshake:
+    def handshake(self, args: Mapping[str, str]) -> Handshake:
         """A correctly signed GET verification: the echostr to answer with, and its (timestamp, nonce)."""
         timestamp, nonce = self.check_url_signature(args)
         echostr = args.get("echostr")
@@ -122,7 +125,7 @@ class PushVerifier:
         return Handshake(echostr=echostr, timestamp=timestamp, nonce=nonce,
                          digest="handshake:" + hashlib.sha256(echostr.encode("utf-8")).hexdigest()[:32])
 
-    def check_mode(self, args) -> bool:
+    def check_mode(self, args: Mapping[str, str]) -> bool:
         """Whether the push claims to be encrypted; refused when that is not how this mini program pushes.
 
         With an AES key, WeChat pushes in safe or compatible mode (`encrypt_type=aes`): a plaintext
@@ -137,7 +140,7 @@ class PushVerifier:
             raise PushRefused(403, f"{claimed} push but this mini program pushes {self.mode}", "wrong_mode")
         return encrypt_type == "aes"
 
-    def verify(self, args, raw: bytes) -> Push:
+    def verify(self, args: Mapping[str, str], raw: bytes) -> Push:
         """Verify, decrypt and parse one POSTed push; raises PushRefused."""
         if len(raw) > self.max_bytes:
             raise PushRefused(413, "body too large")
@@ -155,15 +158,17 @@ class PushVerifier:
         return Push(message=message, fmt=fmt, mode=mode, timestamp=timestamp, nonce=nonce,
                     digest=hashlib.sha256(raw).hexdigest()[:32], dedupe_key=dedupe_key(message))
 
-    def _open_encrypted(self, args, raw: bytes, fmt: str, timestamp: str, nonce: str) -> tuple[bytes, str]:
+    def _open_encrypted(self, args: Mapping[str, str], raw: bytes, fmt: str, timestamp: str, nonce: str) -> tuple[bytes, str]:
         """Check msg_signature over the ciphertext, decrypt it and check the appid inside."""
         envelope_to, encrypt, compatible = _envelope(raw, fmt)
         if self.original_id and envelope_to is not None and envelope_to != self.original_id:
             raise PushRefused(403, "ToUserName is not this mini program", "wrong_recipient")
         if not _same(sha1_signature(self.token, timestamp, nonce, encrypt), args.get("msg_signature")):
             raise PushRefused(403, "bad msg_signature", "bad_signature")
+        if self._prp is None:
+            raise PushRefused(403, "encrypted push but this mini program pushes plain", "wrong_mode")
         try:
-            plain = self._prp.decrypt(encrypt, self.appid)
+            plain: str = self._prp.decrypt(encrypt, self.appid)
         except InvalidAppIdException:
             raise PushRefused(403, "appid inside the ciphertext is not ours", "wrong_appid") from None
         except Exception:  # noqa: BLE001 - malformed ciphertext fails in many ways (padding, length, utf-8)
@@ -202,7 +207,7 @@ def _envelope(raw: bytes, fmt: str) -> tuple[str | None, str, bool]:
             found.group(1).decode("ascii"), compatible)
 
 
-def _parse(raw: bytes, fmt: str) -> dict:
+def _parse(raw: bytes, fmt: str) -> dict[str, Any]:
     """A message dict from JSON or XML (entities and DTDs refused)."""
     try:
         if fmt == "json":
@@ -225,11 +230,11 @@ class _DtdRefused(ValueError):
     """The XML declared a DTD or an entity."""
 
 
-def _refuse_dtd(*_args) -> None:
+def _refuse_dtd(*_args: object) -> None:
     raise _DtdRefused("XML with a DTD or entities")
 
 
-def parse_xml(raw: bytes) -> dict | None:
+def parse_xml(raw: bytes) -> dict[str, Any] | None:
     """A push's <xml> as a dict (repeated <List> items as a list); any DTD or entity declaration raises.
 
     Straight on expat with three small handlers: about three times faster than xmltodict. Expat
@@ -241,14 +246,14 @@ def parse_xml(raw: bytes) -> dict | None:
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_dtd
     parser.buffer_text = True
-    nodes: list[dict] = [{}]
+    nodes: list[dict[str, Any]] = [{}]
     texts: list[list[str]] = [[]]
 
-    def start(_name, _attributes):
+    def start(_name: str, _attributes: dict[str, str]) -> None:
         nodes.append({})
         texts.append([])
 
-    def end(name):
+    def end(name: str) -> None:
         node, text = nodes.pop(), "".join(texts.pop()).strip()
         _add(nodes[-1], name, node if node else text)
 
@@ -260,7 +265,7 @@ def parse_xml(raw: bytes) -> dict | None:
     return root if isinstance(root, dict) else None
 
 
-def _add(parent: dict, name: str, value) -> None:
+def _add(parent: dict[str, Any], name: str, value: object) -> None:
     """Add a child: <List> items always in a list, other repeated names turned into lists."""
     if name == "List":
         parent.setdefault("List", []).append(value)
@@ -271,7 +276,7 @@ def _add(parent: dict, name: str, value) -> None:
         parent[name] = value
 
 
-def normalize(message: dict) -> dict:
+def normalize(message: dict[str, Any]) -> dict[str, Any]:
     """One shape for both formats: CreateTime an int, subscribe-event items always a list in 'List'."""
     message = dict(message)
     try:
@@ -290,7 +295,7 @@ def normalize(message: dict) -> dict:
     return message
 
 
-def dedupe_key(message: dict) -> str:
+def dedupe_key(message: dict[str, Any]) -> str:
     """What makes one delivery distinct: its MsgId, else sender + time + event + what its items carry.
 
     WeChat's advice for events (FromUserName + CreateTime) is the minimum: subscribe events list
@@ -310,7 +315,7 @@ def dedupe_key(message: dict) -> str:
     return f"{key}:{parts}"
 
 
-def _item_identity(item: dict) -> str:
+def _item_identity(item: dict[str, Any]) -> str:
     """One subscribe-event item's own identity: its MsgID when it carries one, else template and status."""
     msg_id = item.get("MsgID") or item.get("MsgId")
     if msg_id:

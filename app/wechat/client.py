@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.models import PreparedRequest, Response
 from urllib3.exceptions import ProtocolError
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
@@ -30,32 +32,36 @@ MINIPROGRAM_STATES = ("developer", "trial", "formal")
 class BaseUrlAdapter(HTTPAdapter):
     """Sends every request for api.weixin.qq.com to the configured base (an emulator), hard-coded URLs too."""
 
-    def __init__(self, base: str, target: HTTPAdapter | None = None):
+    def __init__(self, base: str, target: BaseAdapter | None = None) -> None:
         super().__init__()
         self.base = base
         self.target = target
 
-    def send(self, request, **kwargs):
-        if request.url.startswith(API_HOST):
+    def send(self, request: PreparedRequest, stream: bool = False,
+             timeout: float | tuple[float | None, float | None] | None = None, verify: bool | str = True,
+             cert: str | tuple[str, str] | None = None,
+             proxies: dict[str, str] | None = None) -> Response:
+        if request.url is not None and request.url.startswith(API_HOST):
             request.url = self.base + request.url[len(API_HOST):]
         if self.target is not None:
-            return self.target.send(request, **kwargs)
-        return super().send(request, **kwargs)
+            return self.target.send(request, stream=stream, timeout=timeout, verify=verify, cert=cert,
+                                    proxies=proxies)
+        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
 
 
-class _SdkClient(WeChatClient):
+class _SdkClient(WeChatClient):  # type: ignore[misc]  # wechatpy ships no types: its classes are Any
     """wechatpy's client with its token handling replaced: no hard-coded token URL, no retry recursion."""
 
-    def __init__(self, appid: str, secret: str, tokens: TokenCache | None, timeout: float):
+    def __init__(self, appid: str, secret: str, tokens: TokenCache, timeout: float) -> None:
         super().__init__(appid, secret, timeout=timeout, auto_retry=False)
         self._tokens = tokens
 
-    def fetch_access_token(self):
+    def fetch_access_token(self) -> dict[str, str]:
         """Refresh through the shared cache (stable_token, Redis lock) instead of GET cgi-bin/token."""
         return {"access_token": self._tokens.refresh(rejected=None)}
 
     @property
-    def access_token(self):
+    def access_token(self) -> str:
         """The shared access token (wechatpy reads this for calls made without one)."""
         return self._tokens.get()
 
@@ -87,8 +93,8 @@ def normalize_base(base: str) -> str:
 class WeChatApi:
     """The calls our backend makes to WeChat; raises app.wechat.errors.WeChatError subclasses."""
 
-    def __init__(self, *, appid: str, secret: str, api_base: str, redis, timeout: float = 5.0,
-                 key_prefix: str = "ssc:wechat", transport: HTTPAdapter | None = None):
+    def __init__(self, *, appid: str, secret: str, api_base: str, redis: Any, timeout: float = 5.0,
+                 key_prefix: str = "ssc:wechat", transport: BaseAdapter | None = None) -> None:
         self.appid = appid
         self._secret = secret
         self.timeout = timeout
@@ -97,7 +103,7 @@ class WeChatApi:
         self.api_base = API_HOST
         self.set_api_base(api_base, transport=transport)
 
-    def set_api_base(self, api_base: str, transport: HTTPAdapter | None = None) -> None:
+    def set_api_base(self, api_base: str, transport: BaseAdapter | None = None) -> None:
         """Point every call at another base URL (the real host, or an emulator)."""
         self.api_base = normalize_base(api_base)
         # Resolve proxy settings from the environment once, for the host actually called:
@@ -108,7 +114,8 @@ class WeChatApi:
 
     # -- transport ---------------------------------------------------------------------------
 
-    def _invoke(self, method: str, endpoint: str, *, params, data=None) -> dict:
+    def _invoke(self, method: str, endpoint: str, *, params: dict[str, str] | list[tuple[str, str]],
+                data: dict[str, Any] | None = None) -> dict[str, Any]:
         """One HTTP call through wechatpy, with WeChat's and the network's failures made typed."""
         try:
             send = self._sdk.post if method == "post" else self._sdk.get
@@ -125,7 +132,7 @@ class WeChatApi:
             raise WeChatUnavailable(None, "answer was not JSON")
         return result
 
-    def _invoke_with_token(self, method: str, endpoint: str, data: dict) -> dict:
+    def _invoke_with_token(self, method: str, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
         """A call needing an access token: on a token error refresh once and retry once, never more."""
         token = self.tokens.get()
         try:
@@ -143,13 +150,13 @@ class WeChatApi:
                   "force_refresh": force_refresh},
         )
         token = result.get("access_token")
-        if not token:
+        if not token or not isinstance(token, str):
             raise WeChatUnavailable(None, "no access_token in the answer")
         return token, int(result.get("expires_in") or 7200)
 
     # -- the calls -----------------------------------------------------------------------------
 
-    def code_to_session(self, code: str) -> dict:
+    def code_to_session(self, code: str) -> dict[str, Any]:
         """Exchange a wx.login code: {openid, unionid, session_key}. Needs no access token."""
         result = self._invoke(
             "get", "sns/jscode2session",
@@ -161,7 +168,7 @@ class WeChatApi:
         return {"openid": result["openid"], "unionid": result.get("unionid"),
                 "session_key": result["session_key"]}
 
-    def get_phone_number(self, code: str, openid: str | None = None) -> dict:
+    def get_phone_number(self, code: str, openid: str | None = None) -> dict[str, str]:
         """The phone number behind a getPhoneNumber code, after checking it was issued for our appid."""
         data = {"code": code}
         if openid:
@@ -175,17 +182,18 @@ class WeChatApi:
                 "pure_phone_number": str(info["purePhoneNumber"]),
                 "country_code": str(info.get("countryCode") or "")}
 
-    def send_subscribe_message(self, openid: str, template_id: str, data: dict, page: str | None = None,
+    def send_subscribe_message(self, openid: str, template_id: str, data: dict[str, Any], page: str | None = None,
                                lang: str = "en_US", state: str = "formal") -> int | None:
         """Send a subscribe message; the msgid WeChat gave it (delivery comes later as an event)."""
         if lang not in SUBSCRIBE_LANGS or state not in MINIPROGRAM_STATES:
             raise ValueError("lang or miniprogram state not one WeChat accepts")
-        body = {"touser": openid, "template_id": template_id, "lang": lang, "miniprogram_state": state,
+        body: dict[str, Any] = {"touser": openid, "template_id": template_id, "lang": lang, "miniprogram_state": state,
                 "data": {key: {"value": value["value"] if isinstance(value, dict) else value}
                          for key, value in data.items()}}
         if page:
             body["page"] = page
-        return self._invoke_with_token("post", "cgi-bin/message/subscribe/send", body).get("msgid")
+        msgid: int | None = self._invoke_with_token("post", "cgi-bin/message/subscribe/send", body).get("msgid")
+        return msgid
 
     def send_custom_text(self, openid: str, text: str) -> None:
         """A customer-service text message (only inside the reply window after the user wrote)."""
@@ -200,6 +208,6 @@ class WeChatApi:
             "post", "wxa/msg_sec_check", {"version": 2, "openid": openid, "scene": scene, "content": content}
         )
         suggest = (result.get("result") or {}).get("suggest")
-        if suggest not in ("pass", "review", "risky"):
+        if not isinstance(suggest, str) or suggest not in ("pass", "review", "risky"):
             raise WeChatInvalidResponse(None, "msg_sec_check answer without result.suggest")
         return suggest

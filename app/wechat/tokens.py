@@ -7,10 +7,18 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any, TypedDict, TypeGuard
 
 from .errors import WeChatUnavailable
 
 log = logging.getLogger("app.wechat")
+
+
+class _Entry(TypedDict):
+    """The shared token as Redis holds it (JSON)."""
+
+    token: str
+    expires_at: float  # Unix seconds
 
 
 class TokenCache:
@@ -22,11 +30,11 @@ class TokenCache:
     another process replaced meanwhile is refused by WeChat and refreshed from Redis as any other.
     """
 
-    def __init__(self, redis, appid: str, fetch: Callable[[bool], tuple[str, int]], *,
+    def __init__(self, redis: Any, appid: str, fetch: Callable[[bool], tuple[str, int]], *,
                  key_prefix: str = "ssc:wechat", margin: int = 120, lock_seconds: int = 15,
                  # The token's expiry is Unix seconds in Redis, shared by every worker.
                  wait_seconds: float = 6.0, clock: Callable[[], float] = time.time,  # noqa: TID251
-                 local_seconds: float = 1.0, monotonic: Callable[[], float] = time.monotonic):
+                 local_seconds: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.redis = redis
         self.fetch = fetch
         self.key = f"{key_prefix}:{appid}:access_token"
@@ -38,16 +46,16 @@ class TokenCache:
         self.local_seconds = local_seconds
         self.monotonic = monotonic
         #: (entry, when it was read): the last token this process read or stored.
-        self._local: tuple[dict, float] | None = None
+        self._local: tuple[_Entry, float] | None = None
 
-    def _read(self) -> dict | None:
+    def _read(self) -> _Entry | None:
         raw = self.redis.get(self.key)
-        entry = json.loads(raw) if raw else None
+        entry: _Entry | None = json.loads(raw) if raw else None
         self._local = (entry, self.monotonic()) if entry else None
         return entry
 
-    def _fresh(self, entry: dict | None, rejected: str | None = None) -> bool:
-        return bool(entry) and entry["token"] != rejected and entry["expires_at"] - self.clock() > self.margin
+    def _fresh(self, entry: _Entry | None, rejected: str | None = None) -> TypeGuard[_Entry]:
+        return entry is not None and entry["token"] != rejected and entry["expires_at"] - self.clock() > self.margin
 
     def get(self) -> str:
         """A valid token: the shared one while fresh, else a refreshed one."""
@@ -63,7 +71,7 @@ class TokenCache:
         """A token other than `rejected` (which WeChat refused), fetched once for every process."""
         return self._refresh(rejected=rejected, stale=None)
 
-    def _refresh(self, rejected: str | None, stale: dict | None) -> str:
+    def _refresh(self, rejected: str | None, stale: _Entry | None) -> str:
         owner = secrets.token_hex(8)
         if self.redis.set(self.lock_key, owner, nx=True, ex=self.lock_seconds):
             try:
@@ -81,7 +89,7 @@ class TokenCache:
                 self._release(owner)
         return self._wait_for_other(rejected, stale)
 
-    def _wait_for_other(self, rejected: str | None, stale: dict | None) -> str:
+    def _wait_for_other(self, rejected: str | None, stale: _Entry | None) -> str:
         """Another process holds the lock: wait for its token rather than fetching a second one."""
         deadline = self.clock() + self.wait_seconds
         while self.clock() < deadline:
@@ -94,7 +102,7 @@ class TokenCache:
         raise WeChatUnavailable(None, "access token refresh did not finish")
 
     def _store(self, token: str, expires_in: int) -> None:
-        entry = {"token": token, "expires_at": self.clock() + expires_in}
+        entry: _Entry = {"token": token, "expires_at": self.clock() + expires_in}
         self.redis.set(self.key, json.dumps(entry), ex=max(1, int(expires_in)))
         self._local = (entry, self.monotonic())
 
