@@ -131,10 +131,11 @@ def classify_outage(error: BaseException) -> str | None:
 
 def error_response(code: str, message: str, status: int, details: dict | None = None):
     """The envelope: {"error": {"code", "message", "details"}, "locale", "dir"} with the request id."""
-    body = {"error": {"code": code, "message": message, "details": details or {}}, **locale_meta()}
+    error: dict[str, object] = {"code": code, "message": message, "details": details or {}}
     request_id = logs.request_id()
     if request_id:
-        body["error"]["request_id"] = request_id
+        error["request_id"] = request_id
+    body = {"error": error, **locale_meta()}
     response = jsonify(body)
     response.status_code = status
     return response

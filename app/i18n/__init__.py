@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from flask import current_app, g, has_app_context, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel
 from flask_babel import force_locale as _babel_force_locale
 
@@ -98,14 +100,15 @@ class I18nState:
         return release_status(self.translations_dir, self.threshold, SUPPORTED)
 
 
-def _app_state():
+def _app_state() -> I18nState | None:
     """This app's I18nState, or None outside an app (or before init_i18n)."""
     if not has_app_context():
         return None
-    return current_app.extensions.get(_STATE)
+    state: I18nState | None = current_app.extensions.get(_STATE)
+    return state
 
 
-def served_locales(config=None) -> tuple[str, ...]:
+def served_locales(config: Mapping[str, Any] | None = None) -> tuple[str, ...]:
     """The locales this app offers: released ones (all when the gate is off), pseudo when enabled."""
     state = _app_state()
     if state is not None and (config is None or config is current_app.config):
@@ -121,7 +124,7 @@ def locale_statuses() -> dict[str, LocaleStatus]:
 
 
 @contextmanager
-def force_locale(locale):
+def force_locale(locale: object) -> Iterator[None]:
     """Run a block in a user's locale (jobs, notices); any tag is resolved to a served locale first."""
     # A stale saved value ('zh_CN', a locale no longer offered) must not crash a job:
     # Flask-Babel's own force_locale raises on ids Babel does not know.
@@ -139,7 +142,7 @@ def select_locale() -> str | None:
     """Flask-Babel's selector: lang parameter, saved choice, client headers, default."""
     if not has_request_context():
         return None
-    cached = g.get("ssc_locale")
+    cached: str | None = g.get("ssc_locale")
     if cached:
         return cached
     state = _app_state()
@@ -159,7 +162,7 @@ def locale_before_session() -> str:
     return _request_locale(state, None, None)[0] if state is not None else "en"
 
 
-def _request_locale(state, saved, session_client_locale) -> tuple[str, bool]:
+def _request_locale(state: I18nState, saved: str | None, session_client_locale: str | None) -> tuple[str, bool]:
     """(the locale, whether it came from language headers) for this request and a session's values."""
     # Raw WSGI values: cheaper than parsing request.args and the header object on every request.
     environ = request.environ
@@ -167,7 +170,7 @@ def _request_locale(state, saved, session_client_locale) -> tuple[str, bool]:
     return negotiate(state, environ, saved, session_client_locale, explicit)
 
 
-def negotiate(state: I18nState, environ: dict, saved: str | None, session_client_locale: str | None,
+def negotiate(state: I18nState, environ: Mapping[str, Any], saved: str | None, session_client_locale: str | None,
               explicit: str | None = None) -> tuple[str, bool]:
     """(the locale, whether language headers chose it) from a WSGI environ and a session's values.
 
@@ -181,15 +184,17 @@ def negotiate(state: I18nState, environ: dict, saved: str | None, session_client
     return locale, bool(header or client_language)
 
 
-def i18n_state(app) -> I18nState:
+def i18n_state(app: Flask) -> I18nState:
     """What init_i18n decided for `app` (for code that runs outside Flask's contexts)."""
-    return app.extensions[_STATE]
+    state: I18nState = app.extensions[_STATE]
+    return state
 
 
 @lru_cache(maxsize=2048)
-def _resolve_request(explicit, saved, client_language, header, served, default, traditional_fallback) -> str:
+def _resolve_request(explicit: str | None, saved: str | None, client_language: str | None, header: str | None,
+                     served: tuple[str, ...], default: str, traditional_fallback: str) -> str:
     """resolve_locale over a request's inputs (cached: the same few headers arrive all day)."""
-    candidates = [explicit, saved, client_language]
+    candidates: list[str | None] = [explicit, saved, client_language]
     if header:
         candidates.extend(parse_accept_language(header))
     return resolve_locale(
@@ -210,21 +215,21 @@ def set_request_locale(locale_id: str | None) -> None:
     refresh()
 
 
-def _gate_enforced(config) -> bool:
+def _gate_enforced(config: Mapping[str, Any]) -> bool:
     """The gate is on in production unless LOCALE_RELEASE_GATE says otherwise."""
     # Development and tests offer every language, so translators can preview unreleased ones.
     value = config.get("LOCALE_RELEASE_GATE")
     return config.get("APP_ENV") == "production" if value is None else bool(value)
 
 
-def init_i18n(app) -> None:
+def init_i18n(app: Flask) -> None:
     """Attach a per-app Babel (its translation cache is not shared) and the release gate."""
     babel = Babel()
     babel.init_app(app, locale_selector=select_locale)
     config = app.config
     threshold = float(config.get("LOCALE_RELEASE_THRESHOLD", 0.95))
     enforced = _gate_enforced(config)
-    served = SUPPORTED
+    served: tuple[str, ...] = SUPPORTED
     if enforced:
         # Decided once at startup from the template and the compiled catalogs.
         statuses = release_status(config["TRANSLATIONS_DIR"], threshold, SUPPORTED)
@@ -246,7 +251,7 @@ def init_i18n(app) -> None:
 
     # Templates use the same safe functions, with the trimmed policy extraction uses.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
-    app.jinja_env.newstyle_gettext = True
+    app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]  # added by the i18n extension, untyped
     app.jinja_env.globals.update(
         _=jinja_gettext, gettext=jinja_gettext, ngettext=jinja_ngettext,
         pgettext=jinja_pgettext, npgettext=jinja_npgettext,
@@ -284,7 +289,7 @@ def language_headers_for(locale_id: str, vary: bool) -> list[tuple[str, str]]:
     return headers
 
 
-def locale_meta(locale_id: str | None = None) -> dict:
+def locale_meta(locale_id: str | None = None) -> dict[str, str]:
     """The locale and direction that every text-carrying response includes."""
     locale = locale_id or current_locale_id()
     return {"locale": locale, "dir": text_direction(locale)}

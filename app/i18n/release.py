@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from babel.messages.catalog import Message
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
@@ -47,7 +48,7 @@ class LocaleStatus:
         return round(self.translated / self.total, 4) if self.total else 1.0
 
 
-def is_critical(message) -> bool:
+def is_critical(message: Message) -> bool:
     """True for a catalog message the gate requires: a journey string or one marked [critical]."""
     for filename, _line in message.locations:
         if str(filename).replace(os.sep, "/").startswith(CRITICAL_PATHS):
@@ -56,26 +57,26 @@ def is_critical(message) -> bool:
     return any(CRITICAL_MARKER in comment.lower() for comment in comments)
 
 
-def message_key(message) -> tuple[str | None, str]:
+def message_key(message: Message) -> tuple[str | None, str]:
     """(context, singular msgid) of a catalog message."""
-    msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+    msgid: str = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
     return message.context, msgid
 
 
-def mo_path(translations_dir, locale_id: str) -> Path:
+def mo_path(translations_dir: str | Path, locale_id: str) -> Path:
     """Where a locale's compiled catalog lives."""
     return Path(translations_dir) / locale_id / "LC_MESSAGES" / f"{DOMAIN}.mo"
 
 
-def _compiled_keys(path: Path) -> set:
+def _compiled_keys(path: Path) -> set[str | tuple[str, int]]:
     """The keys of a compiled catalog's translated entries: msgid, ctx\x04msgid or (msgid, n)."""
     with open(path, "rb") as handle:
         catalog = read_mo(handle)
-    keys: set = set()
+    keys: set[str | tuple[str, int]] = set()
     for message in catalog:
         if not message.id or not message.string:
             continue
-        msgid = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+        msgid: str = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
         key = f"{message.context}\x04{msgid}" if message.context else msgid
         if isinstance(message.string, (list, tuple)):
             keys.update((key, index) for index, form in enumerate(message.string) if form)
@@ -84,7 +85,7 @@ def _compiled_keys(path: Path) -> set:
     return keys
 
 
-def _is_translated(message, keys: set, nplurals: int) -> bool:
+def _is_translated(message: Message, keys: set[str | tuple[str, int]], nplurals: int) -> bool:
     """True when the compiled catalog holds every form of the message."""
     context, msgid = message_key(message)
     key = f"{context}\x04{msgid}" if context else msgid
@@ -93,12 +94,12 @@ def _is_translated(message, keys: set, nplurals: int) -> bool:
     return key in keys
 
 
-_CACHE: dict = {}
+_CACHE: dict[tuple[object, ...], dict[str, LocaleStatus]] = {}
 
 
-def _file_state(paths) -> tuple:
+def _file_state(paths: list[Path]) -> tuple[tuple[str, int | None, int | None], ...]:
     """(path, mtime, size) of each file, so the cache notices a rebuilt catalog."""
-    state = []
+    state: list[tuple[str, int | None, int | None]] = []
     for path in paths:
         try:
             info = path.stat()
@@ -108,7 +109,8 @@ def _file_state(paths) -> tuple:
     return tuple(state)
 
 
-def release_status(translations_dir, threshold: float, locales=SUPPORTED) -> dict[str, LocaleStatus]:
+def release_status(translations_dir: str | Path, threshold: float,
+                   locales: tuple[str, ...] = SUPPORTED) -> dict[str, LocaleStatus]:
     """The gate's verdict for each locale, computed from the POT and the compiled catalogs."""
     translations_dir = Path(translations_dir)
     pot = translations_dir / f"{DOMAIN}.pot"
@@ -123,16 +125,16 @@ def release_status(translations_dir, threshold: float, locales=SUPPORTED) -> dic
     return result
 
 
-def _compute(translations_dir: Path, pot: Path, threshold: float, locales) -> dict[str, LocaleStatus]:
+def _compute(translations_dir: Path, pot: Path, threshold: float, locales: tuple[str, ...]) -> dict[str, LocaleStatus]:
     """Compare each compiled catalog with the template."""
-    messages = []
+    messages: list[Message] = []
     if pot.exists():
         with open(pot, "rb") as handle:
             messages = [message for message in read_po(handle) if message.id]
     else:
         log.warning("no %s: every compiled locale is offered without a completeness check", pot)
     critical = [message for message in messages if is_critical(message)]
-    result = {}
+    result: dict[str, LocaleStatus] = {}
     for locale in locales:
         if locale == SOURCE_LOCALE:
             result[locale] = LocaleStatus(locale, len(messages), len(messages), len(critical), (), True, "source")
@@ -158,7 +160,8 @@ def _compute(translations_dir: Path, pot: Path, threshold: float, locales) -> di
     return result
 
 
-def released_locales(translations_dir, threshold: float, locales=SUPPORTED) -> tuple[str, ...]:
+def released_locales(translations_dir: str | Path, threshold: float,
+                     locales: tuple[str, ...] = SUPPORTED) -> tuple[str, ...]:
     """The locales passing the gate, in the order of `locales`."""
     status = release_status(translations_dir, threshold, locales)
     return tuple(locale for locale in locales if status[locale].released)

@@ -9,7 +9,10 @@ locale per app, and read the merged catalog's dict directly.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from gettext import NullTranslations
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from flask.globals import _cv_app
 from flask_babel import LazyString, get_locale, get_translations
@@ -19,25 +22,31 @@ from markupsafe import escape
 from .bidi import isolate_template
 from .locales import locale_info, text_direction
 
+if TYPE_CHECKING:
+    from babel import Locale
+    from flask.ctx import AppContext
+    from jinja2.runtime import Context
+
 log = logging.getLogger("app.i18n")
 
 _CACHE_KEY = "_ssc_translations"
 _APP_CACHE = "ssc_i18n_translations"
 
 
-def _context_locale(app_ctx):
+def _context_locale(app_ctx: AppContext) -> Locale | None:
     """The Locale Flask-Babel holds for this context, selecting it the first time."""
     # Same result as flask_babel.get_locale(), which this stands in for on the first call: the
     # selector's id becomes a cached Locale object stored where Flask-Babel keeps it, so
     # force_locale, refresh and get_locale all keep working, without a Locale.parse per request.
     state = app_ctx.g.__dict__
     babel_state = state.get("_flask_babel")
-    locale = getattr(babel_state, "babel_locale", None) if babel_state is not None else None
-    if locale is not None:
-        return locale
+    held: Locale | None = getattr(babel_state, "babel_locale", None) if babel_state is not None else None
+    if held is not None:
+        return held
     babel_config = app_ctx.app.extensions.get("babel")
     if babel_config is None or babel_config.locale_selector is None:
-        return get_locale()
+        selected: Locale | None = get_locale()
+        return selected
     chosen = babel_config.locale_selector() or babel_config.default_locale
     locale = locale_info(str(chosen))
     if babel_state is None:
@@ -51,7 +60,7 @@ class _Lookup:
 
     __slots__ = ("_indexes", "catalog", "latin_runs", "plural", "rtl", "translations")
 
-    def __init__(self, translations, locale_id: str = ""):
+    def __init__(self, translations: NullTranslations, locale_id: str = "") -> None:
         self.translations = translations
         # Right-to-left locales isolate values and Latin runs at format time (app/i18n/bidi.py);
         # ar@pseudo keeps its own right-to-left override, so only its values are isolated.
@@ -60,8 +69,10 @@ class _Lookup:
         # Flask-Babel merges every translations directory into one object; one with a fallback
         # chain is rare and simply asked through its own methods (catalog None).
         direct = getattr(translations, "_fallback", None) is None
-        self.catalog = getattr(translations, "_catalog", None) if direct else None
-        self.plural = getattr(translations, "plural", None)
+        # gettext's own tables: msgid (or "context\x04msgid") or (msgid, plural index) -> translation.
+        self.catalog: dict[str | tuple[str, int | None], str] | None = (
+            getattr(translations, "_catalog", None) if direct else None)
+        self.plural: Callable[[int], int] | None = getattr(translations, "plural", None)
         self._indexes: dict[int, int] = {}  # Arabic's six-way rule is worth remembering per count
 
     def gettext(self, msgid: str) -> str:
@@ -70,7 +81,7 @@ class _Lookup:
             return self.catalog.get(msgid, msgid)
         return self.translations.gettext(msgid)
 
-    def _index(self, num) -> int | None:
+    def _index(self, num: float) -> int | None:
         """The plural form index for num (None when num is not a whole number)."""
         if not isinstance(num, int) or isinstance(num, bool):
             try:
@@ -82,6 +93,8 @@ class _Lookup:
             num = whole
         index = self._indexes.get(num)
         if index is None:
+            if self.plural is None:
+                return None
             index = self.plural(num)
             if len(self._indexes) < 1024:
                 self._indexes[num] = index
@@ -119,10 +132,10 @@ def _current_lookup() -> _Lookup | None:
         return None
     locale = _context_locale(app_ctx)
     state = app_ctx.g.__dict__
-    cached = state.get(_CACHE_KEY)
+    cached: tuple[Locale | None, _Lookup] | None = state.get(_CACHE_KEY)
     if cached is not None and cached[0] is locale:
         return cached[1]
-    per_app = app_ctx.app.extensions.setdefault(_APP_CACHE, {})
+    per_app: dict[str, _Lookup] = app_ctx.app.extensions.setdefault(_APP_CACHE, {})
     key = str(locale) if locale is not None else ""
     lookup = per_app.get(key)
     if lookup is None:
@@ -131,7 +144,7 @@ def _current_lookup() -> _Lookup | None:
     return lookup
 
 
-def current_translations():
+def current_translations() -> NullTranslations | None:
     """The Babel Translations of the active locale (None outside an app context)."""
     lookup = _current_lookup()
     return lookup.translations if lookup is not None else None
@@ -167,7 +180,7 @@ def _isolated(lookup: _Lookup | None, translated: str, source: str) -> tuple[str
     return isolate_template(translated, lookup.latin_runs), isolate_template(source, lookup.latin_runs)
 
 
-def _format(translated: str, source: str, variables: dict, lookup: _Lookup | None = None) -> str:
+def _format(translated: str, source: str, variables: dict[str, Any], lookup: _Lookup | None = None) -> str:
     """%-format a translation; on a translator's mistake log it and format the source."""
     translated, source = _isolated(lookup, translated, source)
     if not variables:
@@ -185,14 +198,14 @@ def _format(translated: str, source: str, variables: dict, lookup: _Lookup | Non
             return source
 
 
-def gettext(msgid: str, **variables) -> str:
+def gettext(msgid: str, **variables: Any) -> str:
     """Translate msgid in the active locale and fill its named placeholders."""
     translations = _current_lookup()
     translated = translations.gettext(msgid) if translations is not None and msgid else msgid
     return _format(translated, msgid, variables, translations)
 
 
-def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     """Translate a plural message; %(num)d is always available."""
     variables.setdefault("num", num)
     translations = _current_lookup()
@@ -203,14 +216,14 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     return _format(translated, singular if num == 1 else plural, variables, translations)
 
 
-def pgettext(context: str, msgid: str, **variables) -> str:
+def pgettext(context: str, msgid: str, **variables: Any) -> str:
     """Translate msgid in a disambiguating context."""
     translations = _current_lookup()
     translated = translations.pgettext(context, msgid) if translations is not None else msgid
     return _format(translated, msgid, variables, translations)
 
 
-def npgettext(context: str, singular: str, plural: str, num: int, **variables) -> str:
+def npgettext(context: str, singular: str, plural: str, num: int, **variables: Any) -> str:
     """Translate a plural message in a context."""
     variables.setdefault("num", num)
     translations = _current_lookup()
@@ -221,27 +234,27 @@ def npgettext(context: str, singular: str, plural: str, num: int, **variables) -
     return _format(translated, singular if num == 1 else plural, variables, translations)
 
 
-def lazy_gettext(msgid: str, **variables) -> LazyString:
+def lazy_gettext(msgid: str, **variables: Any) -> LazyString:
     """A string translated when it is used (for import-time constants)."""
     return LazyString(gettext, msgid, **variables)
 
 
-def lazy_pgettext(context: str, msgid: str, **variables) -> LazyString:
+def lazy_pgettext(context: str, msgid: str, **variables: Any) -> LazyString:
     """A context-qualified string translated when it is used."""
     return LazyString(pgettext, context, msgid, **variables)
 
 
-def lazy_ngettext(singular: str, plural: str, num: int, **variables) -> LazyString:
+def lazy_ngettext(singular: str, plural: str, num: int, **variables: Any) -> LazyString:
     """A plural message translated when it is used."""
     return LazyString(ngettext, singular, plural, num, **variables)
 
 
-def lazy_npgettext(context: str, singular: str, plural: str, num: int, **variables) -> LazyString:
+def lazy_npgettext(context: str, singular: str, plural: str, num: int, **variables: Any) -> LazyString:
     """A context-qualified plural message translated when it is used."""
     return LazyString(npgettext, context, singular, plural, num, **variables)
 
 
-def to_text(value) -> str:
+def to_text(value: str | LazyString) -> str:
     """Turn a lazy string into a plain str at the boundary of the i18n layer."""
     return str(value) if isinstance(value, LazyString) else value
 
@@ -251,7 +264,8 @@ def to_text(value) -> str:
 # inject markup. HTML belongs in placeholders passed as Markup.
 
 
-def _jinja_format(context, translated: str, source: str, variables: dict, lookup: _Lookup | None = None):
+def _jinja_format(context: Context, translated: str, source: str, variables: dict[str, Any],
+                  lookup: _Lookup | None = None) -> str:
     """Format for a template: escape when autoescaping, fall back to the source on errors."""
     translated, source = _isolated(lookup, translated, source)
     if context.eval_ctx.autoescape:
@@ -270,7 +284,7 @@ def _jinja_format(context, translated: str, source: str, variables: dict, lookup
 
 
 @pass_context
-def jinja_gettext(context, msgid: str, **variables):
+def jinja_gettext(context: Context, msgid: str, **variables: Any) -> str:
     """`_()` / `gettext()` / `{% trans %}` in templates."""
     translations = _current_lookup()
     translated = translations.gettext(msgid) if translations is not None and msgid else msgid
@@ -278,7 +292,7 @@ def jinja_gettext(context, msgid: str, **variables):
 
 
 @pass_context
-def jinja_ngettext(context, singular: str, plural: str, num: int, **variables):
+def jinja_ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
     """`ngettext()` / `{% trans count=… %}` in templates."""
     variables.setdefault("num", num)
     translations = _current_lookup()
@@ -289,7 +303,7 @@ def jinja_ngettext(context, singular: str, plural: str, num: int, **variables):
 
 
 @pass_context
-def jinja_pgettext(context, msgctxt: str, msgid: str, **variables):
+def jinja_pgettext(context: Context, msgctxt: str, msgid: str, **variables: Any) -> str:
     """`pgettext()` in templates."""
     translations = _current_lookup()
     translated = translations.pgettext(msgctxt, msgid) if translations is not None else msgid
@@ -297,7 +311,7 @@ def jinja_pgettext(context, msgctxt: str, msgid: str, **variables):
 
 
 @pass_context
-def jinja_npgettext(context, msgctxt: str, singular: str, plural: str, num: int, **variables):
+def jinja_npgettext(context: Context, msgctxt: str, singular: str, plural: str, num: int, **variables: Any) -> str:
     """`npgettext()` in templates."""
     variables.setdefault("num", num)
     translations = _current_lookup()
