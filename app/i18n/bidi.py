@@ -83,7 +83,7 @@ def _edge_after(text: str, index: int) -> int:
 
 def _runs(text: str) -> list[tuple[int, int]]:
     """(start, end) of each Latin run outside isolates: edges, then strong/digit chars joined by neutrals."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     depth = 0
     index = 0
     length = len(text)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
@@ -21,10 +23,13 @@ from .countries import alpha2
 from .locales import locale_info
 from .translate import current_locale_id
 
+#: What the money and percent formatters take: exact as Decimal, or as the text or number of one.
+Amount = Decimal | float | int | str
+
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-def _locale(locale_id: str | None):
+def _locale(locale_id: str | None) -> Locale:
     """The Babel Locale to format in: the given id, else the active one."""
     return locale_info(locale_id or current_locale_id())
 
@@ -78,12 +83,12 @@ def format_month(value: str | date, locale: str | None = None, skeleton: str = "
     return babel_dates.format_skeleton(skeleton, parse_month(value), locale=_locale(locale))
 
 
-def format_number(value, locale: str | None = None) -> str:
+def format_number(value: float | Decimal | str, locale: str | None = None) -> str:
     """A number with the locale's grouping and decimal signs."""
     return babel_numbers.format_decimal(value, locale=_locale(locale))
 
 
-def _decimal(value) -> Decimal:
+def _decimal(value: Amount) -> Decimal:
     """An exact Decimal (floats go through their shortest repr, never their binary value)."""
     if isinstance(value, Decimal):
         return value
@@ -95,14 +100,15 @@ def _decimal(value) -> Decimal:
         raise ValueError(f"not an amount: {value!r}") from error
 
 
-def format_cny(amount, locale: str | None = None, format_type: str = "standard") -> str:
+def format_cny(amount: Amount, locale: str | None = None,
+               format_type: Literal["name", "standard", "accounting"] = "standard") -> str:
     """A CNY amount, exact to the fen: Decimal('1234.5') → 'CN¥1,234.50', '¥1,234.50', '1 234,50 CN¥'."""
     return babel_numbers.format_currency(
         _decimal(amount), "CNY", locale=_locale(locale), format_type=format_type
     )
 
 
-def format_percent(ratio, locale: str | None = None, decimals: int = 0) -> str:
+def format_percent(ratio: Amount, locale: str | None = None, decimals: int = 0) -> str:
     """A ratio as a percentage: 0.085 → '9%' (or '8.5%' with decimals=1); '%' placement per locale."""
     pattern = None
     if decimals:
@@ -132,4 +138,5 @@ def country_name(code: str, locale: str | None = None) -> str:
     territory = alpha2(code)
     if territory is None:
         return code
-    return _locale(locale).territories.get(territory, code)
+    name: str = _locale(locale).territories.get(territory, code)
+    return name

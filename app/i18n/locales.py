@@ -116,7 +116,7 @@ def _split_tag(tag: str) -> tuple[str, str | None, str | None] | None:
     return language, script, territory
 
 
-def match(tag, supported: tuple[str, ...] = SUPPORTED, traditional_fallback: str = "zh_Hant") -> str | None:
+def match(tag: object, supported: tuple[str, ...] = SUPPORTED, traditional_fallback: str = "zh_Hant") -> str | None:
     """The supported id for one language tag, or None when nothing fits. Never raises."""
     if not isinstance(tag, str) or not isinstance(supported, tuple):
         return None
@@ -149,7 +149,8 @@ def _match(tag: str, supported: tuple[str, ...], traditional_fallback: str) -> s
     return language if language in supported else None
 
 
-def _match_chinese(script, territory, supported, traditional_fallback) -> str | None:
+def _match_chinese(script: str | None, territory: str | None, supported: tuple[str, ...],
+                   traditional_fallback: str) -> str | None:
     """Chinese by script: Traditional for Hant or TW/HK/MO, Simplified otherwise."""
     traditional = script == "Hant" or (script is None and territory in TRADITIONAL_TERRITORIES)
     if traditional:
@@ -160,7 +161,7 @@ def _match_chinese(script, territory, supported, traditional_fallback) -> str | 
 
 
 def resolve_locale(
-    *candidates,
+    *candidates: object,
     supported: tuple[str, ...] = SUPPORTED,
     default: str = SOURCE_LOCALE,
     traditional_fallback: str = "zh_Hant",
@@ -174,7 +175,7 @@ def resolve_locale(
     return default if default in supported else supported[0]
 
 
-def parse_accept_language(header) -> list[str]:
+def parse_accept_language(header: object) -> list[str]:
     """The language tags of an Accept-Language header, best first; junk is dropped."""
     if not isinstance(header, str) or len(header) > 1024:
         return []

@@ -10,6 +10,8 @@ from __future__ import annotations
 import gettext as gettext_module
 import math
 import re
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from babel.messages.catalog import Catalog
 
@@ -35,7 +37,7 @@ OPEN, CLOSE, PAD = "[", "]", "·"
 RLE, RLO, PDF, RLM = "\u202b", "\u202e", "\u202c", "\u200f"
 
 
-def _pieces(text: str):
+def _pieces(text: str) -> Iterator[tuple[bool, str]]:
     """(is_protected, piece) runs of a message."""
     position = 0
     for match in PROTECTED.finditer(text):
@@ -78,6 +80,7 @@ def pseudo_catalog(template: Catalog, locale: str) -> Catalog:
     for message in template:
         if not message.id:
             continue
+        string: str | tuple[str, ...]
         if isinstance(message.id, (list, tuple)):
             string = _plural_forms(transform, message.id[0], message.id[1], locale)
         else:
@@ -86,7 +89,7 @@ def pseudo_catalog(template: Catalog, locale: str) -> Catalog:
     return catalog
 
 
-def _plural_forms(transform, singular: str, plural: str, locale: str) -> tuple[str, ...]:
+def _plural_forms(transform: Callable[[str], str], singular: str, plural: str, locale: str) -> tuple[str, ...]:
     """Every plural form, the singular where n == 1 lands; ar@pseudo numbers them #0…#5."""
     # The numbers let a test see which of Arabic's six plural paths ran.
     count, expression = PLURAL_FORMS[locale]
@@ -115,7 +118,7 @@ DEFAULT_ALLOW_KEYS = frozenset({
 })
 
 
-def unwrapped_strings(payload, allow_keys=DEFAULT_ALLOW_KEYS, path: str = "$") -> list[tuple[str, str]]:
+def unwrapped_strings(payload: Any, allow_keys: frozenset[str] | set[str] = DEFAULT_ALLOW_KEYS, path: str = "$") -> list[tuple[str, str]]:
     """(JSON path, value) of each user-facing string in a payload that is not pseudo-wrapped."""
     # Keys in allow_keys (codes, ids, enums…) are skipped with everything under them; a string
     # without letters (numbers, dates, punctuation) is data, not text, and is skipped too.

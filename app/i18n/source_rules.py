@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel.messages.catalog import Catalog, Message
+
 TERMS_FILE = Path(__file__).resolve().parents[2] / "translations" / "terms_en.csv"
 #: Known offences waiting for a rewrite that another change owns: `rule<TAB>msgid` per line.
 PENDING_FILE = TERMS_FILE.with_name("content_pending.txt")
@@ -71,18 +73,18 @@ class PreferredTerm:
     id: str
     preferred: str
     zh: str
-    avoid: tuple[re.Pattern, ...]
+    avoid: tuple[re.Pattern[str], ...]
     note: str = ""
 
 
-def _pattern(phrase: str) -> re.Pattern:
+def _pattern(phrase: str) -> re.Pattern[str]:
     """A whole-word, case-insensitive pattern; a phrase in /slashes/ is a regular expression."""
     if len(phrase) > 2 and phrase.startswith("/") and phrase.endswith("/"):
         return re.compile(phrase[1:-1])
     return re.compile(r"(?<![\w-])" + re.escape(phrase).replace(r"\ ", r"\s+") + r"(?![\w-])", re.IGNORECASE)
 
 
-def load_terms(path=TERMS_FILE) -> list[PreferredTerm]:
+def load_terms(path: str | Path = TERMS_FILE) -> list[PreferredTerm]:
     """The English term list: id, preferred, zh, avoid (variants separated by |), note."""
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -111,17 +113,17 @@ def passive_phrases(text: str) -> list[str]:
     return [" ".join(match.group(0).split()) for match in _PASSIVE.finditer(text)]
 
 
-def _ids(message) -> list[str]:
+def _ids(message: Message) -> list[str]:
     return [message.id] if isinstance(message.id, str) else list(message.id)
 
 
-def _user_facing(message) -> bool:
+def _user_facing(message: Message) -> bool:
     """Shown to foreigners: some location outside the staff console (or no location known)."""
     paths = [str(path) for path, _line in message.locations]
     return not paths or any(not STAFF_ONLY.match(path) for path in paths)
 
 
-def source_problems(template, terms: list[PreferredTerm] | None = None) -> list[tuple[str, str, str]]:
+def source_problems(template: Catalog, terms: list[PreferredTerm] | None = None) -> list[tuple[str, str, str]]:
     """(kind, msgid, detail) for every message of the template that breaks a content rule."""
     terms = load_terms() if terms is None else terms
     allow = {text.casefold() for text in SHORT_ALLOWLIST}
@@ -160,14 +162,14 @@ class KeptPassive:
     reason: str
 
 
-def load_passive_allowed(path=PASSIVE_ALLOWED_FILE) -> list[KeptPassive]:
+def load_passive_allowed(path: str | Path = PASSIVE_ALLOWED_FILE) -> list[KeptPassive]:
     """The reviewed allow-list of passives: msgctxt, msgid, phrase, reason (a reason is required)."""
     path = Path(path)
     if not path.exists():
         return []
     with open(path, encoding="utf-8", newline="") as handle:
         rows = [row for row in csv.DictReader(handle) if (row.get("msgid") or "").strip()]
-    kept = []
+    kept: list[KeptPassive] = []
     for row in rows:
         if not (row.get("reason") or "").strip():
             raise ValueError(f"{path.name}: the entry for {row['msgid']!r} gives no reason")
@@ -176,11 +178,11 @@ def load_passive_allowed(path=PASSIVE_ALLOWED_FILE) -> list[KeptPassive]:
     return kept
 
 
-def passive_problems(template, allowed: list[KeptPassive]) -> list[tuple[str, str, str]]:
+def passive_problems(template: Catalog, allowed: list[KeptPassive]) -> list[tuple[str, str, str]]:
     """A passive in a user-facing message not on the allow-list, and an allow-list entry that no longer applies."""
     kept = {(entry.context, entry.msgid, entry.phrase.casefold()) for entry in allowed}
-    found = set()
-    problems = []
+    found: set[tuple[str, str, str]] = set()
+    problems: list[tuple[str, str, str]] = []
     for message in template:
         if not message.id or not _user_facing(message):
             continue
@@ -197,7 +199,7 @@ def passive_problems(template, allowed: list[KeptPassive]) -> list[tuple[str, st
     return problems
 
 
-def read_pending(path=PENDING_FILE) -> set[tuple[str, str]]:
+def read_pending(path: str | Path = PENDING_FILE) -> set[tuple[str, str]]:
     """(rule, msgid) pairs acknowledged as waiting for their rewrite."""
     path = Path(path)
     if not path.exists():
@@ -211,7 +213,9 @@ def read_pending(path=PENDING_FILE) -> set[tuple[str, str]]:
     return pending
 
 
-def checked_problems(template, terms=None, pending=None, passive_allowed=None) -> list[tuple[str, str, str]]:
+def checked_problems(template: Catalog, terms: list[PreferredTerm] | None = None,
+                     pending: set[tuple[str, str]] | None = None,
+                     passive_allowed: list[KeptPassive] | None = None) -> list[tuple[str, str, str]]:
     """source_problems less the pending ones, plus every pending entry that no longer applies."""
     pending = read_pending() if pending is None else pending
     passive_allowed = load_passive_allowed() if passive_allowed is None else passive_allowed

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
+
 #: Function name → positions of its message arguments (context arguments are literals too).
 GETTEXT_CALLS = {
     "_": (0,), "gettext": (0,), "_l": (0,), "lazy_gettext": (0,),
@@ -109,7 +111,7 @@ def scan_tree(root: Path, package: str = "app", exclude: tuple[str, ...] = ("app
     return offences
 
 
-def catalog_offences(catalog, allow: frozenset[str] | set[str] = SHORT_MSGID_ALLOWLIST) -> list[Offence]:
+def catalog_offences(catalog: Catalog, allow: frozenset[str] | set[str] = SHORT_MSGID_ALLOWLIST) -> list[Offence]:
     """Template rules: placeholders need a TRANSLATORS comment; short msgids need a context."""
     allow = {text.casefold() for text in allow}
     offences = []
