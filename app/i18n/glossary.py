@@ -11,11 +11,18 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from babel.messages.catalog import Catalog
 
 from .locales import SUPPORTED
+
+if TYPE_CHECKING:
+    from .catalogs import Problem
 
 GLOSSARY_FILE = Path(__file__).resolve().parents[2] / "translations" / "glossary.csv"
 LOCALE_COLUMNS = tuple(locale for locale in SUPPORTED if locale not in ("en", "zh_Hans"))
@@ -29,7 +36,7 @@ class Term:
     zh: str
     pinyin: str
     en: str
-    renderings: dict = field(default_factory=dict, hash=False, compare=False)
+    renderings: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     context: str = ""
     note: str = ""
 
@@ -48,7 +55,7 @@ class Term:
         variants = self.variants(locale)
         return variants[0] if variants else self.variants("en")[0]
 
-    def as_dict(self, locale: str | None = None) -> dict:
+    def as_dict(self, locale: str | None = None) -> dict[str, str]:
         """A JSON-ready view; with a locale, its rendering as `translation`."""
         data = {
             "id": self.id, "zh": self.zh, "pinyin": self.pinyin, "en": self.variants("en")[0],
@@ -87,7 +94,7 @@ def _cached(path: str, mtime_ns: int) -> tuple[Term, ...]:
     return _read(Path(path))
 
 
-def load_glossary(path=GLOSSARY_FILE) -> list[Term]:
+def load_glossary(path: str | Path = GLOSSARY_FILE) -> list[Term]:
     """Every term of the glossary file (re-read only when the file changes)."""
     path = Path(path)
     return list(_cached(str(path), path.stat().st_mtime_ns))
@@ -119,7 +126,7 @@ def _fold_for(locale: str, text: str) -> str:
     return " ".join(words)
 
 
-def search(query: str, locale: str = "en", terms=None) -> list[Term]:
+def search(query: str, locale: str = "en", terms: Iterable[Term] | None = None) -> list[Term]:
     """Terms matching a query in Chinese, pinyin, English, the id or the locale's rendering; best first."""
     needle = _fold((query or "").strip())
     terms = load_glossary() if terms is None else terms
@@ -139,14 +146,14 @@ def search(query: str, locale: str = "en", terms=None) -> list[Term]:
     return [term for _, _, term in sorted(scored, key=lambda item: item[:2])]
 
 
-def _english_pattern(variant: str) -> re.Pattern:
+def _english_pattern(variant: str) -> re.Pattern[str]:
     """A whole-word, case-insensitive pattern for an English rendering."""
     return re.compile(r"(?<![\w-])" + re.escape(variant).replace(r"\ ", r"\s+") + r"(?![\w-])", re.IGNORECASE)
 
 
-def terms_in(msgid: str, context: str | None, terms) -> list[Term]:
+def terms_in(msgid: str, context: str | None, terms: Iterable[Term]) -> list[Term]:
     """The glossary terms an English msgid uses (the longest wins where two overlap)."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     candidates = sorted(terms, key=lambda term: -max(len(v) for v in term.variants("en")))
     found = []
     for term in candidates:
@@ -162,18 +169,18 @@ def terms_in(msgid: str, context: str | None, terms) -> list[Term]:
     return found
 
 
-def glossary_problems(catalog, locale: str, terms) -> list:
+def glossary_problems(catalog: Catalog, locale: str, terms: Iterable[Term]) -> list[Problem]:
     """Translations whose English source uses a glossary term but not the locale's rendering."""
     from .catalogs import Problem, is_complete
 
-    problems = []
+    problems: list[Problem] = []
     if locale.split("@", 1)[0] in ("en",):
         return problems
     for message in catalog:
         if not message.id or not is_complete(message):
             continue
         ids = [message.id] if isinstance(message.id, str) else list(message.id)
-        forms = [message.string] if isinstance(message.string, str) else list(message.string)
+        forms = [message.string] if isinstance(message.string, str) else list(message.string or ())
         for term in terms_in(" / ".join(ids), message.context, terms):
             accepted = [_fold_for(locale, variant) for variant in term.variants(locale)]
             if not accepted:
