@@ -17,12 +17,17 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
+
+if TYPE_CHECKING:
+    from .glossary import Term
+    from .source_rules import PreferredTerm
 
 from .locales import PLURAL_FORMS, PSEUDO, SOURCE_LOCALE, SUPPORTED, plural_header
 
@@ -33,7 +38,7 @@ DOMAIN = "messages"
 WIDTH = 79
 PROJECT = "SSC Bridge"
 #: Default length limits by msgctxt: a button label must fit a phone's button in any language.
-CONTEXT_BUDGETS = {"button": 30}
+CONTEXT_BUDGETS: dict[str | None, int] = {"button": 30}
 #: Locales with a catalog of their own (English is the source).
 CATALOG_LOCALES = tuple(locale for locale in SUPPORTED if locale != SOURCE_LOCALE)
 
@@ -78,7 +83,7 @@ class Stats:
         """Translated share in percent, one decimal."""
         return round(100.0 * self.translated / self.total, 1) if self.total else 100.0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form of `flask i18n stats --json`."""
         data = asdict(self)
         data["percent"] = self.percent
@@ -88,28 +93,28 @@ class Stats:
 # ---------------------------------------------------------------- paths and file I/O
 
 
-def pot_path(translations_dir=TRANSLATIONS_DIR) -> Path:
+def pot_path(translations_dir: str | Path = TRANSLATIONS_DIR) -> Path:
     """The template's path."""
     return Path(translations_dir) / f"{DOMAIN}.pot"
 
 
-def po_path(locale: str, translations_dir=TRANSLATIONS_DIR) -> Path:
+def po_path(locale: str, translations_dir: str | Path = TRANSLATIONS_DIR) -> Path:
     """A locale's catalog path (folder named by the canonical Babel id)."""
     return Path(translations_dir) / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def mo_path(locale: str, translations_dir=TRANSLATIONS_DIR) -> Path:
+def mo_path(locale: str, translations_dir: str | Path = TRANSLATIONS_DIR) -> Path:
     """A locale's compiled catalog path."""
     return po_path(locale, translations_dir).with_suffix(".mo")
 
 
-def catalog_locales(translations_dir=TRANSLATIONS_DIR, pseudo: bool = True) -> list[str]:
+def catalog_locales(translations_dir: str | Path = TRANSLATIONS_DIR, pseudo: bool = True) -> list[str]:
     """The locales that have a catalog file, supported ones first, then pseudo-locales."""
     wanted = list(CATALOG_LOCALES) + (list(PSEUDO) if pseudo else [])
     return [locale for locale in wanted if po_path(locale, translations_dir).exists()]
 
 
-def read_catalog(path) -> Catalog:
+def read_catalog(path: str | Path) -> Catalog:
     """Parse a .po/.pot file; a syntax error becomes a CatalogError naming the file."""
     try:
         with open(path, "rb") as handle:
@@ -134,7 +139,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def write_catalog(catalog: Catalog, path, *, template: bool = False) -> None:
+def write_catalog(catalog: Catalog, path: str | Path, *, template: bool = False) -> None:
     """Write a .po (with previous msgids) or the .pot, without line numbers to keep diffs small."""
     buffer = io.BytesIO()
     write_po(
@@ -147,13 +152,16 @@ def write_catalog(catalog: Catalog, path, *, template: bool = False) -> None:
 # ---------------------------------------------------------------- extract
 
 
-def load_mapping(mapping_file=MAPPING_FILE):
+def load_mapping(mapping_file: str | Path = MAPPING_FILE) -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
     """(method_map, options_map) from babel.cfg."""
     with open(mapping_file, encoding="utf-8") as handle:
-        return parse_mapping_cfg(handle, filename=str(mapping_file))
+        # Babel leaves parse_mapping_cfg unannotated.
+        mapping: tuple[list[tuple[str, str]], dict[str, dict[str, str]]] = parse_mapping_cfg(  # type: ignore[no-untyped-call]
+            handle, filename=str(mapping_file))
+    return mapping
 
 
-def extract_catalog(root=ROOT, mapping_file=MAPPING_FILE) -> Catalog:
+def extract_catalog(root: str | Path = ROOT, mapping_file: str | Path = MAPPING_FILE) -> Catalog:
     """Extract every marked string of the source tree into an in-memory template."""
     root = Path(root)
     method_map, options_map = load_mapping(mapping_file)
@@ -179,14 +187,14 @@ def extract_catalog(root=ROOT, mapping_file=MAPPING_FILE) -> Catalog:
     return catalog
 
 
-def write_template(catalog: Catalog, translations_dir=TRANSLATIONS_DIR) -> Path:
+def write_template(catalog: Catalog, translations_dir: str | Path = TRANSLATIONS_DIR) -> Path:
     """Save the template as messages.pot."""
     path = pot_path(translations_dir)
     write_catalog(catalog, path, template=True)
     return path
 
 
-def _signature(catalog: Catalog) -> dict:
+def _signature(catalog: Catalog) -> dict[tuple[str | None, str], tuple[object, ...]]:
     """What makes two templates equal for translators: ids, plurals, comments and files."""
     return {
         (message.context, _singular(message)): (
@@ -220,7 +228,7 @@ def new_catalog(locale: str, template: Catalog) -> Catalog:
 
 
 def update_catalogs(
-    template: Catalog, translations_dir=TRANSLATIONS_DIR, locales: Iterable[str] = CATALOG_LOCALES
+    template: Catalog, translations_dir: str | Path = TRANSLATIONS_DIR, locales: Iterable[str] = CATALOG_LOCALES
 ) -> list[str]:
     """Merge the template into each catalog (creating missing ones); returns the files written."""
     written = []
@@ -239,24 +247,25 @@ def update_catalogs(
 # ---------------------------------------------------------------- inspect messages
 
 
-def _singular(message) -> str:
+def _singular(message: Message) -> str:
     """The singular msgid."""
-    return message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+    msgid: str = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+    return msgid
 
 
-def _forms(message) -> list[str]:
+def _forms(message: Message) -> list[str]:
     """The msgstr forms as a list (one element for a singular message)."""
     if isinstance(message.string, (list, tuple)):
         return [form or "" for form in message.string]
     return [message.string or ""]
 
 
-def is_complete(message) -> bool:
+def is_complete(message: Message) -> bool:
     """Translated in every form and not fuzzy."""
     return not message.fuzzy and all(form.strip() for form in _forms(message))
 
 
-def is_partial(message) -> bool:
+def is_partial(message: Message) -> bool:
     """A plural with some forms filled and some empty."""
     forms = _forms(message)
     return len(forms) > 1 and any(form.strip() for form in forms) and not all(form.strip() for form in forms)
@@ -271,7 +280,7 @@ def placeholders(text: str) -> set[str]:
     return found
 
 
-def length_budget(message) -> int | None:
+def length_budget(message: Message) -> int | None:
     """The character limit of a message: a 'max N characters' comment, else its context's default."""
     for comment in message.auto_comments:
         found = _MAX_LENGTH.search(comment)
@@ -280,7 +289,7 @@ def length_budget(message) -> int | None:
     return CONTEXT_BUDGETS.get(message.context)
 
 
-def _messages(catalog: Catalog) -> list:
+def _messages(catalog: Catalog) -> list[Message]:
     """The catalog's messages without the header entry."""
     return [message for message in catalog if message.id]
 
@@ -307,7 +316,7 @@ def catalog_stats(catalog: Catalog, locale: str) -> Stats:
     return stats
 
 
-def all_stats(translations_dir=TRANSLATIONS_DIR) -> list[Stats]:
+def all_stats(translations_dir: str | Path = TRANSLATIONS_DIR) -> list[Stats]:
     """Stats of every catalog present."""
     result = []
     for locale in catalog_locales(translations_dir):
@@ -363,7 +372,7 @@ def message_problems(catalog: Catalog, locale: str) -> list[Problem]:
     return problems
 
 
-def _placeholder_set_problems(message, locale: str) -> list[Problem]:
+def _placeholder_set_problems(message: Message, locale: str) -> list[Problem]:
     """Every translation keeps the source's named placeholders (a plural form may drop num)."""
     ids = [message.id] if isinstance(message.id, str) else list(message.id)
     wanted = set().union(*(placeholders(text) for text in ids))
@@ -418,7 +427,7 @@ def sync_problems(catalog: Catalog, template: Catalog, locale: str) -> list[Prob
     return problems
 
 
-def read_released(translations_dir=TRANSLATIONS_DIR) -> tuple[str, ...]:
+def read_released(translations_dir: str | Path = TRANSLATIONS_DIR) -> tuple[str, ...]:
     """Locales declared released in translations/released.txt (kept complete by their translators)."""
     path = Path(translations_dir) / "released.txt"
     if not path.exists():
@@ -428,15 +437,15 @@ def read_released(translations_dir=TRANSLATIONS_DIR) -> tuple[str, ...]:
 
 
 def check_catalogs(
-    translations_dir=TRANSLATIONS_DIR,
+    translations_dir: str | Path = TRANSLATIONS_DIR,
     *,
     fresh_template: Catalog | None = None,
     released: Iterable[str] | None = None,
-    glossary_terms=None,
+    glossary_terms: Iterable[Term] | None = None,
     locales: Iterable[str] | None = None,
     source_rules: bool = False,
-    source_terms=None,
-    pending=None,
+    source_terms: list[PreferredTerm] | None = None,
+    pending: set[tuple[str, str]] | None = None,
 ) -> list[Problem]:
     """Every problem that must fail CI; empty when the catalogs are fit to ship.
 
@@ -506,7 +515,7 @@ def compilable(catalog: Catalog) -> Catalog:
     return result
 
 
-def compile_catalog(locale: str, translations_dir=TRANSLATIONS_DIR) -> Path:
+def compile_catalog(locale: str, translations_dir: str | Path = TRANSLATIONS_DIR) -> Path:
     """Compile one locale's .po to .mo; refuse (CatalogError) a fuzzy or broken catalog."""
     path = po_path(locale, translations_dir)
     try:
@@ -528,7 +537,7 @@ def compile_catalog(locale: str, translations_dir=TRANSLATIONS_DIR) -> Path:
     return target
 
 
-def compile_catalogs(translations_dir=TRANSLATIONS_DIR, locales: Iterable[str] | None = None) -> tuple[list[Path], list[str]]:
+def compile_catalogs(translations_dir: str | Path = TRANSLATIONS_DIR, locales: Iterable[str] | None = None) -> tuple[list[Path], list[str]]:
     """Compile every catalog; returns (written .mo files, refusal messages)."""
     written, refused = [], []
     for locale in (catalog_locales(translations_dir) if locales is None else locales):
@@ -539,7 +548,7 @@ def compile_catalogs(translations_dir=TRANSLATIONS_DIR, locales: Iterable[str] |
     return written, refused
 
 
-def stale_compiled(translations_dir=TRANSLATIONS_DIR) -> list[str]:
+def stale_compiled(translations_dir: str | Path = TRANSLATIONS_DIR) -> list[str]:
     """Locales whose .mo is missing or older than the .po (tests compile these first)."""
     stale = []
     for locale in catalog_locales(translations_dir):
@@ -549,7 +558,7 @@ def stale_compiled(translations_dir=TRANSLATIONS_DIR) -> list[str]:
     return stale
 
 
-def build_pseudo(translations_dir=TRANSLATIONS_DIR) -> list[Path]:
+def build_pseudo(translations_dir: str | Path = TRANSLATIONS_DIR) -> list[Path]:
     """Write and compile en@pseudo and ar@pseudo from the saved template."""
     from .pseudo import pseudo_catalog
 
@@ -561,7 +570,7 @@ def build_pseudo(translations_dir=TRANSLATIONS_DIR) -> list[Path]:
     return built
 
 
-def ensure_built(translations_dir=TRANSLATIONS_DIR) -> list[str]:
+def ensure_built(translations_dir: str | Path = TRANSLATIONS_DIR) -> list[str]:
     """Compile what is stale and rebuild pseudo-locales older than the template (cheap when current)."""
     pot = pot_path(translations_dir)
     if not pot.exists():
