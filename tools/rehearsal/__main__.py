@@ -27,7 +27,8 @@ EXIT_SKIPPED = 3
 #: The gunicorn hosts behind nginx's upstream, each by the guide's web unit on a port of its own.
 WEB_INSTANCES = ("web",)
 #: Packages of requirements-dev.txt that must not be in a server's environment.
-TEST_PACKAGES = ("pytest", "ruff", "hypothesis", "import-linter", "playwright", "schemathesis", "pip-audit", "dennis")
+TEST_PACKAGES = ("pytest", "ruff", "hypothesis", "import-linter", "playwright", "schemathesis", "pip-audit", "dennis",
+                 "mypy", "pytest-cov")
 TOOLS = {"nginx": "nginx", "openssl": "openssl", "redis-server": "redis-server", "mariadb": "mariadb-client",
          "mysqldump": "mariadb-client", "gunzip": "gzip", "git": "git"}
 
