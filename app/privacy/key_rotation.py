@@ -247,6 +247,7 @@ def _decrypt(codec: pii.PiiCodec, table: str, column: str, row_id: int, stored: 
 
 def _subject_pairs(codec: pii.PiiCodec, batch_size: int) -> Iterator[list[tuple[str, str]]]:
     """(previous key's subject, current key's) of existing accounts' openids, a batch at a time."""
+    previous = _previous_key(codec)
     last_id = 0
     while True:
         with db.engine.connect() as conn:
@@ -255,7 +256,7 @@ def _subject_pairs(codec: pii.PiiCodec, batch_size: int) -> Iterator[list[tuple[
         if not users:
             return
         last_id = users[-1].id
-        yield [(_previous_key(codec).lookup_hash(user.openid, WECHAT_SUBJECT_KIND),
+        yield [(previous.lookup_hash(user.openid, WECHAT_SUBJECT_KIND),
                 codec.lookup_hash(user.openid, WECHAT_SUBJECT_KIND)) for user in users]
 
 
