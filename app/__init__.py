@@ -5,24 +5,23 @@ from __future__ import annotations
 from flask import Flask
 
 from app.config import PROJECT_ROOT, ConfigError, load_config
-from app.flask_app import SSCFlask
 from app.json_provider import StrictJSONProvider
+from app.web.flask_app import FlaskCachingSyncChecks
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app for APP_ENV (or `config` overrides); nothing connects before this runs."""
     from app import pii
     from app.api import register_api
-    from app.api.fast_screens import install_fast_screens
     from app.cli import register_commands
     from app.domains import load_models
-    from app.edge import install_edge
     from app.errors import register_error_handlers
     from app.extensions import init_extensions
     from app.i18n import init_i18n
-    from app.journeys import flow_cache
+    from app.journeys import flow_cache, screen_cache
     from app.logs import configure_logging
-    from app.security_headers import init_security_headers
+    from app.web.security_headers import guard_request_bodies
+    from app.web.stack import build_request_stack
     from app.wechat import init_wechat
 
     try:
@@ -33,7 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
         if loaded_by_flask_command():  # only `flask config check` runs; every other command fails
             return refused_app(refusal)
         raise  # gunicorn and anything else do not start
-    app = SSCFlask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app = FlaskCachingSyncChecks(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.json_provider_class = StrictJSONProvider
     app.json = StrictJSONProvider(app)
     app.config.update(settings)
@@ -44,19 +43,18 @@ def create_app(config: dict | None = None) -> Flask:
     init_extensions(app)
     load_models()
     flow_cache.install()  # Redis copies of journey states follow every database commit
+    # What journey screens are rendered with (code and catalogs): part of a kept screen's stamp.
+    app.extensions[screen_cache.RELEASE_EXTENSION] = screen_cache.release_id(
+        str(app.root_path), str(app.config["TRANSLATIONS_DIR"])
+    )
     init_i18n(app)
     register_error_handlers(app)
-    init_security_headers(app)
-    install_fast_screens(app)  # under the edge: its answers get the same headers and metrics
-    install_edge(app)
-    if app.config.get("WECHAT_EMULATOR"):
-        from app.wechat_emulator.mount import mount_emulator
-
-        mount_emulator(app)  # before the client, which reaches it in process
+    guard_request_bodies(app)
     init_wechat(app)
     register_api(app)
     _init_optional(app)
     register_commands(app)
+    build_request_stack(app)  # the WSGI layers in front of Flask, in the order app/web/stack.py lists
     return app
 
 

@@ -94,7 +94,7 @@ class BaseConfig:
     #: A Redis command (or connect) taking longer than this fails, and the request answers 503.
     REDIS_SOCKET_TIMEOUT_SECONDS = 2.0
     #: Repeat GETs of journey and card screens are answered from their kept copies before Flask
-    #: (app/api/fast_screens.py); False sends every request through Flask.
+    #: (app/web/repeat_screens.py); False sends every request through Flask.
     FAST_SCREENS = True
     EMBEDDED_REDIS = False
     JOBS_SYNC = False

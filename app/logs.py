@@ -21,6 +21,8 @@ import structlog
 from flask import g, has_app_context, has_request_context, request
 from structlog.typing import EventDict, Processor, WrappedLogger
 
+from app.web.notes import notes_of
+
 #: Long digit runs (permit, SSN, phone, card numbers) and passport-like tokens (in either case:
 #: text such as a typed user name may have been lowercased before it is recorded): letters then
 #: digits (E12345678), or 6 to 9 letters and digits with at least four digits (C01X00T47,
@@ -41,8 +43,6 @@ _MAX_NOTED = 64
 _NOTED_KEY = "_ssc_logged_identifiers"
 #: What a caller-supplied X-Request-ID may look like to be echoed and logged.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
-#: Where the edge (app/edge.py) keeps the request id in the WSGI environ.
-REQUEST_ID_KEY = "ssc.request_id"
 _SECRET_KEYS = {"session_key", "secret", "password", "token", "access_token", "phone_code", "code"}
 
 
@@ -118,17 +118,17 @@ def _mask(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     return event_dict
 
 
-def assign_request_id(environ: dict) -> str:
-    """Give a WSGI request its id: the caller's X-Request-ID if sane, else 32 new hex digits."""
-    incoming = environ.get("HTTP_X_REQUEST_ID", "")
-    request_id = incoming if _REQUEST_ID.fullmatch(incoming) else secrets.token_hex(16)
-    environ[REQUEST_ID_KEY] = request_id
-    return request_id
+def new_request_id(incoming: str) -> str:
+    """A request's id: the caller's X-Request-ID if sane, else 32 new hex digits."""
+    return incoming if _REQUEST_ID.fullmatch(incoming) else secrets.token_hex(16)
 
 
 def request_id() -> str | None:
-    """The current request's id (None outside a request, or one that did not pass the edge)."""
-    return request.environ.get(REQUEST_ID_KEY) if has_request_context() else None
+    """The current request's id (None outside a request, or one that did not pass the request stack)."""
+    if not has_request_context():
+        return None
+    notes = notes_of(request.environ)
+    return notes.request_id if notes is not None else None
 
 
 def _add_request(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:

@@ -7,7 +7,7 @@ the baseline. The hot path is one Redis round trip: the session, with the flow s
 the translated screen kept from the state's first view (app/journeys/screen_cache.py); the
 database only on a miss. The first view of each state renders the screen and keeps it; the
 repeats measured here are answered from the kept copy, checked against the state's copy, by the
-WSGI fast path (app/api/fast_screens.py). Target: at least 50% of bare Flask's req/s.
+WSGI fast path (app/web/repeat_screens.py). Target: at least 50% of bare Flask's req/s.
 
     python -m bench.journey_bench      prints the screen a benchmarked request gets (a quick check)
 """

@@ -1,19 +1,19 @@
-"""Helpers for the tests of the WSGI fast path (app/api/fast_screens.py)."""
+"""Helpers for the tests of the WSGI fast path (app/web/repeat_screens.py)."""
 
 from __future__ import annotations
 
-from app.api.fast_screens import FastScreens
+from app.web.repeat_screens import RepeatScreens
 from tests.flows.conftest import fresh_request_globals
 
 
-def fast_layer(app) -> FastScreens:
-    """The app's FastScreens layer, found down the WSGI chain."""
+def fast_layer(app) -> RepeatScreens:
+    """The app's RepeatScreens layer, found down the WSGI chain."""
     layer = app.wsgi_app
     for _ in range(10):
-        if isinstance(layer, FastScreens):
+        if isinstance(layer, RepeatScreens):
             return layer
         layer = getattr(layer, "wsgi_app", None) or getattr(layer, "app", None)
-    raise AssertionError("no FastScreens layer in the WSGI chain")
+    raise AssertionError("no RepeatScreens layer in the WSGI chain")
 
 
 def get(client, path: str, headers: dict):

@@ -36,7 +36,7 @@ def no_store(response):
     """Console pages hold personal data: never kept by browsers or proxies.
 
     The other security headers (CSP, nosniff, frame denial, HSTS in production) are added to every
-    response by app.security_headers.
+    response by app.web.security_headers.
     """
     response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -11,12 +11,10 @@ from app.accounts.sessions import SessionStore
 from app.errors import Unauthorized
 from app.extensions import get_redis
 from app.i18n import set_request_locale
+from app.web.notes import notes_of
 
 #: prefetch(user_id, **view_args) -> the Redis keys a view will read about that user.
 Prefetch = Callable[..., Iterable[str]]
-#: Where the WSGI fast path (app/api/fast_screens.py) leaves the Redis error its session lookup
-#: met, so the session loader answers it at once instead of waiting for Redis a second time.
-REDIS_FAILURE_KEY = "ssc.redis_failure"
 
 
 def user_sessions() -> SessionStore:
@@ -44,9 +42,10 @@ def load_session(prefetch: Prefetch | None = None):
     """
     if "session" in g:
         return g.session
-    failure = request.environ.get(REDIS_FAILURE_KEY)
-    if failure is not None:
-        raise failure
+    notes = notes_of(request.environ)
+    if notes is not None and notes.redis_failure is not None:
+        # The repeat-screen layer (app/web/repeat_screens.py) met it: answer it without waiting again.
+        raise notes.redis_failure
     token = bearer_token()
     owner_keys = None
     if prefetch is not None:

@@ -1,7 +1,7 @@
 """/wechat/callback: WeChat's message push. Answers in plain text, as WeChat expects, never the envelope.
 
 The POST is WeChat's hot path (answer `success` in milliseconds, at WeChat's volume), so in
-production it is served by a small WSGI layer in front of Flask (`CallbackFastPath`): the same
+production it is served by a small WSGI layer in front of Flask (app/web/wechat_push_fast_path.py): the same
 verification and the same one-pipeline hand-off, without the per-request hooks every JSON route
 needs (locale, sessions). It records the same request metrics. With a synchronous queue
 (the embedded defaults, tests) the Flask route below serves it, since the job then runs at once
@@ -11,8 +11,6 @@ and needs the app context.
 from __future__ import annotations
 
 import logging
-import time
-from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 
@@ -25,7 +23,7 @@ log = logging.getLogger("app.api.wechat_callback")
 
 PATH = "/wechat/callback"
 #: The metrics label of pushes answered by the fast path (the Flask route's endpoint name).
-_ENDPOINT = "wechat_callback.receive"
+ENDPOINT = "wechat_callback.receive"
 root_bp = Blueprint("wechat_callback", __name__)
 csrf.exempt(root_bp)  # WeChat signs its pushes; there is no browser session to protect
 _REFUSALS = {400: "bad request", 403: "forbidden", 413: "too large"}
@@ -36,16 +34,17 @@ def process_push(args, raw: bytes, *, verifier: PushVerifier, redis, queue) -> t
     try:
         push = verifier.verify(args, raw)
     except PushRefused as problem:
-        return _refusal(problem)
+        return refusal(problem)
     verdict = pushes.accept_push(redis, queue, message=push.message, timestamp=push.timestamp,
                                    nonce=push.nonce, digest=push.digest, dedupe_key=push.dedupe_key)
     if verdict == "replay":
-        return _refusal(PushRefused(403, "nonce reused with another body", "replay"))
+        return refusal(PushRefused(403, "nonce reused with another body", "replay"))
     metrics.callback_outcome("accepted" if verdict == "new" else "duplicate")
     return 200, "success"
 
 
-def _refusal(problem: PushRefused) -> tuple[int, str]:
+def refusal(problem: PushRefused) -> tuple[int, str]:
+    """Log and count a refused push; (status, plain-text answer)."""
     log.warning("wechat push refused", extra={"reason": problem.reason, "status": problem.status,
                                               "outcome": problem.outcome})
     metrics.callback_outcome(problem.outcome)
@@ -65,10 +64,10 @@ def process_handshake(args, *, verifier: PushVerifier, redis) -> tuple[int, str]
     try:
         handshake = verifier.handshake(args)
     except PushRefused as problem:
-        return _refusal(problem)
+        return refusal(problem)
     if not pushes.remember_handshake(redis, timestamp=handshake.timestamp, nonce=handshake.nonce,
                                      digest=handshake.digest):
-        return _refusal(PushRefused(403, "nonce reused by another request", "replay"))
+        return refusal(PushRefused(403, "nonce reused by another request", "replay"))
     metrics.callback_outcome("handshake")
     return 200, handshake.echostr
 
@@ -85,55 +84,10 @@ def receive():
     """Verify, de-duplicate and hand the push to a job (one Redis round trip); answer `success` at once."""
     verifier = push_verifier()
     if (request.content_length or 0) > verifier.max_bytes:
-        return _plain(*reversed(_refusal(PushRefused(413, "body too large"))))
+        return _plain(*reversed(refusal(PushRefused(413, "body too large"))))
     raw = request.stream.read(verifier.max_bytes + 1)
     status, text = process_push(request.args, raw, verifier=verifier, redis=get_redis(), queue=get_queue())
     return _plain(text, status)
 
 
-class CallbackFastPath:
-    """WSGI layer answering POST /wechat/callback before Flask when jobs go to a real queue."""
-
-    def __init__(self, wsgi_app, app):
-        self.wsgi_app = wsgi_app
-        self.extensions = app.extensions
-
-    def __call__(self, environ, start_response):
-        queue = self.extensions["queue"]
-        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST" or not queue.is_async:
-            return self.wsgi_app(environ, start_response)
-        started = time.perf_counter()
-        status, text = self._answer(environ, queue)
-        metrics.latency_child(_ENDPOINT, "POST").observe(time.perf_counter() - started)
-        metrics.requests_child(_ENDPOINT, "POST", status).inc()
-        body = text.encode("ascii")
-        start_response(f"{status} {'OK' if status == 200 else 'Refused'}",
-                       [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
-        return [body]
-
-    def _answer(self, environ, queue) -> tuple[int, str]:
-        verifier: PushVerifier = self.extensions["wechat_push"]
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return _refusal(PushRefused(400, "bad Content-Length", "bad_query"))
-        if length > verifier.max_bytes:
-            return _refusal(PushRefused(413, "body too large"))
-        stream = environ["wsgi.input"]
-        raw = stream.read(length) if length else stream.read(verifier.max_bytes + 1)
-        args = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-        try:
-            return process_push(args, raw, verifier=verifier, redis=self.extensions["redis"], queue=queue)
-        except Exception:  # WeChat must get an answer; it retries on anything but success
-            log.exception("wechat push could not be handed off")
-            metrics.callback_outcome("unavailable")
-            return 503, "unavailable"
-
-
-@root_bp.record_once
-def _install_fast_path(state) -> None:
-    """Put the fast path in front of the app when the blueprint is registered."""
-    state.app.wsgi_app = CallbackFastPath(state.app.wsgi_app, state.app)
-
-
-__all__ = ["CallbackFastPath", "process_handshake", "process_push", "root_bp"]
+__all__ = ["ENDPOINT", "PATH", "process_handshake", "process_push", "refusal", "root_bp"]

@@ -12,7 +12,7 @@ from flask.cli import AppGroup, FlaskGroup
 
 from app import config_check
 from app.config import ConfigError
-from app.flask_app import SSCFlask
+from app.web.flask_app import FlaskCachingSyncChecks
 
 
 @click.group("config")
@@ -59,9 +59,9 @@ class RefusedCommands(AppGroup):
         return refused
 
 
-def refused_app(refusal: ConfigError) -> SSCFlask:
+def refused_app(refusal: ConfigError) -> FlaskCachingSyncChecks:
     """An app that only runs `flask config check`: every other command, and every request, fails with the refusal."""
-    app = SSCFlask(__name__)
+    app = FlaskCachingSyncChecks(__name__)
     app.cli = RefusedCommands(refusal)
 
     def refuse(environ, start_response):

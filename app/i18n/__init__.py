@@ -174,7 +174,7 @@ def negotiate(state: I18nState, environ: Mapping[str, Any], saved: str | None, s
               explicit: str | None = None) -> tuple[str, bool]:
     """(the locale, whether language headers chose it) from a WSGI environ and a session's values.
 
-    Needs no Flask context: the WSGI fast path (app/api/fast_screens.py) negotiates with it too.
+    Needs no Flask context: the WSGI fast path (app/web/repeat_screens.py) negotiates with it too.
     """
     client_language = environ.get("HTTP_X_CLIENT_LANGUAGE") or session_client_locale
     header = environ.get("HTTP_ACCEPT_LANGUAGE")
@@ -262,7 +262,7 @@ def init_i18n(app: Flask) -> None:
 def language_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The language headers an answer lacks: Content-Language, and Vary when headers chose it.
 
-    Called by the edge (app/edge.py) while the request context is active; WeChat's callback
+    Called by the request stack (app/web/headers_and_metrics.py) while the request context is active; WeChat's callback
     answers get none. A Vary the view set is merged into, not repeated.
     """
     if not has_request_context() or request.path.startswith("/wechat/"):

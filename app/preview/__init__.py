@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 
 from app.config import PROJECT_ROOT
 from app.i18n import bcp47, current_locale_id, native_name, served_locales, text_direction
-from app.security_headers import CONSOLE_CSP
+from app.web.security_headers import CONSOLE_CSP
 
 from .wxss import FRAME_HEIGHT, FRAME_WIDTH, translate
 

@@ -12,7 +12,7 @@ from app.admin.forms import UploadForm
 from app.extensions import get_queue, get_redis
 from app.i18n import _
 from app.registry import import_progress
-from app.security_headers import body_limit
+from app.web.security_headers import body_limit
 
 ALLOWED_SUFFIXES = (".csv", ".jsonl", ".json", ".ndjson")
 IMPORT_JOB = "app.registry.jobs.run_import"

@@ -22,7 +22,7 @@ __all__ = ["WeChatApi", "WeChatError", "get_wechat", "init_wechat", "push_verifi
 
 
 def init_wechat(app: Flask) -> None:
-    """Build the client and the push verifier from the config (on the embedded defaults, the emulator is mounted first)."""
+    """Build the client and the push verifier from the config (on the embedded defaults, the client reaches the emulator through the app)."""
     from .callback import PushVerifier
 
     config = app.config
@@ -37,7 +37,7 @@ def init_wechat(app: Flask) -> None:
             from .wsgi_transport import WsgiAdapter
 
             base = IN_PROCESS_BASE
-            transport = WsgiAdapter(app.wsgi_app)
+            transport = WsgiAdapter(app)  # the whole request stack, built later, with the emulator in it
             config["WECHAT_API_BASE"] = base
     app.extensions["wechat"] = WeChatApi(
         appid=config["WECHAT_APPID"], secret=config["WECHAT_SECRET"], api_base=base,

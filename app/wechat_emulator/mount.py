@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
 from app.wechat_emulator import create_emulator
 
 log = logging.getLogger("app.wechat_emulator")
@@ -12,18 +14,15 @@ log = logging.getLogger("app.wechat_emulator")
 EMULATOR_MOUNT = "/_wechat"
 
 
-def mount_emulator(app):
-    """Serve the emulator at /_wechat/ beside the app; its pushes go to this app's callback in process."""
-    from werkzeug.middleware.dispatcher import DispatcherMiddleware
-
+def emulator_mount(wsgi_app, app) -> DispatcherMiddleware:
+    """`wsgi_app` with the emulator at /_wechat/ beside it; the emulator's pushes go to `wsgi_app` in process."""
     config = app.config
     emulator = create_emulator(
         appid=config["WECHAT_APPID"], secret=config["WECHAT_SECRET"], token=config["WECHAT_TOKEN"],
         aes_key=config.get("WECHAT_AES_KEY"), original_id=config.get("WECHAT_ORIGINAL_ID"),
-        callback_wsgi=app.wsgi_app,
+        callback_wsgi=wsgi_app,
     )
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {EMULATOR_MOUNT: emulator.wsgi_app})
     app.extensions["wechat_emulator"] = emulator
     if not config.get("TESTING"):
         log.warning("WeChat calls go to the built-in emulator at %s/", EMULATOR_MOUNT)
-    return emulator
+    return DispatcherMiddleware(wsgi_app, {EMULATOR_MOUNT: emulator.wsgi_app})

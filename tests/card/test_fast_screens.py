@@ -1,4 +1,4 @@
-"""The card screens through the WSGI fast path (app/api/fast_screens.py): Flask's answer, only sooner."""
+"""The card screens through the WSGI fast path (app/web/repeat_screens.py): Flask's answer, only sooner."""
 
 from __future__ import annotations
 

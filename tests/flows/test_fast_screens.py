@@ -1,4 +1,4 @@
-"""The journey's screens through the WSGI fast path (app/api/fast_screens.py): Flask's answer, only sooner."""
+"""The journey's screens through the WSGI fast path (app/web/repeat_screens.py): Flask's answer, only sooner."""
 
 from __future__ import annotations
 
@@ -173,7 +173,7 @@ def test_fast_screens_off_sends_every_request_through_flask(app_config, monkeypa
 
     monkeypatch.setenv("FAST_SCREENS", "0")
     assert load_config({"APP_ENV": "testing"})["FAST_SCREENS"] is False
-    with pytest.raises(AssertionError, match="no FastScreens layer"):
+    with pytest.raises(AssertionError, match="no RepeatScreens layer"):
         fast_layer(create_app({**app_config, "FAST_SCREENS": False}))
     monkeypatch.setenv("FAST_SCREENS", "1")
     assert load_config({"APP_ENV": "testing"})["FAST_SCREENS"] is True

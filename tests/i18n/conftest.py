@@ -11,8 +11,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 
-from app.edge import install_edge
 from app.i18n import init_i18n
+from app.web.headers_and_metrics import HeadersAndMetrics
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "i18n"
 
@@ -42,7 +42,7 @@ def fixture_project(tmp_path) -> Path:
 
 
 def mini_app(translations: Path, **config) -> Flask:
-    """A bare Flask app with only the i18n layer (and the edge that sends its headers), on its own translations."""
+    """A bare Flask app with only the i18n layer (and the request-stack layer that sends its headers), on its own translations."""
     app = Flask(__name__)
     app.config.update(
         TESTING=True,
@@ -58,5 +58,5 @@ def mini_app(translations: Path, **config) -> Flask:
     )
     app.config.update(config)
     init_i18n(app)
-    install_edge(app)
+    app.wsgi_app = HeadersAndMetrics(app.wsgi_app, app)
     return app

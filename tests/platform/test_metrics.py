@@ -153,7 +153,7 @@ def test_multiprocess_mode_merges_worker_files(tmp_path):
 
 
 def test_fast_answers_are_counted_under_their_route(probe_app):
-    """A screen answered by the WSGI fast path (app/api/fast_screens.py) counts under its route."""
+    """A screen answered by the WSGI fast path (app/web/repeat_screens.py) counts under its route."""
     from app.accounts.sessions import SessionStore
     from tests.factories import make_user
 

@@ -9,8 +9,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db, read_engine, read_first
-from app.flask_app import SSCFlask
 from app.rate_limits import rate_limit
+from app.web.flask_app import FlaskCachingSyncChecks
 from tests.conftest import TEST_DATABASE_URL
 from tests.redis_probe import commands_sent
 
@@ -19,7 +19,7 @@ MYSQL = (TEST_DATABASE_URL or "").startswith("mysql")
 
 def test_ensure_sync_is_flasks_answer_remembered():
     """Plain functions come back as they are, async ones wrapped; each question is asked once."""
-    app = SSCFlask(__name__)
+    app = FlaskCachingSyncChecks(__name__)
     wrapped_calls = []
 
     def fake_async_to_sync(func):

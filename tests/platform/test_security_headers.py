@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template_string
 
 from app import create_app
-from app.security_headers import API_CSP, CONSOLE_CSP, FRAME_ONLY_CSP
+from app.web.security_headers import API_CSP, CONSOLE_CSP, FRAME_ONLY_CSP
 
 PAGE = "<!doctype html><title>t</title><p>{{ word }}</p>"
 
@@ -156,7 +156,7 @@ def test_a_view_can_take_a_larger_body(make_app):
     """An upload view declares its own limit; every other view keeps MAX_CONTENT_LENGTH."""
     from flask import request
 
-    from app.security_headers import body_limit
+    from app.web.security_headers import body_limit
 
     app = make_app()
     limit = app.config["MAX_CONTENT_LENGTH"]

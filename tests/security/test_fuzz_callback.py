@@ -115,13 +115,13 @@ def callback_client(request, app, redis_client, monkeypatch):
     if request.param == "fast_path":
         from rq import Queue
 
-        from app.api.wechat_callback import CallbackFastPath
+        from app.web.wechat_push_fast_path import WeChatPushFastPath
 
         queue = Queue("fuzz-callback", connection=redis_client)
         monkeypatch.setitem(app.extensions, "queue", queue)
         answered = []
-        original = CallbackFastPath._answer
-        monkeypatch.setattr(CallbackFastPath, "_answer",
+        original = WeChatPushFastPath._answer
+        monkeypatch.setattr(WeChatPushFastPath, "_answer",
                             lambda self, *args: answered.append(1) or original(self, *args))
         yield app.test_client()
         assert answered, "the fast path never answered"

@@ -293,16 +293,16 @@ def test_queued_duplicate_or_replay_does_nothing(app, wechat_emulator, real_queu
 
 def test_fast_path_serves_pushes_with_a_real_queue(app, wechat_emulator, real_queue, monkeypatch):
     """In production the POST skips Flask's per-request hooks; the answers are the same."""
-    from app.api import wechat_callback
+    from app.web.wechat_push_fast_path import WeChatPushFastPath
 
     served = []
-    original = wechat_callback.CallbackFastPath._answer
+    original = WeChatPushFastPath._answer
 
     def spy(self, environ, queue):
         served.append(environ["PATH_INFO"])
         return original(self, environ, queue)
 
-    monkeypatch.setattr(wechat_callback.CallbackFastPath, "_answer", spy)
+    monkeypatch.setattr(WeChatPushFastPath, "_answer", spy)
     for fmt in FORMATS:
         for mode in ("compatible", "safe"):
             response = wechat_emulator.push("text", OPENID, content="card", fmt=fmt, mode=mode)

@@ -21,7 +21,7 @@ from app.i18n import current_locale_id, locale_before_session, locale_meta
 bp = Blueprint("card", __name__, url_prefix="/card")
 
 
-#: The JSON card screens: (name, path below /card, endpoint); app/api/fast_screens.py serves them too.
+#: The JSON card screens: (name, path below /card, endpoint); app/web/repeat_screens.py serves them too.
 CARD_SCREENS = (
     ("card", "", "api.card.show_card"),
     ("permit", "/permit", "api.card.show_permit"),

@@ -8,20 +8,23 @@ console, is app/admin/sessions.py: a request without its cookie costs nothing th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask
 
 #: More distinct functions than this means something creates callables per request: stop caching.
 _MAX_CACHED = 4096
 
 
-class SSCFlask(Flask):
+class FlaskCachingSyncChecks(Flask):
     """Flask with the async check of hooks and views remembered per function."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._sync_callables: dict = {}
+        self._sync_callables: dict[Callable[..., Any], Callable[..., Any]] = {}
 
-    def ensure_sync(self, func):
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Flask's ensure_sync, computed once per function (the result depends only on it)."""
         try:
             return self._sync_callables[func]

@@ -4,7 +4,7 @@ A repeat `GET /api/v1/flows/<name>` or `GET /api/v1/card[/permit|/insurances|/co
 is answered from bytes the Flask views already rendered and kept (app/journeys/screen_cache.py,
 app/view_cache.py). Finding them needs the session and those keys, which come back in
 one Redis round trip; what costs time around it is Flask's per-request machinery (contexts,
-routing, hooks, Babel's locale selection). This WSGI layer, inside the edge (app/edge.py: request
+routing, hooks, Babel's locale selection). This WSGI layer, below headers_and_metrics (request
 id, security headers, metrics), does just that round trip:
 
 - the bearer token's session, with the keys the view would read, as `login_required` fetches them;
@@ -22,17 +22,23 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from flask import Flask
 from redis.exceptions import RedisError
 
 from app import clock, view_cache
-from app.accounts.sessions import SessionStore, owner_hint
-from app.api.security import REDIS_FAILURE_KEY, token_from_header
+from app.accounts.sessions import Session, SessionStore, owner_hint
+from app.api.security import token_from_header
 from app.card.api.card import CARD_SCREENS, cache_parts
-from app.edge import ENDPOINT_KEY
 from app.i18n import i18n_state, language_headers_for, negotiate
 from app.journeys import screen_cache
+from app.web.notes import notes_of
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +52,42 @@ _FLOW_NAME = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _NO_STORE = ("Cache-Control", "private, no-store")
 
 
-class FastScreens:
-    """WSGI layer serving kept screens of the hot GETs; everything else passes to the app."""
+@dataclass(frozen=True)
+class Answer:
+    """A kept screen to send: the route it stands for, its bytes and its language headers."""
 
-    def __init__(self, wsgi_app, app):
+    endpoint: str
+    body: bytes
+    headers: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What one Redis round trip found: the session, the values asked for, and the locale to answer in."""
+
+    session: Session
+    fetched: dict[str, bytes | None]
+    locale: str
+    vary: bool
+
+
+class RepeatScreens:
+    """Answers a repeat GET of a journey or card screen with the bytes Flask kept for it.
+
+    Passes on: every other request, and these GETs whenever the kept bytes are not certainly
+    Flask's answer now; a Redis failure met here is passed on in the request's notes.
+    """
+
+    def __init__(self, wsgi_app: WSGIApplication, app: Flask):
         self.wsgi_app = wsgi_app
         self.extensions = app.extensions
         self.i18n = i18n_state(app)
         self.ttl = app.config["SESSION_TTL_SECONDS"]
         self.timezone = clock.zone(app.config["DEFAULT_TIMEZONE"])
-        self.release = app.extensions[screen_cache.RELEASE_EXTENSION]
+        self.release: str = app.extensions[screen_cache.RELEASE_EXTENSION]
         self.card_paths = {f"{API}/card{suffix}": (name, endpoint) for name, suffix, endpoint in CARD_SCREENS}
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") != "GET":
             return self.wsgi_app(environ, start_response)
         path, query = environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")
@@ -73,38 +102,39 @@ class FastScreens:
             answer = None
         if answer is None:
             return self.wsgi_app(environ, start_response)
-        endpoint, body, headers = answer
-        environ[ENDPOINT_KEY] = endpoint
+        notes = notes_of(environ)
+        if notes is not None:
+            notes.answered_before_flask = answer.endpoint
         start_response("200 OK", [("Content-Type", "application/json"),
-                                  ("Content-Length", str(len(body))), _NO_STORE, *headers])
-        return [body]
+                                  ("Content-Length", str(len(answer.body))), _NO_STORE, *answer.headers])
+        return [answer.body]
 
-    def _flow_screen(self, environ, name: str):
-        """(endpoint, body, headers) of a journey's kept screen, or None."""
+    def _flow_screen(self, environ: WSGIEnvironment, name: str) -> Answer | None:
+        """A journey's kept screen, or None."""
         if not _FLOW_NAME.fullmatch(name):
             return None
         # The kept screen names its locale itself: any negotiated locale may match it.
         found = self._lookup(environ, lambda user_id, _locale: screen_cache.keys(user_id, name), by_locale=False)
         if found is None:
             return None
-        session, fetched, locale, vary = found
-        body = screen_cache.kept_body(fetched, session.owner_id, name, locale=locale,
-                                      first_run=not session.data.get("locale"), release=self.release)
-        return None if body is None else ("api.flows.show", body, language_headers_for(locale, vary))
+        body = screen_cache.kept_body(found.fetched, found.session.owner_id, name, locale=found.locale,
+                                      first_run=not found.session.data.get("locale"), release=self.release)
+        return None if body is None else Answer("api.flows.show", body, language_headers_for(found.locale, found.vary))
 
-    def _card_screen(self, environ, screen: str, endpoint: str, args: dict[str, str]):
-        """(endpoint, body, headers) of a kept card screen, or None."""
+    def _card_screen(self, environ: WSGIEnvironment, screen: str, endpoint: str, args: dict[str, str]
+                     ) -> Answer | None:
+        """A kept card screen, or None."""
         parts = cache_parts(screen, clock.today(self.timezone), args)
         found = self._lookup(environ, lambda user_id, locale: [view_cache.key(user_id, screen, locale, *parts)])
         if found is None:
             return None
-        _session, fetched, locale, vary = found
-        [(cache_key, sealed)] = fetched.items()  # the one key asked for, of the session's owner
+        [(cache_key, sealed)] = found.fetched.items()  # the one key asked for, of the session's owner
         body = view_cache.unsealed(cache_key, sealed)
-        return None if body is None else (endpoint, body, language_headers_for(locale, vary))
+        return None if body is None else Answer(endpoint, body, language_headers_for(found.locale, found.vary))
 
-    def _lookup(self, environ, keys: Callable[[int, str], list[str]], by_locale: bool = True):
-        """(session, fetched values, locale, vary) in one round trip, or None to leave it to Flask.
+    def _lookup(self, environ: WSGIEnvironment, keys: Callable[[int, str], list[str]], by_locale: bool = True
+                ) -> Lookup | None:
+        """The session, what was fetched with it and the locale, in one round trip; None leaves it to Flask.
 
         `keys(user id, locale)` names what to fetch for the locale the headers give; with
         `by_locale`, a session that saved another locale leaves the request to Flask.
@@ -118,7 +148,9 @@ class FastScreens:
             session, fetched = store.lookup(token, lambda user_id: keys(user_id, guess))
         except RedisError as error:
             # Flask answers the failure in the user's language, without waiting for Redis again.
-            environ[REDIS_FAILURE_KEY] = error
+            notes = notes_of(environ)
+            if notes is not None:
+                notes.redis_failure = error
             return None
         except Exception:  # Flask tries again and answers whatever it is
             log.warning("fast screen lookup failed; Flask answers", exc_info=True)
@@ -127,7 +159,7 @@ class FastScreens:
             return None
         data = session.data
         locale, vary = negotiate(self.i18n, environ, data.get("locale"), data.get("client_locale"))
-        return (session, fetched, locale, vary) if locale == guess or not by_locale else None
+        return Lookup(session, fetched, locale, vary) if locale == guess or not by_locale else None
 
 
 def _plain_args(query: str) -> dict[str, str] | None:
@@ -140,11 +172,3 @@ def _plain_args(query: str) -> dict[str, str] | None:
         args[match[1]] = match[2]
     return args
 
-
-def install_fast_screens(app) -> None:
-    """Put the fast path under the edge (call before install_edge); FAST_SCREENS=False leaves it out."""
-    app.extensions[screen_cache.RELEASE_EXTENSION] = screen_cache.release_id(
-        str(app.root_path), str(app.config["TRANSLATIONS_DIR"])
-    )
-    if app.config.get("FAST_SCREENS", True):
-        app.wsgi_app = FastScreens(app.wsgi_app, app)

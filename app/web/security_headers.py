@@ -6,13 +6,18 @@ CSRF check over HTTPS needs a same-origin Referer), `X-Frame-Options: DENY` and 
 anything). Console HTML pages (/admin) get a strict policy: scripts, styles and fonts only from
 this origin, so no inline `<script>`, no `style=""` attributes and no inline event handlers: the
 console keeps its JavaScript and CSS in static files. HSTS is sent only in production (behind TLS).
-A view that sets its own Content-Security-Policy keeps it. With PROXY_HOPS set (nginx in front),
-the client's address and scheme are taken from the proxy's X-Forwarded-For / X-Forwarded-Proto.
+A view that sets its own Content-Security-Policy keeps it. The headers are added to every answer
+by app/web/headers_and_metrics.py; the body checks run as a Flask hook (`guard_request_bodies`).
 """
 
 from __future__ import annotations
 
-from flask import abort, request
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, abort, request
+
+_View = TypeVar("_View", bound=Callable[..., object])
 
 #: The console's policy. `img-src data:` allows inline SVG/PNG QR codes and icons.
 CONSOLE_CSP = (
@@ -33,7 +38,7 @@ BASE_HEADERS = {
 }
 
 
-def body_limit(max_bytes: int):
+def body_limit(max_bytes: int) -> Callable[[_View], _View]:
     """Let one view take bodies up to `max_bytes` instead of MAX_CONTENT_LENGTH (e.g. file uploads).
 
     Put it directly under the route decorator::
@@ -44,8 +49,8 @@ def body_limit(max_bytes: int):
         def registry_import(): ...
     """
 
-    def mark(view):
-        view.max_content_length = max_bytes
+    def mark(view: _View) -> _View:
+        view.max_content_length = max_bytes  # type: ignore[attr-defined]
         return view
 
     return mark
@@ -75,22 +80,11 @@ def missing_security_headers(path: str, headers: list[tuple[str, str]], producti
     return missing
 
 
-def init_security_headers(app) -> None:
-    """Refuse bodies over MAX_CONTENT_LENGTH up front; trust PROXY_HOPS proxies' forwarded headers.
-
-    The headers themselves are added to every answer by the edge (app/edge.py).
-    """
-    hops = int(app.config.get("PROXY_HOPS") or 0)
-    if hops:
-        # Behind nginx every peer is the proxy: take the client's address (rate limits, logs)
-        # and scheme (secure cookies, CSRF referrer checks) from the headers it sets, and only
-        # from as many proxies as we run.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+def guard_request_bodies(app: Flask) -> None:
+    """Refuse bodies over MAX_CONTENT_LENGTH, and JSON sent to the console, before any view runs."""
 
     @app.before_request
-    def guard_request_body():
+    def guard_request_body() -> None:
         """Refuse, before any view runs, a declared body over the limit (413) and JSON sent to
         a console page (415): console forms never parse JSON, and Flask-WTF would turn a JSON
         body into form data and crash on anything but an object."""
