@@ -12,7 +12,7 @@ from app.api.security import login_required, prefetched
 from app.errors import BadRequest, NotFound
 from app.extensions import csrf, get_redis
 from app.i18n import _l, current_locale_id
-from app.journeys import engine, registry, screen_cache
+from app.journeys import engine, flow_cache, registry, screen_cache
 from app.json_provider import StrictJSONProvider
 from app.logs import request_id
 
@@ -48,7 +48,6 @@ def _context() -> engine.Context:
         first_run=not data.get("locale"),
         token=g.token,
         request_id=request_id(),
-        prefetched=prefetched(),
     )
 
 
@@ -84,15 +83,18 @@ def show(name: str):
     """The current screen of a journey (starting it if needed); the kept copy when still current."""
     flow = _flow(name)
     ctx = _context()
+    fetched = prefetched()
     release = current_app.extensions[screen_cache.RELEASE_EXTENSION]
-    kept = screen_cache.kept_body(ctx.prefetched, g.user_id, name, locale=ctx.locale,
+    kept = screen_cache.kept_body(fetched, g.user_id, name, locale=ctx.locale,
                                   first_run=ctx.first_run, release=release)
     if kept is not None:
         return screen_response(kept)
-    document, status = engine.show(flow, ctx)
+    redis_client = get_redis()
+    document, status = engine.show(flow, ctx, flow_cache.CachedStates(redis_client, fetched))
     body = cast(StrictJSONProvider, current_app.json).dump_bytes(document) + b"\n"
-    if ctx.shown_copy is not None and status == 200:
-        screen_cache.keep(get_redis(), g.user_id, name, ctx.shown_copy, locale=ctx.locale,
+    # Kept only when rendered from the Redis copy as read (its bytes and generation make the stamp).
+    if isinstance(ctx.shown_from, flow_cache.StateCopy) and status == 200:
+        screen_cache.keep(redis_client, g.user_id, name, ctx.shown_from, locale=ctx.locale,
                           first_run=ctx.first_run, release=release, body=body)
     return screen_response(body, status)
 

@@ -2,10 +2,11 @@
 
 A Flow is an ordered set of Steps. A Step knows its fields, its texts (translated when rendered)
 and what a submission does; the engine owns everything else: loading and saving the user's
-FlowState (showing a screen reads its Redis copy, app/journeys/flow_cache.py, or one indexed
-row; a submission reads the row and writes it under an optimistic version check), the
+FlowState (showing a screen reads it through the `SavedStates` the caller passes, by default one
+indexed row; a submission reads the row and writes it under an optimistic version check), the
 history for `back`, the return to check-answers after `change`, 409 for a stale step, and the
-exact shape of the screen document.
+exact shape of the screen document. The engine knows nothing of caches: the API view passes
+states read through their Redis copies (app/journeys/flow_cache.py) and keeps rendered screens.
 """
 
 from __future__ import annotations
@@ -13,22 +14,38 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.extensions import db, get_redis, read_first
+from app.extensions import db, read_first
 from app.i18n import _, locale_meta, ngettext, pgettext
-from app.journeys import flow_cache
 from app.journeys.models import FlowState
 from app.logs import note_identifier_fields
 
 MAX_HISTORY = 30
 #: Actions every step understands; a step adds its own (`confirm`) through `action_names`.
 CONTINUE, BACK, CHANGE = "continue", "back", "change"
+
+
+@dataclass
+class SavedState:
+    """A saved journey state as a screen reads it: plain values, outside the database session."""
+
+    step: str
+    answers: dict = field(default_factory=dict)
+    context: dict = field(default_factory=dict)
+    history: list = field(default_factory=list)
+
+
+class SavedStates(Protocol):
+    """Where `show` reads a user's saved state from (the database, or copies kept in step with it)."""
+
+    def peek(self, flow: str, user_id: int) -> SavedState | None:
+        """The user's saved state of `flow`, read-only, or None before the journey starts."""
+        ...
 
 
 @dataclass
@@ -43,15 +60,13 @@ class Context:
     token: str | None = None
     request_id: str | None = None
     preview: bool = False
-    state: FlowState | None = None
+    state: FlowState | SavedState | None = None
     #: The state's version when this request read it: a service that commits mid-request expires
     #: the state, and a reload must not hide another request's change from the version check.
     read_version: int | None = None
-    #: Redis values fetched with the session ({key: value or None}), e.g. the state's copy.
-    prefetched: dict = field(default_factory=dict)
-    #: Set by `show` when its screen came from the state's Redis copy, unchanged, on a cacheable
-    #: step: the copy (with its raw bytes and generation), so the caller may keep the screen.
-    shown_copy: SimpleNamespace | None = None
+    #: Set by `show` when its screen depends only on this saved state, the locale and the first-run
+    #: flag (a `cacheable` step, shown as read): the state, so the caller may keep the screen.
+    shown_from: SavedState | None = None
 
     @property
     def answers(self) -> dict:
@@ -427,38 +442,39 @@ def _peek_statement():
     )
 
 
-def _peek_state(flow: Flow, user_id: int, prefetched: dict | None = None) -> SimpleNamespace | None:
-    """The saved state as a plain read-only copy, for showing a screen (the GET hot path).
+def read_saved_state(flow: str, user_id: int) -> SavedState | None:
+    """The saved state from the database, for showing a screen (the GET hot path).
 
-    Usually from its Redis copy (app/journeys/flow_cache.py, kept in step with every commit).
-    Otherwise from the database on the read engine, in one round trip (autocommit on MySQL: no
-    transaction to roll back), without the ORM session, which then needs nothing at teardown;
-    the copy is filled for the next screen. Only the four columns a screen needs are read.
+    On the read engine, in one round trip (autocommit on MySQL: no transaction to roll back),
+    without the ORM session, which then needs nothing at teardown. Only the four columns a
+    screen needs are read.
     """
-    redis_client = get_redis()
-    copy, generation = flow_cache.read(redis_client, user_id, flow.name, prefetched)
-    if copy is not None:
-        return copy
-    row = read_first(_peek_statement(), {"user_id": user_id, "flow": flow.name})
+    row = read_first(_peek_statement(), {"user_id": user_id, "flow": flow})
     if row is None:
         return None
     step, answers, context, history = row
-    state = SimpleNamespace(step=step, answers=answers or {}, context=context or {}, history=history or [])
-    flow_cache.fill(redis_client, user_id, flow.name, state, generation)
-    return state
+    return SavedState(step=step, answers=answers or {}, context=context or {}, history=history or [])
 
 
-def show(flow: Flow, ctx: Context) -> tuple[dict, int]:
-    """The current screen (the journey starts if needed)."""
-    peeked = _peek_state(flow, ctx.user_id, ctx.prefetched)
+class DatabaseStates:
+    """Saved states read straight from the database (what `show` uses unless given another source)."""
+
+    def peek(self, flow: str, user_id: int) -> SavedState | None:
+        """The user's saved state of `flow`, or None."""
+        return read_saved_state(flow, user_id)
+
+
+def show(flow: Flow, ctx: Context, states: SavedStates | None = None) -> tuple[dict, int]:
+    """The current screen (the journey starts if needed); the saved state is read from `states`."""
+    peeked = (states or DatabaseStates()).peek(flow.name, ctx.user_id)
     if peeked is not None:
         note_identifier_fields(peeked.answers)  # masked in any log line of this request
         ctx.state = peeked
         before = peeked.step
         _settle(flow, ctx)
         if ctx.state.step == before:
-            if flow.steps[before].cacheable and getattr(peeked, "raw", None) is not None:
-                ctx.shown_copy = peeked
+            if flow.steps[before].cacheable:
+                ctx.shown_from = peeked
             return render(flow, ctx), 200
     # A new journey, or a redirect to save: through the session, with the version check.
     ctx.state = _load_state(flow, ctx)

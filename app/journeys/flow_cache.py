@@ -12,7 +12,8 @@ history) is therefore also kept in Redis under the user and the flow, for TTL_SE
   after they commit, a generation number is bumped, and copies made under an older one are ignored.
 - Answers stay encrypted in the copy with the same PII codec as the column.
 
-A copy is only ever read for showing a screen; every submission reads and writes the database
+The journey view reads states through `CachedStates` (the engine's `SavedStates`: the engine
+itself knows nothing of this cache). A copy is only ever read for showing a screen; every submission reads and writes the database
 under the version check. If Redis fails after a database commit, the copy may lag for at most
 TTL_SECONDS; the failure is logged and the request (whose data is saved) still succeeds.
 """
@@ -21,13 +22,14 @@ from __future__ import annotations
 
 import json
 import logging
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 from flask import has_app_context
 from sqlalchemy import event
 
 from app import pii
 from app.extensions import db, get_redis
+from app.journeys.engine import SavedState, read_saved_state
 from app.journeys.models import FlowState
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,34 @@ TTL_SECONDS = 600
 #: session.info keys: the copies to write after commit, and whether a bulk statement ran.
 _PENDING = "ssc_flow_copies"
 _BULK = "ssc_flow_bulk"
+
+
+@dataclass
+class StateCopy(SavedState):
+    """A saved state read from its Redis copy, with exactly what was read (for the screen cache)."""
+
+    #: The copy's bytes as stored, and the generation it was checked against.
+    raw: bytes | str = b""
+    generation: int = 0
+
+
+class CachedStates:
+    """Saved states read through their Redis copies, falling back to the database (and filling the copy)."""
+
+    def __init__(self, redis_client, prefetched: dict | None = None):
+        self.redis = redis_client
+        #: Values already fetched with the session ({key: value or None}), so the copy costs no round trip.
+        self.prefetched = prefetched
+
+    def peek(self, flow: str, user_id: int) -> SavedState | None:
+        """The user's saved state of `flow`: the Redis copy, else the database row (then copied)."""
+        copy, generation = read(self.redis, user_id, flow, self.prefetched)
+        if copy is not None:
+            return copy
+        state = read_saved_state(flow, user_id)
+        if state is not None:
+            fill(self.redis, user_id, flow, state, generation)
+        return state
 
 
 def key(user_id: int, flow: str) -> str:
@@ -51,7 +81,7 @@ def keys(user_id: int, flow: str) -> list[str]:
 
 
 def read(redis_client, user_id: int, flow: str, prefetched: dict | None = None
-         ) -> tuple[SimpleNamespace | None, int]:
+         ) -> tuple[StateCopy | None, int]:
     """(the state copy or None, the current generation): from `prefetched`, else in one round trip."""
     wanted = keys(user_id, flow)
     if prefetched and all(name in prefetched for name in wanted):
@@ -73,16 +103,16 @@ def read(redis_client, user_id: int, flow: str, prefetched: dict | None = None
         redis_client.delete(key(user_id, flow))
         return None, generation
     # `raw` and `generation` say exactly what was read, for the screen cache (screen_cache.py).
-    return SimpleNamespace(step=copy["step"], answers=answers, context=copy["context"] or {},
-                           history=copy["history"] or [], raw=raw, generation=generation), generation
+    return StateCopy(step=copy["step"], answers=answers, context=copy["context"] or {},
+                     history=copy["history"] or [], raw=raw, generation=generation), generation
 
 
-def fill(redis_client, user_id: int, flow: str, state, generation: int) -> None:
+def fill(redis_client, user_id: int, flow: str, state: SavedState, generation: int) -> None:
     """Keep a copy of a state just read from the database, unless a copy exists already."""
     redis_client.set(key(user_id, flow), _encode(state, generation), nx=True, ex=TTL_SECONDS)
 
 
-def _encode(state, generation: int) -> str:
+def _encode(state: SavedState, generation: int) -> str:
     """The copy: the screen's four fields (answers encrypted) and the generation it was made under."""
     answers = pii.codec().encrypt(json.dumps(state.answers or {}, ensure_ascii=False, separators=(",", ":")))
     return json.dumps({"g": generation, "step": state.step, "answers": answers,
@@ -98,7 +128,7 @@ def _after_flush(session, _flush_context) -> None:
     pending = session.info.setdefault(_PENDING, {})
     for obj in session.new | session.dirty:
         if isinstance(obj, FlowState) and obj.user_id is not None:
-            pending[(obj.user_id, obj.flow)] = SimpleNamespace(
+            pending[(obj.user_id, obj.flow)] = SavedState(
                 step=obj.step, answers=dict(obj.answers or {}), context=dict(obj.context or {}),
                 history=list(obj.history or []),
             )

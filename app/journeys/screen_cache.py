@@ -80,7 +80,7 @@ def keys(user_id: int, flow: str) -> list[str]:
     return [*flow_cache.keys(user_id, flow), key(user_id, flow)]
 
 
-def keep(redis_client, user_id: int, flow: str, copy, *, locale: str, first_run: bool, release: str,
+def keep(redis_client, user_id: int, flow: str, copy: flow_cache.StateCopy, *, locale: str, first_run: bool, release: str,
          body: bytes) -> None:
     """Keep a screen just rendered from `copy` (a flow_cache copy, with its raw bytes and generation)."""
     screen_stamp = stamp(locale=locale, first_run=first_run, copy_raw=copy.raw,
