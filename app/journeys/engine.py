@@ -491,42 +491,19 @@ def submit(flow: Flow, ctx: Context, step_name: str, action_name: str, submitted
     ctx.read_version = ctx.state.version
     _settle(flow, ctx)
     if step_name != ctx.state.step:
-        if db.session.dirty and not _save():
-            return _stale_response(flow, ctx)
-        document = render(flow, ctx)
-        message = _("This screen was out of date. Here is where you are now.")
-        return with_error(document, "flow.stale_step", message, {"current_step": ctx.state.step}), 409
+        return _not_the_current_step(flow, ctx)
     step = flow.steps[step_name]
     note_identifier_fields(submitted)
-
     if action_name == BACK and step.can_go_back:
-        history = list(ctx.state.history or [])
-        if history:
-            ctx.state.step = history.pop()
-            ctx.state.history = history
-            if ctx.data.get("return_to") == ctx.state.step:
-                ctx.data.pop("return_to")
-        return _finish(flow, ctx, Outcome())
-
+        return _finish(flow, ctx, _go_back(ctx))
     if action_name == CHANGE and step.accepts_change:
-        target = flow.step_for_field(str(submitted.get("field") or ""))
-        if target is None:
-            message = _("You cannot change this answer here.")
-            return _finish(flow, ctx, Outcome.fail([(None, message)], code="flow.unknown_field"))
-        _move(ctx, target)
-        ctx.data["return_to"] = step.name
-        return _finish(flow, ctx, Outcome())
-
+        return _finish(flow, ctx, _change(flow, ctx, step, submitted))
     if action_name not in step.action_names:
         message = _("This action is not available on this screen.")
         return _finish(flow, ctx, Outcome.fail([(None, message)], code="flow.unknown_action", status=400))
-
-    cleaned, errors = step.validate(ctx, submitted)
-    note_identifier_fields(cleaned)
-    if errors:
-        values = {fld.name: submitted.get(fld.name) for fld in step.fields
-                  if isinstance(submitted.get(fld.name), (str, bool, int))}
-        return _finish(flow, ctx, Outcome.fail(errors, code="request.validation", values=values))
+    cleaned, invalid = _validate(ctx, step, submitted)
+    if invalid is not None:
+        return _finish(flow, ctx, invalid)
     try:
         # No autoflush: the state is written once, by _finish, under the version check.
         with db.session.no_autoflush:
@@ -535,6 +512,48 @@ def submit(flow: Flow, ctx: Context, step_name: str, action_name: str, submitted
         db.session.rollback()
         return _stale_response(flow, ctx)
     return _finish(flow, ctx, outcome)
+
+
+def _not_the_current_step(flow: Flow, ctx: Context) -> tuple[dict, int]:
+    """409 with the current screen: the submission was for a step the user is no longer on."""
+    if db.session.dirty and not _save():
+        return _stale_response(flow, ctx)
+    document = render(flow, ctx)
+    message = _("This screen was out of date. Here is where you are now.")
+    return with_error(document, "flow.stale_step", message, {"current_step": ctx.state.step}), 409
+
+
+def _go_back(ctx: Context) -> Outcome:
+    """`back`: return to the step before this one (dropping a return to check-answers made there)."""
+    history = list(ctx.state.history or [])
+    if history:
+        ctx.state.step = history.pop()
+        ctx.state.history = history
+        if ctx.data.get("return_to") == ctx.state.step:
+            ctx.data.pop("return_to")
+    return Outcome()
+
+
+def _change(flow: Flow, ctx: Context, step: Step, submitted: dict) -> Outcome:
+    """`change` on check-answers: go to the step asking the field, to come back here after it."""
+    target = flow.step_for_field(str(submitted.get("field") or ""))
+    if target is None:
+        message = _("You cannot change this answer here.")
+        return Outcome.fail([(None, message)], code="flow.unknown_field")
+    _move(ctx, target)
+    ctx.data["return_to"] = step.name
+    return Outcome()
+
+
+def _validate(ctx: Context, step: Step, submitted: dict) -> tuple[dict, Outcome | None]:
+    """The step's cleaned answers, and the outcome that shows their errors (None when there are none)."""
+    cleaned, errors = step.validate(ctx, submitted)
+    note_identifier_fields(cleaned)
+    if not errors:
+        return cleaned, None
+    values = {fld.name: submitted.get(fld.name) for fld in step.fields
+              if isinstance(submitted.get(fld.name), (str, bool, int))}
+    return cleaned, Outcome.fail(errors, code="request.validation", values=values)
 
 
 def _saved_version(state: FlowState) -> int | None:
