@@ -115,7 +115,7 @@ class RepeatScreens:
             return None
         # The kept screen names its locale itself: any negotiated locale may match it.
         found = self._lookup(environ, lambda user_id, _locale: screen_cache.keys(user_id, name), by_locale=False)
-        if found is None:
+        if found is None or found.session.owner_id is None:
             return None
         body = screen_cache.kept_body(found.fetched, found.session.owner_id, name, locale=found.locale,
                                       first_run=not found.session.data.get("locale"), release=self.release)

@@ -92,8 +92,9 @@ def guard_request_bodies(app: Flask) -> None:
         if not environ.get("CONTENT_LENGTH") and "HTTP_TRANSFER_ENCODING" not in environ:
             return  # no body (most requests): nothing to measure or refuse
         view = app.view_functions.get(request.endpoint) if request.endpoint else None
-        if getattr(view, "max_content_length", None):
-            request.max_content_length = view.max_content_length  # also lifts Flask's own check
+        view_limit = getattr(view, "max_content_length", None)
+        if view_limit:
+            request.max_content_length = view_limit  # also lifts Flask's own check
         length = request.content_length
         if length is not None:
             limit = request.max_content_length

@@ -49,7 +49,7 @@ def build_request_stack(app: Flask) -> None:
     for layer in reversed(layers):
         if layer is not None:
             stack = layer(stack)
-    app.wsgi_app = stack  # type: ignore[method-assign]  # the one place that wraps the app
+    app.wsgi_app = stack  # type: ignore[method-assign, assignment]  # the one place that wraps the app
 
 
 def forwarded_by_proxies(hops: int) -> Layer:
@@ -59,7 +59,7 @@ def forwarded_by_proxies(hops: int) -> Layer:
     them (rate limits, logs, secure cookies and the console's CSRF referrer check need them).
     Only as many proxies as we run (nginx) are trusted.
     """
-    return lambda below: ProxyFix(below, x_for=hops, x_proto=hops)  # type: ignore[return-value]
+    return lambda below: ProxyFix(below, x_for=hops, x_proto=hops)
 
 
 def mounted_emulator(app: Flask) -> Layer:
@@ -69,4 +69,4 @@ def mounted_emulator(app: Flask) -> Layer:
     """
     from app.wechat_emulator.mount import emulator_mount
 
-    return lambda below: emulator_mount(below, app)  # type: ignore[return-value]
+    return lambda below: emulator_mount(below, app)

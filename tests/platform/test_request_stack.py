@@ -26,7 +26,7 @@ NOT_LAYERS = {
 def _layers(app: Flask) -> list[type]:
     """The classes of the WSGI layers, outermost first, down to Flask's own wsgi_app."""
     layers, layer = [], app.wsgi_app
-    while not (getattr(layer, "__self__", None) is app):
+    while getattr(layer, "__self__", None) is not app:
         layers.append(type(layer))
         layer = getattr(layer, "wsgi_app", None) or layer.app
     return layers
