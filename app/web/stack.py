@@ -39,11 +39,11 @@ def build_request_stack(app: Flask) -> None:
     config = app.config
     hops = int(config.get("PROXY_HOPS") or 0)
     layers: list[Layer | None] = [
-        forwarded_by_proxies(hops) if hops else None,
-        lambda below: WeChatPushFastPath(below, app),
-        mounted_emulator(app) if config.get("WECHAT_EMULATOR") else None,
-        lambda below: HeadersAndMetrics(below, app),
-        (lambda below: RepeatScreens(below, app)) if config.get("FAST_SCREENS", True) else None,
+        forwarded_by_proxies(hops) if hops else None,  # the client's address and scheme
+        lambda below: WeChatPushFastPath(below, app),  # POST /wechat/callback with a real job queue
+        mounted_emulator(app) if config.get("WECHAT_EMULATOR") else None,  # /_wechat/, development
+        lambda below: HeadersAndMetrics(below, app),  # request id, headers and metrics of every answer
+        (lambda below: RepeatScreens(below, app)) if config.get("FAST_SCREENS", True) else None,  # repeats
     ]
     stack: WSGIApplication = app.wsgi_app
     for layer in reversed(layers):
