@@ -47,7 +47,7 @@ class StateCopy(SavedState):
     """A saved state read from its Redis copy, with exactly what was read (for the screen cache)."""
 
     #: The copy's bytes as stored, and the generation it was checked against.
-    raw: bytes | str = b""
+    raw: bytes = b""
     generation: int = 0
 
 
