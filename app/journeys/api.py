@@ -1,4 +1,4 @@
-"""Journeys as screen documents: GET the current screen, POST an answer (design.md §4)."""
+"""Journeys as screen documents: GET the current screen, POST an answer (docs/architecture.md, "Screen documents")."""
 
 from __future__ import annotations
 

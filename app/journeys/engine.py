@@ -1,4 +1,4 @@
-"""The flow engine: screen documents (design.md §4), validation, back/change, stale steps, saved state.
+"""The flow engine: screen documents (docs/architecture.md, "Screen documents"), validation, back/change, stale steps, saved state.
 
 A Flow is an ordered set of Steps. A Step knows its fields, its texts (translated when rendered)
 and what a submission does; the engine owns everything else: loading and saving the user's
@@ -291,7 +291,7 @@ class Flow:
 
 def render(flow: Flow, ctx: Context, *, values: dict | None = None,
            errors: list[tuple[str | None, str]] | None = None) -> dict:
-    """The screen document of the current step, exactly as design.md §4 shapes it."""
+    """The screen document of the current step, exactly as docs/architecture.md ("Screen documents") shapes it."""
     step = flow.steps[ctx.state.step]
     errors = errors or []
     by_field = {}

@@ -1,4 +1,4 @@
-"""The identity verification journey (flow `verify`), design.md §4: one question per screen.
+"""The identity verification journey (flow `verify`; docs/architecture.md, "The verification journey"): one question per screen.
 
 language (first run) → start → consent → name → identifier_type → identifier → date_of_birth →
 check → [match] → second_factor → phone | in_person → result; `locked` when attempts run out.
