@@ -69,18 +69,25 @@ class Context:
     shown_from: SavedState | None = None
 
     @property
+    def current(self) -> FlowState | SavedState:
+        """The attached state (the engine attaches it before any step runs)."""
+        if self.state is None:
+            raise RuntimeError("the journey's state is not attached yet")
+        return self.state
+
+    @property
     def answers(self) -> dict:
         """The user's saved answers (a dict even before anything is saved)."""
-        if self.state.answers is None:
-            self.state.answers = {}
-        return self.state.answers
+        if self.current.answers is None:
+            self.current.answers = {}
+        return self.current.answers
 
     @property
     def data(self) -> dict:
         """What the engine and steps derived (matched person, lock time, return step)."""
-        if self.state.context is None:
-            self.state.context = {}
-        return self.state.context
+        if self.current.context is None:
+            self.current.context = {}
+        return self.current.context
 
 
 @dataclass(frozen=True)
@@ -292,7 +299,7 @@ class Flow:
 def render(flow: Flow, ctx: Context, *, values: dict | None = None,
            errors: list[tuple[str | None, str]] | None = None) -> dict:
     """The screen document of the current step, exactly as docs/architecture.md ("Screen documents") shapes it."""
-    step = flow.steps[ctx.state.step]
+    step = flow.steps[ctx.current.step]
     errors = errors or []
     by_field = {}
     for name, message in errors:
@@ -380,15 +387,15 @@ def _load_state(flow: Flow, ctx: Context) -> FlowState:
     except IntegrityError:
         # Another device created it at the same moment: use theirs.
         db.session.rollback()
-        return db.session.scalar(
+        return db.session.scalars(
             select(FlowState).where(FlowState.user_id == ctx.user_id, FlowState.flow == flow.name)
-        )
+        ).one()
     return ctx.state
 
 
 def _move(ctx: Context, to_step: str, *, remember: bool = True) -> None:
     """Go to another step, keeping the way back."""
-    state = ctx.state
+    state = ctx.current
     if to_step == state.step:
         return
     history = list(state.history or [])
@@ -405,8 +412,8 @@ def _move(ctx: Context, to_step: str, *, remember: bool = True) -> None:
 def _settle(flow: Flow, ctx: Context) -> None:
     """Follow before_show redirects (at most a few) so the user lands on a showable step."""
     for _round in range(5):
-        target = flow.steps[ctx.state.step].before_show(ctx)
-        if not target or target == ctx.state.step:
+        target = flow.steps[ctx.current.step].before_show(ctx)
+        if not target or target == ctx.current.step:
             return
         _move(ctx, target, remember=False)
 
@@ -466,6 +473,8 @@ class DatabaseStates:
 
 def show(flow: Flow, ctx: Context, states: SavedStates | None = None) -> tuple[dict, int]:
     """The current screen (the journey starts if needed); the saved state is read from `states`."""
+    if ctx.user_id is None:
+        raise ValueError("a journey is shown to a signed-in user")
     peeked = (states or DatabaseStates()).peek(flow.name, ctx.user_id)
     if peeked is not None:
         note_identifier_fields(peeked.answers)  # masked in any log line of this request
@@ -520,16 +529,16 @@ def _not_the_current_step(flow: Flow, ctx: Context) -> tuple[dict, int]:
         return _stale_response(flow, ctx)
     document = render(flow, ctx)
     message = _("This screen was out of date. Here is where you are now.")
-    return with_error(document, "flow.stale_step", message, {"current_step": ctx.state.step}), 409
+    return with_error(document, "flow.stale_step", message, {"current_step": ctx.current.step}), 409
 
 
 def _go_back(ctx: Context) -> Outcome:
     """`back`: return to the step before this one (dropping a return to check-answers made there)."""
-    history = list(ctx.state.history or [])
+    history = list(ctx.current.history or [])
     if history:
-        ctx.state.step = history.pop()
-        ctx.state.history = history
-        if ctx.data.get("return_to") == ctx.state.step:
+        ctx.current.step = history.pop()
+        ctx.current.history = history
+        if ctx.data.get("return_to") == ctx.current.step:
             ctx.data.pop("return_to")
     return Outcome()
 
@@ -564,7 +573,8 @@ def _saved_version(state: FlowState) -> int | None:
 
 def _finish(flow: Flow, ctx: Context, outcome: Outcome) -> tuple[dict, int]:
     """Apply an outcome, save with the version check, and render the screen to show."""
-    if ctx.read_version is not None and _saved_version(ctx.state) != ctx.read_version:
+    if ctx.read_version is not None and isinstance(ctx.state, FlowState) \
+            and _saved_version(ctx.state) != ctx.read_version:
         # Another request moved the journey while this one was busy (a service may have committed
         # and reloaded the state, so the UPDATE's own version check would not see it).
         db.session.rollback()
@@ -582,6 +592,6 @@ def _finish(flow: Flow, ctx: Context, outcome: Outcome) -> tuple[dict, int]:
     document = render(flow, ctx, values=outcome.values, errors=outcome.errors)
     if outcome.error_code:
         message = outcome.error_message or (outcome.errors[0][1] if outcome.errors else "")
-        details = {"current_step": ctx.state.step, **(outcome.details or {})}
+        details = {"current_step": ctx.current.step, **(outcome.details or {})}
         with_error(document, outcome.error_code, message, details)
     return document, outcome.status
