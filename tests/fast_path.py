@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.web.repeat_screens import RepeatScreens
-from tests.flows.conftest import fresh_request_globals
+from tests.verify.conftest import fresh_request_globals
 
 
 def fast_layer(app) -> RepeatScreens:

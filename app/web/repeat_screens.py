@@ -14,7 +14,7 @@ id, security headers, metrics), does just that round trip:
 Anything else goes to Flask, which answers as always: a query string (other than a contributions
 page's plain `year`, `cursor` and `limit`), no or a bad token, another locale than the one
 prefetched, nothing kept, a stale kept screen, or an error. So the fast
-path never answers differently from Flask, only sooner (tests/flows/test_fast_screens.py and
+path never answers differently from Flask, only sooner (tests/journeys/test_fast_screens.py and
 tests/card/test_fast_screens.py compare both, header by header).
 """
 

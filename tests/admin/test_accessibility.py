@@ -6,6 +6,9 @@ import pytest
 
 from tests.admin.conftest import PASSWORD
 from tests.admin.test_browser import app_config, browser, live_server  # noqa: F401 - shared fixtures
+from tests.notices import conftest as notice_fixtures
+
+make_notice, recipients = notice_fixtures.make_notice, notice_fixtures.recipients  # the notices' fixtures
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,10 @@ import threading
 import pytest
 
 from tests.admin.conftest import PASSWORD
+from tests.notices import conftest as notice_fixtures
 from tests.parts import missing_part
+
+make_notice, recipients = notice_fixtures.make_notice, notice_fixtures.recipients  # the notices' fixtures
 
 pytestmark = pytest.mark.browser
 

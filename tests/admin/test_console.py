@@ -11,8 +11,12 @@ import pytest
 from app.accounts import admin_auth
 from app.extensions import db
 from app.notices.models.notice import Notice
-from tests.admin.conftest import PASSWORD, csrf_token, notice_payload
+from tests.admin.conftest import PASSWORD, csrf_token
 from tests.factories import make_permit_number, make_ssn, make_uscc
+from tests.notices import conftest as notice_fixtures
+from tests.notices.conftest import notice_payload
+
+make_notice, recipients = notice_fixtures.make_notice, notice_fixtures.recipients  # the notices' fixtures
 
 FORM = {
     "source_locale": "zh_Hans", "title": "新政策", "body": "自**12月1日**起……",

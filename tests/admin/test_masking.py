@@ -20,7 +20,6 @@ from app.accounts import admin_auth, service_points
 from app.accounts.models.admin import ADMIN_ROLES
 from app.accounts.models.user import UserAccount
 from app.extensions import db
-from tests.admin.conftest import TEMPLATE, grant_quota
 from tests.factories import (
     make_passport_number,
     make_permit_number,
@@ -31,7 +30,11 @@ from tests.factories import (
     make_uscc,
     make_user,
 )
-from tests.flows.conftest import Journey
+from tests.notices import conftest as notice_fixtures
+from tests.notices.conftest import TEMPLATE, grant_quota
+from tests.verify.conftest import Journey
+
+make_notice = notice_fixtures.make_notice  # the notices' fixture
 
 
 @pytest.fixture(autouse=True)

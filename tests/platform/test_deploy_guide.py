@@ -27,9 +27,9 @@ NOT_REHEARSED = {
         "the rehearsal puts deploy/nginx.conf (addresses and certificate templated) in a config of its own",
     "ln -s /etc/nginx/sites-available/ssc-bridge /etc/nginx/sites-enabled/ssc-bridge": "the same",
     "nginx -t && nginx -s reload": "the rehearsal runs `nginx -t` on its config, then starts nginx",
-    "flask --app wsgi pii status": "covered by tests/test_pii_rotation.py",
-    "flask --app wsgi pii rotate-key": "covered by tests/test_pii_rotation.py (killed in the middle on MariaDB)",
-    "flask --app wsgi pii retire-key": "covered by tests/test_pii_rotation.py",
+    "flask --app wsgi pii status": "covered by tests/privacy/test_pii_rotation.py",
+    "flask --app wsgi pii rotate-key": "covered by tests/privacy/test_pii_rotation.py (killed in the middle on MariaDB)",
+    "flask --app wsgi pii retire-key": "covered by tests/privacy/test_pii_rotation.py",
 }
 #: How a line of a fenced block shows it is a command an operator runs.
 COMMAND_WORDS = ("flask", "gunicorn", "pip", "python3", ".", "mysqldump", "mariadb", "gunzip", "nginx", "cp",

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.journeys.models import FlowState
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, make_test_config
 from tests.factories import make_person, make_user
-from tests.flows.conftest import Journey
+from tests.verify.conftest import Journey
 
 from .tcp_proxy import TcpProxy
 

@@ -12,7 +12,7 @@ from app import create_app
 from app.config import PROJECT_ROOT
 from app.preview import MINIPROGRAM, PAGES, stylesheets
 from app.preview.wxss import FRAME_HEIGHT, translate
-from tests.test_config import environment  # noqa: F401 - the production environment fixture
+from tests.platform.test_config import environment  # noqa: F401 - the production environment fixture
 
 
 def test_wxss_lengths_and_selectors_are_translated():

@@ -25,13 +25,13 @@ from app.notices import subscriptions
 from app.notices.models.subscription import SubscriptionGrant, SubscriptionQuota, SubscriptionReceipt
 from app.verify.models import VerificationAttempt
 from tests.factories import make_person, make_user
-from tests.flows import conftest as flows
-from tests.flows.conftest import PATH
+from tests.verify import conftest as verify_fixtures
+from tests.verify.conftest import PATH
 
 pytestmark = [pytest.mark.real_mysql, pytest.mark.real_redis]
 
 PARALLEL = 24
-journey = flows.journey  # the journeys' fixture: a signed-in user walking the verify flow
+journey = verify_fixtures.journey  # the journeys' fixture: a signed-in user walking the verify flow
 PASSWORD = "correct horse battery"
 
 
@@ -210,7 +210,7 @@ class TestNoticeDrafts:
         from app.i18n.locales import SUPPORTED
         from app.notices import notices
         from app.notices.models.notice import Notice, NoticeVersion
-        from tests.admin.conftest import notice_payload
+        from tests.notices.conftest import notice_payload
 
         publisher = admin_auth.actor_for(admin_auth.create_admin("parallel-publisher", PASSWORD, "publisher"))
         notice = notices.create_notice(notice_payload(), publisher)

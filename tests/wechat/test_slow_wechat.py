@@ -20,10 +20,11 @@ from app.verify.attempts import subject_key
 from app.verify.models import VerificationAttempt
 from app.verify.verification import wechat_subject
 from app.wechat.client import _may_have_arrived
-from tests.admin.conftest import PASSWORD, TEMPLATE, grant_quota, notice_payload
+from tests.admin.conftest import PASSWORD
 from tests.conftest import make_test_config
 from tests.factories import make_person, make_user
-from tests.flows.conftest import Journey
+from tests.notices.conftest import TEMPLATE, grant_quota, notice_payload
+from tests.verify.conftest import Journey
 
 #: The timeout of the fast tests (production keeps the default, 5 s), and WeChat's answer time in them.
 SHORT_TIMEOUT = 0.3

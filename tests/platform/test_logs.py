@@ -8,9 +8,9 @@ import logging
 from contextlib import contextmanager
 
 from app.logs import mask_text
-from tests.flows import conftest as flows
+from tests.verify import conftest as verify_fixtures
 
-journey = flows.journey  # the journeys' fixture: a signed-in user walking the verify flow
+journey = verify_fixtures.journey  # the journeys' fixture: a signed-in user walking the verify flow
 
 
 def test_mask_text_hides_identifiers():

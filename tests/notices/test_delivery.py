@@ -17,7 +17,7 @@ from app.notices import jobs as notice_tasks
 from app.notices import messages as notice_messages
 from app.notices.models.notice import NoticeDelivery
 from app.notices.models.subscription import SubscriptionQuota
-from tests.admin.conftest import TEMPLATE, grant_quota
+from tests.notices.conftest import TEMPLATE, grant_quota
 
 
 def rows(notice_id, channel="wechat"):

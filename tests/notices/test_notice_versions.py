@@ -14,7 +14,7 @@ from app.extensions import db
 from app.notices import delivery, notices
 from app.notices import jobs as notice_tasks
 from app.notices.models.notice import NoticeVersion
-from tests.admin.conftest import TEMPLATE, grant_quota, notice_payload
+from tests.notices.conftest import TEMPLATE, grant_quota, notice_payload
 
 BAIT = {"title": "URGENT: pay arrears now", "body": "Pay at [this page](https://pay.example.net) today."}
 #: The console's edit form for the notice of `notice_payload()` (its Chinese source text).

@@ -14,7 +14,7 @@ from app.registry.models import SocialSecurityCard
 from app.verify.models import VerificationAttempt
 from tests.conftest import make_test_config
 from tests.factories import make_person, make_user
-from tests.flows.conftest import PATH, Journey
+from tests.verify.conftest import PATH, Journey
 
 SCREEN_KEYS = ["flow", "step", "locale", "dir", "progress", "title", "body", "fields", "errors",
                "summary", "actions"]

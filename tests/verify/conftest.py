@@ -1,4 +1,4 @@
-"""Fixtures for the journeys: a client-side walker of the verify flow over the HTTP API."""
+"""Fixtures of the verification tests: a client-side walker of the verify flow over the HTTP API."""
 
 from __future__ import annotations
 

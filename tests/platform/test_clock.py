@@ -12,7 +12,7 @@ import pytest
 
 from app import clock
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.calendar
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.factories import make_person
-from tests.flows.conftest import fresh_request_globals
+from tests.verify.conftest import fresh_request_globals
 
 
 def card(trip):

@@ -35,7 +35,7 @@ from app.verify.verification import VerificationLocked, find_person, match_ident
 from tests.conftest import TEST_DATABASE_URL, make_test_config
 from tests.factories import make_person, make_pr_id, make_user
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
 OLD = base64.b64encode(b"o" * 32).decode()
 NEW = base64.b64encode(b"n" * 32).decode()

@@ -13,8 +13,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
-
-from .conftest import TEST_DATABASE_URL
+from tests.conftest import TEST_DATABASE_URL
 
 
 @pytest.fixture

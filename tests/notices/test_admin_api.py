@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app.audit.models import AuditLog
-from tests.admin.conftest import PASSWORD, notice_payload
+from tests.admin.conftest import PASSWORD
+from tests.notices.conftest import notice_payload
 
 
 def test_auth_gives_a_token(client, make_admin):

@@ -12,8 +12,7 @@ from app.helpdesk.topics import KEYWORDS, TOPICS
 from app.i18n.locales import SUPPORTED
 from app.notices.models.subscription import SubscriptionQuota, SubscriptionReceipt
 from app.wechat_emulator.push import unix_now
-
-from .conftest import OPENID, payload
+from tests.wechat.conftest import OPENID, payload
 
 
 def replies(wechat_emulator) -> list[str]:

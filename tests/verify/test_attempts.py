@@ -15,7 +15,7 @@ from app.extensions import db as _db
 from app.verify.attempts import AttemptLimiter, Locked, identifier_key, subject_key
 from app.verify.models import VerificationAttempt
 from tests.factories import make_person, make_user
-from tests.flows.conftest import PATH, Journey
+from tests.verify.conftest import PATH, Journey
 
 NOW = datetime(2026, 11, 28, 6, 0, 30, tzinfo=UTC)
 

@@ -20,7 +20,7 @@ from app.journeys import registry
 from app.journeys.engine import Flow, Sample, Step
 from app.journeys.preview import all_screens, sample_screens
 from tests.conftest import make_test_config
-from tests.flows.test_journey import assert_screen
+from tests.verify.test_journey import assert_screen
 
 #: Language names are written in their own language on purpose (never translated).
 ENDONYM = re.compile(r"^\$\.fields\[0\]\.options\[\d+\]\.label$")

@@ -13,8 +13,8 @@ from app.journeys import flow_cache, screen_cache
 from app.journeys.models import FlowState
 from tests.factories import make_user
 from tests.fast_path import fast_layer, get, same_answer
-from tests.flows.conftest import PATH, fresh_request_globals
-from tests.flows.test_failures import lock_out
+from tests.verify.conftest import PATH, fresh_request_globals
+from tests.verify.test_failures import lock_out
 
 
 @pytest.mark.parametrize("locale", ["en", "ar", "zh_Hant", "ko"])

@@ -25,8 +25,8 @@ from app.verify import verification
 from app.verify.models import InPersonReference, VerificationAttempt
 from tests.conftest import make_test_config
 from tests.factories import make_person, make_user
-from tests.flows.conftest import Journey
 from tests.security.conftest import furnish, old
+from tests.verify.conftest import Journey
 
 USER_TABLES = (Consent, FlowState, VerificationAttempt, InPersonReference, SubscriptionQuota,
                SubscriptionGrant, SubscriptionReceipt, NoticeDelivery)

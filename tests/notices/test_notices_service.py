@@ -11,8 +11,8 @@ from app.accounts import admin_auth
 from app.audit.models import AuditLog
 from app.errors import Forbidden, ValidationFailed
 from app.notices import audience, notices
-from tests.admin.conftest import notice_payload
 from tests.factories import make_employer, make_person, make_user
+from tests.notices.conftest import notice_payload
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import make_test_config
-from tests.flows.test_failures import lock_out
+from tests.verify.test_failures import lock_out
 
 
 @pytest.fixture
