@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.audit.models import AuditLog
-from app.registry import importer as registry_import
-from app.registry.feed import PEOPLE_REQUIRED
+from app.registry.feed import PEOPLE_REQUIRED, FeedFileError
 from app.registry.identifiers import identifier_hash
-from app.registry.importer import FeedFileError, import_file
+from app.registry.importer import ImportAborted, import_file
+from app.registry.importer import people as people_import
+from app.registry.importer import report as import_report
+from app.registry.importer.seen_keys import SeenKeys
 from app.registry.models import (
     ContributionRecord,
     Employer,
@@ -398,7 +400,7 @@ def test_contribution_changes_are_updates_and_money_stays_decimal(db, feed_file)
 # --- resilience ------------------------------------------------------------------------------
 
 def test_a_database_refusal_inside_a_batch_loses_only_that_row(db, feed_file, monkeypatch):
-    original = registry_import._person_values
+    original = people_import.person_values
 
     def sabotaged(row, now, for_update=False):
         values = original(row, now, for_update)
@@ -406,7 +408,7 @@ def test_a_database_refusal_inside_a_batch_loses_only_that_row(db, feed_file, mo
             values["nationality"] = None  # NOT NULL: the database refuses the whole batch
         return values
 
-    monkeypatch.setattr(registry_import, "_person_values", sabotaged)
+    monkeypatch.setattr(people_import, "person_values", sabotaged)
     rows = [people_row() for _ in range(4)]
     rows.insert(2, people_row(passport_name="SABOTAGE, Row"))
     report = import_file(feed_file(rows), batch_size=10)
@@ -425,7 +427,7 @@ def test_batches_are_written_as_they_fill(db, feed_file):
 
 
 def test_only_the_first_rejections_are_kept_but_all_are_counted(db, feed_file, monkeypatch):
-    monkeypatch.setattr(registry_import, "MAX_REJECTIONS_KEPT", 3)
+    monkeypatch.setattr(import_report, "MAX_REJECTIONS_KEPT", 3)
     report = import_file(feed_file([people_row(nationality="XYZ") for _ in range(5)]))
     assert report.rejected == 5 and len(report.rejections) == 3
     assert report.to_dict()["rejections_truncated"] is True
@@ -433,7 +435,7 @@ def test_only_the_first_rejections_are_kept_but_all_are_counted(db, feed_file, m
 
 
 def test_seen_keys_grow_and_remember():
-    seen = registry_import.SeenKeys(capacity=8)
+    seen = SeenKeys(capacity=8)
     assert all(seen.add(("key", n)) for n in range(1000))
     assert not any(seen.add(("key", n)) for n in range(1000))
     assert seen.add(("key", 1000))
@@ -504,7 +506,7 @@ def test_a_database_outage_aborts_with_a_clear_error_and_keeps_written_batches(d
     from sqlalchemy.exc import OperationalError
 
     rows = [people_row() for _ in range(4)]
-    original = registry_import.PeopleImporter.apply
+    original = people_import.PeopleImporter.apply
     calls = []
 
     def failing_second_batch(self, conn, batch):
@@ -513,8 +515,8 @@ def test_a_database_outage_aborts_with_a_clear_error_and_keeps_written_batches(d
             raise OperationalError("INSERT", {}, Exception("server has gone away"))
         return original(self, conn, batch)
 
-    monkeypatch.setattr(registry_import.PeopleImporter, "apply", failing_second_batch)
-    with pytest.raises(registry_import.ImportAborted) as aborted:
+    monkeypatch.setattr(people_import.PeopleImporter, "apply", failing_second_batch)
+    with pytest.raises(ImportAborted) as aborted:
         import_file(feed_file(rows), batch_size=2)
     assert aborted.value.code == "registry.database_unavailable" and aborted.value.status == 503
     assert aborted.value.details["added"] == 2

@@ -10,7 +10,8 @@ import click
 from flask.cli import AppGroup
 
 from app.errors import AppError
-from app.registry.importer import ImportReport, import_file
+from app.registry.importer import import_file
+from app.registry.importer.report import ImportReport
 
 registry_cli = AppGroup("registry", help="The registry mirror.")
 
