@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import LazyString
 
 from app import clock
 from app.accounts.auth import change_locale
@@ -18,7 +20,7 @@ from app.accounts.consents import grant_consent
 from app.accounts.models.user import UserAccount
 from app.client_texts import nav_label
 from app.extensions import db
-from app.i18n import _, native_name, ngettext, pgettext, served_locales, set_request_locale, to_text
+from app.i18n import _, _l, native_name, ngettext, pgettext, served_locales, set_request_locale, to_text
 from app.i18n.formatting import format_date, format_time
 from app.journeys import registry
 from app.journeys.engine import (
@@ -36,7 +38,7 @@ from app.journeys.engine import (
 from app.registry.identifiers import IdentifierError, message_for, normalize
 from app.registry.models import Person
 from app.registry.names import canonical_name
-from app.verify import verification as idv
+from app.verify import verification
 
 #: Bump when the consent wording changes: a new version asks for consent again.
 #: 2026-12: names the security record of identity checks kept after an account is deleted.
@@ -108,7 +110,7 @@ class LanguageStep(Step):
         # TRANSLATORS: %(settings)s is the name of the settings icon in the bottom bar, already translated.
         return [_("You can change the language later: tap “%(settings)s”.", settings=nav_label("settings"))]
 
-    def required_message(self, ctx, fld):
+    def required_message(self, ctx, field):
         # TRANSLATORS: error on the language screen when no language was picked.
         return _("Choose a language.")
 
@@ -197,7 +199,7 @@ class ConsentStep(Step):
             _("Consent text version %(version)s", version=CONSENT_TEXT_VERSION),
         ]
 
-    def required_message(self, ctx, fld):
+    def required_message(self, ctx, field):
         return _("Tick the box to agree. Without your consent we cannot check your identity.")
 
     def clean(self, ctx, name, value):
@@ -244,7 +246,7 @@ class NameStep(Step):
             _("Type every name, including middle names. Put a space where the lines show a < sign."),
         ]
 
-    def required_message(self, ctx, fld):
+    def required_message(self, ctx, field):
         return _("Enter the name in your passport.")
 
     def clean(self, ctx, name, value):
@@ -295,7 +297,7 @@ class IdentifierTypeStep(Step):
     def body(self, ctx):
         return [_("Any one of them finds your record. Use the one you have at hand.")]
 
-    def required_message(self, ctx, fld):
+    def required_message(self, ctx, field):
         return _("Choose the number you will use.")
 
     def clean(self, ctx, name, value):
@@ -361,7 +363,7 @@ class IdentifierStep(Step):
         return [_("It is on the Notification Letter of Foreigner's Work Permit from your employer, or on "
                   "your work permit card. It has 18 digits and never changes.")]
 
-    def required_message(self, ctx, fld):
+    def required_message(self, ctx, field):
         kind = ctx.answers.get("identifier_type") if ctx is not None else None
         if kind == "ssn":
             return _("Enter your social security number.")
@@ -404,7 +406,7 @@ class DateOfBirthStep(Step):
     def body(self, ctx):
         return [_("As shown in your passport.")]
 
-    def required_message(self, ctx, fld):
+    def required_message(self, ctx, field):
         return _("Enter your date of birth.")
 
     def clean(self, ctx, name, value):
@@ -430,35 +432,8 @@ class DateOfBirthStep(Step):
 
 def _failure(outcome: str) -> tuple[str | None, str]:
     """The field to mark and the message, with the next step, for a failed match as the user sees it."""
-    outcome = idv.shown_outcome(outcome)
-    if outcome == idv.NO_MATCH:
-        return None, _(
-            "We could not confirm your identity with these details. Check each of them against your "
-            "passport and documents, then try again. If they are all correct, your employer may not "
-            "have registered you yet: ask your HR team, or call 12333.")
-    if outcome == idv.NAME_NEAR:
-        return "passport_name", _(
-            "Your name is close to the record, but a name seems to be missing or extra, such as a "
-            "middle name. Type every name as the two lines at the bottom of your passport's photo "
-            "page spell it.")
-    if outcome == idv.PERMIT_INACTIVE:
-        return None, _(
-            "The work permit in this record has expired, or the authorities have cancelled it. So we "
-            "cannot link your WeChat account to the record. Ask your employer to renew the permit in the Service "
-            "System for Foreigners Working in China. Then try again.")
-    if outcome == idv.ALREADY_LINKED:
-        return None, to_text(idv.PersonAlreadyLinked.message)
-    if outcome == idv.PHONE_MISMATCH:
-        return "phone_code", _(
-            "This is not the phone number in your social security record. Share the number you gave "
-            "your employer, or go back and choose a service point instead.")
-    if outcome == idv.PHONE_MISSING:
-        return None, _(
-            "Your record has no Chinese mobile number, so we cannot check it by phone. Go back and "
-            "choose a service point instead.")
-    if outcome == idv.CODE_INVALID:
-        return "phone_code", _phone_not_received()
-    return None, _("Something went wrong. Please try again.")
+    failure = _FAILURES.get(verification.shown_outcome(outcome), _UNKNOWN_FAILURE)
+    return failure.field, to_text(failure.message)
 
 
 def _share_button() -> str:
@@ -472,6 +447,40 @@ def _phone_not_received() -> str:
     # TRANSLATORS: %(button)s is the label of the phone-number button, already translated.
     return _("We could not get your phone number from WeChat. Tap “%(button)s” again.",
              button=_share_button())
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """How a failed match is shown: the field to mark (None: the whole form) and a lazy message."""
+
+    field: str | None
+    message: object
+
+
+#: Each failed outcome, as the user sees it, with the field to mark and the message naming the next step.
+_FAILURES = {
+    verification.NO_MATCH: _Failure(None, _l(
+        "We could not confirm your identity with these details. Check each of them against your "
+        "passport and documents, then try again. If they are all correct, your employer may not "
+        "have registered you yet: ask your HR team, or call 12333.")),
+    verification.NAME_NEAR: _Failure("passport_name", _l(
+        "Your name is close to the record, but a name seems to be missing or extra, such as a "
+        "middle name. Type every name as the two lines at the bottom of your passport's photo "
+        "page spell it.")),
+    verification.PERMIT_INACTIVE: _Failure(None, _l(
+        "The work permit in this record has expired, or the authorities have cancelled it. So we "
+        "cannot link your WeChat account to the record. Ask your employer to renew the permit in the Service "
+        "System for Foreigners Working in China. Then try again.")),
+    verification.ALREADY_LINKED: _Failure(None, verification.PersonAlreadyLinked.message),
+    verification.PHONE_MISMATCH: _Failure("phone_code", _l(
+        "This is not the phone number in your social security record. Share the number you gave "
+        "your employer, or go back and choose a service point instead.")),
+    verification.PHONE_MISSING: _Failure(None, _l(
+        "Your record has no Chinese mobile number, so we cannot check it by phone. Go back and "
+        "choose a service point instead.")),
+    verification.CODE_INVALID: _Failure("phone_code", LazyString(_phone_not_received)),
+}
+_UNKNOWN_FAILURE = _Failure(None, _l("Something went wrong. Please try again."))
 
 
 def _security_record_notice() -> str:
@@ -493,7 +502,7 @@ def _security_record_notice() -> str:
 def _failure_errors(outcome: str, remaining: int | None) -> list[tuple[str | None, str]]:
     """The errors of a failed check: the message, the answers to check for a no-match, tries left."""
     errors = [_failure(outcome)]
-    if idv.shown_outcome(outcome) == idv.NO_MATCH:
+    if verification.shown_outcome(outcome) == verification.NO_MATCH:
         errors += [
             ("passport_name", _("Name: every name, as the two lines at the bottom of your "
                                 "passport's photo page spell it.")),
@@ -523,7 +532,7 @@ def _lock(ctx: Context, until: datetime, resume: str, outcome: str | None) -> Ou
         ctx.data["last_outcome"] = outcome
     else:
         ctx.data.pop("last_outcome", None)
-    return Outcome.go("locked", status=429, error_code=idv.VerificationLocked.code,
+    return Outcome.go("locked", status=429, error_code=verification.VerificationLocked.code,
                       error_message=_lock_message(until), details={"retry_at": until.isoformat()})
 
 
@@ -585,14 +594,14 @@ class CheckStep(Step):
     def submit(self, ctx, action_name, cleaned):
         answers = ctx.answers
         try:
-            result = idv.match_identity(
+            result = verification.match_identity(
                 ctx.user_id, identifier_type=answers["identifier_type"], identifier=answers["identifier"],
                 passport_name=answers["passport_name"],
                 date_of_birth=date.fromisoformat(answers["date_of_birth"]),
             )
-        except idv.VerificationLocked as locked:
+        except verification.VerificationLocked as locked:
             return _lock(ctx, locked.until, "check", None)
-        if result.outcome == idv.PASS:
+        if result.outcome == verification.PASS:
             ctx.data["person_id"] = result.person_id
             return Outcome.go("second_factor")
         if result.locked_until is not None:
@@ -635,7 +644,7 @@ class SecondFactorStep(Step):
     def body(self, ctx):
         return [_("We found your record. One more check links it to your WeChat account.")]
 
-    def required_message(self, ctx, fld):
+    def required_message(self, ctx, field):
         return _("Choose how you want to confirm it is you.")
 
     def clean(self, ctx, name, value):
@@ -647,7 +656,7 @@ class SecondFactorStep(Step):
         ctx.answers["method"] = cleaned["method"]
         if cleaned["method"] == "phone":
             return Outcome.go("phone")
-        reference, expires_at = idv.create_in_person_reference(
+        reference, expires_at = verification.create_in_person_reference(
             ctx.user_id, ctx.data["person_id"], commit=False
         )
         ctx.answers["in_person_reference"] = reference
@@ -685,7 +694,7 @@ class PhoneStep(Step):
               "you gave your employer."),
         ]
 
-    def required_message(self, ctx, fld):
+    def required_message(self, ctx, field):
         # TRANSLATORS: %(button)s is the label of the button below, already translated.
         return _("Tap “%(button)s” to share your phone number.", button=_share_button())
 
@@ -698,17 +707,17 @@ class PhoneStep(Step):
     def submit(self, ctx, action_name, cleaned):
         answers = ctx.answers
         try:
-            result = idv.verify_phone(
+            result = verification.verify_phone(
                 ctx.user_id, openid=ctx.openid, person_id=ctx.data["person_id"],
                 identifier_type=answers["identifier_type"], identifier=answers["identifier"],
                 phone_code=cleaned["phone_code"],
             )
-        except idv.VerificationLocked as locked:
+        except verification.VerificationLocked as locked:
             return _lock(ctx, locked.until, "phone", None)
-        except (idv.PersonAlreadyLinked, idv.AccountLinkedElsewhere) as error:
+        except (verification.PersonAlreadyLinked, verification.AccountLinkedElsewhere) as error:
             message = to_text(error.message)
             return Outcome.fail([(None, message)], code=error.code, status=409)
-        if result.outcome == idv.PASS:
+        if result.outcome == verification.PASS:
             return Outcome.go("result", remember=False)
         if result.locked_until is not None:
             return _lock(ctx, result.locked_until, "phone", result.shown)
@@ -853,7 +862,7 @@ class LockedStep(Step):
     def submit(self, ctx, action_name, cleaned):
         until = self._until(ctx)
         if until is not None and clock.now() < until:
-            outcome = Outcome.fail([(None, _lock_message(until))], code=idv.VerificationLocked.code,
+            outcome = Outcome.fail([(None, _lock_message(until))], code=verification.VerificationLocked.code,
                                    status=429)
             outcome.details = {"retry_at": until.isoformat()}
             return outcome
@@ -892,23 +901,23 @@ class VerifyFlow(Flow):
             samples.append(Sample(step="identifier", answers={**answers, "identifier_type": kind},
                                   data=data, label=f"identifier.{kind}"))
         for step in self.steps.values():
-            for fld in step.fields:
+            for field in step.fields:
                 samples.append(Sample(
                     step=step.name, answers={}, data=data, label=f"{step.name}.required",
-                    errors=lambda step=step, fld=fld: [(fld.name, step.required_message(None, fld))],
+                    errors=lambda step=step, field=field: [(field.name, step.required_message(None, field))],
                 ))
         for code in ("identifier.permit_length", "identifier.permit_format", "identifier.ssn_check",
                      "identifier.ssn_length", "identifier.ssn_format", "identifier.ssn_date",
                      "identifier.pr_id_format", "identifier.pr_id_check", "identifier.pr_id_date"):
             samples.append(Sample(step="identifier", answers=answers, data=data, label=code,
                                   errors=lambda code=code: [("identifier", to_text(message_for(code)))]))
-        for outcome in (idv.NO_MATCH, idv.NAME_NEAR, idv.PERMIT_INACTIVE, idv.ALREADY_LINKED):
+        for outcome in (verification.NO_MATCH, verification.NAME_NEAR, verification.PERMIT_INACTIVE, verification.ALREADY_LINKED):
             samples.append(Sample(step="check", answers=answers, data=data, label=f"check.{outcome}",
                                   errors=lambda outcome=outcome: _failure_errors(outcome, 3)))
-        for outcome in (idv.PHONE_MISMATCH, idv.PHONE_MISSING, idv.CODE_INVALID):
+        for outcome in (verification.PHONE_MISMATCH, verification.PHONE_MISSING, verification.CODE_INVALID):
             samples.append(Sample(step="phone", answers=answers, data=data, label=f"phone.{outcome}",
                                   errors=lambda outcome=outcome: _failure_errors(outcome, 1)))
-        samples.append(Sample(step="locked", answers=answers, data={**data, "last_outcome": idv.NO_MATCH},
+        samples.append(Sample(step="locked", answers=answers, data={**data, "last_outcome": verification.NO_MATCH},
                               label="locked.after_failure"))
         return samples
 

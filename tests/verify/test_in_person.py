@@ -13,7 +13,7 @@ from app.accounts.models.user import UserAccount
 from app.audit.models import AuditLog
 from app.extensions import db as _db
 from app.registry.models import SocialSecurityCard
-from app.verify import verification as idv
+from app.verify import verification
 from app.verify.models import InPersonReference
 from tests.factories import make_person, make_user
 
@@ -58,12 +58,12 @@ def test_staff_confirmation_verifies_the_user_and_leaves_the_card_alone(journey,
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "verification.not_confirmed"
 
-    details = idv.describe_in_person_reference(reference.lower())
+    details = verification.describe_in_person_reference(reference.lower())
     assert details["passport_name"] == person.passport_name
     assert details["passport_number"].endswith(person.documents[0].number[-4:])
     assert details["passport_number"] != person.documents[0].number
 
-    result = idv.confirm_in_person(reference.lower().replace("-", " "), staff.id)
+    result = verification.confirm_in_person(reference.lower().replace("-", " "), staff.id)
     assert result["user_id"] == trip.user.id and result["person_id"] == person.id
     user = _db.session.get(UserAccount, trip.user.id)
     assert user.person_id == person.id and user.verified_at is not None
@@ -78,39 +78,39 @@ def test_staff_confirmation_verifies_the_user_and_leaves_the_card_alone(journey,
     # The user's journey moves on by itself.
     assert trip.get().get_json()["step"] == "result"
 
-    with pytest.raises(idv.ReferenceUsed):
-        idv.confirm_in_person(reference, staff.id)
+    with pytest.raises(verification.ReferenceUsed):
+        verification.confirm_in_person(reference, staff.id)
 
 
 def test_unknown_expired_and_replaced_references(journey, person, staff):
-    with pytest.raises(idv.ReferenceNotFound) as error:
-        idv.confirm_in_person("ZZZZ-ZZZZ", staff.id)
+    with pytest.raises(verification.ReferenceNotFound) as error:
+        verification.confirm_in_person("ZZZZ-ZZZZ", staff.id)
     assert error.value.status == 404 and error.value.code == "verification.reference_not_found"
-    with pytest.raises(idv.ReferenceNotFound):
-        idv.confirm_in_person("short", staff.id)
+    with pytest.raises(verification.ReferenceNotFound):
+        verification.confirm_in_person("short", staff.id)
 
     trip, first = to_reference(journey, person)
     trip.answer("in_person", "back")
     screen = trip.answer("second_factor", method="in_person")
     second = screen["body"][0].rsplit(" ", 1)[-1]
     assert second != first
-    with pytest.raises(idv.ReferenceExpired) as error:
-        idv.confirm_in_person(first, staff.id)
+    with pytest.raises(verification.ReferenceExpired) as error:
+        verification.confirm_in_person(first, staff.id)
     assert error.value.status == 409
 
     row = _db.session.scalar(select(InPersonReference).where(InPersonReference.cancelled_at.is_(None)))
     row.expires_at = clock.now() - timedelta(minutes=1)
     _db.session.commit()
-    with pytest.raises(idv.ReferenceExpired):
-        idv.confirm_in_person(second, staff.id)
+    with pytest.raises(verification.ReferenceExpired):
+        verification.confirm_in_person(second, staff.id)
     assert _db.session.get(UserAccount, trip.user.id).person_id is None
 
 
 def test_a_person_claimed_meanwhile_cannot_be_confirmed_twice(journey, person, staff):
     trip, reference = to_reference(journey, person)
     make_user(person=person, verified=True)
-    with pytest.raises(idv.PersonAlreadyLinked) as error:
-        idv.confirm_in_person(reference, staff.id)
+    with pytest.raises(verification.PersonAlreadyLinked) as error:
+        verification.confirm_in_person(reference, staff.id)
     assert error.value.status == 409
     assert _db.session.get(UserAccount, trip.user.id).person_id is None
     # The reference stays unused, so staff can retry once the conflict is resolved.
@@ -120,17 +120,17 @@ def test_a_person_claimed_meanwhile_cannot_be_confirmed_twice(journey, person, s
 def test_complete_verification_is_idempotent_and_refuses_a_second_person(db):
     person = make_person()
     user = make_user()
-    idv.complete_verification(user.id, person.id, method="phone", actor_type="user", actor_id=user.id)
-    idv.complete_verification(user.id, person.id, method="phone", actor_type="user", actor_id=user.id)
+    verification.complete_verification(user.id, person.id, method="phone", actor_type="user", actor_id=user.id)
+    verification.complete_verification(user.id, person.id, method="phone", actor_type="user", actor_id=user.id)
     assert len(db.session.scalars(select(AuditLog)).all()) == 1
-    with pytest.raises(idv.AccountLinkedElsewhere):
-        idv.complete_verification(user.id, make_person().id, method="phone", actor_type="user",
+    with pytest.raises(verification.AccountLinkedElsewhere):
+        verification.complete_verification(user.id, make_person().id, method="phone", actor_type="user",
                                   actor_id=user.id)
 
 
 def test_verification_never_changes_the_card_status(db):
     person = make_person(card_status="temp_lost")
     user = make_user()
-    idv.complete_verification(user.id, person.id, method="phone", actor_type="user", actor_id=user.id)
+    verification.complete_verification(user.id, person.id, method="phone", actor_type="user", actor_id=user.id)
     card = db.session.scalar(select(SocialSecurityCard).where(SocialSecurityCard.account_id == person.account.id))
     assert card.status == "temp_lost"
