@@ -207,24 +207,24 @@ def _sums(records) -> tuple[Decimal, Decimal]:
     return employer, employee
 
 
-def _totals(records, f: fmt.Formatter) -> dict:
+def _totals(records, formatter: fmt.Formatter) -> dict:
     """{employer, employee, total} as money objects."""
     employer, employee = _sums(records)
-    return {"employer": f.money(employer), "employee": f.money(employee), "total": f.money(employer + employee)}
+    return {"employer": formatter.money(employer), "employee": formatter.money(employee), "total": formatter.money(employer + employee)}
 
 
-def _record_view(record: Record, f: fmt.Formatter) -> dict:
+def _record_view(record: Record, formatter: fmt.Formatter) -> dict:
     """One record for the wire; labels for its codes are in the response's `labels`."""
     return {
         "id": record.id,
         "period": record.period,
         "insurance": record.insurance_type,
-        "base": f.money(record.base),
-        "employer_amount": f.money(record.employer_amount),
-        "employee_amount": f.money(record.employee_amount),
+        "base": formatter.money(record.base),
+        "employer_amount": formatter.money(record.employer_amount),
+        "employee_amount": formatter.money(record.employee_amount),
         "status": record.status,
         "arrears": record.status == "arrears",
-        "paid_on": f.day(record.paid_on),
+        "paid_on": formatter.day(record.paid_on),
         "employer_id": record.employer_id,
     }
 
@@ -254,64 +254,85 @@ def year_view(user_id: int, *, year_param: str | None, cursor: str | None, limit
     """One page of a year's contributions, with the whole year's totals, gaps and arrears."""
     limit = parse_limit(limit_param)
     year = parse_year(year_param, current_year)
-    f = fmt.formatter()
+    formatter = fmt.formatter()
     records, first, last = _load(user_id, year)
-    after = read_cursor(secret_key, cursor, user_id, year)
-    page_start = 0
-    if after is not None:
-        page_start = next((i for i, record in enumerate(records) if list(_sort_key(record)) > list(after)),
-                          len(records))
-    page = records[page_start:page_start + limit]
-    more = page_start + limit < len(records)
-
-    by_month: dict[str, list[Record]] = {}
-    for record in records:
-        by_month.setdefault(record.period, []).append(record)
-    months = []
-    for record in page:
-        if not months or months[-1]["period"] != record.period:
-            month_records = by_month[record.period]
-            months.append({
-                "period": record.period,
-                "label": f.month(record.period),
-                "records": [],
-                "totals": _totals(month_records, f),
-                "has_arrears": any(r.status == "arrears" for r in month_records),
-            })
-        months[-1]["records"].append(_record_view(record, f))
-
-    by_insurance = []
-    for code in INSURANCES:
-        of_kind = [record for record in records if record.insurance_type == code]
-        if of_kind:
-            by_insurance.append({"insurance": code, **_totals(of_kind, f)})
-
-    gaps = []
-    if first and last:
-        counted_periods = {record.period for record in records if record.status in COUNTED}
-        start, end = max(first, f"{year:04d}-01"), min(last, f"{year:04d}-12")
-        if start <= end:
-            gaps = [{"period": period, "label": f.month(period)}
-                    for period in _periods(start, end) if period not in counted_periods]
-    arrears = [{"period": record.period, "label": f.month(record.period), "insurance": record.insurance_type,
-                "amount": f.money(record.employer_amount + record.employee_amount)}
-               for record in records if record.status == "arrears"]
-    years = list(range(int(first[:4]), int(last[:4]) + 1)) if first and last else []
+    page, more = _page(records, read_cursor(secret_key, cursor, user_id, year), limit)
+    arrears = _arrears(records, formatter)
     return {
         "year": year,
         "currency": "CNY",
-        "years": years,
+        "years": list(range(int(first[:4]), int(last[:4]) + 1)) if first and last else [],
         "first_period": first,
         "last_period": last,
-        "months": months,
-        "totals": {**_totals(records, f), "by_insurance": by_insurance, "records": len(records)},
-        "gaps": gaps,
+        "months": _months(records, page, formatter),
+        "totals": {**_totals(records, formatter), "by_insurance": _by_insurance(records, formatter),
+                   "records": len(records)},
+        "gaps": _gaps(records, year, first, last, formatter),
         "arrears": arrears,
         "has_arrears": bool(arrears),
         "labels": _labels(),
         "employers": _employers(page),
         "next_cursor": make_cursor(secret_key, user_id, year, _sort_key(page[-1])) if more and page else None,
     }
+
+
+def _page(records: list[Record], after: tuple | None, limit: int) -> tuple[list[Record], bool]:
+    """The records after the cursor's key, at most `limit` of them, and whether more follow."""
+    page_start = 0
+    if after is not None:
+        page_start = next((i for i, record in enumerate(records) if list(_sort_key(record)) > list(after)),
+                          len(records))
+    return records[page_start:page_start + limit], page_start + limit < len(records)
+
+
+def _months(records: list[Record], page: list[Record], formatter: fmt.Formatter) -> list[dict]:
+    """The page's records grouped by month, each month with the whole month's totals."""
+    by_month: dict[str, list[Record]] = {}
+    for record in records:
+        by_month.setdefault(record.period, []).append(record)
+    months: list[dict] = []
+    for record in page:
+        if not months or months[-1]["period"] != record.period:
+            month_records = by_month[record.period]
+            months.append({
+                "period": record.period,
+                "label": formatter.month(record.period),
+                "records": [],
+                "totals": _totals(month_records, formatter),
+                "has_arrears": any(other.status == "arrears" for other in month_records),
+            })
+        months[-1]["records"].append(_record_view(record, formatter))
+    return months
+
+
+def _by_insurance(records: list[Record], formatter: fmt.Formatter) -> list[dict]:
+    """The year's totals per insurance, in the card's order, for the insurances that have records."""
+    totals = []
+    for code in INSURANCES:
+        of_kind = [record for record in records if record.insurance_type == code]
+        if of_kind:
+            totals.append({"insurance": code, **_totals(of_kind, formatter)})
+    return totals
+
+
+def _gaps(records: list[Record], year: int, first: str | None, last: str | None,
+          formatter: fmt.Formatter) -> list[dict]:
+    """The months of the year, within the record's span, with nothing paid, due or in arrears."""
+    if not (first and last):
+        return []
+    counted_periods = {record.period for record in records if record.status in COUNTED}
+    start, end = max(first, f"{year:04d}-01"), min(last, f"{year:04d}-12")
+    if start > end:
+        return []
+    return [{"period": period, "label": formatter.month(period)}
+            for period in _periods(start, end) if period not in counted_periods]
+
+
+def _arrears(records: list[Record], formatter: fmt.Formatter) -> list[dict]:
+    """The year's records in arrears, with the amount owed."""
+    return [{"period": record.period, "label": formatter.month(record.period), "insurance": record.insurance_type,
+             "amount": formatter.money(record.employer_amount + record.employee_amount)}
+            for record in records if record.status == "arrears"]
 
 
 def _csv_header() -> list[str]:
