@@ -138,18 +138,18 @@ def new_notice(app, title: str, audience: dict) -> int:
     from app.accounts import admin_auth
     from app.accounts.models.admin import AdminUser
     from app.extensions import db
-    from app.notices import notices
+    from app.notices import editing, publishing
 
     with app.app_context():
         actor = admin_auth.actor_for(db.session.query(AdminUser).filter_by(username="bench-publisher").one())
-        notice = notices.create_notice({
+        notice = editing.create_notice({
             "source_locale": "en", "category": "deadline", "priority": "urgent", "audience": audience,
             "template_id": TEMPLATE,
             "translations": {"en": {"title": title, "body": "Renew your permit before it expires."},
                              "zh_Hans": {"title": "请在许可证到期前办理延期手续（基准测试）", "body": "正文"}},
             "source": {"title": "Benchmark", "url": "https://example.org/bench", "date": "2026-01-01"},
         }, actor)
-        notices.publish(notice.id, actor)
+        publishing.publish(notice.id, actor)
         return notice.id
 
 

@@ -16,8 +16,7 @@ from pydantic import BaseModel
 
 from app import request_schemas as schemas
 from app.client_texts import ClientTexts
-from app.notices.notices import NoticeIn, TranslationIn
-from app.notices.schemas import SubscriptionReportIn
+from app.notices.schemas import NoticeIn, SubscriptionReportIn, TranslationIn
 
 API_PREFIX = "/api/v1"
 #: What an `<int:…>` path segment accepts (app/api/converters.py): a signed 64-bit integer.

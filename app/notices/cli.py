@@ -17,9 +17,9 @@ notices_cli = AppGroup("notices", help="Notice delivery.")
 @notices_cli.command("publish-due")
 def publish_due() -> None:
     """Publish scheduled notices whose time has come (run every minute from cron)."""
-    from app.notices import notices
+    from app.notices import publishing
 
-    published = notices.due_notices()
+    published = publishing.due_notices()
     for notice_id in published:
         delivery.queue_fan_out(get_queue(), notice_id)
     click.echo(f"published {len(published)} notice(s)")

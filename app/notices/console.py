@@ -14,7 +14,18 @@ from app.errors import ValidationFailed
 from app.extensions import get_queue
 from app.i18n import _, ngettext, npgettext, pgettext
 from app.i18n.locales import SUPPORTED, native_name, text_direction
-from app.notices import audience, delivery, notices
+from app.notices import (
+    audience,
+    delivery,
+    editing,
+    fallback,
+    inbox,
+    markdown,
+    publishing,
+    stats,
+    store,
+    versions,
+)
 from app.notices.messages import category_label, priority_label
 from app.notices.models.notice import NOTICE_STATUSES
 
@@ -71,7 +82,7 @@ def data_from_form(form: NoticeForm) -> dict:
 
 def fill_form(form: NoticeForm, notice) -> None:
     """Put a notice's next version (its pending draft, or else its live text) into the compose form."""
-    content = notices.working_copy(notice)
+    content = versions.working_copy(notice)
     source = content["translations"].get(content["source_locale"])
     form.source_locale.data = content["source_locale"]
     form.title.data, form.body.data = (source["title"], source["body"]) if source else ("", "")
@@ -119,19 +130,19 @@ def _field_label(key: str) -> str:
 
 def draft_comparison(notice) -> list[dict]:
     """The changes of the pending draft beside the live text: one row per changed field or language."""
-    draft = notices.pending_draft(notice)
+    draft = versions.pending_draft(notice)
     if draft is None:
         return []
-    live = notices.snapshot(notice)
+    live = versions.snapshot(notice)
     rows = []
-    for key in notices.draft_changes(notice):
+    for key in versions.draft_changes(notice):
         if key.startswith("translations."):
             locale = key.split(".", 1)[1]
             old, new = live["translations"].get(locale), draft.snapshot["translations"].get(locale)
             rows.append({"key": key, "label": f"{native_name(locale)} ({locale})", "text": True, "locale": locale,
                          "dir": text_direction(locale),
-                         "live": {"title": old["title"], "html": notices.render_markdown(old["body"])} if old else None,
-                         "draft": {"title": new["title"], "html": notices.render_markdown(new["body"])}})
+                         "live": {"title": old["title"], "html": markdown.render_markdown(old["body"])} if old else None,
+                         "draft": {"title": new["title"], "html": markdown.render_markdown(new["body"])}})
         else:
             rows.append({"key": key, "label": _field_label(key), "text": False,
                          "live": _field_text(key, live), "draft": _field_text(key, draft.snapshot)})
@@ -163,7 +174,7 @@ def notice_list():
     status = request.args.get("status")
     if status not in NOTICE_STATUSES:
         status = None
-    return render_template("admin/notices/list.html", notices=notices.list_notices(status), status=status,
+    return render_template("admin/notices/list.html", notices=editing.list_notices(status), status=status,
                            statuses=NOTICE_STATUSES, **_labels())
 
 
@@ -174,7 +185,7 @@ def notice_new():
     form = NoticeForm()
     if form.validate_on_submit():
         try:
-            notice = notices.create_notice(data_from_form(form), g.actor)
+            notice = editing.create_notice(data_from_form(form), g.actor)
         except ValidationFailed as error:
             show_errors(form, error)
         else:
@@ -187,13 +198,13 @@ def notice_new():
 @console_view("notices.edit")
 def notice_edit(notice_id: int):
     """Edit a notice; a published one gets a new version."""
-    notice = notices.get_notice(notice_id)
+    notice = store.get_notice(notice_id)
     form = NoticeForm()
     if request.method == "GET":
         fill_form(form, notice)
     elif form.validate_on_submit():
         try:
-            notices.update_notice(notice_id, data_from_form(form), g.actor)
+            editing.update_notice(notice_id, data_from_form(form), g.actor)
         except ValidationFailed as error:
             show_errors(form, error)
         else:
@@ -204,7 +215,7 @@ def notice_edit(notice_id: int):
 
 def _flash_saved(notice, saved: str) -> None:
     """Say what a save did: on a published notice it made a draft version that waits for a publisher."""
-    draft = notices.pending_draft(notice) if notice.status == "published" else None
+    draft = versions.pending_draft(notice) if notice.status == "published" else None
     if draft is None:
         flash(saved)
         return
@@ -218,14 +229,14 @@ def _flash_saved(notice, saved: str) -> None:
 def notice_detail(notice_id: int):
     """A notice: its state, translations (missing ones flagged), audience, a pending draft beside the
     live text, and actions."""
-    notice = notices.get_notice(notice_id)
+    notice = store.get_notice(notice_id)
     rows = [{"locale": locale, "name": native_name(locale), "translation": notice.translation(locale),
-             "fallback": notices.fallback_locale(notice, locale)} for locale in SUPPORTED]
+             "fallback": fallback.fallback_locale(notice, locale)} for locale in SUPPORTED]
     count = audience.count_recipients(notice.audience, default_locale=current_app.config["DEFAULT_LOCALE"])
-    draft = notices.pending_draft(notice)
+    draft = versions.pending_draft(notice)
     draft_form = VersionForm(version=draft.version) if draft else None
     return render_template("admin/notices/detail.html", notice=notice, rows=rows, recipients=count,
-                           missing=notices.missing_locales(notice), form=ActionForm(), draft=draft,
+                           missing=fallback.missing_locales(notice), form=ActionForm(), draft=draft,
                            draft_rows=draft_comparison(notice), draft_form=draft_form, **_labels())
 
 
@@ -235,16 +246,16 @@ def notice_translate(notice_id: int, locale: str):
     """Translate a notice into one locale, beside the source text."""
     if locale not in SUPPORTED:
         abort(404)
-    notice = notices.get_notice(notice_id)
+    notice = store.get_notice(notice_id)
     form = TranslationForm()
-    content = notices.working_copy(notice)
+    content = versions.working_copy(notice)
     current = content["translations"].get(locale)
     if request.method == "GET" and current is not None:
         form.title.data, form.body.data = current["title"], current["body"]
         form.machine_translated.data = bool(current.get("machine_translated"))
     if form.validate_on_submit():
         try:
-            notices.set_translation(notice_id, locale, {
+            editing.set_translation(notice_id, locale, {
                 "title": form.title.data, "body": form.body.data,
                 "machine_translated": bool(form.machine_translated.data)}, g.actor)
         except ValidationFailed as error:
@@ -256,7 +267,7 @@ def notice_translate(notice_id: int, locale: str):
             return redirect(url_for("console.notice_detail", notice_id=notice_id))
     source = content["translations"].get(content["source_locale"])
     if source is not None:
-        source = {"title": source["title"], "html": notices.render_markdown(source["body"])}
+        source = {"title": source["title"], "html": markdown.render_markdown(source["body"])}
     return render_template("admin/notices/translate.html", notice=notice, locale=locale,
                            locale_name=native_name(locale), dir=text_direction(locale), form=form,
                            source=source, source_locale=content["source_locale"]), 422 if form.errors else 200
@@ -268,8 +279,8 @@ def notice_preview(notice_id: int, locale: str):
     """The notice exactly as a reader in `locale` gets it (with the fallback flagged)."""
     if locale not in SUPPORTED:
         abort(404)
-    notice = notices.get_notice(notice_id)
-    item = notices.notice_item(notice, locale)
+    notice = store.get_notice(notice_id)
+    item = inbox.notice_item(notice, locale)
     return render_template("admin/notices/preview.html", notice=notice, item=item, locale=locale,
                            dir=text_direction(item["content_locale"]), locales=SUPPORTED,
                            names={loc: native_name(loc) for loc in SUPPORTED}, **_labels())
@@ -282,7 +293,7 @@ def notice_publish(notice_id: int):
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
-    result = notices.publish(notice_id, g.actor, version=form.version.data)
+    result = publishing.publish(notice_id, g.actor, version=form.version.data)
     if result.new_version:
         # TRANSLATORS: %(version)s is a version number of a notice.
         flash(_("Version %(version)s is published: readers see it now. Nothing was sent again.",
@@ -307,7 +318,7 @@ def notice_discard_draft(notice_id: int):
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
-    notices.discard_draft(notice_id, g.actor, version=form.version.data)
+    publishing.discard_draft(notice_id, g.actor, version=form.version.data)
     flash(_("The draft was discarded. Readers keep the published version."))
     return redirect(url_for("console.notice_detail", notice_id=notice_id))
 
@@ -319,7 +330,7 @@ def notice_withdraw(notice_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    notices.withdraw(notice_id, g.actor)
+    publishing.withdraw(notice_id, g.actor)
     flash(_("The notice was withdrawn."))
     return redirect(url_for("console.notice_detail", notice_id=notice_id))
 
@@ -331,7 +342,7 @@ def notice_resume(notice_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    notices.get_notice(notice_id)
+    store.get_notice(notice_id)
     delivery.queue_resume(get_queue(), notice_id)
     # TRANSLATORS: console message after staff restart a stopped notice delivery.
     flash(_("Delivery was resumed."))
@@ -342,16 +353,16 @@ def notice_resume(notice_id: int):
 @console_view("stats.view")
 def notice_stats(notice_id: int):
     """Delivered, read and failed counts, in total and per locale, with the WeChat error codes."""
-    notice = notices.get_notice(notice_id)
-    return render_template("admin/notices/stats.html", notice=notice, stats=notices.stats(notice_id),
-                           failures=notices.failure_codes(notice_id), form=ActionForm(), **_labels())
+    notice = store.get_notice(notice_id)
+    return render_template("admin/notices/stats.html", notice=notice, stats=stats.stats(notice_id),
+                           failures=stats.failure_codes(notice_id), form=ActionForm(), **_labels())
 
 
 @bp.get("/notices/<int:notice_id>/versions")
 @console_view("notices.view")
 def notice_versions(notice_id: int):
     """Every version of a notice: what went out, drafts, and edits superseded or discarded."""
-    notice = notices.get_notice(notice_id)
+    notice = store.get_notice(notice_id)
     return render_template("admin/notices/versions.html", notice=notice, versions=list(reversed(notice.versions)),
                            version_state=version_state)
 

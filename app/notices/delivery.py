@@ -34,10 +34,10 @@ from app.accounts.models.user import UserAccount
 from app.extensions import db, rows_changed, table_of
 from app.i18n.locales import SUPPORTED
 from app.notices.audience import recipients_page
+from app.notices.fallback import content_for
 from app.notices.messages import message_data, wechat_lang
 from app.notices.models.notice import Notice, NoticeDelivery
 from app.notices.models.subscription import SubscriptionQuota
-from app.notices.notices import content_for
 
 log = logging.getLogger("app.delivery")
 

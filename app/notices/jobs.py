@@ -8,7 +8,7 @@ from rq import Retry
 
 from app.extensions import get_queue, get_redis
 from app.jobs import job_app_context
-from app.notices import delivery, notices
+from app.notices import delivery, publishing
 
 log = logging.getLogger("app.notices.jobs")
 
@@ -86,7 +86,7 @@ def resume(notice_id: int) -> dict:
 def publish_due() -> list[int]:
     """Job (run every minute by cron or `flask notices publish-due`): publish scheduled notices."""
     with job_app_context():
-        published = notices.due_notices()
+        published = publishing.due_notices()
         for notice_id in published:
             start_delivery(notice_id)
         return published

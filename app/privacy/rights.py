@@ -40,7 +40,7 @@ from app.extensions import db, rows_changed
 from app.i18n import _l, lazy_pgettext, to_text
 from app.journeys import screen_cache
 from app.journeys.models import FlowState
-from app.notices import notices
+from app.notices import inbox
 from app.notices.models.notice import Notice, NoticeDelivery
 from app.notices.models.subscription import SubscriptionGrant, SubscriptionQuota, SubscriptionReceipt
 from app.request_schemas import AccountDeletionIn, parse
@@ -154,7 +154,7 @@ def export_user(user_id: int, *, locale: str, today) -> dict:
             "delivery_reports": [{"template_id": r.template_id, "error_code": r.error_code,
                                   "received_at": _iso(r.received_at)} for r in receipts],
         },
-        "notices": [{**notices.notice_item(notice, locale, delivery.read_at), "channel": delivery.channel,
+        "notices": [{**inbox.notice_item(notice, locale, delivery.read_at), "channel": delivery.channel,
                      "state": delivery.state, "sent_at": _iso(delivery.sent_at),
                      "created_at": _iso(delivery.created_at)} for delivery, notice in deliveries],
         "qr_checks": [{"service_point": name, "result": check.result, "checked_at": _iso(check.checked_at)}

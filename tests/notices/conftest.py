@@ -8,7 +8,7 @@ import pytest
 
 from app.accounts import admin_auth
 from app.extensions import db, get_queue
-from app.notices import delivery, notices
+from app.notices import delivery, editing, publishing
 from app.notices.models.subscription import SubscriptionQuota
 from tests.admin import conftest as console_fixtures
 from tests.factories import make_person, make_user
@@ -46,9 +46,9 @@ def make_notice(app, make_admin):
 
     def _make(publish: bool = False, deliver: bool = True, **overrides):
         actor = admin_auth.actor_for(make_admin("publisher"))
-        notice = notices.create_notice(notice_payload(**overrides), actor)
+        notice = editing.create_notice(notice_payload(**overrides), actor)
         if publish:
-            notices.publish(notice.id, actor)
+            publishing.publish(notice.id, actor)
             if deliver:
                 delivery.queue_fan_out(get_queue(), notice.id)
         return notice

@@ -28,10 +28,10 @@ def rows(notice_id, channel="wechat"):
 def publish_and_deliver(notice):
     from app.accounts import admin_auth
     from app.accounts.models.admin import AdminUser
-    from app.notices import notices
+    from app.notices import publishing
 
     actor = admin_auth.actor_for(db.session.scalars(select(AdminUser)).first())
-    notices.publish(notice.id, actor)
+    publishing.publish(notice.id, actor)
     delivery.queue_fan_out(get_queue(), notice.id)
     db.session.expire_all()
 
@@ -123,9 +123,9 @@ def test_withdrawn_notice_sends_nothing_more(app, wechat_emulator, make_notice, 
     delivery.fan_out(notice.id)
     from app.accounts import admin_auth
     from app.accounts.models.admin import AdminUser
-    from app.notices import notices
+    from app.notices import publishing
 
-    notices.withdraw(notice.id, admin_auth.actor_for(db.session.scalars(select(AdminUser)).first()))
+    publishing.withdraw(notice.id, admin_auth.actor_for(db.session.scalars(select(AdminUser)).first()))
     notice_tasks.deliver_batch(notice.id, user.id, user.id)
     assert rows(notice.id)[user.id].state == "cancelled"
     assert wechat_emulator.outbox("subscribe") == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.accounts import admin_auth
-from app.notices import notices
+from app.notices import publishing
 
 
 def test_inbox_in_the_users_language_with_fallback(client, login, make_notice, recipients):
@@ -41,7 +41,7 @@ def test_withdrawn_and_unaddressed_notices_are_hidden(client, login, make_notice
     user = recipients(1, "en")[0]
     notice = make_notice(publish=True)
     elsewhere = make_notice(publish=True, audience={"locales": ["ja"]})
-    notices.withdraw(notice.id, admin_auth.actor_for(make_admin("publisher")))
+    publishing.withdraw(notice.id, admin_auth.actor_for(make_admin("publisher")))
     headers = login(user)
     assert client.get("/api/v1/notices", headers=headers).get_json()["total"] == 0
     response = client.post(f"/api/v1/notices/{elsewhere.id}/read", headers=headers)

@@ -11,9 +11,10 @@ from app import clock
 from app.accounts import admin_auth
 from app.audit.models import AuditLog
 from app.extensions import db
-from app.notices import delivery, notices
+from app.notices import delivery, editing, errors, publishing
 from app.notices import jobs as notice_tasks
-from app.notices.models.notice import NoticeVersion
+from app.notices import versions as notice_versions
+from app.notices.models.notice import Notice, NoticeVersion
 from tests.notices.conftest import TEMPLATE, grant_quota, notice_payload
 
 BAIT = {"title": "URGENT: pay arrears now", "body": "Pay at [this page](https://pay.example.net) today."}
@@ -78,7 +79,7 @@ def test_a_translators_put_on_a_published_notice_does_not_change_what_users_read
     assert response.get_json()["draft"]["priority"] == "urgent"
 
     assert inbox_item(client, reader, notice_id) == before
-    assert db.session.get(notices.Notice, notice_id).translation("en").title == before["title"]
+    assert db.session.get(Notice, notice_id).translation("en").title == before["title"]
 
 
 def test_only_a_publisher_makes_a_draft_live(client, published):
@@ -112,7 +113,7 @@ def test_a_draft_changed_since_it_was_reviewed_is_not_published(client, publishe
     assert response.status_code == 409
     error = response.get_json()["error"]
     assert error["code"] == "notice.draft_changed"
-    assert error["message"] != notices.DraftChanged.message._args[0]  # in German, not the English msgid
+    assert error["message"] != errors.DraftChanged.message._args[0]  # in German, not the English msgid
     assert versions(notice_id) == [(1, "published"), (2, "superseded"), (3, "draft")]
     assert inbox_item(client, reader, notice_id)["version"] == 1
 
@@ -197,7 +198,7 @@ def test_subscribe_messages_carry_the_live_version(app, wechat_emulator, make_no
     notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
     delivery.fan_out(notice.id)
     translator = admin_auth.actor_for(make_admin("translator"))
-    notices.set_translation(notice.id, "en", BAIT, translator)
+    editing.set_translation(notice.id, "en", BAIT, translator)
     notice_tasks.deliver_batch(notice.id, user.id, user.id)
     [message] = wechat_emulator.outbox("subscribe")
     assert message["data"]["thing1"]["value"].startswith("Work permit merged")
@@ -206,7 +207,7 @@ def test_subscribe_messages_carry_the_live_version(app, wechat_emulator, make_no
 
 def test_the_privacy_export_shows_the_live_version(client, published, make_admin):
     notice_id, reader = published["id"], published["reader"]
-    notices.set_translation(notice_id, "en", BAIT, admin_auth.actor_for(make_admin("translator")))
+    editing.set_translation(notice_id, "en", BAIT, admin_auth.actor_for(make_admin("translator")))
     exported = client.get("/api/v1/me/export", headers=reader)
     assert exported.status_code == 200
     assert [item["title"] for item in exported.get_json()["notices"]] == [
@@ -219,44 +220,44 @@ def test_editing_a_scheduled_notice_takes_it_off_the_schedule(make_notice, make_
     translator = admin_auth.actor_for(make_admin("translator"))
     later = clock.now() + timedelta(hours=2)
     notice = make_notice(publish_at=later.isoformat())
-    notices.publish(notice.id, publisher)
+    publishing.publish(notice.id, publisher)
     assert notice.status == "scheduled"
-    notices.set_translation(notice.id, "en", BAIT, translator)
+    editing.set_translation(notice.id, "en", BAIT, translator)
     assert notice.status == "draft"
-    assert notices.due_notices(now=later + timedelta(seconds=1)) == []
+    assert publishing.due_notices(now=later + timedelta(seconds=1)) == []
     assert audit_rows(notice.id)[-1].details["unscheduled"] is True
     unchanged = make_notice(publish_at=later.isoformat())
-    notices.publish(unchanged.id, publisher)
-    notices.update_notice(unchanged.id, notice_payload(publish_at=later.isoformat()), publisher)
+    publishing.publish(unchanged.id, publisher)
+    editing.update_notice(unchanged.id, notice_payload(publish_at=later.isoformat()), publisher)
     assert unchanged.status == "scheduled"  # saving the same words keeps the publisher's schedule
 
 
 def test_withdrawing_discards_the_pending_draft(make_notice, make_admin):
     publisher = admin_auth.actor_for(make_admin("publisher"))
     notice = make_notice(publish=True, deliver=False)
-    notices.set_translation(notice.id, "en", BAIT, admin_auth.actor_for(make_admin("translator")))
-    notices.withdraw(notice.id, publisher)
+    editing.set_translation(notice.id, "en", BAIT, admin_auth.actor_for(make_admin("translator")))
+    publishing.withdraw(notice.id, publisher)
     assert versions(notice.id) == [(1, "published"), (2, "discarded")]
     assert audit_rows(notice.id)[-1].details["discarded_version"] == 2
-    with pytest.raises(notices.NoticeWithdrawn):
-        notices.publish(notice.id, publisher)
+    with pytest.raises(errors.NoticeWithdrawn):
+        publishing.publish(notice.id, publisher)
 
 
 def test_a_version_number_taken_meanwhile_is_a_conflict_not_a_500(client, published, monkeypatch):
     notice_id, roles = published["id"], published["roles"]
-    real = notices._record_draft
+    real = editing._record_draft
 
     def racing(notice, *args):
         # Another request stores version 2 between this one's read and its write.
         with db.engine.begin() as conn:
             conn.execute(NoticeVersion.__table__.insert().values(
-                notice_id=notice.id, version=2, snapshot=notices.snapshot(notice), state="draft",
+                notice_id=notice.id, version=2, snapshot=notice_versions.snapshot(notice), state="draft",
                 created_at=clock.now()))
         return real(notice, *args)
 
     if db.engine.dialect.name == "mysql":
         pytest.skip("the row lock makes a racing writer wait on MariaDB; the race needs SQLite's looser locking")
-    monkeypatch.setattr(notices, "_record_draft", racing)
+    monkeypatch.setattr(editing, "_record_draft", racing)
     response = client.put(f"/api/v1/admin/notices/{notice_id}/translations/en", json=BAIT,
                           headers=roles["translator"])
     assert response.status_code == 409
@@ -290,7 +291,7 @@ def test_the_console_shows_the_draft_beside_the_live_text(console, make_notice):
     editor.post(f"/admin/notices/{notice.id}/edit", data={**CONSOLE_FORM, "priority": "urgent"})
     page = editor.get(f"/admin/notices/{notice.id}").get_data(as_text=True)
     assert 'data-change="priority"' in page and 'id="discard-draft"' in page and 'id="publish-draft"' not in page
-    assert db.session.get(notices.Notice, notice.id).priority == "important"
+    assert db.session.get(Notice, notice.id).priority == "important"
 
 
 def test_a_publisher_publishes_the_draft_they_saw_from_the_console(console, make_notice):
@@ -303,10 +304,10 @@ def test_a_publisher_publishes_the_draft_they_saw_from_the_console(console, make
     stale = publisher.post(f"/admin/notices/{notice.id}/publish", data={"version": "2"})
     assert stale.status_code == 409
     assert "Someone changed the notice after you opened it" in stale.get_data(as_text=True)
-    assert db.session.get(notices.Notice, notice.id).version == 1
+    assert db.session.get(Notice, notice.id).version == 1
     done = publisher.post(f"/admin/notices/{notice.id}/publish", data={"version": "3"}, follow_redirects=True)
     assert "Version 3 is published" in done.get_data(as_text=True)
-    live = db.session.get(notices.Notice, notice.id)
+    live = db.session.get(Notice, notice.id)
     assert (live.version, live.translation("en").title) == (3, "Changed again")
     versions_page = publisher.get(f"/admin/notices/{notice.id}/versions").get_data(as_text=True)
     assert "replaced by a later edit" in versions_page and 'id="version-3"' in versions_page

@@ -10,7 +10,8 @@ from app import clock
 from app.accounts import admin_auth
 from app.audit.models import AuditLog
 from app.errors import Forbidden, ValidationFailed
-from app.notices import audience, notices
+from app.notices import audience, editing, errors, markdown, publishing, store
+from app.notices import fallback as notice_fallback
 from tests.factories import make_employer, make_person, make_user
 from tests.notices.conftest import notice_payload
 
@@ -21,7 +22,7 @@ def publisher(make_admin):
 
 
 def test_markdown_is_sanitised(app):
-    html = notices.render_markdown(
+    html = markdown.render_markdown(
         "Hi <script>alert(1)</script> [x](javascript:alert(1)) [ok](https://example.org) **b**"
     )
     assert "<script" not in html
@@ -35,66 +36,66 @@ def test_create_validates_every_field(publisher):
     bad = notice_payload(category="gossip", source={"title": "", "url": "ftp://x", "date": "soon"},
                          audience={"nationalities": ["germany"]}, translations={"xx": {"title": "t", "body": "b"}})
     with pytest.raises(ValidationFailed) as caught:
-        notices.create_notice(bad, publisher)
+        editing.create_notice(bad, publisher)
     fields = caught.value.details["fields"]
     assert {"category", "source.title", "source.url", "source.date", "translations"} <= set(fields)
     assert "audience.nationalities" in fields
-    assert notices.list_notices() == []
+    assert editing.list_notices() == []
 
 
 def test_source_locale_translation_is_required(publisher):
     with pytest.raises(ValidationFailed):
-        notices.create_notice(notice_payload(source_locale="ko"), publisher)
+        editing.create_notice(notice_payload(source_locale="ko"), publisher)
 
 
 def test_viewer_cannot_create(make_admin):
     viewer = admin_auth.actor_for(make_admin("viewer"))
     with pytest.raises(Forbidden):
-        notices.create_notice(notice_payload(), viewer)
+        editing.create_notice(notice_payload(), viewer)
 
 
 def test_fallback_chain_en_then_zh_hans(make_notice):
     notice = make_notice()
-    translation, fallback = notices.content_for(notice, "ko")
+    translation, fallback = notice_fallback.content_for(notice, "ko")
     assert (translation.locale, fallback) == ("en", True)
-    translation, fallback = notices.content_for(notice, "en")
+    translation, fallback = notice_fallback.content_for(notice, "en")
     assert (translation.locale, fallback) == ("en", False)
     only_chinese = make_notice(translations={"zh_Hans": {"title": "标题", "body": "正文"}})
-    assert notices.content_for(only_chinese, "ko")[0].locale == "zh_Hans"
-    assert "ko" in notices.missing_locales(notice) and "en" not in notices.missing_locales(notice)
+    assert notice_fallback.content_for(only_chinese, "ko")[0].locale == "zh_Hans"
+    assert "ko" in notice_fallback.missing_locales(notice) and "en" not in notice_fallback.missing_locales(notice)
 
 
 def test_editing_a_published_notice_makes_a_new_version(make_notice, publisher):
     notice = make_notice(publish=True)
     assert notice.status == "published" and [v.version for v in notice.versions] == [1]
     changed = notice_payload(priority="urgent")
-    notices.update_notice(notice.id, changed, publisher)
+    editing.update_notice(notice.id, changed, publisher)
     assert notice.version == 1 and notice.priority == "important"
     assert [(v.version, v.state) for v in notice.versions] == [(1, "published"), (2, "draft")]
     assert notice.versions[1].snapshot["priority"] == "urgent"
-    notices.set_translation(notice.id, "ko", {"title": "제목", "body": "본문"}, publisher)
+    editing.set_translation(notice.id, "ko", {"title": "제목", "body": "본문"}, publisher)
     assert [(v.version, v.state) for v in notice.versions] == [(1, "published"), (2, "superseded"), (3, "draft")]
     assert notice.translation("ko") is None
-    notices.publish(notice.id, publisher, version=3)
+    publishing.publish(notice.id, publisher, version=3)
     assert notice.version == 3 and notice.priority == "urgent" and notice.translation("ko").title == "제목"
     draft = make_notice()
-    notices.update_notice(draft.id, changed, publisher)
+    editing.update_notice(draft.id, changed, publisher)
     assert draft.version == 1 and draft.versions == []
 
 
 def test_publish_twice_and_withdraw(make_notice, publisher):
     notice = make_notice()
-    first = notices.publish(notice.id, publisher)
-    again = notices.publish(notice.id, publisher)
+    first = publishing.publish(notice.id, publisher)
+    again = publishing.publish(notice.id, publisher)
     assert first.started and again.started and notice.status == "published"
     assert len(notice.versions) == 1
     assert "ko" in first.missing_translations
-    notices.withdraw(notice.id, publisher)
+    publishing.withdraw(notice.id, publisher)
     assert notice.status == "withdrawn"
-    with pytest.raises(notices.NoticeWithdrawn):
-        notices.publish(notice.id, publisher)
-    with pytest.raises(notices.NoticeNotPublished):
-        notices.withdraw(notice.id, publisher)
+    with pytest.raises(errors.NoticeWithdrawn):
+        publishing.publish(notice.id, publisher)
+    with pytest.raises(errors.NoticeNotPublished):
+        publishing.withdraw(notice.id, publisher)
     actions = [row.action for row in AuditLog.query.filter_by(entity="notice").order_by(AuditLog.id)]
     assert actions == ["notice.create", "notice.publish", "notice.withdraw"]
 
@@ -103,16 +104,16 @@ def test_publish_twice_and_withdraw(make_notice, publisher):
 def test_scheduled_notice_is_published_when_due(make_notice, publisher):
     later = clock.now() + timedelta(hours=2)
     notice = make_notice(publish_at=later.isoformat())
-    result = notices.publish(notice.id, publisher)
+    result = publishing.publish(notice.id, publisher)
     assert not result.started and notice.status == "scheduled"
-    assert notices.due_notices() == []
-    assert notices.due_notices(now=later + timedelta(seconds=1)) == [notice.id]
+    assert publishing.due_notices() == []
+    assert publishing.due_notices(now=later + timedelta(seconds=1)) == [notice.id]
     assert notice.status == "published"
 
 
 def test_unknown_notice_is_not_found(app):
-    with pytest.raises(notices.NoticeNotFound):
-        notices.get_notice(999999)
+    with pytest.raises(errors.NoticeNotFound):
+        store.get_notice(999999)
 
 
 @pytest.mark.calendar
@@ -170,7 +171,7 @@ def test_bad_audiences_are_refused(spec):
 @pytest.mark.calendar
 def test_clearing_the_time_of_a_scheduled_notice_makes_it_a_draft(make_notice, publisher):
     notice = make_notice(publish_at=(clock.now() + timedelta(days=1)).isoformat())
-    notices.publish(notice.id, publisher)
+    publishing.publish(notice.id, publisher)
     assert notice.status == "scheduled"
-    notices.update_notice(notice.id, notice_payload(publish_at=None), publisher)
+    editing.update_notice(notice.id, notice_payload(publish_at=None), publisher)
     assert notice.status == "draft" and notice.publish_at is None

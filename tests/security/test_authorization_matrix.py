@@ -28,7 +28,7 @@ from app.api.openapi_spec import ADMIN, OPERATIONS, PUBLIC, SERVICE_POINT, USER
 from app.card import qr
 from app.extensions import db
 from app.guides import journey as guides
-from app.notices import notices
+from app.notices import editing, publishing
 from app.notices.models.notice import NoticeDelivery
 from app.registry import import_progress
 from tests.conftest import IsolatedClient, _clean_tables, make_test_config
@@ -245,11 +245,11 @@ def notice_payload(title: str = "Pension changes") -> dict:
 
 def admin_notice(world: World, *, published: bool, edited: bool = False):
     """A notice made by another admin (the author), published by a third when asked, then edited."""
-    notice = notices.create_notice(notice_payload(), world.author)
+    notice = editing.create_notice(notice_payload(), world.author)
     if published:
-        notices.publish(notice.id, world.publisher)
+        publishing.publish(notice.id, world.publisher)
     if edited:
-        notices.update_notice(notice.id, notice_payload("Pension changes, corrected"), world.author)
+        editing.update_notice(notice.id, notice_payload("Pension changes, corrected"), world.author)
     return notice
 
 

@@ -208,13 +208,13 @@ class TestSubscriptionQuota:
 class TestNoticeDrafts:
     def test_parallel_edits_of_a_published_notice_lose_nothing_and_publish_nothing(self, app, client):
         from app.i18n.locales import SUPPORTED
-        from app.notices import notices
+        from app.notices import editing, publishing
         from app.notices.models.notice import Notice, NoticeVersion
         from tests.notices.conftest import notice_payload
 
         publisher = admin_auth.actor_for(admin_auth.create_admin("parallel-publisher", PASSWORD, "publisher"))
-        notice = notices.create_notice(notice_payload(), publisher)
-        notices.publish(notice.id, publisher)
+        notice = editing.create_notice(notice_payload(), publisher)
+        publishing.publish(notice.id, publisher)
         notice_id, live_title = notice.id, notice.translation("en").title
         admin_auth.create_admin("parallel-translator", PASSWORD, "translator")
         token = client.post("/api/v1/admin/auth", json={"username": "parallel-translator",

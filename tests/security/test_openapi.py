@@ -7,7 +7,7 @@ from schemathesis.specs.openapi.definitions import OPENAPI_31
 
 from app import request_schemas
 from app.api import openapi_spec
-from app.notices import notices
+from app.notices import schemas
 from app.privacy import rights as privacy
 
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -63,9 +63,9 @@ def test_request_bodies_come_from_the_models_that_validate_them(client):
     def body_schema(path, method):
         return paths[path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
 
-    assert body_schema("/api/v1/admin/notices", "post") == notices.NoticeIn.__name__
+    assert body_schema("/api/v1/admin/notices", "post") == schemas.NoticeIn.__name__
     assert body_schema("/api/v1/admin/notices/{notice_id}/translations/{locale}", "put") == \
-        notices.TranslationIn.__name__
+        schemas.TranslationIn.__name__
     assert body_schema("/api/v1/me", "delete") == request_schemas.AccountDeletionIn.__name__
     assert privacy.require_confirmation.__globals__["AccountDeletionIn"] is request_schemas.AccountDeletionIn
 

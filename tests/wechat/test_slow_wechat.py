@@ -12,7 +12,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 from app.accounts import admin_auth, auth
 from app.accounts.models.user import UserAccount
 from app.extensions import db, get_queue
-from app.notices import delivery, notices
+from app.notices import delivery, editing, publishing
 from app.notices import jobs as notice_tasks
 from app.notices.models.notice import NoticeDelivery
 from app.notices.models.subscription import SubscriptionQuota
@@ -152,9 +152,9 @@ class TestWithAShortTimeout:
         user = make_user(make_person(commit=False), verified=True, locale="en")
         grant_quota(user, n=3, emulator=wechat_emulator)
         actor = admin_auth.actor_for(admin_auth.create_admin("slow-publisher", PASSWORD, "publisher"))
-        notice = notices.create_notice(notice_payload(template_id=TEMPLATE), actor)
+        notice = editing.create_notice(notice_payload(template_id=TEMPLATE), actor)
         slow("subscribe_send")
-        notices.publish(notice.id, actor)
+        publishing.publish(notice.id, actor)
         started = time.monotonic()
         delivery.queue_fan_out(get_queue(), notice.id)  # fan-out and the batch run here (synchronous jobs)
         # One attempt, given up after the timeout: not retried like a "busy" answer would be.
@@ -187,9 +187,9 @@ class TestWithAShortTimeout:
         user = make_user(make_person(commit=False), verified=True, locale="en")
         grant_quota(user, emulator=wechat_emulator)
         actor = admin_auth.actor_for(admin_auth.create_admin("calm-publisher", PASSWORD, "publisher"))
-        notice = notices.create_notice(notice_payload(template_id=TEMPLATE), actor)
+        notice = editing.create_notice(notice_payload(template_id=TEMPLATE), actor)
         slow("subscribe_send", SHORT_TIMEOUT / 3)
-        notices.publish(notice.id, actor)
+        publishing.publish(notice.id, actor)
         delivery.queue_fan_out(get_queue(), notice.id)
         db.session.expire_all()
         row = db.session.scalars(select(NoticeDelivery).where(

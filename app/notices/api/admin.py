@@ -11,7 +11,8 @@ from app.api.security import bearer_token
 from app.errors import BadRequest, Unauthorized, ValidationFailed
 from app.extensions import csrf, get_queue
 from app.logs import request_id
-from app.notices import audience, delivery, notices
+from app.notices import audience, delivery, editing, fallback, publishing, store, versions
+from app.notices import stats as notice_stats
 from app.rate_limits import rate_limit
 from app.request_schemas import NoticeVersionIn, parse
 
@@ -69,11 +70,11 @@ def content_json(content: dict) -> dict:
 
 def draft_json(notice) -> dict | None:
     """The draft version waiting for a publisher (null when there is none)."""
-    draft = notices.pending_draft(notice)
+    draft = versions.pending_draft(notice)
     if draft is None:
         return None
     return {"version": draft.version, "created_at": draft.created_at.isoformat(),
-            "created_by_admin_id": draft.created_by_admin_id, "changed": notices.draft_changes(notice),
+            "created_by_admin_id": draft.created_by_admin_id, "changed": versions.draft_changes(notice),
             **content_json(draft.snapshot)}
 
 
@@ -88,7 +89,7 @@ def notice_json(notice) -> dict:
         "translations": {t.locale: {"title": t.title, "body": t.body_markdown,
                                     "machine_translated": t.machine_translated}
                          for t in notice.translations},
-        "missing_translations": notices.missing_locales(notice),
+        "missing_translations": fallback.missing_locales(notice),
         "publish_at": notice.publish_at.isoformat() if notice.publish_at else None,
         "published_at": notice.published_at.isoformat() if notice.published_at else None,
         "withdrawn_at": notice.withdrawn_at.isoformat() if notice.withdrawn_at else None,
@@ -125,14 +126,14 @@ def logout():
 def list_notices():
     """Notices, newest first; ?status= filters."""
     status = request.args.get("status") or None
-    return jsonify({"notices": [notice_json(n) for n in notices.list_notices(status)]})
+    return jsonify({"notices": [notice_json(n) for n in editing.list_notices(status)]})
 
 
 @bp.post("/notices")
 @admin_required("notices.edit")
 def create_notice():
     """Create a draft notice (docs/architecture.md, "Notices in the admin API")."""
-    notice = notices.create_notice(json_object(), g.admin_actor)
+    notice = editing.create_notice(json_object(), g.admin_actor)
     return jsonify(notice_json(notice)), 201
 
 
@@ -140,21 +141,21 @@ def create_notice():
 @admin_required("notices.view")
 def get_notice(notice_id: int):
     """One notice with its translations."""
-    return jsonify(notice_json(notices.get_notice(notice_id)))
+    return jsonify(notice_json(store.get_notice(notice_id)))
 
 
 @bp.put("/notices/<int:notice_id>")
 @admin_required("notices.edit")
 def update_notice(notice_id: int):
     """Replace a notice's fields (on a published notice: a new draft version, live once published)."""
-    return jsonify(notice_json(notices.update_notice(notice_id, json_object(), g.admin_actor)))
+    return jsonify(notice_json(editing.update_notice(notice_id, json_object(), g.admin_actor)))
 
 
 @bp.put("/notices/<int:notice_id>/translations/<locale>")
 @admin_required("notices.translate")
 def put_translation(notice_id: int, locale: str):
     """{title, body, machine_translated?} for one locale (on a published notice: a new draft version)."""
-    return jsonify(notice_json(notices.set_translation(notice_id, locale, json_object(), g.admin_actor)))
+    return jsonify(notice_json(editing.set_translation(notice_id, locale, json_object(), g.admin_actor)))
 
 
 @bp.post("/notices/<int:notice_id>/publish")
@@ -163,7 +164,7 @@ def publish(notice_id: int):
     """Publish now (or schedule), or make the draft version live; {version?} must be what goes live.
     The delivery runs as jobs. Publishing twice sends nothing twice."""
     wanted = parse(NoticeVersionIn, optional_json_object())
-    result = notices.publish(notice_id, g.admin_actor, version=wanted.version)
+    result = publishing.publish(notice_id, g.admin_actor, version=wanted.version)
     if result.started:
         delivery.queue_fan_out(get_queue(), result.notice.id)
     return jsonify({"notice": notice_json(result.notice), "started": result.started,
@@ -175,21 +176,21 @@ def publish(notice_id: int):
 def discard_draft(notice_id: int):
     """Discard the draft version; {version?} must be the draft meant. The live text stays."""
     wanted = parse(NoticeVersionIn, optional_json_object())
-    return jsonify(notice_json(notices.discard_draft(notice_id, g.admin_actor, version=wanted.version)))
+    return jsonify(notice_json(publishing.discard_draft(notice_id, g.admin_actor, version=wanted.version)))
 
 
 @bp.post("/notices/<int:notice_id>/withdraw")
 @admin_required("notices.publish")
 def withdraw(notice_id: int):
     """Withdraw a published or scheduled notice."""
-    return jsonify(notice_json(notices.withdraw(notice_id, g.admin_actor)))
+    return jsonify(notice_json(publishing.withdraw(notice_id, g.admin_actor)))
 
 
 @bp.get("/notices/<int:notice_id>/stats")
 @admin_required("stats.view")
 def stats(notice_id: int):
     """Delivered, read and failed counts, in total and per locale."""
-    return jsonify(notices.stats(notice_id))
+    return jsonify(notice_stats.stats(notice_id))
 
 
 @bp.post("/audience/count")

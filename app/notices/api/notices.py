@@ -8,7 +8,7 @@ from app.api.security import login_required
 from app.errors import ValidationFailed
 from app.extensions import csrf
 from app.i18n import current_locale_id, locale_meta
-from app.notices import notices
+from app.notices import inbox as notice_inbox
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 # The mini program authenticates with a bearer token, never a cookie.
@@ -33,7 +33,7 @@ def inbox():
     """The user's notices in their language (fallback en → zh_Hans), newest first, with read state."""
     page = _positive_int("page", 1, 10_000)
     per_page = _positive_int("per_page", 20, MAX_PER_PAGE)
-    result = notices.inbox(g.user_id, current_locale_id(), page=page, per_page=per_page)
+    result = notice_inbox.inbox(g.user_id, current_locale_id(), page=page, per_page=per_page)
     return jsonify({**locale_meta(), **result})
 
 
@@ -41,5 +41,5 @@ def inbox():
 @login_required
 def mark_read(notice_id: int):
     """Mark one notice read (again is fine)."""
-    read_at = notices.mark_read(g.user_id, notice_id)
+    read_at = notice_inbox.mark_read(g.user_id, notice_id)
     return jsonify({"id": notice_id, "read": True, "read_at": read_at.isoformat()})

@@ -1,0 +1,46 @@
+"""How a notice fared: delivered, read and failed counts, and WeChat's error codes."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.notices.models.notice import NoticeDelivery
+from app.notices.store import get_notice
+
+
+def stats(notice_id) -> dict:
+    """Delivered, read and failed counts for a notice, in total and per recipient locale."""
+    notice = get_notice(notice_id)
+    delivery = NoticeDelivery
+    rows = db.session.execute(
+        select(delivery.locale, delivery.channel, delivery.state, func.count(), func.count(delivery.read_at))
+        .where(delivery.notice_id == notice.id)
+        .group_by(delivery.locale, delivery.channel, delivery.state)
+    ).all()
+    empty = {"delivered": 0, "read": 0, "sent": 0, "failed": 0, "no_quota": 0, "pending": 0, "cancelled": 0}
+    totals = dict(empty)
+    per_locale: dict[str, dict] = {}
+    for locale, channel, state, count, read in rows:
+        bucket = per_locale.setdefault(locale or "", dict(empty))
+        for target in (totals, bucket):
+            if channel == "in_app":
+                target["delivered"] += count
+                target["read"] += read
+            elif state in ("queued", "sending"):
+                target["pending"] += count
+            elif state in target:
+                target[state] += count
+    return {"notice_id": notice.id, "status": notice.status, "version": notice.version,
+            "totals": totals, "per_locale": dict(sorted(per_locale.items()))}
+
+
+def failure_codes(notice_id) -> list[tuple[int | None, int]]:
+    """WeChat errcodes of failed messages and how often each occurred."""
+    delivery = NoticeDelivery
+    rows = db.session.execute(
+        select(delivery.errcode, func.count()).where(delivery.notice_id == int(notice_id), delivery.channel == "wechat",
+                                              delivery.state == "failed")
+        .group_by(delivery.errcode).order_by(func.count().desc())
+    ).all()
+    return [(code, count) for code, count in rows]
