@@ -2,7 +2,8 @@
 
 A domain's package may have any of these parts, as a module or as a package of modules:
 `models` (tables), `api` (blueprints mounted under /api/v1), `console` (console pages),
-`cli` (a `commands` list), `journey` (a journey that registers its flow). The app factory and
+`cli` (a `commands` list), `journey` (a journey that registers its flow), `previews` (the preview
+samples of its journeys, read only by app.journeys.preview). The app factory and
 the registries below find them here, so adding a part to a domain is enough to mount it.
 """
 

@@ -21,7 +21,7 @@ from app.card.terms import AGREEMENTS, INSURANCES, describe
 from app.i18n import _, _l, lazy_pgettext, pgettext, to_text
 from app.i18n.formatting import format_date
 from app.journeys import registry
-from app.journeys.engine import Context, Flow, Sample, Step, action, back_action, continue_action, render
+from app.journeys.engine import Context, Flow, Step, action, back_action, continue_action, render
 from app.journeys.models import FlowState
 
 PERMIT_CATEGORIES = ("A", "B", "C")
@@ -96,8 +96,7 @@ class GuideStep(Step):
 class Guide(Flow):
     """A read-only guide: its pages, its source and what it is about."""
 
-    def __init__(self, slug: str, title, summary, pages: list[Page],
-                 samples_data: list[dict] | None = None):
+    def __init__(self, slug: str, title, summary, pages: list[Page]):
         self.slug = slug
         self.name = FLOW_PREFIX + slug
         self.guide_title = title
@@ -105,21 +104,12 @@ class Guide(Flow):
         self.pages = pages
         self.claims = tuple(dict.fromkeys(claim for page in pages for claim in page.claims))
         self.total = len(pages)
-        self.samples_data = samples_data or [{}]
         super().__init__([GuideStep(self, page, index) for index, page in enumerate(pages)])
 
     def sources(self) -> list[dict]:
         """Every source of the guide's claims, official first, with the day each was checked."""
         return [{**source.as_dict(), "checked_on": checked.isoformat()}
                 for source, checked in claims_sources(self.claims)]
-
-    def samples(self) -> list[Sample]:
-        """Every page (with each variant of context data, e.g. the permit categories)."""
-        samples = []
-        for data in self.samples_data:
-            suffix = "".join(f".{key}-{value}" for key, value in sorted(data.items()))
-            samples.extend(Sample(step=name, data=dict(data), label=f"{name}{suffix}") for name in self.order)
-        return samples
 
     def describe(self) -> dict:
         """{slug, flow, title, summary, pages, source, sources, checked_on} for the guide list.
@@ -257,7 +247,6 @@ DOCUMENTS_GUIDE = Guide(
         Page("after_entry", _l("After you enter China: the 30-day check"), _after_entry_body,
              claims=("onsite-check",)),
     ],
-    samples_data=[{"category": "A"}, {"category": "B"}],
 )
 
 

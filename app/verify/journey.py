@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import LazyString
@@ -29,7 +29,6 @@ from app.journeys.engine import (
     FieldError,
     Flow,
     Outcome,
-    Sample,
     Step,
     action,
     back_action,
@@ -499,7 +498,7 @@ def _security_record_notice() -> str:
         days)
 
 
-def _failure_errors(outcome: str, remaining: int | None) -> list[tuple[str | None, str]]:
+def failure_errors(outcome: str, remaining: int | None) -> list[tuple[str | None, str]]:
     """The errors of a failed check: the message, the answers to check for a no-match, tries left."""
     errors = [_failure(outcome)]
     if verification.shown_outcome(outcome) == verification.NO_MATCH:
@@ -606,7 +605,7 @@ class CheckStep(Step):
             return Outcome.go("second_factor")
         if result.locked_until is not None:
             return _lock(ctx, result.locked_until, "check", result.shown)
-        errors = _failure_errors(result.shown, result.remaining)
+        errors = failure_errors(result.shown, result.remaining)
         return Outcome.fail(errors, code=f"verification.{result.shown}", message=errors[0][1])
 
 
@@ -721,7 +720,7 @@ class PhoneStep(Step):
             return Outcome.go("result", remember=False)
         if result.locked_until is not None:
             return _lock(ctx, result.locked_until, "phone", result.shown)
-        errors = _failure_errors(result.shown, result.remaining)
+        errors = failure_errors(result.shown, result.remaining)
         return Outcome.fail(errors, code=f"verification.{result.shown}", message=errors[0][1])
 
 
@@ -886,40 +885,6 @@ class VerifyFlow(Flow):
         if not ctx.preview and ctx.user_id is not None and _is_verified(ctx.user_id):
             return "result"
         return "language" if ctx.first_run else "start"
-
-    def samples(self):
-        answers = {
-            "consent_sensitive": True, "passport_name": "MÜLLER, Hans Peter",
-            "identifier_type": "permit_number", "identifier": "156000000000000001",
-            "date_of_birth": "1988-04-12", "method": "phone", "in_person_reference": "7KQ4-MX29",
-        }
-        soon = clock.now().replace(microsecond=0) + timedelta(hours=6)
-        data = {"person_id": 1, "locked_until": soon.isoformat(), "resume": "check",
-                "reference_expires_at": (soon + timedelta(days=7)).isoformat()}
-        samples = [Sample(step=name, answers=answers, data=data, label=name) for name in self.order]
-        for kind in ("ssn", "pr_id"):
-            samples.append(Sample(step="identifier", answers={**answers, "identifier_type": kind},
-                                  data=data, label=f"identifier.{kind}"))
-        for step in self.steps.values():
-            for field in step.fields:
-                samples.append(Sample(
-                    step=step.name, answers={}, data=data, label=f"{step.name}.required",
-                    errors=lambda step=step, field=field: [(field.name, step.required_message(None, field))],
-                ))
-        for code in ("identifier.permit_length", "identifier.permit_format", "identifier.ssn_check",
-                     "identifier.ssn_length", "identifier.ssn_format", "identifier.ssn_date",
-                     "identifier.pr_id_format", "identifier.pr_id_check", "identifier.pr_id_date"):
-            samples.append(Sample(step="identifier", answers=answers, data=data, label=code,
-                                  errors=lambda code=code: [("identifier", to_text(message_for(code)))]))
-        for outcome in (verification.NO_MATCH, verification.NAME_NEAR, verification.PERMIT_INACTIVE, verification.ALREADY_LINKED):
-            samples.append(Sample(step="check", answers=answers, data=data, label=f"check.{outcome}",
-                                  errors=lambda outcome=outcome: _failure_errors(outcome, 3)))
-        for outcome in (verification.PHONE_MISMATCH, verification.PHONE_MISSING, verification.CODE_INVALID):
-            samples.append(Sample(step="phone", answers=answers, data=data, label=f"phone.{outcome}",
-                                  errors=lambda outcome=outcome: _failure_errors(outcome, 1)))
-        samples.append(Sample(step="locked", answers=answers, data={**data, "last_outcome": verification.NO_MATCH},
-                              label="locked.after_failure"))
-        return samples
 
 
 VERIFY = registry.register(VerifyFlow())
