@@ -97,6 +97,7 @@ class Guide(Flow):
     """A read-only guide: its pages, its source and what it is about."""
 
     def __init__(self, slug: str, title, summary, pages: list[Page]):
+        """A guide named `slug`, its title and summary, and its pages in order."""
         self.slug = slug
         self.name = FLOW_PREFIX + slug
         self.guide_title = title

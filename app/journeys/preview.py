@@ -27,6 +27,7 @@ _SAMPLERS: dict[type, Callable[[Flow], list[Sample]]] = {}
 def samples_of(flow_class: type) -> Callable:
     """Register the decorated function as the lister of preview samples for flows of `flow_class`."""
     def register(function: Callable[[Flow], list[Sample]]) -> Callable[[Flow], list[Sample]]:
+        """Keep `function` as the sampler of `flow_class`."""
         _SAMPLERS[flow_class] = function
         return function
     return register
@@ -65,6 +66,7 @@ def render_sample(flow: Flow, sample: Sample, user_state: dict | None = None) ->
 def sample_screens(flow: Flow, locale: str | None = None, user_state: dict | None = None) -> list[dict]:
     """Every sample of one flow as {flow, sample, screen}, in `locale` (default: the active one)."""
     def build() -> list[dict]:
+        """Every sample rendered in the active locale."""
         return [
             {"flow": flow.name, "sample": sample.label or sample.step,
              "screen": render_sample(flow, sample, user_state)}

@@ -39,6 +39,7 @@ class SourceIn(BaseModel):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
+        """Only an http(s) address with a host."""
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ValueError("the source link must be an http(s) address")
@@ -62,6 +63,7 @@ class NoticeIn(BaseModel):
     @field_validator("source_locale")
     @classmethod
     def _source_locale(cls, value: str) -> str:
+        """A locale the service supports."""
         if value not in SUPPORTED:
             raise ValueError("unsupported locale")
         return value
@@ -69,6 +71,7 @@ class NoticeIn(BaseModel):
     @field_validator("translations")
     @classmethod
     def _translation_locales(cls, value: dict) -> dict:
+        """Translations only in supported locales."""
         unknown = [locale for locale in value if locale not in SUPPORTED]
         if unknown:
             raise ValueError(f"unsupported locales: {', '.join(sorted(unknown))}")
@@ -77,12 +80,14 @@ class NoticeIn(BaseModel):
     @field_validator("template_id")
     @classmethod
     def _template(cls, value: str | None) -> str | None:
+        """A template id, or None when blank."""
         value = (value or "").strip()
         return value or None
 
     @field_validator("publish_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
+        """A publication time with a time zone (UTC when none is given)."""
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
