@@ -47,7 +47,7 @@ class SourceIn(BaseModel):
 
 
 class NoticeIn(BaseModel):
-    """A notice as the admin API and the console send it (design.md §4)."""
+    """A notice as the admin API and the console send it (docs/architecture.md, "Notices in the admin API")."""
 
     model_config = ConfigDict(extra="forbid")
 
