@@ -307,7 +307,7 @@ class DemoData:
     def write(self, directory: Path, with_history: bool = True) -> list[tuple[Path, str]]:
         """The feed files to import, in order: earlier passports, people, contributions."""
         files = []
-        renewed = [p for p in self.people if p["old_passport"]]
+        renewed = [person for person in self.people if person["old_passport"]]
         if renewed and with_history:
             files.append((self._write_people(directory / "people-earlier.csv", renewed, old=True), "people"))
         files.append((self._write_people(directory / "people.csv", self.people), "people"))
@@ -320,34 +320,34 @@ class DemoData:
         with path.open("w", encoding="utf-8", newline="") as handle:
             out = csv.DictWriter(handle, columns)
             out.writeheader()
-            for p in people:
-                out.writerow(self._people_row(p, old))
+            for person in people:
+                out.writerow(self._people_row(person, old))
         return path
 
-    def _people_row(self, p: dict, old: bool) -> dict:
+    def _people_row(self, person: dict, old: bool) -> dict:
         """One people row."""
-        employer = p["employer"]
-        start = p["first_period"]
+        employer = person["employer"]
+        start = person["first_period"]
         insurances = ";".join(
-            f"{kind}:{'exempt' if kind in p['exempt'] else 'enrolled'}:{start}" for kind in _INSURANCES
+            f"{kind}:{'exempt' if kind in person['exempt'] else 'enrolled'}:{start}" for kind in _INSURANCES
         )
-        country = p["nationality"]
+        country = person["nationality"]
         return {
-            "passport_name": p["name"], "nationality": country, "date_of_birth": p["born"].isoformat(),
-            "sex": p["sex"], "passport_number": p["old_passport"] if old else p["passport"],
-            "passport_expires_on": (self.today + timedelta(days=400 + p["index"] * 7 % 2500)).isoformat()
+            "passport_name": person["name"], "nationality": country, "date_of_birth": person["born"].isoformat(),
+            "sex": person["sex"], "passport_number": person["old_passport"] if old else person["passport"],
+            "passport_expires_on": (self.today + timedelta(days=400 + person["index"] * 7 % 2500)).isoformat()
             if not old else (self.today - timedelta(days=30)).isoformat(),
-            "permit_number": p["permit"], "permit_category": p["category"],
-            "permit_valid_from": p["valid_from"].isoformat(), "permit_valid_to": p["valid_to"].isoformat(),
-            "permit_status": p["status"], "entry_date": p["entry"].isoformat() if p["entry"] else "",
-            "position": p["position"], "employer_uscc": employer["uscc"],
+            "permit_number": person["permit"], "permit_category": person["category"],
+            "permit_valid_from": person["valid_from"].isoformat(), "permit_valid_to": person["valid_to"].isoformat(),
+            "permit_status": person["status"], "entry_date": person["entry"].isoformat() if person["entry"] else "",
+            "position": person["position"], "employer_uscc": employer["uscc"],
             "employer_name_zh": employer["name_zh"], "employer_name_en": employer["name_en"],
-            "work_city_code": employer["city"], "work_address": employer["address"], "ssn": p["ssn"],
-            "pr_id": p["pr_id"] or "", "card_number": p["card_number"], "card_status": p["card_status"],
-            "phone": p["phone"] or "", "insurances": insurances,
-            "exemption_country": country if p["exempt"] else "",
-            "exemption_certificate": f"COC-{country}-{p['index']:06d}" if p["exempt"] else "",
-            "exemption_valid_to": (self.today + timedelta(days=900)).isoformat() if p["exempt"] else "",
+            "work_city_code": employer["city"], "work_address": employer["address"], "ssn": person["ssn"],
+            "pr_id": person["pr_id"] or "", "card_number": person["card_number"], "card_status": person["card_status"],
+            "phone": person["phone"] or "", "insurances": insurances,
+            "exemption_country": country if person["exempt"] else "",
+            "exemption_certificate": f"COC-{country}-{person['index']:06d}" if person["exempt"] else "",
+            "exemption_valid_to": (self.today + timedelta(days=900)).isoformat() if person["exempt"] else "",
         }
 
     def _write_contributions(self, path: Path) -> Path:
@@ -357,65 +357,65 @@ class DemoData:
         with path.open("w", encoding="utf-8", newline="") as handle:
             out = csv.writer(handle)
             out.writerow(columns)
-            for p in self.people:
+            for person in self.people:
                 gap = set()
-                if p["gap"]:
-                    gap_start = _period_add(last, -(p["index"] % 18 + 3))
-                    gap = {_period_add(gap_start, k) for k in range(1 + p["index"] % 3)}
-                period = p["first_period"]
-                until = last if p["status"] == "valid" else min(last, _period(p["valid_to"]))
+                if person["gap"]:
+                    gap_start = _period_add(last, -(person["index"] % 18 + 3))
+                    gap = {_period_add(gap_start, k) for k in range(1 + person["index"] % 3)}
+                period = person["first_period"]
+                until = last if person["status"] == "valid" else min(last, _period(person["valid_to"]))
                 while period <= until:
                     if period not in gap:
-                        self._month(out, p, period, until)
+                        self._month(out, person, period, until)
                     period = _period_add(period, 1)
         return path
 
-    def _month(self, out, p: dict, period: str, last: str) -> None:
+    def _month(self, out, person: dict, period: str, last: str) -> None:
         """One month's rows for every insurance the person is enrolled in."""
         if period == last:
             status = "due"
-        elif p["arrears"] and period >= _period_add(last, -2):
+        elif person["arrears"] and period >= _period_add(last, -2):
             status = "arrears"
         else:
             status = "paid"
         paid_on = f"{period}-15" if status == "paid" else ""
         for kind in _INSURANCES:
-            if kind in p["exempt"]:
+            if kind in person["exempt"]:
                 continue
             employer_rate, employee_rate = _RATES[kind]
-            base = p["base"]
-            out.writerow([p["ssn"], period, kind, f"{base:.2f}",
+            base = person["base"]
+            out.writerow([person["ssn"], period, kind, f"{base:.2f}",
                           f"{(base * employer_rate).quantize(_CENT):.2f}",
                           f"{(base * employee_rate).quantize(_CENT):.2f}", status,
-                          p["employer"]["uscc"], paid_on])
+                          person["employer"]["uscc"], paid_on])
 
     def samples(self) -> list[Sample]:
         """A handful of varied identities: diacritics, apostrophes, long names, exemptions, expiries."""
         picks: list[tuple[dict, str]] = []
 
         def pick(note: str, test) -> None:
-            for p in self.people:
-                if test(p) and all(p is not chosen for chosen, _ in picks):
-                    picks.append((p, note))
+            for person in self.people:
+                if test(person) and all(person is not chosen for chosen, _ in picks):
+                    picks.append((person, note))
                     return
 
         pick("diacritics and a hyphen; pension and unemployment exempt (bilateral agreement)",
-             lambda p: p["nationality"] == "DEU" and p["exempt"] and "-" in p["name"]
-             and not p["name"].isascii())
-        pick("diacritics; pension exempt", lambda p: p["exempt"] and not p["name"].isascii())
-        pick("apostrophe in the family name", lambda p: "'" in p["name"] and p["status"] == "valid")
-        pick("Korean name, card in normal use", lambda p: p["nationality"] == "KOR" and p["card_status"] == "normal")
-        pick("very long name (60+ characters)", lambda p: len(p["name"]) >= 60)
+             lambda person: person["nationality"] == "DEU" and person["exempt"] and "-" in person["name"]
+             and not person["name"].isascii())
+        pick("diacritics; pension exempt", lambda person: person["exempt"] and not person["name"].isascii())
+        pick("apostrophe in the family name", lambda person: "'" in person["name"] and person["status"] == "valid")
+        pick("Korean name, card in normal use", lambda person: person["nationality"] == "KOR" and person["card_status"] == "normal")
+        pick("very long name (60+ characters)", lambda person: len(person["name"]) >= 60)
         pick("permit expires within 30 days",
-             lambda p: p["status"] == "valid" and p["valid_to"] <= self.today + timedelta(days=30))
-        pick("category C, arrears in the latest months", lambda p: p["category"] == "C" and p["arrears"])
-        pick("passport renewed (history of two passports)", lambda p: p["old_passport"] is not None)
-        pick("no phone on record (in-person route)", lambda p: p["phone"] is None)
-        pick("permit expired", lambda p: p["status"] == "expired")
+             lambda person: person["status"] == "valid" and person["valid_to"] <= self.today + timedelta(days=30))
+        pick("category C, arrears in the latest months", lambda person: person["category"] == "C" and person["arrears"])
+        pick("passport renewed (history of two passports)", lambda person: person["old_passport"] is not None)
+        pick("no phone on record (in-person route)", lambda person: person["phone"] is None)
+        pick("permit expired", lambda person: person["status"] == "expired")
         return [
-            Sample(p["name"], p["born"].isoformat(), p["nationality"], p["permit"], p["category"],
-                   p["ssn"], _e164(p["phone"]), p["card_status"], note)
-            for p, note in picks[:SAMPLE_COUNT]
+            Sample(person["name"], person["born"].isoformat(), person["nationality"], person["permit"], person["category"],
+                   person["ssn"], _e164(person["phone"]), person["card_status"], note)
+            for person, note in picks[:SAMPLE_COUNT]
         ]
 
 
