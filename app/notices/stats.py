@@ -12,11 +12,11 @@ from app.notices.store import get_notice
 def stats(notice_id) -> dict:
     """Delivered, read and failed counts for a notice, in total and per recipient locale."""
     notice = get_notice(notice_id)
-    delivery = NoticeDelivery
     rows = db.session.execute(
-        select(delivery.locale, delivery.channel, delivery.state, func.count(), func.count(delivery.read_at))
-        .where(delivery.notice_id == notice.id)
-        .group_by(delivery.locale, delivery.channel, delivery.state)
+        select(NoticeDelivery.locale, NoticeDelivery.channel, NoticeDelivery.state, func.count(),
+               func.count(NoticeDelivery.read_at))
+        .where(NoticeDelivery.notice_id == notice.id)
+        .group_by(NoticeDelivery.locale, NoticeDelivery.channel, NoticeDelivery.state)
     ).all()
     empty = {"delivered": 0, "read": 0, "sent": 0, "failed": 0, "no_quota": 0, "pending": 0, "cancelled": 0}
     totals = dict(empty)
@@ -37,10 +37,10 @@ def stats(notice_id) -> dict:
 
 def failure_codes(notice_id) -> list[tuple[int | None, int]]:
     """WeChat errcodes of failed messages and how often each occurred."""
-    delivery = NoticeDelivery
     rows = db.session.execute(
-        select(delivery.errcode, func.count()).where(delivery.notice_id == int(notice_id), delivery.channel == "wechat",
-                                              delivery.state == "failed")
-        .group_by(delivery.errcode).order_by(func.count().desc())
+        select(NoticeDelivery.errcode, func.count())
+        .where(NoticeDelivery.notice_id == int(notice_id), NoticeDelivery.channel == "wechat",
+               NoticeDelivery.state == "failed")
+        .group_by(NoticeDelivery.errcode).order_by(func.count().desc())
     ).all()
     return [(code, count) for code, count in rows]
