@@ -16,7 +16,7 @@ SAMPLE_DATA: dict[str, list[dict]] = {"documents": [{"category": "A"}, {"categor
 @samples_of(Guide)
 def guide_samples(guide: Guide) -> list[Sample]:
     """Every page (with each variant of context data, e.g. the permit categories)."""
-    samples = []
+    samples: list[Sample] = []
     for data in SAMPLE_DATA.get(guide.slug, [{}]):
         suffix = "".join(f".{key}-{value}" for key, value in sorted(data.items()))
         samples.extend(Sample(step=name, data=dict(data), label=f"{name}{suffix}") for name in guide.order)

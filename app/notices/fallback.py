@@ -24,7 +24,7 @@ def fallback_locale(notice: Notice, locale: str) -> str:
     return notice.source_locale
 
 
-def content_for(notice: Notice, locale: str) -> tuple[NoticeTranslation, bool]:
+def content_for(notice: Notice, locale: str) -> tuple[NoticeTranslation | None, bool]:
     """The translation shown to a reader in `locale` and whether it is a fallback."""
     chosen = fallback_locale(notice, locale)
     translation = notice.translation(chosen)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from app import clock
 from app.accounts.admin_auth import Actor, require
@@ -123,12 +124,12 @@ def withdraw(notice_id, actor: Actor, *, now: datetime | None = None) -> Notice:
         draft.state = "discarded"  # a withdrawn notice never changes again
     notice.status = "withdrawn"
     notice.withdrawn_at = now or clock.now()
-    cancelled = db.session.execute(
+    cancelled = cast(CursorResult, db.session.execute(
         update(NoticeDelivery)
         .where(NoticeDelivery.notice_id == notice.id, NoticeDelivery.channel == "wechat",
                NoticeDelivery.state == "queued")
         .values(state="cancelled")
-    ).rowcount
+    )).rowcount
     audit_action("notice.withdraw", notice, actor, {"cancelled_messages": cancelled, "version": notice.version,
                                               "discarded_version": draft.version if draft else None})
     commit_change()
