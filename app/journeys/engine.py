@@ -205,7 +205,7 @@ class Step:
             value = value.strip()
         return value
 
-    def required_message(self, ctx: Context, fld: Field) -> str:
+    def required_message(self, ctx: Context, input_field: Field) -> str:
         """The error for an empty required field."""
         return _("Please answer this question.")
 
@@ -213,23 +213,23 @@ class Step:
         """Cleaned values and errors (field, message) for this step's fields."""
         cleaned: dict = {}
         errors: list[tuple[str | None, str]] = []
-        for fld in self.fields:
-            value = submitted.get(fld.name)
+        for input_field in self.fields:
+            value = submitted.get(input_field.name)
             if value is not None and not isinstance(value, (str, bool, int)):
-                errors.append((fld.name, _("We could not read this answer. Try again.")))
+                errors.append((input_field.name, _("We could not read this answer. Try again.")))
                 continue
-            if isinstance(value, str) and fld.max_length and len(value.strip()) > fld.max_length:
+            if isinstance(value, str) and input_field.max_length and len(value.strip()) > input_field.max_length:
                 # TRANSLATORS: %(num)d is a number of characters.
-                errors.append((fld.name, ngettext("Use %(num)d character or fewer.",
-                                                  "Use %(num)d characters or fewer.", fld.max_length)))
+                errors.append((input_field.name, ngettext("Use %(num)d character or fewer.",
+                                                  "Use %(num)d characters or fewer.", input_field.max_length)))
                 continue
-            if value in (None, "", False) and fld.required:
-                errors.append((fld.name, self.required_message(ctx, fld)))
+            if value in (None, "", False) and input_field.required:
+                errors.append((input_field.name, self.required_message(ctx, input_field)))
                 continue
             try:
-                cleaned[fld.name] = self.clean(ctx, fld.name, value)
+                cleaned[input_field.name] = self.clean(ctx, input_field.name, value)
             except FieldError as error:
-                errors.append((fld.name, error.message))
+                errors.append((input_field.name, error.message))
         return cleaned, errors
 
     def submit(self, ctx: Context, action_name: str, cleaned: dict) -> Outcome:
@@ -272,7 +272,7 @@ class Flow:
     def step_for_field(self, name: str) -> str | None:
         """The step that asks a field (the target of a change link)."""
         for step in self.steps.values():
-            if any(fld.name == name for fld in step.fields):
+            if any(input_field.name == name for input_field in step.fields):
                 return step.name
         return None
 
@@ -284,7 +284,7 @@ class Flow:
             step = self.steps[name]
             if step.progress is None:
                 continue
-            if any(fld.required and ctx.answers.get(fld.name) in (None, "") for fld in step.fields):
+            if any(input_field.required and ctx.answers.get(input_field.name) in (None, "") for input_field in step.fields):
                 return name
         return return_to
 
@@ -308,26 +308,26 @@ def render(flow: Flow, ctx: Context, *, values: dict | None = None,
     meta = locale_meta(ctx.locale)
     answers = ctx.answers
     fields = []
-    for fld in step.fields:
-        if values is not None and fld.name in values:
-            value = values[fld.name]
+    for input_field in step.fields:
+        if values is not None and input_field.name in values:
+            value = values[input_field.name]
         else:
-            value = answers.get(fld.name)
-        if not fld.echo:
+            value = answers.get(input_field.name)
+        if not input_field.echo:
             value = ""
         if value is None:
-            value = False if fld.type == "checkbox" else ""
+            value = False if input_field.type == "checkbox" else ""
         fields.append({
-            "name": fld.name,
-            "type": fld.type,
-            "label": fld.label(ctx),
-            "hint": fld.hint(ctx) if fld.hint else None,
-            "required": fld.required,
+            "name": input_field.name,
+            "type": input_field.type,
+            "label": input_field.label(ctx),
+            "hint": input_field.hint(ctx) if input_field.hint else None,
+            "required": input_field.required,
             "value": value,
-            "error": by_field.get(fld.name),
-            "inputmode": fld.inputmode(ctx) if callable(fld.inputmode) else fld.inputmode,
-            "max_length": fld.max_length,
-            "options": fld.options(ctx) if fld.options else [],
+            "error": by_field.get(input_field.name),
+            "inputmode": input_field.inputmode(ctx) if callable(input_field.inputmode) else input_field.inputmode,
+            "max_length": input_field.max_length,
+            "options": input_field.options(ctx) if input_field.options else [],
         })
     return {
         "flow": flow.name,
@@ -560,8 +560,8 @@ def _validate(ctx: Context, step: Step, submitted: dict) -> tuple[dict, Outcome 
     note_identifier_fields(cleaned)
     if not errors:
         return cleaned, None
-    values = {fld.name: submitted.get(fld.name) for fld in step.fields
-              if isinstance(submitted.get(fld.name), (str, bool, int))}
+    values = {input_field.name: submitted.get(input_field.name) for input_field in step.fields
+              if isinstance(submitted.get(input_field.name), (str, bool, int))}
     return cleaned, Outcome.fail(errors, code="request.validation", values=values)
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from app import clock
 
-PREFIX = "ssc:idv"
+PREFIX = "ssc:verification_record"
 
 
 def subject_key(subject: str) -> str:

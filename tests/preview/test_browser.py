@@ -145,13 +145,13 @@ def verified_person():
 def deliver_notice() -> None:
     """A published notice (with its official source) in the inbox of every verified user."""
     from app.accounts import admin_auth
-    from app.notices import delivery, notices
-    from tests.admin.conftest import notice_payload
+    from app.notices import delivery, editing, publishing
+    from tests.notices.conftest import notice_payload
 
     admin = admin_auth.create_admin(f"publisher-{next(PUBLISHERS)}", "correct horse battery", "publisher")
     actor = admin_auth.actor_for(admin)
-    notice = notices.create_notice(notice_payload(), actor)
-    notices.publish(notice.id, actor)
+    notice = editing.create_notice(notice_payload(), actor)
+    publishing.publish(notice.id, actor)
     delivery.fan_out(notice.id, enqueue_batch=lambda *args: None)
 
 

@@ -306,7 +306,7 @@ def test_the_identifier_is_locked_across_accounts(journey, person, redis_client)
 def test_the_lock_lifts_when_the_window_ends(journey, person, redis_client):
     trip = journey()
     lock_out(trip, person)
-    for key in redis_client.scan_iter("ssc:idv:*"):  # the window's counters expired
+    for key in redis_client.scan_iter("ssc:verification_record:*"):  # the window's counters expired
         redis_client.delete(key)
     state = _db.session.scalar(select(FlowState).where(FlowState.user_id == trip.user.id))
     state.context = {**state.context, "locked_until": "2000-01-01T00:00:00+00:00"}

@@ -32,10 +32,10 @@ def assert_screen(screen: dict, step: str, locale: str, direction: str = "ltr") 
     assert screen["dir"] == direction
     assert isinstance(screen["title"], str) and screen["title"].strip()
     assert all(isinstance(line, str) and line.strip() for line in screen["body"])
-    for fld in screen["fields"]:
-        assert list(fld) == FIELD_KEYS
-        assert fld["label"].strip()
-        for option in fld["options"]:
+    for input_field in screen["fields"]:
+        assert list(input_field) == FIELD_KEYS
+        assert input_field["label"].strip()
+        for option in input_field["options"]:
             assert option["value"] and option["label"].strip()
     for row in screen["summary"]:
         assert set(row) == {"label", "value", "change", "change_label"} and row["label"].strip() and row["change_label"].strip()
@@ -287,13 +287,13 @@ def test_validation_errors_keep_the_screen_and_the_input(journey, step, answers,
     assert body["step"] == step
     assert body["error"]["code"] == "request.validation"
     assert body["errors"][0]["field"] == field
-    fld = next(f for f in body["fields"] if f["name"] == field)
-    assert fld["error"] == body["errors"][0]["message"]
+    input_field = next(f for f in body["fields"] if f["name"] == field)
+    assert input_field["error"] == body["errors"][0]["message"]
     if fragment:
-        assert fragment in fld["error"]
+        assert fragment in input_field["error"]
     value = answers.get(field)
     if isinstance(value, str) and value:
-        assert fld["value"] == value  # the user's input is kept
+        assert input_field["value"] == value  # the user's input is kept
     # Nothing was saved: the same step is still current.
     assert trip.get().get_json()["step"] == step
 
