@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.extensions import table_of
 from app.registry.models import (
     ContributionRecord,
     Employer,
@@ -13,11 +14,11 @@ from app.registry.models import (
     WorkPermit,
 )
 
-PEOPLE = Person.__table__
-DOCUMENTS = IdentityDocument.__table__
-EMPLOYERS = Employer.__table__
-PERMITS = WorkPermit.__table__
-ACCOUNTS = SocialSecurityAccount.__table__
-CARDS = SocialSecurityCard.__table__
-ENROLMENTS = InsuranceEnrolment.__table__
-CONTRIBUTIONS = ContributionRecord.__table__
+PEOPLE = table_of(Person)
+DOCUMENTS = table_of(IdentityDocument)
+EMPLOYERS = table_of(Employer)
+PERMITS = table_of(WorkPermit)
+ACCOUNTS = table_of(SocialSecurityAccount)
+CARDS = table_of(SocialSecurityCard)
+ENROLMENTS = table_of(InsuranceEnrolment)
+CONTRIBUTIONS = table_of(ContributionRecord)
