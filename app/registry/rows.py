@@ -7,10 +7,12 @@ leave the stored value alone) from "given empty" (None: clear it).
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Final, Literal
 
 from app.i18n import _l
 from app.registry import identifiers as ids
@@ -25,17 +27,21 @@ from app.registry.models import (
 from app.registry.names import split_name
 
 
-class _Absent:
-    """The column is not in this file: keep what is stored."""
+class Absent(enum.Enum):
+    """The column is not in this file: keep what is stored (one member, so type checkers narrow on it)."""
+
+    ABSENT = "ABSENT"
 
     def __repr__(self) -> str:
         return "ABSENT"
 
-    def __bool__(self) -> bool:
+    __str__ = __repr__
+
+    def __bool__(self) -> Literal[False]:
         return False
 
 
-ABSENT = _Absent()
+ABSENT: Final = Absent.ABSENT
 
 _PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 _MONEY = re.compile(r"\d{1,10}(?:\.\d{1,2})?")
@@ -109,6 +115,19 @@ class Enrolment:
 
 
 @dataclass(slots=True)
+class PersonHashes:
+    """The keyed look-up hashes of a people row's identifiers."""
+
+    ssn: str
+    permit: str
+    passport: str
+    phone: str | None
+    pr_id: str | None
+    #: Every configured key's hash of the row's ssn, permit, passport and PR ID -> the current key's.
+    alias: dict[str, str]
+
+
+@dataclass(slots=True)
 class PersonRow:
     """A valid people row, normalised."""
 
@@ -119,32 +138,43 @@ class PersonRow:
     given_names: str | None
     nationality: str
     date_of_birth: date
-    sex: object
+    sex: str | Absent | None
     passport_number: str
-    passport_expires_on: object
+    passport_expires_on: date | Absent | None
     permit_number: str
     permit_category: str
     permit_valid_from: date
     permit_valid_to: date
     permit_status: str
-    entry_date: object
+    entry_date: date | Absent | None
     position: str
     employer_uscc: str
     employer_name_zh: str
-    employer_name_en: object
+    employer_name_en: str | Absent | None
     work_city_code: str
     work_address: str
     ssn: str
-    pr_id: object
-    card_number: object
+    pr_id: str | Absent | None
+    card_number: str | Absent | None
     card_status: str
-    phone: object
+    phone: str | Absent | None
     enrolments: list[Enrolment]
     exemption_country: str | None
     exemption_certificate: str | None
     exemption_valid_to: date | None
-    #: The keyed look-up hashes, filled in by the importer once the row is valid.
-    hashes: object = None
+    #: Set through `hashes` by the importer once the row is valid.
+    _hashes: PersonHashes | None = None
+
+    @property
+    def hashes(self) -> PersonHashes:
+        """The keyed look-up hashes; the importer sets them once the row is valid."""
+        if self._hashes is None:
+            raise RuntimeError(f"line {self.line}: the importer has not set the look-up hashes yet")
+        return self._hashes
+
+    @hashes.setter
+    def hashes(self, value: PersonHashes) -> None:
+        self._hashes = value
 
 
 @dataclass(slots=True)
@@ -160,7 +190,7 @@ class ContributionRow:
     employee_amount: Decimal
     status: str
     employer_uscc: str
-    paid_on: object
+    paid_on: date | Absent | None
 
 
 class _Checker:

@@ -8,7 +8,7 @@ from app import clock
 from app.registry.identifiers import identifier_hash, identifier_hashes
 from app.registry.importer.batches import BatchImporter
 from app.registry.importer.people_diff import PeopleWrites, diff_existing
-from app.registry.importer.people_lookup import PeopleLookup, PersonHashes
+from app.registry.importer.people_lookup import PeopleLookup
 from app.registry.importer.people_values import (
     account_values,
     card_values,
@@ -19,7 +19,7 @@ from app.registry.importer.people_values import (
 )
 from app.registry.importer.tables import ACCOUNTS, CARDS, DOCUMENTS, EMPLOYERS, ENROLMENTS, PEOPLE, PERMITS
 from app.registry.importer.writing import end_earlier_permits, insert_many, insert_returning_ids, update_many
-from app.registry.rows import ABSENT, PersonRow, Problem, validate_person
+from app.registry.rows import ABSENT, PersonHashes, PersonRow, Problem, validate_person
 
 PEOPLE_BATCH = 1000
 

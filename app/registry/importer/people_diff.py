@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from app.registry.importer.people_lookup import PeopleLookup
 from app.registry.importer.people_values import (
@@ -74,7 +75,7 @@ def _diff_passport(row: PersonRow, person_id: int, docs: list, writes: PeopleWri
     if match is None:
         writes.doc_inserts.append(passport_values(row, person_id, now))
         return True
-    wanted = {"is_current": True}
+    wanted: dict[str, bool | date | None] = {"is_current": True}
     if row.passport_expires_on is not ABSENT:
         wanted["expires_on"] = row.passport_expires_on
     if _differs(match, wanted):

@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from app.registry.importer.tables import ACCOUNTS, CARDS, DOCUMENTS, ENROLMENTS, PEOPLE, PERMITS
 from app.registry.rows import PersonRow
-
-
-@dataclass(slots=True)
-class PersonHashes:
-    """The keyed look-up hashes of a people row's identifiers."""
-
-    ssn: str
-    permit: str
-    passport: str
-    phone: str | None
-    pr_id: str | None
-    #: Every configured key's hash of the row's ssn, permit, passport and PR ID -> the current key's.
-    alias: dict[str, str]
 
 
 class PeopleLookup:

@@ -65,7 +65,7 @@ def card_values(row: PersonRow, account_id: int, now) -> dict:
 
 def card_update_values(row: PersonRow) -> dict:
     """The card values a row asks for on a stored card (the number only when the file has it)."""
-    values = {"status": row.card_status}
+    values: dict[str, str | None] = {"status": row.card_status}
     if row.card_number is not ABSENT:
         values["card_number"] = row.card_number
     return values
