@@ -64,6 +64,7 @@ def import_file(path: str | Path, kind: str | None = None, *, encoding: str = "a
         for raw in feed.rows:
             report.rows += 1
             if raw.values is None:
+                assert raw.error is not None  # the feed names the problem of every unreadable row
                 report.reject(raw.line, [Problem(None, raw.error, raw.detail)])
             else:
                 importer.add(raw.line, raw.values)
