@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from typing import overload
 
 from app.card.facts import Agreement, facts
 from app.i18n import _l, lazy_pgettext, to_text
@@ -177,6 +178,12 @@ CLAIMS = {
 _DESCRIBED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+@overload
+def describe(table: dict[str, Term], code: str) -> dict: ...
+@overload
+def describe(table: dict[str, Term], code: None) -> None: ...
+@overload
+def describe(table: dict[str, Term], code: str | None) -> dict | None: ...
 def describe(table: dict[str, Term], code: str | None) -> dict | None:
     """A coded value described in the active locale; unknown codes keep their code, no label.
 
