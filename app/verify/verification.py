@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import overload
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -224,6 +225,12 @@ def compare_with_record(person: Person, passport_name: str, date_of_birth: date,
     return PASS
 
 
+@overload
+def shown_outcome(outcome: str) -> str: ...
+@overload
+def shown_outcome(outcome: None) -> None: ...
+@overload
+def shown_outcome(outcome: str | None) -> str | None: ...
 def shown_outcome(outcome: str | None) -> str | None:
     """The outcome as the user may learn it: NO_MATCH for every undisclosed detail."""
     return NO_MATCH if outcome in UNDISCLOSED else outcome
@@ -376,10 +383,14 @@ def complete_verification(user_id: int, person_id: int, *, method: str, actor_ty
     return user
 
 
+#: Letters read as digits in a typed reference: O as 0, I and L as 1.
+_READ_ALIKE = str.maketrans("OIL", "011")
+
+
 def normalize_reference(raw: str | None) -> str:
     """A reference as typed at a counter: separators dropped, upper case, O→0 and I/L→1."""
     text = "".join(ch for ch in (raw or "").upper() if ch.isalnum())
-    return text.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return text.translate(_READ_ALIKE)
 
 
 def format_reference(normalized: str) -> str:
@@ -449,6 +460,7 @@ def describe_in_person_reference(reference: str) -> dict:
     """What staff compare with the passport before confirming, and the account's latest checks."""
     row = _reference_row(reference)
     person = db.session.get(Person, row.person_id)
+    assert person is not None  # a reference's person_id is a required foreign key
     current = [doc for doc in person.documents if doc.is_current] or person.documents
     return {
         "reference": format_reference(normalize_reference(reference)),
