@@ -148,6 +148,9 @@ def problems(raw: dict) -> list[str]:
             found.append(f"{where}: status must be one of {', '.join(AGREEMENT_STATUSES)}")
         if status == "signed" and row.get("in_force"):
             found.append(f"{where}: a signed agreement not in force has no in_force date")
+        if status == "signed" and _date(row.get("signed")) is None:
+            # The guide says "Signed on <date>" for it.
+            found.append(f"{where}: a signed agreement not in force needs its signed date")
         if status == "in_force" and row.get("signed") and row.get("in_force") and row["in_force"] < row["signed"]:
             found.append(f"{where}: in force before it was signed")
     return found

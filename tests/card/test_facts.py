@@ -85,6 +85,11 @@ def test_a_signed_agreement_has_no_in_force_date():
     assert "agreements.FRA: a signed agreement not in force has no in_force date" in found
 
 
+def test_a_signed_agreement_needs_its_signed_date():
+    found = _broken(lambda raw: raw["agreements"]["FRA"].pop("signed"))
+    assert "agreements.FRA: a signed agreement not in force needs its signed date" in found
+
+
 def test_an_unknown_claim_named_by_the_code_fails():
     raw = copy.deepcopy(RAW)
     raw["claims"].pop("onsite-check")
