@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.card.facts import claims_sources
-from app.card.formatting import country as describe_country
 from app.card.terms import AGREEMENTS, INSURANCES, describe
 from app.i18n import _, _l, lazy_pgettext, pgettext, to_text
-from app.i18n.formatting import format_date
+from app.i18n.formatting import country_name, format_date
 from app.journeys import registry
 from app.journeys.engine import Context, Flow, Step, action, back_action, continue_action, render
 from app.journeys.models import FlowState
@@ -370,6 +369,7 @@ def _agreement_rows(ctx: Context) -> list[dict]:
         else:
             covers = pgettext("agreement covers", "Pension only")
         if not agreement.in_force:
+            assert agreement.signed is not None  # the facts check requires it of an agreement not in force
             # TRANSLATORS: date is the day an agreement was signed; it has not entered into force.
             note = _("Signed on %(date)s; not yet in force", date=format_date(agreement.signed))
         elif agreement.in_force_since:
@@ -378,7 +378,7 @@ def _agreement_rows(ctx: Context) -> list[dict]:
         else:
             # TRANSLATORS: an agreement that is applied, but no official text gives its start date.
             note = pgettext("agreement", "In force (date not confirmed)")
-        row = _row(describe_country(code)["name"], covers, note)
+        row = _row(country_name(code), covers, note)
         row["sources"] = [{**source.as_dict(), "checked_on": checked.isoformat()}
                           for source, checked in claims_sources([f"agreement-{code}"])]
         rows.append(row)
