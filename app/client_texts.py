@@ -77,9 +77,11 @@ def _privacy() -> dict:
         "title": pgettext("privacy prompt", "Your privacy"),
         # TRANSLATORS: [critical] the privacy pop-up's text; "privacy guide" is the mini program's
         # 用户隐私保护指引, which WeChat shows when the user taps the link below it.
-        "body": _("Before this mini program can use your phone number or the clipboard, WeChat asks you "
-                  "to agree to its privacy guide. The guide says what we collect, why, and how long we "
-                  "keep it."),
+        "body": _(
+            "Before this mini program can use your phone number or the clipboard, WeChat asks you "
+            "to agree to its privacy guide. The guide says what we collect, why, and how long we "
+            "keep it."
+        ),
         # TRANSLATORS: [critical] link in the privacy pop-up that opens the privacy guide.
         "read_guide": pgettext("privacy prompt", "Read the privacy guide"),
         # TRANSLATORS: [critical] button of the privacy pop-up. Max 20 characters.
@@ -87,12 +89,16 @@ def _privacy() -> dict:
         # TRANSLATORS: [critical] button of the privacy pop-up. Max 20 characters.
         "disagree": pgettext("button", "Disagree"),
         # TRANSLATORS: [critical] shown on the phone step when the user did not agree to the privacy guide.
-        "refused_phone": _("Without your agreement, WeChat cannot share your phone number. You can still "
-                           "confirm your identity at a service point: go back and choose that option."),
+        "refused_phone": _(
+            "Without your agreement, WeChat cannot share your phone number. You can still "
+            "confirm your identity at a service point: go back and choose that option."
+        ),
         # TRANSLATORS: [critical] shown below a link that could not be copied because the user did not
         # agree to the privacy guide.
-        "refused_clipboard": _("Without your agreement, we cannot copy the address for you. Press and "
-                               "hold it to copy it yourself."),
+        "refused_clipboard": _(
+            "Without your agreement, we cannot copy the address for you. Press and "
+            "hold it to copy it yourself."
+        ),
     }
 
 

@@ -61,9 +61,7 @@ class Timestamps:
     """created_at and updated_at, aware UTC."""
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
-    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
 def hash_column(unique: bool = False, nullable: bool = False):

@@ -213,11 +213,14 @@ CONFIGS = {
 }
 #: Development values published in this repository that would let anyone forge or read what they
 #: protect (QR codes, identifiers, pushes): production refuses them.
-DEMO_SECRETS = {name: getattr(DevelopmentConfig, name)
-                for name in ("SECRET_KEY", "PII_KEY", "WECHAT_TOKEN", "WECHAT_AES_KEY")}
+DEMO_SECRETS = {
+    name: getattr(DevelopmentConfig, name)
+    for name in ("SECRET_KEY", "PII_KEY", "WECHAT_TOKEN", "WECHAT_AES_KEY")
+}
 #: The demo mini program's identity: only the built-in emulator knows it (a warning in production).
-DEMO_IDENTITY = {name: getattr(DevelopmentConfig, name)
-                 for name in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_ORIGINAL_ID")}
+DEMO_IDENTITY = {
+    name: getattr(DevelopmentConfig, name) for name in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_ORIGINAL_ID")
+}
 
 
 def load_config(overrides: dict | None = None) -> dict:
@@ -265,8 +268,12 @@ def read_engine_options(url: str) -> dict:
     """
     if not url or url.startswith("sqlite"):
         return {}
-    return {**engine_options(url), "pool_size": 5, "isolation_level": "AUTOCOMMIT",
-            "skip_autocommit_rollback": True}
+    return {
+        **engine_options(url),
+        "pool_size": 5,
+        "isolation_level": "AUTOCOMMIT",
+        "skip_autocommit_rollback": True,
+    }
 
 
 def check_production(values: dict, unparsed: list[str] | None = None) -> None:
@@ -322,7 +329,9 @@ def pii_key_length(text: str) -> int | None:
 def _same_key(one: str, other: str | None) -> bool:
     """Whether two base64 texts hold the same key bytes."""
     try:
-        return other is not None and base64.b64decode(one, validate=True) == base64.b64decode(other, validate=True)
+        return other is not None and base64.b64decode(one, validate=True) == base64.b64decode(
+            other, validate=True
+        )
     except ValueError:
         return False
 

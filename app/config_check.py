@@ -25,7 +25,8 @@ _URL_VARIABLES = ("DATABASE_URL", "REDIS_URL")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 #: What an unset setting without a value means.
 _UNSET_MEANS = {
-    "WECHAT_AES_KEY": "plaintext pushes", "WECHAT_ORIGINAL_ID": "ToUserName not compared",
+    "WECHAT_AES_KEY": "plaintext pushes",
+    "WECHAT_ORIGINAL_ID": "ToUserName not compared",
     "LOCALE_RELEASE_GATE": "the release gate applies in production only",
     "METRICS_TOKEN": "/metrics for direct loopback scrapes only",
     "PII_KEY_PREVIOUS": "no PII key rotation under way",
@@ -52,8 +53,12 @@ class Review:
         width = max(len(name) for name, _ in self.settings)
         lines = [f"configuration for APP_ENV={self.app_env} (secrets masked)"]
         lines += [f"  {name.ljust(width)}  {shown}" for name, shown in self.settings]
-        lines += [f"push mode: {self.push_mode}", f"database: {self.database}", f"redis: {self.redis}",
-                  f"missing: {', '.join(self.missing) or 'nothing'}"]
+        lines += [
+            f"push mode: {self.push_mode}",
+            f"database: {self.database}",
+            f"redis: {self.redis}",
+            f"missing: {', '.join(self.missing) or 'nothing'}",
+        ]
         if self.problems:
             lines += ["problems:", *(f"  - {problem}" for problem in self.problems)]
         if self.warnings:
@@ -72,12 +77,20 @@ def mask_url(url: str) -> str:
         netloc = f"{name}{colon}{'***' if password else ''}@{host}"
     query = parts.query
     if "password" in query.lower():
-        query = urlencode([(key, "***" if key.lower() == "password" else value)
-                           for key, value in parse_qsl(query, keep_blank_values=True)], safe="*/")
+        query = urlencode(
+            [
+                (key, "***" if key.lower() == "password" else value)
+                for key, value in parse_qsl(query, keep_blank_values=True)
+            ],
+            safe="*/",
+        )
     if (netloc, query) == (parts.netloc, parts.query):
         return url  # nothing to hide (and sqlite:////path keeps its slashes)
-    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "") + \
-        (f"#{parts.fragment}" if parts.fragment else "")
+    return (
+        f"{parts.scheme}://{netloc}{parts.path}"
+        + (f"?{query}" if query else "")
+        + (f"#{parts.fragment}" if parts.fragment else "")
+    )
 
 
 def _shown(variable: Variable, text: str | None, default) -> str:
@@ -89,7 +102,9 @@ def _shown(variable: Variable, text: str | None, default) -> str:
     if variable.name in ("PII_KEY", "PII_KEY_PREVIOUS"):
         decoded = config.pii_key_length(text)
         held = "not base64" if decoded is None else f"base64 of {decoded} bytes"
-        if decoded == 32:  # the id its ciphertexts carry (a one-way fingerprint): `flask pii status` counts them
+        if (
+            decoded == 32
+        ):  # the id its ciphertexts carry (a one-way fingerprint): `flask pii status` counts them
             held += f", key {pii.PiiKey(text).key_id}"
         return f"set, hidden ({_characters(len(text))}, {held})"
     if variable.secret:
@@ -100,7 +115,7 @@ def _shown(variable: Variable, text: str | None, default) -> str:
 
 
 def _characters(count: int) -> str:
-    """"1 character", "43 characters"."""
+    """ "1 character", "43 characters"."""
     return f"{count} character" if count == 1 else f"{count} characters"
 
 
@@ -123,7 +138,9 @@ def review() -> Review:
     result = Review(app_env=app_env)
     unparsed = []
     effective_class = known or CONFIGS["production"]
-    production = {key: getattr(CONFIGS["production"], key) for key in dir(CONFIGS["production"]) if key.isupper()}
+    production = {
+        key: getattr(CONFIGS["production"], key) for key in dir(CONFIGS["production"]) if key.isupper()
+    }
     effective = {key: getattr(effective_class, key) for key in dir(effective_class) if key.isupper()}
     for variable in VARIABLES:
         text = raw.get(variable.name)
@@ -161,8 +178,10 @@ def _judge(result: Review, development: bool) -> None:
     else:
         outcome = "ready: production starts with this environment"
     if development:
-        result.verdict = (f"not production: APP_ENV={result.app_env} runs on demo defaults (SQLite, the built-in "
-                          f"WeChat emulator); with APP_ENV=production it would be {outcome}")
+        result.verdict = (
+            f"not production: APP_ENV={result.app_env} runs on demo defaults (SQLite, the built-in "
+            f"WeChat emulator); with APP_ENV=production it would be {outcome}"
+        )
     else:
         result.verdict = outcome
         result.ready = outcome.startswith("ready")
@@ -171,12 +190,17 @@ def _judge(result: Review, development: bool) -> None:
 def _push_mode(values: dict) -> str:
     """How WeChat's pushes are taken: safe (encrypted) with an AES key, else plaintext."""
     if values.get("WECHAT_AES_KEY"):
-        mode = "safe: WECHAT_AES_KEY set, pushes are encrypted (safe or compatible mode in the WeChat console)"
+        mode = (
+            "safe: WECHAT_AES_KEY set, pushes are encrypted (safe or compatible mode in the WeChat console)"
+        )
     else:
         mode = "plaintext: no WECHAT_AES_KEY, pushes are signed but not encrypted"
     original_id = values.get("WECHAT_ORIGINAL_ID")
-    to_check = (f"ToUserName must be {original_id}" if original_id
-                else "ToUserName not compared (no WECHAT_ORIGINAL_ID)")
+    to_check = (
+        f"ToUserName must be {original_id}"
+        if original_id
+        else "ToUserName not compared (no WECHAT_ORIGINAL_ID)"
+    )
     return f"{mode}; {to_check}"
 
 
@@ -188,16 +212,21 @@ def _database(values: dict) -> str:
     parts = urlsplit(url)
     if parts.scheme.startswith("sqlite"):
         return f"SQLite {url.split(':///', 1)[-1] if ':///' in url else 'in memory'}"
-    return (f"MySQL/MariaDB ({parts.scheme}) at {parts.hostname}:{parts.port or 3306}, database {parts.path.lstrip('/') or '?'}, "
-            f"account {parts.username or '?'} ({mask_url(url)})")
+    return (
+        f"MySQL/MariaDB ({parts.scheme}) at {parts.hostname}:{parts.port or 3306}, database {parts.path.lstrip('/') or '?'}, "
+        f"account {parts.username or '?'} ({mask_url(url)})"
+    )
 
 
 def _redis(values: dict) -> str:
     """The Redis the service would use."""
     url = values.get("REDIS_URL")
     if not url:
-        return ("an in-process stand-in (development only)" if values.get("EMBEDDED_REDIS")
-                else "none (REDIS_URL unset)")
+        return (
+            "an in-process stand-in (development only)"
+            if values.get("EMBEDDED_REDIS")
+            else "none (REDIS_URL unset)"
+        )
     parts = urlsplit(url)
     if parts.scheme == "unix":
         return f"the socket {parts.path} ({mask_url(url)})"
@@ -211,30 +240,39 @@ def _warnings(raw: dict, values: dict, app_env: str) -> list[str]:
     """What production would run with but looks wrong."""
     warnings = []
     if "APP_ENV" not in raw:
-        warnings.append("APP_ENV is unset: the service runs as development (demo values, SQLite, the emulator)")
+        warnings.append(
+            "APP_ENV is unset: the service runs as development (demo values, SQLite, the emulator)"
+        )
     secret_key = raw.get("SECRET_KEY")
     if secret_key and len(secret_key) < MIN_SECRET_KEY_LENGTH:
-        warnings.append(f"SECRET_KEY is {_characters(len(secret_key))}: use {MIN_SECRET_KEY_LENGTH} "
-                        "or more random ones")
+        warnings.append(
+            f"SECRET_KEY is {_characters(len(secret_key))}: use {MIN_SECRET_KEY_LENGTH} or more random ones"
+        )
     metrics_token = raw.get("METRICS_TOKEN")
     if metrics_token and len(metrics_token) < MIN_SECRET_KEY_LENGTH:
-        warnings.append(f"METRICS_TOKEN is {_characters(len(metrics_token))}: use {MIN_SECRET_KEY_LENGTH} "
-                        "or more random ones")
+        warnings.append(
+            f"METRICS_TOKEN is {_characters(len(metrics_token))}: use {MIN_SECRET_KEY_LENGTH} "
+            "or more random ones"
+        )
     if app_env in ("development", "testing"):
         return warnings + _format_warnings(raw)
     demo = [key for key, value in DEMO_IDENTITY.items() if raw.get(key) == value]
     if demo:
         warnings.append(f"{', '.join(demo)}: the built-in emulator's demo mini program; WeChat refuses it")
     if not raw.get("WECHAT_AES_KEY"):
-        warnings.append("WECHAT_AES_KEY is unset: pushes are taken in plaintext mode; set the EncodingAESKey "
-                        "and choose safe mode in the WeChat console")
+        warnings.append(
+            "WECHAT_AES_KEY is unset: pushes are taken in plaintext mode; set the EncodingAESKey "
+            "and choose safe mode in the WeChat console"
+        )
     api_base = values.get("WECHAT_API_BASE")
     if api_base and api_base.rstrip("/") != WECHAT_API_HOST.rstrip("/"):
         warnings.append(f"WECHAT_API_BASE is {api_base}: WeChat API calls go there, not to WeChat")
     if not raw.get("METRICS_TOKEN"):
         warnings.append("METRICS_TOKEN is unset: /metrics answers only direct loopback scrapes")
     if not values.get("PROXY_HOPS"):
-        warnings.append("PROXY_HOPS is 0: behind nginx set 1, or every user shares nginx's address for rate limits")
+        warnings.append(
+            "PROXY_HOPS is 0: behind nginx set 1, or every user shares nginx's address for rate limits"
+        )
     if values.get("PSEUDO_LOCALES"):
         warnings.append("PSEUDO_LOCALES=1 offers the translators' pseudo-languages to users")
     if values.get("LOCALE_RELEASE_GATE") is False:
@@ -245,7 +283,11 @@ def _warnings(raw: dict, values: dict, app_env: str) -> list[str]:
     if database_url.startswith("mysql") and "charset=utf8mb4" not in database_url:
         warnings.append("DATABASE_URL has no ?charset=utf8mb4: 4-byte characters would not round-trip")
     redis_url = urlsplit(raw.get("REDIS_URL", ""))
-    if redis_url.scheme in ("redis", "rediss") and not redis_url.password and redis_url.hostname not in _LOOPBACK:
+    if (
+        redis_url.scheme in ("redis", "rediss")
+        and not redis_url.password
+        and redis_url.hostname not in _LOOPBACK
+    ):
         warnings.append(f"REDIS_URL reaches {redis_url.hostname} without a password")
     return warnings + _format_warnings(raw)
 
@@ -253,17 +295,25 @@ def _warnings(raw: dict, values: dict, app_env: str) -> list[str]:
 def _format_warnings(raw: dict) -> list[str]:
     """Values of the wrong shape for what they name."""
     warnings = []
-    checks = (("WECHAT_APPID", _APPID, "an AppID is wx and 16 hex digits"),
-              ("WECHAT_SECRET", _APPSECRET, "an AppSecret is 32 hex digits"),
-              ("WECHAT_TOKEN", _PUSH_TOKEN, "the console takes 3 to 32 letters and digits"),
-              ("WECHAT_ORIGINAL_ID", _ORIGINAL_ID, "an original ID is gh_ and 12 hex digits"))
+    checks = (
+        ("WECHAT_APPID", _APPID, "an AppID is wx and 16 hex digits"),
+        ("WECHAT_SECRET", _APPSECRET, "an AppSecret is 32 hex digits"),
+        ("WECHAT_TOKEN", _PUSH_TOKEN, "the console takes 3 to 32 letters and digits"),
+        ("WECHAT_ORIGINAL_ID", _ORIGINAL_ID, "an original ID is gh_ and 12 hex digits"),
+    )
     for name, pattern, expected in checks:
-        if raw.get(name) and not pattern.fullmatch(raw[name]) and raw[name] not in DEMO_IDENTITY.values() \
-                and raw[name] not in DEMO_SECRETS.values():
+        if (
+            raw.get(name)
+            and not pattern.fullmatch(raw[name])
+            and raw[name] not in DEMO_IDENTITY.values()
+            and raw[name] not in DEMO_SECRETS.values()
+        ):
             warnings.append(f"{name} does not look like one: {expected}")
     for variable in VARIABLES:
         if variable.kind == "flag" and raw.get(variable.name) not in (None, "0", "1"):
-            warnings.append(f"{variable.name}={raw[variable.name]!r}: only 1 turns it on, anything else is off")
+            warnings.append(
+                f"{variable.name}={raw[variable.name]!r}: only 1 turns it on, anything else is off"
+            )
     timezone = raw.get("DEFAULT_TIMEZONE")
     if timezone:
         try:

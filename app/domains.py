@@ -15,7 +15,18 @@ from collections.abc import Iterator
 from types import ModuleType
 
 #: The domains, in the order their parts are mounted.
-DOMAINS = ("accounts", "registry", "journeys", "verify", "card", "guides", "notices", "helpdesk", "audit", "privacy")
+DOMAINS = (
+    "accounts",
+    "registry",
+    "journeys",
+    "verify",
+    "card",
+    "guides",
+    "notices",
+    "helpdesk",
+    "audit",
+    "privacy",
+)
 
 
 def parts(kind: str, domains: tuple[str, ...] = DOMAINS) -> Iterator[ModuleType]:

@@ -104,7 +104,10 @@ class ServiceUnavailable(AppError):
 
 
 _HTTP_ERRORS = {
-    400: ("request.invalid", _l("We could not read this request. Close the mini program, open it again and try again.")),
+    400: (
+        "request.invalid",
+        _l("We could not read this request. Close the mini program, open it again and try again."),
+    ),
     401: ("auth.required", _l("Please sign in again.")),
     403: ("auth.forbidden", _l("You do not have permission to do this.")),
     404: ("not_found", _l("We could not find what you asked for.")),

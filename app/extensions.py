@@ -99,8 +99,11 @@ def _ping_idle_connections(app) -> None:
 
     idle_seconds = float(app.config.get("DATABASE_IDLE_PING_SECONDS", IDLE_PING_SECONDS))
     with app.app_context():
-        engines = [engine for engine in (*db.engines.values(), app.extensions["read_engine"])
-                   if engine is not None and engine.dialect.name != "sqlite"]
+        engines = [
+            engine
+            for engine in (*db.engines.values(), app.extensions["read_engine"])
+            if engine is not None and engine.dialect.name != "sqlite"
+        ]
     for engine in engines:
         dialect = engine.dialect
 
@@ -140,7 +143,9 @@ def _make_redis(app):
 
     timeout = float(app.config.get("REDIS_SOCKET_TIMEOUT_SECONDS", 2.0))
     return redis.Redis.from_url(
-        app.config["REDIS_URL"], socket_timeout=timeout, socket_connect_timeout=timeout,
+        app.config["REDIS_URL"],
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
         health_check_interval=30,
     )
 
@@ -149,9 +154,7 @@ def _make_queue(app):
     """The RQ queue: synchronous on the embedded defaults, on Redis otherwise."""
     from rq import Queue
 
-    return Queue(
-        "ssc", connection=app.extensions["redis"], is_async=not app.config.get("JOBS_SYNC")
-    )
+    return Queue("ssc", connection=app.extensions["redis"], is_async=not app.config.get("JOBS_SYNC"))
 
 
 def read_engine():

@@ -29,7 +29,8 @@ def check_redis(client) -> str | None:
 def check_catalogs(translations_dir: str, locales) -> str | None:
     """None when every served locale has a compiled catalog, else the missing ones."""
     missing = [
-        locale for locale in locales
+        locale
+        for locale in locales
         if locale != "en" and not (Path(translations_dir) / locale / "LC_MESSAGES" / "messages.mo").exists()
     ]
     return ", ".join(missing) if missing else None

@@ -33,11 +33,27 @@ _IDENTIFIER = re.compile(
     r"|(?<![A-Za-z0-9.-])(?<!\d:)(?=(?:[A-Za-z]*\d){4})(?=\d*[A-Za-z])[A-Za-z0-9]{6,9}(?![A-Za-z0-9-])"
 )
 #: Keys whose values are identifiers, in log events and audit details (compared in lower case).
-IDENTIFIER_FIELDS = frozenset({
-    "identifier", "passport", "passport_number", "passport_no", "document_number", "permit",
-    "permit_number", "work_permit_number", "ssn", "social_security_number", "pr_id", "phone",
-    "phone_number", "pure_phone_number", "mobile", "card_number", "id_number",
-})
+IDENTIFIER_FIELDS = frozenset(
+    {
+        "identifier",
+        "passport",
+        "passport_number",
+        "passport_no",
+        "document_number",
+        "permit",
+        "permit_number",
+        "work_permit_number",
+        "ssn",
+        "social_security_number",
+        "pr_id",
+        "phone",
+        "phone_number",
+        "pure_phone_number",
+        "mobile",
+        "card_number",
+        "id_number",
+    }
+)
 #: How many noted identifiers a request or job remembers (the latest ones).
 _MAX_NOTED = 64
 _NOTED_KEY = "_ssc_logged_identifiers"
@@ -71,8 +87,13 @@ def note_identifier(*values) -> None:
 def note_identifier_fields(mapping) -> None:
     """Note the values of a mapping's identifier fields (IDENTIFIER_FIELDS) as identifiers."""
     if isinstance(mapping, dict):
-        note_identifier(*(value for key, value in mapping.items()
-                          if isinstance(key, str) and key.lower() in IDENTIFIER_FIELDS))
+        note_identifier(
+            *(
+                value
+                for key, value in mapping.items()
+                if isinstance(key, str) and key.lower() in IDENTIFIER_FIELDS
+            )
+        )
 
 
 def _noted_pattern():
@@ -191,4 +212,3 @@ def configure_logging(app) -> None:
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
-

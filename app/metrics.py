@@ -28,25 +28,42 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 #: Known label values; any other well-formed value is accepted (new outcomes need no edit here),
 #: but a value that is not a short lowercase word is folded into "other" so labels stay bounded.
 CALLBACK_OUTCOMES = (
-    "accepted", "duplicate", "handshake", "bad_query", "bad_signature", "stale_timestamp", "replay",
-    "wrong_mode", "wrong_recipient", "wrong_appid", "bad_payload", "decrypt_failed", "too_large",
+    "accepted",
+    "duplicate",
+    "handshake",
+    "bad_query",
+    "bad_signature",
+    "stale_timestamp",
+    "replay",
+    "wrong_mode",
+    "wrong_recipient",
+    "wrong_appid",
+    "bad_payload",
+    "decrypt_failed",
+    "too_large",
 )
 DELIVERY_RESULTS = ("inbox", "queued", "sent", "failed", "no_quota", "skipped", "retried")
 _LABEL = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 REQUESTS = Counter(
-    "ssc_http_requests_total", "HTTP requests answered, by route, method and status.",
+    "ssc_http_requests_total",
+    "HTTP requests answered, by route, method and status.",
     ["endpoint", "method", "status"],
 )
 LATENCY = Histogram(
-    "ssc_http_request_duration_seconds", "Time to answer an HTTP request, by route and method.",
-    ["endpoint", "method"], buckets=LATENCY_BUCKETS,
+    "ssc_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route and method.",
+    ["endpoint", "method"],
+    buckets=LATENCY_BUCKETS,
 )
 CALLBACKS = Counter(
-    "ssc_callback_outcomes_total", "WeChat message pushes, by outcome.", ["outcome"],
+    "ssc_callback_outcomes_total",
+    "WeChat message pushes, by outcome.",
+    ["outcome"],
 )
 DELIVERIES = Counter(
-    "ssc_notice_deliveries_total", "Notice deliveries per recipient and channel, by result.",
+    "ssc_notice_deliveries_total",
+    "Notice deliveries per recipient and channel, by result.",
     ["channel", "result"],
 )
 
@@ -97,7 +114,9 @@ class QueueCollector:
         up = GaugeMetricFamily("ssc_job_queue_up", "1 when the job queue could be read.", labels=["queue"])
         depth = GaugeMetricFamily("ssc_job_queue_depth", "Jobs waiting in the queue.", labels=["queue"])
         failed = GaugeMetricFamily("ssc_job_failed", "Jobs in the failed registry.", labels=["queue"])
-        inbox = GaugeMetricFamily("ssc_wechat_push_inbox", "WeChat pushes waiting for the pump to queue them.")
+        inbox = GaugeMetricFamily(
+            "ssc_wechat_push_inbox", "WeChat pushes waiting for the pump to queue them."
+        )
         name = self.queue.name
         try:
             waiting = self.queue.count

@@ -85,8 +85,9 @@ class PiiCodec:
             raise UnknownPiiKey("no configured PII key opens this v1 value")
         tagged = self._by_id.get(tag)
         if tagged is None:
-            raise UnknownPiiKey(f"PII key {tag!r} is not configured" if _KEY_ID.fullmatch(tag)
-                                else "unknown PII scheme")
+            raise UnknownPiiKey(
+                f"PII key {tag!r} is not configured" if _KEY_ID.fullmatch(tag) else "unknown PII scheme"
+            )
         return tagged.aead.decrypt(raw[:12], raw[12:], tag.encode()).decode("utf-8")
 
     def seal(self, data: bytes, context: bytes = b"") -> bytes:

@@ -41,7 +41,9 @@ def nonce_key(timestamp: str, nonce: str) -> str:
     return f"ssc:wechat-nonce:{timestamp}:{nonce}"
 
 
-def accept_push(redis, queue, *, message: dict, timestamp: str, nonce: str, digest: str, dedupe_key: str) -> str:
+def accept_push(
+    redis, queue, *, message: dict, timestamp: str, nonce: str, digest: str, dedupe_key: str
+) -> str:
     """Remember the push and hand it to a job: 'new', 'duplicate' (answer success, do nothing) or 'replay'.
 
     A nonce is remembered with the digest of the body it came with (or of a handshake's echostr):
@@ -52,8 +54,12 @@ def accept_push(redis, queue, *, message: dict, timestamp: str, nonce: str, dige
     and runs only if both still hold, so a duplicate or replayed push that got queued does nothing.
     """
     token = secrets.token_hex(16)
-    claim = {"message_key": f"ssc:wechat-msg:{dedupe_key}", "nonce_key": nonce_key(timestamp, nonce),
-             "digest": digest, "token": token}
+    claim = {
+        "message_key": f"ssc:wechat-msg:{dedupe_key}",
+        "nonce_key": nonce_key(timestamp, nonce),
+        "digest": digest,
+        "token": token,
+    }
     if queue.is_async:
         entry = json.dumps({"message": message, "claim": claim}, ensure_ascii=False, separators=(",", ":"))
         with redis.pipeline(transaction=False) as pipe:
@@ -124,8 +130,14 @@ def pump(redis, queue, hold: str) -> int:
         jobs = []
         for raw in entries:
             item = json.loads(raw)
-            jobs.append(queue.prepare_data(HANDLER, (item["message"], item["claim"]),
-                                           job_id=item["claim"]["token"], description=DESCRIPTION))
+            jobs.append(
+                queue.prepare_data(
+                    HANDLER,
+                    (item["message"], item["claim"]),
+                    job_id=item["claim"]["token"],
+                    description=DESCRIPTION,
+                )
+            )
         try:
             with redis.pipeline() as pipe:
                 pipe.watch(PUMP_KEY)

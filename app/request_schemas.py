@@ -88,6 +88,8 @@ def parse(model: type[_Model], body, *, error: type[AppError] = ValidationFailed
     try:
         return model.model_validate(body)
     except ValidationError as problem:
-        fields = {".".join(str(part) for part in item["loc"]) or "body": item["type"]
-                  for item in problem.errors(include_url=False)}
+        fields = {
+            ".".join(str(part) for part in item["loc"]) or "body": item["type"]
+            for item in problem.errors(include_url=False)
+        }
         raise error(details={"fields": fields}) from None

@@ -42,36 +42,60 @@ def _messages(n: int, original_id: str):
     for index in range(n):
         openid = f"oBenchUser{index % 997:06d}"
         if index % 5 == 4:
-            items = [{"TemplateId": "tmpl_notice_update", "SubscribeStatusString": "accept", "PopupScene": "0"}]
+            items = [
+                {"TemplateId": "tmpl_notice_update", "SubscribeStatusString": "accept", "PopupScene": "0"}
+            ]
             if index % 10 == 9:
-                items.append({"TemplateId": "tmpl_card_status", "SubscribeStatusString": "reject",
-                              "PopupScene": "0"})
-            yield subscribe_event("subscribe_msg_popup_event", openid, items, to=original_id,
-                                  create_time=now - index)
+                items.append(
+                    {"TemplateId": "tmpl_card_status", "SubscribeStatusString": "reject", "PopupScene": "0"}
+                )
+            yield subscribe_event(
+                "subscribe_msg_popup_event", openid, items, to=original_id, create_time=now - index
+            )
         else:
-            yield text_message(openid, "How do I see my social security card?", to=original_id,
-                               msg_id=now * 100_000 + index, create_time=now)
+            yield text_message(
+                openid,
+                "How do I see my social security card?",
+                to=original_id,
+                msg_id=now * 100_000 + index,
+                create_time=now,
+            )
 
 
 def make_requests(n: int, fmt: str = "json", mode: str = "safe") -> list[dict]:
     """n signed pushes as {path, method, headers, body}: path carries the signed query."""
     config = settings()
-    signer = PushSigner(token=config["token"], aes_key=config["aes_key"], appid=config["appid"],
-                        original_id=config["original_id"])
+    signer = PushSigner(
+        token=config["token"],
+        aes_key=config["aes_key"],
+        appid=config["appid"],
+        original_id=config["original_id"],
+    )
     content_type = "application/json" if fmt == "json" else "text/xml"
     requests = []
     for index, message in enumerate(_messages(n, config["original_id"])):
         query, body = signer.sign(message, fmt=fmt, mode=mode, nonce=f"{index}{time.time_ns() % 10**9}")
-        requests.append({"path": f"{CALLBACK_PATH}?{urlencode(query)}", "method": "POST",
-                         "headers": {"Content-Type": content_type}, "body": body})
+        requests.append(
+            {
+                "path": f"{CALLBACK_PATH}?{urlencode(query)}",
+                "method": "POST",
+                "headers": {"Content-Type": content_type},
+                "body": body,
+            }
+        )
     return requests
 
 
 def micro(n: int = 20_000) -> dict:
     """µs per message for verify + decrypt + parse in process (safe mode), JSON and XML."""
     config = settings()
-    verifier = PushVerifier(token=config["token"], aes_key=config["aes_key"], appid=config["appid"],
-                            original_id=config["original_id"], max_skew=10**9)
+    verifier = PushVerifier(
+        token=config["token"],
+        aes_key=config["aes_key"],
+        appid=config["appid"],
+        original_id=config["original_id"],
+        max_skew=10**9,
+    )
     result = {}
     for fmt in ("json", "xml"):
         prepared = []
@@ -91,12 +115,18 @@ def micro(n: int = 20_000) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     """The command line: `micro` prints JSON figures; `requests` prints one JSON request per line."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=("micro", "requests"))
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--fmt", choices=("json", "xml"), default="json")
-    parser.add_argument("--mode", choices=("plain", "compatible", "safe"), default="safe",
-                        help="plain only against a server without WECHAT_AES_KEY: with a key it refuses them")
+    parser.add_argument(
+        "--mode",
+        choices=("plain", "compatible", "safe"),
+        default="safe",
+        help="plain only against a server without WECHAT_AES_KEY: with a key it refuses them",
+    )
     options = parser.parse_args(argv)
     if options.command == "micro":
         print(json.dumps(micro(options.n)))

@@ -51,38 +51,77 @@ def prepare(app) -> dict:
     n = secrets.randbelow(10**8)
     with app.app_context():
         today = clock.today()
-        employer = Employer(uscc=f"91310000{n:09d}X"[:18], name_zh="上海基准测试有限公司",
-                            name_en="Shanghai Benchmark Co., Ltd.", city_code="310000",
-                            address="上海市浦东新区世纪大道1号")
-        person = Person(passport_name="MÜLLER, Hans", name_canonical="MUELLER HANS", family_name="MÜLLER",
-                        given_names="Hans", nationality="DEU", date_of_birth=date(1988, 4, 12), sex="M")
+        employer = Employer(
+            uscc=f"91310000{n:09d}X"[:18],
+            name_zh="上海基准测试有限公司",
+            name_en="Shanghai Benchmark Co., Ltd.",
+            city_code="310000",
+            address="上海市浦东新区世纪大道1号",
+        )
+        person = Person(
+            passport_name="MÜLLER, Hans",
+            name_canonical="MUELLER HANS",
+            family_name="MÜLLER",
+            given_names="Hans",
+            nationality="DEU",
+            date_of_birth=date(1988, 4, 12),
+            sex="M",
+        )
         db.session.add_all([employer, person])
         passport, permit_number, ssn = f"C{n:08d}", f"{156000000000000000 + n:018d}", f"9310276{n:010d}X"[:18]
-        db.session.add(IdentityDocument(person=person, number=passport,
-                                        number_hash=codec.lookup_hash(passport, "passport"),
-                                        issuing_country="DEU", expires_on=today + timedelta(days=1500)))
-        db.session.add(WorkPermit(person=person, permit_number=permit_number,
-                                  permit_number_hash=codec.lookup_hash(permit_number, "permit"), category="B",
-                                  employer=employer, position="软件工程师 / Software Engineer",
-                                  work_address=employer.address, work_city_code="310115",
-                                  valid_from=today - timedelta(days=365), valid_to=today + timedelta(days=365)))
+        db.session.add(
+            IdentityDocument(
+                person=person,
+                number=passport,
+                number_hash=codec.lookup_hash(passport, "passport"),
+                issuing_country="DEU",
+                expires_on=today + timedelta(days=1500),
+            )
+        )
+        db.session.add(
+            WorkPermit(
+                person=person,
+                permit_number=permit_number,
+                permit_number_hash=codec.lookup_hash(permit_number, "permit"),
+                category="B",
+                employer=employer,
+                position="软件工程师 / Software Engineer",
+                work_address=employer.address,
+                work_city_code="310115",
+                valid_from=today - timedelta(days=365),
+                valid_to=today + timedelta(days=365),
+            )
+        )
         account = SocialSecurityAccount(person=person, ssn=ssn, ssn_hash=codec.lookup_hash(ssn, "ssn"))
         db.session.add(account)
-        db.session.add(SocialSecurityCard(account=account, card_number=f"{n:09d}", status="normal",
-                                          issuing_city_code="310000"))
+        db.session.add(
+            SocialSecurityCard(
+                account=account, card_number=f"{n:09d}", status="normal", issuing_city_code="310000"
+            )
+        )
         db.session.flush()  # contribution rows reference the account and employer by id
         periods = _periods(today.replace(day=1) - timedelta(days=1), MONTHS)
         base = Decimal("23456.78")
         for kind, (employer_rate, employee_rate) in _RATES.items():
-            db.session.add(InsuranceEnrolment(account=account, insurance_type=kind, status="enrolled",
-                                              start_period=periods[0]))
+            db.session.add(
+                InsuranceEnrolment(
+                    account=account, insurance_type=kind, status="enrolled", start_period=periods[0]
+                )
+            )
             for period in periods:
-                db.session.add(ContributionRecord(
-                    account_id=account.id, insurance_type=kind, period=period, base=base,
-                    employer_amount=(base * employer_rate).quantize(Decimal("0.01")),
-                    employee_amount=(base * employee_rate).quantize(Decimal("0.01")),
-                    currency="CNY", status="paid", employer_id=employer.id,
-                ))
+                db.session.add(
+                    ContributionRecord(
+                        account_id=account.id,
+                        insurance_type=kind,
+                        period=period,
+                        base=base,
+                        employer_amount=(base * employer_rate).quantize(Decimal("0.01")),
+                        employee_amount=(base * employee_rate).quantize(Decimal("0.01")),
+                        currency="CNY",
+                        status="paid",
+                        employer_id=employer.id,
+                    )
+                )
         user = UserAccount(openid=f"bench-card-{n}", locale=LOCALE, person=person, verified_at=clock.now())
         db.session.add(user)
         db.session.commit()
@@ -99,7 +138,8 @@ def requests(prepared: dict) -> dict[str, dict]:
         "card": {"path": "/api/v1/card", "method": "GET", "headers": headers},
         "contributions (a year)": {
             "path": f"/api/v1/card/contributions?year={prepared['full_year']}",
-            "method": "GET", "headers": headers,
+            "method": "GET",
+            "headers": headers,
         },
     }
 

@@ -23,7 +23,9 @@ from flask import Flask
 PLAIN = [f"Screen text number {index}: read this before you continue." for index in range(30)]
 NAMED = [f"Step %(current)s of %(total)s, part {index}." for index in range(5)]
 CONTEXT = [("button", f"Action {index}") for index in range(3)]
-PLURAL = [(f"%(num)d day left in period {index}", f"%(num)d days left in period {index}") for index in range(2)]
+PLURAL = [
+    (f"%(num)d day left in period {index}", f"%(num)d days left in period {index}") for index in range(2)
+]
 
 
 def _arabic(text: str) -> str:
@@ -58,9 +60,14 @@ def _app(translations: Path) -> Flask:
 
     app = Flask("i18n_bench")
     app.config.update(
-        TESTING=True, TRANSLATIONS_DIR=str(translations), BABEL_TRANSLATION_DIRECTORIES=str(translations),
-        DEFAULT_LOCALE="en", BABEL_DEFAULT_LOCALE="en", TRADITIONAL_CHINESE_FALLBACK="zh_Hant",
-        LOCALE_RELEASE_THRESHOLD=0.0, LOCALE_RELEASE_GATE=False,
+        TESTING=True,
+        TRANSLATIONS_DIR=str(translations),
+        BABEL_TRANSLATION_DIRECTORIES=str(translations),
+        DEFAULT_LOCALE="en",
+        BABEL_DEFAULT_LOCALE="en",
+        TRADITIONAL_CHINESE_FALLBACK="zh_Hant",
+        LOCALE_RELEASE_THRESHOLD=0.0,
+        LOCALE_RELEASE_GATE=False,
     )
     init_i18n(app)
     return app

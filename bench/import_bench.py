@@ -31,8 +31,18 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Targets from the foundation issue (SQLite, this 2-core machine).
 TARGETS = {"people_rows_per_s": 3_000, "contributions_rows_per_s": 20_000, "peak_mb": 250}
 
-_NATIONALITIES = (("DEU", "276"), ("KOR", "410"), ("JPN", "392"), ("USA", "840"), ("FRA", "250"),
-                  ("GBR", "826"), ("CAN", "124"), ("IND", "356"), ("AUS", "036"), ("RUS", "643"))
+_NATIONALITIES = (
+    ("DEU", "276"),
+    ("KOR", "410"),
+    ("JPN", "392"),
+    ("USA", "840"),
+    ("FRA", "250"),
+    ("GBR", "826"),
+    ("CAN", "124"),
+    ("IND", "356"),
+    ("AUS", "036"),
+    ("RUS", "643"),
+)
 _FAMILY = ("MÜLLER", "KIM", "SATŌ", "SMITH", "DUPONT", "O'BRIEN", "GARCÍA-LÓPEZ", "NGUYỄN", "PATEL")
 _GIVEN = ("Hans Peter", "Min-jun", "Yūki", "Olivia Grace", "Amélie", "Siobhán", "José María", "Anh")
 _INSURANCES = ("pension", "medical", "work_injury", "unemployment", "maternity")
@@ -63,22 +73,57 @@ def write_people(path: Path, rows: int) -> None:
     employers = [_uscc(n) for n in range(_EMPLOYERS)]
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle)
-        out.writerow(["passport_name", "nationality", "date_of_birth", "sex", "passport_number",
-                      "permit_number", "permit_category", "permit_valid_from", "permit_valid_to",
-                      "position", "employer_uscc", "employer_name_zh", "employer_name_en",
-                      "work_city_code", "work_address", "ssn", "card_status", "phone", "insurances"])
+        out.writerow(
+            [
+                "passport_name",
+                "nationality",
+                "date_of_birth",
+                "sex",
+                "passport_number",
+                "permit_number",
+                "permit_category",
+                "permit_valid_from",
+                "permit_valid_to",
+                "position",
+                "employer_uscc",
+                "employer_name_zh",
+                "employer_name_en",
+                "work_city_code",
+                "work_address",
+                "ssn",
+                "card_status",
+                "phone",
+                "insurances",
+            ]
+        )
         enrolled = ";".join(f"{kind}:enrolled:2024-01" for kind in _INSURANCES)
         for i in range(rows):
             nationality, numeric = _NATIONALITIES[i % len(_NATIONALITIES)]
             ssn, born = _ssn(i, numeric)
             employer = i % _EMPLOYERS
-            out.writerow([
-                f"{_FAMILY[i % len(_FAMILY)]}, {_GIVEN[i % len(_GIVEN)]}", nationality, born.isoformat(),
-                "FM"[i % 2], f"P{i:08d}", f"{110000000000000000 + i:018d}", "ABC"[i % 3],
-                "2024-01-01", "2026-12-31", "工程师 / Engineer", employers[employer],
-                f"上海示例科技有限公司{employer}", f"Example Technology {employer}", "310000",
-                "上海市浦东新区世纪大道100号", ssn, "normal", f"+86139{i:08d}", enrolled,
-            ])
+            out.writerow(
+                [
+                    f"{_FAMILY[i % len(_FAMILY)]}, {_GIVEN[i % len(_GIVEN)]}",
+                    nationality,
+                    born.isoformat(),
+                    "FM"[i % 2],
+                    f"P{i:08d}",
+                    f"{110000000000000000 + i:018d}",
+                    "ABC"[i % 3],
+                    "2024-01-01",
+                    "2026-12-31",
+                    "工程师 / Engineer",
+                    employers[employer],
+                    f"上海示例科技有限公司{employer}",
+                    f"Example Technology {employer}",
+                    "310000",
+                    "上海市浦东新区世纪大道100号",
+                    ssn,
+                    "normal",
+                    f"+86139{i:08d}",
+                    enrolled,
+                ]
+            )
 
 
 def write_contributions(path: Path, rows: int) -> None:
@@ -86,8 +131,19 @@ def write_contributions(path: Path, rows: int) -> None:
     employers = [_uscc(n) for n in range(_EMPLOYERS)]
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle)
-        out.writerow(["ssn", "period", "insurance", "base", "employer_amount", "employee_amount",
-                      "status", "employer_uscc", "paid_on"])
+        out.writerow(
+            [
+                "ssn",
+                "period",
+                "insurance",
+                "base",
+                "employer_amount",
+                "employee_amount",
+                "status",
+                "employer_uscc",
+                "paid_on",
+            ]
+        )
         person = -1
         ssn = ""
         for j in range(rows):
@@ -95,8 +151,19 @@ def write_contributions(path: Path, rows: int) -> None:
                 person = j // _CONTRIBUTIONS_PER_PERSON
                 ssn, _ = _ssn(person, _NATIONALITIES[person % len(_NATIONALITIES)][1])
             month = (j // 5) % 12 + 1
-            out.writerow([ssn, f"2024-{month:02d}", _INSURANCES[j % 5], "20000.00", "3200.00", "1600.00",
-                          "paid", employers[person % _EMPLOYERS], f"2024-{month:02d}-15"])
+            out.writerow(
+                [
+                    ssn,
+                    f"2024-{month:02d}",
+                    _INSURANCES[j % 5],
+                    "20000.00",
+                    "3200.00",
+                    "1600.00",
+                    "paid",
+                    employers[person % _EMPLOYERS],
+                    f"2024-{month:02d}-15",
+                ]
+            )
 
 
 def _child(kind: str, file: str, database: str, create: bool) -> None:
@@ -116,17 +183,37 @@ def _child(kind: str, file: str, database: str, create: bool) -> None:
         cpu = time.process_time()
         report = import_file(file, kind)
         cpu = time.process_time() - cpu
-    print(json.dumps({"rows": report.rows, "added": report.added, "rejected": report.rejected,
-                      "seconds": report.seconds, "cpu_seconds": cpu}))
+    print(
+        json.dumps(
+            {
+                "rows": report.rows,
+                "added": report.added,
+                "rejected": report.rejected,
+                "seconds": report.seconds,
+                "cpu_seconds": cpu,
+            }
+        )
+    )
 
 
 def _measure(kind: str, file: Path, database: Path, create: bool) -> dict:
     """Run one import in a child process; its figures plus its peak RSS in MB."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.import_bench", "--child", kind, str(file), str(database),
-         "1" if create else "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "bench.import_bench",
+            "--child",
+            kind,
+            str(file),
+            str(database),
+            "1" if create else "0",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     _, status, usage = os.wait4(process.pid, 0)
     stdout = process.stdout.read()
@@ -139,7 +226,9 @@ def _measure(kind: str, file: Path, database: Path, create: bool) -> dict:
     figures = json.loads(stdout.strip().splitlines()[-1])
     figures["rows_per_s"] = round(figures["rows"] / figures["seconds"]) if figures["seconds"] else 0
     # On a busy machine wall-clock rates understate the importer; CPU time shows its own cost.
-    figures["rows_per_cpu_s"] = round(figures["rows"] / figures["cpu_seconds"]) if figures["cpu_seconds"] else 0
+    figures["rows_per_cpu_s"] = (
+        round(figures["rows"] / figures["cpu_seconds"]) if figures["cpu_seconds"] else 0
+    )
     figures["peak_mb"] = round(usage.ru_maxrss / 1024, 1)
     figures["wall_seconds"] = round(time.perf_counter() - started, 1)
     return figures
@@ -158,7 +247,8 @@ def run(rows: int) -> dict:
         contributions = _measure("contributions", contributions_file, database, create=False)
     return {
         "rows": rows,
-        "people_rows_per_s": people["rows_per_s"], "people_peak_mb": people["peak_mb"],
+        "people_rows_per_s": people["rows_per_s"],
+        "people_peak_mb": people["peak_mb"],
         "people_seconds": round(people["seconds"], 1),
         "people_rows_per_cpu_s": people["rows_per_cpu_s"],
         "contributions_rows_per_s": contributions["rows_per_s"],
@@ -180,13 +270,19 @@ def main(argv: list[str]) -> None:
     result = run(rows)
     print(f"registry import, {rows:,} rows each, SQLite")
     print(f"  {'kind':<15}{'rows/s':>10}{'target':>10}{'rows/cpu-s':>12}{'peak MB':>10}{'seconds':>10}")
-    for kind, target in (("people", TARGETS["people_rows_per_s"]),
-                         ("contributions", TARGETS["contributions_rows_per_s"])):
-        print(f"  {kind:<15}{result[kind + '_rows_per_s']:>10,}{target:>10,}"
-              f"{result[kind + '_rows_per_cpu_s']:>12,}{result[kind + '_peak_mb']:>10}"
-              f"{result[kind + '_seconds']:>10}")
-    print(f"  peak MB is the whole process; the app alone (no import) peaks at {result['app_peak_mb']} MB;"
-          f" target under {TARGETS['peak_mb']} MB")
+    for kind, target in (
+        ("people", TARGETS["people_rows_per_s"]),
+        ("contributions", TARGETS["contributions_rows_per_s"]),
+    ):
+        print(
+            f"  {kind:<15}{result[kind + '_rows_per_s']:>10,}{target:>10,}"
+            f"{result[kind + '_rows_per_cpu_s']:>12,}{result[kind + '_peak_mb']:>10}"
+            f"{result[kind + '_seconds']:>10}"
+        )
+    print(
+        f"  peak MB is the whole process; the app alone (no import) peaks at {result['app_peak_mb']} MB;"
+        f" target under {TARGETS['peak_mb']} MB"
+    )
     if result["rejected"]:
         print(f"  rejected rows: {result['rejected']} (expected 0)")
 

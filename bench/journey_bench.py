@@ -31,18 +31,29 @@ def prepare(app, users: int = 16) -> dict:
     from app.journeys.models import FlowState
 
     run = secrets.token_hex(4)
-    answers = {"consent_sensitive": True, "passport_name": "MÜLLER, Hans Peter",
-               "identifier_type": "permit_number"}
+    answers = {
+        "consent_sensitive": True,
+        "passport_name": "MÜLLER, Hans Peter",
+        "identifier_type": "permit_number",
+    }
     history = ["start", "consent", "name", "identifier_type"]
     with app.app_context():
         accounts = [UserAccount(openid=f"bench-journey-{run}-{i}", locale=LOCALE) for i in range(users)]
         db.session.add_all(accounts)
         db.session.flush()
-        db.session.add_all([
-            FlowState(user_id=user.id, flow="verify", step=STEP, answers=dict(answers),
-                      context={"consent_version": "bench"}, history=list(history))
-            for user in accounts
-        ])
+        db.session.add_all(
+            [
+                FlowState(
+                    user_id=user.id,
+                    flow="verify",
+                    step=STEP,
+                    answers=dict(answers),
+                    context={"consent_version": "bench"},
+                    history=list(history),
+                )
+                for user in accounts
+            ]
+        )
         db.session.commit()
         store = SessionStore(app.extensions["redis"], "session", app.config["SESSION_TTL_SECONDS"])
         tokens = [store.create(user.id, {"openid": user.openid, "locale": LOCALE}) for user in accounts]
@@ -52,8 +63,12 @@ def prepare(app, users: int = 16) -> dict:
 def requests(prepared: dict) -> list[dict]:
     """One GET spec per prepared user: path, method, headers (no body)."""
     return [
-        {"path": prepared["path"], "method": "GET", "body": None,
-         "headers": {"Authorization": f"Bearer {token}", "Accept": "application/json"}}
+        {
+            "path": prepared["path"],
+            "method": "GET",
+            "body": None,
+            "headers": {"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        }
         for token in prepared["tokens"]
     ]
 

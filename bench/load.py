@@ -81,8 +81,15 @@ class Measurement:
 class Server:
     """gunicorn serving one WSGI target on a free loopback port; a context manager."""
 
-    def __init__(self, target: str, env: dict | None = None, name: str = "server",
-                 ready_path: str = "/", workers: int = WORKERS, log_dir: Path | None = None):
+    def __init__(
+        self,
+        target: str,
+        env: dict | None = None,
+        name: str = "server",
+        ready_path: str = "/",
+        workers: int = WORKERS,
+        log_dir: Path | None = None,
+    ):
         self.target = target
         self.env = env or {}
         self.name = name
@@ -100,11 +107,23 @@ class Server:
     def command(self) -> list[str]:
         """The gunicorn command line: the same for the baseline and the app."""
         return [
-            sys.executable, "-m", "gunicorn",
-            "--workers", str(self.workers), "--worker-class", "sync",
-            "--bind", f"127.0.0.1:{self.port}",
-            "--backlog", "2048", "--timeout", "60", "--graceful-timeout", "5",
-            "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--backlog",
+            "2048",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+            "--log-level",
+            "warning",
             self.target,
         ]
 
@@ -116,7 +135,11 @@ class Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(  # our own interpreter and arguments
-            self.command(), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            self.command(),
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         log.close()
@@ -135,7 +158,9 @@ class Server:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"{self.name} did not answer {self.ready_path} in {timeout:.0f} s:\n{self.log_tail()}")
+        raise RuntimeError(
+            f"{self.name} did not answer {self.ready_path} in {timeout:.0f} s:\n{self.log_tail()}"
+        )
 
     def stop(self) -> None:
         """Stop gunicorn (TERM, then KILL after 10 s)."""
@@ -164,6 +189,7 @@ class Server:
 
 # --- wrk -------------------------------------------------------------------------------------
 
+
 def lua_string(value: bytes | str) -> str:
     """A Lua string literal for any bytes (non-printables as decimal escapes)."""
     data = value.encode("utf-8") if isinstance(value, str) else value
@@ -184,40 +210,58 @@ def wrk_script(requests: list[Request]) -> str:
         headers = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in req.headers.items())
         body = lua_string(req.body) if req.body is not None else "nil"
         entries.append(f"  {{{lua_string(req.method)}, {lua_string(req.path)}, {{{headers}}}, {body}}},")
-    return "\n".join([
-        "local specs = {",
-        *entries,
-        "}",
-        "local formatted = {}",
-        "local index = 0",
-        "init = function(args)",
-        "  for i, s in ipairs(specs) do formatted[i] = wrk.format(s[1], s[2], s[3], s[4]) end",
-        "end",
-        "request = function()",
-        "  index = index % #formatted + 1",
-        "  return formatted[index]",
-        "end",
-        "done = function(summary, latency, requests)",
-        "  local e = summary.errors",
-        '  io.write(string.format("BENCH_JSON {\\"requests\\": %d, \\"duration_us\\": %d, '
-        '\\"errors\\": %d, \\"p50_us\\": %d, \\"p99_us\\": %d}\\n", summary.requests, summary.duration, '
-        "e.connect + e.read + e.write + e.status + e.timeout, latency:percentile(50), "
-        "latency:percentile(99)))",
-        "end",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "local specs = {",
+                *entries,
+                "}",
+                "local formatted = {}",
+                "local index = 0",
+                "init = function(args)",
+                "  for i, s in ipairs(specs) do formatted[i] = wrk.format(s[1], s[2], s[3], s[4]) end",
+                "end",
+                "request = function()",
+                "  index = index % #formatted + 1",
+                "  return formatted[index]",
+                "end",
+                "done = function(summary, latency, requests)",
+                "  local e = summary.errors",
+                '  io.write(string.format("BENCH_JSON {\\"requests\\": %d, \\"duration_us\\": %d, '
+                '\\"errors\\": %d, \\"p50_us\\": %d, \\"p99_us\\": %d}\\n", summary.requests, summary.duration, '
+                "e.connect + e.read + e.write + e.status + e.timeout, latency:percentile(50), "
+                "latency:percentile(99)))",
+                "end",
+            ]
+        )
+        + "\n"
+    )
 
 
-def run_wrk(base_url: str, requests: list[Request], seconds: float,
-            connections: int = CONNECTIONS) -> Measurement:
+def run_wrk(
+    base_url: str, requests: list[Request], seconds: float, connections: int = CONNECTIONS
+) -> Measurement:
     """Load with wrk for `seconds`; non-2xx/3xx answers and socket errors count as errors."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(wrk_script(requests))
     try:
         threads = min(WRK_THREADS, connections)
         result = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-             "--timeout", "10s", "-s", script.name, base_url + requests[0].path],
-            capture_output=True, text=True, timeout=seconds + 60, check=False,
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script.name,
+                base_url + requests[0].path,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=False,
         )
     finally:
         os.unlink(script.name)
@@ -228,12 +272,16 @@ def run_wrk(base_url: str, requests: list[Request], seconds: float,
     duration = data["duration_us"] / 1e6
     return Measurement(
         rps=data["requests"] / duration if duration else 0.0,
-        p50_ms=data["p50_us"] / 1000, p99_ms=data["p99_us"] / 1000,
-        requests=data["requests"], errors=data["errors"], seconds=duration,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        requests=data["requests"],
+        errors=data["errors"],
+        seconds=duration,
     )
 
 
 # --- the Python fallback client ----------------------------------------------------------------
+
 
 def _python_worker(args) -> tuple[list[float], int]:
     """One client process: `connections` threads, each a keep-alive connection, until the deadline."""
@@ -276,8 +324,9 @@ def _python_worker(args) -> tuple[list[float], int]:
     return latencies, errors[0]
 
 
-def run_python(base_url: str, requests: list[Request], seconds: float,
-               connections: int = CONNECTIONS, processes: int = 2) -> Measurement:
+def run_python(
+    base_url: str, requests: list[Request], seconds: float, connections: int = CONNECTIONS, processes: int = 2
+) -> Measurement:
     """Load with a multi-process Python client (slower than wrk: figures are lower bounds)."""
     port = int(base_url.rsplit(":", 1)[1])
     per_process = max(1, connections // processes)
@@ -295,12 +344,15 @@ def run_python(base_url: str, requests: list[Request], seconds: float,
         rps=len(latencies) / elapsed,
         p50_ms=latencies[len(latencies) // 2] * 1000,
         p99_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        requests=len(latencies), errors=errors, seconds=elapsed,
+        requests=len(latencies),
+        errors=errors,
+        seconds=elapsed,
     )
 
 
-def measure(base_url: str, requests: list[Request] | Request, seconds: float,
-            connections: int = CONNECTIONS) -> Measurement:
+def measure(
+    base_url: str, requests: list[Request] | Request, seconds: float, connections: int = CONNECTIONS
+) -> Measurement:
     """One load run with the best client this machine has."""
     batch = [requests] if isinstance(requests, Request) else list(requests)
     runner = run_wrk if client_name() == "wrk" else run_python
@@ -308,6 +360,7 @@ def measure(base_url: str, requests: list[Request] | Request, seconds: float,
 
 
 # --- alternating comparison --------------------------------------------------------------------
+
 
 @dataclass
 class Comparison:
@@ -360,24 +413,37 @@ class Comparison:
         low, high = self.spread()
         blow, bhigh = self.spread("baseline")
         base_p99 = self._median(self.baseline, "p99_ms")
-        return (f"p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms (bare p99 {base_p99:.1f}); "
-                f"range {low:,.0f}-{high:,.0f} (bare {blow:,.0f}-{bhigh:,.0f}); "
-                f"{len(self.subject)} rounds; errors {self.errors}")
+        return (
+            f"p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms (bare p99 {base_p99:.1f}); "
+            f"range {low:,.0f}-{high:,.0f} (bare {blow:,.0f}-{bhigh:,.0f}); "
+            f"{len(self.subject)} rounds; errors {self.errors}"
+        )
 
     def as_dict(self) -> dict:
         """Plain data for the JSON report."""
         return {
-            "rps": round(self.rps, 1), "baseline_rps": round(self.baseline_rps, 1),
-            "ratio": round(self.ratio, 3), "p50_ms": round(self.p50_ms, 2), "p99_ms": round(self.p99_ms, 2),
+            "rps": round(self.rps, 1),
+            "baseline_rps": round(self.baseline_rps, 1),
+            "ratio": round(self.ratio, 3),
+            "p50_ms": round(self.p50_ms, 2),
+            "p99_ms": round(self.p99_ms, 2),
             "errors": self.errors,
             "subject_runs": [r.as_dict() for r in self.subject],
             "baseline_runs": [r.as_dict() for r in self.baseline],
         }
 
 
-def compare(baseline_url: str, subject_url: str, subject_requests: list[Request] | Request,
-            baseline_requests: list[Request] | Request | None = None, *, rounds: int = 5,
-            seconds: float = 10.0, warmup: float = 1.0, connections: int = CONNECTIONS) -> Comparison:
+def compare(
+    baseline_url: str,
+    subject_url: str,
+    subject_requests: list[Request] | Request,
+    baseline_requests: list[Request] | Request | None = None,
+    *,
+    rounds: int = 5,
+    seconds: float = 10.0,
+    warmup: float = 1.0,
+    connections: int = CONNECTIONS,
+) -> Comparison:
     """Warm both up, then alternate baseline and subject runs; the same client and settings."""
     baseline_requests = baseline_requests or Request("/")
     if warmup:

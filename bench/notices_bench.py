@@ -50,9 +50,15 @@ KILL_LOCALES = ("en", "zh_Hans")
 
 def _config(database_url: str, redis_url: str | None, api_base: str) -> dict:
     """The worker app's settings: embedded defaults, but the given database, Redis and emulator."""
-    config = {"APP_ENV": "development", "DATABASE_URL": database_url, "WECHAT_API_BASE": api_base,
-              "LOG_LEVEL": "WARNING", "NOTICE_SENDS_PER_SECOND": 0, "DEMO_DATA": False,
-              "NOTICE_SEND_CONCURRENCY": int(os.environ.get("NOTICES_BENCH_CONCURRENCY", "8"))}
+    config = {
+        "APP_ENV": "development",
+        "DATABASE_URL": database_url,
+        "WECHAT_API_BASE": api_base,
+        "LOG_LEVEL": "WARNING",
+        "NOTICE_SENDS_PER_SECOND": 0,
+        "DEMO_DATA": False,
+        "NOTICE_SEND_CONCURRENCY": int(os.environ.get("NOTICES_BENCH_CONCURRENCY", "8")),
+    }
     if redis_url:
         config.update({"REDIS_URL": redis_url, "EMBEDDED_REDIS": False})
     return config
@@ -67,6 +73,7 @@ def _app(database_url: str, redis_url: str | None, api_base: str):
 
 # -- the emulator, served from this process ------------------------------------------------------
 
+
 class Emulator:
     """The WeChat emulator on a loopback port (HTTP/1.1 keep-alive, bench/wsgi_server.py), its state at hand."""
 
@@ -75,7 +82,9 @@ class Emulator:
         from app.wechat_emulator import create_emulator
         from bench.wsgi_server import WsgiServer
 
-        self.app = create_emulator(appid=DevelopmentConfig.WECHAT_APPID, secret=DevelopmentConfig.WECHAT_SECRET)
+        self.app = create_emulator(
+            appid=DevelopmentConfig.WECHAT_APPID, secret=DevelopmentConfig.WECHAT_SECRET
+        )
         self.state = self.app.extensions["wechat_emulator"]
         self.server = WsgiServer(self.app)
         self.url = self.server.url
@@ -89,6 +98,7 @@ class Emulator:
 
 
 # -- setup -----------------------------------------------------------------------------------------
+
 
 def populate(app, recipients: int, emulator_state) -> None:
     """Fresh tables, `recipients` verified users with two accepted subscriptions each, one admin."""
@@ -115,18 +125,55 @@ def populate(app, recipients: int, emulator_state) -> None:
         now = clock.now()
         for start in range(0, recipients, INSERT_CHUNK):
             ids = range(start + 1, min(start + INSERT_CHUNK, recipients) + 1)
-            db.session.execute(insert(Person), [{
-                "id": i, "passport_name": f"BENCH, Person {i}", "name_canonical": f"BENCH PERSON {i}",
-                "nationality": "DEU", "date_of_birth": date(1990, 1, 1), "created_at": now, "updated_at": now,
-            } for i in ids])
-            db.session.execute(insert(UserAccount), [{
-                "id": i, "openid": f"obench{i:09d}", "person_id": i, "locale": locales[i % len(locales)],
-                "status": "active", "verified_at": now, "created_at": now, "updated_at": now,
-            } for i in ids])
-            db.session.execute(insert(SubscriptionQuota), [{
-                "user_id": i, "template_id": TEMPLATE, "available": 2, "reserved": 0, "accepted_total": 2,
-                "sent_total": 0, "delivered_total": 0, "failed_total": 0, "created_at": now, "updated_at": now,
-            } for i in ids])
+            db.session.execute(
+                insert(Person),
+                [
+                    {
+                        "id": i,
+                        "passport_name": f"BENCH, Person {i}",
+                        "name_canonical": f"BENCH PERSON {i}",
+                        "nationality": "DEU",
+                        "date_of_birth": date(1990, 1, 1),
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for i in ids
+                ],
+            )
+            db.session.execute(
+                insert(UserAccount),
+                [
+                    {
+                        "id": i,
+                        "openid": f"obench{i:09d}",
+                        "person_id": i,
+                        "locale": locales[i % len(locales)],
+                        "status": "active",
+                        "verified_at": now,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for i in ids
+                ],
+            )
+            db.session.execute(
+                insert(SubscriptionQuota),
+                [
+                    {
+                        "user_id": i,
+                        "template_id": TEMPLATE,
+                        "available": 2,
+                        "reserved": 0,
+                        "accepted_total": 2,
+                        "sent_total": 0,
+                        "delivered_total": 0,
+                        "failed_total": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for i in ids
+                ],
+            )
             db.session.commit()
         admin_auth.create_admin("bench-publisher", "bench-password-123", "publisher")
     for i in range(1, recipients + 1):
@@ -142,18 +189,27 @@ def new_notice(app, title: str, audience: dict) -> int:
 
     with app.app_context():
         actor = admin_auth.actor_for(db.session.query(AdminUser).filter_by(username="bench-publisher").one())
-        notice = editing.create_notice({
-            "source_locale": "en", "category": "deadline", "priority": "urgent", "audience": audience,
-            "template_id": TEMPLATE,
-            "translations": {"en": {"title": title, "body": "Renew your permit before it expires."},
-                             "zh_Hans": {"title": "请在许可证到期前办理延期手续（基准测试）", "body": "正文"}},
-            "source": {"title": "Benchmark", "url": "https://example.org/bench", "date": "2026-01-01"},
-        }, actor)
+        notice = editing.create_notice(
+            {
+                "source_locale": "en",
+                "category": "deadline",
+                "priority": "urgent",
+                "audience": audience,
+                "template_id": TEMPLATE,
+                "translations": {
+                    "en": {"title": title, "body": "Renew your permit before it expires."},
+                    "zh_Hans": {"title": "请在许可证到期前办理延期手续（基准测试）", "body": "正文"},
+                },
+                "source": {"title": "Benchmark", "url": "https://example.org/bench", "date": "2026-01-01"},
+            },
+            actor,
+        )
         publishing.publish(notice.id, actor)
         return notice.id
 
 
 # -- the worker process ------------------------------------------------------------------------------
+
 
 def worker(phase: str, notice_id: int, database_url: str, redis_url: str | None, api_base: str) -> dict:
     """One phase in this process: `fan_out`, `send` or `resume`; timing and peak memory."""
@@ -211,9 +267,11 @@ def _grant_in_process(app, notice_id: int) -> None:
     from app.notices.models.notice import NoticeDelivery
 
     state = app.extensions["wechat_emulator"].extensions["wechat_emulator"]
-    openids = db.session.scalars(select(UserAccount.openid).join(
-        NoticeDelivery, NoticeDelivery.user_id == UserAccount.id).where(
-        NoticeDelivery.notice_id == notice_id, NoticeDelivery.channel == "wechat"))
+    openids = db.session.scalars(
+        select(UserAccount.openid)
+        .join(NoticeDelivery, NoticeDelivery.user_id == UserAccount.id)
+        .where(NoticeDelivery.notice_id == notice_id, NoticeDelivery.channel == "wechat")
+    )
     for openid in openids:
         state.grant_subscription(openid, TEMPLATE, 2)
 
@@ -227,10 +285,21 @@ def _no_wait():
 
 def _spawn(phase: str, notice_id: int, database_url: str, redis_url: str | None, api_base: str):
     """Start a worker process for one phase."""
-    args = [sys.executable, "-m", "bench.notices_bench", "_worker", phase, str(notice_id), database_url,
-            redis_url or "", api_base]
+    args = [
+        sys.executable,
+        "-m",
+        "bench.notices_bench",
+        "_worker",
+        phase,
+        str(notice_id),
+        database_url,
+        redis_url or "",
+        api_base,
+    ]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _finish(process) -> dict:
@@ -285,7 +354,8 @@ def _state_counts(app, notice_id: int) -> dict:
     with app.app_context():
         rows = db.session.execute(
             select(NoticeDelivery.channel, NoticeDelivery.state, func.count())
-            .where(NoticeDelivery.notice_id == notice_id).group_by(NoticeDelivery.channel, NoticeDelivery.state)
+            .where(NoticeDelivery.notice_id == notice_id)
+            .group_by(NoticeDelivery.channel, NoticeDelivery.state)
         ).all()
         db.session.remove()
     return {f"{channel}:{state}": count for channel, state, count in rows}
@@ -336,14 +406,34 @@ def emulator_ceiling(emulator: Emulator, total: int = 6000, threads: int = 8, pr
     from app.config import DevelopmentConfig
 
     emulator.state.grant_subscription("obenchceiling", TEMPLATE, total + 10)
-    token = requests.post(emulator.url + "cgi-bin/stable_token", timeout=10, json={
-        "grant_type": "client_credential", "appid": DevelopmentConfig.WECHAT_APPID, "secret": DevelopmentConfig.WECHAT_SECRET,
-    }).json()["access_token"]
+    token = requests.post(
+        emulator.url + "cgi-bin/stable_token",
+        timeout=10,
+        json={
+            "grant_type": "client_credential",
+            "appid": DevelopmentConfig.WECHAT_APPID,
+            "secret": DevelopmentConfig.WECHAT_SECRET,
+        },
+    ).json()["access_token"]
     start_at = time.time() + 2.0  # after every client has imported requests
-    clients = [subprocess.Popen([sys.executable, "-c", _CEILING_CLIENT, emulator.url, token,
-                                 str(total // processes), str(max(1, threads // processes)), str(start_at)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for _ in range(processes)]
+    clients = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _CEILING_CLIENT,
+                emulator.url,
+                token,
+                str(total // processes),
+                str(max(1, threads // processes)),
+                str(start_at),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
     results = []
     for client in clients:
         out, err = client.communicate(timeout=600)
@@ -354,13 +444,19 @@ def emulator_ceiling(emulator: Emulator, total: int = 6000, threads: int = 8, pr
     return round(sum(result["accepted"] for result in results) / seconds)
 
 
-def _send_parallel(notice_id: int, database_url: str, redis_url: str | None, api_base: str, workers: int) -> dict:
+def _send_parallel(
+    notice_id: int, database_url: str, redis_url: str | None, api_base: str, workers: int
+) -> dict:
     """Send a notice's messages with `workers` worker processes at once (as RQ workers would)."""
     started = time.perf_counter()
     processes = [_spawn("send", notice_id, database_url, redis_url, api_base) for _ in range(workers)]
     results = [_finish(p) for p in processes]
-    return {"sent": sum(r.get("sent", 0) for r in results), "seconds": time.perf_counter() - started,
-            "peak_mb": max(r["peak_mb"] for r in results), "workers": workers}
+    return {
+        "sent": sum(r.get("sent", 0) for r in results),
+        "seconds": time.perf_counter() - started,
+        "peak_mb": max(r["peak_mb"] for r in results),
+        "workers": workers,
+    }
 
 
 def run(recipients: int = 100_000, kill_after_fraction: float = 0.5, workers: int = 2) -> dict:
@@ -381,7 +477,9 @@ def run(recipients: int = 100_000, kill_after_fraction: float = 0.5, workers: in
         first_counts = _state_counts(app, first)
 
         # The kill run goes over loopback HTTP so the emulator's outbox outlives the killed worker.
-        second = new_notice(app, "Deadline B: renew your work permit in time", {"locales": list(KILL_LOCALES)})
+        second = new_notice(
+            app, "Deadline B: renew your work permit in time", {"locales": list(KILL_LOCALES)}
+        )
         kill_fan = _finish(_spawn("fan_out", second, database_url, redis_url, emulator.url))
         victim = _spawn("send", second, database_url, redis_url, emulator.url)
         killed_at = _kill_when_sent(app, victim, second, int(kill_fan["recipients"] * kill_after_fraction))
@@ -391,15 +489,19 @@ def run(recipients: int = 100_000, kill_after_fraction: float = 0.5, workers: in
 
         outbox = emulator.state.sent("subscribe")
         # The message's page names its notice (…?id=N): count per (user, notice).
-        per_user = Counter((m["touser"], m["page"].rsplit("=", 1)[-1]) for m in outbox
-                           if "?id=" in (m.get("page") or ""))
+        per_user = Counter(
+            (m["touser"], m["page"].rsplit("=", 1)[-1]) for m in outbox if "?id=" in (m.get("page") or "")
+        )
         duplicates = sum(1 for count in per_user.values() if count > 1)
         delivered = {openid for (openid, notice) in per_user if notice == str(second)}
         second_delivered = len(delivered)
         states = _states_by_openid(app, second)
     recorded = {openid for openid, (state, _) in states.items() if state == "sent"}
-    unknown = {openid for openid, (state, error) in states.items()
-               if state == "failed" and (error or "").startswith("interrupted")}
+    unknown = {
+        openid
+        for openid, (state, error) in states.items()
+        if state == "failed" and (error or "").startswith("interrupted")
+    }
     # Recorded sent but never delivered, or delivered but recorded as anything except sent/unknown.
     mismatched = len(recorded - delivered) + len(delivered - recorded - unknown)
     second_sent = len(recorded)
@@ -423,7 +525,9 @@ def run(recipients: int = 100_000, kill_after_fraction: float = 0.5, workers: in
             "recipients": kill_fan["recipients"],
             "transport": "emulator over loopback HTTP",
             "killed_after_sent": killed_at,
-            "resume_messages_per_s": round(resumed.get("sent", 0) / resumed["seconds"]) if resumed["seconds"] else None,
+            "resume_messages_per_s": round(resumed.get("sent", 0) / resumed["seconds"])
+            if resumed["seconds"]
+            else None,
             "before_resume": before_resume,
             "settled": resumed.get("settled"),
             "after_resume": second_counts,
@@ -438,10 +542,12 @@ def run(recipients: int = 100_000, kill_after_fraction: float = 0.5, workers: in
             # WeChat state, what WeChat accepted is exactly what we recorded as sent, and the only
             # messages not known to be delivered are those in flight at the kill (marked interrupted).
             "no_duplicate": duplicates == 0,
-            "no_loss": (second_counts.get("in_app:delivered", 0) == kill_fan["recipients"]
-                        and second_counts.get("wechat:queued", 0) == 0
-                        and second_counts.get("wechat:sending", 0) == 0
-                        and mismatched == 0),
+            "no_loss": (
+                second_counts.get("in_app:delivered", 0) == kill_fan["recipients"]
+                and second_counts.get("wechat:queued", 0) == 0
+                and second_counts.get("wechat:sending", 0) == 0
+                and mismatched == 0
+            ),
         },
     }
 
@@ -453,22 +559,42 @@ def rows(harness) -> list[dict]:
     kill = result["kill"]
     peak = max(result["fan_out_peak_mb"], result["send_peak_mb"], kill["resume_peak_mb"])
     return [
-        {"name": f"notice inbox fan-out ({size:,})", "value": result["inbox_per_s"], "unit": "recipients/s",
-         "target": f">= {TARGETS['inbox_per_s']:,}/s", "passed": result["inbox_per_s"] >= TARGETS["inbox_per_s"],
-         "detail": f"{result['fan_out_seconds']} s, peak {result['fan_out_peak_mb']} MB"},
-        {"name": f"notice subscribe messages ({size:,})", "value": result["messages_per_s"], "unit": "msg/s",
-         "target": f">= {TARGETS['messages_per_s']:,}/s",
-         "passed": (result["messages_per_s"] or 0) >= TARGETS["messages_per_s"],
-         "baseline": result["emulator_ceiling_per_s"],
-         "ratio": round((result["messages_per_s"] or 0) / result["emulator_ceiling_per_s"], 2)
-         if result["emulator_ceiling_per_s"] else None,
-         "detail": f"{result['send_seconds']} s with {result['send_workers']} workers, peak "
-                   f"{result['send_peak_mb']} MB; baseline: the emulator's own ceiling (bare sends)"},
-        {"name": "notice peak memory", "value": peak, "unit": "MB", "target": f"< {TARGETS['peak_mb']} MB",
-         "passed": peak < TARGETS["peak_mb"]},
-        {"name": "notice kill and resume", "value": kill["duplicates_in_outbox"], "unit": "duplicates",
-         "target": "no duplicate, no loss", "passed": kill["no_duplicate"] and kill["no_loss"],
-         "detail": f"unknown outcome {kill['unknown_outcome']}, settled {kill['settled']}"},
+        {
+            "name": f"notice inbox fan-out ({size:,})",
+            "value": result["inbox_per_s"],
+            "unit": "recipients/s",
+            "target": f">= {TARGETS['inbox_per_s']:,}/s",
+            "passed": result["inbox_per_s"] >= TARGETS["inbox_per_s"],
+            "detail": f"{result['fan_out_seconds']} s, peak {result['fan_out_peak_mb']} MB",
+        },
+        {
+            "name": f"notice subscribe messages ({size:,})",
+            "value": result["messages_per_s"],
+            "unit": "msg/s",
+            "target": f">= {TARGETS['messages_per_s']:,}/s",
+            "passed": (result["messages_per_s"] or 0) >= TARGETS["messages_per_s"],
+            "baseline": result["emulator_ceiling_per_s"],
+            "ratio": round((result["messages_per_s"] or 0) / result["emulator_ceiling_per_s"], 2)
+            if result["emulator_ceiling_per_s"]
+            else None,
+            "detail": f"{result['send_seconds']} s with {result['send_workers']} workers, peak "
+            f"{result['send_peak_mb']} MB; baseline: the emulator's own ceiling (bare sends)",
+        },
+        {
+            "name": "notice peak memory",
+            "value": peak,
+            "unit": "MB",
+            "target": f"< {TARGETS['peak_mb']} MB",
+            "passed": peak < TARGETS["peak_mb"],
+        },
+        {
+            "name": "notice kill and resume",
+            "value": kill["duplicates_in_outbox"],
+            "unit": "duplicates",
+            "target": "no duplicate, no loss",
+            "passed": kill["no_duplicate"] and kill["no_loss"],
+            "detail": f"unknown outcome {kill['unknown_outcome']}, settled {kill['settled']}",
+        },
     ]
 
 

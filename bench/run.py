@@ -116,12 +116,23 @@ class Harness:
     def compare(self, requests, baseline_requests=None) -> load.Comparison:
         """The subject's requests beside the baseline's, alternating, with this run's settings."""
         return load.compare(
-            self.baseline().url, self.subject().url, requests, baseline_requests,
-            rounds=self.rounds, seconds=self.seconds, warmup=self.warmup,
+            self.baseline().url,
+            self.subject().url,
+            requests,
+            baseline_requests,
+            rounds=self.rounds,
+            seconds=self.seconds,
+            warmup=self.warmup,
         )
 
-    def http_row(self, name: str, comparison: load.Comparison, min_ratio: float | None = None,
-                 max_p99_ms: float | None = None, unit: str = "req/s") -> Row:
+    def http_row(
+        self,
+        name: str,
+        comparison: load.Comparison,
+        min_ratio: float | None = None,
+        max_p99_ms: float | None = None,
+        unit: str = "req/s",
+    ) -> Row:
         """A table row for a comparison, judged against a ratio target (and a p99 bound)."""
         targets, passed = [], True
         if min_ratio is not None:
@@ -132,8 +143,13 @@ class Harness:
             passed = passed and comparison.p99_ms < max_p99_ms
         passed = passed and comparison.errors == 0
         return Row(
-            name=name, value=comparison.rps, unit=unit, baseline=comparison.baseline_rps,
-            ratio=comparison.ratio, target=", ".join(targets), passed=passed if targets else None,
+            name=name,
+            value=comparison.rps,
+            unit=unit,
+            baseline=comparison.baseline_rps,
+            ratio=comparison.ratio,
+            target=", ".join(targets),
+            passed=passed if targets else None,
             detail=comparison.detail(),
         )
 
@@ -161,9 +177,11 @@ def bench_environment() -> dict:
         "PII_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
-        "WECHAT_AES_KEY": BENCH_AES_KEY, "WECHAT_TOKEN": BENCH_PUSH_TOKEN,
+        "WECHAT_AES_KEY": BENCH_AES_KEY,
+        "WECHAT_TOKEN": BENCH_PUSH_TOKEN,
         # the emulator's demo mini program (production takes its identity, never its public secrets)
-        "WECHAT_APPID": DEMO["appid"], "WECHAT_SECRET": DEMO["secret"],
+        "WECHAT_APPID": DEMO["appid"],
+        "WECHAT_SECRET": DEMO["secret"],
     }
 
 
@@ -178,10 +196,12 @@ def ensure_database(url: str) -> None:
     engine = create_engine(parsed.set(database=""))
     try:
         with engine.begin() as conn:
-            conn.execute(text(
-                f"CREATE DATABASE IF NOT EXISTS `{parsed.database}` "
-                "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-            ))
+            conn.execute(
+                text(
+                    f"CREATE DATABASE IF NOT EXISTS `{parsed.database}` "
+                    "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                )
+            )
     finally:
         engine.dispose()
 
@@ -213,6 +233,7 @@ def services_down(env: dict) -> str | None:
 
 
 # --- the benchmarks ------------------------------------------------------------------------------
+
 
 def _module(name: str):
     """Import bench.<name>, or None when that module is not there yet."""
@@ -246,7 +267,9 @@ def bench_import(harness: Harness) -> list[Row]:
     module = _module("import_bench")
     sizes = [20_000] if harness.quick else [100_000, 1_000_000]
     if module is None or not hasattr(module, "run"):
-        return [Row.missing(f"import {n:,} rows", "bench/import_bench.py run(rows) not there yet") for n in sizes]
+        return [
+            Row.missing(f"import {n:,} rows", "bench/import_bench.py run(rows) not there yet") for n in sizes
+        ]
     targets = getattr(module, "TARGETS", {})
     rows = []
     for size in sizes:
@@ -254,20 +277,31 @@ def bench_import(harness: Harness) -> list[Row]:
         for kind, default_target in (("people", 3_000), ("contributions", 20_000)):
             rate = _pick(result, f"{kind}_rows_per_s")
             target = targets.get(f"{kind}_rows_per_s", default_target)
-            rows.append(Row(
-                f"import {kind}, {size:,} rows (SQLite)", rate, "rows/s", target=f">= {target:,}",
-                passed=rate is not None and rate >= target,
-                detail=f"{_pick(result, f'{kind}_seconds', default='?')} s, "
-                       f"peak {_pick(result, f'{kind}_peak_mb', default='?')} MB",
-            ))
+            rows.append(
+                Row(
+                    f"import {kind}, {size:,} rows (SQLite)",
+                    rate,
+                    "rows/s",
+                    target=f">= {target:,}",
+                    passed=rate is not None and rate >= target,
+                    detail=f"{_pick(result, f'{kind}_seconds', default='?')} s, "
+                    f"peak {_pick(result, f'{kind}_peak_mb', default='?')} MB",
+                )
+            )
         peaks = [p for p in (_pick(result, "people_peak_mb"), _pick(result, "contributions_peak_mb")) if p]
         if peaks:
             limit = targets.get("peak_mb", 250)
             judged = size >= 1_000_000  # the target is stated for the 1,000,000-row file
-            rows.append(Row(f"import peak memory, {size:,} rows", max(peaks), "MB",
-                            target=f"< {limit} MB" if judged else "",
-                            passed=(max(peaks) < limit) if judged else None,
-                            detail=f"rejected rows {_pick(result, 'rejected', default='?')} (expect 0)"))
+            rows.append(
+                Row(
+                    f"import peak memory, {size:,} rows",
+                    max(peaks),
+                    "MB",
+                    target=f"< {limit} MB" if judged else "",
+                    passed=(max(peaks) < limit) if judged else None,
+                    detail=f"rejected rows {_pick(result, 'rejected', default='?')} (expect 0)",
+                )
+            )
     return rows
 
 
@@ -307,8 +341,12 @@ def bench_i18n(harness: Harness) -> list[Row]:
     """A fully translated screen in ar against en against bare literals, µs (bench/i18n_bench.py)."""
     module = _module("i18n_bench")
     if module is None or not hasattr(module, "measure_translated_screen"):
-        return [Row.missing("translated screen ar vs en vs bare",
-                            "bench/i18n_bench.py measure_translated_screen() not there yet")]
+        return [
+            Row.missing(
+                "translated screen ar vs en vs bare",
+                "bench/i18n_bench.py measure_translated_screen() not there yet",
+            )
+        ]
     if harness.quick:
         result = module.measure_translated_screen(iterations=300, repeats=3)
     else:
@@ -322,14 +360,31 @@ def bench_i18n(harness: Harness) -> list[Row]:
     added = result.get("translation_adds_us")
     flask_babel = micro.get("ar_flask_babel")
     return [
-        Row(f"screen en ({strings} strings)", micro["en"], "µs", micro["bare"],
-            detail="in-process, request context subtracted; bare = the same screen as plain literals"),
-        Row(f"screen ar ({strings} strings)", micro["ar"], "µs", micro["bare"], ratio,
-            target=f"ar/en <= {max_ratio}", passed=ratio is not None and ratio <= max_ratio,
-            detail=f"ratio column = ar / en; via Flask-Babel's own functions {flask_babel} µs"),
-        Row("translation adds per screen (ar - bare)", added, "µs", target=f"<= {max_added} µs",
+        Row(
+            f"screen en ({strings} strings)",
+            micro["en"],
+            "µs",
+            micro["bare"],
+            detail="in-process, request context subtracted; bare = the same screen as plain literals",
+        ),
+        Row(
+            f"screen ar ({strings} strings)",
+            micro["ar"],
+            "µs",
+            micro["bare"],
+            ratio,
+            target=f"ar/en <= {max_ratio}",
+            passed=ratio is not None and ratio <= max_ratio,
+            detail=f"ratio column = ar / en; via Flask-Babel's own functions {flask_babel} µs",
+        ),
+        Row(
+            "translation adds per screen (ar - bare)",
+            added,
+            "µs",
+            target=f"<= {max_added} µs",
             passed=added is not None and added <= max_added,
-            detail=f"request context {result.get('request_context_us')} µs subtracted"),
+            detail=f"request context {result.get('request_context_us')} µs subtracted",
+        ),
     ]
 
 
@@ -339,11 +394,16 @@ def _as_request(item) -> load.Request:
         return item
     if isinstance(item, dict):
         body = item.get("body")
-        return load.Request(item.get("path", "/"), item.get("method", "POST"), dict(item.get("headers") or {}),
-                            body.encode("utf-8") if isinstance(body, str) else body)
+        return load.Request(
+            item.get("path", "/"),
+            item.get("method", "POST"),
+            dict(item.get("headers") or {}),
+            body.encode("utf-8") if isinstance(body, str) else body,
+        )
     path, method, headers, body = (list(item) + [None] * 4)[:4]
-    return load.Request(path, method or "POST", dict(headers or {}),
-                        body.encode("utf-8") if isinstance(body, str) else body)
+    return load.Request(
+        path, method or "POST", dict(headers or {}), body.encode("utf-8") if isinstance(body, str) else body
+    )
 
 
 def _detail(result) -> str:
@@ -373,15 +433,25 @@ def bench_baseline(harness: Harness) -> list[Row]:
     server = harness.baseline()
     runs = [load.measure(server.url, load.Request("/"), harness.seconds) for _ in range(harness.rounds)]
     comparison = load.Comparison(subject=runs, baseline=runs)
-    return [Row("bare Flask {ok: true}", comparison.rps, "req/s", comparison.baseline_rps, 1.0,
-                detail=comparison.detail())]
+    return [
+        Row(
+            "bare Flask {ok: true}",
+            comparison.rps,
+            "req/s",
+            comparison.baseline_rps,
+            1.0,
+            detail=comparison.detail(),
+        )
+    ]
 
 
 def bench_platform(harness: Harness) -> list[Row]:
     """The app's fixed cost per request (request id, locale, metrics, headers) on /healthz and /readyz."""
     rows = []
-    for name, path in (("app /healthz (middleware only)", "/healthz"),
-                       ("app /readyz (SQL + Redis PING)", "/readyz")):
+    for name, path in (
+        ("app /healthz (middleware only)", "/healthz"),
+        ("app /readyz (SQL + Redis PING)", "/readyz"),
+    ):
         comparison = harness.compare(load.Request(path), load.Request(path))
         rows.append(harness.http_row(name, comparison))
     return rows
@@ -406,6 +476,7 @@ OPT_IN = {"soak"}
 
 # --- the table -----------------------------------------------------------------------------------
 
+
 def _number(value) -> str:
     if value is None:
         return ""
@@ -424,13 +495,25 @@ def format_table(rows: list[Row]) -> str:
         else:
             result = {True: "PASS", False: "FAIL", None: "-"}[row.passed]
         ratio = f"{row.ratio:.2f}" if row.ratio is not None else ""
-        lines.append([row.name, _number(row.value), row.unit, _number(row.baseline), ratio, row.target,
-                      result, row.detail])
+        lines.append(
+            [
+                row.name,
+                _number(row.value),
+                row.unit,
+                _number(row.baseline),
+                ratio,
+                row.target,
+                result,
+                row.detail,
+            ]
+        )
     widths = [max(len(str(x)) for x in column) for column in zip(header, *lines, strict=False)]
     widths[-1] = 0
     render = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()  # noqa: E731
-    return "\n".join([render(header), render(["-" * w for w in widths[:-1]] + ["------"])] +
-                     [render(line) for line in lines])
+    return "\n".join(
+        [render(header), render(["-" * w for w in widths[:-1]] + ["------"])]
+        + [render(line) for line in lines]
+    )
 
 
 def write_json(rows: list[Row], harness: Harness, started: float) -> Path:
@@ -440,12 +523,21 @@ def write_json(rows: list[Row], harness: Harness, started: float) -> Path:
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "seconds": round(time.time() - started, 1),
         "quick": harness.quick,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
         "settings": {
-            "client": harness.client, "connections": load.CONNECTIONS, "server": "gunicorn",
-            "workers": load.WORKERS, "worker_class": "sync", "rounds": harness.rounds,
+            "client": harness.client,
+            "connections": load.CONNECTIONS,
+            "server": "gunicorn",
+            "workers": load.WORKERS,
+            "worker_class": "sync",
+            "rounds": harness.rounds,
             "seconds_per_round": harness.seconds,
-            "database": _redact(harness.env["DATABASE_URL"]), "redis": harness.env["REDIS_URL"],
+            "database": _redact(harness.env["DATABASE_URL"]),
+            "redis": harness.env["REDIS_URL"],
         },
         "rows": [asdict(row) for row in rows],
     }
@@ -467,13 +559,22 @@ def run(names: list[str], quick: bool = False, out=sys.stdout) -> list[Row]:
     started = time.time()
     harness = Harness(quick=quick)
     # Always in table order (notices last: its run flushes the bench Redis db it shares).
-    selected = [name for name in BENCHMARKS if name in names] if names else [
-        name for name in BENCHMARKS if name not in OPT_IN]
-    print(f"load client: {harness.client}"
-          + ("" if harness.client == "wrk" else " (wrk not found: multi-process Python client, figures are"
-             " lower bounds)")
-          + f"; gunicorn {load.WORKERS} sync workers; {load.CONNECTIONS} connections; "
-          f"{harness.rounds} rounds x {harness.seconds:g} s, alternating with the bare baseline", file=out)
+    selected = (
+        [name for name in BENCHMARKS if name in names]
+        if names
+        else [name for name in BENCHMARKS if name not in OPT_IN]
+    )
+    print(
+        f"load client: {harness.client}"
+        + (
+            ""
+            if harness.client == "wrk"
+            else " (wrk not found: multi-process Python client, figures are lower bounds)"
+        )
+        + f"; gunicorn {load.WORKERS} sync workers; {load.CONNECTIONS} connections; "
+        f"{harness.rounds} rounds x {harness.seconds:g} s, alternating with the bare baseline",
+        file=out,
+    )
     down = services_down(harness.env) if NEEDS_SERVICES & set(selected) else None
     rows: list[Row] = []
     try:
@@ -499,9 +600,15 @@ def main(argv: list[str] | None = None) -> int:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run for smoke testing")
-    parser.add_argument("--only", action="append", default=[], choices=list(BENCHMARKS), metavar="NAME",
-                        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}; "
-                             f"{', '.join(sorted(OPT_IN))} only when named")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        choices=list(BENCHMARKS),
+        metavar="NAME",
+        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}; "
+        f"{', '.join(sorted(OPT_IN))} only when named",
+    )
     args = parser.parse_args(argv)
     if not load.gunicorn_available():
         print("gunicorn is not installed: pip install -r requirements.txt", file=sys.stderr)

@@ -43,8 +43,18 @@ from bench.run import OUT_DIR, Harness, Row, services_down
 NAME = "soak (login + journey + card mix)"
 LUA_SCRIPT = Path(__file__).resolve().parent / "soak_lanes.lua"
 #: One cycle of a lane, in order; the answer's session is the login's, card reads are a holder's.
-MIX = ("login", "journey", "answer", "journey", "card", "contributions", "card", "contributions",
-       "card", "contributions")
+MIX = (
+    "login",
+    "journey",
+    "answer",
+    "journey",
+    "card",
+    "contributions",
+    "card",
+    "contributions",
+    "card",
+    "contributions",
+)
 WRITES = {"login", "answer"}
 REQUESTS = {
     "login": "POST /api/v1/auth/login {code}: a fresh single-use code, a new session",
@@ -93,6 +103,7 @@ class Prepared:
 
 # --- data ----------------------------------------------------------------------------------------
 
+
 def prepare(app, lanes: int, users_per_lane: int | None = None, holders: int | None = None) -> Prepared:
     """Users half way through the verify journey (no session yet) and verified card holders, signed in."""
     from app.accounts.models.user import UserAccount
@@ -110,16 +121,25 @@ def prepare(app, lanes: int, users_per_lane: int | None = None, holders: int | N
         locales = [name for name in LOCALES if name in served_locales()] or [app.config["DEFAULT_LOCALE"]]
         accounts = [
             UserAccount(openid=f"osoak{run}-{lane}-{i}", locale=locales[(lane + i) % len(locales)])
-            for lane in range(lanes) for i in range(users_per_lane)
+            for lane in range(lanes)
+            for i in range(users_per_lane)
         ]
         db.session.add_all(accounts)
         db.session.flush()
         ids = [(account.openid, account.id) for account in accounts]
-        db.session.add_all([
-            FlowState(user_id=account.id, flow="verify", step="name", answers={"consent_sensitive": True},
-                      context={"consent_version": CONSENT_TEXT_VERSION}, history=["start", "consent"])
-            for account in accounts
-        ])
+        db.session.add_all(
+            [
+                FlowState(
+                    user_id=account.id,
+                    flow="verify",
+                    step="name",
+                    answers={"consent_sensitive": True},
+                    context={"consent_version": CONSENT_TEXT_VERSION},
+                    history=["start", "consent"],
+                )
+                for account in accounts
+            ]
+        )
         db.session.commit()
         db.session.remove()
     holder_list = []
@@ -130,7 +150,7 @@ def prepare(app, lanes: int, users_per_lane: int | None = None, holders: int | N
         holder_list.append((seeded["token"], seeded["full_year"] + number % 2, address))
     result = []
     for lane in range(lanes):
-        mine = ids[lane * users_per_lane:(lane + 1) * users_per_lane]
+        mine = ids[lane * users_per_lane : (lane + 1) * users_per_lane]
         users = [(openid, f"10.77.{lane}.{i + 1}", user_id) for i, (openid, user_id) in enumerate(mine)]
         result.append(Lane(users=users, holders=list(holder_list)))
     return Prepared(lanes=result, holders=len(holder_list))
@@ -154,8 +174,9 @@ def mint_codes(emulator_url: str, lane: Lane, cycles: int, ttl: float) -> list[t
     """`cycles` single-use login codes for a lane, in order of use: its users take turns."""
     per_user = math.ceil(cycles / len(lane.users))
     minted = [
-        _post_json(f"{emulator_url}/_control/login-code",
-                   {"openid": openid, "count": per_user, "ttl": ttl})["codes"]
+        _post_json(f"{emulator_url}/_control/login-code", {"openid": openid, "count": per_user, "ttl": ttl})[
+            "codes"
+        ]
         for openid, _, _ in lane.users
     ]
     users = len(lane.users)
@@ -174,10 +195,13 @@ def write_lane_files(directory: Path, lanes: list[Lane], codes: list[list[tuple[
 
 # --- the client ----------------------------------------------------------------------------------
 
+
 def lua_script(directory: Path, lanes: int, rate_per_lane: float) -> str:
     """bench/soak_lanes.lua with its settings in front."""
-    settings = (f"SOAK = {{dir = {load.lua_string(str(directory))}, rate = {rate_per_lane:.6f}, "
-                f"lanes = {lanes}, cycle = {load.lua_string(','.join(MIX))}}}\n")
+    settings = (
+        f"SOAK = {{dir = {load.lua_string(str(directory))}, rate = {rate_per_lane:.6f}, "
+        f"lanes = {lanes}, cycle = {load.lua_string(','.join(MIX))}}}\n"
+    )
     return settings + LUA_SCRIPT.read_text()
 
 
@@ -187,17 +211,32 @@ def run_lanes(base_url: str, directory: Path, seconds: int, lanes: int, rate_per
     script.write_text(lua_script(directory, lanes, rate_per_lane))
     try:
         result = subprocess.run(
-            ["wrk", f"-t{lanes}", f"-c{lanes}", f"-d{seconds}s", "--timeout", WRK_TIMEOUT, "-s", str(script),
-             f"{base_url}/healthz"],
-            capture_output=True, text=True, timeout=seconds + 120, check=False,
+            [
+                "wrk",
+                f"-t{lanes}",
+                f"-c{lanes}",
+                f"-d{seconds}s",
+                "--timeout",
+                WRK_TIMEOUT,
+                "-s",
+                str(script),
+                f"{base_url}/healthz",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 120,
+            check=False,
         )
     except subprocess.TimeoutExpired as stuck:
-        raise RuntimeError(f"wrk did not finish {seconds} s of load within {seconds + 120} s; its output: "
-                           f"{_tail(stuck.stdout)} {_tail(stuck.stderr)}") from None
+        raise RuntimeError(
+            f"wrk did not finish {seconds} s of load within {seconds + 120} s; its output: "
+            f"{_tail(stuck.stdout)} {_tail(stuck.stderr)}"
+        ) from None
     line = next((x for x in result.stdout.splitlines() if x.startswith("SOAK_JSON ")), None)
     if line is None:
-        raise RuntimeError(f"wrk failed (exit {result.returncode}): {result.stdout[-800:]} "
-                           f"{result.stderr[-800:]}")
+        raise RuntimeError(
+            f"wrk failed (exit {result.returncode}): {result.stdout[-800:]} {result.stderr[-800:]}"
+        )
     return json.loads(line.removeprefix("SOAK_JSON "))
 
 
@@ -236,30 +275,47 @@ def summarize(raw: dict) -> dict:
     duration = raw["duration_us"] / 1e6
     socket_errors = raw["errors"]["connect"] + raw["errors"]["read"] + raw["errors"]["write"]
     non_2xx = sum(stats.get(f"bad_{kind}", 0) for kind in REQUESTS)
-    errors = {"non_2xx": non_2xx, "socket": socket_errors, "timeouts": raw["errors"]["timeout"],
-              "unanswered": stats.get("unanswered", 0), "codes_short": stats.get("no_code", 0),
-              "unreadable": stats.get("unparsed", 0)}
+    errors = {
+        "non_2xx": non_2xx,
+        "socket": socket_errors,
+        "timeouts": raw["errors"]["timeout"],
+        "unanswered": stats.get("unanswered", 0),
+        "codes_short": stats.get("no_code", 0),
+        "unreadable": stats.get("unparsed", 0),
+    }
     merged: dict = {}
     for histogram in raw["hist"].values():
         for key, value in histogram.items():
             merged[key] = merged.get(key, 0) + value
     wrk_latency = {name: round(value / 1000, 2) for name, value in raw["latency_us"].items()}
     return {
-        "seconds": round(duration, 2), "requests": raw["requests"],
+        "seconds": round(duration, 2),
+        "requests": raw["requests"],
         "rps": round(raw["requests"] / duration, 1) if duration else 0.0,
-        "errors": errors, "error_total": sum(errors.values()),
-        "statuses": {key: value for key, value in sorted(stats.items())
-                     if key.startswith(("status_", "unanswered_")) and value},
+        "errors": errors,
+        "error_total": sum(errors.values()),
+        "statuses": {
+            key: value
+            for key, value in sorted(stats.items())
+            if key.startswith(("status_", "unanswered_")) and value
+        },
         "latency_ms": wrk_latency,
         "timetable_ms": percentiles(merged),
-        "by_kind": {kind: {"sent": stats.get(f"sent_{kind}", 0), "ok": stats.get(f"ok_{kind}", 0),
-                           "non_2xx": stats.get(f"bad_{kind}", 0), **percentiles(raw["hist"].get(kind, {})),
-                           "from_send": percentiles(raw["send"].get(kind, {}))}
-                    for kind in REQUESTS},
+        "by_kind": {
+            kind: {
+                "sent": stats.get(f"sent_{kind}", 0),
+                "ok": stats.get(f"ok_{kind}", 0),
+                "non_2xx": stats.get(f"bad_{kind}", 0),
+                **percentiles(raw["hist"].get(kind, {})),
+                "from_send": percentiles(raw["send"].get(kind, {})),
+            }
+            for kind in REQUESTS
+        },
     }
 
 
 # --- the server's books --------------------------------------------------------------------------
+
 
 def server_books(app, prepared: Prepared, emulator_url: str) -> dict:
     """Sessions of the signing-in users (indexed, alive), their journeys' saved versions, code exchanges."""
@@ -281,13 +337,19 @@ def server_books(app, prepared: Prepared, emulator_url: str) -> dict:
         alive = sum(pipe.execute())
     with app.app_context():
         versions, states = db.session.execute(
-            select(func.coalesce(func.sum(FlowState.version), 0), func.count(FlowState.id))
-            .where(FlowState.user_id.in_(ids), FlowState.flow == "verify")
+            select(func.coalesce(func.sum(FlowState.version), 0), func.count(FlowState.id)).where(
+                FlowState.user_id.in_(ids), FlowState.flow == "verify"
+            )
         ).one()
         db.session.remove()
     exchanges = _get_json(f"{emulator_url}/_control/calls").get("jscode2session", 0)
-    return {"sessions": len(digests), "sessions_alive": int(alive), "journey_versions": int(versions),
-            "journeys": int(states), "code_exchanges": int(exchanges)}
+    return {
+        "sessions": len(digests),
+        "sessions_alive": int(alive),
+        "journey_versions": int(versions),
+        "journeys": int(states),
+        "code_exchanges": int(exchanges),
+    }
 
 
 def reconcile(before: dict, after: dict, client: dict, users: int) -> dict:
@@ -302,31 +364,45 @@ def reconcile(before: dict, after: dict, client: dict, users: int) -> dict:
         "answers": max(0, answer["ok"] - saved),
         "journeys": max(0, users - after["journeys"]),
     }
-    doubled = {"sign_ins": max(0, sessions_new - login["sent"]), "answers": max(0, saved - answer["sent"]),
-               "code_exchanges": max(0, after["code_exchanges"] - before["code_exchanges"] - login["sent"])}
+    doubled = {
+        "sign_ins": max(0, sessions_new - login["sent"]),
+        "answers": max(0, saved - answer["sent"]),
+        "code_exchanges": max(0, after["code_exchanges"] - before["code_exchanges"] - login["sent"]),
+    }
     return {
-        "sign_ins_ok": login["ok"], "sessions_created": sessions_new, "sessions_alive_new": alive_new,
-        "answers_ok": answer["ok"], "answers_saved": saved,
+        "sign_ins_ok": login["ok"],
+        "sessions_created": sessions_new,
+        "sessions_alive_new": alive_new,
+        "answers_ok": answer["ok"],
+        "answers_saved": saved,
         "code_exchanges": after["code_exchanges"] - before["code_exchanges"],
-        "lost": lost, "doubled": doubled, "lost_total": sum(lost.values()) + sum(doubled.values()),
+        "lost": lost,
+        "doubled": doubled,
+        "lost_total": sum(lost.values()) + sum(doubled.values()),
     }
 
 
 # --- the run -------------------------------------------------------------------------------------
 
+
 def emulator_server() -> load.Server:
     """The WeChat emulator in its own gunicorn (one worker: its state lives in memory)."""
-    return load.Server("app.wechat_emulator:create_emulator()", name="wechat-emulator", ready_path="/",
-                       workers=1).start()
+    return load.Server(
+        "app.wechat_emulator:create_emulator()", name="wechat-emulator", ready_path="/", workers=1
+    ).start()
 
 
 def app_environment(emulator_url: str) -> dict:
     """Beyond the bench environment: WeChat at the emulator, one proxy in front (and its accept hook)."""
     from app.wechat_emulator import DEMO
 
-    return {"WECHAT_API_BASE": emulator_url + "/", "WECHAT_APPID": DEMO["appid"],
-            "WECHAT_SECRET": DEMO["secret"], "PROXY_HOPS": "1",
-            "GUNICORN_CMD_ARGS": "--config python:bench.soak_server"}
+    return {
+        "WECHAT_API_BASE": emulator_url + "/",
+        "WECHAT_APPID": DEMO["appid"],
+        "WECHAT_SECRET": DEMO["secret"],
+        "PROXY_HOPS": "1",
+        "GUNICORN_CMD_ARGS": "--config python:bench.soak_server",
+    }
 
 
 def describe_mix() -> str:
@@ -351,8 +427,9 @@ class Phase:
         cycles = math.ceil(per_lane_requests * 1.05 / len(MIX)) + 3
         directory = self.workdir / name
         used = self.prepared.lanes[:lanes]
-        write_lane_files(directory, used, [mint_codes(self.emulator_url, lane, cycles, ttl=seconds + 900)
-                                           for lane in used])
+        write_lane_files(
+            directory, used, [mint_codes(self.emulator_url, lane, cycles, ttl=seconds + 900) for lane in used]
+        )
         before = server_books(self.app, self.prepared, self.emulator_url)
         client = summarize(run_lanes(self.base_url, directory, seconds, lanes, rate / lanes))
         time.sleep(1.0)  # requests the client stopped waiting for finish on the server
@@ -382,41 +459,78 @@ def format_report(result: dict) -> str:
     mark = {True: "PASS", False: "FAIL"}
     wrk_ms = soak["latency_ms"]
     checks = [
-        ("duration", f"{soak['seconds']:.1f} s", f">= {soak['requested_seconds']} s", "duration",
-         f"{soak['lanes']} paced lanes"),
-        ("rate", f"{soak['rps']:.1f} req/s", f">= {MIN_RATE_SHARE:.0%} of {soak['target_rps']:.0f}", "rate",
-         f"{soak['requests']:,} requests"),
-        ("errors", str(soak["error_total"]), "= 0", "errors",
-         ", ".join(f"{key} {value}" for key, value in soak["errors"].items())),
-        ("p99", f"{soak['timetable_ms']['p99']} ms", f"< {TARGETS['p99_ms']:g} ms", "p99",
-         f"from the timetable; from sending (wrk): p50 {wrk_ms['p50']} p90 {wrk_ms['p90']} "
-         f"p99 {wrk_ms['p99']} max {wrk_ms['max']} ms"),
-        ("lost", str(books["lost_total"]), "= 0", "lost",
-         f"sign-ins {books['sign_ins_ok']} ok, {books['sessions_alive_new']} sessions alive "
-         f"({books['sessions_created']} created, {books['code_exchanges']} codes exchanged); "
-         f"answers {books['answers_ok']} ok, {books['answers_saved']} saved"),
+        (
+            "duration",
+            f"{soak['seconds']:.1f} s",
+            f">= {soak['requested_seconds']} s",
+            "duration",
+            f"{soak['lanes']} paced lanes",
+        ),
+        (
+            "rate",
+            f"{soak['rps']:.1f} req/s",
+            f">= {MIN_RATE_SHARE:.0%} of {soak['target_rps']:.0f}",
+            "rate",
+            f"{soak['requests']:,} requests",
+        ),
+        (
+            "errors",
+            str(soak["error_total"]),
+            "= 0",
+            "errors",
+            ", ".join(f"{key} {value}" for key, value in soak["errors"].items()),
+        ),
+        (
+            "p99",
+            f"{soak['timetable_ms']['p99']} ms",
+            f"< {TARGETS['p99_ms']:g} ms",
+            "p99",
+            f"from the timetable; from sending (wrk): p50 {wrk_ms['p50']} p90 {wrk_ms['p90']} "
+            f"p99 {wrk_ms['p99']} max {wrk_ms['max']} ms",
+        ),
+        (
+            "lost",
+            str(books["lost_total"]),
+            "= 0",
+            "lost",
+            f"sign-ins {books['sign_ins_ok']} ok, {books['sessions_alive_new']} sessions alive "
+            f"({books['sessions_created']} created, {books['code_exchanges']} codes exchanged); "
+            f"answers {books['answers_ok']} ok, {books['answers_saved']} saved",
+        ),
     ]
-    lines = [f"soak: target {soak['target_rps']:.0f} req/s = {result['share']:.0%} of the measured "
-             f"{result['capacity_rps']:.0f} req/s"]
+    lines = [
+        f"soak: target {soak['target_rps']:.0f} req/s = {result['share']:.0%} of the measured "
+        f"{result['capacity_rps']:.0f} req/s"
+    ]
     for label, value, target, verdict, detail in checks:
         lines.append(f"  {label:<9}{value:>14}  {target:<14}{mark[verdicts[verdict]]}  {detail}")
     lines.append("  latency per kind, ms: p50 / p90 / p99 / max from the timetable (from sending)")
     for kind, figures in soak["by_kind"].items():
         send = figures["from_send"]
         mine = f"{figures['p50']} / {figures['p90']} / {figures['p99']} / {figures['max']}"
-        lines.append(f"    {kind:<14}{mine}"
-                     f"  ({send['p50']} / {send['p90']} / {send['p99']} / {send['max']}); "
-                     f"{figures['count']:,} answers, non-2xx {figures['non_2xx']}")
+        lines.append(
+            f"    {kind:<14}{mine}"
+            f"  ({send['p50']} / {send['p90']} / {send['p99']} / {send['max']}); "
+            f"{figures['count']:,} answers, non-2xx {figures['non_2xx']}"
+        )
     machine = result["machine"]
-    lines.append(f"  machine: {machine['cpus']} CPUs, load average (1 min) {machine['load_1min_before_soak']}"
-                 f" before the soak, {machine['load_1min_after_soak']} after")
+    lines.append(
+        f"  machine: {machine['cpus']} CPUs, load average (1 min) {machine['load_1min_before_soak']}"
+        f" before the soak, {machine['load_1min_after_soak']} after"
+    )
     lines.append(f"result: {mark[result['passed']]}")
     return "\n".join(lines)
 
 
-def run(harness: Harness, minutes: float = TARGETS["minutes"], share: float = TARGETS["share"],
-        lanes: int = LANES, capacity_seconds: int = CAPACITY_SECONDS, warmup_seconds: int = WARMUP_SECONDS,
-        out=sys.stdout) -> dict:
+def run(
+    harness: Harness,
+    minutes: float = TARGETS["minutes"],
+    share: float = TARGETS["share"],
+    lanes: int = LANES,
+    capacity_seconds: int = CAPACITY_SECONDS,
+    warmup_seconds: int = WARMUP_SECONDS,
+    out=sys.stdout,
+) -> dict:
     """Warm up, measure the capacity, soak at `share` of it for `minutes`; print and write the result."""
     started = time.time()
     seconds = max(1, math.ceil(minutes * 60))
@@ -427,17 +541,25 @@ def run(harness: Harness, minutes: float = TARGETS["minutes"], share: float = TA
         app = harness.app()
         closed_lanes = min(lanes, CLOSED_LANES)
         prepared = prepare(app, lanes, holders=HOLDERS)
-        print(f"data: {len(prepared.user_ids)} users half way through the verify journey "
-              f"({len(prepared.lanes[0].users)} per lane), {prepared.holders} verified card holders; "
-              f"WeChat emulator at {emulator.url}", file=out, flush=True)
+        print(
+            f"data: {len(prepared.user_ids)} users half way through the verify journey "
+            f"({len(prepared.lanes[0].users)} per lane), {prepared.holders} verified card holders; "
+            f"WeChat emulator at {emulator.url}",
+            file=out,
+            flush=True,
+        )
         server = harness.serve_app(app_environment(emulator.url), name="soak-subject")
         with tempfile.TemporaryDirectory(prefix="bench-soak-") as workdir:
             phase = Phase(app, prepared, emulator.url, server.url, Path(workdir))
             warmup = phase.run("warmup", warmup_seconds, closed_lanes) if warmup_seconds else None
             capacity = phase.run("capacity", capacity_seconds, closed_lanes)
-            print(f"capacity (closed loop, {closed_lanes} lanes, {capacity['seconds']:.0f} s): "
-                  f"{capacity['rps']:.0f} req/s, p99 {capacity['latency_ms']['p99']} ms, "
-                  f"errors {capacity['error_total']}", file=out, flush=True)
+            print(
+                f"capacity (closed loop, {closed_lanes} lanes, {capacity['seconds']:.0f} s): "
+                f"{capacity['rps']:.0f} req/s, p99 {capacity['latency_ms']['p99']} ms, "
+                f"errors {capacity['error_total']}",
+                file=out,
+                flush=True,
+            )
             target = share * capacity["rps"]
             print(f"soak: {target:.0f} req/s ({share:.0%}) for {seconds} s ...", file=out, flush=True)
             load_before = os.getloadavg()[0]
@@ -448,16 +570,33 @@ def run(harness: Harness, minutes: float = TARGETS["minutes"], share: float = TA
             server.stop()
         emulator.stop()
     result = {
-        "benchmark": "soak", "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-        "minutes": minutes, "share": share, "lanes": lanes, "users": len(prepared.user_ids),
-        "holders": prepared.holders, "mix": list(MIX), "capacity_rps": capacity["rps"],
+        "benchmark": "soak",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "minutes": minutes,
+        "share": share,
+        "lanes": lanes,
+        "users": len(prepared.user_ids),
+        "holders": prepared.holders,
+        "mix": list(MIX),
+        "capacity_rps": capacity["rps"],
         "targets": {**TARGETS, "min_rate_share": MIN_RATE_SHARE},
-        "settings": {"server": "gunicorn", "workers": load.WORKERS, "worker_class": "sync",
-                     "client": "wrk + bench/soak_lanes.lua", "wrk_timeout": WRK_TIMEOUT,
-                     "database": _redact(harness.env["DATABASE_URL"]), "redis": harness.env["REDIS_URL"]},
-        "machine": {"cpus": os.cpu_count(), "load_1min_before_soak": round(load_before, 2),
-                    "load_1min_after_soak": round(load_after, 2)},
-        "warmup": warmup, "capacity": capacity, "soak": soak,
+        "settings": {
+            "server": "gunicorn",
+            "workers": load.WORKERS,
+            "worker_class": "sync",
+            "client": "wrk + bench/soak_lanes.lua",
+            "wrk_timeout": WRK_TIMEOUT,
+            "database": _redact(harness.env["DATABASE_URL"]),
+            "redis": harness.env["REDIS_URL"],
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_1min_before_soak": round(load_before, 2),
+            "load_1min_after_soak": round(load_after, 2),
+        },
+        "warmup": warmup,
+        "capacity": capacity,
+        "soak": soak,
     }
     result["verdicts"] = judge(soak, seconds)
     result["passed"] = all(result["verdicts"].values())
@@ -492,24 +631,37 @@ def rows(harness: Harness) -> list[Row]:
     else:
         result = run(harness)
     soak = result["soak"]
-    target = (f"{result['share']:.0%} of capacity for {soak['requested_seconds']} s, 0 errors, "
-              f"p99 < {TARGETS['p99_ms']:g} ms, 0 lost")
-    detail = (f"capacity {result['capacity_rps']:.0f} req/s; p99 {soak['timetable_ms']['p99']} ms from the "
-              f"timetable; errors {soak['error_total']}; lost {soak['books']['lost_total']}; "
-              f"{soak['seconds']:.0f} s")
+    target = (
+        f"{result['share']:.0%} of capacity for {soak['requested_seconds']} s, 0 errors, "
+        f"p99 < {TARGETS['p99_ms']:g} ms, 0 lost"
+    )
+    detail = (
+        f"capacity {result['capacity_rps']:.0f} req/s; p99 {soak['timetable_ms']['p99']} ms from the "
+        f"timetable; errors {soak['error_total']}; lost {soak['books']['lost_total']}; "
+        f"{soak['seconds']:.0f} s"
+    )
     return [Row(NAME, soak["rps"], "req/s", target=target, passed=result["passed"], detail=detail)]
 
 
 def main(argv: list[str] | None = None) -> int:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=TARGETS["minutes"],
-                        help="length of the soak (default 5)")
-    parser.add_argument("--share", type=float, default=TARGETS["share"],
-                        help="share of the measured capacity to soak at (default 0.8)")
+    parser.add_argument(
+        "--minutes", type=float, default=TARGETS["minutes"], help="length of the soak (default 5)"
+    )
+    parser.add_argument(
+        "--share",
+        type=float,
+        default=TARGETS["share"],
+        help="share of the measured capacity to soak at (default 0.8)",
+    )
     parser.add_argument("--lanes", type=int, default=LANES, help=f"virtual-user lanes (default {LANES})")
-    parser.add_argument("--capacity-seconds", type=int, default=CAPACITY_SECONDS,
-                        help=f"length of the closed-loop capacity run (default {CAPACITY_SECONDS})")
+    parser.add_argument(
+        "--capacity-seconds",
+        type=int,
+        default=CAPACITY_SECONDS,
+        help=f"length of the closed-loop capacity run (default {CAPACITY_SECONDS})",
+    )
     args = parser.parse_args(argv)
     if args.minutes <= 0 or args.share <= 0 or not 1 <= args.lanes <= 250 or args.capacity_seconds < 1:
         parser.error("--minutes, --share and --capacity-seconds must be positive, --lanes 1 to 250")
@@ -517,8 +669,10 @@ def main(argv: list[str] | None = None) -> int:
         print("gunicorn is not installed: pip install -r requirements.txt", file=sys.stderr)
         return 2
     if load.client_name() != "wrk":
-        print("wrk is not installed (Debian: apt-get install wrk); the soak needs its Lua hooks",
-              file=sys.stderr)
+        print(
+            "wrk is not installed (Debian: apt-get install wrk); the soak needs its Lua hooks",
+            file=sys.stderr,
+        )
         return 2
     harness = Harness()
     down = services_down(harness.env)

@@ -21,8 +21,13 @@ log = logging.getLogger("bench.wsgi_server")
 
 MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 16 * 1024 * 1024
-_REASONS = {400: "Bad Request", 413: "Content Too Large", 431: "Request Header Fields Too Large",
-            500: "Internal Server Error", 501: "Not Implemented"}
+_REASONS = {
+    400: "Bad Request",
+    413: "Content Too Large",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+}
 
 
 class WsgiServer:
@@ -34,7 +39,8 @@ class WsgiServer:
         self.loop = asyncio.new_event_loop()
         self.connections: set[_Connection] = set()
         self.server = self.loop.run_until_complete(
-            self.loop.create_server(lambda: _Connection(self), host, port, backlog=1024))
+            self.loop.create_server(lambda: _Connection(self), host, port, backlog=1024)
+        )
         self.port = self.server.sockets[0].getsockname()[1]
         self.url = f"http://{host}:{self.port}/"
         self.thread = threading.Thread(target=self.loop.run_forever, name="wsgi-server", daemon=True)
@@ -109,8 +115,8 @@ class _Connection(asyncio.Protocol):
                 if headers.get("expect", "").lower() == "100-continue" and len(self.buffer) == start:
                     self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 return
-            body = bytes(self.buffer[start:start + length])
-            del self.buffer[:start + length]
+            body = bytes(self.buffer[start : start + length])
+            del self.buffer[: start + length]
             self._answer(method, target, version, headers, body)
 
     def _answer(self, method: str, target: str, version: str, headers: dict, body: bytes) -> None:
@@ -156,12 +162,21 @@ class _Connection(asyncio.Protocol):
         """The WSGI environ of one request (PEP 3333)."""
         path, _, query = target.partition("?")
         environ = {
-            "REQUEST_METHOD": method, "SCRIPT_NAME": "",
-            "PATH_INFO": unquote_to_bytes(path).decode("latin-1"), "QUERY_STRING": query,
-            "SERVER_NAME": self.server.host, "SERVER_PORT": str(self.server.port), "SERVER_PROTOCOL": version,
-            "REMOTE_ADDR": self.peer[0], "REMOTE_PORT": str(self.peer[1]),
-            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": False,
+            "REQUEST_METHOD": method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
+            "QUERY_STRING": query,
+            "SERVER_NAME": self.server.host,
+            "SERVER_PORT": str(self.server.port),
+            "SERVER_PROTOCOL": version,
+            "REMOTE_ADDR": self.peer[0],
+            "REMOTE_PORT": str(self.peer[1]),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
             "wsgi.run_once": False,
         }
         for name, value in headers.items():
@@ -176,8 +191,10 @@ class _Connection(asyncio.Protocol):
     def _refuse(self, code: int) -> None:
         """Answer an unreadable request with an error and close the connection."""
         reason = _REASONS[code]
-        self.transport.write(f"HTTP/1.1 {code} {reason}\r\nContent-Length: {len(reason)}\r\n"
-                             f"Connection: close\r\n\r\n{reason}".encode("latin-1"))
+        self.transport.write(
+            f"HTTP/1.1 {code} {reason}\r\nContent-Length: {len(reason)}\r\n"
+            f"Connection: close\r\n\r\n{reason}".encode("latin-1")
+        )
         self.close()
 
 

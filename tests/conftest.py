@@ -296,8 +296,12 @@ def wechat_emulator(app, _wechat_emulator_server):
     state.reset()
     state.appid, state.secret = config["WECHAT_APPID"], config["WECHAT_SECRET"]
     state.original_id = config.get("WECHAT_ORIGINAL_ID")
-    signer = PushSigner(token=config["WECHAT_TOKEN"], aes_key=config.get("WECHAT_AES_KEY"),
-                        appid=config["WECHAT_APPID"], original_id=config.get("WECHAT_ORIGINAL_ID"))
+    signer = PushSigner(
+        token=config["WECHAT_TOKEN"],
+        aes_key=config.get("WECHAT_AES_KEY"),
+        appid=config["WECHAT_APPID"],
+        original_id=config.get("WECHAT_ORIGINAL_ID"),
+    )
     emulator.extensions["wechat_emulator_push"].update(signer=signer, callback_wsgi=app.wsgi_app)
     config["WECHAT_API_BASE"] = base_url
     client = app.extensions["wechat"]

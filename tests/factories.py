@@ -40,9 +40,24 @@ _DEFAULT = object()
 
 # ISO 3166-1 numeric codes used to build realistic 2023-style numbers (pos 4–6).
 _NUMERIC = {
-    "DEU": "276", "KOR": "410", "JPN": "392", "USA": "840", "FRA": "250", "GBR": "826",
-    "CAN": "124", "IND": "356", "AUS": "036", "RUS": "643", "ESP": "724", "ITA": "380",
-    "IRL": "372", "BRA": "076", "VNM": "704", "NLD": "528", "CHE": "756", "DNK": "208",
+    "DEU": "276",
+    "KOR": "410",
+    "JPN": "392",
+    "USA": "840",
+    "FRA": "250",
+    "GBR": "826",
+    "CAN": "124",
+    "IND": "356",
+    "AUS": "036",
+    "RUS": "643",
+    "ESP": "724",
+    "ITA": "380",
+    "IRL": "372",
+    "BRA": "076",
+    "VNM": "704",
+    "NLD": "528",
+    "CHE": "756",
+    "DNK": "208",
 }
 
 # Rough employer/employee rates per insurance, only to make amounts look plausible.
@@ -74,8 +89,7 @@ def make_permit_number(n: int | None = None) -> str:
     return f"{156000000000000000 + n:018d}"
 
 
-def make_ssn(date_of_birth: date = date(1990, 1, 1), nationality: str = "DEU",
-             n: int | None = None) -> str:
+def make_ssn(date_of_birth: date = date(1990, 1, 1), nationality: str = "DEU", n: int | None = None) -> str:
     """A unique 18-character SSN in the `9…` form with a correct MOD 11-2 check character."""
     n = next_number() if n is None else n
     province = 11 + (n // 1000) % 89
@@ -83,8 +97,7 @@ def make_ssn(date_of_birth: date = date(1990, 1, 1), nationality: str = "DEU",
     return body + mod11_2_check(body)
 
 
-def make_pr_id(date_of_birth: date = date(1990, 1, 1), nationality: str = "DEU",
-               n: int | None = None) -> str:
+def make_pr_id(date_of_birth: date = date(1990, 1, 1), nationality: str = "DEU", n: int | None = None) -> str:
     """A unique 2023-form permanent-resident ID (same shape as make_ssn)."""
     return make_ssn(date_of_birth, nationality, n)
 
@@ -205,39 +218,58 @@ def make_person(
     passport_number = passport_number or make_passport_number(n)
     if passport_expires_on is _DEFAULT:
         passport_expires_on = today + timedelta(days=5 * 365)
-    db.session.add(IdentityDocument(
-        person=person, type="passport", number=passport_number,
-        number_hash=_hash(passport_number, "passport"), issuing_country=nationality,
-        expires_on=passport_expires_on, is_current=True,
-    ))
+    db.session.add(
+        IdentityDocument(
+            person=person,
+            type="passport",
+            number=passport_number,
+            number_hash=_hash(passport_number, "passport"),
+            issuing_country=nationality,
+            expires_on=passport_expires_on,
+            is_current=True,
+        )
+    )
 
     permit_number = permit_number or make_permit_number(n)
     valid_from = permit_valid_from or today - timedelta(days=180)
     valid_to = permit_valid_to or valid_from + timedelta(days=730)
-    db.session.add(WorkPermit(
-        person=person, permit_number=permit_number,
-        permit_number_hash=_hash(permit_number, "permit"), category=permit_category,
-        employer=employer, position=position,
-        work_address=work_address or employer.address or "上海市浦东新区",
-        work_city_code=work_city_code or employer.city_code,
-        valid_from=valid_from, valid_to=valid_to, status=permit_status, entry_date=entry_date,
-    ))
+    db.session.add(
+        WorkPermit(
+            person=person,
+            permit_number=permit_number,
+            permit_number_hash=_hash(permit_number, "permit"),
+            category=permit_category,
+            employer=employer,
+            position=position,
+            work_address=work_address or employer.address or "上海市浦东新区",
+            work_city_code=work_city_code or employer.city_code,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            status=permit_status,
+            entry_date=entry_date,
+        )
+    )
 
     ssn = ssn or make_ssn(date_of_birth, nationality, n)
     account = SocialSecurityAccount(person=person, ssn=ssn, ssn_hash=_hash(ssn, "ssn"))
     db.session.add(account)
-    db.session.add(SocialSecurityCard(
-        account=account, card_number=card_number, status=card_status,
-        issuing_city_code=work_city_code or employer.city_code,
-    ))
+    db.session.add(
+        SocialSecurityCard(
+            account=account,
+            card_number=card_number,
+            status=card_status,
+            issuing_city_code=work_city_code or employer.city_code,
+        )
+    )
 
     start = enrolment_start or f"{valid_from:%Y-%m}"
     statuses = {kind: "enrolled" for kind in INSURANCE_TYPES}
     statuses.update({kind: "exempt" for kind in exempt})
     statuses.update(enrolments or {})
     for kind, status in statuses.items():
-        enrolment = InsuranceEnrolment(account=account, insurance_type=kind, status=status,
-                                       start_period=start)
+        enrolment = InsuranceEnrolment(
+            account=account, insurance_type=kind, status=status, start_period=start
+        )
         if status == "exempt":
             enrolment.exemption_country = exemption_country or nationality
             enrolment.exemption_certificate = exemption_certificate or f"COC-{nationality}-{n:06d}"
@@ -252,41 +284,71 @@ def make_person(
                 if status != "enrolled":
                     continue
                 employer_rate, employee_rate = _RATES[kind]
-                db.session.add(ContributionRecord(
-                    account_id=account.id, insurance_type=kind, period=period, base=contribution_base,
-                    employer_amount=(contribution_base * employer_rate).quantize(Decimal("0.01")),
-                    employee_amount=(contribution_base * employee_rate).quantize(Decimal("0.01")),
-                    currency="CNY", status=contribution_status, employer=employer,
-                    paid_on=_period_day(period, 15) if contribution_status == "paid" else None,
-                ))
+                db.session.add(
+                    ContributionRecord(
+                        account_id=account.id,
+                        insurance_type=kind,
+                        period=period,
+                        base=contribution_base,
+                        employer_amount=(contribution_base * employer_rate).quantize(Decimal("0.01")),
+                        employee_amount=(contribution_base * employee_rate).quantize(Decimal("0.01")),
+                        currency="CNY",
+                        status=contribution_status,
+                        employer=employer,
+                        paid_on=_period_day(period, 15) if contribution_status == "paid" else None,
+                    )
+                )
     _finish(commit)
     return person
 
 
-def make_contribution(person: Person, *, period: str, insurance_type: str = "pension",
-                      base: Decimal = Decimal("20000.00"), employer_amount: Decimal = Decimal("3200.00"),
-                      employee_amount: Decimal = Decimal("1600.00"), status: str = "paid",
-                      employer: Employer | None = None, paid_on: date | None = None,
-                      commit: bool = True) -> ContributionRecord:
+def make_contribution(
+    person: Person,
+    *,
+    period: str,
+    insurance_type: str = "pension",
+    base: Decimal = Decimal("20000.00"),
+    employer_amount: Decimal = Decimal("3200.00"),
+    employee_amount: Decimal = Decimal("1600.00"),
+    status: str = "paid",
+    employer: Employer | None = None,
+    paid_on: date | None = None,
+    commit: bool = True,
+) -> ContributionRecord:
     """One contribution record for a person's account (employer defaults to the permit's)."""
     db.session.flush()
     record = ContributionRecord(
-        account_id=person.account.id, insurance_type=insurance_type, period=period, base=base,
-        employer_amount=employer_amount, employee_amount=employee_amount, currency="CNY",
-        status=status, employer=employer or person.permits[-1].employer, paid_on=paid_on,
+        account_id=person.account.id,
+        insurance_type=insurance_type,
+        period=period,
+        base=base,
+        employer_amount=employer_amount,
+        employee_amount=employee_amount,
+        currency="CNY",
+        status=status,
+        employer=employer or person.permits[-1].employer,
+        paid_on=paid_on,
     )
     db.session.add(record)
     _finish(commit)
     return record
 
 
-def make_user(person: Person | None = None, verified: bool = False, locale: str | None = None,
-              *, openid: str | None = None, commit: bool = True) -> UserAccount:
+def make_user(
+    person: Person | None = None,
+    verified: bool = False,
+    locale: str | None = None,
+    *,
+    openid: str | None = None,
+    commit: bool = True,
+) -> UserAccount:
     """A mini-program user; `verified=True` links a person (made if not given) and stamps verified_at."""
     if verified and person is None:
         person = make_person(commit=False)
     user = UserAccount(
-        openid=openid or "o" + secrets.token_hex(12), locale=locale, person=person,
+        openid=openid or "o" + secrets.token_hex(12),
+        locale=locale,
+        person=person,
         verified_at=clock.now() if verified else None,
     )
     db.session.add(user)

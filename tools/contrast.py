@@ -97,6 +97,7 @@ def parse_colour(value: str) -> tuple[float, float, float, float] | None:
 
 def luminance(colour: tuple[float, float, float, float]) -> float:
     """Relative luminance (WCAG 2.2)."""
+
     def channel(value: float) -> float:
         c = value / 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
@@ -160,14 +161,26 @@ def pairs(files: list[Path], *, page_background: str = "#ffffff") -> list[Pair]:
         for selector in rule.selectors:
             colour = rule.declarations.get("color")
             if colour and parse_colour(colour):
-                parent = next((scoped[s] for s in sorted(scoped, key=len, reverse=True)
-                               if s != selector and selector.startswith(s + " ")), None)
+                parent = next(
+                    (
+                        scoped[s]
+                        for s in sorted(scoped, key=len, reverse=True)
+                        if s != selector and selector.startswith(s + " ")
+                    ),
+                    None,
+                )
                 behind = [background] if background else [parent] if parent else sorted(surfaces)
                 found += [Pair(rule.file, selector, "text", colour, bg, needed) for bg in behind]
             outline = rule.declarations.get("outline-color") or rule.declarations.get("outline")
             if outline and parse_colour(outline):
-                parent = next((scoped[s] for s in sorted(scoped, key=len, reverse=True)
-                               if selector.startswith(s + " ")), None)
+                parent = next(
+                    (
+                        scoped[s]
+                        for s in sorted(scoped, key=len, reverse=True)
+                        if selector.startswith(s + " ")
+                    ),
+                    None,
+                )
                 behind = [parent] if parent else sorted(surfaces)
                 found += [Pair(rule.file, selector, "outline", outline, bg, NON_TEXT) for bg in behind]
     return found
@@ -203,8 +216,10 @@ def main() -> int:
     for pair in all_pairs():
         mark = "ok " if pair.passes else "LOW"
         failures += not pair.passes
-        print(f"{mark} {pair.ratio:5.2f}:1 (needs {pair.needed}) {pair.file} {pair.selector} "
-              f"{pair.what} {pair.foreground} on {pair.background}")
+        print(
+            f"{mark} {pair.ratio:5.2f}:1 (needs {pair.needed}) {pair.file} {pair.selector} "
+            f"{pair.what} {pair.foreground} on {pair.background}"
+        )
     print(f"{failures} pair(s) below the ratio they need")
     return 1 if failures else 0
 

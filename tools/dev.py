@@ -51,8 +51,18 @@ def ensure_venv(requirements: str) -> None:
     if stamp.exists() and stamp.read_text() == digest:
         return
     say(f"installing {requirements}")
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "-r", ROOT / requirements, "-c", ROOT / "constraints.txt")
+    run(
+        PY,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "-r",
+        ROOT / requirements,
+        "-c",
+        ROOT / "constraints.txt",
+    )
     stamp.write_text(digest)
 
 
@@ -102,7 +112,11 @@ CLOCK_EDGES = (
     ("2027-01-01T00:30:00+08:00", "UTC", "00:30 on 1 January in Shanghai, still 31 December in UTC"),
     ("2028-02-28T15:59:00+00:00", "UTC", "15:59 UTC, 23:59 on 28 February in Shanghai"),
     ("2028-02-28T16:01:00+00:00", "UTC", "16:01 UTC, 29 February (a leap day) has begun in Shanghai"),
-    ("2028-02-29T12:00:00+08:00", "America/Los_Angeles", "noon on 29 February in Shanghai, 28 February in Los Angeles"),
+    (
+        "2028-02-29T12:00:00+08:00",
+        "America/Los_Angeles",
+        "noon on 29 February in Shanghai, 28 February in Los Angeles",
+    ),
     ("2027-01-01T00:30:00+05:30", "Asia/Kolkata", "00:30 on 1 January in Kolkata, still 31 December in UTC"),
 )
 #: The edge that also runs on real MariaDB and Redis: the users' date ahead of the machine's.
@@ -118,8 +132,11 @@ def pytest_run(*args, env) -> None:
 
 def calendar_modules() -> list[str]:
     """The test modules that mark tests `calendar` (collecting only them saves most of a run's start)."""
-    return sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests").rglob("test_*.py")
-                  if "mark.calendar" in path.read_text(encoding="utf-8"))
+    return sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("test_*.py")
+        if "mark.calendar" in path.read_text(encoding="utf-8")
+    )
 
 
 def clock_edges(env: dict, edges=CLOCK_EDGES) -> None:
@@ -180,7 +197,9 @@ def test() -> None:
     if (stub / "tests").exists():
         if shutil.which("node") and shutil.which("npm"):
             ensure_node_modules(stub)
-            say("mini-program stub: ESLint, its WXML rendered by WeChat's test framework, node tests (npm test)")
+            say(
+                "mini-program stub: ESLint, its WXML rendered by WeChat's test framework, node tests (npm test)"
+            )
             run("npm", "test", cwd=stub)
         elif in_ci:
             sys.exit("FAILED: node and npm are needed for the mini-program stub tests")
@@ -209,11 +228,11 @@ def coverage_report(floor: bool) -> None:
     if len(rules) < 2:
         print(result.stdout + result.stderr, flush=True)
     else:
-        rows = lines[rules[0] + 1:rules[1]]
-        shown = lines[:rules[0] + 1] + rows[:COVERAGE_ROWS]
+        rows = lines[rules[0] + 1 : rules[1]]
+        shown = lines[: rules[0] + 1] + rows[:COVERAGE_ROWS]
         if len(rows) > COVERAGE_ROWS:
             shown.append(f"… {len(rows) - COVERAGE_ROWS} more below 100% (`.venv/bin/coverage report`)")
-        print("\n".join(shown + lines[rules[1]:]), flush=True)
+        print("\n".join(shown + lines[rules[1] :]), flush=True)
     if result.returncode != 0:
         sys.exit("FAILED: coverage fell below the floor (fail_under in pyproject.toml)")
 
@@ -249,8 +268,17 @@ def audit(strict: bool) -> None:
     """
     ensure_venv("requirements-dev.txt")
     say("vulnerability audit of the pinned packages (pip-audit)")
-    command = [str(BIN / "pip-audit"), "-r", str(ROOT / "constraints.txt"), "--disable-pip", "--no-deps",
-               "--progress-spinner", "off", "--format", "json"]
+    command = [
+        str(BIN / "pip-audit"),
+        "-r",
+        str(ROOT / "constraints.txt"),
+        "--disable-pip",
+        "--no-deps",
+        "--progress-spinner",
+        "off",
+        "--format",
+        "json",
+    ]
     try:
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
         report = json.loads(result.stdout)["dependencies"]
@@ -269,12 +297,18 @@ def audit(strict: bool) -> None:
     for dep in vulnerable:
         ids = ", ".join(vuln["id"] for vuln in dep["vulns"])
         print(f"  {dep['name']} {dep.get('version', '')}: {ids}", flush=True)
-    print(f"  {len(report)} packages: {len(report) - len(unaudited) - len(vulnerable)} clean, "
-          f"{len(vulnerable)} vulnerable, {len(unaudited)} not audited", flush=True)
+    print(
+        f"  {len(report)} packages: {len(report) - len(unaudited) - len(vulnerable)} clean, "
+        f"{len(vulnerable)} vulnerable, {len(unaudited)} not audited",
+        flush=True,
+    )
     if unaudited:
         more = " …" if len(unaudited) > 8 else ""
-        print(f"  not audited (the vulnerability database did not answer for them): "
-              f"{', '.join(unaudited[:8])}{more}", flush=True)
+        print(
+            f"  not audited (the vulnerability database did not answer for them): "
+            f"{', '.join(unaudited[:8])}{more}",
+            flush=True,
+        )
     if vulnerable:
         sys.exit("FAILED: pinned packages with known vulnerabilities")
     if strict and unaudited:

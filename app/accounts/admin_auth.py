@@ -39,18 +39,40 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": frozenset({"notices.view", "stats.view"}),
     "translator": frozenset({"notices.view", "notices.translate", "translations.view"}),
-    "editor": frozenset({
-        "notices.view", "stats.view", "notices.edit", "notices.translate", "translations.view",
-    }),
-    "publisher": frozenset({
-        "notices.view", "stats.view", "notices.edit", "notices.translate", "notices.publish",
-        "translations.view", "audit.view",
-    }),
-    "superadmin": frozenset({
-        "notices.view", "stats.view", "notices.edit", "notices.translate", "notices.publish",
-        "translations.view", "audit.view", "registry.import", "verifications.confirm",
-        "admins.manage",
-    }),
+    "editor": frozenset(
+        {
+            "notices.view",
+            "stats.view",
+            "notices.edit",
+            "notices.translate",
+            "translations.view",
+        }
+    ),
+    "publisher": frozenset(
+        {
+            "notices.view",
+            "stats.view",
+            "notices.edit",
+            "notices.translate",
+            "notices.publish",
+            "translations.view",
+            "audit.view",
+        }
+    ),
+    "superadmin": frozenset(
+        {
+            "notices.view",
+            "stats.view",
+            "notices.edit",
+            "notices.translate",
+            "notices.publish",
+            "translations.view",
+            "audit.view",
+            "registry.import",
+            "verifications.confirm",
+            "admins.manage",
+        }
+    ),
 }
 
 _hasher = PasswordHasher()
@@ -78,11 +100,17 @@ class AccountLocked(AppError):
 
     code = "admin.locked"
     status = 429
+
     def __init__(self, *, minutes: int, **kwargs):
-        # TRANSLATORS: %(num)d is a whole number of minutes.
-        super().__init__(lazy_ngettext("Too many failed sign-ins. Try again in %(num)d minute.",
-                                       "Too many failed sign-ins. Try again in %(num)d minutes.", minutes),
-                         **kwargs)
+        super().__init__(
+            # TRANSLATORS: %(num)d is a whole number of minutes.
+            lazy_ngettext(
+                "Too many failed sign-ins. Try again in %(num)d minute.",
+                "Too many failed sign-ins. Try again in %(num)d minutes.",
+                minutes,
+            ),
+            **kwargs,
+        )
 
 
 @dataclass(frozen=True)
@@ -119,8 +147,14 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_admin(username: str, password: str, role: str, *, display_name: str | None = None,
-                 created_by: Actor | None = None) -> AdminUser:
+def create_admin(
+    username: str,
+    password: str,
+    role: str,
+    *,
+    display_name: str | None = None,
+    created_by: Actor | None = None,
+) -> AdminUser:
     """Add a console account after checking the username, role and password length."""
     username = (username or "").strip().lower()
     errors = {}
@@ -134,32 +168,51 @@ def create_admin(username: str, password: str, role: str, *, display_name: str |
         errors["password"] = "too_short"  # noqa: S105 - an error code, not a password
     if errors:
         raise ValidationFailed(details={"fields": errors})
-    admin = AdminUser(username=username, display_name=display_name, role=role,
-                      password_hash=hash_password(password))
+    admin = AdminUser(
+        username=username, display_name=display_name, role=role, password_hash=hash_password(password)
+    )
     db.session.add(admin)
     db.session.flush()
-    audit.record("admin.create", actor_type="admin" if created_by else "system",
-                 actor_id=created_by.admin_id if created_by else None, entity="admin_user",
-                 entity_id=admin.id, details={"username": username, "role": role},
-                 request_id=created_by.request_id if created_by else None)
+    audit.record(
+        "admin.create",
+        actor_type="admin" if created_by else "system",
+        actor_id=created_by.admin_id if created_by else None,
+        entity="admin_user",
+        entity_id=admin.id,
+        details={"username": username, "role": role},
+        request_id=created_by.request_id if created_by else None,
+    )
     db.session.commit()
     return admin
 
 
-def authenticate(username: str, password: str, *, address: str | None = None,
-                 request_id: str | None = None, now: datetime | None = None) -> AdminUser:
+def authenticate(
+    username: str,
+    password: str,
+    *,
+    address: str | None = None,
+    request_id: str | None = None,
+    now: datetime | None = None,
+) -> AdminUser:
     """The admin for these credentials; raises InvalidCredentials or AccountLocked (see the module docstring)."""
     now = now or clock.now()
     admin = _check_password(username, password, address, now, request_id)
     admin.last_login_at = now
-    audit.record("admin.login", actor_type="admin", actor_id=admin.id, entity="admin_user",
-                 entity_id=admin.id, request_id=request_id)
+    audit.record(
+        "admin.login",
+        actor_type="admin",
+        actor_id=admin.id,
+        entity="admin_user",
+        entity_id=admin.id,
+        request_id=request_id,
+    )
     db.session.commit()
     return admin
 
 
-def _check_password(username: str, password: str, address: str | None, now: datetime,
-                    request_id: str | None) -> AdminUser:
+def _check_password(
+    username: str, password: str, address: str | None, now: datetime, request_id: str | None
+) -> AdminUser:
     """The active admin whose password this is (the try counted and throttled), or raise."""
     username = (username or "").strip().lower()[:64]
     redis_client = get_redis()
@@ -170,14 +223,21 @@ def _check_password(username: str, password: str, address: str | None, now: date
     if admin is not None and not admin.active:
         admin = None
     try:
-        counted = (_count_account_try(admin.id, now) if admin is not None else
-                   sign_in_throttle.count_name_try(redis_client, username, now, max_failures=MAX_FAILED_LOGINS,
-                                                   lockout=LOCKOUT))
+        counted = (
+            _count_account_try(admin.id, now)
+            if admin is not None
+            else sign_in_throttle.count_name_try(
+                redis_client, username, now, max_failures=MAX_FAILED_LOGINS, lockout=LOCKOUT
+            )
+        )
     except NameLocked as locked:
         db.session.rollback()
         raise _locked(locked.until, now) from None
     # An unknown name checks a password too: it costs the same time as a wrong one.
-    if _verify(admin.password_hash if admin is not None else _dummy_hash(), password or "") and admin is not None:
+    if (
+        _verify(admin.password_hash if admin is not None else _dummy_hash(), password or "")
+        and admin is not None
+    ):
         return _passed(admin, password)
     _failed(admin, username, counted, address, now, request_id)
     raise InvalidCredentials()
@@ -191,19 +251,25 @@ def _locked(until: datetime, now: datetime) -> AccountLocked:
 
 def _count_account_try(admin_id: int, now: datetime) -> CountedTry:
     """Count a try against an account in one UPDATE (none while it is locked); the lock it starts, if any."""
-    forgotten = or_(AdminUser.last_failed_login_at.is_(None),
-                    AdminUser.last_failed_login_at < now - sign_in_throttle.NAME_MEMORY)
+    forgotten = or_(
+        AdminUser.last_failed_login_at.is_(None),
+        AdminUser.last_failed_login_at < now - sign_in_throttle.NAME_MEMORY,
+    )
     # The count is assigned before the time it reads (MySQL assigns left to right, with new values).
     counted = rows_changed(
         update(AdminUser)
-        .where(AdminUser.id == admin_id,
-               or_(AdminUser.locked_until.is_(None), AdminUser.locked_until <= now))
-        .ordered_values((AdminUser.failed_logins, case((forgotten, 1), else_=AdminUser.failed_logins + 1)),
-                        (AdminUser.last_failed_login_at, now))
-        .execution_options(synchronize_session=False))
+        .where(AdminUser.id == admin_id, or_(AdminUser.locked_until.is_(None), AdminUser.locked_until <= now))
+        .ordered_values(
+            (AdminUser.failed_logins, case((forgotten, 1), else_=AdminUser.failed_logins + 1)),
+            (AdminUser.last_failed_login_at, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
     if counted != 1:
         # A locking read: the lock a parallel try has just committed, not this transaction's snapshot.
-        until = db.session.scalar(select(AdminUser.locked_until).where(AdminUser.id == admin_id).with_for_update())
+        until = db.session.scalar(
+            select(AdminUser.locked_until).where(AdminUser.id == admin_id).with_for_update()
+        )
         db.session.rollback()
         # None: the lock ended (or the account went) between the two statements; try again shortly.
         raise _locked(until or now, now)
@@ -212,8 +278,12 @@ def _count_account_try(admin_id: int, now: datetime) -> CountedTry:
     until = None
     if sign_in_throttle.locks_at(count, MAX_FAILED_LOGINS):
         until = now + LOCKOUT
-        db.session.execute(update(AdminUser).where(AdminUser.id == admin_id).values(locked_until=until)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            update(AdminUser)
+            .where(AdminUser.id == admin_id)
+            .values(locked_until=until)
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
     return CountedTry(count=count, locked_until=until)
 
@@ -229,22 +299,48 @@ def _passed(admin: AdminUser, password: str) -> AdminUser:
     return admin
 
 
-def _failed(admin: AdminUser | None, username: str, counted: CountedTry, address: str | None,
-            now: datetime, request_id: str | None) -> None:
+def _failed(
+    admin: AdminUser | None,
+    username: str,
+    counted: CountedTry,
+    address: str | None,
+    now: datetime,
+    request_id: str | None,
+) -> None:
     """Count the failure against the address and audit it, with the lock or backoff it started."""
     waits_until = sign_in_throttle.count_address_failure(get_redis(), address, now)
-    about = ({"actor_id": admin.id, "entity_id": admin.id} if admin is not None else
-             {"actor_id": None, "entity_id": None})
+    about = (
+        {"actor_id": admin.id, "entity_id": admin.id}
+        if admin is not None
+        else {"actor_id": None, "entity_id": None}
+    )
     reason = {"reason": "password"} if admin is not None else {"username": username, "reason": "unknown"}
-    audit.record("admin.login_failed", actor_type="admin", entity="admin_user", details=reason,
-                 request_id=request_id, **about)
+    audit.record(
+        "admin.login_failed",
+        actor_type="admin",
+        entity="admin_user",
+        details=reason,
+        request_id=request_id,
+        **about,
+    )
     if counted.locked_until is not None:
-        audit.record("admin.locked", actor_type="system", entity="admin_user", entity_id=about["entity_id"],
-                     details={**reason, "failures": counted.count, "until": counted.locked_until.isoformat()},
-                     request_id=request_id)
+        audit.record(
+            "admin.locked",
+            actor_type="system",
+            entity="admin_user",
+            entity_id=about["entity_id"],
+            details={**reason, "failures": counted.count, "until": counted.locked_until.isoformat()},
+            request_id=request_id,
+        )
     if waits_until is not None and address:
-        audit.record("admin.address_throttled", actor_type="system", entity="address", entity_id=address,
-                     details={"until": waits_until.isoformat()}, request_id=request_id)
+        audit.record(
+            "admin.address_throttled",
+            actor_type="system",
+            entity="address",
+            entity_id=address,
+            details={"until": waits_until.isoformat()},
+            request_id=request_id,
+        )
     db.session.commit()
 
 
@@ -277,12 +373,19 @@ def set_locale(admin: AdminUser, locale: str) -> None:
 
 def record_logout(actor: Actor) -> None:
     """Audit a sign-out."""
-    audit.record("admin.logout", actor_type="admin", actor_id=actor.admin_id, entity="admin_user",
-                 entity_id=actor.admin_id, request_id=actor.request_id)
+    audit.record(
+        "admin.logout",
+        actor_type="admin",
+        actor_id=actor.admin_id,
+        entity="admin_user",
+        entity_id=actor.admin_id,
+        request_id=actor.request_id,
+    )
     db.session.commit()
 
 
 # ---- changes that end every session ------------------------------------------------------------
+
 
 class WrongCurrentPassword(AppError):
     """A password change was asked with a current password that is not right."""
@@ -292,8 +395,9 @@ class WrongCurrentPassword(AppError):
     message = _l("Your current password is not correct.")
 
 
-def change_own_password(admin: AdminUser, current: str, new: str, *, address: str | None = None,
-                        request_id: str | None = None) -> int:
+def change_own_password(
+    admin: AdminUser, current: str, new: str, *, address: str | None = None, request_id: str | None = None
+) -> int:
     """An admin changes their password, proving the current one (counted like a sign-in); sessions ended."""
     _check_new_password(new)
     try:
@@ -306,8 +410,15 @@ def change_own_password(admin: AdminUser, current: str, new: str, *, address: st
 def set_password(admin_id: int, new: str, *, actor: Actor | None = None) -> int:
     """Give an admin a new password and end every session and API token of theirs; how many ended."""
     _check_new_password(new)
-    return _change(admin_id, "admin.password_changed", actor, password_hash=hash_password(new),
-                   failed_logins=0, locked_until=None, last_failed_login_at=None)
+    return _change(
+        admin_id,
+        "admin.password_changed",
+        actor,
+        password_hash=hash_password(new),
+        failed_logins=0,
+        locked_until=None,
+        last_failed_login_at=None,
+    )
 
 
 def set_role(admin_id: int, role: str, *, actor: Actor | None = None) -> int:
@@ -339,8 +450,14 @@ def _change(admin_id: int, action: str, actor: Actor | None, details: dict | Non
     for name, value in values.items():
         setattr(admin, name, value)
     admin.session_version += 1
-    audit.record(action, actor_type="admin" if actor else "system", actor_id=actor.admin_id if actor else None,
-                 entity="admin_user", entity_id=admin_id, details=details,
-                 request_id=actor.request_id if actor else None)
+    audit.record(
+        action,
+        actor_type="admin" if actor else "system",
+        actor_id=actor.admin_id if actor else None,
+        entity="admin_user",
+        entity_id=admin_id,
+        details=details,
+        request_id=actor.request_id if actor else None,
+    )
     db.session.commit()
     return admin_sessions.end_all(admin_id)

@@ -93,9 +93,16 @@ def _open(code: str, sealed: bytes) -> dict | None:
 def check_code(code) -> str:
     """The code as a clean string, or a validation error."""
     if not isinstance(code, str) or not code.strip() or len(code) > MAX_CODE_LENGTH:
-        raise ValidationFailed(details={"errors": [
-            {"field": "code", "message": _("Sign-in failed. Please close the mini program and open it again.")}
-        ]})
+        raise ValidationFailed(
+            details={
+                "errors": [
+                    {
+                        "field": "code",
+                        "message": _("Sign-in failed. Please close the mini program and open it again."),
+                    }
+                ]
+            }
+        )
     return code.strip()
 
 
@@ -124,8 +131,9 @@ def login(code, language: str | None = None) -> LoginResult:
         locale = _response_locale(user, language)
         # The client's WeChat language is kept with the session, so a request that carries no
         # language header is still answered in it (a saved choice always wins).
-        token = sessions.create(user.id, {"openid": user.openid, "locale": user.locale,
-                                          "client_locale": locale})
+        token = sessions.create(
+            user.id, {"openid": user.openid, "locale": user.locale, "client_locale": locale}
+        )
     except AccountRestricted as restricted:
         _note_failure(redis, cache_key, restricted.code)
         raise
@@ -158,8 +166,9 @@ def _replay(cached: bytes, code: str, language, sessions: SessionStore) -> Login
     user = db.session.get(UserAccount, payload["user_id"])
     if user is None:
         raise InvalidWeChatCode()
-    return LoginResult(token=payload["token"], expires_in=sessions.ttl, user=user,
-                       locale=_response_locale(user, language))
+    return LoginResult(
+        token=payload["token"], expires_in=sessions.ttl, user=user, locale=_response_locale(user, language)
+    )
 
 
 def _wait_for_other(redis, cache_key: str, code: str, language, sessions: SessionStore) -> LoginResult:
@@ -180,8 +189,10 @@ def _wait_for_other(redis, cache_key: str, code: str, language, sessions: Sessio
 
 
 #: The answers a waiting submission may repeat, by the error code the exchange it waited on failed with.
-_SHARED_FAILURES = {error.code: error for error in (
-    InvalidWeChatCode, WeChatUnavailableError, WeChatRateLimitedError, AccountRestricted)}
+_SHARED_FAILURES = {
+    error.code: error
+    for error in (InvalidWeChatCode, WeChatUnavailableError, WeChatRateLimitedError, AccountRestricted)
+}
 
 
 def _failure_of_other(noted) -> Exception:
@@ -215,9 +226,13 @@ def _upsert_user(identity: dict) -> UserAccount:
 def _response_locale(user: UserAccount, language: str | None) -> str:
     """The user's saved choice, else their WeChat language, else the default."""
     config = current_app.config
-    return resolve_locale(user.locale, language, supported=served_locales(config),
-                          default=config["DEFAULT_LOCALE"],
-                          traditional_fallback=config["TRADITIONAL_CHINESE_FALLBACK"])
+    return resolve_locale(
+        user.locale,
+        language,
+        supported=served_locales(config),
+        default=config["DEFAULT_LOCALE"],
+        traditional_fallback=config["TRADITIONAL_CHINESE_FALLBACK"],
+    )
 
 
 def logout(token: str) -> None:
@@ -244,17 +259,21 @@ def client_locale(user_id: int) -> str | None:
 
 def user_view(user: UserAccount) -> dict:
     """What the mini program may know of its user."""
-    return {"id": user.id, "locale": user.locale, "verified": user.verified_at is not None,
-            "status": user.status}
+    return {
+        "id": user.id,
+        "locale": user.locale,
+        "verified": user.verified_at is not None,
+        "status": user.status,
+    }
 
 
 def change_locale(user_id: int, locale, *, token: str | None = None) -> UserAccount:
     """Save the user's language (None clears it) and put it in their session for later requests."""
     config = current_app.config
     if locale is not None and (not isinstance(locale, str) or locale not in served_locales(config)):
-        raise ValidationFailed(details={"errors": [
-            {"field": "locale", "message": _("Choose one of the languages offered.")}
-        ]})
+        raise ValidationFailed(
+            details={"errors": [{"field": "locale", "message": _("Choose one of the languages offered.")}]}
+        )
     user = db.session.get(UserAccount, user_id)
     if user is None:
         raise Unauthorized()
@@ -266,5 +285,3 @@ def change_locale(user_id: int, locale, *, token: str | None = None) -> UserAcco
         if current is not None:
             sessions.update(token, {**current.data, "locale": locale})
     return user
-
-

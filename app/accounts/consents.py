@@ -35,8 +35,9 @@ def active_consent(user_id: int, purpose: str) -> Consent | None:
     )
 
 
-def grant_consent(user_id: int, purpose: str, *, text_version: str, locale: str,
-                  commit: bool = True) -> Consent:
+def grant_consent(
+    user_id: int, purpose: str, *, text_version: str, locale: str, commit: bool = True
+) -> Consent:
     """Record consent to one version of a purpose's text in the locale it was read in (idempotent)."""
     if purpose not in CONSENT_PURPOSES:
         raise UnknownPurpose()
@@ -47,11 +48,17 @@ def grant_consent(user_id: int, purpose: str, *, text_version: str, locale: str,
     if current is not None:
         # A newer text replaces the older consent rather than stacking two active ones.
         current.withdrawn_at = now
-    consent = Consent(user_id=user_id, purpose=purpose, text_version=text_version, locale=locale,
-                      granted_at=now)
+    consent = Consent(
+        user_id=user_id, purpose=purpose, text_version=text_version, locale=locale, granted_at=now
+    )
     db.session.add(consent)
-    audit.record("consent.granted", actor_type="user", actor_id=user_id, entity="consent",
-                 details={"purpose": purpose, "text_version": text_version, "locale": locale})
+    audit.record(
+        "consent.granted",
+        actor_type="user",
+        actor_id=user_id,
+        entity="consent",
+        details={"purpose": purpose, "text_version": text_version, "locale": locale},
+    )
     if commit:
         db.session.commit()
     return consent
@@ -68,8 +75,14 @@ def withdraw_consent(user_id: int, purpose: str) -> Consent:
     flows = FLOWS_BY_PURPOSE.get(purpose, ())
     if flows:
         db.session.execute(delete(FlowState).where(FlowState.user_id == user_id, FlowState.flow.in_(flows)))
-    audit.record("consent.withdrawn", actor_type="user", actor_id=user_id, entity="consent",
-                 entity_id=current.id, details={"purpose": purpose})
+    audit.record(
+        "consent.withdrawn",
+        actor_type="user",
+        actor_id=user_id,
+        entity="consent",
+        entity_id=current.id,
+        details={"purpose": purpose},
+    )
     db.session.commit()
     if flows:  # the kept screens showed those answers; the bumped copy generation already hides them
         screen_cache.forget_user(get_redis(), user_id)

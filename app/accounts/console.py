@@ -35,8 +35,13 @@ def account():
     error = None
     if form.validate_on_submit():
         try:
-            admin_auth.change_own_password(g.admin, form.current.data, form.new.data,
-                                           address=request.remote_addr, request_id=request_id())
+            admin_auth.change_own_password(
+                g.admin,
+                form.current.data,
+                form.new.data,
+                address=request.remote_addr,
+                request_id=request_id(),
+            )
         except AppError as failure:
             error = failure.render_message()
         else:

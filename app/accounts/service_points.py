@@ -44,10 +44,15 @@ def create_service_point(name: str) -> tuple[ServicePoint, str]:
     """Create a service point; returns it and its API key, which is never stored in clear."""
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME_LENGTH:
-        raise AppError(code="service_point.invalid_name", status=400,
-                       message=_l("Give the service point a name of up to 120 characters."))
+        raise AppError(
+            code="service_point.invalid_name",
+            status=400,
+            message=_l("Give the service point a name of up to 120 characters."),
+        )
     if db.session.scalar(select(ServicePoint.id).where(ServicePoint.name == name)) is not None:
-        raise Conflict(code="service_point.exists", message=_l("A service point with this name already exists."))
+        raise Conflict(
+            code="service_point.exists", message=_l("A service point with this name already exists.")
+        )
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     point = ServicePoint(name=name, key_hash=hash_key(key), key_prefix=key[:10])
     db.session.add(point)
@@ -59,7 +64,9 @@ def revoke_service_point(name: str) -> ServicePoint:
     """Revoke a service point's key at once (by name); idempotent."""
     point = db.session.scalar(select(ServicePoint).where(ServicePoint.name == (name or "").strip()))
     if point is None:
-        raise NotFound(code="service_point.not_found", message=_l("There is no service point with this name."))
+        raise NotFound(
+            code="service_point.not_found", message=_l("There is no service point with this name.")
+        )
     if point.revoked_at is None:
         point.revoked_at = clock.now()
         db.session.commit()

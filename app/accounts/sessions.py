@@ -75,8 +75,12 @@ class SessionStore:
 
     def create(self, owner_id: int | None, data: dict | None = None, *, ttl: int | None = None) -> str:
         """A new random token (256 bits) for the owner (None: a session of nobody yet, not indexed)."""
-        token = secrets.token_urlsafe(32) if owner_id is None else f"{int(owner_id)}.{secrets.token_urlsafe(32)}"
-        payload = json.dumps({"owner_id": owner_id, "data": data or {}, "created": int(clock.now().timestamp())})
+        token = (
+            secrets.token_urlsafe(32) if owner_id is None else f"{int(owner_id)}.{secrets.token_urlsafe(32)}"
+        )
+        payload = json.dumps(
+            {"owner_id": owner_id, "data": data or {}, "created": int(clock.now().timestamp())}
+        )
         key = session_key(self.kind, token)
         with self.redis.pipeline() as pipe:
             pipe.set(key, payload, ex=ttl or self.ttl)
@@ -98,11 +102,14 @@ class SessionStore:
 
     def save(self, session: Session, data: dict) -> bool:
         """Replace a session's data, keeping its expiry; False (nothing written) if it ended meanwhile."""
-        payload = json.dumps({"owner_id": session.owner_id, "data": data, "created": int(clock.now().timestamp())})
+        payload = json.dumps(
+            {"owner_id": session.owner_id, "data": data, "created": int(clock.now().timestamp())}
+        )
         # XX: a session revoked while this request ran is not brought back (and KEEPTTL on a
         # missing key would have made one that never expires).
-        return bool(self.redis.set(f"{PREFIX}:{self.kind}:{session.token_hash}", payload, xx=True,
-                                   keepttl=True))
+        return bool(
+            self.redis.set(f"{PREFIX}:{self.kind}:{session.token_hash}", payload, xx=True, keepttl=True)
+        )
 
     def _keep_index(self, pipe, owner_id, ttl: int | None = None) -> None:
         """Queue: the owner's index lives at least as long as a session slid now (never shorter)."""
@@ -129,8 +136,9 @@ class SessionStore:
             self._rejoin_index(session)
         return session
 
-    def lookup(self, token: str | None, owner_keys: Callable[[int], Iterable[str]] | None = None
-               ) -> tuple[Session | None, dict]:
+    def lookup(
+        self, token: str | None, owner_keys: Callable[[int], Iterable[str]] | None = None
+    ) -> tuple[Session | None, dict]:
         """The session and, in the same round trip, the values of `owner_keys(owner id)`.
 
         The values come back as {key: value or None}, and only when the session is the named
@@ -178,7 +186,9 @@ class SessionStore:
         current = self.get(token)
         if current is None:
             return
-        payload = json.dumps({"owner_id": current.owner_id, "data": data, "created": int(clock.now().timestamp())})
+        payload = json.dumps(
+            {"owner_id": current.owner_id, "data": data, "created": int(clock.now().timestamp())}
+        )
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(session_key(self.kind, token), payload, ex=self.ttl)
             self._keep_index(pipe, current.owner_id)

@@ -95,8 +95,9 @@ class NameLocked(Exception):
         self.until = until
 
 
-def count_name_try(redis_client, username: str, now: datetime, *, max_failures: int,
-                   lockout: timedelta) -> CountedTry:
+def count_name_try(
+    redis_client, username: str, now: datetime, *, max_failures: int, lockout: timedelta
+) -> CountedTry:
     """Admit and count one try against a name that is no account, as accounts count theirs.
 
     One optimistic transaction (WATCH): parallel tries each get their own number, and none is

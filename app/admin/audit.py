@@ -29,11 +29,20 @@ def audit_log():
     page = int(args["page"]) if args.get("page", "").isdigit() and int(args["page"]) > 0 else 1
     until = _day(args.get("until"))
     result = audit_search.search(
-        action=args.get("action") or None, actor_id=args.get("actor") or None,
-        entity=args.get("entity") or None, entity_id=args.get("entity_id") or None,
-        since=_day(args.get("since")), until=until + timedelta(days=1) if until else None, page=page,
+        action=args.get("action") or None,
+        actor_id=args.get("actor") or None,
+        entity=args.get("entity") or None,
+        entity_id=args.get("entity_id") or None,
+        since=_day(args.get("since")),
+        until=until + timedelta(days=1) if until else None,
+        page=page,
     )
     admins = {a.id: a.username for a in db.session.scalars(select(AdminUser))}
     filters = {key: args.get(key, "") for key in ("action", "actor", "entity", "entity_id", "since", "until")}
-    return render_template("admin/audit.html", result=result, admins=admins, filters=filters,
-                           actions=audit_search.known_actions())
+    return render_template(
+        "admin/audit.html",
+        result=result,
+        admins=admins,
+        filters=filters,
+        actions=audit_search.known_actions(),
+    )

@@ -24,8 +24,14 @@ from app.i18n.locales import SUPPORTED, match, native_name
 from app.logs import request_id
 from app.rate_limits import rate_limit
 
-bp = Blueprint("console", __name__, url_prefix="/admin", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/admin",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 #: The console's own languages: the supported ones (the translation pass fills the catalogs).
 CONSOLE_LOCALES = SUPPORTED
@@ -88,8 +94,9 @@ def console_view(permission: str):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if g.get("admin") is None:
-                return redirect(url_for("console.login", next=request.full_path if request.method == "GET"
-                                        else None))
+                return redirect(
+                    url_for("console.login", next=request.full_path if request.method == "GET" else None)
+                )
             admin_auth.require(g.actor, permission)
             return view(*args, **kwargs)
 
@@ -104,8 +111,9 @@ def console_error(error: AppError):
     from app.extensions import db
 
     db.session.rollback()
-    return render_template("admin/error.html", message=error.render_message(), status=error.status,
-                           code=error.code), error.status
+    return render_template(
+        "admin/error.html", message=error.render_message(), status=error.status, code=error.code
+    ), error.status
 
 
 def _safe_next(target: str | None) -> str:
@@ -123,8 +131,9 @@ def login():
     error, status = None, 200
     if form.validate_on_submit():
         try:
-            admin = admin_auth.authenticate(form.username.data, form.password.data,
-                                            address=request.remote_addr, request_id=request_id())
+            admin = admin_auth.authenticate(
+                form.username.data, form.password.data, address=request.remote_addr, request_id=request_id()
+            )
         except AppError as failure:
             error, status = failure.render_message(), failure.status
         else:
@@ -156,4 +165,3 @@ def logout():
 def home():
     """The console's start page: the notices."""
     return redirect(url_for("console.notice_list"))
-

@@ -57,25 +57,43 @@ def priority_choices() -> list[SelectChoice]:
 class LoginForm(FlaskForm):
     """Username and password."""
 
-    username = StringField(lazy_pgettext("console", "Username"), validators=[DataRequired(REQUIRED), Length(max=64)])
-    password = PasswordField(lazy_pgettext("console", "Password"), validators=[DataRequired(REQUIRED), Length(max=256)])
+    username = StringField(
+        lazy_pgettext("console", "Username"), validators=[DataRequired(REQUIRED), Length(max=64)]
+    )
+    password = PasswordField(
+        lazy_pgettext("console", "Password"), validators=[DataRequired(REQUIRED), Length(max=256)]
+    )
 
 
 class PasswordForm(FlaskForm):
     """Change one's own password: the current one, and the new one twice."""
 
-    current = PasswordField(lazy_pgettext("console", "Current password"),
-                            validators=[DataRequired(REQUIRED), Length(max=256)])
-    new = PasswordField(lazy_pgettext("console", "New password"), validators=[
-        DataRequired(REQUIRED), Length(max=256),
-        # TRANSLATORS: %(num)d is the fewest characters a console password may have (10).
-        Length(min=MIN_PASSWORD_LENGTH, message=lazy_ngettext(
-            "A password needs at least %(num)d character.", "A password needs at least %(num)d characters.",
-            MIN_PASSWORD_LENGTH)),
-    ])
-    repeat = PasswordField(lazy_pgettext("console", "New password again"), validators=[
-        DataRequired(REQUIRED), EqualTo("new", message=_l("The two new passwords are not the same.")),
-    ])
+    current = PasswordField(
+        lazy_pgettext("console", "Current password"), validators=[DataRequired(REQUIRED), Length(max=256)]
+    )
+    new = PasswordField(
+        lazy_pgettext("console", "New password"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=256),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                # TRANSLATORS: %(num)d is the fewest characters a console password may have (10).
+                message=lazy_ngettext(
+                    "A password needs at least %(num)d character.",
+                    "A password needs at least %(num)d characters.",
+                    MIN_PASSWORD_LENGTH,
+                ),
+            ),
+        ],
+    )
+    repeat = PasswordField(
+        lazy_pgettext("console", "New password again"),
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("new", message=_l("The two new passwords are not the same.")),
+        ],
+    )
 
 
 class ActionForm(FlaskForm):
@@ -91,23 +109,33 @@ class VersionForm(ActionForm):
 class NoticeForm(FlaskForm):
     """Compose or edit a notice: text in its source language, source reference, audience, schedule."""
 
-    source_locale = SelectField(lazy_pgettext("console", "Written in"), choices=locale_choices, default="zh_Hans")
-    title = StringField(lazy_pgettext("console", "Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    body = TextAreaField(lazy_pgettext("console", "Text (Markdown)"), validators=[DataRequired(REQUIRED), Length(max=20000)])
-    # TRANSLATORS: console, notice form: the title of the official source.
-    source_title = StringField(_l("Official source: title"),
-                               validators=[DataRequired(REQUIRED), Length(max=300)])
-    # TRANSLATORS: console, notice form: the web address of the official source.
-    source_url = StringField(_l("Official source: link"),
-                             validators=[DataRequired(REQUIRED), URL(message=_l("Enter a web address.")),
-                                         Length(max=500)])
+    source_locale = SelectField(
+        lazy_pgettext("console", "Written in"), choices=locale_choices, default="zh_Hans"
+    )
+    title = StringField(
+        lazy_pgettext("console", "Title"), validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    body = TextAreaField(
+        lazy_pgettext("console", "Text (Markdown)"), validators=[DataRequired(REQUIRED), Length(max=20000)]
+    )
+    source_title = StringField(
+        # TRANSLATORS: console, notice form: the title of the official source.
+        _l("Official source: title"),
+        validators=[DataRequired(REQUIRED), Length(max=300)],
+    )
+    source_url = StringField(
+        # TRANSLATORS: console, notice form: the web address of the official source.
+        _l("Official source: link"),
+        validators=[DataRequired(REQUIRED), URL(message=_l("Enter a web address.")), Length(max=500)],
+    )
     # TRANSLATORS: console, notice form: the publication date of the official source.
     source_date = DateField(_l("Official source: date"), validators=[InputRequired(REQUIRED)])
     category = SelectField(lazy_pgettext("console", "Category"), choices=category_choices)
     priority = SelectField(lazy_pgettext("console", "Priority"), choices=priority_choices, default="normal")
     template_id = StringField(_l("WeChat template id (optional)"), validators=[Optional(), Length(max=64)])
-    publish_at = DateTimeLocalField(_l("Publish at (optional, local time)"), validators=[Optional()],
-                                    format="%Y-%m-%dT%H:%M")
+    publish_at = DateTimeLocalField(
+        _l("Publish at (optional, local time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
+    )
     # TRANSLATORS: console, notice audience: a checkbox that sends the notice to everyone verified.
     audience_all = BooleanField(_l("All verified users"), default=True)
     audience_locales = SelectMultipleField(lazy_pgettext("console", "Languages"), choices=locale_choices)
@@ -115,16 +143,22 @@ class NoticeForm(FlaskForm):
     audience_cities = StringField(_l("Cities (6-digit region codes, comma separated)"))
     audience_employers = StringField(_l("Employers (credit codes, comma separated)"))
     audience_permit_categories = SelectMultipleField(
-        lazy_pgettext("console", "Permit categories"), choices=[SelectChoice(c) for c in "ABC"])
+        lazy_pgettext("console", "Permit categories"), choices=[SelectChoice(c) for c in "ABC"]
+    )
     audience_permit_expiring_within_days = IntegerField(
-        _l("Permit expires within (days)"), validators=[Optional(), NumberRange(min=0, max=3650)])
+        _l("Permit expires within (days)"), validators=[Optional(), NumberRange(min=0, max=3650)]
+    )
 
 
 class TranslationForm(FlaskForm):
     """One locale's title and body."""
 
-    title = StringField(lazy_pgettext("console", "Title"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    body = TextAreaField(lazy_pgettext("console", "Text (Markdown)"), validators=[DataRequired(REQUIRED), Length(max=20000)])
+    title = StringField(
+        lazy_pgettext("console", "Title"), validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    body = TextAreaField(
+        lazy_pgettext("console", "Text (Markdown)"), validators=[DataRequired(REQUIRED), Length(max=20000)]
+    )
     machine_translated = BooleanField(_l("Machine translated, not reviewed yet"))
 
 
@@ -137,4 +171,6 @@ class UploadForm(FlaskForm):
 class ConfirmForm(FlaskForm):
     """The reference a user shows at the counter."""
 
-    reference = StringField(lazy_pgettext("console", "Reference"), validators=[DataRequired(REQUIRED), Length(max=32)])
+    reference = StringField(
+        lazy_pgettext("console", "Reference"), validators=[DataRequired(REQUIRED), Length(max=32)]
+    )

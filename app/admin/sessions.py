@@ -49,8 +49,9 @@ def end_session(session: SessionMixin) -> None:
 class ConsoleSession(CallbackDict, SessionMixin):
     """A console session: a dict that notes its changes, with the stored session it came from."""
 
-    def __init__(self, initial=None, stored: Session | None = None, token: str | None = None,
-                 failed: bool = False):
+    def __init__(
+        self, initial=None, stored: Session | None = None, token: str | None = None, failed: bool = False
+    ):
         def changed(_):
             self.modified = True
 
@@ -120,10 +121,16 @@ class ConsoleSessionInterface(SessionInterface):
         ttl = self._lifetime(app) if owner is not None else min(ANONYMOUS_TTL_SECONDS, self._lifetime(app))
         token = console_sessions().create(owner, self._data(session), ttl=ttl)
         response.set_cookie(
-            self.get_cookie_name(app), token, expires=clock.now() + timedelta(seconds=ttl),
-            httponly=self.get_cookie_httponly(app), domain=self.get_cookie_domain(app),
-            path=self.get_cookie_path(app), secure=self.get_cookie_secure(app),
-            samesite=self.get_cookie_samesite(app), partitioned=self.get_cookie_partitioned(app))
+            self.get_cookie_name(app),
+            token,
+            expires=clock.now() + timedelta(seconds=ttl),
+            httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+            partitioned=self.get_cookie_partitioned(app),
+        )
         response.vary.add("Cookie")
 
     def _data(self, session: ConsoleSession) -> dict:
@@ -135,7 +142,12 @@ class ConsoleSessionInterface(SessionInterface):
 
     def _forget_cookie(self, app, response) -> None:
         response.delete_cookie(
-            self.get_cookie_name(app), domain=self.get_cookie_domain(app), path=self.get_cookie_path(app),
-            secure=self.get_cookie_secure(app), partitioned=self.get_cookie_partitioned(app),
-            samesite=self.get_cookie_samesite(app), httponly=self.get_cookie_httponly(app))
+            self.get_cookie_name(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            partitioned=self.get_cookie_partitioned(app),
+            samesite=self.get_cookie_samesite(app),
+            httponly=self.get_cookie_httponly(app),
+        )
         response.vary.add("Cookie")

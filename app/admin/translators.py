@@ -11,8 +11,21 @@ from app.i18n.locales import SOURCE_LOCALE, native_name, text_direction
 from app.journeys.preview import all_screens
 
 #: Keys of a screen document whose string values are interface text (the rest is data).
-TEXT_KEYS = frozenset({"title", "body", "label", "hint", "error", "message", "placeholder", "text",
-                       "description", "note", "help"})
+TEXT_KEYS = frozenset(
+    {
+        "title",
+        "body",
+        "label",
+        "hint",
+        "error",
+        "message",
+        "placeholder",
+        "text",
+        "description",
+        "note",
+        "help",
+    }
+)
 
 
 def mark_untranslated(document, reference, *, key: str | None = None):
@@ -22,8 +35,10 @@ def mark_untranslated(document, reference, *, key: str | None = None):
         return {k: mark_untranslated(v, fields.get(k), key=k) for k, v in document.items()}
     if isinstance(document, list):
         items = reference if isinstance(reference, list) else []
-        return [mark_untranslated(v, items[i] if i < len(items) else None, key=key)
-                for i, v in enumerate(document)]
+        return [
+            mark_untranslated(v, items[i] if i < len(items) else None, key=key)
+            for i, v in enumerate(document)
+        ]
     if isinstance(document, str) and key in TEXT_KEYS:
         same = document == reference and any(ch.isalpha() for ch in document)
         return {"text": document, "untranslated": same}
@@ -44,8 +59,12 @@ def translation_stats():
         error = None
     except (CatalogError, OSError) as failure:
         stats, error = [], str(failure)
-    return render_template("admin/translations/stats.html", stats=stats, error=error,
-                           names={s.locale: native_name(s.locale) for s in stats})
+    return render_template(
+        "admin/translations/stats.html",
+        stats=stats,
+        error=error,
+        names={s.locale: native_name(s.locale) for s in stats},
+    )
 
 
 @bp.get("/translations/preview")
@@ -59,16 +78,27 @@ def translation_preview():
     screens = journey_screens(locale)
     reference = journey_screens(SOURCE_LOCALE) if locale != SOURCE_LOCALE else [{}] * len(screens)
     marked = [
-        {"flow": item["flow"], "sample": item["sample"],
-         "screen": mark_untranslated(item["screen"], (reference[i] if i < len(reference) else {}).get("screen"))}
+        {
+            "flow": item["flow"],
+            "sample": item["sample"],
+            "screen": mark_untranslated(
+                item["screen"], (reference[i] if i < len(reference) else {}).get("screen")
+            ),
+        }
         for i, item in enumerate(screens)
     ]
     untranslated = sum(_count_untranslated(item["screen"]) for item in marked)
-    return render_template("admin/translations/preview.html", locale=locale, locales=locales,
-                           miniprogram_url=miniprogram_preview_url(locale),
-                           names={loc: native_name(loc) for loc in locales}, screens=marked,
-                           dir=text_direction(locale), untranslated=untranslated,
-                           source_locale=SOURCE_LOCALE)
+    return render_template(
+        "admin/translations/preview.html",
+        locale=locale,
+        locales=locales,
+        miniprogram_url=miniprogram_preview_url(locale),
+        names={loc: native_name(loc) for loc in locales},
+        screens=marked,
+        dir=text_direction(locale),
+        untranslated=untranslated,
+        source_locale=SOURCE_LOCALE,
+    )
 
 
 def miniprogram_preview_url(locale: str) -> str | None:

@@ -21,8 +21,10 @@ def register_api(app) -> None:
     api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
     from app.domains import parts
 
-    own = (importlib.import_module(f"{__name__}.{info.name}")
-           for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name))
+    own = (
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
+    )
     for module in (*own, *parts("api")):
         if hasattr(module, "bp"):
             csrf.exempt(module.bp)

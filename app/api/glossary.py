@@ -32,9 +32,11 @@ def search_glossary():
         raise QueryTooLong()
     locale = current_locale_id()
     found = search(query, locale)
-    return jsonify({
-        **locale_meta(),
-        "query": query,
-        "count": len(found),
-        "terms": [term.as_dict(locale) for term in found[:MAX_RESULTS]],
-    })
+    return jsonify(
+        {
+            **locale_meta(),
+            "query": query,
+            "count": len(found),
+            "terms": [term.as_dict(locale) for term in found[:MAX_RESULTS]],
+        }
+    )

@@ -17,14 +17,16 @@ def list_locales():
     for locale in served_locales():
         status = statuses.get(locale)
         ratio = status.ratio if status is not None else 1.0
-        items.append({
-            "id": locale,
-            "name": native_name(locale),
-            "dir": text_direction(locale),
-            "complete": ratio,
-            "percent": round(ratio * 100, 1),
-            "bcp47": bcp47(locale),
-        })
+        items.append(
+            {
+                "id": locale,
+                "name": native_name(locale),
+                "dir": text_direction(locale),
+                "complete": ratio,
+                "percent": round(ratio * 100, 1),
+                "bcp47": bcp47(locale),
+            }
+        )
     # The contract is a bare list; the names are endonyms, so the response's own language is only
     # in Content-Language (set for every response).
     return jsonify(items)

@@ -17,8 +17,12 @@ API_VERSION = "1"
 
 def _path_values() -> dict[str, list[str]]:
     """The known values of path parameters: journeys, guides, consent purposes, locales."""
-    return {"name": sorted(flow.name for flow in registry.all_flows()), "slug": sorted(guides.GUIDES),
-            "purpose": list(CONSENT_PURPOSES), "locale": list(SUPPORTED)}
+    return {
+        "name": sorted(flow.name for flow in registry.all_flows()),
+        "slug": sorted(guides.GUIDES),
+        "purpose": list(CONSENT_PURPOSES),
+        "locale": list(SUPPORTED),
+    }
 
 
 @bp.get("/openapi.json")
@@ -26,7 +30,9 @@ def document():
     """The document, built once per process (the routes do not change while it runs)."""
     cached = current_app.extensions.get("openapi_document")
     if cached is None:
-        cached = build_document(current_app.url_map.iter_rules(), version=API_VERSION, path_values=_path_values())
+        cached = build_document(
+            current_app.url_map.iter_rules(), version=API_VERSION, path_values=_path_values()
+        )
         current_app.extensions["openapi_document"] = cached
     response = jsonify(cached)
     response.headers["Cache-Control"] = "public, max-age=300"

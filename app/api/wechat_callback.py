@@ -35,8 +35,15 @@ def process_push(args, raw: bytes, *, verifier: PushVerifier, redis, queue) -> t
         push = verifier.verify(args, raw)
     except PushRefused as problem:
         return refusal(problem)
-    verdict = pushes.accept_push(redis, queue, message=push.message, timestamp=push.timestamp,
-                                   nonce=push.nonce, digest=push.digest, dedupe_key=push.dedupe_key)
+    verdict = pushes.accept_push(
+        redis,
+        queue,
+        message=push.message,
+        timestamp=push.timestamp,
+        nonce=push.nonce,
+        digest=push.digest,
+        dedupe_key=push.dedupe_key,
+    )
     if verdict == "replay":
         return refusal(PushRefused(403, "nonce reused with another body", "replay"))
     metrics.callback_outcome("accepted" if verdict == "new" else "duplicate")
@@ -45,8 +52,10 @@ def process_push(args, raw: bytes, *, verifier: PushVerifier, redis, queue) -> t
 
 def refusal(problem: PushRefused) -> tuple[int, str]:
     """Log and count a refused push; (status, plain-text answer)."""
-    log.warning("wechat push refused", extra={"reason": problem.reason, "status": problem.status,
-                                              "outcome": problem.outcome})
+    log.warning(
+        "wechat push refused",
+        extra={"reason": problem.reason, "status": problem.status, "outcome": problem.outcome},
+    )
     metrics.callback_outcome(problem.outcome)
     return problem.status, _REFUSALS.get(problem.status, "refused")
 
@@ -65,8 +74,9 @@ def process_handshake(args, *, verifier: PushVerifier, redis) -> tuple[int, str]
         handshake = verifier.handshake(args)
     except PushRefused as problem:
         return refusal(problem)
-    if not pushes.remember_handshake(redis, timestamp=handshake.timestamp, nonce=handshake.nonce,
-                                     digest=handshake.digest):
+    if not pushes.remember_handshake(
+        redis, timestamp=handshake.timestamp, nonce=handshake.nonce, digest=handshake.digest
+    ):
         return refusal(PushRefused(403, "nonce reused by another request", "replay"))
     metrics.callback_outcome("handshake")
     return 200, handshake.echostr

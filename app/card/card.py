@@ -79,8 +79,9 @@ def ensure_verified(status: str | None, verified_at, person_id: int | None) -> i
 def require_verified(user_id: int) -> int:
     """The person id of a verified user; raises like ensure_verified otherwise."""
     row = db.session.execute(
-        select(UserAccount.status, UserAccount.verified_at, UserAccount.person_id)
-        .where(UserAccount.id == user_id)
+        select(UserAccount.status, UserAccount.verified_at, UserAccount.person_id).where(
+            UserAccount.id == user_id
+        )
     ).first()
     if row is None:
         raise Unauthorized()
@@ -116,11 +117,18 @@ def card_view(user_id: int) -> dict:
     # Core columns, not ORM entities: the card is the hottest read and needs no objects.
     row = db.session.execute(
         select(
-            users.c.status, users.c.verified_at, users.c.person_id,
-            people.c.passport_name, people.c.nationality,
-            accounts.c.id, accounts.c.ssn,
-            cards.c.id, cards.c.card_number, cards.c.status,
-            cards.c.issuing_city_code, cards.c.last_status_change_at,
+            users.c.status,
+            users.c.verified_at,
+            users.c.person_id,
+            people.c.passport_name,
+            people.c.nationality,
+            accounts.c.id,
+            accounts.c.ssn,
+            cards.c.id,
+            cards.c.card_number,
+            cards.c.status,
+            cards.c.issuing_city_code,
+            cards.c.last_status_change_at,
         )
         .select_from(
             users.outerjoin(people, people.c.id == users.c.person_id)
@@ -132,8 +140,7 @@ def card_view(user_id: int) -> dict:
     if row is None:
         raise Unauthorized()
     ensure_verified(*row[:3])
-    (_s, _v, _p, name, nationality, account_id, ssn, card_id, card_number, status, city,
-     changed_at) = row
+    (_s, _v, _p, name, nationality, account_id, ssn, card_id, card_number, status, city, changed_at) = row
     if account_id is None:
         raise NoAccount()
     card = None
@@ -162,8 +169,10 @@ def card_view(user_id: int) -> dict:
             "ssn_masked": pii.mask(ssn),
         },
         "next_step": {"guide": "lost-card"} if status in LOST_CARD_STATUSES else None,
-        "disclaimer": _("This is a copy of your records, for reference. Only the official 电子社保卡 "
-                        "app and your social security agency can change them."),
+        "disclaimer": _(
+            "This is a copy of your records, for reference. Only the official 电子社保卡 "
+            "app and your social security agency can change them."
+        ),
     }
 
 
@@ -183,15 +192,24 @@ def _onsite_check(category: str, entry_date: date | None, today: date) -> dict |
     """For B and C holders: the deadline to attend the acceptance window (entry + 30 days)."""
     if category not in ONSITE_CHECK_CATEGORIES:
         return None
-    explanation = _("Local agencies ask category B and C holders to go to the local work permit office "
-                    "(受理窗口) within 30 days of entering China. Go in person or through your "
-                    "employer. Bring the original documents and a medical report less than 6 months "
-                    "old. The practice varies by city: ask your employer or the local office.")
+    explanation = _(
+        "Local agencies ask category B and C holders to go to the local work permit office "
+        "(受理窗口) within 30 days of entering China. Go in person or through your "
+        "employer. Bring the original documents and a medical report less than 6 months "
+        "old. The practice varies by city: ask your employer or the local office."
+    )
     sources = _claim_sources(CLAIMS["onsite_check"])
     if entry_date is None:
-        return {"required": True, "entry_date": None, "deadline": None, "passed": None,
-                "days_left": None, "days_left_text": None, "explanation": explanation,
-                "sources": sources}
+        return {
+            "required": True,
+            "entry_date": None,
+            "deadline": None,
+            "passed": None,
+            "days_left": None,
+            "days_left_text": None,
+            "explanation": explanation,
+            "sources": sources,
+        }
     deadline = entry_date + timedelta(days=ONSITE_CHECK_DAYS)
     days_left = (deadline - today).days
     return {
@@ -208,8 +226,10 @@ def _onsite_check(category: str, entry_date: date | None, today: date) -> dict |
 
 def _claim_sources(claim_id: str) -> list[dict]:
     """The sources of a reviewed claim, official first, each with the day it was checked."""
-    return [{**source.as_dict(), "checked_on": checked.isoformat()}
-            for source, checked in content.claims_sources([claim_id])]
+    return [
+        {**source.as_dict(), "checked_on": checked.isoformat()}
+        for source, checked in content.claims_sources([claim_id])
+    ]
 
 
 def permit_view(user_id: int, today: date) -> dict:
@@ -274,7 +294,9 @@ def _exemption(enrolment: InsuranceEnrolment, today: date) -> dict | None:
         "agreement_in_force": agreement is not None and agreement.in_force,
         "agreement_status": agreement.status if agreement else None,
         "agreement_in_force_since": fmt.day(agreement.in_force_since) if agreement else None,
-        "agreement_covers": [describe(INSURANCES, code) for code in agreement.insurances] if agreement else [],
+        "agreement_covers": [describe(INSURANCES, code) for code in agreement.insurances]
+        if agreement
+        else [],
         "agreement_sources": _claim_sources(f"agreement-{agreement.country}") if agreement else [],
         "certificate_of_coverage": enrolment.exemption_certificate,
         "valid_to": fmt.day(valid_to),
@@ -287,8 +309,13 @@ def _exemption(enrolment: InsuranceEnrolment, today: date) -> dict | None:
 def insurances_view(user_id: int, today: date) -> dict:
     """The five insurances with status, start period and any exemption, in one query."""
     rows = db.session.execute(
-        select(UserAccount.status, UserAccount.verified_at, UserAccount.person_id,
-               SocialSecurityAccount.id, InsuranceEnrolment)
+        select(
+            UserAccount.status,
+            UserAccount.verified_at,
+            UserAccount.person_id,
+            SocialSecurityAccount.id,
+            InsuranceEnrolment,
+        )
         .select_from(UserAccount)
         .outerjoin(SocialSecurityAccount, SocialSecurityAccount.person_id == UserAccount.person_id)
         .outerjoin(InsuranceEnrolment, InsuranceEnrolment.account_id == SocialSecurityAccount.id)
@@ -302,20 +329,24 @@ def insurances_view(user_id: int, today: date) -> dict:
     for code in INSURANCES:
         enrolment = enrolments.get(code)
         status = enrolment.status if enrolment else "not_recorded"
-        items.append({
-            "insurance": describe(INSURANCES, code),
-            "status": describe(ENROLMENT_STATUSES, status),
-            "start_period": fmt.period(enrolment.start_period) if enrolment else None,
-            "end_period": fmt.period(enrolment.end_period) if enrolment else None,
-            "exemption": _exemption(enrolment, today) if enrolment else None,
-        })
+        items.append(
+            {
+                "insurance": describe(INSURANCES, code),
+                "status": describe(ENROLMENT_STATUSES, status),
+                "start_period": fmt.period(enrolment.start_period) if enrolment else None,
+                "end_period": fmt.period(enrolment.end_period) if enrolment else None,
+                "exemption": _exemption(enrolment, today) if enrolment else None,
+            }
+        )
     return {
         "title": pgettext("screen title", "My five insurances"),
         "insurances": items,
-        "exemption_note": _("An exemption applies only to the insurances that a bilateral agreement "
-                            "covers. It lasts only while the certificate of coverage is valid. You and "
-                            "your employer still pay the other insurances. Only the social security "
-                            "agency decides who is exempt."),
+        "exemption_note": _(
+            "An exemption applies only to the insurances that a bilateral agreement "
+            "covers. It lasts only while the certificate of coverage is valid. You and "
+            "your employer still pay the other insurances. Only the social security "
+            "agency decides who is exempt."
+        ),
         "guide": "bilateral-agreements",
     }
 
@@ -324,8 +355,12 @@ def holder_summary(user_id: int) -> dict:
     """The minimal identity a service point sees after a QR check: name, nationality, masked permit, card status."""
     row = db.session.execute(
         select(
-            UserAccount.status, UserAccount.verified_at, UserAccount.person_id,
-            Person.passport_name, Person.nationality, WorkPermit.permit_number,
+            UserAccount.status,
+            UserAccount.verified_at,
+            UserAccount.person_id,
+            Person.passport_name,
+            Person.nationality,
+            WorkPermit.permit_number,
             SocialSecurityCard.status,
         )
         .select_from(UserAccount)

@@ -153,14 +153,32 @@ def _load(user_id: int, year: int | None) -> tuple[list[Record], str | None, str
     users_t, accounts_t = UserAccount.__table__, SocialSecurityAccount.__table__
     records_t, employers_t = ContributionRecord.__table__, Employer.__table__
     users, accounts, records, employers = users_t.c, accounts_t.c, records_t.c, employers_t.c
-    record_columns = (records.id, records.insurance_type, records.period, records.base,
-                      records.employer_amount, records.employee_amount, records.status, records.paid_on,
-                      records.employer_id, employers.name_zh, employers.name_en)
+    record_columns = (
+        records.id,
+        records.insurance_type,
+        records.period,
+        records.base,
+        records.employer_amount,
+        records.employee_amount,
+        records.status,
+        records.paid_on,
+        records.employer_id,
+        employers.name_zh,
+        employers.name_en,
+    )
     every = records_t.alias("every_record")
-    first = (select(func.min(every.c.period)).where(every.c.account_id == accounts.id)
-             .correlate(accounts_t).scalar_subquery())
-    last = (select(func.max(every.c.period)).where(every.c.account_id == accounts.id)
-            .correlate(accounts_t).scalar_subquery())
+    first = (
+        select(func.min(every.c.period))
+        .where(every.c.account_id == accounts.id)
+        .correlate(accounts_t)
+        .scalar_subquery()
+    )
+    last = (
+        select(func.max(every.c.period))
+        .where(every.c.account_id == accounts.id)
+        .correlate(accounts_t)
+        .scalar_subquery()
+    )
     head_columns = (users.status, users.verified_at.is_not(None), users.person_id, accounts.id, first, last)
     head = (
         select(literal(0), *head_columns, *(_typed_null(column) for column in record_columns))
@@ -181,7 +199,9 @@ def _load(user_id: int, year: int | None) -> tuple[list[Record], str | None, str
     )
     rows = db.session.execute(union_all(head, body)).all()
     heads = [row for row in rows if row[0] == 0]
-    status, verified, person_id, account_id, first_period, last_period = heads[0][1:7] if heads else (None,) * 6
+    status, verified, person_id, account_id, first_period, last_period = (
+        heads[0][1:7] if heads else (None,) * 6
+    )
     ensure_verified(status, True if verified else None, person_id)
     if account_id is None:
         raise NoAccount()
@@ -210,7 +230,11 @@ def _sums(records) -> tuple[Decimal, Decimal]:
 def _totals(records, formatter: fmt.Formatter) -> dict:
     """{employer, employee, total} as money objects."""
     employer, employee = _sums(records)
-    return {"employer": formatter.money(employer), "employee": formatter.money(employee), "total": formatter.money(employer + employee)}
+    return {
+        "employer": formatter.money(employer),
+        "employee": formatter.money(employee),
+        "total": formatter.money(employer + employee),
+    }
 
 
 def _record_view(record: Record, formatter: fmt.Formatter) -> dict:
@@ -234,23 +258,38 @@ def _labels() -> dict:
     insurances = {}
     for code in INSURANCES:
         described = describe(INSURANCES, code)
-        insurances[code] = {"name": described["name"], "term_zh": described["term_zh"],
-                            "short_name": to_text(INSURANCE_SHORT[code])}
-    statuses = {code: {"name": term["name"], "term_zh": term["term_zh"]}
-                for code, term in ((code, describe(CONTRIBUTION_STATUSES, code))
-                                   for code in CONTRIBUTION_STATUSES)}
+        insurances[code] = {
+            "name": described["name"],
+            "term_zh": described["term_zh"],
+            "short_name": to_text(INSURANCE_SHORT[code]),
+        }
+    statuses = {
+        code: {"name": term["name"], "term_zh": term["term_zh"]}
+        for code, term in ((code, describe(CONTRIBUTION_STATUSES, code)) for code in CONTRIBUTION_STATUSES)
+    }
     return {"insurances": insurances, "statuses": statuses}
 
 
 def _employers(records) -> dict:
     """Employer id → {name (English where known), name_zh} for the records shown."""
-    return {str(record.employer_id): {"name": record.employer_name_en or record.employer_name_zh,
-                                      "name_zh": record.employer_name_zh}
-            for record in records}
+    return {
+        str(record.employer_id): {
+            "name": record.employer_name_en or record.employer_name_zh,
+            "name_zh": record.employer_name_zh,
+        }
+        for record in records
+    }
 
 
-def year_view(user_id: int, *, year_param: str | None, cursor: str | None, limit_param: str | None,
-              secret_key: str, current_year: int) -> dict:
+def year_view(
+    user_id: int,
+    *,
+    year_param: str | None,
+    cursor: str | None,
+    limit_param: str | None,
+    secret_key: str,
+    current_year: int,
+) -> dict:
     """One page of a year's contributions, with the whole year's totals, gaps and arrears."""
     limit = parse_limit(limit_param)
     year = parse_year(year_param, current_year)
@@ -265,8 +304,11 @@ def year_view(user_id: int, *, year_param: str | None, cursor: str | None, limit
         "first_period": first,
         "last_period": last,
         "months": _months(records, page, formatter),
-        "totals": {**_totals(records, formatter), "by_insurance": _by_insurance(records, formatter),
-                   "records": len(records)},
+        "totals": {
+            **_totals(records, formatter),
+            "by_insurance": _by_insurance(records, formatter),
+            "records": len(records),
+        },
         "gaps": _gaps(records, year, first, last, formatter),
         "arrears": arrears,
         "has_arrears": bool(arrears),
@@ -280,9 +322,10 @@ def _page(records: list[Record], after: tuple | None, limit: int) -> tuple[list[
     """The records after the cursor's key, at most `limit` of them, and whether more follow."""
     page_start = 0
     if after is not None:
-        page_start = next((i for i, record in enumerate(records) if list(_sort_key(record)) > list(after)),
-                          len(records))
-    return records[page_start:page_start + limit], page_start + limit < len(records)
+        page_start = next(
+            (i for i, record in enumerate(records) if list(_sort_key(record)) > list(after)), len(records)
+        )
+    return records[page_start : page_start + limit], page_start + limit < len(records)
 
 
 def _months(records: list[Record], page: list[Record], formatter: fmt.Formatter) -> list[dict]:
@@ -294,13 +337,15 @@ def _months(records: list[Record], page: list[Record], formatter: fmt.Formatter)
     for record in page:
         if not months or months[-1]["period"] != record.period:
             month_records = by_month[record.period]
-            months.append({
-                "period": record.period,
-                "label": formatter.month(record.period),
-                "records": [],
-                "totals": _totals(month_records, formatter),
-                "has_arrears": any(other.status == "arrears" for other in month_records),
-            })
+            months.append(
+                {
+                    "period": record.period,
+                    "label": formatter.month(record.period),
+                    "records": [],
+                    "totals": _totals(month_records, formatter),
+                    "has_arrears": any(other.status == "arrears" for other in month_records),
+                }
+            )
         months[-1]["records"].append(_record_view(record, formatter))
     return months
 
@@ -315,8 +360,9 @@ def _by_insurance(records: list[Record], formatter: fmt.Formatter) -> list[dict]
     return totals
 
 
-def _gaps(records: list[Record], year: int, first: str | None, last: str | None,
-          formatter: fmt.Formatter) -> list[dict]:
+def _gaps(
+    records: list[Record], year: int, first: str | None, last: str | None, formatter: fmt.Formatter
+) -> list[dict]:
     """The months of the year, within the record's span, with nothing paid, due or in arrears."""
     if not (first and last):
         return []
@@ -324,15 +370,25 @@ def _gaps(records: list[Record], year: int, first: str | None, last: str | None,
     start, end = max(first, f"{year:04d}-01"), min(last, f"{year:04d}-12")
     if start > end:
         return []
-    return [{"period": period, "label": formatter.month(period)}
-            for period in _periods(start, end) if period not in counted_periods]
+    return [
+        {"period": period, "label": formatter.month(period)}
+        for period in _periods(start, end)
+        if period not in counted_periods
+    ]
 
 
 def _arrears(records: list[Record], formatter: fmt.Formatter) -> list[dict]:
     """The year's records in arrears, with the amount owed."""
-    return [{"period": record.period, "label": formatter.month(record.period), "insurance": record.insurance_type,
-             "amount": formatter.money(record.employer_amount + record.employee_amount)}
-            for record in records if record.status == "arrears"]
+    return [
+        {
+            "period": record.period,
+            "label": formatter.month(record.period),
+            "insurance": record.insurance_type,
+            "amount": formatter.money(record.employer_amount + record.employee_amount),
+        }
+        for record in records
+        if record.status == "arrears"
+    ]
 
 
 def _csv_header() -> list[str]:
@@ -369,18 +425,20 @@ def export_csv(user_id: int, year_param: str | None) -> tuple[str, str]:
     for record in records:
         insurance = INSURANCES.get(record.insurance_type)
         status = describe(CONTRIBUTION_STATUSES, record.status)
-        writer.writerow([
-            record.period,
-            _cell(to_text(INSURANCE_SHORT.get(record.insurance_type, record.insurance_type))),
-            insurance.term_zh if insurance else "",
-            _cell(record.employer_name_en),
-            _cell(record.employer_name_zh),
-            f"{record.base:.2f}",
-            f"{record.employer_amount:.2f}",
-            f"{record.employee_amount:.2f}",
-            "CNY",
-            _cell(status["name"]),
-            record.paid_on.isoformat() if record.paid_on else "",
-        ])
+        writer.writerow(
+            [
+                record.period,
+                _cell(to_text(INSURANCE_SHORT.get(record.insurance_type, record.insurance_type))),
+                insurance.term_zh if insurance else "",
+                _cell(record.employer_name_en),
+                _cell(record.employer_name_zh),
+                f"{record.base:.2f}",
+                f"{record.employer_amount:.2f}",
+                f"{record.employee_amount:.2f}",
+                "CNY",
+                _cell(status["name"]),
+                record.paid_on.isoformat() if record.paid_on else "",
+            ]
+        )
     filename = f"contributions-{year}.csv" if year else "contributions.csv"
     return filename, buffer.getvalue()

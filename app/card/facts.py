@@ -19,8 +19,19 @@ KINDS = ("official", "secondary", "qa")
 AGREEMENT_STATUSES = ("in_force", "signed")
 INSURANCE_CODES = ("pension", "medical", "work_injury", "unemployment", "maternity")
 #: Question-and-answer sites and content farms: a source on these hosts must be of kind "qa".
-QA_HOSTS = ("qiaqa.com", "zhihu.com", "zhidao.baidu.com", "baike.baidu.com", "si12333.cn",
-            "jxyuer.com", "chaojilvshi.com", "sohu.com", "163.com", "toutiao.com", "51dongshi.com")
+QA_HOSTS = (
+    "qiaqa.com",
+    "zhihu.com",
+    "zhidao.baidu.com",
+    "baike.baidu.com",
+    "si12333.cn",
+    "jxyuer.com",
+    "chaojilvshi.com",
+    "sohu.com",
+    "163.com",
+    "toutiao.com",
+    "51dongshi.com",
+)
 
 
 @dataclass(frozen=True)
@@ -42,8 +53,13 @@ class Source:
 
     def as_dict(self) -> dict:
         """{title, publisher, url, date, kind} for the wire (date ISO, or null when undated)."""
-        return {"title": self.title, "publisher": self.publisher, "url": self.url,
-                "date": self.published.isoformat() if self.published else None, "kind": self.kind}
+        return {
+            "title": self.title,
+            "publisher": self.publisher,
+            "url": self.url,
+            "date": self.published.isoformat() if self.published else None,
+            "kind": self.kind,
+        }
 
 
 @dataclass(frozen=True)
@@ -109,7 +125,7 @@ def problems(raw: dict) -> list[str]:
             found.append(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
         host = (urlsplit(url).hostname or "").lower()
         if kind != "qa" and any(host == qa or host.endswith("." + qa) for qa in QA_HOSTS):
-            found.append(f"{where}: {host} is a question-and-answer site or content farm: kind must be \"qa\"")
+            found.append(f'{where}: {host} is a question-and-answer site or content farm: kind must be "qa"')
         if _date(source.get("published")) is None and not source.get("undated"):
             found.append(f"{where}: no published date (write `undated = true` if the page has none)")
         if url:
@@ -127,7 +143,9 @@ def problems(raw: dict) -> list[str]:
             found.append(f"{where}: unknown source {sid!r}")
         kinds = [sources[sid].get("kind") for sid in ids if sid in sources]
         if "qa" in kinds and "official" not in kinds:
-            found.append(f"{where}: a question-and-answer or content-farm source needs an official one beside it")
+            found.append(
+                f"{where}: a question-and-answer or content-farm source needs an official one beside it"
+            )
         if kinds and kinds[0] != "official" and "official" in kinds:
             found.append(f"{where}: list the official source first")
         if _date(claim.get("checked_on")) is None:
@@ -151,7 +169,12 @@ def problems(raw: dict) -> list[str]:
         if status == "signed" and _date(row.get("signed")) is None:
             # The guide says "Signed on <date>" for it.
             found.append(f"{where}: a signed agreement not in force needs its signed date")
-        if status == "in_force" and row.get("signed") and row.get("in_force") and row["in_force"] < row["signed"]:
+        if (
+            status == "in_force"
+            and row.get("signed")
+            and row.get("in_force")
+            and row["in_force"] < row["signed"]
+        ):
             found.append(f"{where}: in force before it was signed")
     return found
 
@@ -159,8 +182,15 @@ def problems(raw: dict) -> list[str]:
 def _build(raw: dict) -> Facts:
     """The raw data resolved into Source, Claim and Agreement objects (the data must be sound)."""
     sources = {
-        key: Source(key, value["title"], value["publisher"], value["url"], _date(value.get("published")),
-                    value["kind"], bool(value.get("copy")))
+        key: Source(
+            key,
+            value["title"],
+            value["publisher"],
+            value["url"],
+            _date(value.get("published")),
+            value["kind"],
+            bool(value.get("copy")),
+        )
         for key, value in raw.get("sources", {}).items()
     }
 
@@ -171,8 +201,14 @@ def _build(raw: dict) -> Facts:
     agreements = {}
     for key, value in raw.get("agreements", {}).items():
         statement = f"{key}: exempts {', '.join(value['insurances'])}; {value['status']}"
-        agreements[key] = Agreement(key, tuple(value["insurances"]), value["status"], _date(value.get("signed")),
-                                    _date(value.get("in_force")), claim(f"agreement-{key}", value, statement))
+        agreements[key] = Agreement(
+            key,
+            tuple(value["insurances"]),
+            value["status"],
+            _date(value.get("signed")),
+            _date(value.get("in_force")),
+            claim(f"agreement-{key}", value, statement),
+        )
     return Facts(sources, claims, agreements)
 
 

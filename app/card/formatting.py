@@ -103,7 +103,7 @@ def period(value: str | None) -> dict | None:
 
 
 def days_left(days: int) -> str:
-    """"12 days left", "Ends today" or "Ended 3 days ago" in the user's language."""
+    """ "12 days left", "Ends today" or "Ended 3 days ago" in the user's language."""
     if days > 0:
         # TRANSLATORS: %(num)d is a number of days, e.g. 12.
         return npgettext("time left", "%(num)d day left", "%(num)d days left", days)

@@ -55,7 +55,9 @@ class QrReplayed(AppError):
 
     code = "qr.replayed"
     status = 409
-    message = _l("This QR code works only once, and someone has already scanned it. Ask the holder to show a new one.")
+    message = _l(
+        "This QR code works only once, and someone has already scanned it. Ask the holder to show a new one."
+    )
 
 
 @dataclass(frozen=True)
@@ -126,24 +128,38 @@ def check_signature(payload: str | None, secret_key: str, now: datetime | None =
 
 def claim(redis_client, nonce: str) -> bool:
     """Spend a payload's nonce; False if it was spent before (one atomic SET NX)."""
-    claimed = redis_client.set(_USED_KEY.format(nonce=nonce), b"1", nx=True,
-                               ex=TTL_SECONDS + 2 * SKEW_SECONDS)
+    claimed = redis_client.set(
+        _USED_KEY.format(nonce=nonce), b"1", nx=True, ex=TTL_SECONDS + 2 * SKEW_SECONDS
+    )
     return bool(claimed)
 
 
 def record_check(point: ServicePoint, user_id: int | None, result: str, request_id: str | None) -> None:
     """Keep a QrCheck row and an audit entry for one check, and commit them."""
-    db.session.add(QrCheck(service_point_id=point.id, user_id=user_id, result=result,
-                           request_id=request_id))
+    db.session.add(QrCheck(service_point_id=point.id, user_id=user_id, result=result, request_id=request_id))
     point.last_used_at = clock.now()
-    audit.record("qr.check", actor_type="service_point", actor_id=point.id, entity="user",
-                 entity_id=user_id, details={"result": result, "service_point": point.name},
-                 request_id=request_id)
+    audit.record(
+        "qr.check",
+        actor_type="service_point",
+        actor_id=point.id,
+        entity="user",
+        entity_id=user_id,
+        details={"result": result, "service_point": point.name},
+        request_id=request_id,
+    )
     db.session.commit()
 
 
-def verify(payload: str | None, point: ServicePoint, *, secret_key: str, redis_client, holder_lookup,
-           request_id: str | None = None, now: datetime | None = None) -> dict:
+def verify(
+    payload: str | None,
+    point: ServicePoint,
+    *,
+    secret_key: str,
+    redis_client,
+    holder_lookup,
+    request_id: str | None = None,
+    now: datetime | None = None,
+) -> dict:
     """Check a payload for a service point and return the holder summary; every outcome is recorded.
 
     `holder_lookup(user_id)` returns the minimal identity summary, or raises AppError when the

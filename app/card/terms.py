@@ -42,35 +42,75 @@ def _terms(*terms: Term) -> dict[str, Term]:
 
 #: Card statuses as the registry codes them; the Chinese terms are those shown under "My SSC".
 CARD_STATUSES = _terms(
-    # TRANSLATORS: card status 未激活: the holder has the card, but it does not work until activated.
-    Term("not_activated", lazy_pgettext("card status", "Not activated"), "未激活", _l(
-        "You have the card, but you have not activated its social security functions yet. It does not "
-        "work until you activate it at a service point, at the card's bank or in the official "
-        "电子社保卡 app.")),
-    # TRANSLATORS: card status 正常: the one status in which the card works (not "active", not "in use").
-    Term("normal", lazy_pgettext("card status", "Normal"), "正常", _l(
-        "The card works. Use the physical card or the electronic Social Security Card to prove who you "
-        "are and to look up your records. Use it also to pay medical costs with your medical "
-        "insurance.")),
-    # TRANSLATORS: card status 封存: contributions have stopped and the account is on hold until a
-    # new employer enrols the holder. Not a "sealed" card, and not the card's own state.
-    Term("sealed", lazy_pgettext("card status", "On hold"), "封存", _l(
-        "Contributions to your social insurance have stopped, usually because a job ended. Your account "
-        "is on hold. You keep your contribution record and your individual account. When a new "
-        "employer enrols you, the account opens again. Ask the social security agency where you are "
-        "insured what this means for your benefits.")),
-    Term("temp_lost", lazy_pgettext("card status", "Reported lost (temporary)"), "临时挂失", _l(
-        "You have reported the card lost for now (through the 12333 hotline, online or at the card's "
-        "bank). Make a formal report in person with your passport, or cancel the report if you find "
-        "the card.")),
-    Term("formally_lost", lazy_pgettext("card status", "Reported lost (formal)"), "正式挂失", _l(
-        "You have made a formal loss report in person. Apply for a replacement card, or "
-        "cancel the report if you find the card.")),
-    Term("frozen", lazy_pgettext("card status", "Frozen"), "冻结", _l(
-        "The card is frozen: you cannot use it for now. Call the 12333 hotline or ask your local "
-        "social security agency why, and what to do.")),
-    Term("cancelled", lazy_pgettext("card status", "Cancelled"), "注销", _l(
-        "The card is cancelled. You can no longer use it.")),
+    Term(
+        "not_activated",
+        # TRANSLATORS: card status 未激活: the holder has the card, but it does not work until activated.
+        lazy_pgettext("card status", "Not activated"),
+        "未激活",
+        _l(
+            "You have the card, but you have not activated its social security functions yet. It does not "
+            "work until you activate it at a service point, at the card's bank or in the official "
+            "电子社保卡 app."
+        ),
+    ),
+    Term(
+        "normal",
+        # TRANSLATORS: card status 正常: the one status in which the card works (not "active", not "in use").
+        lazy_pgettext("card status", "Normal"),
+        "正常",
+        _l(
+            "The card works. Use the physical card or the electronic Social Security Card to prove who you "
+            "are and to look up your records. Use it also to pay medical costs with your medical "
+            "insurance."
+        ),
+    ),
+    Term(
+        "sealed",
+        # TRANSLATORS: card status 封存: contributions have stopped and the account is on hold until a
+        # new employer enrols the holder. Not a "sealed" card, and not the card's own state.
+        lazy_pgettext("card status", "On hold"),
+        "封存",
+        _l(
+            "Contributions to your social insurance have stopped, usually because a job ended. Your account "
+            "is on hold. You keep your contribution record and your individual account. When a new "
+            "employer enrols you, the account opens again. Ask the social security agency where you are "
+            "insured what this means for your benefits."
+        ),
+    ),
+    Term(
+        "temp_lost",
+        lazy_pgettext("card status", "Reported lost (temporary)"),
+        "临时挂失",
+        _l(
+            "You have reported the card lost for now (through the 12333 hotline, online or at the card's "
+            "bank). Make a formal report in person with your passport, or cancel the report if you find "
+            "the card."
+        ),
+    ),
+    Term(
+        "formally_lost",
+        lazy_pgettext("card status", "Reported lost (formal)"),
+        "正式挂失",
+        _l(
+            "You have made a formal loss report in person. Apply for a replacement card, or "
+            "cancel the report if you find the card."
+        ),
+    ),
+    Term(
+        "frozen",
+        lazy_pgettext("card status", "Frozen"),
+        "冻结",
+        _l(
+            "The card is frozen: you cannot use it for now. Call the 12333 hotline or ask your local "
+            "social security agency why, and what to do."
+        ),
+    ),
+    Term(
+        "cancelled",
+        lazy_pgettext("card status", "Cancelled"),
+        "注销",
+        _l("The card is cancelled. You can no longer use it."),
+    ),
 )
 
 #: Statuses in which the card works for services.
@@ -80,13 +120,27 @@ LOST_CARD_STATUSES = frozenset({"temp_lost", "formally_lost"})
 
 #: Work permit categories of the 2017 points system.
 PERMIT_CATEGORIES = _terms(
-    Term("A", _l("Category A: foreign high-end talent"), "外国高端人才（A类）", _l(
-        "For high-end talent: usually 85 points or more, or meeting one of the listed criteria.")),
-    Term("B", _l("Category B: foreign professional talent"), "外国专业人才（B类）", _l(
-        "For professionals: usually 60 to 84 points, typically a bachelor's degree and two years "
-        "of work experience.")),
-    Term("C", _l("Category C: other foreign workers"), "其他外国人员（C类）", _l(
-        "For other foreign workers below 60 points. A quota limits the number of these permits.")),
+    Term(
+        "A",
+        _l("Category A: foreign high-end talent"),
+        "外国高端人才（A类）",
+        _l("For high-end talent: usually 85 points or more, or meeting one of the listed criteria."),
+    ),
+    Term(
+        "B",
+        _l("Category B: foreign professional talent"),
+        "外国专业人才（B类）",
+        _l(
+            "For professionals: usually 60 to 84 points, typically a bachelor's degree and two years "
+            "of work experience."
+        ),
+    ),
+    Term(
+        "C",
+        _l("Category C: other foreign workers"),
+        "其他外国人员（C类）",
+        _l("For other foreign workers below 60 points. A quota limits the number of these permits."),
+    ),
 )
 
 #: Work permit statuses.
@@ -104,20 +158,42 @@ ONSITE_CHECK_CATEGORIES = frozenset({"B", "C"})
 #: The five insurances, in the order the official app lists them (names as in MOHRSS's
 #: English translation of Decree 16).
 INSURANCES = _terms(
-    Term("pension", _l("Basic old-age insurance for employees (pension)"), "职工基本养老保险", _l(
-        "Builds your pension. The individual account stays yours if you leave China.")),
-    Term("medical", _l("Basic medical insurance for employees"), "职工基本医疗保险", _l(
-        "Pays part of your costs at designated hospitals and pharmacies.")),
-    # TRANSLATORS: name of one of the five insurances on the insurances screen.
-    Term("work_injury", _l("Work injury insurance"), "工伤保险", _l(
-        "Covers injuries and illness caused by work. Only the employer pays.")),
-    # TRANSLATORS: name of one of the five insurances on the insurances screen.
-    Term("unemployment", _l("Unemployment insurance"), "失业保险", _l(
-        "Pays benefits if you lose your job, under local rules.")),
-    # TRANSLATORS: name of one of the five insurances on the insurances screen.
-    Term("maternity", _l("Maternity insurance"), "生育保险", _l(
-        "Covers childbirth costs and maternity pay. Since 2019, China has run it together with medical "
-        "insurance nationwide. Only the employer pays.")),
+    Term(
+        "pension",
+        _l("Basic old-age insurance for employees (pension)"),
+        "职工基本养老保险",
+        _l("Builds your pension. The individual account stays yours if you leave China."),
+    ),
+    Term(
+        "medical",
+        _l("Basic medical insurance for employees"),
+        "职工基本医疗保险",
+        _l("Pays part of your costs at designated hospitals and pharmacies."),
+    ),
+    Term(
+        "work_injury",
+        # TRANSLATORS: name of one of the five insurances on the insurances screen.
+        _l("Work injury insurance"),
+        "工伤保险",
+        _l("Covers injuries and illness caused by work. Only the employer pays."),
+    ),
+    Term(
+        "unemployment",
+        # TRANSLATORS: name of one of the five insurances on the insurances screen.
+        _l("Unemployment insurance"),
+        "失业保险",
+        _l("Pays benefits if you lose your job, under local rules."),
+    ),
+    Term(
+        "maternity",
+        # TRANSLATORS: name of one of the five insurances on the insurances screen.
+        _l("Maternity insurance"),
+        "生育保险",
+        _l(
+            "Covers childbirth costs and maternity pay. Since 2019, China has run it together with medical "
+            "insurance nationwide. Only the employer pays."
+        ),
+    ),
 )
 INSURANCE_ORDER = {code: index for index, code in enumerate(INSURANCES)}
 
@@ -134,17 +210,34 @@ INSURANCE_SHORT = {
 
 #: Enrolment statuses; "not_recorded" is ours, for an insurance the registry has no row for.
 ENROLMENT_STATUSES = _terms(
-    Term("enrolled", lazy_pgettext("enrolment status", "Enrolled"), "参保", _l(
-        "You are insured. Contributions for this insurance are due every month.")),
-    Term("exempt", lazy_pgettext("enrolment status", "Exempt"), "免缴", _l(
-        "You do not pay this insurance in China under a bilateral social security agreement, "
-        "while your certificate of coverage is valid.")),
-    Term("suspended", lazy_pgettext("enrolment status", "Suspended"), "暂停缴费", _l(
-        "You pay no contributions for now, for example between two jobs.")),
-    Term("ended", lazy_pgettext("enrolment status", "Ended"), "终止参保", _l(
-        "This insurance has ended.")),
-    Term("not_recorded", lazy_pgettext("enrolment status", "No record"), "无记录", _l(
-        "We have no record of this insurance for you. Ask your employer's HR team.")),
+    Term(
+        "enrolled",
+        lazy_pgettext("enrolment status", "Enrolled"),
+        "参保",
+        _l("You are insured. Contributions for this insurance are due every month."),
+    ),
+    Term(
+        "exempt",
+        lazy_pgettext("enrolment status", "Exempt"),
+        "免缴",
+        _l(
+            "You do not pay this insurance in China under a bilateral social security agreement, "
+            "while your certificate of coverage is valid."
+        ),
+    ),
+    Term(
+        "suspended",
+        lazy_pgettext("enrolment status", "Suspended"),
+        "暂停缴费",
+        _l("You pay no contributions for now, for example between two jobs."),
+    ),
+    Term("ended", lazy_pgettext("enrolment status", "Ended"), "终止参保", _l("This insurance has ended.")),
+    Term(
+        "not_recorded",
+        lazy_pgettext("enrolment status", "No record"),
+        "无记录",
+        _l("We have no record of this insurance for you. Ask your employer's HR team."),
+    ),
 )
 
 #: Contribution payment statuses.

@@ -51,8 +51,11 @@ class RefusedCommands(AppGroup):
             return found
         refusal = self.refusal
 
-        @click.command(name, add_help_option=False,
-                       context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+        @click.command(
+            name,
+            add_help_option=False,
+            context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        )
         def refused() -> None:
             raise click.ClickException(f"{refusal}; `flask --app wsgi config check` lists every setting")
 

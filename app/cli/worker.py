@@ -58,13 +58,21 @@ def worker(burst: bool, with_scheduler: bool, max_jobs: int | None) -> None:
         click.echo("WeChat pushes were waiting: their pump is queued")
     # Maintenance every minute, also when idle: a pump that died (its worker killed) leaves the
     # inbox held for PUMP_HOLD_SECONDS at most, and the next round starts a new one.
-    process = AppWorker([queue], connection=get_redis(), worker_ttl=WORKER_TTL_SECONDS,
-                        maintenance_interval=MAINTENANCE_SECONDS)
+    process = AppWorker(
+        [queue],
+        connection=get_redis(),
+        worker_ttl=WORKER_TTL_SECONDS,
+        maintenance_interval=MAINTENANCE_SECONDS,
+    )
     # Flask types its proxies as the object they stand for; `_get_current_object` is the proxy's own.
     process.flask_app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001 - Flask's documented way to unwrap the proxy
     click.echo(f"worker {process.name} on queue {queue.name!r}")
-    process.work(burst=burst, with_scheduler=with_scheduler, max_jobs=max_jobs,
-                 logging_level=current_app.config.get("LOG_LEVEL", "INFO"))
+    process.work(
+        burst=burst,
+        with_scheduler=with_scheduler,
+        max_jobs=max_jobs,
+        logging_level=current_app.config.get("LOG_LEVEL", "INFO"),
+    )
 
 
 commands = [worker]

@@ -26,9 +26,13 @@ def code_problems(raw: dict) -> list[str]:
     """Claims the code names that the file lacks, and claims in the file that nothing states."""
     in_file = set(raw.get("claims", {}))
     used = referenced_claims()
-    found = [f"the code states claim {claim!r}, which content/facts.toml lacks" for claim in sorted(used - in_file)]
-    found += [f"claims.{claim}: no guide or card term states it (remove it or name it in the code)"
-              for claim in sorted(in_file - used)]
+    found = [
+        f"the code states claim {claim!r}, which content/facts.toml lacks" for claim in sorted(used - in_file)
+    ]
+    found += [
+        f"claims.{claim}: no guide or card term states it (remove it or name it in the code)"
+        for claim in sorted(in_file - used)
+    ]
     return found
 
 
@@ -42,8 +46,10 @@ def check_command() -> None:
         click.echo(line)
     if found:
         sys.exit(1)
-    click.echo(f"content: {len(raw.get('claims', {}))} claims, {len(raw.get('agreements', {}))} agreements, "
-               f"{len(raw.get('sources', {}))} sources: ok")
+    click.echo(
+        f"content: {len(raw.get('claims', {}))} claims, {len(raw.get('agreements', {}))} agreements, "
+        f"{len(raw.get('sources', {}))} sources: ok"
+    )
 
 
 commands = [content_cli]

@@ -34,6 +34,7 @@ _SPACELESS = re.compile(r"[\u0600-\u06ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\
 
 # -- keywords and language -------------------------------------------------------------------------------
 
+
 def normalize_text(text: str) -> str:
     """NFKC, case-folded, whitespace collapsed."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
@@ -103,6 +104,7 @@ def locale_for(message: dict) -> str:
 
 # -- replies ------------------------------------------------------------------------------------------------
 
+
 def _keyword_hint() -> str:
     # TRANSLATORS: Words the user can write to the help desk; translate them as users would write them.
     return _("“card”, “permit”, “contributions”, “lost card” or “language”")
@@ -113,48 +115,72 @@ def topic_reply(topic: str) -> str:
     if topic == "card":
         # TRANSLATORS: %(card)s, %(qr)s and %(verify)s are the names of icons in the mini program's
         # bottom bar, already translated.
-        return _("To see your electronic Social Security Card and its status, tap “%(card)s” in the "
-                 "mini program. To show your identity QR code, tap “%(qr)s”. Not verified yet? Tap "
-                 "“%(verify)s” first.", card=nav_label("card"), qr=nav_label("qr"), verify=nav_label("verify"))
+        return _(
+            "To see your electronic Social Security Card and its status, tap “%(card)s” in the "
+            "mini program. To show your identity QR code, tap “%(qr)s”. Not verified yet? Tap "
+            "“%(verify)s” first.",
+            card=nav_label("card"),
+            qr=nav_label("qr"),
+            verify=nav_label("verify"),
+        )
     if topic == "permit":
         # TRANSLATORS: %(card)s is an icon of the bottom bar and %(permit)s a shortcut on the card
         # screen, both already translated.
-        return _("To see your work permit, tap “%(card)s”, then “%(permit)s”. Your work permit "
-                 "number never changes. When your employer renews your permit, the new dates appear "
-                 "there once your record is up to date. You do not need to verify again.",
-                 card=nav_label("card"), permit=nav_label("permit"))
+        return _(
+            "To see your work permit, tap “%(card)s”, then “%(permit)s”. Your work permit "
+            "number never changes. When your employer renews your permit, the new dates appear "
+            "there once your record is up to date. You do not need to verify again.",
+            card=nav_label("card"),
+            permit=nav_label("permit"),
+        )
     if topic == "contributions":
         # TRANSLATORS: %(card)s is an icon of the bottom bar and %(contributions)s a shortcut on the
         # card screen, both already translated.
-        return _("To see what you and your employer paid each month, tap “%(card)s”, then "
-                 "“%(contributions)s”. Are months missing? Ask your employer's HR team first, then "
-                 "call the 12333 hotline.", card=nav_label("card"), contributions=nav_label("contributions"))
+        return _(
+            "To see what you and your employer paid each month, tap “%(card)s”, then "
+            "“%(contributions)s”. Are months missing? Ask your employer's HR team first, then "
+            "call the 12333 hotline.",
+            card=nav_label("card"),
+            contributions=nav_label("contributions"),
+        )
     if topic == "lost_card":
         # TRANSLATORS: %(guide)s is the title of the lost-card guide and %(guides)s the icon of the
         # bottom bar that lists the guides, both already translated.
-        return _("Lost your card? Report it lost at once: call the 12333 hotline, use the official "
-                 "电子社保卡 app, or call the card's bank. Then make a formal report in person at a "
-                 "service point, with your passport. After you report it lost, you cannot use "
-                 "it. The guide “%(guide)s” under “%(guides)s” explains each step.",
-                 guide=to_text(LOST_CARD_TITLE), guides=nav_label("guides"))
+        return _(
+            "Lost your card? Report it lost at once: call the 12333 hotline, use the official "
+            "电子社保卡 app, or call the card's bank. Then make a formal report in person at a "
+            "service point, with your passport. After you report it lost, you cannot use "
+            "it. The guide “%(guide)s” under “%(guides)s” explains each step.",
+            guide=to_text(LOST_CARD_TITLE),
+            guides=nav_label("guides"),
+        )
     if topic == "language":
         names = ", ".join(native_name(locale) for locale in SUPPORTED)
         # TRANSLATORS: %(settings)s is the icon of the bottom bar, already translated;
         # %(languages)s is the list of languages, each written in its own language.
-        return _("To change the language, tap “%(settings)s” in the mini program. You can choose: "
-                 "%(languages)s.", settings=nav_label("settings"), languages=names)
+        return _(
+            "To change the language, tap “%(settings)s” in the mini program. You can choose: %(languages)s.",
+            settings=nav_label("settings"),
+            languages=names,
+        )
     # TRANSLATORS: the answer to "help" or "person". This chat answers automatically and no one
     # reads it; %(keywords)s is the list of words from the help-desk hint, already translated.
-    return _("This chat answers automatically. No one reads your messages here. To talk to a "
-             "person, call the 12333 hotline, ask your employer's HR team, or go to a service point. "
-             "Here you can write %(keywords)s.", keywords=_keyword_hint())
+    return _(
+        "This chat answers automatically. No one reads your messages here. To talk to a "
+        "person, call the 12333 hotline, ask your employer's HR team, or go to a service point. "
+        "Here you can write %(keywords)s.",
+        keywords=_keyword_hint(),
+    )
 
 
 def welcome_text() -> str:
     """The greeting when the user opens the customer-service chat."""
     # TRANSLATORS: %(keywords)s is the list of words from the help-desk hint, already translated.
-    return _("Welcome to the help desk. Write a word such as %(keywords)s. We answer automatically, "
-             "in your language.", keywords=_keyword_hint())
+    return _(
+        "Welcome to the help desk. Write a word such as %(keywords)s. We answer automatically, "
+        "in your language.",
+        keywords=_keyword_hint(),
+    )
 
 
 def fallback_text(echo: str | None) -> str:
@@ -163,19 +189,26 @@ def fallback_text(echo: str | None) -> str:
         # TRANSLATORS: %(text)s is the start of the user's own message; %(keywords)s the help-desk
         # words. “help” is the word that tells the user how to reach a person: translate it as the
         # help-desk keyword of your language.
-        return _("We have no ready answer for “%(text)s”. Write %(keywords)s. To find out how to reach "
-                 "a person, write “help”.", text=echo, keywords=_keyword_hint())
+        return _(
+            "We have no ready answer for “%(text)s”. Write %(keywords)s. To find out how to reach "
+            "a person, write “help”.",
+            text=echo,
+            keywords=_keyword_hint(),
+        )
     # TRANSLATORS: %(keywords)s is the list of words from the help-desk hint, already translated.
     # “help” is the word that tells the user how to reach a person: translate it as the help-desk
     # keyword of your language.
-    return _("We have no ready answer for your message. Write %(keywords)s. To find out how to reach "
-             "a person, write “help”.", keywords=_keyword_hint())
+    return _(
+        "We have no ready answer for your message. Write %(keywords)s. To find out how to reach "
+        "a person, write “help”.",
+        keywords=_keyword_hint(),
+    )
 
 
 def _excerpt(text: str) -> str:
     """The start of the user's text, one line, short enough to quote."""
     line = " ".join(text.split())
-    return line if len(line) <= ECHO_MAX_CHARS else line[:ECHO_MAX_CHARS - 1] + "…"
+    return line if len(line) <= ECHO_MAX_CHARS else line[: ECHO_MAX_CHARS - 1] + "…"
 
 
 def compose_text_reply(openid: str, content: str) -> tuple[str, str]:
@@ -200,8 +233,10 @@ def _send(openid: str, text: str) -> str:
         get_wechat().send_custom_text(openid, text)
     except WeChatError as error:
         unconfirmed = isinstance(error, WeChatNoAnswer)
-        log.warning("customer-service reply unconfirmed" if unconfirmed else "customer-service reply not sent",
-                    extra={"errcode": error.errcode, "wechat_error": type(error).__name__})
+        log.warning(
+            "customer-service reply unconfirmed" if unconfirmed else "customer-service reply not sent",
+            extra={"errcode": error.errcode, "wechat_error": type(error).__name__},
+        )
         return ":unconfirmed" if unconfirmed else ":unsent"
     return ""
 
@@ -212,8 +247,9 @@ def handle_push(message: dict) -> str:
     msg_type, event = message.get("MsgType"), message.get("Event")
     if msg_type == "event" and event in SUBSCRIBE_EVENTS:
         user = user_for(openid, create=True)
-        changed = subscriptions.record_event(user.id, openid, event, int(message.get("CreateTime") or 0),
-                                             list(message.get("List") or []))
+        changed = subscriptions.record_event(
+            user.id, openid, event, int(message.get("CreateTime") or 0), list(message.get("List") or [])
+        )
         return f"ledger:{changed}"
     if msg_type == "event" and event == "user_enter_tempsession":
         return "welcome" + _send(openid, welcome_text())

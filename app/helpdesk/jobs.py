@@ -20,8 +20,15 @@ def handle(message: dict, claim: dict | None = None) -> str:
     locale = helpdesk.locale_for(message)
     with force_locale(locale):
         outcome = helpdesk.handle_push(message)
-    log.info("wechat push handled", extra={"outcome": outcome, "msg_type": message.get("MsgType"),
-                                           "event": message.get("Event"), "locale": locale})
+    log.info(
+        "wechat push handled",
+        extra={
+            "outcome": outcome,
+            "msg_type": message.get("MsgType"),
+            "event": message.get("Event"),
+            "locale": locale,
+        },
+    )
     return outcome
 
 

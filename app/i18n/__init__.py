@@ -132,8 +132,12 @@ def force_locale(locale: object) -> Iterator[None]:
     served = state.served if state is not None else SUPPORTED
     default = state.default if state is not None else "en"
     fallback = state.traditional_fallback if state is not None else "zh_Hant"
-    chosen = resolve_locale(str(locale) if locale is not None else None, supported=served, default=default,
-                            traditional_fallback=fallback)
+    chosen = resolve_locale(
+        str(locale) if locale is not None else None,
+        supported=served,
+        default=default,
+        traditional_fallback=fallback,
+    )
     with _babel_force_locale(chosen):
         yield
 
@@ -162,7 +166,9 @@ def locale_before_session() -> str:
     return _request_locale(state, None, None)[0] if state is not None else "en"
 
 
-def _request_locale(state: I18nState, saved: str | None, session_client_locale: str | None) -> tuple[str, bool]:
+def _request_locale(
+    state: I18nState, saved: str | None, session_client_locale: str | None
+) -> tuple[str, bool]:
     """(the locale, whether it came from language headers) for this request and a session's values."""
     # Raw WSGI values: cheaper than parsing request.args and the header object on every request.
     environ = request.environ
@@ -170,8 +176,13 @@ def _request_locale(state: I18nState, saved: str | None, session_client_locale: 
     return negotiate(state, environ, saved, session_client_locale, explicit)
 
 
-def negotiate(state: I18nState, environ: Mapping[str, Any], saved: str | None, session_client_locale: str | None,
-              explicit: str | None = None) -> tuple[str, bool]:
+def negotiate(
+    state: I18nState,
+    environ: Mapping[str, Any],
+    saved: str | None,
+    session_client_locale: str | None,
+    explicit: str | None = None,
+) -> tuple[str, bool]:
     """(the locale, whether language headers chose it) from a WSGI environ and a session's values.
 
     Needs no Flask context: the WSGI fast path (app/web/repeat_screens.py) negotiates with it too.
@@ -179,7 +190,13 @@ def negotiate(state: I18nState, environ: Mapping[str, Any], saved: str | None, s
     client_language = environ.get("HTTP_X_CLIENT_LANGUAGE") or session_client_locale
     header = environ.get("HTTP_ACCEPT_LANGUAGE")
     locale = _resolve_request(
-        explicit, saved, client_language, header, state.served, state.default, state.traditional_fallback,
+        explicit,
+        saved,
+        client_language,
+        header,
+        state.served,
+        state.default,
+        state.traditional_fallback,
     )
     return locale, bool(header or client_language)
 
@@ -191,8 +208,15 @@ def i18n_state(app: Flask) -> I18nState:
 
 
 @lru_cache(maxsize=2048)
-def _resolve_request(explicit: str | None, saved: str | None, client_language: str | None, header: str | None,
-                     served: tuple[str, ...], default: str, traditional_fallback: str) -> str:
+def _resolve_request(
+    explicit: str | None,
+    saved: str | None,
+    client_language: str | None,
+    header: str | None,
+    served: tuple[str, ...],
+    default: str,
+    traditional_fallback: str,
+) -> str:
     """resolve_locale over a request's inputs (cached: the same few headers arrive all day)."""
     candidates: list[str | None] = [explicit, saved, client_language]
     if header:
@@ -253,8 +277,11 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]  # added by the i18n extension, untyped
     app.jinja_env.globals.update(
-        _=jinja_gettext, gettext=jinja_gettext, ngettext=jinja_ngettext,
-        pgettext=jinja_pgettext, npgettext=jinja_npgettext,
+        _=jinja_gettext,
+        gettext=jinja_gettext,
+        ngettext=jinja_ngettext,
+        pgettext=jinja_pgettext,
+        npgettext=jinja_npgettext,
         locale_meta=locale_meta,
     )
 

@@ -48,8 +48,14 @@ def _is_core(char: str) -> bool:
 
 def _is_edge(char: str) -> bool:
     """A neutral that may lead or trail a Latin run as part of it (`<`, `‹`, `/`, `-`, `#`…)."""
-    return not char.isspace() and not _is_core(char) and not _is_rtl(char) and char not in _SENTENCE \
-        and char not in _OPENERS and char not in _CLOSERS
+    return (
+        not char.isspace()
+        and not _is_core(char)
+        and not _is_rtl(char)
+        and char not in _SENTENCE
+        and char not in _OPENERS
+        and char not in _CLOSERS
+    )
 
 
 def _is_inner(char: str) -> bool:
@@ -140,7 +146,7 @@ def isolate_template(template: str, latin_runs: bool = True) -> str:
     for match in PLACEHOLDER.finditer(template):
         if _escaped(template, match.start()):
             continue
-        literal = template[position:match.start()]
+        literal = template[position : match.start()]
         out.append(_isolate_text(literal) if latin_runs else literal)
         out.append(FSI + match.group(0) + PDI)
         position = match.end()

@@ -143,8 +143,13 @@ def write_catalog(catalog: Catalog, path: str | Path, *, template: bool = False)
     """Write a .po (with previous msgids) or the .pot, without line numbers to keep diffs small."""
     buffer = io.BytesIO()
     write_po(
-        buffer, catalog, width=WIDTH, include_previous=not template, include_lineno=False,
-        sort_by_file=True, ignore_obsolete=False,
+        buffer,
+        catalog,
+        width=WIDTH,
+        include_previous=not template,
+        include_lineno=False,
+        sort_by_file=True,
+        ignore_obsolete=False,
     )
     _atomic_write(Path(path), buffer.getvalue())
 
@@ -152,12 +157,15 @@ def write_catalog(catalog: Catalog, path: str | Path, *, template: bool = False)
 # ---------------------------------------------------------------- extract
 
 
-def load_mapping(mapping_file: str | Path = MAPPING_FILE) -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
+def load_mapping(
+    mapping_file: str | Path = MAPPING_FILE,
+) -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
     """(method_map, options_map) from babel.cfg."""
     with open(mapping_file, encoding="utf-8") as handle:
         # Babel leaves parse_mapping_cfg unannotated.
         mapping: tuple[list[tuple[str, str]], dict[str, dict[str, str]]] = parse_mapping_cfg(  # type: ignore[no-untyped-call]
-            handle, filename=str(mapping_file))
+            handle, filename=str(mapping_file)
+        )
     return mapping
 
 
@@ -177,8 +185,13 @@ def extract_catalog(root: str | Path = ROOT, mapping_file: str | Path = MAPPING_
 
     catalog = Catalog(project=PROJECT, fuzzy=False, charset="utf-8")
     extracted = extract_from_dir(
-        root, method_map, options_map, keywords=DEFAULT_KEYWORDS, comment_tags=("TRANSLATORS:",),
-        strip_comment_tags=True, directory_filter=wanted_dir,
+        root,
+        method_map,
+        options_map,
+        keywords=DEFAULT_KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
+        strip_comment_tags=True,
+        directory_filter=wanted_dir,
     )
     for filename, lineno, message, comments, context in extracted:
         catalog.add(
@@ -228,7 +241,9 @@ def new_catalog(locale: str, template: Catalog) -> Catalog:
 
 
 def update_catalogs(
-    template: Catalog, translations_dir: str | Path = TRANSLATIONS_DIR, locales: Iterable[str] = CATALOG_LOCALES
+    template: Catalog,
+    translations_dir: str | Path = TRANSLATIONS_DIR,
+    locales: Iterable[str] = CATALOG_LOCALES,
 ) -> list[str]:
     """Merge the template into each catalog (creating missing ones); returns the files written."""
     written = []
@@ -336,11 +351,17 @@ def header_problems(catalog: Catalog, locale: str) -> list[Problem]:
         problems.append(Problem(locale, "header", "", f"Language is {catalog.locale}, expected {locale}"))
     expected = PLURAL_FORMS.get(locale)
     if expected and (catalog.num_plurals, catalog.plural_expr.replace(" ", "")) != (
-        expected[0], expected[1].replace(" ", "")
+        expected[0],
+        expected[1].replace(" ", ""),
     ):
         problems.append(
-            Problem(locale, "plural-header", "", f"Plural-Forms is {catalog.plural_forms!r}, "
-                    f"the project's table says {plural_header(locale)!r}")
+            Problem(
+                locale,
+                "plural-header",
+                "",
+                f"Plural-Forms is {catalog.plural_forms!r}, "
+                f"the project's table says {plural_header(locale)!r}",
+            )
         )
     return problems
 
@@ -359,16 +380,22 @@ def message_problems(catalog: Catalog, locale: str) -> list[Problem]:
         forms = _forms(message)
         filled = [form for form in forms if form.strip()]
         if isinstance(message.id, (list, tuple)) and len(forms) != nplurals:
-            problems.append(Problem(locale, "plural-count", msgid, f"{len(forms)} forms, {locale} needs {nplurals}"))
+            problems.append(
+                Problem(locale, "plural-count", msgid, f"{len(forms)} forms, {locale} needs {nplurals}")
+            )
         if is_partial(message):
-            problems.append(Problem(locale, "partial-plural", msgid, f"{len(filled)} of {len(forms)} forms filled"))
+            problems.append(
+                Problem(locale, "partial-plural", msgid, f"{len(filled)} of {len(forms)} forms filled")
+            )
         if filled and not message.fuzzy:
             problems.extend(_placeholder_set_problems(message, locale))
         budget = length_budget(message)
         if budget is not None:
             for form in filled:
                 if len(form) > budget:
-                    problems.append(Problem(locale, "length", msgid, f"{len(form)} characters, max {budget}: {form!r}"))
+                    problems.append(
+                        Problem(locale, "length", msgid, f"{len(form)} characters, max {budget}: {form!r}")
+                    )
     return problems
 
 
@@ -399,10 +426,14 @@ def bidi_problems(catalog: Catalog, locale: str) -> list[Problem]:
     for message in _messages(catalog):
         for form in _forms(message):
             for run in unisolated_latin_runs(form):
-                problems.append(Problem(
-                    locale, "bidi", _singular(message),
-                    f"put U+2068 (FSI) before and U+2069 (PDI) after {run!r}",
-                ))
+                problems.append(
+                    Problem(
+                        locale,
+                        "bidi",
+                        _singular(message),
+                        f"put U+2068 (FSI) before and U+2069 (PDI) after {run!r}",
+                    )
+                )
     return problems
 
 
@@ -421,9 +452,13 @@ def sync_problems(catalog: Catalog, template: Catalog, locale: str) -> list[Prob
     """The catalog must hold exactly the template's strings (else `flask i18n update` is due)."""
     have = {(message.context, _singular(message)) for message in _messages(catalog)}
     want = {(message.context, _singular(message)) for message in _messages(template)}
-    problems = [Problem(locale, "out-of-date", key[1], "missing: run `flask i18n update`") for key in want - have]
-    problems += [Problem(locale, "out-of-date", key[1], "no longer in the template: run `flask i18n update`")
-                 for key in have - want]
+    problems = [
+        Problem(locale, "out-of-date", key[1], "missing: run `flask i18n update`") for key in want - have
+    ]
+    problems += [
+        Problem(locale, "out-of-date", key[1], "no longer in the template: run `flask i18n update`")
+        for key in have - want
+    ]
     return problems
 
 
@@ -469,14 +504,21 @@ def check_catalogs(
     for message in _messages(template):
         budget = length_budget(message)
         if budget is not None and len(_singular(message)) > budget:
-            problems.append(Problem("template", "length", _singular(message), f"English source is over {budget} characters"))
+            problems.append(
+                Problem(
+                    "template", "length", _singular(message), f"English source is over {budget} characters"
+                )
+            )
     if source_rules:
         if pending is None:
             pending = rules.read_pending(translations_dir / rules.PENDING_FILE.name)
         passive_allowed = rules.load_passive_allowed(translations_dir / rules.PASSIVE_ALLOWED_FILE.name)
-        problems += [Problem("source", kind, msgid, detail)
-                     for kind, msgid, detail in rules.checked_problems(template, source_terms, pending,
-                                                                       passive_allowed)]
+        problems += [
+            Problem("source", kind, msgid, detail)
+            for kind, msgid, detail in rules.checked_problems(
+                template, source_terms, pending, passive_allowed
+            )
+        ]
     released = set(read_released(translations_dir) if released is None else released)
     terms = load_glossary() if glossary_terms is None else glossary_terms
     wanted = list(locales) if locales is not None else list(CATALOG_LOCALES)
@@ -524,7 +566,8 @@ def compile_catalog(locale: str, translations_dir: str | Path = TRANSLATIONS_DIR
         raise CatalogError(f"{path}: not compiled: {error}") from error
     problems = header_problems(catalog, locale)
     problems += [
-        problem for problem in message_problems(catalog, locale)
+        problem
+        for problem in message_problems(catalog, locale)
         if problem.kind in {"placeholder", "plural-count", "partial-plural"}
     ]
     if problems:
@@ -537,10 +580,12 @@ def compile_catalog(locale: str, translations_dir: str | Path = TRANSLATIONS_DIR
     return target
 
 
-def compile_catalogs(translations_dir: str | Path = TRANSLATIONS_DIR, locales: Iterable[str] | None = None) -> tuple[list[Path], list[str]]:
+def compile_catalogs(
+    translations_dir: str | Path = TRANSLATIONS_DIR, locales: Iterable[str] | None = None
+) -> tuple[list[Path], list[str]]:
     """Compile every catalog; returns (written .mo files, refusal messages)."""
     written, refused = [], []
-    for locale in (catalog_locales(translations_dir) if locales is None else locales):
+    for locale in catalog_locales(translations_dir) if locales is None else locales:
         try:
             written.append(compile_catalog(locale, translations_dir))
         except CatalogError as error:

@@ -26,10 +26,21 @@ ALPHA2_BY_ALPHA3: dict[str, str] = {item[:3]: item[3:] for line in _PAIRS for it
 
 #: Passport codes outside ISO 3166-1 that still name a territory CLDR knows (ICAO 9303 Part 3):
 #: Germany's one-letter code, Kosovo, the United Nations, British nationals of other classes, the EU.
-ALPHA2_BY_ALPHA3.update({
-    "D": "DE", "RKS": "XK", "UNO": "UN", "UNA": "UN", "UNK": "UN",
-    "GBD": "GB", "GBN": "GB", "GBO": "GB", "GBP": "GB", "GBS": "GB", "EUE": "EU",
-})
+ALPHA2_BY_ALPHA3.update(
+    {
+        "D": "DE",
+        "RKS": "XK",
+        "UNO": "UN",
+        "UNA": "UN",
+        "UNK": "UN",
+        "GBD": "GB",
+        "GBN": "GB",
+        "GBO": "GB",
+        "GBP": "GB",
+        "GBS": "GB",
+        "EUE": "EU",
+    }
+)
 
 
 def alpha2(code: str) -> str | None:

@@ -46,22 +46,25 @@ def to_user_time(value: datetime, tz: str | None = None) -> datetime:
     return value.astimezone(user_timezone(tz))
 
 
-def format_date(value: date | datetime, format: str = "medium", locale: str | None = None,
-                tz: str | None = None) -> str:
+def format_date(
+    value: date | datetime, format: str = "medium", locale: str | None = None, tz: str | None = None
+) -> str:
     """A date such as 'Mar 5, 2025' / '2025年3月5日' (datetimes are shown in the user's zone)."""
     if isinstance(value, datetime):
         value = to_user_time(value, tz).date()
     return babel_dates.format_date(value, format=format, locale=_locale(locale))
 
 
-def format_datetime(value: datetime, format: str = "medium", locale: str | None = None,
-                    tz: str | None = None) -> str:
+def format_datetime(
+    value: datetime, format: str = "medium", locale: str | None = None, tz: str | None = None
+) -> str:
     """A date and time in the user's time zone."""
     return babel_dates.format_datetime(to_user_time(value, tz), format=format, locale=_locale(locale))
 
 
-def format_time(value: datetime | time, format: str = "short", locale: str | None = None,
-                tz: str | None = None) -> str:
+def format_time(
+    value: datetime | time, format: str = "short", locale: str | None = None, tz: str | None = None
+) -> str:
     """A time of day such as '14:30' / '下午2:30', for "try again after %(time)s"."""
     if isinstance(value, datetime):
         value = to_user_time(value, tz).timetz().replace(tzinfo=None)
@@ -100,8 +103,11 @@ def _decimal(value: Amount) -> Decimal:
         raise ValueError(f"not an amount: {value!r}") from error
 
 
-def format_cny(amount: Amount, locale: str | None = None,
-               format_type: Literal["name", "standard", "accounting"] = "standard") -> str:
+def format_cny(
+    amount: Amount,
+    locale: str | None = None,
+    format_type: Literal["name", "standard", "accounting"] = "standard",
+) -> str:
     """A CNY amount, exact to the fen: Decimal('1234.5') → 'CN¥1,234.50', '¥1,234.50', '1 234,50 CN¥'."""
     return babel_numbers.format_currency(
         _decimal(amount), "CNY", locale=_locale(locale), format_type=format_type

@@ -58,8 +58,12 @@ class Term:
     def as_dict(self, locale: str | None = None) -> dict[str, str]:
         """A JSON-ready view; with a locale, its rendering as `translation`."""
         data = {
-            "id": self.id, "zh": self.zh, "pinyin": self.pinyin, "en": self.variants("en")[0],
-            "context": self.context, "note": self.note,
+            "id": self.id,
+            "zh": self.zh,
+            "pinyin": self.pinyin,
+            "en": self.variants("en")[0],
+            "context": self.context,
+            "note": self.note,
         }
         if locale:
             data["translation"] = self.rendering(locale)
@@ -119,7 +123,7 @@ def _fold_for(locale: str, text: str) -> str:
     for word in folded.translate(_ARABIC_LETTERS).split():
         for prefix in _ARABIC_PREFIXES:
             if word.startswith(prefix) and len(word) - len(prefix) >= 2:
-                word = word[len(prefix):]
+                word = word[len(prefix) :]
                 break
         words.append(word)
     # "للتأمين الطبي" (for the medical insurance) still contains "التأمين الطبي".
@@ -134,8 +138,14 @@ def search(query: str, locale: str = "en", terms: Iterable[Term] | None = None) 
         return list(terms)
     scored = []
     for position, term in enumerate(terms):
-        fields = [term.id, term.zh, term.pinyin, term.pinyin.replace(" ", ""), *term.variants("en"),
-                  *term.variants(locale)]
+        fields = [
+            term.id,
+            term.zh,
+            term.pinyin,
+            term.pinyin.replace(" ", ""),
+            *term.variants("en"),
+            *term.variants(locale),
+        ]
         folded = [_fold(value) for value in fields if value]
         if any(value == needle for value in folded):
             scored.append((0, position, term))
@@ -187,10 +197,14 @@ def glossary_problems(catalog: Catalog, locale: str, terms: Iterable[Term]) -> l
                 continue
             for form in forms:
                 if not any(variant in _fold_for(locale, form) for variant in accepted):
-                    problems.append(Problem(
-                        locale, "glossary", ids[0],
-                        f"uses {term.variants('en')[0]!r} ({term.zh}); {locale} must say "
-                        f"{term.rendering(locale)!r}: {form!r}",
-                    ))
+                    problems.append(
+                        Problem(
+                            locale,
+                            "glossary",
+                            ids[0],
+                            f"uses {term.variants('en')[0]!r} ({term.zh}); {locale} must say "
+                            f"{term.rendering(locale)!r}: {form!r}",
+                        )
+                    )
                     break
     return problems

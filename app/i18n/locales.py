@@ -9,7 +9,18 @@ from babel import Locale
 
 #: Canonical Babel ids, also the catalog folder names under translations/.
 SUPPORTED = (
-    "en", "zh_Hans", "zh_Hant", "ko", "ja", "ru", "fr", "de", "es", "pt", "vi", "ar",
+    "en",
+    "zh_Hans",
+    "zh_Hant",
+    "ko",
+    "ja",
+    "ru",
+    "fr",
+    "de",
+    "es",
+    "pt",
+    "vi",
+    "ar",
 )
 #: Test-only locales, offered when PSEUDO_LOCALES is on.
 PSEUDO = ("en@pseudo", "ar@pseudo")
@@ -111,12 +122,16 @@ def _split_tag(tag: str) -> tuple[str, str | None, str | None] | None:
     for part in parts[1:]:
         if script is None and territory is None and len(part) == 4 and part.isalpha():
             script = part.title()
-        elif territory is None and ((len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit())):
+        elif territory is None and (
+            (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit())
+        ):
             territory = part.upper()
     return language, script, territory
 
 
-def match(tag: object, supported: tuple[str, ...] = SUPPORTED, traditional_fallback: str = "zh_Hant") -> str | None:
+def match(
+    tag: object, supported: tuple[str, ...] = SUPPORTED, traditional_fallback: str = "zh_Hant"
+) -> str | None:
     """The supported id for one language tag, or None when nothing fits. Never raises."""
     if not isinstance(tag, str) or not isinstance(supported, tuple):
         return None
@@ -149,8 +164,9 @@ def _match(tag: str, supported: tuple[str, ...], traditional_fallback: str) -> s
     return language if language in supported else None
 
 
-def _match_chinese(script: str | None, territory: str | None, supported: tuple[str, ...],
-                   traditional_fallback: str) -> str | None:
+def _match_chinese(
+    script: str | None, territory: str | None, supported: tuple[str, ...], traditional_fallback: str
+) -> str | None:
     """Chinese by script: Traditional for Hant or TW/HK/MO, Simplified otherwise."""
     traditional = script == "Hant" or (script is None and territory in TRADITIONAL_TERRITORIES)
     if traditional:

@@ -20,10 +20,10 @@ from .locales import PLURAL_FORMS, plural_header
 #: Placeholders, HTML tags and entities pass through untouched; only the text around them changes.
 PROTECTED = re.compile(
     r"%\([^)]*\)[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]"  # %(name)s
-    r"|%[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]"         # %s, %%
-    r"|\{[A-Za-z_][A-Za-z0-9_]*\}"                        # {name}
-    r"|<[^>]+>"                                           # <a href="…">
-    r"|&[A-Za-z]+;|&#\d+;"                                # &nbsp;
+    r"|%[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]"  # %s, %%
+    r"|\{[A-Za-z_][A-Za-z0-9_]*\}"  # {name}
+    r"|<[^>]+>"  # <a href="…">
+    r"|&[A-Za-z]+;|&#\d+;"  # &nbsp;
 )
 _ACCENTS = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -42,7 +42,7 @@ def _pieces(text: str) -> Iterator[tuple[bool, str]]:
     position = 0
     for match in PROTECTED.finditer(text):
         if match.start() > position:
-            yield False, text[position:match.start()]
+            yield False, text[position : match.start()]
         yield True, match.group(0)
         position = match.end()
     if position < len(text):
@@ -89,7 +89,9 @@ def pseudo_catalog(template: Catalog, locale: str) -> Catalog:
     return catalog
 
 
-def _plural_forms(transform: Callable[[str], str], singular: str, plural: str, locale: str) -> tuple[str, ...]:
+def _plural_forms(
+    transform: Callable[[str], str], singular: str, plural: str, locale: str
+) -> tuple[str, ...]:
     """Every plural form, the singular where n == 1 lands; ar@pseudo numbers them #0…#5."""
     # The numbers let a test see which of Arabic's six plural paths ran.
     count, expression = PLURAL_FORMS[locale]
@@ -110,15 +112,48 @@ def is_wrapped(value: str) -> bool:
 
 
 #: JSON keys whose values are codes, ids, enums or data rather than text for people.
-DEFAULT_ALLOW_KEYS = frozenset({
-    "code", "id", "locale", "dir", "bcp47", "name_code", "flow", "step", "type", "name", "field",
-    "inputmode", "request_id", "url", "href", "value", "token", "status", "action", "change",
-    "dependency", "method", "category", "priority", "slug", "lang", "currency", "date", "time",
-    "created_at", "updated_at", "expires_at", "published_at",
-})
+DEFAULT_ALLOW_KEYS = frozenset(
+    {
+        "code",
+        "id",
+        "locale",
+        "dir",
+        "bcp47",
+        "name_code",
+        "flow",
+        "step",
+        "type",
+        "name",
+        "field",
+        "inputmode",
+        "request_id",
+        "url",
+        "href",
+        "value",
+        "token",
+        "status",
+        "action",
+        "change",
+        "dependency",
+        "method",
+        "category",
+        "priority",
+        "slug",
+        "lang",
+        "currency",
+        "date",
+        "time",
+        "created_at",
+        "updated_at",
+        "expires_at",
+        "published_at",
+    }
+)
 
 
-def unwrapped_strings(payload: Any, allow_keys: frozenset[str] | set[str] = DEFAULT_ALLOW_KEYS, path: str = "$") -> list[tuple[str, str]]:
+def unwrapped_strings(
+    payload: Any, allow_keys: frozenset[str] | set[str] = DEFAULT_ALLOW_KEYS, path: str = "$"
+) -> list[tuple[str, str]]:
     """(JSON path, value) of each user-facing string in a payload that is not pseudo-wrapped."""
     # Keys in allow_keys (codes, ids, enums…) are skipped with everything under them; a string
     # without letters (numbers, dates, punctuation) is data, not text, and is skipped too.

@@ -109,8 +109,9 @@ def _file_state(paths: list[Path]) -> tuple[tuple[str, int | None, int | None], 
     return tuple(state)
 
 
-def release_status(translations_dir: str | Path, threshold: float,
-                   locales: tuple[str, ...] = SUPPORTED) -> dict[str, LocaleStatus]:
+def release_status(
+    translations_dir: str | Path, threshold: float, locales: tuple[str, ...] = SUPPORTED
+) -> dict[str, LocaleStatus]:
     """The gate's verdict for each locale, computed from the POT and the compiled catalogs."""
     translations_dir = Path(translations_dir)
     pot = translations_dir / f"{DOMAIN}.pot"
@@ -125,7 +126,9 @@ def release_status(translations_dir: str | Path, threshold: float,
     return result
 
 
-def _compute(translations_dir: Path, pot: Path, threshold: float, locales: tuple[str, ...]) -> dict[str, LocaleStatus]:
+def _compute(
+    translations_dir: Path, pot: Path, threshold: float, locales: tuple[str, ...]
+) -> dict[str, LocaleStatus]:
     """Compare each compiled catalog with the template."""
     messages: list[Message] = []
     if pot.exists():
@@ -137,7 +140,9 @@ def _compute(translations_dir: Path, pot: Path, threshold: float, locales: tuple
     result: dict[str, LocaleStatus] = {}
     for locale in locales:
         if locale == SOURCE_LOCALE:
-            result[locale] = LocaleStatus(locale, len(messages), len(messages), len(critical), (), True, "source")
+            result[locale] = LocaleStatus(
+                locale, len(messages), len(messages), len(critical), (), True, "source"
+            )
             continue
         path = mo_path(translations_dir, locale)
         if not path.exists():
@@ -160,8 +165,9 @@ def _compute(translations_dir: Path, pot: Path, threshold: float, locales: tuple
     return result
 
 
-def released_locales(translations_dir: str | Path, threshold: float,
-                     locales: tuple[str, ...] = SUPPORTED) -> tuple[str, ...]:
+def released_locales(
+    translations_dir: str | Path, threshold: float, locales: tuple[str, ...] = SUPPORTED
+) -> tuple[str, ...]:
     """The locales passing the gate, in the order of `locales`."""
     status = release_status(translations_dir, threshold, locales)
     return tuple(locale for locale in locales if status[locale].released)

@@ -37,23 +37,111 @@ PASSIVE_ALLOWED_FILE = TERMS_FILE.with_name("passive_allowed.csv")
 BE_FORMS = ("am", "is", "are", "was", "were", "be", "been", "being", "isn't", "aren't", "wasn't", "weren't")
 #: Words that may stand between "be" and the participle ("is not paid", "are then sent"), besides
 #: any -ly adverb ("is formally reported").
-PASSIVE_ADVERBS = ("not", "now", "also", "already", "still", "then", "only", "usually", "automatically",
-                   "never", "just", "often", "always", "normally", "probably", "fully", "no", "longer",
-                   "all", "both", "each", "directly", "first", "later", "correctly", "properly")
+PASSIVE_ADVERBS = (
+    "not",
+    "now",
+    "also",
+    "already",
+    "still",
+    "then",
+    "only",
+    "usually",
+    "automatically",
+    "never",
+    "just",
+    "often",
+    "always",
+    "normally",
+    "probably",
+    "fully",
+    "no",
+    "longer",
+    "all",
+    "both",
+    "each",
+    "directly",
+    "first",
+    "later",
+    "correctly",
+    "properly",
+)
 #: Common irregular past participles (the regular ones end in -ed).
 IRREGULAR_PARTICIPLES = (
-    "paid", "made", "done", "given", "taken", "shown", "sent", "kept", "held", "known", "seen", "found",
-    "told", "written", "set", "put", "cut", "read", "brought", "bought", "built", "left", "lost", "meant",
-    "spent", "stolen", "broken", "chosen", "frozen", "got", "gotten", "hidden", "drawn", "thrown", "worn",
-    "torn", "sold", "understood", "run", "begun", "led", "felt", "heard", "met", "won", "struck", "shut",
-    "split", "spread", "bound", "forgiven", "forgotten", "driven", "ridden", "withdrawn",
-    "undone", "overpaid", "underpaid", "rebuilt", "rewritten", "mistaken", "proven", "sworn",
+    "paid",
+    "made",
+    "done",
+    "given",
+    "taken",
+    "shown",
+    "sent",
+    "kept",
+    "held",
+    "known",
+    "seen",
+    "found",
+    "told",
+    "written",
+    "set",
+    "put",
+    "cut",
+    "read",
+    "brought",
+    "bought",
+    "built",
+    "left",
+    "lost",
+    "meant",
+    "spent",
+    "stolen",
+    "broken",
+    "chosen",
+    "frozen",
+    "got",
+    "gotten",
+    "hidden",
+    "drawn",
+    "thrown",
+    "worn",
+    "torn",
+    "sold",
+    "understood",
+    "run",
+    "begun",
+    "led",
+    "felt",
+    "heard",
+    "met",
+    "won",
+    "struck",
+    "shut",
+    "split",
+    "spread",
+    "bound",
+    "forgiven",
+    "forgotten",
+    "driven",
+    "ridden",
+    "withdrawn",
+    "undone",
+    "overpaid",
+    "underpaid",
+    "rebuilt",
+    "rewritten",
+    "mistaken",
+    "proven",
+    "sworn",
 )
 _WORD = r"[A-Za-z][A-Za-z’'-]*"
 _PASSIVE = re.compile(
-    r"(?<![\w’'-])(?P<be>" + "|".join(re.escape(form).replace("'", "['’]") for form in BE_FORMS) + r")"
-    + r"(?P<between>(?:\s+(?:" + "|".join(PASSIVE_ADVERBS) + r"|[A-Za-z]+ly))*)"
-    + r"\s+(?P<participle>[A-Za-z]+ed|" + "|".join(sorted(set(IRREGULAR_PARTICIPLES))) + r")(?![\w’'-])",
+    r"(?<![\w’'-])(?P<be>"
+    + "|".join(re.escape(form).replace("'", "['’]") for form in BE_FORMS)
+    + r")"
+    + r"(?P<between>(?:\s+(?:"
+    + "|".join(PASSIVE_ADVERBS)
+    + r"|[A-Za-z]+ly))*)"
+    + r"\s+(?P<participle>[A-Za-z]+ed|"
+    + "|".join(sorted(set(IRREGULAR_PARTICIPLES)))
+    + r")(?![\w’'-])",
     re.IGNORECASE,
 )
 
@@ -93,8 +181,15 @@ def load_terms(path: str | Path = TERMS_FILE) -> list[PreferredTerm]:
         if not (row.get("id") or "").strip():
             continue
         avoid = tuple(_pattern(item.strip()) for item in (row.get("avoid") or "").split("|") if item.strip())
-        terms.append(PreferredTerm(row["id"].strip(), row["preferred"].strip(), row["zh"].strip(), avoid,
-                                   (row.get("note") or "").strip()))
+        terms.append(
+            PreferredTerm(
+                row["id"].strip(),
+                row["preferred"].strip(),
+                row["zh"].strip(),
+                avoid,
+                (row.get("note") or "").strip(),
+            )
+        )
     return terms
 
 
@@ -123,7 +218,9 @@ def _user_facing(message: Message) -> bool:
     return not paths or any(not STAFF_ONLY.match(path) for path in paths)
 
 
-def source_problems(template: Catalog, terms: list[PreferredTerm] | None = None) -> list[tuple[str, str, str]]:
+def source_problems(
+    template: Catalog, terms: list[PreferredTerm] | None = None
+) -> list[tuple[str, str, str]]:
     """(kind, msgid, detail) for every message of the template that breaks a content rule."""
     terms = load_terms() if terms is None else terms
     allow = {text.casefold() for text in SHORT_ALLOWLIST}
@@ -137,18 +234,32 @@ def source_problems(template: Catalog, terms: list[PreferredTerm] | None = None)
                 for sentence in sentences(text):
                     count = word_count(sentence)
                     if count > MAX_SENTENCE_WORDS:
-                        problems.append(("long-sentence", ids[0],
-                                         f"{count} words, max {MAX_SENTENCE_WORDS}: {sentence!r}"))
+                        problems.append(
+                            (
+                                "long-sentence",
+                                ids[0],
+                                f"{count} words, max {MAX_SENTENCE_WORDS}: {sentence!r}",
+                            )
+                        )
         for term in terms:
             for pattern in term.avoid:
                 hit = next((pattern.search(text) for text in ids if pattern.search(text)), None)
                 if hit:
                     problems.append(("term", ids[0], f"{hit.group(0)!r}: say {term.preferred!r} ({term.zh})"))
                     break
-        if (len(ids[0].split()) <= SHORT_WORDS and not message.context and not message.auto_comments
-                and ids[0].casefold() not in allow):
-            problems.append(("short-without-context", ids[0],
-                             "add pgettext('where it appears', …) or a '# TRANSLATORS:' comment"))
+        if (
+            len(ids[0].split()) <= SHORT_WORDS
+            and not message.context
+            and not message.auto_comments
+            and ids[0].casefold() not in allow
+        ):
+            problems.append(
+                (
+                    "short-without-context",
+                    ids[0],
+                    "add pgettext('where it appears', …) or a '# TRANSLATORS:' comment",
+                )
+            )
     return problems
 
 
@@ -173,8 +284,14 @@ def load_passive_allowed(path: str | Path = PASSIVE_ALLOWED_FILE) -> list[KeptPa
     for row in rows:
         if not (row.get("reason") or "").strip():
             raise ValueError(f"{path.name}: the entry for {row['msgid']!r} gives no reason")
-        kept.append(KeptPassive((row.get("msgctxt") or "").strip(), row["msgid"],
-                                " ".join(row["phrase"].split()), row["reason"].strip()))
+        kept.append(
+            KeptPassive(
+                (row.get("msgctxt") or "").strip(),
+                row["msgid"],
+                " ".join(row["phrase"].split()),
+                row["reason"].strip(),
+            )
+        )
     return kept
 
 
@@ -191,11 +308,22 @@ def passive_problems(template: Catalog, allowed: list[KeptPassive]) -> list[tupl
             key = (message.context or "", ids[0], phrase.casefold())
             found.add(key)
             if key not in kept:
-                problems.append(("passive", ids[0], f"{phrase!r}: say who does it, or keep it in "
-                                                     f"{PASSIVE_ALLOWED_FILE.name} with a reason"))
-    problems += [("passive-stale", msgid, f"no longer a passive {phrase!r}: remove it from "
-                                          f"{PASSIVE_ALLOWED_FILE.name}")
-                 for context, msgid, phrase in sorted(kept - found)]
+                problems.append(
+                    (
+                        "passive",
+                        ids[0],
+                        f"{phrase!r}: say who does it, or keep it in "
+                        f"{PASSIVE_ALLOWED_FILE.name} with a reason",
+                    )
+                )
+    problems += [
+        (
+            "passive-stale",
+            msgid,
+            f"no longer a passive {phrase!r}: remove it from {PASSIVE_ALLOWED_FILE.name}",
+        )
+        for context, msgid, phrase in sorted(kept - found)
+    ]
     return problems
 
 
@@ -213,15 +341,20 @@ def read_pending(path: str | Path = PENDING_FILE) -> set[tuple[str, str]]:
     return pending
 
 
-def checked_problems(template: Catalog, terms: list[PreferredTerm] | None = None,
-                     pending: set[tuple[str, str]] | None = None,
-                     passive_allowed: list[KeptPassive] | None = None) -> list[tuple[str, str, str]]:
+def checked_problems(
+    template: Catalog,
+    terms: list[PreferredTerm] | None = None,
+    pending: set[tuple[str, str]] | None = None,
+    passive_allowed: list[KeptPassive] | None = None,
+) -> list[tuple[str, str, str]]:
     """source_problems less the pending ones, plus every pending entry that no longer applies."""
     pending = read_pending() if pending is None else pending
     passive_allowed = load_passive_allowed() if passive_allowed is None else passive_allowed
     found = source_problems(template, terms) + passive_problems(template, passive_allowed)
     keys = {(kind, msgid) for kind, msgid, _detail in found}
     problems = [problem for problem in found if (problem[0], problem[1]) not in pending]
-    problems += [("pending-stale", msgid, f"no longer a {rule} offence: remove it from content_pending.txt")
-                 for rule, msgid in sorted(pending - keys)]
+    problems += [
+        ("pending-stale", msgid, f"no longer a {rule} offence: remove it from content_pending.txt")
+        for rule, msgid in sorted(pending - keys)
+    ]
     return problems

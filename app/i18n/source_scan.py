@@ -19,10 +19,16 @@ from babel.messages.catalog import Catalog
 
 #: Function name → positions of its message arguments (context arguments are literals too).
 GETTEXT_CALLS = {
-    "_": (0,), "gettext": (0,), "_l": (0,), "lazy_gettext": (0,),
-    "ngettext": (0, 1), "lazy_ngettext": (0, 1),
-    "pgettext": (0, 1), "lazy_pgettext": (0, 1),
-    "npgettext": (0, 1, 2), "lazy_npgettext": (0, 1, 2),
+    "_": (0,),
+    "gettext": (0,),
+    "_l": (0,),
+    "lazy_gettext": (0,),
+    "ngettext": (0, 1),
+    "lazy_ngettext": (0, 1),
+    "pgettext": (0, 1),
+    "lazy_pgettext": (0, 1),
+    "npgettext": (0, 1, 2),
+    "lazy_npgettext": (0, 1, 2),
 }
 #: Short msgids that are unambiguous without a context (brand names and the like).
 SHORT_MSGID_ALLOWLIST: frozenset[str] = frozenset({"WeChat", "OK"})
@@ -50,8 +56,12 @@ def _call_name(node: ast.Call) -> str | None:
     func = node.func
     if isinstance(func, ast.Name) and func.id in GETTEXT_CALLS:
         return func.id
-    if (isinstance(func, ast.Attribute) and func.attr in GETTEXT_CALLS
-            and isinstance(func.value, ast.Name) and func.value.id in {"i18n", "flask_babel"}):
+    if (
+        isinstance(func, ast.Attribute)
+        and func.attr in GETTEXT_CALLS
+        and isinstance(func.value, ast.Name)
+        and func.value.id in {"i18n", "flask_babel"}
+    ):
         return func.attr
     return None
 
@@ -62,7 +72,9 @@ def literal_problems(text: str) -> list[str]:
     stripped = _VALID_PLACEHOLDER.sub("", text)
     if "%" in stripped:
         problems.append("bare-percent: write %% for a literal percent sign")
-    positional = [m.group(0) for m in _VALID_PLACEHOLDER.finditer(text) if m.group(0) != "%%" and "(" not in m.group(0)]
+    positional = [
+        m.group(0) for m in _VALID_PLACEHOLDER.finditer(text) if m.group(0) != "%%" and "(" not in m.group(0)
+    ]
     if positional:
         problems.append(f"positional-placeholder {positional}: use named ones such as %(count)s")
     return problems
@@ -84,19 +96,35 @@ def scan_file(path: Path, root: Path) -> list[Offence]:
             continue
         for position in GETTEXT_CALLS[name]:
             if position >= len(node.args):
-                offences.append(Offence(relative, node.lineno, "missing-argument", f"{name}() without its message"))
+                offences.append(
+                    Offence(relative, node.lineno, "missing-argument", f"{name}() without its message")
+                )
                 break
             argument = node.args[position]
             if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
                 for problem in literal_problems(argument.value):
-                    offences.append(Offence(relative, node.lineno, problem.split(":")[0].split(" ")[0],
-                                            f"{argument.value!r}: {problem}"))
+                    offences.append(
+                        Offence(
+                            relative,
+                            node.lineno,
+                            problem.split(":")[0].split(" ")[0],
+                            f"{argument.value!r}: {problem}",
+                        )
+                    )
                 continue
             kind = {
-                ast.JoinedStr: "f-string", ast.BinOp: "operator (% or +)", ast.Call: "call (.format?)",
+                ast.JoinedStr: "f-string",
+                ast.BinOp: "operator (% or +)",
+                ast.Call: "call (.format?)",
             }.get(type(argument), type(argument).__name__)
-            offences.append(Offence(relative, node.lineno, "not-a-literal",
-                                    f"{name}() message is a {kind}: {ast.unparse(argument)[:80]}"))
+            offences.append(
+                Offence(
+                    relative,
+                    node.lineno,
+                    "not-a-literal",
+                    f"{name}() message is a {kind}: {ast.unparse(argument)[:80]}",
+                )
+            )
     return offences
 
 
@@ -111,7 +139,9 @@ def scan_tree(root: Path, package: str = "app", exclude: tuple[str, ...] = ("app
     return offences
 
 
-def catalog_offences(catalog: Catalog, allow: frozenset[str] | set[str] = SHORT_MSGID_ALLOWLIST) -> list[Offence]:
+def catalog_offences(
+    catalog: Catalog, allow: frozenset[str] | set[str] = SHORT_MSGID_ALLOWLIST
+) -> list[Offence]:
     """Template rules: placeholders need a TRANSLATORS comment; short msgids need a context."""
     allow = {text.casefold() for text in allow}
     offences = []
@@ -122,10 +152,19 @@ def catalog_offences(catalog: Catalog, allow: frozenset[str] | set[str] = SHORT_
         where = message.locations[0] if message.locations else ("?", 0)
         path, line = str(where[0]), int(where[1] or 0)
         if any(_NAMED.search(text) for text in ids) and not message.auto_comments:
-            offences.append(Offence(path, line, "placeholder-without-comment",
-                                    f"{ids[0]!r}: add '# TRANSLATORS: …' naming each placeholder"))
+            offences.append(
+                Offence(
+                    path,
+                    line,
+                    "placeholder-without-comment",
+                    f"{ids[0]!r}: add '# TRANSLATORS: …' naming each placeholder",
+                )
+            )
         words = ids[0].split()
         if len(words) <= 2 and not message.context and ids[0].casefold() not in allow:
-            offences.append(Offence(path, line, "short-without-context",
-                                    f"{ids[0]!r}: use pgettext('where it appears', …)"))
+            offences.append(
+                Offence(
+                    path, line, "short-without-context", f"{ids[0]!r}: use pgettext('where it appears', …)"
+                )
+            )
     return offences

@@ -71,7 +71,8 @@ class _Lookup:
         direct = getattr(translations, "_fallback", None) is None
         # gettext's own tables: msgid (or "context\x04msgid") or (msgid, plural index) -> translation.
         self.catalog: dict[str | tuple[str, int | None], str] | None = (
-            getattr(translations, "_catalog", None) if direct else None)
+            getattr(translations, "_catalog", None) if direct else None
+        )
         self.plural: Callable[[int], int] | None = getattr(translations, "plural", None)
         self._indexes: dict[int, int] = {}  # Arabic's six-way rule is worth remembering per count
 
@@ -264,8 +265,9 @@ def to_text(value: str | LazyString) -> str:
 # inject markup. HTML belongs in placeholders passed as Markup.
 
 
-def _jinja_format(context: Context, translated: str, source: str, variables: dict[str, Any],
-                  lookup: _Lookup | None = None) -> str:
+def _jinja_format(
+    context: Context, translated: str, source: str, variables: dict[str, Any], lookup: _Lookup | None = None
+) -> str:
     """Format for a template: escape when autoescaping, fall back to the source on errors."""
     translated, source = _isolated(lookup, translated, source)
     if context.eval_ctx.autoescape:
@@ -296,8 +298,10 @@ def jinja_ngettext(context: Context, singular: str, plural: str, num: int, **var
     """`ngettext()` / `{% trans count=… %}` in templates."""
     variables.setdefault("num", num)
     translations = _current_lookup()
-    translated = translations.ngettext(singular, plural, num) if translations is not None else (
-        singular if num == 1 else plural
+    translated = (
+        translations.ngettext(singular, plural, num)
+        if translations is not None
+        else (singular if num == 1 else plural)
     )
     return _jinja_format(context, translated, singular if num == 1 else plural, variables, translations)
 
@@ -311,7 +315,9 @@ def jinja_pgettext(context: Context, msgctxt: str, msgid: str, **variables: Any)
 
 
 @pass_context
-def jinja_npgettext(context: Context, msgctxt: str, singular: str, plural: str, num: int, **variables: Any) -> str:
+def jinja_npgettext(
+    context: Context, msgctxt: str, singular: str, plural: str, num: int, **variables: Any
+) -> str:
     """`npgettext()` in templates."""
     variables.setdefault("num", num)
     translations = _current_lookup()

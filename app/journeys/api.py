@@ -59,8 +59,14 @@ def _parse_submission() -> tuple[str, str, dict]:
     step, action, answers = body.get("step"), body.get("action"), body.get("answers", {})
     if answers is None:
         answers = {}
-    if (not isinstance(step, str) or not isinstance(action, str) or not isinstance(answers, dict)
-            or len(step) > 64 or len(action) > 64 or len(answers) > MAX_ANSWERS):
+    if (
+        not isinstance(step, str)
+        or not isinstance(action, str)
+        or not isinstance(answers, dict)
+        or len(step) > 64
+        or len(action) > 64
+        or len(answers) > MAX_ANSWERS
+    ):
         raise BadRequest(details={"expected": {"step": "string", "action": "string", "answers": "object"}})
     return step, action, answers
 
@@ -85,8 +91,9 @@ def show(name: str):
     ctx = _context()
     fetched = prefetched()
     release = current_app.extensions[screen_cache.RELEASE_EXTENSION]
-    kept = screen_cache.kept_body(fetched, g.user_id, name, locale=ctx.locale,
-                                  first_run=ctx.first_run, release=release)
+    kept = screen_cache.kept_body(
+        fetched, g.user_id, name, locale=ctx.locale, first_run=ctx.first_run, release=release
+    )
     if kept is not None:
         return screen_response(kept)
     redis_client = get_redis()
@@ -94,8 +101,16 @@ def show(name: str):
     body = cast(StrictJSONProvider, current_app.json).dump_bytes(document) + b"\n"
     # Kept only when rendered from the Redis copy as read (its bytes and generation make the stamp).
     if isinstance(ctx.shown_from, flow_cache.StateCopy) and status == 200:
-        screen_cache.keep(redis_client, g.user_id, name, ctx.shown_from, locale=ctx.locale,
-                          first_run=ctx.first_run, release=release, body=body)
+        screen_cache.keep(
+            redis_client,
+            g.user_id,
+            name,
+            ctx.shown_from,
+            locale=ctx.locale,
+            first_run=ctx.first_run,
+            release=release,
+            body=body,
+        )
     return screen_response(body, status)
 
 
@@ -113,5 +128,3 @@ def submit(name: str):
         seconds = (datetime.fromisoformat(retry_at) - clock.now()).total_seconds()
         response.headers["Retry-After"] = str(max(int(seconds), 1))
     return response
-
-

@@ -136,8 +136,15 @@ class Outcome:
         return cls(next_step=step, **kwargs)
 
     @classmethod
-    def fail(cls, errors: list[tuple[str | None, str]], *, code: str, message: str | None = None,
-             status: int = 422, values: dict | None = None) -> Outcome:
+    def fail(
+        cls,
+        errors: list[tuple[str | None, str]],
+        *,
+        code: str,
+        message: str | None = None,
+        status: int = 422,
+        values: dict | None = None,
+    ) -> Outcome:
         """Stay on this step and show errors."""
         return cls(errors=errors, status=status, error_code=code, error_message=message, values=values)
 
@@ -218,10 +225,22 @@ class Step:
             if value is not None and not isinstance(value, (str, bool, int)):
                 errors.append((input_field.name, _("We could not read this answer. Try again.")))
                 continue
-            if isinstance(value, str) and input_field.max_length and len(value.strip()) > input_field.max_length:
-                # TRANSLATORS: %(num)d is a number of characters.
-                errors.append((input_field.name, ngettext("Use %(num)d character or fewer.",
-                                                  "Use %(num)d characters or fewer.", input_field.max_length)))
+            if (
+                isinstance(value, str)
+                and input_field.max_length
+                and len(value.strip()) > input_field.max_length
+            ):
+                errors.append(
+                    (
+                        input_field.name,
+                        # TRANSLATORS: %(num)d is a number of characters.
+                        ngettext(
+                            "Use %(num)d character or fewer.",
+                            "Use %(num)d characters or fewer.",
+                            input_field.max_length,
+                        ),
+                    )
+                )
                 continue
             if value in (None, "", False) and input_field.required:
                 errors.append((input_field.name, self.required_message(ctx, input_field)))
@@ -284,7 +303,10 @@ class Flow:
             step = self.steps[name]
             if step.progress is None:
                 continue
-            if any(input_field.required and ctx.answers.get(input_field.name) in (None, "") for input_field in step.fields):
+            if any(
+                input_field.required and ctx.answers.get(input_field.name) in (None, "")
+                for input_field in step.fields
+            ):
                 return name
         return return_to
 
@@ -296,8 +318,13 @@ class Flow:
 # --- rendering ---------------------------------------------------------------------------------
 
 
-def render(flow: Flow, ctx: Context, *, values: dict | None = None,
-           errors: list[tuple[str | None, str]] | None = None) -> dict:
+def render(
+    flow: Flow,
+    ctx: Context,
+    *,
+    values: dict | None = None,
+    errors: list[tuple[str | None, str]] | None = None,
+) -> dict:
     """The screen document of the current step, exactly as docs/architecture.md ("Screen documents") shapes it."""
     step = flow.steps[ctx.current.step]
     errors = errors or []
@@ -317,18 +344,22 @@ def render(flow: Flow, ctx: Context, *, values: dict | None = None,
             value = ""
         if value is None:
             value = False if input_field.type == "checkbox" else ""
-        fields.append({
-            "name": input_field.name,
-            "type": input_field.type,
-            "label": input_field.label(ctx),
-            "hint": input_field.hint(ctx) if input_field.hint else None,
-            "required": input_field.required,
-            "value": value,
-            "error": by_field.get(input_field.name),
-            "inputmode": input_field.inputmode(ctx) if callable(input_field.inputmode) else input_field.inputmode,
-            "max_length": input_field.max_length,
-            "options": input_field.options(ctx) if input_field.options else [],
-        })
+        fields.append(
+            {
+                "name": input_field.name,
+                "type": input_field.type,
+                "label": input_field.label(ctx),
+                "hint": input_field.hint(ctx) if input_field.hint else None,
+                "required": input_field.required,
+                "value": value,
+                "error": by_field.get(input_field.name),
+                "inputmode": input_field.inputmode(ctx)
+                if callable(input_field.inputmode)
+                else input_field.inputmode,
+                "max_length": input_field.max_length,
+                "options": input_field.options(ctx) if input_field.options else [],
+            }
+        )
     return {
         "flow": flow.name,
         "step": step.name,
@@ -560,8 +591,11 @@ def _validate(ctx: Context, step: Step, submitted: dict) -> tuple[dict, Outcome 
     note_identifier_fields(cleaned)
     if not errors:
         return cleaned, None
-    values = {input_field.name: submitted.get(input_field.name) for input_field in step.fields
-              if isinstance(submitted.get(input_field.name), (str, bool, int))}
+    values = {
+        input_field.name: submitted.get(input_field.name)
+        for input_field in step.fields
+        if isinstance(submitted.get(input_field.name), (str, bool, int))
+    }
     return cleaned, Outcome.fail(errors, code="request.validation", values=values)
 
 
@@ -573,8 +607,11 @@ def _saved_version(state: FlowState) -> int | None:
 
 def _finish(flow: Flow, ctx: Context, outcome: Outcome) -> tuple[dict, int]:
     """Apply an outcome, save with the version check, and render the screen to show."""
-    if ctx.read_version is not None and isinstance(ctx.state, FlowState) \
-            and _saved_version(ctx.state) != ctx.read_version:
+    if (
+        ctx.read_version is not None
+        and isinstance(ctx.state, FlowState)
+        and _saved_version(ctx.state) != ctx.read_version
+    ):
         # Another request moved the journey while this one was busy (a service may have committed
         # and reloaded the state, so the UPDATE's own version check would not see it).
         db.session.rollback()
@@ -582,8 +619,13 @@ def _finish(flow: Flow, ctx: Context, outcome: Outcome) -> tuple[dict, int]:
     if outcome.next_step:
         return_to = ctx.data.get("return_to")
         target = outcome.next_step
-        if return_to and target != return_to and flow.steps[target].progress is not None \
-                and return_to in flow.order and flow.order.index(target) < flow.order.index(return_to):
+        if (
+            return_to
+            and target != return_to
+            and flow.steps[target].progress is not None
+            and return_to in flow.order
+            and flow.order.index(target) < flow.order.index(return_to)
+        ):
             target = flow.resume_after_change(ctx, return_to)
         _move(ctx, target, remember=outcome.remember)
         _settle(flow, ctx)

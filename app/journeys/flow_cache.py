@@ -80,8 +80,9 @@ def keys(user_id: int, flow: str) -> list[str]:
     return [key(user_id, flow), GENERATION_KEY]
 
 
-def read(redis_client, user_id: int, flow: str, prefetched: dict | None = None
-         ) -> tuple[StateCopy | None, int]:
+def read(
+    redis_client, user_id: int, flow: str, prefetched: dict | None = None
+) -> tuple[StateCopy | None, int]:
     """(the state copy or None, the current generation): from `prefetched`, else in one round trip."""
     wanted = keys(user_id, flow)
     if prefetched and all(name in prefetched for name in wanted):
@@ -103,8 +104,14 @@ def read(redis_client, user_id: int, flow: str, prefetched: dict | None = None
         redis_client.delete(key(user_id, flow))
         return None, generation
     # `raw` and `generation` say exactly what was read, for the screen cache (screen_cache.py).
-    return StateCopy(step=copy["step"], answers=answers, context=copy["context"] or {},
-                     history=copy["history"] or [], raw=raw, generation=generation), generation
+    return StateCopy(
+        step=copy["step"],
+        answers=answers,
+        context=copy["context"] or {},
+        history=copy["history"] or [],
+        raw=raw,
+        generation=generation,
+    ), generation
 
 
 def fill(redis_client, user_id: int, flow: str, state: SavedState, generation: int) -> None:
@@ -115,9 +122,17 @@ def fill(redis_client, user_id: int, flow: str, state: SavedState, generation: i
 def _encode(state: SavedState, generation: int) -> str:
     """The copy: the screen's four fields (answers encrypted) and the generation it was made under."""
     answers = pii.codec().encrypt(json.dumps(state.answers or {}, ensure_ascii=False, separators=(",", ":")))
-    return json.dumps({"g": generation, "step": state.step, "answers": answers,
-                       "context": dict(state.context or {}), "history": list(state.history or [])},
-                      ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        {
+            "g": generation,
+            "step": state.step,
+            "answers": answers,
+            "context": dict(state.context or {}),
+            "history": list(state.history or []),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 # --- keeping copies in step with the database -----------------------------------------------------
@@ -129,7 +144,9 @@ def _after_flush(session, _flush_context) -> None:
     for obj in session.new | session.dirty:
         if isinstance(obj, FlowState) and obj.user_id is not None:
             pending[(obj.user_id, obj.flow)] = SavedState(
-                step=obj.step, answers=dict(obj.answers or {}), context=dict(obj.context or {}),
+                step=obj.step,
+                answers=dict(obj.answers or {}),
+                context=dict(obj.context or {}),
                 history=list(obj.history or []),
             )
     for obj in session.deleted:
@@ -175,7 +192,11 @@ def _forget_pending(session, *_args) -> None:
 def install() -> None:
     """Listen to the app's database session (once per process)."""
     target = db.session
-    for name, listener in (("after_flush", _after_flush), ("do_orm_execute", _on_orm_execute),
-                           ("after_commit", _after_commit), ("after_rollback", _forget_pending)):
+    for name, listener in (
+        ("after_flush", _after_flush),
+        ("do_orm_execute", _on_orm_execute),
+        ("after_commit", _after_commit),
+        ("after_rollback", _forget_pending),
+    ):
         if not event.contains(target, name, listener):
             event.listen(target, name, listener)

@@ -26,10 +26,12 @@ _SAMPLERS: dict[type, Callable[[Flow], list[Sample]]] = {}
 
 def samples_of(flow_class: type) -> Callable:
     """Register the decorated function as the lister of preview samples for flows of `flow_class`."""
+
     def register(function: Callable[[Flow], list[Sample]]) -> Callable[[Flow], list[Sample]]:
         """Keep `function` as the sampler of `flow_class`."""
         _SAMPLERS[flow_class] = function
         return function
+
     return register
 
 
@@ -53,10 +55,13 @@ def render_sample(flow: Flow, sample: Sample, user_state: dict | None = None) ->
     """One sample screen in the active locale; user_state may override answers and context."""
     overrides = user_state or {}
     state = FlowState(
-        user_id=None, flow=flow.name, step=sample.step,
+        user_id=None,
+        flow=flow.name,
+        step=sample.step,
         answers={**sample.answers, **overrides.get("answers", {})},
         context={**sample.data, **overrides.get("data", {})},
-        history=["start"], version=1,
+        history=["start"],
+        version=1,
     )
     ctx = Context(user_id=None, locale=current_locale_id(), preview=True, state=state)
     errors = sample.errors() if sample.errors else None
@@ -65,11 +70,15 @@ def render_sample(flow: Flow, sample: Sample, user_state: dict | None = None) ->
 
 def sample_screens(flow: Flow, locale: str | None = None, user_state: dict | None = None) -> list[dict]:
     """Every sample of one flow as {flow, sample, screen}, in `locale` (default: the active one)."""
+
     def build() -> list[dict]:
         """Every sample rendered in the active locale."""
         return [
-            {"flow": flow.name, "sample": sample.label or sample.step,
-             "screen": render_sample(flow, sample, user_state)}
+            {
+                "flow": flow.name,
+                "sample": sample.label or sample.step,
+                "screen": render_sample(flow, sample, user_state),
+            }
             for sample in flow_samples(flow)
         ]
 

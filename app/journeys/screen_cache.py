@@ -63,15 +63,21 @@ def forget_user(redis_client, user_id: int) -> int:
     return redis_client.delete(*keys) if keys else 0
 
 
-def kept_body(fetched: dict, user_id: int, flow: str, *, locale: str, first_run: bool, release: str
-              ) -> bytes | None:
+def kept_body(
+    fetched: dict, user_id: int, flow: str, *, locale: str, first_run: bool, release: str
+) -> bytes | None:
     """The kept screen, when `fetched` (the values of `keys`) shows it is still the one to show."""
     copy_key, generation_key, screen_key = keys(user_id, flow)
     copy_raw = fetched.get(copy_key)
     if copy_raw is None:
         return None
-    screen_stamp = stamp(locale=locale, first_run=first_run, copy_raw=copy_raw,
-                         generation=int(fetched.get(generation_key) or 0), release=release)
+    screen_stamp = stamp(
+        locale=locale,
+        first_run=first_run,
+        copy_raw=copy_raw,
+        generation=int(fetched.get(generation_key) or 0),
+        release=release,
+    )
     return body_if_current(fetched.get(screen_key), screen_stamp)
 
 
@@ -80,11 +86,21 @@ def keys(user_id: int, flow: str) -> list[str]:
     return [*flow_cache.keys(user_id, flow), key(user_id, flow)]
 
 
-def keep(redis_client, user_id: int, flow: str, copy: flow_cache.StateCopy, *, locale: str, first_run: bool, release: str,
-         body: bytes) -> None:
+def keep(
+    redis_client,
+    user_id: int,
+    flow: str,
+    copy: flow_cache.StateCopy,
+    *,
+    locale: str,
+    first_run: bool,
+    release: str,
+    body: bytes,
+) -> None:
     """Keep a screen just rendered from `copy` (a flow_cache copy, with its raw bytes and generation)."""
-    screen_stamp = stamp(locale=locale, first_run=first_run, copy_raw=copy.raw,
-                         generation=copy.generation, release=release)
+    screen_stamp = stamp(
+        locale=locale, first_run=first_run, copy_raw=copy.raw, generation=copy.generation, release=release
+    )
     put(redis_client, key(user_id, flow), screen_stamp, body)
 
 

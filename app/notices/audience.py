@@ -80,8 +80,14 @@ class Audience(BaseModel):
 
     def has_filters(self) -> bool:
         """True when any filter narrows the audience."""
-        return bool(self.locales or self.nationalities or self.cities or self.employers
-                    or self.permit_categories or self.permit_expiring_within_days is not None)
+        return bool(
+            self.locales
+            or self.nationalities
+            or self.cities
+            or self.employers
+            or self.permit_categories
+            or self.permit_expiring_within_days is not None
+        )
 
 
 INVALID_AUDIENCE = _l("The audience is not valid.")
@@ -90,14 +96,18 @@ INVALID_AUDIENCE = _l("The audience is not valid.")
 def parse_audience(raw) -> dict:
     """The normalised audience dict, or ValidationFailed naming the fields that are wrong."""
     if not isinstance(raw, dict):
-        raise ValidationFailed(INVALID_AUDIENCE, code="notice.audience_invalid",
-                               details={"fields": {"audience": "must be an object"}})
+        raise ValidationFailed(
+            INVALID_AUDIENCE,
+            code="notice.audience_invalid",
+            details={"fields": {"audience": "must be an object"}},
+        )
     try:
         parsed = Audience.model_validate(raw)
     except ValidationError as error:
         fields = {".".join(["audience", *(str(p) for p in e["loc"])]): e["msg"] for e in error.errors()}
-        raise ValidationFailed(INVALID_AUDIENCE, code="notice.audience_invalid",
-                               details={"fields": fields}) from None
+        raise ValidationFailed(
+            INVALID_AUDIENCE, code="notice.audience_invalid", details={"fields": fields}
+        ) from None
     return parsed.model_dump(exclude_defaults=True) or {"all": True}
 
 
@@ -115,8 +125,9 @@ def recipients_query(audience: dict, *, default_locale: str = "en", today: date 
             condition = or_(condition, user.locale.is_(None))
         query = query.where(condition)
     if spec.nationalities:
-        query = query.where(exists().where(Person.id == user.person_id,
-                                           Person.nationality.in_(spec.nationalities)))
+        query = query.where(
+            exists().where(Person.id == user.person_id, Person.nationality.in_(spec.nationalities))
+        )
     permit_conditions: list[ColumnElement[bool]] = []
     if spec.cities:
         permit_conditions.append(WorkPermit.work_city_code.in_(spec.cities))
@@ -132,8 +143,11 @@ def recipients_query(audience: dict, *, default_locale: str = "en", today: date 
         permit_conditions.append(and_(WorkPermit.valid_to >= today, WorkPermit.valid_to <= horizon))
     if permit_conditions:
         # One current permit must satisfy every permit filter at once.
-        query = query.where(exists().where(WorkPermit.person_id == user.person_id,
-                                           WorkPermit.status == "valid", *permit_conditions))
+        query = query.where(
+            exists().where(
+                WorkPermit.person_id == user.person_id, WorkPermit.status == "valid", *permit_conditions
+            )
+        )
     return query
 
 

@@ -27,10 +27,15 @@ def publish_due() -> None:
 
 @notices_cli.command("resume")
 @click.argument("notice_id", type=int)
-@click.option("--stale-after", type=click.IntRange(min=0), default=int(delivery.STALE_CLAIM.total_seconds()),
-              show_default=True, metavar="SECONDS",
-              help="Settle only messages claimed at least this long ago (a live worker settles its claims "
-                   "within seconds). 0: at once, when no live worker is sending this notice.")
+@click.option(
+    "--stale-after",
+    type=click.IntRange(min=0),
+    default=int(delivery.STALE_CLAIM.total_seconds()),
+    show_default=True,
+    metavar="SECONDS",
+    help="Settle only messages claimed at least this long ago (a live worker settles its claims "
+    "within seconds). 0: at once, when no live worker is sending this notice.",
+)
 def resume(notice_id: int, stale_after: int) -> None:
     """After a worker died: settle its half-sent messages and queue the rest again."""
     settled = delivery.reconcile(notice_id, get_redis(), stale_after=timedelta(seconds=stale_after))
@@ -38,8 +43,10 @@ def resume(notice_id: int, stale_after: int) -> None:
     queue = get_queue()
     for first, last in ranges:
         queue.enqueue(delivery.DELIVER_BATCH_JOB, notice_id, first, last, job_timeout=3600)
-    click.echo(f"recovered {settled['recovered']}, interrupted {settled['interrupted']}, "
-               f"requeued {settled['requeued']}; queued {len(ranges)} batch(es)")
+    click.echo(
+        f"recovered {settled['recovered']}, interrupted {settled['interrupted']}, "
+        f"requeued {settled['requeued']}; queued {len(ranges)} batch(es)"
+    )
 
 
 commands = [notices_cli]

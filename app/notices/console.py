@@ -31,9 +31,14 @@ from app.notices.models.notice import NOTICE_STATUSES
 
 #: Service field paths → the form field that shows the error.
 _FIELD_FOR = {
-    "source.title": "source_title", "source.url": "source_url", "source.date": "source_date",
-    "category": "category", "priority": "priority", "template_id": "template_id",
-    "source_locale": "source_locale", "publish_at": "publish_at",
+    "source.title": "source_title",
+    "source.url": "source_url",
+    "source.date": "source_date",
+    "category": "category",
+    "priority": "priority",
+    "template_id": "template_id",
+    "source_locale": "source_locale",
+    "publish_at": "publish_at",
 }
 
 
@@ -72,10 +77,15 @@ def data_from_form(form: NoticeForm) -> dict:
     return {
         "source_locale": form.source_locale.data,
         "translations": {form.source_locale.data: {"title": form.title.data, "body": form.body.data}},
-        "source": {"title": form.source_title.data, "url": form.source_url.data,
-                   "date": form.source_date.data.isoformat() if form.source_date.data else None},
-        "category": form.category.data, "priority": form.priority.data,
-        "audience": audience_from_form(form), "template_id": form.template_id.data or None,
+        "source": {
+            "title": form.source_title.data,
+            "url": form.source_url.data,
+            "date": form.source_date.data.isoformat() if form.source_date.data else None,
+        },
+        "category": form.category.data,
+        "priority": form.priority.data,
+        "audience": audience_from_form(form),
+        "template_id": form.template_id.data or None,
         "publish_at": _local_to_utc(form.publish_at.data),
     }
 
@@ -121,9 +131,12 @@ def _field_text(key: str, content: dict) -> str:
 def _field_label(key: str) -> str:
     """The console's name of a notice field."""
     labels = {
-        "category": pgettext("console", "Category"), "priority": pgettext("console", "Priority"),
-        "audience": pgettext("console", "Audience"), "source": pgettext("console", "Official source"),
-        "source_locale": pgettext("console", "Written in"), "template_id": pgettext("console", "WeChat template"),
+        "category": pgettext("console", "Category"),
+        "priority": pgettext("console", "Priority"),
+        "audience": pgettext("console", "Audience"),
+        "source": pgettext("console", "Official source"),
+        "source_locale": pgettext("console", "Written in"),
+        "template_id": pgettext("console", "WeChat template"),
     }
     return labels.get(key, key)
 
@@ -139,13 +152,29 @@ def draft_comparison(notice) -> list[dict]:
         if key.startswith("translations."):
             locale = key.split(".", 1)[1]
             old, new = live["translations"].get(locale), draft.snapshot["translations"].get(locale)
-            rows.append({"key": key, "label": f"{native_name(locale)} ({locale})", "text": True, "locale": locale,
-                         "dir": text_direction(locale),
-                         "live": {"title": old["title"], "html": markdown.render_markdown(old["body"])} if old else None,
-                         "draft": {"title": new["title"], "html": markdown.render_markdown(new["body"])}})
+            rows.append(
+                {
+                    "key": key,
+                    "label": f"{native_name(locale)} ({locale})",
+                    "text": True,
+                    "locale": locale,
+                    "dir": text_direction(locale),
+                    "live": {"title": old["title"], "html": markdown.render_markdown(old["body"])}
+                    if old
+                    else None,
+                    "draft": {"title": new["title"], "html": markdown.render_markdown(new["body"])},
+                }
+            )
         else:
-            rows.append({"key": key, "label": _field_label(key), "text": False,
-                         "live": _field_text(key, live), "draft": _field_text(key, draft.snapshot)})
+            rows.append(
+                {
+                    "key": key,
+                    "label": _field_label(key),
+                    "text": False,
+                    "live": _field_text(key, live),
+                    "draft": _field_text(key, draft.snapshot),
+                }
+            )
     return rows
 
 
@@ -174,8 +203,13 @@ def notice_list():
     status = request.args.get("status")
     if status not in NOTICE_STATUSES:
         status = None
-    return render_template("admin/notices/list.html", notices=editing.list_notices(status), status=status,
-                           statuses=NOTICE_STATUSES, **_labels())
+    return render_template(
+        "admin/notices/list.html",
+        notices=editing.list_notices(status),
+        status=status,
+        statuses=NOTICE_STATUSES,
+        **_labels(),
+    )
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])
@@ -219,9 +253,15 @@ def _flash_saved(notice, saved: str) -> None:
     if draft is None:
         flash(saved)
         return
-    # TRANSLATORS: %(version)s and %(live)s are version numbers of a notice.
-    flash(_("Saved as draft version %(version)s. Readers keep version %(live)s until a publisher publishes "
-            "the draft.", version=draft.version, live=notice.version))
+    flash(
+        # TRANSLATORS: %(version)s and %(live)s are version numbers of a notice.
+        _(
+            "Saved as draft version %(version)s. Readers keep version %(live)s until a publisher publishes "
+            "the draft.",
+            version=draft.version,
+            live=notice.version,
+        )
+    )
 
 
 @bp.get("/notices/<int:notice_id>")
@@ -230,14 +270,30 @@ def notice_detail(notice_id: int):
     """A notice: its state, translations (missing ones flagged), audience, a pending draft beside the
     live text, and actions."""
     notice = store.get_notice(notice_id)
-    rows = [{"locale": locale, "name": native_name(locale), "translation": notice.translation(locale),
-             "fallback": fallback.fallback_locale(notice, locale)} for locale in SUPPORTED]
+    rows = [
+        {
+            "locale": locale,
+            "name": native_name(locale),
+            "translation": notice.translation(locale),
+            "fallback": fallback.fallback_locale(notice, locale),
+        }
+        for locale in SUPPORTED
+    ]
     count = audience.count_recipients(notice.audience, default_locale=current_app.config["DEFAULT_LOCALE"])
     draft = versions.pending_draft(notice)
     draft_form = VersionForm(version=draft.version) if draft else None
-    return render_template("admin/notices/detail.html", notice=notice, rows=rows, recipients=count,
-                           missing=fallback.missing_locales(notice), form=ActionForm(), draft=draft,
-                           draft_rows=draft_comparison(notice), draft_form=draft_form, **_labels())
+    return render_template(
+        "admin/notices/detail.html",
+        notice=notice,
+        rows=rows,
+        recipients=count,
+        missing=fallback.missing_locales(notice),
+        form=ActionForm(),
+        draft=draft,
+        draft_rows=draft_comparison(notice),
+        draft_form=draft_form,
+        **_labels(),
+    )
 
 
 @bp.route("/notices/<int:notice_id>/translate/<locale>", methods=["GET", "POST"])
@@ -255,9 +311,16 @@ def notice_translate(notice_id: int, locale: str):
         form.machine_translated.data = bool(current.get("machine_translated"))
     if form.validate_on_submit():
         try:
-            editing.set_translation(notice_id, locale, {
-                "title": form.title.data, "body": form.body.data,
-                "machine_translated": bool(form.machine_translated.data)}, g.actor)
+            editing.set_translation(
+                notice_id,
+                locale,
+                {
+                    "title": form.title.data,
+                    "body": form.body.data,
+                    "machine_translated": bool(form.machine_translated.data),
+                },
+                g.actor,
+            )
         except ValidationFailed as error:
             for path, message in error.details.get("fields", {}).items():
                 field = form.body if "body" in path else form.title
@@ -268,9 +331,16 @@ def notice_translate(notice_id: int, locale: str):
     source = content["translations"].get(content["source_locale"])
     if source is not None:
         source = {"title": source["title"], "html": markdown.render_markdown(source["body"])}
-    return render_template("admin/notices/translate.html", notice=notice, locale=locale,
-                           locale_name=native_name(locale), dir=text_direction(locale), form=form,
-                           source=source, source_locale=content["source_locale"]), 422 if form.errors else 200
+    return render_template(
+        "admin/notices/translate.html",
+        notice=notice,
+        locale=locale,
+        locale_name=native_name(locale),
+        dir=text_direction(locale),
+        form=form,
+        source=source,
+        source_locale=content["source_locale"],
+    ), 422 if form.errors else 200
 
 
 @bp.get("/notices/<int:notice_id>/preview/<locale>")
@@ -281,9 +351,16 @@ def notice_preview(notice_id: int, locale: str):
         abort(404)
     notice = store.get_notice(notice_id)
     item = inbox.notice_item(notice, locale)
-    return render_template("admin/notices/preview.html", notice=notice, item=item, locale=locale,
-                           dir=text_direction(item["content_locale"]), locales=SUPPORTED,
-                           names={loc: native_name(loc) for loc in SUPPORTED}, **_labels())
+    return render_template(
+        "admin/notices/preview.html",
+        notice=notice,
+        item=item,
+        locale=locale,
+        dir=text_direction(item["content_locale"]),
+        locales=SUPPORTED,
+        names={loc: native_name(loc) for loc in SUPPORTED},
+        **_labels(),
+    )
 
 
 @bp.post("/notices/<int:notice_id>/publish")
@@ -295,19 +372,28 @@ def notice_publish(notice_id: int):
         abort(400)
     result = publishing.publish(notice_id, g.actor, version=form.version.data)
     if result.new_version:
-        # TRANSLATORS: %(version)s is a version number of a notice.
-        flash(_("Version %(version)s is published: readers see it now. Nothing was sent again.",
-                version=result.notice.version))
+        flash(
+            # TRANSLATORS: %(version)s is a version number of a notice.
+            _(
+                "Version %(version)s is published: readers see it now. Nothing was sent again.",
+                version=result.notice.version,
+            )
+        )
     elif result.started:
         delivery.queue_fan_out(get_queue(), notice_id)
         flash(_("The notice is published and being delivered."))
     else:
         flash(_("The notice is scheduled."))
     if result.missing_translations:
-        # TRANSLATORS: %(locales)s is a list of language codes such as "ko, ja".
-        flash(ngettext("%(num)d language has no translation and shows the fallback: %(locales)s",
-                       "%(num)d languages have no translation and show the fallback: %(locales)s",
-                       len(result.missing_translations), locales=", ".join(result.missing_translations)))
+        flash(
+            # TRANSLATORS: %(locales)s is a list of language codes such as "ko, ja".
+            ngettext(
+                "%(num)d language has no translation and shows the fallback: %(locales)s",
+                "%(num)d languages have no translation and show the fallback: %(locales)s",
+                len(result.missing_translations),
+                locales=", ".join(result.missing_translations),
+            )
+        )
     return redirect(url_for("console.notice_detail", notice_id=notice_id))
 
 
@@ -354,8 +440,14 @@ def notice_resume(notice_id: int):
 def notice_stats(notice_id: int):
     """Delivered, read and failed counts, in total and per locale, with the WeChat error codes."""
     notice = store.get_notice(notice_id)
-    return render_template("admin/notices/stats.html", notice=notice, stats=stats.stats(notice_id),
-                           failures=stats.failure_codes(notice_id), form=ActionForm(), **_labels())
+    return render_template(
+        "admin/notices/stats.html",
+        notice=notice,
+        stats=stats.stats(notice_id),
+        failures=stats.failure_codes(notice_id),
+        form=ActionForm(),
+        **_labels(),
+    )
 
 
 @bp.get("/notices/<int:notice_id>/versions")
@@ -363,8 +455,12 @@ def notice_stats(notice_id: int):
 def notice_versions(notice_id: int):
     """Every version of a notice: what went out, drafts, and edits superseded or discarded."""
     notice = store.get_notice(notice_id)
-    return render_template("admin/notices/versions.html", notice=notice, versions=list(reversed(notice.versions)),
-                           version_state=version_state)
+    return render_template(
+        "admin/notices/versions.html",
+        notice=notice,
+        versions=list(reversed(notice.versions)),
+        version_state=version_state,
+    )
 
 
 def version_state(state: str) -> str:
@@ -388,8 +484,9 @@ def audience_count():
     try:
         spec = audience.parse_audience(spec)
     except ValidationFailed as error:
-        return jsonify({"count": None, "error": error.render_message(),
-                        "fields": error.details.get("fields", {})}), 422
+        return jsonify(
+            {"count": None, "error": error.render_message(), "fields": error.details.get("fields", {})}
+        ), 422
     count = audience.count_recipients(spec, default_locale=current_app.config["DEFAULT_LOCALE"])
     # TRANSLATORS: %(num)s is a number of users.
     label = npgettext("console", "%(num)s recipient", "%(num)s recipients", count)

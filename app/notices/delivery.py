@@ -91,8 +91,13 @@ class FanOutResult:
     batches: list[tuple[int, int]] = field(default_factory=list)
 
 
-def fan_out(notice_id: int, *, batch_size: int = 1000, default_locale: str = "en",
-            enqueue_batch: Callable[[int, int, int], None] | None = None) -> FanOutResult:
+def fan_out(
+    notice_id: int,
+    *,
+    batch_size: int = 1000,
+    default_locale: str = "en",
+    enqueue_batch: Callable[[int, int, int], None] | None = None,
+) -> FanOutResult:
     """Write an inbox entry (and a queued WeChat row) per recipient, page by page; hand each page on."""
     notice = db.session.get(Notice, notice_id)
     result = FanOutResult()
@@ -105,9 +110,18 @@ def fan_out(notice_id: int, *, batch_size: int = 1000, default_locale: str = "en
         page = recipients_page(audience, after, batch_size, default_locale=default_locale)
         if not page:
             break
-        rows = [{"notice_id": notice_id, "user_id": user_id, "channel": "in_app", "state": "delivered",
-                 "locale": recipient_locale(locale, default_locale), "attempts": 0, "created_at": now}
-                for user_id, locale, _openid in page]
+        rows = [
+            {
+                "notice_id": notice_id,
+                "user_id": user_id,
+                "channel": "in_app",
+                "state": "delivered",
+                "locale": recipient_locale(locale, default_locale),
+                "attempts": 0,
+                "created_at": now,
+            }
+            for user_id, locale, _openid in page
+        ]
         db.session.execute(_insert_ignore(table), rows)
         if template_id:
             for row in rows:
@@ -127,9 +141,15 @@ def fan_out(notice_id: int, *, batch_size: int = 1000, default_locale: str = "en
 class SendRateLimiter:
     """At most `per_second` sends per second across every worker (a fixed one-second window in Redis)."""
 
-    def __init__(self, redis_client, per_second: int, *, sleep: Callable[[float], None] = time.sleep,
-                 # A Unix second shared by every worker (a Redis key per second), not a calendar read.
-                 clock: Callable[[], float] = time.time):  # noqa: TID251
+    def __init__(
+        self,
+        redis_client,
+        per_second: int,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        # A Unix second shared by every worker (a Redis key per second), not a calendar read.
+        clock: Callable[[], float] = time.time,  # noqa: TID251 - a Unix second shared by workers
+    ):
         self.redis, self.per_second, self.sleep, self.clock = redis_client, per_second, sleep, clock
 
     def acquire(self) -> None:
@@ -172,13 +192,17 @@ class SubscriptionLedger(QuotaLedger):
         if not user_ids:
             return set()
         q = SubscriptionQuota
-        found = set(db.session.scalars(
-            select(q.user_id).where(q.template_id == template_id, q.user_id.in_(user_ids), q.available > 0)
-            .with_for_update()
-        ))
+        found = set(
+            db.session.scalars(
+                select(q.user_id)
+                .where(q.template_id == template_id, q.user_id.in_(user_ids), q.available > 0)
+                .with_for_update()
+            )
+        )
         if found:
             db.session.execute(
-                update(q).where(q.template_id == template_id, q.user_id.in_(found), q.available > 0)
+                update(q)
+                .where(q.template_id == template_id, q.user_id.in_(found), q.available > 0)
                 .values(available=q.available - 1, reserved=q.reserved + 1)
                 .execution_options(synchronize_session=False)
             )
@@ -196,8 +220,10 @@ class SubscriptionLedger(QuotaLedger):
         for outcome, user_ids in outcomes.items():
             if user_ids and outcome in changes:
                 db.session.execute(
-                    update(q).where(q.template_id == template_id, q.user_id.in_(user_ids), q.reserved > 0)
-                    .values(**changes[outcome]).execution_options(synchronize_session=False)
+                    update(q)
+                    .where(q.template_id == template_id, q.user_id.in_(user_ids), q.reserved > 0)
+                    .values(**changes[outcome])
+                    .execution_options(synchronize_session=False)
                 )
         db.session.commit()
 
@@ -237,8 +263,9 @@ class Sender:
     concurrency: int = 8
 
 
-def send_batch(notice_id: int, first_user_id: int, last_user_id: int, sender: Sender, *,
-               chunk: int = CLAIM_CHUNK) -> BatchResult:
+def send_batch(
+    notice_id: int, first_user_id: int, last_user_id: int, sender: Sender, *, chunk: int = CLAIM_CHUNK
+) -> BatchResult:
     """Send the queued WeChat messages of one range of recipients, claiming a few rows at a time."""
     result = BatchResult()
     notice = db.session.get(Notice, notice_id)
@@ -265,35 +292,53 @@ def send_batch(notice_id: int, first_user_id: int, last_user_id: int, sender: Se
 def _cancel_range(notice_id: int, first: int, last: int) -> int:
     """Cancel the still-queued messages of a range (the notice is no longer published)."""
     count = rows_changed(
-        update(NoticeDelivery).where(
-            NoticeDelivery.notice_id == notice_id, NoticeDelivery.channel == "wechat",
-            NoticeDelivery.state == "queued", NoticeDelivery.user_id.between(first, last),
-        ).values(state="cancelled")
+        update(NoticeDelivery)
+        .where(
+            NoticeDelivery.notice_id == notice_id,
+            NoticeDelivery.channel == "wechat",
+            NoticeDelivery.state == "queued",
+            NoticeDelivery.user_id.between(first, last),
+        )
+        .values(state="cancelled")
     )
     db.session.commit()
     return count
 
 
-def _claim(notice_id: int, first: int, last: int, chunk: int) -> tuple[str, Sequence[Row[int, int, str | None, str]]]:
+def _claim(
+    notice_id: int, first: int, last: int, chunk: int
+) -> tuple[str, Sequence[Row[int, int, str | None, str]]]:
     """Mark up to `chunk` queued rows as ours (committed before anything is sent)."""
     d = NoticeDelivery
-    ids = list(db.session.scalars(
-        select(d.id).where(d.notice_id == notice_id, d.channel == "wechat", d.state == "queued",
-                           d.user_id.between(first, last)).order_by(d.id).limit(chunk)
-    ))
+    ids = list(
+        db.session.scalars(
+            select(d.id)
+            .where(
+                d.notice_id == notice_id,
+                d.channel == "wechat",
+                d.state == "queued",
+                d.user_id.between(first, last),
+            )
+            .order_by(d.id)
+            .limit(chunk)
+        )
+    )
     if not ids:
         db.session.commit()
         return "", []
     claim = secrets.token_hex(8)
     # The state guard makes two workers on the same range take disjoint rows.
     db.session.execute(
-        update(d).where(d.id.in_(ids), d.state == "queued")
+        update(d)
+        .where(d.id.in_(ids), d.state == "queued")
         .values(state="sending", claim=claim, claimed_at=clock.now(), attempts=d.attempts + 1)
     )
     db.session.commit()
     rows = db.session.execute(
-        select(d.id, d.user_id, d.locale, UserAccount.openid).join(UserAccount, UserAccount.id == d.user_id)
-        .where(d.claim == claim, d.state == "sending").order_by(d.id)
+        select(d.id, d.user_id, d.locale, UserAccount.openid)
+        .join(UserAccount, UserAccount.id == d.user_id)
+        .where(d.claim == claim, d.state == "sending")
+        .order_by(d.id)
     ).all()
     db.session.commit()
     return claim, rows
@@ -311,8 +356,15 @@ class _Message:
     lang: str
 
 
-def _send_claimed(notice: Notice, claim: str, rows, sender: Sender, cache: dict, result: BatchResult,
-                  pool: ThreadPoolExecutor) -> None:
+def _send_claimed(
+    notice: Notice,
+    claim: str,
+    rows,
+    sender: Sender,
+    cache: dict,
+    result: BatchResult,
+    pool: ThreadPoolExecutor,
+) -> None:
     """Reserve quota for the claimed rows, send them a window at a time (journaled before and after
     each window), then settle the ledger and write every outcome to the database at once."""
     journal = _journal_key(claim)
@@ -325,8 +377,12 @@ def _send_claimed(notice: Notice, claim: str, rows, sender: Sender, cache: dict,
     page = f"{sender.page}?id={notice.id}" if sender.page else None
     for row_id, user_id, locale, openid in rows:
         if user_id not in reserved:
-            refusal = {"state": "no_quota", "errcode": 43101, "error": "no accepted subscription",
-                       "reserved": False}
+            refusal = {
+                "state": "no_quota",
+                "errcode": 43101,
+                "error": "no accepted subscription",
+                "reserved": False,
+            }
             unreserved[str(row_id)] = json.dumps(refusal)
             outcomes.append({**refusal, "id": row_id, "user_id": user_id})
             continue
@@ -334,15 +390,18 @@ def _send_claimed(notice: Notice, claim: str, rows, sender: Sender, cache: dict,
         data = cache.get(locale)
         if data is None:
             translation, _ = content_for(notice, locale)
-            data = cache[locale] = message_data(notice, translation.title if translation else "", locale,
-                                                sender.layout, sender.timezone)
+            data = cache[locale] = message_data(
+                notice, translation.title if translation else "", locale, sender.layout, sender.timezone
+            )
         messages.append(_Message(row_id, user_id, openid, data, page, wechat_lang(locale)))
     if unreserved:
         _journal(sender.redis, journal, unreserved)
     size = max(1, sender.concurrency)
     for start in range(0, len(messages), size):
-        window = messages[start:start + size]
-        for message, outcome in zip(window, _send_window(sender, journal, template_id, window, pool), strict=True):
+        window = messages[start : start + size]
+        for message, outcome in zip(
+            window, _send_window(sender, journal, template_id, window, pool), strict=True
+        ):
             outcomes.append({**outcome, "id": message.row_id, "user_id": message.user_id})
     settle: dict[str, list[int]] = {"sent": [], "failed": [], "no_quota": []}
     for outcome in outcomes:
@@ -355,15 +414,18 @@ def _send_claimed(notice: Notice, claim: str, rows, sender: Sender, cache: dict,
         metrics.notice_delivery(state, count, channel="subscribe")
 
 
-def _send_window(sender: Sender, journal: str, template_id: str, window: list[_Message],
-                 pool: ThreadPoolExecutor) -> list[dict]:
+def _send_window(
+    sender: Sender, journal: str, template_id: str, window: list[_Message], pool: ThreadPoolExecutor
+) -> list[dict]:
     """Send a window of messages at once: "attempting" journaled for all of them before the first
     send starts, their outcomes journaled together once every one has answered."""
     # After a kill, a row without "attempting" was never sent and can safely be sent again; one with
     # it may have reached WeChat and is never resent. So no send may start before this write.
     _journal(sender.redis, journal, {str(message.row_id): _ATTEMPTING for message in window})
-    futures = [pool.submit(_attempt, sender, message.openid, template_id, message.data, message.page,
-                           message.lang) for message in window]
+    futures = [
+        pool.submit(_attempt, sender, message.openid, template_id, message.data, message.page, message.lang)
+        for message in window
+    ]
     wait(futures)
     outcomes, answered, problem = [], {}, None
     for message, future in zip(window, futures, strict=True):
@@ -398,21 +460,28 @@ def _attempt(sender: Sender, openid: str, template_id: str, data: dict, page: st
             msgid = sender.send(openid, template_id, data, page=page, lang=lang, state=sender.state)
         except errors.WeChatNoAnswer as error:
             # WeChat may have sent it (a late answer): not tried again, so nobody gets a notice twice.
-            return {"state": "failed", "errcode": None, "unknown": True,
-                    "error": f"no answer ({error.errmsg}): outcome unknown, not resent"[:200]}
+            return {
+                "state": "failed",
+                "errcode": None,
+                "unknown": True,
+                "error": f"no answer ({error.errmsg}): outcome unknown, not resent"[:200],
+            }
         except errors.WeChatQuotaExhausted as error:
             return {"state": "no_quota", "errcode": error.errcode, "error": error.errmsg[:200]}
         except errors.WeChatTokenRejected as error:
             return {"state": "failed", "errcode": error.errcode, "error": error.errmsg[:200]}
         except (errors.WeChatUnavailable, errors.WeChatRateLimited) as error:
             if attempt < BUSY_RETRIES:
-                sender.sleep(BACKOFF_BASE_SECONDS * (2 ** attempt))
+                sender.sleep(BACKOFF_BASE_SECONDS * (2**attempt))
                 continue
             return {"state": "failed", "errcode": error.errcode, "error": error.errmsg[:200]}
         except errors.WeChatError as error:
             return {"state": "failed", "errcode": error.errcode, "error": error.errmsg[:200]}
-        return {"state": "sent", "msgid": str(msgid) if msgid is not None else None,
-                "sent_at": clock.now().isoformat()}
+        return {
+            "state": "sent",
+            "msgid": str(msgid) if msgid is not None else None,
+            "sent_at": clock.now().isoformat(),
+        }
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -424,22 +493,41 @@ def _ledger_state(outcome: dict) -> str:
 def _write_outcomes(outcomes: list[dict]) -> None:
     """Apply a group of outcomes to their rows and release the claim."""
     d = table_of(NoticeDelivery)
-    params = [{
-        "row_id": o["id"], "new_state": o["state"], "new_errcode": o.get("errcode"),
-        "new_error": o.get("error"), "new_msgid": o.get("msgid"),
-        "new_sent_at": datetime.fromisoformat(o["sent_at"]) if o.get("sent_at") else None,
-    } for o in outcomes]
+    params = [
+        {
+            "row_id": o["id"],
+            "new_state": o["state"],
+            "new_errcode": o.get("errcode"),
+            "new_error": o.get("error"),
+            "new_msgid": o.get("msgid"),
+            "new_sent_at": datetime.fromisoformat(o["sent_at"]) if o.get("sent_at") else None,
+        }
+        for o in outcomes
+    ]
     statement = (
-        update(d).where(d.c.id == bindparam("row_id"), d.c.state == "sending")
-        .values(state=bindparam("new_state"), errcode=bindparam("new_errcode"), error=bindparam("new_error"),
-                msgid=bindparam("new_msgid"), sent_at=bindparam("new_sent_at"), claim=None)
+        update(d)
+        .where(d.c.id == bindparam("row_id"), d.c.state == "sending")
+        .values(
+            state=bindparam("new_state"),
+            errcode=bindparam("new_errcode"),
+            error=bindparam("new_error"),
+            msgid=bindparam("new_msgid"),
+            sent_at=bindparam("new_sent_at"),
+            claim=None,
+        )
     )
     db.session.execute(statement, params)
     db.session.commit()
 
 
-def reconcile(notice_id: int, redis_client, *, now: datetime | None = None,
-              stale_after: timedelta = STALE_CLAIM, ledger: QuotaLedger | None = None) -> dict:
+def reconcile(
+    notice_id: int,
+    redis_client,
+    *,
+    now: datetime | None = None,
+    stale_after: timedelta = STALE_CLAIM,
+    ledger: QuotaLedger | None = None,
+) -> dict:
     """Settle rows left `sending` by a dead worker: from the journal, else failed as `interrupted`.
 
     An interrupted message may or may not have reached WeChat; it is not sent again (no duplicate),
@@ -450,8 +538,12 @@ def reconcile(notice_id: int, redis_client, *, now: datetime | None = None,
     d = NoticeDelivery
     notice = db.session.get(Notice, notice_id)
     stale = db.session.execute(
-        select(d.id, d.claim, d.user_id).where(d.notice_id == notice_id, d.channel == "wechat",
-                                               d.state == "sending", d.claimed_at <= now - stale_after)
+        select(d.id, d.claim, d.user_id).where(
+            d.notice_id == notice_id,
+            d.channel == "wechat",
+            d.state == "sending",
+            d.claimed_at <= now - stale_after,
+        )
     ).all()
     recovered, interrupted, requeue = [], [], []
     settle: dict[str, list[int]] = {"sent": [], "failed": [], "no_quota": []}
@@ -466,8 +558,14 @@ def reconcile(notice_id: int, redis_client, *, now: datetime | None = None,
             requeue.append(row_id)
             settle["failed"].append(user_id)
         elif outcome["state"] == "attempting":
-            interrupted.append({"id": row_id, "state": "failed", "errcode": None,
-                                "error": "interrupted: outcome unknown, not resent"})
+            interrupted.append(
+                {
+                    "id": row_id,
+                    "state": "failed",
+                    "errcode": None,
+                    "error": "interrupted: outcome unknown, not resent",
+                }
+            )
             settle["sent"].append(user_id)
         else:
             recovered.append({**outcome, "id": row_id})
@@ -476,8 +574,11 @@ def reconcile(notice_id: int, redis_client, *, now: datetime | None = None,
     if notice is not None and notice.template_id and stale:
         ledger.settle_many(settle, notice.template_id)
     if requeue:
-        db.session.execute(update(d).where(d.id.in_(requeue), d.state == "sending")
-                           .values(state="queued", claim=None, claimed_at=None))
+        db.session.execute(
+            update(d)
+            .where(d.id.in_(requeue), d.state == "sending")
+            .values(state="queued", claim=None, claimed_at=None)
+        )
     if recovered or interrupted:
         _write_outcomes(recovered + interrupted)
     db.session.commit()
@@ -492,8 +593,11 @@ def _text(value) -> str:
 def queued_ranges(notice_id: int, batch_size: int = 1000) -> list[tuple[int, int]]:
     """User-id ranges that still have queued WeChat rows (to hand on again when resuming)."""
     d = NoticeDelivery
-    ids = list(db.session.scalars(
-        select(d.user_id).where(d.notice_id == notice_id, d.channel == "wechat", d.state == "queued")
-        .order_by(d.user_id)
-    ))
+    ids = list(
+        db.session.scalars(
+            select(d.user_id)
+            .where(d.notice_id == notice_id, d.channel == "wechat", d.state == "queued")
+            .order_by(d.user_id)
+        )
+    )
     return [(ids[i], ids[min(i + batch_size, len(ids)) - 1]) for i in range(0, len(ids), batch_size)]

@@ -32,8 +32,9 @@ def _put_translation(notice: Notice, locale: str, item: TranslationIn, actor: Ac
     """Add or replace one translation; True when its text changed."""
     existing = notice.translation(locale)
     if existing is None:
-        existing = NoticeTranslation(locale=locale, title=item.title, body_markdown=item.body,
-                                     body_html=render_markdown(item.body))
+        existing = NoticeTranslation(
+            locale=locale, title=item.title, body_markdown=item.body, body_html=render_markdown(item.body)
+        )
         notice.translations.append(existing)
         changed = True
     else:
@@ -51,17 +52,33 @@ def create_notice(data, actor: Actor) -> Notice:
     require(actor, "notices.edit")
     parsed = parse_notice(data)
     notice = Notice(
-        category=parsed.category, priority=parsed.priority, audience=parsed.audience,
-        source_locale=parsed.source_locale, source_title=parsed.source.title,
-        source_url=parsed.source.url, source_date=parsed.source.date, template_id=parsed.template_id,
-        publish_at=parsed.publish_at, status="draft", created_by_admin_id=actor.admin_id,
+        category=parsed.category,
+        priority=parsed.priority,
+        audience=parsed.audience,
+        source_locale=parsed.source_locale,
+        source_title=parsed.source.title,
+        source_url=parsed.source.url,
+        source_date=parsed.source.date,
+        template_id=parsed.template_id,
+        publish_at=parsed.publish_at,
+        status="draft",
+        created_by_admin_id=actor.admin_id,
     )
     db.session.add(notice)
     for locale, item in parsed.translations.items():
         _put_translation(notice, locale, item, actor)
     db.session.flush()
-    audit_action("notice.create", notice, actor, {"locales": sorted(parsed.translations), "version": notice.version,
-                                            "category": parsed.category, "priority": parsed.priority})
+    audit_action(
+        "notice.create",
+        notice,
+        actor,
+        {
+            "locales": sorted(parsed.translations),
+            "version": notice.version,
+            "category": parsed.category,
+            "priority": parsed.priority,
+        },
+    )
     db.session.commit()
     return notice
 
@@ -76,10 +93,18 @@ def update_notice(notice_id, data, actor: Actor) -> Notice:
     if notice.status == "published":
         before = working_copy(notice)
         after = copy.deepcopy(before)
-        after.update(category=parsed.category, priority=parsed.priority, audience=parsed.audience,
-                     source_locale=parsed.source_locale, template_id=parsed.template_id,
-                     source={"title": parsed.source.title, "url": parsed.source.url,
-                             "date": parsed.source.date.isoformat()})
+        after.update(
+            category=parsed.category,
+            priority=parsed.priority,
+            audience=parsed.audience,
+            source_locale=parsed.source_locale,
+            template_id=parsed.template_id,
+            source={
+                "title": parsed.source.title,
+                "url": parsed.source.url,
+                "date": parsed.source.date.isoformat(),
+            },
+        )
         for locale, item in parsed.translations.items():
             _draft_translation(after, locale, item, actor)
         _record_draft(notice, "notice.update", before, after, actor, {})
@@ -110,13 +135,15 @@ def set_translation(notice_id, locale: str, data, actor: Actor) -> Notice:
     if notice.status == "withdrawn":
         raise NoticeWithdrawn()
     if locale not in SUPPORTED:
-        raise ValidationFailed(INVALID_NOTICE, code="notice.invalid",
-                               details={"fields": {"locale": "unsupported locale"}})
+        raise ValidationFailed(
+            INVALID_NOTICE, code="notice.invalid", details={"fields": {"locale": "unsupported locale"}}
+        )
     try:
         item = TranslationIn.model_validate(data)
     except ValidationError as error:
-        raise ValidationFailed(INVALID_NOTICE, code="notice.invalid",
-                               details={"fields": field_errors(error)}) from None
+        raise ValidationFailed(
+            INVALID_NOTICE, code="notice.invalid", details={"fields": field_errors(error)}
+        ) from None
     if notice.status == "published":
         before = working_copy(notice)
         after = copy.deepcopy(before)
@@ -135,14 +162,21 @@ def set_translation(notice_id, locale: str, data, actor: Actor) -> Notice:
 def _draft_translation(content: dict, locale: str, item: TranslationIn, actor: Actor) -> None:
     """Put one locale's text into a draft's content (the reviewer is whoever changed the words)."""
     entry = content["translations"].get(locale) or {}
-    new = {"title": item.title, "body": item.body, "machine_translated": item.machine_translated,
-           "reviewed_by": entry.get("reviewed_by"), "reviewed_at": entry.get("reviewed_at")}
+    new = {
+        "title": item.title,
+        "body": item.body,
+        "machine_translated": item.machine_translated,
+        "reviewed_by": entry.get("reviewed_by"),
+        "reviewed_at": entry.get("reviewed_at"),
+    }
     if words(entry) != words(new) and not item.machine_translated:
         new["reviewed_by"], new["reviewed_at"] = actor.admin_id, clock.now().isoformat()
     content["translations"][locale] = new
 
 
-def _record_draft(notice: Notice, action: str, before: dict, after: dict, actor: Actor, details: dict) -> None:
+def _record_draft(
+    notice: Notice, action: str, before: dict, after: dict, actor: Actor, details: dict
+) -> None:
     """Keep `after` as a new draft version when it differs from `before`; audit the edit either way."""
     changed = changed_fields(before, after)
     details = {**details, "changed": changed, "live_version": notice.version}
@@ -151,8 +185,9 @@ def _record_draft(notice: Notice, action: str, before: dict, after: dict, actor:
         for version in notice.versions:
             if version.state == "draft":
                 version.state = "superseded"
-        notice.versions.append(NoticeVersion(version=number, snapshot=after, state="draft",
-                                             created_by_admin_id=actor.admin_id))
+        notice.versions.append(
+            NoticeVersion(version=number, snapshot=after, state="draft", created_by_admin_id=actor.admin_id)
+        )
         details.update(version=number, draft=True)
     else:
         draft = pending_draft(notice)

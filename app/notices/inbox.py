@@ -15,24 +15,39 @@ from app.notices.models.notice import Notice, NoticeDelivery
 
 def _inbox_conditions(user_id: int):
     """Rows of a user's inbox: their in-app deliveries of published, not withdrawn notices."""
-    return (NoticeDelivery.user_id == user_id, NoticeDelivery.channel == "in_app",
-            Notice.status == "published")
+    return (
+        NoticeDelivery.user_id == user_id,
+        NoticeDelivery.channel == "in_app",
+        Notice.status == "published",
+    )
 
 
 def inbox(user_id: int, locale: str, *, page: int = 1, per_page: int = 20) -> dict:
     """One page of a user's notices in their locale (fallback chain), newest first, with counts."""
     conditions = _inbox_conditions(user_id)
-    base = select(NoticeDelivery, Notice).join(Notice, Notice.id == NoticeDelivery.notice_id).where(*conditions)
+    base = (
+        select(NoticeDelivery, Notice).join(Notice, Notice.id == NoticeDelivery.notice_id).where(*conditions)
+    )
     total, unread = db.session.execute(
         select(func.count(), func.coalesce(func.sum(case((NoticeDelivery.read_at.is_(None), 1), else_=0)), 0))
-        .select_from(NoticeDelivery).join(Notice, Notice.id == NoticeDelivery.notice_id).where(*conditions)
+        .select_from(NoticeDelivery)
+        .join(Notice, Notice.id == NoticeDelivery.notice_id)
+        .where(*conditions)
     ).one()
     rows = db.session.execute(
-        base.order_by(Notice.published_at.desc(), Notice.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        base.order_by(Notice.published_at.desc(), Notice.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     items = [notice_item(notice, locale, delivery.read_at) for delivery, notice in rows]
-    return {"items": items, "total": int(total), "unread": int(unread), "page": page, "per_page": per_page,
-            "next_page": page + 1 if page * per_page < total else None}
+    return {
+        "items": items,
+        "total": int(total),
+        "unread": int(unread),
+        "page": page,
+        "per_page": per_page,
+        "next_page": page + 1 if page * per_page < total else None,
+    }
 
 
 def notice_item(notice: Notice, locale: str, read_at: datetime | None = None) -> dict:
@@ -48,8 +63,11 @@ def notice_item(notice: Notice, locale: str, read_at: datetime | None = None) ->
         "category": notice.category,
         "priority": notice.priority,
         "important": notice.priority in ("important", "urgent"),
-        "source": {"title": notice.source_title, "url": notice.source_url,
-                   "date": notice.source_date.isoformat()},
+        "source": {
+            "title": notice.source_title,
+            "url": notice.source_url,
+            "date": notice.source_date.isoformat(),
+        },
         "published_at": notice.published_at.isoformat() if notice.published_at else None,
         "version": notice.version,
         "read": read_at is not None,
@@ -64,7 +82,8 @@ def mark_read(user_id: int, notice_id, *, now: datetime | None = None) -> dateti
     except (TypeError, ValueError):
         raise NoticeNotFound() from None
     row = db.session.execute(
-        select(NoticeDelivery).join(Notice, Notice.id == NoticeDelivery.notice_id)
+        select(NoticeDelivery)
+        .join(Notice, Notice.id == NoticeDelivery.notice_id)
         .where(NoticeDelivery.notice_id == notice_id, *_inbox_conditions(user_id))
     ).scalar_one_or_none()
     if row is None:

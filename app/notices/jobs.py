@@ -17,8 +17,6 @@ DELIVER_BATCH = delivery.DELIVER_BATCH_JOB
 JOB_RETRY = Retry(max=3, interval=[10, 30, 60])
 
 
-
-
 def start_delivery(notice_id: int) -> None:
     """Queue the fan-out of a just-published notice (runs at once on the embedded defaults)."""
     delivery.queue_fan_out(get_queue(), notice_id)
@@ -34,11 +32,15 @@ def fan_out(notice_id: int) -> dict:
             queue.enqueue(DELIVER_BATCH, nid, first, last, retry=JOB_RETRY, job_timeout=3600)
 
         result = delivery.fan_out(
-            notice_id, batch_size=int(config.get("NOTICE_BATCH_SIZE", 1000)),
-            default_locale=config["DEFAULT_LOCALE"], enqueue_batch=enqueue_batch,
+            notice_id,
+            batch_size=int(config.get("NOTICE_BATCH_SIZE", 1000)),
+            default_locale=config["DEFAULT_LOCALE"],
+            enqueue_batch=enqueue_batch,
         )
-        log.info("notice fanned out", extra={"notice_id": notice_id, "recipients": result.recipients,
-                                             "batches": len(result.batches)})
+        log.info(
+            "notice fanned out",
+            extra={"notice_id": notice_id, "recipients": result.recipients, "batches": len(result.batches)},
+        )
         return {"recipients": result.recipients, "batches": len(result.batches)}
 
 
@@ -68,8 +70,12 @@ def deliver_batch(notice_id: int, first_user_id: int, last_user_id: int) -> dict
     """Job: send the queued WeChat messages of one range of recipients."""
     with job_app_context() as app:
         result = delivery.send_batch(notice_id, first_user_id, last_user_id, make_sender(app))
-        return {"sent": result.sent, "failed": result.failed, "no_quota": result.no_quota,
-                "cancelled": result.cancelled}
+        return {
+            "sent": result.sent,
+            "failed": result.failed,
+            "no_quota": result.no_quota,
+            "cancelled": result.cancelled,
+        }
 
 
 def resume(notice_id: int) -> dict:

@@ -8,8 +8,27 @@ import nh3
 from markdown_it import MarkdownIt
 
 _ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code", "pre", "h2", "h3", "h4",
-    "hr", "table", "thead", "tbody", "tr", "th", "td",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 
 
@@ -23,6 +42,9 @@ def render_markdown(text: str) -> str:
     """Markdown to HTML that is safe to show: only harmless tags, http(s)/mailto links, noopener."""
     html = _markdown().render(text or "")
     return nh3.clean(
-        html, tags=_ALLOWED_TAGS, attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer",
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
     )

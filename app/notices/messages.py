@@ -11,8 +11,17 @@ from app.i18n import force_locale, pgettext
 from app.notices.models.notice import Notice
 
 #: Longest value per keyword type (wechat.md §4). `name` allows 10 when any Chinese character is in it.
-KEYWORD_LIMITS = {"thing": 20, "letter": 32, "character_string": 32, "car_number": 8, "name": 20,
-                  "phrase": 5, "number": 32, "symbol": 5, "phone_number": 17}
+KEYWORD_LIMITS = {
+    "thing": 20,
+    "letter": 32,
+    "character_string": 32,
+    "car_number": 8,
+    "name": 20,
+    "phrase": 5,
+    "number": 32,
+    "symbol": 5,
+    "phone_number": 17,
+}
 #: Which part of a notice fills a keyword when the template's layout is not configured.
 DEFAULT_LAYOUT = {"thing1": "title", "thing2": "category", "time3": "published_at"}
 ELLIPSIS = "…"
@@ -22,8 +31,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 #: `phrase` keywords accept Chinese characters only, whatever the reader's language.
-CATEGORY_PHRASES = {"policy_change": "政策变更", "deadline": "截止提醒", "outage": "服务中断",
-                    "how_to": "办事指南", "reminder": "提醒"}
+CATEGORY_PHRASES = {
+    "policy_change": "政策变更",
+    "deadline": "截止提醒",
+    "outage": "服务中断",
+    "how_to": "办事指南",
+    "reminder": "提醒",
+}
 
 
 def wechat_lang(locale: str | None) -> str:
@@ -84,8 +98,13 @@ def priority_label(priority: str) -> str:
     return labels.get(priority, priority)
 
 
-def message_data(notice: Notice, title: str, locale: str, layout: dict[str, str] | None = None,
-                 timezone: str = "Asia/Shanghai") -> dict[str, dict[str, str]]:
+def message_data(
+    notice: Notice,
+    title: str,
+    locale: str,
+    layout: dict[str, str] | None = None,
+    timezone: str = "Asia/Shanghai",
+) -> dict[str, dict[str, str]]:
     """The template data {keyword: {"value": …}} of a notice for a reader in `locale`."""
     layout = layout or DEFAULT_LAYOUT
     moment = (notice.published_at or clock.now()).astimezone(clock.zone(timezone))

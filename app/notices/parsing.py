@@ -35,7 +35,13 @@ def parse_notice(data) -> NoticeIn:
     if audience_error:
         raise ValidationFailed(INVALID_NOTICE, code="notice.invalid", details=audience_error.details)
     if parsed.source_locale not in parsed.translations:
-        raise ValidationFailed(INVALID_NOTICE, code="notice.invalid", details={
-            "fields": {"translations": f"a translation in the source locale {parsed.source_locale} is required"}
-        })
+        raise ValidationFailed(
+            INVALID_NOTICE,
+            code="notice.invalid",
+            details={
+                "fields": {
+                    "translations": f"a translation in the source locale {parsed.source_locale} is required"
+                }
+            },
+        )
     return parsed

@@ -30,7 +30,9 @@ class PublishResult:
     new_version: bool = False
 
 
-def publish(notice_id, actor: Actor, *, version: int | None = None, now: datetime | None = None) -> PublishResult:
+def publish(
+    notice_id, actor: Actor, *, version: int | None = None, now: datetime | None = None
+) -> PublishResult:
     """Publish now (or schedule when publish_at is in the future), or make a published notice's draft
     version live; publishing again changes nothing. `version`: only if that is what would go live."""
     require(actor, "notices.publish")
@@ -50,19 +52,34 @@ def publish(notice_id, actor: Actor, *, version: int | None = None, now: datetim
         notice.version = draft.version
         draft.state, draft.published_at, draft.published_by_admin_id = "published", now, actor.admin_id
         missing = missing_locales(notice)
-        audit_action("notice.publish", notice, actor, {"version": draft.version, "previous_version": previous,
-                                                 "changed": changed, "missing_translations": missing})
+        audit_action(
+            "notice.publish",
+            notice,
+            actor,
+            {
+                "version": draft.version,
+                "previous_version": previous,
+                "changed": changed,
+                "missing_translations": missing,
+            },
+        )
         commit_change()
         return PublishResult(notice, False, missing, new_version=True)  # nothing is sent again
     missing = missing_locales(notice)
     if notice.publish_at and notice.publish_at > now:
         notice.status = "scheduled"
-        audit_action("notice.schedule", notice, actor, {"publish_at": notice.publish_at.isoformat(),
-                                                  "version": notice.version})
+        audit_action(
+            "notice.schedule",
+            notice,
+            actor,
+            {"publish_at": notice.publish_at.isoformat(), "version": notice.version},
+        )
         commit_change()
         return PublishResult(notice, False, missing)
     mark_published(notice, now, actor)
-    audit_action("notice.publish", notice, actor, {"missing_translations": missing, "version": notice.version})
+    audit_action(
+        "notice.publish", notice, actor, {"missing_translations": missing, "version": notice.version}
+    )
     commit_change()
     return PublishResult(notice, True, missing)
 
@@ -74,9 +91,16 @@ def mark_published(notice: Notice, now: datetime, actor: Actor | None) -> None:
     exists_already = any(v.version == notice.version for v in notice.versions)
     if not exists_already:
         admin_id = actor.admin_id if actor else None
-        notice.versions.append(NoticeVersion(version=notice.version, snapshot=snapshot(notice), state="published",
-                                             created_by_admin_id=admin_id, published_at=now,
-                                             published_by_admin_id=admin_id))
+        notice.versions.append(
+            NoticeVersion(
+                version=notice.version,
+                snapshot=snapshot(notice),
+                state="published",
+                created_by_admin_id=admin_id,
+                published_at=now,
+                published_by_admin_id=admin_id,
+            )
+        )
 
 
 def discard_draft(notice_id, actor: Actor, *, version: int | None = None) -> Notice:
@@ -89,7 +113,9 @@ def discard_draft(notice_id, actor: Actor, *, version: int | None = None) -> Not
     if version is not None and version != draft.version:
         raise DraftChanged()
     draft.state = "discarded"
-    audit_action("notice.discard_draft", notice, actor, {"version": draft.version, "live_version": notice.version})
+    audit_action(
+        "notice.discard_draft", notice, actor, {"version": draft.version, "live_version": notice.version}
+    )
     commit_change()
     return notice
 
@@ -97,17 +123,26 @@ def discard_draft(notice_id, actor: Actor, *, version: int | None = None) -> Not
 def due_notices(now: datetime | None = None) -> list[int]:
     """Publish every scheduled notice whose time has come; the ids published."""
     now = now or clock.now()
-    ids = list(db.session.scalars(
-        select(Notice.id).where(Notice.status == "scheduled", Notice.publish_at <= now).order_by(Notice.id)
-    ))
+    ids = list(
+        db.session.scalars(
+            select(Notice.id)
+            .where(Notice.status == "scheduled", Notice.publish_at <= now)
+            .order_by(Notice.id)
+        )
+    )
     published = []
     for notice_id in ids:
         notice = db.session.get(Notice, notice_id)
         if notice is None or notice.status != "scheduled":
             continue
         mark_published(notice, now, None)
-        audit.record("notice.publish", actor_type="system", entity="notice", entity_id=notice.id,
-                     details={"scheduled": True, "version": notice.version})
+        audit.record(
+            "notice.publish",
+            actor_type="system",
+            entity="notice",
+            entity_id=notice.id,
+            details={"scheduled": True, "version": notice.version},
+        )
         published.append(notice_id)
     db.session.commit()
     return published
@@ -124,13 +159,27 @@ def withdraw(notice_id, actor: Actor, *, now: datetime | None = None) -> Notice:
         draft.state = "discarded"  # a withdrawn notice never changes again
     notice.status = "withdrawn"
     notice.withdrawn_at = now or clock.now()
-    cancelled = cast(CursorResult, db.session.execute(
-        update(NoticeDelivery)
-        .where(NoticeDelivery.notice_id == notice.id, NoticeDelivery.channel == "wechat",
-               NoticeDelivery.state == "queued")
-        .values(state="cancelled")
-    )).rowcount
-    audit_action("notice.withdraw", notice, actor, {"cancelled_messages": cancelled, "version": notice.version,
-                                              "discarded_version": draft.version if draft else None})
+    cancelled = cast(
+        CursorResult,
+        db.session.execute(
+            update(NoticeDelivery)
+            .where(
+                NoticeDelivery.notice_id == notice.id,
+                NoticeDelivery.channel == "wechat",
+                NoticeDelivery.state == "queued",
+            )
+            .values(state="cancelled")
+        ),
+    ).rowcount
+    audit_action(
+        "notice.withdraw",
+        notice,
+        actor,
+        {
+            "cancelled_messages": cancelled,
+            "version": notice.version,
+            "discarded_version": draft.version if draft else None,
+        },
+    )
     commit_change()
     return notice

@@ -97,10 +97,13 @@ class SubscriptionReportIn(BaseModel):
     """POST /subscriptions: wx.requestSubscribeMessage's result per template."""
 
     # wx.requestSubscribeMessage's own result object: template ids to a status, plus its errMsg.
-    results: dict[str, str] = Field(min_length=1, json_schema_extra={
-        "propertyNames": {"pattern": "^[A-Za-z0-9_-]{1,128}$"},
-        "properties": {"errMsg": {"type": "string"}},
-        "additionalProperties": {"enum": list(SUBSCRIPTION_STATUSES)},
-        "maxProperties": MAX_TEMPLATES_PER_REPORT + 1,
-    })
+    results: dict[str, str] = Field(
+        min_length=1,
+        json_schema_extra={
+            "propertyNames": {"pattern": "^[A-Za-z0-9_-]{1,128}$"},
+            "properties": {"errMsg": {"type": "string"}},
+            "additionalProperties": {"enum": list(SUBSCRIPTION_STATUSES)},
+            "maxProperties": MAX_TEMPLATES_PER_REPORT + 1,
+        },
+    )
     report_id: str | None = Field(default=None, min_length=1, max_length=64)

@@ -13,8 +13,13 @@ def stats(notice_id) -> dict:
     """Delivered, read and failed counts for a notice, in total and per recipient locale."""
     notice = get_notice(notice_id)
     rows = db.session.execute(
-        select(NoticeDelivery.locale, NoticeDelivery.channel, NoticeDelivery.state, func.count(),
-               func.count(NoticeDelivery.read_at))
+        select(
+            NoticeDelivery.locale,
+            NoticeDelivery.channel,
+            NoticeDelivery.state,
+            func.count(),
+            func.count(NoticeDelivery.read_at),
+        )
         .where(NoticeDelivery.notice_id == notice.id)
         .group_by(NoticeDelivery.locale, NoticeDelivery.channel, NoticeDelivery.state)
     ).all()
@@ -31,16 +36,25 @@ def stats(notice_id) -> dict:
                 target["pending"] += count
             elif state in target:
                 target[state] += count
-    return {"notice_id": notice.id, "status": notice.status, "version": notice.version,
-            "totals": totals, "per_locale": dict(sorted(per_locale.items()))}
+    return {
+        "notice_id": notice.id,
+        "status": notice.status,
+        "version": notice.version,
+        "totals": totals,
+        "per_locale": dict(sorted(per_locale.items())),
+    }
 
 
 def failure_codes(notice_id) -> list[tuple[int | None, int]]:
     """WeChat errcodes of failed messages and how often each occurred."""
     rows = db.session.execute(
         select(NoticeDelivery.errcode, func.count())
-        .where(NoticeDelivery.notice_id == int(notice_id), NoticeDelivery.channel == "wechat",
-               NoticeDelivery.state == "failed")
-        .group_by(NoticeDelivery.errcode).order_by(func.count().desc())
+        .where(
+            NoticeDelivery.notice_id == int(notice_id),
+            NoticeDelivery.channel == "wechat",
+            NoticeDelivery.state == "failed",
+        )
+        .group_by(NoticeDelivery.errcode)
+        .order_by(func.count().desc())
     ).all()
     return [(code, count) for code, count in rows]

@@ -47,5 +47,12 @@ def commit_change() -> None:
 
 def audit_action(action: str, notice: Notice, actor: Actor, details: dict) -> None:
     """An audit row for an action on a notice."""
-    audit.record(action, actor_type="admin", actor_id=actor.admin_id, entity="notice", entity_id=notice.id,
-                 details=details, request_id=actor.request_id)
+    audit.record(
+        action,
+        actor_type="admin",
+        actor_id=actor.admin_id,
+        entity="notice",
+        entity_id=notice.id,
+        details=details,
+        request_id=actor.request_id,
+    )

@@ -48,13 +48,26 @@ def _quota_row(user_id: int, template_id: str) -> SubscriptionQuota:
     UPDATE) and then insert into it deadlock, and every one but the first would fail. Holding this
     row's lock serialises every change to one user's ledger for one template.
     """
-    db.session.execute(_insert_unless_present(dict(
-        user_id=user_id, template_id=template_id, available=0, reserved=0, accepted_total=0,
-        sent_total=0, delivered_total=0, failed_total=0)))
+    db.session.execute(
+        _insert_unless_present(
+            dict(
+                user_id=user_id,
+                template_id=template_id,
+                available=0,
+                reserved=0,
+                accepted_total=0,
+                sent_total=0,
+                delivered_total=0,
+                failed_total=0,
+            )
+        )
+    )
     return db.session.scalars(
         select(SubscriptionQuota)
         .where(SubscriptionQuota.user_id == user_id, SubscriptionQuota.template_id == template_id)
-        .with_for_update().execution_options(populate_existing=True)).one()
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def _insert_unless_present(values: dict):
@@ -67,12 +80,15 @@ def _insert_unless_present(values: dict):
     now = clock.now()
     values = {**values, "created_at": now, "updated_at": now}
     if db.session.get_bind().dialect.name == "mysql":
-        return mysql_insert(SubscriptionQuota).values(**values).on_duplicate_key_update(id=SubscriptionQuota.id)
+        return (
+            mysql_insert(SubscriptionQuota).values(**values).on_duplicate_key_update(id=SubscriptionQuota.id)
+        )
     return sqlite_insert(SubscriptionQuota).values(**values).on_conflict_do_nothing()
 
 
-def _accept(row: SubscriptionQuota, at: datetime, *, client_key: str | None = None,
-            event_key: str | None = None) -> bool:
+def _accept(
+    row: SubscriptionQuota, at: datetime, *, client_key: str | None = None, event_key: str | None = None
+) -> bool:
     """Record one accept; True when it added quota, False when it was already known or paired.
 
     The caller holds the ledger row's lock; the reads here lock too, so they see what a parallel
@@ -84,17 +100,30 @@ def _accept(row: SubscriptionQuota, at: datetime, *, client_key: str | None = No
     if db.session.scalars(select(SubscriptionGrant.id).where(own == key).with_for_update()).first():
         return False
     match = db.session.scalars(
-        select(SubscriptionGrant).where(
-            SubscriptionGrant.user_id == row.user_id, SubscriptionGrant.template_id == row.template_id,
-            other.is_not(None), own.is_(None),
-            SubscriptionGrant.accepted_at >= at - PAIR_WINDOW, SubscriptionGrant.accepted_at <= at + PAIR_WINDOW,
-        ).order_by(SubscriptionGrant.accepted_at, SubscriptionGrant.id).with_for_update()
+        select(SubscriptionGrant)
+        .where(
+            SubscriptionGrant.user_id == row.user_id,
+            SubscriptionGrant.template_id == row.template_id,
+            other.is_not(None),
+            own.is_(None),
+            SubscriptionGrant.accepted_at >= at - PAIR_WINDOW,
+            SubscriptionGrant.accepted_at <= at + PAIR_WINDOW,
+        )
+        .order_by(SubscriptionGrant.accepted_at, SubscriptionGrant.id)
+        .with_for_update()
     ).first()
     if match is not None:
         setattr(match, "client_key" if client_key else "event_key", key)
         return False
-    db.session.add(SubscriptionGrant(user_id=row.user_id, template_id=row.template_id, accepted_at=at,
-                                     client_key=client_key, event_key=event_key))
+    db.session.add(
+        SubscriptionGrant(
+            user_id=row.user_id,
+            template_id=row.template_id,
+            accepted_at=at,
+            client_key=client_key,
+            event_key=event_key,
+        )
+    )
     row.available += 1
     row.accepted_total += 1
     return True
@@ -109,6 +138,7 @@ def _apply_status(row: SubscriptionQuota, status: str, *, from_settings: bool) -
 
 def check_report(results) -> dict[str, str]:
     """The {template_id: status} of a wx.requestSubscribeMessage result (errMsg ignored), or a 422."""
+
     def invalid(message):
         return ValidationFailed(details={"errors": [{"field": "results", "message": message}]})
 
@@ -127,16 +157,21 @@ def record_client_report(user_id: int, results, report_id: str | None = None) ->
     """Record what the mini program says the user chose; the ledger rows after it."""
     cleaned = check_report(results)
     if report_id is not None and (not isinstance(report_id, str) or not 1 <= len(report_id) <= 64):
-        raise ValidationFailed(details={"errors": [
-            {"field": "report_id", "message": _("We could not read the subscription answer.")}
-        ]})
+        raise ValidationFailed(
+            details={
+                "errors": [{"field": "report_id", "message": _("We could not read the subscription answer.")}]
+            }
+        )
     now = clock.now()
     rows: list[SubscriptionQuota] = []
     for template_id, status in sorted(cleaned.items()):
         row = _quota_row(user_id, template_id)
         if status in _ACCEPTS:
-            client_key = _key("client", user_id, report_id, template_id) if report_id else \
-                _key("client", user_id, template_id, now.isoformat(), len(rows))
+            client_key = (
+                _key("client", user_id, report_id, template_id)
+                if report_id
+                else _key("client", user_id, template_id, now.isoformat(), len(rows))
+            )
             _accept(row, now, client_key=client_key)
             row.status = status
         else:
@@ -181,11 +216,19 @@ def _record_receipt(row: SubscriptionQuota, openid: str, create_time: int, item:
     error_code = str(item.get("ErrorCode", "0"))[:16] or "0"
     msg_id = str(item.get("MsgID") or item.get("MsgId") or "")
     key = _key("sent", msg_id) if msg_id else _key("sent", openid, create_time, row.template_id, error_code)
-    if db.session.scalars(select(SubscriptionReceipt.id).where(SubscriptionReceipt.receipt_key == key)
-                          .with_for_update()).first():
+    if db.session.scalars(
+        select(SubscriptionReceipt.id).where(SubscriptionReceipt.receipt_key == key).with_for_update()
+    ).first():
         return False
-    db.session.add(SubscriptionReceipt(user_id=row.user_id, template_id=row.template_id, receipt_key=key,
-                                       error_code=error_code, received_at=at))
+    db.session.add(
+        SubscriptionReceipt(
+            user_id=row.user_id,
+            template_id=row.template_id,
+            receipt_key=key,
+            error_code=error_code,
+            received_at=at,
+        )
+    )
     if error_code == "0":
         row.delivered_total += 1
     else:
@@ -201,8 +244,11 @@ def view(row: SubscriptionQuota) -> dict:
 
 def quota(user_id: int, template_id: str) -> int:
     """Sends left for this user and template."""
-    row = db.session.scalars(select(SubscriptionQuota).where(
-        SubscriptionQuota.user_id == user_id, SubscriptionQuota.template_id == template_id)).first()
+    row = db.session.scalars(
+        select(SubscriptionQuota).where(
+            SubscriptionQuota.user_id == user_id, SubscriptionQuota.template_id == template_id
+        )
+    ).first()
     return row.available if row else 0
 
 
@@ -210,8 +256,11 @@ def reserve_quota(user_id: int, template_id: str) -> bool:
     """Take one send from the quota before calling WeChat; False when none is left. Commits."""
     taken = rows_changed(
         update(SubscriptionQuota)
-        .where(SubscriptionQuota.user_id == user_id, SubscriptionQuota.template_id == template_id,
-               SubscriptionQuota.available > 0)
+        .where(
+            SubscriptionQuota.user_id == user_id,
+            SubscriptionQuota.template_id == template_id,
+            SubscriptionQuota.available > 0,
+        )
         .values(available=SubscriptionQuota.available - 1, reserved=SubscriptionQuota.reserved + 1)
     )
     db.session.commit()
@@ -222,8 +271,11 @@ def confirm_quota(user_id: int, template_id: str) -> None:
     """WeChat accepted the send that a reservation was for. Commits."""
     db.session.execute(
         update(SubscriptionQuota)
-        .where(SubscriptionQuota.user_id == user_id, SubscriptionQuota.template_id == template_id,
-               SubscriptionQuota.reserved > 0)
+        .where(
+            SubscriptionQuota.user_id == user_id,
+            SubscriptionQuota.template_id == template_id,
+            SubscriptionQuota.reserved > 0,
+        )
         .values(reserved=SubscriptionQuota.reserved - 1, sent_total=SubscriptionQuota.sent_total + 1)
     )
     db.session.commit()
@@ -235,8 +287,11 @@ def release_quota(user_id: int, template_id: str, *, exhausted: bool = False) ->
     values["available"] = 0 if exhausted else SubscriptionQuota.available + 1
     db.session.execute(
         update(SubscriptionQuota)
-        .where(SubscriptionQuota.user_id == user_id, SubscriptionQuota.template_id == template_id,
-               SubscriptionQuota.reserved > 0)
+        .where(
+            SubscriptionQuota.user_id == user_id,
+            SubscriptionQuota.template_id == template_id,
+            SubscriptionQuota.reserved > 0,
+        )
         .values(**values)
     )
     db.session.commit()

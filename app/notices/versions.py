@@ -23,15 +23,26 @@ def working_copy(notice: Notice) -> dict:
 def snapshot(notice: Notice) -> dict:
     """Every field and translation of a notice as plain JSON."""
     return {
-        "category": notice.category, "priority": notice.priority, "audience": notice.audience,
-        "source_locale": notice.source_locale, "template_id": notice.template_id,
-        "source": {"title": notice.source_title, "url": notice.source_url,
-                   "date": notice.source_date.isoformat() if notice.source_date else None},
-        "translations": {t.locale: {
-            "title": t.title, "body": t.body_markdown, "machine_translated": bool(t.machine_translated),
-            "reviewed_by": t.reviewed_by_admin_id,
-            "reviewed_at": t.reviewed_at.isoformat() if t.reviewed_at else None,
-        } for t in notice.translations},
+        "category": notice.category,
+        "priority": notice.priority,
+        "audience": notice.audience,
+        "source_locale": notice.source_locale,
+        "template_id": notice.template_id,
+        "source": {
+            "title": notice.source_title,
+            "url": notice.source_url,
+            "date": notice.source_date.isoformat() if notice.source_date else None,
+        },
+        "translations": {
+            t.locale: {
+                "title": t.title,
+                "body": t.body_markdown,
+                "machine_translated": bool(t.machine_translated),
+                "reviewed_by": t.reviewed_by_admin_id,
+                "reviewed_at": t.reviewed_at.isoformat() if t.reviewed_at else None,
+            }
+            for t in notice.translations
+        },
     }
 
 
@@ -46,8 +57,11 @@ def changed_fields(before: dict, after: dict) -> list[str]:
     """Names of the top-level fields (and translation locales) that differ."""
     changed = [key for key in before if key != "translations" and before[key] != after[key]]
     locales = set(before["translations"]) | set(after["translations"])
-    changed += [f"translations.{loc}" for loc in sorted(locales)
-                if words(before["translations"].get(loc)) != words(after["translations"].get(loc))]
+    changed += [
+        f"translations.{loc}"
+        for loc in sorted(locales)
+        if words(before["translations"].get(loc)) != words(after["translations"].get(loc))
+    ]
     return changed
 
 
@@ -59,7 +73,11 @@ def draft_changes(notice: Notice) -> list[str]:
 
 def apply_version(notice: Notice, content: dict) -> None:
     """Make a version's content the live text of a notice."""
-    notice.category, notice.priority, notice.audience = content["category"], content["priority"], content["audience"]
+    notice.category, notice.priority, notice.audience = (
+        content["category"],
+        content["priority"],
+        content["audience"],
+    )
     notice.source_locale, notice.template_id = content["source_locale"], content["template_id"]
     notice.source_title, notice.source_url = content["source"]["title"], content["source"]["url"]
     notice.source_date = date.fromisoformat(content["source"]["date"])

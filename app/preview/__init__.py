@@ -38,8 +38,12 @@ PAGES = {
     "settings": ("components/screen/screen.wxss", "components/nav/nav.wxss"),
 }
 #: The mini program's code the browser runs as it is (plain CommonJS without `wx`).
-SHARED_SCRIPTS = {"screen.js": "lib/screen.js", "phone.js": "lib/phone.js", "views.js": "lib/views.js",
-                  "qr.js": "lib/qr.js"}
+SHARED_SCRIPTS = {
+    "screen.js": "lib/screen.js",
+    "phone.js": "lib/phone.js",
+    "views.js": "lib/views.js",
+    "qr.js": "lib/qr.js",
+}
 
 
 def stylesheets(page: str) -> tuple[str, ...]:
@@ -52,8 +56,10 @@ def requested_page() -> str:
     page = request.args.get("page", "")
     return page if page in PAGES else FLOW
 
-bp = Blueprint("preview", __name__, url_prefix="/_preview", template_folder="templates",
-               static_folder="static")
+
+bp = Blueprint(
+    "preview", __name__, url_prefix="/_preview", template_folder="templates", static_folder="static"
+)
 
 
 def init_preview(app) -> None:
@@ -76,9 +82,17 @@ def miniprogram():
     locales = served_locales(current_app.config)
     locale = current_locale_id()
     return render_template(
-        "preview/miniprogram.html", locale=locale, locale_tag=bcp47(locale), dir=text_direction(locale), locales=locales,
-        names={loc: native_name(loc) for loc in locales}, width=FRAME_WIDTH, height=FRAME_HEIGHT,
-        flow=FLOW, page=requested_page(), slug=request.args.get("slug", ""),
+        "preview/miniprogram.html",
+        locale=locale,
+        locale_tag=bcp47(locale),
+        dir=text_direction(locale),
+        locales=locales,
+        names={loc: native_name(loc) for loc in locales},
+        width=FRAME_WIDTH,
+        height=FRAME_HEIGHT,
+        flow=FLOW,
+        page=requested_page(),
+        slug=request.args.get("slug", ""),
         guide_page=request.args.get("guide_page", ""),
     )
 
@@ -102,10 +116,12 @@ def shared_script(name: str):
         abort(404)
     source = (MINIPROGRAM / SHARED_SCRIPTS[name]).read_text(encoding="utf-8")
     key = name.removesuffix(".js")
-    wrapped = ("(function () { const module = { exports: {} };\n"
-               "const require = (path) => window.mp[path.split('/').pop().replace(/\\.js$/, '')];\n"
-               f"{source}\n"
-               f"window.mp = window.mp || {{}}; window.mp[{key!r}] = module.exports; }}());\n")
+    wrapped = (
+        "(function () { const module = { exports: {} };\n"
+        "const require = (path) => window.mp[path.split('/').pop().replace(/\\.js$/, '')];\n"
+        f"{source}\n"
+        f"window.mp = window.mp || {{}}; window.mp[{key!r}] = module.exports; }}());\n"
+    )
     return current_app.response_class(wrapped, mimetype="text/javascript")
 
 
@@ -113,4 +129,3 @@ def shared_script(name: str):
 def asset(name: str):
     """The mini program's icons (`/assets/icons/…` in its WXML)."""
     return send_from_directory(MINIPROGRAM / "assets", name)
-

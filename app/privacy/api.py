@@ -33,8 +33,14 @@ def withdraw_consent(purpose: str):
     """Withdraw one consent; answers collected under it are deleted."""
     consent = consents.withdraw_consent(g.user_id, purpose)
     assert consent.withdrawn_at is not None  # withdraw_consent sets it
-    return jsonify({**locale_meta(), "purpose": consent.purpose, "withdrawn_at": consent.withdrawn_at.isoformat(),
-                    "message": _("You have withdrawn your consent. We deleted the answers collected under it.")})
+    return jsonify(
+        {
+            **locale_meta(),
+            "purpose": consent.purpose,
+            "withdrawn_at": consent.withdrawn_at.isoformat(),
+            "message": _("You have withdrawn your consent. We deleted the answers collected under it."),
+        }
+    )
 
 
 @bp.delete("")
@@ -42,7 +48,13 @@ def withdraw_consent(purpose: str):
 def delete_account():
     """{"confirm": true}: delete the account and the application's data about the user."""
     privacy.require_confirmation(request.get_json(silent=True))
-    privacy.delete_account(g.user_id, redis_client=get_redis(), sessions=user_sessions(),
-                           request_id=request_id())
-    return jsonify({**locale_meta(), "deleted": True,
-                    "message": _("We deleted your account and the data we held for it.")})
+    privacy.delete_account(
+        g.user_id, redis_client=get_redis(), sessions=user_sessions(), request_id=request_id()
+    )
+    return jsonify(
+        {
+            **locale_meta(),
+            "deleted": True,
+            "message": _("We deleted your account and the data we held for it."),
+        }
+    )

@@ -48,7 +48,10 @@ LOOKUP_HASHES = {
 HASH_ONLY = {
     ("verification_attempts", "wechat_subject"): "re-keyed through the openids of existing accounts",
     ("verification_attempts", "identifier_hash"): "kept: never searched, deleted after the retention period",
-    ("in_person_references", "reference_hash"): "kept: open ones from before the rotation delay the retirement",
+    (
+        "in_person_references",
+        "reference_hash",
+    ): "kept: open ones from before the rotation delay the retirement",
 }
 DEFAULT_BATCH = 500
 #: Reads of a row the service keeps rewriting before the batch leaves it to the next run.
@@ -75,8 +78,11 @@ def targets() -> list[Target]:
     """Every table with an encrypted column, found in the models' metadata (so none is forgotten)."""
     found = []
     for table in db.metadata.sorted_tables:
-        columns = tuple(column.name for column in table.columns
-                        if isinstance(column.type, EncryptedString | EncryptedJSON))
+        columns = tuple(
+            column.name
+            for column in table.columns
+            if isinstance(column.type, EncryptedString | EncryptedJSON)
+        )
         if columns:
             found.append(Target(table, columns))
     return found
@@ -113,8 +119,10 @@ def _codec_for_rotation() -> pii.PiiCodec:
     """The configured codec, which must hold both keys."""
     codec = pii.codec()
     if codec.previous is None:
-        raise RotationError("PII_KEY_PREVIOUS is not set: set PII_KEY to the new key and PII_KEY_PREVIOUS "
-                            "to the old one, restart every web and worker process, then run this again")
+        raise RotationError(
+            "PII_KEY_PREVIOUS is not set: set PII_KEY to the new key and PII_KEY_PREVIOUS "
+            "to the old one, restart every web and worker process, then run this again"
+        )
     return codec
 
 
@@ -127,24 +135,37 @@ def _previous_key(codec: pii.PiiCodec) -> pii.PiiKey:
 def _record(conn, codec: pii.PiiCodec, *, create: bool) -> dict | None:
     """The rotation record from the previous key to the current one (made on the first run)."""
     table = table_of(PiiKeyRotation)
-    retired = conn.execute(select(table.c.retired_at).where(table.c.from_key_id == codec.key_id,
-                                                            table.c.retired_at.is_not(None))).first()
+    retired = conn.execute(
+        select(table.c.retired_at).where(table.c.from_key_id == codec.key_id, table.c.retired_at.is_not(None))
+    ).first()
     if retired is not None:
-        raise RotationError(f"PII_KEY is key {codec.key_id}, retired on {retired.retired_at:%Y-%m-%d %H:%M} UTC: "
-                            "it must not encrypt again")
+        raise RotationError(
+            f"PII_KEY is key {codec.key_id}, retired on {retired.retired_at:%Y-%m-%d %H:%M} UTC: "
+            "it must not encrypt again"
+        )
     where = and_(table.c.from_key_id == _previous_key(codec).key_id, table.c.to_key_id == codec.key_id)
     row = conn.execute(select(table).where(where)).mappings().first()
     if row is None and create:
-        conn.execute(insert(table).values(from_key_id=_previous_key(codec).key_id, to_key_id=codec.key_id,
-                                          started_at=clock.now(), values_reencrypted=0))
+        conn.execute(
+            insert(table).values(
+                from_key_id=_previous_key(codec).key_id,
+                to_key_id=codec.key_id,
+                started_at=clock.now(),
+                values_reencrypted=0,
+            )
+        )
         row = conn.execute(select(table).where(where)).mappings().first()
     return dict(row) if row is not None else None
 
 
 def _pending(target: Target, key_id: str):
     """Rows of the target with a value not yet under the key `key_id`."""
-    return or_(*(and_(target.table.c[name].is_not(None), _raw(target.table.c[name]).not_like(f"{key_id}:%"))
-                 for name in target.columns))
+    return or_(
+        *(
+            and_(target.table.c[name].is_not(None), _raw(target.table.c[name]).not_like(f"{key_id}:%"))
+            for name in target.columns
+        )
+    )
 
 
 def rotate(batch_size: int = DEFAULT_BATCH, on_batch: Callable[[BatchDone], None] | None = None) -> Report:
@@ -167,22 +188,34 @@ def rotate(batch_size: int = DEFAULT_BATCH, on_batch: Callable[[BatchDone], None
     report.remaining = remaining(codec.key_id)
     with db.engine.begin() as conn:
         table = table_of(PiiKeyRotation)
-        report.total = conn.execute(select(table.c.values_reencrypted).where(table.c.id == record["id"])).scalar_one()
+        report.total = conn.execute(
+            select(table.c.values_reencrypted).where(table.c.id == record["id"])
+        ).scalar_one()
         if not report.remaining:
-            conn.execute(update(table).where(table.c.id == record["id"], table.c.finished_at.is_(None))
-                         .values(finished_at=clock.now()))
+            conn.execute(
+                update(table)
+                .where(table.c.id == record["id"], table.c.finished_at.is_(None))
+                .values(finished_at=clock.now())
+            )
     return report
 
 
-def _rotate_batch(conn, codec: pii.PiiCodec, target: Target, last_id: int, batch_size: int,
-                  report: Report, record_id: int) -> tuple[BatchDone | None, int]:
+def _rotate_batch(
+    conn, codec: pii.PiiCodec, target: Target, last_id: int, batch_size: int, report: Report, record_id: int
+) -> tuple[BatchDone | None, int]:
     """One batch of one table in the caller's transaction: (what it did or None at the end, the last id)."""
     table = target.table
     columns = (table.c.id, *(_raw(table.c[name]).label(name) for name in target.columns))
-    rows = conn.execute(
-        select(*columns).where(table.c.id > last_id, _pending(target, codec.key_id))
-        .order_by(table.c.id).limit(batch_size)
-    ).mappings().all()
+    rows = (
+        conn.execute(
+            select(*columns)
+            .where(table.c.id > last_id, _pending(target, codec.key_id))
+            .order_by(table.c.id)
+            .limit(batch_size)
+        )
+        .mappings()
+        .all()
+    )
     if not rows:
         return None, last_id
     values = hashes = 0
@@ -194,12 +227,19 @@ def _rotate_batch(conn, codec: pii.PiiCodec, target: Target, last_id: int, batch
                 break
             report.changed_meanwhile += 1
             # Read it again as now committed, and hold it (a plain read would see this transaction's snapshot).
-            row = conn.execute(select(*columns).where(table.c.id == row["id"]).with_for_update()).mappings().first()
+            row = (
+                conn.execute(select(*columns).where(table.c.id == row["id"]).with_for_update())
+                .mappings()
+                .first()
+            )
             if row is None:
                 break
     rotations = table_of(PiiKeyRotation)
-    conn.execute(update(rotations).where(rotations.c.id == record_id)
-                 .values(values_reencrypted=rotations.c.values_reencrypted + values))
+    conn.execute(
+        update(rotations)
+        .where(rotations.c.id == record_id)
+        .values(values_reencrypted=rotations.c.values_reencrypted + values)
+    )
     report.values += values
     report.hashes += hashes
     return BatchDone(table.name, values, hashes, report.values), rows[-1]["id"]
@@ -226,10 +266,20 @@ def _rotate_row(conn, codec: pii.PiiCodec, target: Target, row) -> tuple[int, in
             changes[hash_column] = codec.lookup_hash(plain, kind)
     if not changes:
         return 0, 0
-    statement = update(table).where(*checks).values(
-        {table.c[name]: (type_coerce(bindparam(f"v_{name}"), Text) if name in target.columns
-                         else bindparam(f"v_{name}"))
-         for name in changes})
+    statement = (
+        update(table)
+        .where(*checks)
+        .values(
+            {
+                table.c[name]: (
+                    type_coerce(bindparam(f"v_{name}"), Text)
+                    if name in target.columns
+                    else bindparam(f"v_{name}")
+                )
+                for name in changes
+            }
+        )
+    )
     if conn.execute(statement, {f"v_{name}": value for name, value in changes.items()}).rowcount != 1:
         return None
     written = sum(1 for name in changes if name in target.columns)
@@ -241,8 +291,10 @@ def _decrypt(codec: pii.PiiCodec, table: str, column: str, row_id: int, stored: 
     try:
         return codec.decrypt(stored)
     except pii.UnknownPiiKey as error:
-        raise RotationError(f"{table}.{column} of row {row_id} is under key {pii.key_tag(stored)!r}, which is "
-                            f"neither PII_KEY nor PII_KEY_PREVIOUS ({error})") from None
+        raise RotationError(
+            f"{table}.{column} of row {row_id} is under key {pii.key_tag(stored)!r}, which is "
+            f"neither PII_KEY nor PII_KEY_PREVIOUS ({error})"
+        ) from None
 
 
 def _subject_pairs(codec: pii.PiiCodec, batch_size: int) -> Iterator[list[tuple[str, str]]]:
@@ -251,13 +303,22 @@ def _subject_pairs(codec: pii.PiiCodec, batch_size: int) -> Iterator[list[tuple[
     last_id = 0
     while True:
         with db.engine.connect() as conn:
-            users = conn.execute(select(UserAccount.id, UserAccount.openid).where(UserAccount.id > last_id)
-                                 .order_by(UserAccount.id).limit(batch_size)).all()
+            users = conn.execute(
+                select(UserAccount.id, UserAccount.openid)
+                .where(UserAccount.id > last_id)
+                .order_by(UserAccount.id)
+                .limit(batch_size)
+            ).all()
         if not users:
             return
         last_id = users[-1].id
-        yield [(previous.lookup_hash(user.openid, WECHAT_SUBJECT_KIND),
-                codec.lookup_hash(user.openid, WECHAT_SUBJECT_KIND)) for user in users]
+        yield [
+            (
+                previous.lookup_hash(user.openid, WECHAT_SUBJECT_KIND),
+                codec.lookup_hash(user.openid, WECHAT_SUBJECT_KIND),
+            )
+            for user in users
+        ]
 
 
 def _rekey_subjects(codec: pii.PiiCodec, batch_size: int) -> int:
@@ -267,11 +328,22 @@ def _rekey_subjects(codec: pii.PiiCodec, batch_size: int) -> int:
     for pairs in _subject_pairs(codec, batch_size):
         new_of = dict(pairs)
         with db.engine.begin() as conn:
-            present = conn.execute(select(attempts.c.wechat_subject).distinct()
-                                   .where(attempts.c.wechat_subject.in_(new_of))).scalars().all()
+            present = (
+                conn.execute(
+                    select(attempts.c.wechat_subject).distinct().where(attempts.c.wechat_subject.in_(new_of))
+                )
+                .scalars()
+                .all()
+            )
             for old in present:
-                changed += conn.execute(update(attempts).where(attempts.c.wechat_subject == old)
-                                        .values(wechat_subject=new_of[old])).rowcount or 0
+                changed += (
+                    conn.execute(
+                        update(attempts)
+                        .where(attempts.c.wechat_subject == old)
+                        .values(wechat_subject=new_of[old])
+                    ).rowcount
+                    or 0
+                )
     return changed
 
 
@@ -281,8 +353,11 @@ def _old_subjects_left(codec: pii.PiiCodec, batch_size: int) -> int:
     left = 0
     for pairs in _subject_pairs(codec, batch_size):
         with db.engine.connect() as conn:
-            left += conn.execute(select(func.count()).select_from(attempts)
-                                 .where(attempts.c.wechat_subject.in_([old for old, _ in pairs]))).scalar_one()
+            left += conn.execute(
+                select(func.count())
+                .select_from(attempts)
+                .where(attempts.c.wechat_subject.in_([old for old, _ in pairs]))
+            ).scalar_one()
     return left
 
 
@@ -294,8 +369,13 @@ def key_counts() -> dict[str, Counter]:
             for name in target.columns:
                 raw = _raw(target.table.c[name])
                 tag = case((raw.like(f"{pii.LEGACY_TAG}:%"), pii.LEGACY_TAG), else_=func.substr(raw, 1, 11))
-                counts[f"{target.table.name}.{name}"] = Counter(dict(conn.execute(
-                    select(tag, func.count()).where(target.table.c[name].is_not(None)).group_by(tag)).all()))
+                counts[f"{target.table.name}.{name}"] = Counter(
+                    dict(
+                        conn.execute(
+                            select(tag, func.count()).where(target.table.c[name].is_not(None)).group_by(tag)
+                        ).all()
+                    )
+                )
     return counts
 
 
@@ -308,8 +388,11 @@ def rotations() -> list[dict]:
 
 def remaining(key_id: str) -> dict[str, int]:
     """`table.column` -> values not under the key `key_id` (only columns that have some)."""
-    return {name: sum(n for tag, n in tags.items() if tag != key_id)
-            for name, tags in key_counts().items() if any(tag != key_id for tag in tags)}
+    return {
+        name: sum(n for tag, n in tags.items() if tag != key_id)
+        for name, tags in key_counts().items()
+        if any(tag != key_id for tag in tags)
+    }
 
 
 @dataclass
@@ -326,8 +409,10 @@ def retire(batch_size: int = DEFAULT_BATCH) -> Retirement:
     with db.engine.connect() as conn:
         record = _record(conn, codec, create=False)
     if record is None:
-        raise RotationError(f"no rotation from key {_previous_key(codec).key_id} to {codec.key_id} was started: "
-                            "run `flask --app wsgi pii rotate-key` first")
+        raise RotationError(
+            f"no rotation from key {_previous_key(codec).key_id} to {codec.key_id} was started: "
+            "run `flask --app wsgi pii rotate-key` first"
+        )
     if record["retired_at"] is not None:
         return Retirement(_previous_key(codec).key_id, record["retired_at"])
     problems = [f"{name}: {count} values" for name, count in remaining(codec.key_id).items()]
@@ -335,20 +420,30 @@ def retire(batch_size: int = DEFAULT_BATCH) -> Retirement:
     if subjects:
         problems.append(f"verification_attempts.wechat_subject: {subjects} records")
     if problems:
-        raise RotationError(f"still under key {_previous_key(codec).key_id} (or written before key ids): "
-                            + "; ".join(problems) + ". Run `flask --app wsgi pii rotate-key` again")
+        raise RotationError(
+            f"still under key {_previous_key(codec).key_id} (or written before key ids): "
+            + "; ".join(problems)
+            + ". Run `flask --app wsgi pii rotate-key` again"
+        )
     references = table_of(InPersonReference)
     now = clock.now()
     with db.engine.connect() as conn:
         open_count, last_expiry = conn.execute(
             select(func.count(), func.max(references.c.expires_at))
             # <=: timestamps are kept to the second, and one made in the rotation's first second may be old.
-            .where(references.c.created_at <= record["started_at"], references.c.confirmed_at.is_(None),
-                   references.c.cancelled_at.is_(None), references.c.expires_at > now)).one()
+            .where(
+                references.c.created_at <= record["started_at"],
+                references.c.confirmed_at.is_(None),
+                references.c.cancelled_at.is_(None),
+                references.c.expires_at > now,
+            )
+        ).one()
     if open_count:
-        raise RotationError(f"{open_count} in-person references made before the rotation are still open and "
-                            f"are found only with the old key's hash; the last expires at "
-                            f"{last_expiry:%Y-%m-%d %H:%M} UTC: retire the key after that")
+        raise RotationError(
+            f"{open_count} in-person references made before the rotation are still open and "
+            f"are found only with the old key's hash; the last expires at "
+            f"{last_expiry:%Y-%m-%d %H:%M} UTC: retire the key after that"
+        )
     rotations = table_of(PiiKeyRotation)
     with db.engine.begin() as conn:
         conn.execute(update(rotations).where(rotations.c.id == record["id"]).values(retired_at=now))

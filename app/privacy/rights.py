@@ -84,13 +84,16 @@ def pseudonym(user_id: int) -> str:
 
 # ---- export -------------------------------------------------------------------------------------
 
+
 def _registry_views(user_id: int, today) -> dict:
     """The linked person's data exactly as the card screens show it; a screen that does not apply is None."""
     views: dict[str, Any] = {}
-    for name, build in (("card", lambda: card.card_view(user_id)),
-                        ("permit", lambda: card.permit_view(user_id, today)),
-                        ("insurances", lambda: card.insurances_view(user_id, today)),
-                        ("contributions_csv", lambda: contributions.export_csv(user_id, None)[1])):
+    for name, build in (
+        ("card", lambda: card.card_view(user_id)),
+        ("permit", lambda: card.permit_view(user_id, today)),
+        ("insurances", lambda: card.insurances_view(user_id, today)),
+        ("contributions_csv", lambda: contributions.export_csv(user_id, None)[1]),
+    ):
         try:
             views[name] = build()
         except AppError as error:  # not verified, no permit on record…: say why instead of failing
@@ -104,61 +107,133 @@ def export_user(user_id: int, *, locale: str, today) -> dict:
     user = _user(user_id)
     consents = db.session.scalars(select(Consent).where(Consent.user_id == user_id).order_by(Consent.id))
     # With the records kept from an earlier, deleted account of the same WeChat user.
-    attempt_rows = db.session.scalars(select(VerificationAttempt).where(or_(
-        VerificationAttempt.user_id == user_id, VerificationAttempt.wechat_subject.in_(wechat_subjects(user.openid)),
-    )).order_by(VerificationAttempt.id))
+    attempt_rows = db.session.scalars(
+        select(VerificationAttempt)
+        .where(
+            or_(
+                VerificationAttempt.user_id == user_id,
+                VerificationAttempt.wechat_subject.in_(wechat_subjects(user.openid)),
+            )
+        )
+        .order_by(VerificationAttempt.id)
+    )
     references = db.session.scalars(
-        select(InPersonReference).where(InPersonReference.user_id == user_id).order_by(InPersonReference.id))
+        select(InPersonReference).where(InPersonReference.user_id == user_id).order_by(InPersonReference.id)
+    )
     flows = db.session.scalars(select(FlowState).where(FlowState.user_id == user_id).order_by(FlowState.id))
     quotas = db.session.scalars(
-        select(SubscriptionQuota).where(SubscriptionQuota.user_id == user_id).order_by(SubscriptionQuota.id))
+        select(SubscriptionQuota).where(SubscriptionQuota.user_id == user_id).order_by(SubscriptionQuota.id)
+    )
     grants = db.session.scalars(
-        select(SubscriptionGrant).where(SubscriptionGrant.user_id == user_id).order_by(SubscriptionGrant.id))
+        select(SubscriptionGrant).where(SubscriptionGrant.user_id == user_id).order_by(SubscriptionGrant.id)
+    )
     receipts = db.session.scalars(
-        select(SubscriptionReceipt).where(SubscriptionReceipt.user_id == user_id).order_by(SubscriptionReceipt.id))
+        select(SubscriptionReceipt)
+        .where(SubscriptionReceipt.user_id == user_id)
+        .order_by(SubscriptionReceipt.id)
+    )
     deliveries = db.session.execute(
-        select(NoticeDelivery, Notice).join(Notice, Notice.id == NoticeDelivery.notice_id)
-        .where(NoticeDelivery.user_id == user_id).order_by(NoticeDelivery.id)).all()
+        select(NoticeDelivery, Notice)
+        .join(Notice, Notice.id == NoticeDelivery.notice_id)
+        .where(NoticeDelivery.user_id == user_id)
+        .order_by(NoticeDelivery.id)
+    ).all()
     checks = db.session.execute(
-        select(QrCheck, ServicePoint.name).join(ServicePoint, ServicePoint.id == QrCheck.service_point_id)
-        .where(QrCheck.user_id == user_id).order_by(QrCheck.id)).all()
+        select(QrCheck, ServicePoint.name)
+        .join(ServicePoint, ServicePoint.id == QrCheck.service_point_id)
+        .where(QrCheck.user_id == user_id)
+        .order_by(QrCheck.id)
+    ).all()
     document = {
         "format": EXPORT_FORMAT,
         "exported_at": clock.now().isoformat(),
         "account": {
-            "id": user.id, "openid": user.openid, "unionid": user.unionid, "locale": user.locale,
-            "status": user.status, "linked_person": user.person_id is not None,
-            "verified_at": _iso(user.verified_at), "last_login_at": _iso(user.last_login_at),
+            "id": user.id,
+            "openid": user.openid,
+            "unionid": user.unionid,
+            "locale": user.locale,
+            "status": user.status,
+            "linked_person": user.person_id is not None,
+            "verified_at": _iso(user.verified_at),
+            "last_login_at": _iso(user.last_login_at),
             "created_at": _iso(user.created_at),
         },
-        "consents": [{"purpose": c.purpose, "label": _purpose_label(c.purpose),
-                      "withdraw_label": to_text(_WITHDRAW_LABEL), "text_version": c.text_version,
-                      "locale": c.locale, "granted_at": _iso(c.granted_at),
-                      "withdrawn_at": _iso(c.withdrawn_at)} for c in consents],
+        "consents": [
+            {
+                "purpose": c.purpose,
+                "label": _purpose_label(c.purpose),
+                "withdraw_label": to_text(_WITHDRAW_LABEL),
+                "text_version": c.text_version,
+                "locale": c.locale,
+                "granted_at": _iso(c.granted_at),
+                "withdrawn_at": _iso(c.withdrawn_at),
+            }
+            for c in consents
+        ],
         # The identifier itself is not stored with an attempt, only a keyed hash that means nothing outside.
         # The outcome is the one the user was told: which detail failed stays with staff.
-        "verification_attempts": [{"step": a.step, "result": a.result,
-                                   "failure_code": shown_outcome(a.failure_code),
-                                   "identifier_type": a.identifier_type, "at": _iso(a.created_at)}
-                                  for a in attempt_rows],
-        "in_person_references": [{"created_at": _iso(r.created_at), "expires_at": _iso(r.expires_at),
-                                  "confirmed_at": _iso(r.confirmed_at), "cancelled_at": _iso(r.cancelled_at)}
-                                 for r in references],
-        "flows": [{"flow": f.flow, "step": f.step, "answers": dict(f.answers or {}),
-                   "history": list(f.history or []), "updated_at": _iso(f.updated_at)} for f in flows],
+        "verification_attempts": [
+            {
+                "step": a.step,
+                "result": a.result,
+                "failure_code": shown_outcome(a.failure_code),
+                "identifier_type": a.identifier_type,
+                "at": _iso(a.created_at),
+            }
+            for a in attempt_rows
+        ],
+        "in_person_references": [
+            {
+                "created_at": _iso(r.created_at),
+                "expires_at": _iso(r.expires_at),
+                "confirmed_at": _iso(r.confirmed_at),
+                "cancelled_at": _iso(r.cancelled_at),
+            }
+            for r in references
+        ],
+        "flows": [
+            {
+                "flow": f.flow,
+                "step": f.step,
+                "answers": dict(f.answers or {}),
+                "history": list(f.history or []),
+                "updated_at": _iso(f.updated_at),
+            }
+            for f in flows
+        ],
         "subscriptions": {
-            "ledger": [{"template_id": q.template_id, "status": q.status, "available": q.available,
-                        "accepted_total": q.accepted_total, "sent_total": q.sent_total,
-                        "delivered_total": q.delivered_total, "failed_total": q.failed_total} for q in quotas],
+            "ledger": [
+                {
+                    "template_id": q.template_id,
+                    "status": q.status,
+                    "available": q.available,
+                    "accepted_total": q.accepted_total,
+                    "sent_total": q.sent_total,
+                    "delivered_total": q.delivered_total,
+                    "failed_total": q.failed_total,
+                }
+                for q in quotas
+            ],
             "grants": [{"template_id": g.template_id, "accepted_at": _iso(g.accepted_at)} for g in grants],
-            "delivery_reports": [{"template_id": r.template_id, "error_code": r.error_code,
-                                  "received_at": _iso(r.received_at)} for r in receipts],
+            "delivery_reports": [
+                {"template_id": r.template_id, "error_code": r.error_code, "received_at": _iso(r.received_at)}
+                for r in receipts
+            ],
         },
-        "notices": [{**inbox.notice_item(notice, locale, delivery.read_at), "channel": delivery.channel,
-                     "state": delivery.state, "sent_at": _iso(delivery.sent_at),
-                     "created_at": _iso(delivery.created_at)} for delivery, notice in deliveries],
-        "qr_checks": [{"service_point": name, "result": check.result, "checked_at": _iso(check.checked_at)}
-                      for check, name in checks],
+        "notices": [
+            {
+                **inbox.notice_item(notice, locale, delivery.read_at),
+                "channel": delivery.channel,
+                "state": delivery.state,
+                "sent_at": _iso(delivery.sent_at),
+                "created_at": _iso(delivery.created_at),
+            }
+            for delivery, notice in deliveries
+        ],
+        "qr_checks": [
+            {"service_point": name, "result": check.result, "checked_at": _iso(check.checked_at)}
+            for check, name in checks
+        ],
         "registry": _registry_views(user_id, today) if user.person_id is not None else None,
     }
     audit.record("privacy.exported", actor_type="user", actor_id=user_id, entity="user", entity_id=user_id)
@@ -168,11 +243,14 @@ def export_user(user_id: int, *, locale: str, today) -> dict:
 
 # ---- deletion -----------------------------------------------------------------------------------
 
+
 def _delete_rows(model, user_id: int) -> int:
     return rows_changed(delete(model).where(model.user_id == user_id))
 
 
-def delete_account(user_id: int, *, redis_client, sessions: SessionStore, request_id: str | None = None) -> dict:
+def delete_account(
+    user_id: int, *, redis_client, sessions: SessionStore, request_id: str | None = None
+) -> dict:
     """Delete the user's application data (see the module docstring); the counts of what went."""
     user = _user(user_id)
     alias = pseudonym(user_id)
@@ -187,18 +265,34 @@ def delete_account(user_id: int, *, redis_client, sessions: SessionStore, reques
     }
     # Attempts stay, as the security record of this WeChat identity, until their retention ends.
     counts["verification_attempts_kept"] = rows_changed(
-        update(VerificationAttempt).where(VerificationAttempt.user_id == user_id)
-        .values(user_id=None, wechat_subject=wechat_subject(user.openid)))
+        update(VerificationAttempt)
+        .where(VerificationAttempt.user_id == user_id)
+        .values(user_id=None, wechat_subject=wechat_subject(user.openid))
+    )
     counts["qr_checks_unlinked"] = rows_changed(
-        update(QrCheck).where(QrCheck.user_id == user_id).values(user_id=None))
+        update(QrCheck).where(QrCheck.user_id == user_id).values(user_id=None)
+    )
     # Earlier audit entries keep what happened and when, no longer to whom.
-    db.session.execute(update(AuditLog).where(AuditLog.actor_type == "user", AuditLog.actor_id == str(user_id))
-                       .values(actor_id=alias))
-    db.session.execute(update(AuditLog).where(AuditLog.entity == "user", AuditLog.entity_id == str(user_id))
-                       .values(entity_id=alias))
+    db.session.execute(
+        update(AuditLog)
+        .where(AuditLog.actor_type == "user", AuditLog.actor_id == str(user_id))
+        .values(actor_id=alias)
+    )
+    db.session.execute(
+        update(AuditLog)
+        .where(AuditLog.entity == "user", AuditLog.entity_id == str(user_id))
+        .values(entity_id=alias)
+    )
     db.session.delete(user)
-    audit.record("account.deleted", actor_type="user", actor_id=None, entity="user", entity_id=None,
-                 details={"rows": counts}, request_id=request_id)
+    audit.record(
+        "account.deleted",
+        actor_type="user",
+        actor_id=None,
+        entity="user",
+        entity_id=None,
+        details={"rows": counts},
+        request_id=request_id,
+    )
     db.session.commit()
     # Redis last: if the database refused, the user can still sign in and try again.
     counts["sessions"] = sessions.revoke_all(user_id)
@@ -216,22 +310,34 @@ def require_confirmation(body) -> None:
 
 # ---- retention ----------------------------------------------------------------------------------
 
+
 def purge_expired(*, retention_days: int, now: datetime | None = None) -> dict:
     """Delete verification attempts older than the retention period and in-person references past use."""
     now = now or clock.now()
     cutoff = now - timedelta(days=retention_days)
     removed_attempts = rows_changed(
-        delete(VerificationAttempt).where(VerificationAttempt.created_at < cutoff))
+        delete(VerificationAttempt).where(VerificationAttempt.created_at < cutoff)
+    )
     # Unconfirmed references are useless once expired; confirmed or cancelled ones are kept for the
     # retention period as the record of the in-person check, like the attempts.
-    removed_references = rows_changed(delete(InPersonReference).where(or_(
-        and_(InPersonReference.confirmed_at.is_(None), InPersonReference.expires_at < now),
-        InPersonReference.expires_at < cutoff,
-    )))
+    removed_references = rows_changed(
+        delete(InPersonReference).where(
+            or_(
+                and_(InPersonReference.confirmed_at.is_(None), InPersonReference.expires_at < now),
+                InPersonReference.expires_at < cutoff,
+            )
+        )
+    )
     if removed_attempts or removed_references:
-        audit.record("privacy.purged", actor_type="system", details={
-            "verification_attempts": removed_attempts, "in_person_references": removed_references,
-            "retention_days": retention_days})
+        audit.record(
+            "privacy.purged",
+            actor_type="system",
+            details={
+                "verification_attempts": removed_attempts,
+                "in_person_references": removed_references,
+                "retention_days": retention_days,
+            },
+        )
     db.session.commit()
     return {"verification_attempts": removed_attempts, "in_person_references": removed_references}
 

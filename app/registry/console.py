@@ -42,8 +42,13 @@ def registry_import():
             token = import_progress.new_token()
             path = _upload_dir() / f"{token}{suffix}"
             upload.save(path)
-            import_progress.start(get_redis(), token, filename=secure_filename(upload.filename),
-                                  total=import_progress.estimate_rows(path), admin_id=g.admin.id)
+            import_progress.start(
+                get_redis(),
+                token,
+                filename=secure_filename(upload.filename),
+                total=import_progress.estimate_rows(path),
+                admin_id=g.admin.id,
+            )
             get_queue().enqueue(IMPORT_JOB, token, str(path), g.admin.id, job_timeout=6 * 3600)
             return redirect(url_for("console.registry_import_status", token=token))
     return render_template("admin/registry/import.html", form=form), 422 if form.errors else 200
@@ -56,8 +61,12 @@ def registry_import_status(token: str):
     progress = import_progress.read(get_redis(), token)
     if progress is None:
         abort(404)
-    return render_template("admin/registry/status.html", token=token, progress=progress,
-                           percent=import_progress.percent(progress))
+    return render_template(
+        "admin/registry/status.html",
+        token=token,
+        progress=progress,
+        percent=import_progress.percent(progress),
+    )
 
 
 @bp.get("/registry/import/<token>.json")
@@ -67,5 +76,11 @@ def registry_import_progress(token: str):
     progress = import_progress.read(get_redis(), token)
     if progress is None:
         abort(404)
-    return jsonify({"state": progress["state"], "rows": progress["rows"], "total": progress["total"],
-                    "percent": import_progress.percent(progress)})
+    return jsonify(
+        {
+            "state": progress["state"],
+            "rows": progress["rows"],
+            "total": progress["total"],
+            "percent": import_progress.percent(progress),
+        }
+    )

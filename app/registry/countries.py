@@ -22,20 +22,39 @@ _ISO_3166_1 = (
     "SWE752 SWZ748 SXM534 SYC690 SYR760 TCA796 TCD148 TGO768 THA764 TJK762 TKL772 TKM795 TLS626 TON776",
     "TTO780 TUN788 TUR792 TUV798 TWN158 TZA834 UGA800 UKR804 UMI581 URY858 USA840 UZB860 VAT336 VCT670",
     "VEN862 VGB092 VIR850 VNM704 VUT548 WLF876 WSM882 YEM887 ZAF710 ZMB894 ZWE716",
-
 )
 
 #: alpha-3 → numeric (three digits), e.g. "DEU" → "276".
-NUMERIC_BY_ALPHA3: dict[str, str] = {
-    item[:3]: item[3:] for line in _ISO_3166_1 for item in line.split()
-}
+NUMERIC_BY_ALPHA3: dict[str, str] = {item[:3]: item[3:] for line in _ISO_3166_1 for item in line.split()}
 
 #: Codes printed in passports that are not ISO countries (ICAO 9303 Part 3): Kosovo, the UN,
 #: British nationals of other classes, the EU, stateless persons and refugees.
-ICAO_EXTRA_CODES = frozenset({
-    "RKS", "UNO", "UNA", "UNK", "GBD", "GBN", "GBO", "GBP", "GBS", "EUE",
-    "XXA", "XXB", "XXC", "XXX", "XOM", "XPO", "XES", "XMP", "XDC", "XCC", "XBA", "XIM",
-})
+ICAO_EXTRA_CODES = frozenset(
+    {
+        "RKS",
+        "UNO",
+        "UNA",
+        "UNK",
+        "GBD",
+        "GBN",
+        "GBO",
+        "GBP",
+        "GBS",
+        "EUE",
+        "XXA",
+        "XXB",
+        "XXC",
+        "XXX",
+        "XOM",
+        "XPO",
+        "XES",
+        "XMP",
+        "XDC",
+        "XCC",
+        "XBA",
+        "XIM",
+    }
+)
 
 #: Every code accepted as a nationality.
 NATIONALITY_CODES = frozenset(NUMERIC_BY_ALPHA3) | ICAO_EXTRA_CODES

@@ -41,34 +41,53 @@ CITIES = {
     "510100": ("51", "成都", "Chengdu", "成都市高新区天府大道{n}号"),
 }
 _INDUSTRIES = (
-    ("科技", "Technology"), ("软件", "Software"), ("教育咨询", "Education Consulting"),
-    ("汽车零部件", "Automotive Parts"), ("生物医药", "Biopharma"), ("国际贸易", "International Trade"),
-    ("设计", "Design"), ("金融服务", "Financial Services"),
+    ("科技", "Technology"),
+    ("软件", "Software"),
+    ("教育咨询", "Education Consulting"),
+    ("汽车零部件", "Automotive Parts"),
+    ("生物医药", "Biopharma"),
+    ("国际贸易", "International Trade"),
+    ("设计", "Design"),
+    ("金融服务", "Financial Services"),
 )
 _BRANDS = ("华信", "远航", "博达", "新桥", "晨星", "海川", "鼎盛", "嘉禾")
 _POSITIONS = (
-    "软件工程师 / Software Engineer", "英语教师 / English Teacher", "产品经理 / Product Manager",
-    "首席执行官 / Chief Executive Officer", "研究员 / Researcher", "设计师 / Designer",
-    "财务总监 / Chief Financial Officer", "市场经理 / Marketing Manager", "技术顾问 / Technical Consultant",
+    "软件工程师 / Software Engineer",
+    "英语教师 / English Teacher",
+    "产品经理 / Product Manager",
+    "首席执行官 / Chief Executive Officer",
+    "研究员 / Researcher",
+    "设计师 / Designer",
+    "财务总监 / Chief Financial Officer",
+    "市场经理 / Marketing Manager",
+    "技术顾问 / Technical Consultant",
 )
 
 #: Family names and given names by nationality, as printed in passports.
 NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "DEU": (("MÜLLER", "SCHRÖDER", "WEIß", "MÜLLER-LÜDENSCHEIDT", "VON DER HEYDE", "KÖNIG"),
-            ("Hans Peter", "Jürgen", "Anna-Lena", "Björn", "Maximilian Johannes", "Käthe")),
+    "DEU": (
+        ("MÜLLER", "SCHRÖDER", "WEIß", "MÜLLER-LÜDENSCHEIDT", "VON DER HEYDE", "KÖNIG"),
+        ("Hans Peter", "Jürgen", "Anna-Lena", "Björn", "Maximilian Johannes", "Käthe"),
+    ),
     "KOR": (("KIM", "LEE", "PARK", "CHOI", "JUNG"), ("Min-jun", "Seo-yeon", "Ji-hoon", "Ha-eun")),
     "JPN": (("SATŌ", "SUZUKI", "TAKAHASHI", "WATANABE", "ITŌ"), ("Yūki", "Haruto", "Sakura", "Ren")),
-    "USA": (("SMITH", "JOHNSON", "O'CONNOR", "MCDONALD", "WILLIAMS-BROWN"),
-            ("John Michael", "Emily", "Christopher James", "Ashley Marie")),
-    "FRA": (("DUPONT", "LEFÈVRE", "D'ARTAGNAN", "BÉRANGER", "MOREAU"),
-            ("Amélie Françoise", "Jean-Luc", "Hélène", "François Xavier")),
+    "USA": (
+        ("SMITH", "JOHNSON", "O'CONNOR", "MCDONALD", "WILLIAMS-BROWN"),
+        ("John Michael", "Emily", "Christopher James", "Ashley Marie"),
+    ),
+    "FRA": (
+        ("DUPONT", "LEFÈVRE", "D'ARTAGNAN", "BÉRANGER", "MOREAU"),
+        ("Amélie Françoise", "Jean-Luc", "Hélène", "François Xavier"),
+    ),
     "GBR": (("SMITH-JONES", "O'NEILL", "TAYLOR", "WRIGHT"), ("Olivia Grace", "Oliver", "Siân", "Harry")),
     "CAN": (("TREMBLAY", "GAGNON", "CÔTÉ", "MACLEAN"), ("Émilie", "Liam", "Chloé", "Noah")),
     "IND": (("PATEL", "SHARMA", "IYER", "REDDY"), ("Aarav", "Priya", "Venkata Subramanian", "Ananya")),
     "AUS": (("NGUYEN", "WILLIAMS", "O'SULLIVAN", "BROWN"), ("Charlotte", "Jack", "Isla", "Lachlan")),
     "RUS": (("IVANOV", "SMIRNOVA", "KUZNETSOV", "POPOVA"), ("Aleksandr", "Anastasiia", "Dmitrii", "Olga")),
-    "ESP": (("GARCÍA LÓPEZ", "FERNÁNDEZ", "MARTÍNEZ DE LA TORRE", "NÚÑEZ"),
-            ("José María", "María de los Ángeles", "Íñigo", "Lucía")),
+    "ESP": (
+        ("GARCÍA LÓPEZ", "FERNÁNDEZ", "MARTÍNEZ DE LA TORRE", "NÚÑEZ"),
+        ("José María", "María de los Ángeles", "Íñigo", "Lucía"),
+    ),
     "ITA": (("ROSSI", "D'ANGELO", "ESPOSITO", "DE LUCA"), ("Giuseppe", "Francesca", "Niccolò", "Chiara")),
     "IRL": (("O'BRIEN", "MURPHY", "NÍ BHRIAIN", "Ó SÉ"), ("Siobhán", "Seán", "Aoife", "Pádraig")),
     "BRA": (("SILVA", "SANTOS", "CONCEIÇÃO", "GONÇALVES"), ("João Pedro", "Ana Júlia", "Luís", "Letícia")),
@@ -92,9 +111,17 @@ _LONG_GIVENS = (
     "Anna-Maria Theresia Johanna Elisabeth",
 )
 #: Bilateral social security agreements (pension; DEU and KOR also unemployment).
-AGREEMENTS = {"DEU": ("pension", "unemployment"), "KOR": ("pension", "unemployment"),
-              "JPN": ("pension",), "FRA": ("pension",), "ESP": ("pension",), "NLD": ("pension",),
-              "CHE": ("pension",), "DNK": ("pension",), "CAN": ("pension",)}
+AGREEMENTS = {
+    "DEU": ("pension", "unemployment"),
+    "KOR": ("pension", "unemployment"),
+    "JPN": ("pension",),
+    "FRA": ("pension",),
+    "ESP": ("pension",),
+    "NLD": ("pension",),
+    "CHE": ("pension",),
+    "DNK": ("pension",),
+    "CAN": ("pension",),
+}
 _RATES = {
     "pension": (Decimal("0.16"), Decimal("0.08")),
     "medical": (Decimal("0.095"), Decimal("0.02")),
@@ -103,8 +130,15 @@ _RATES = {
     "maternity": (Decimal("0.008"), Decimal("0")),
 }
 _INSURANCES = tuple(_RATES)
-_CARD_STATUSES = (("normal", 60), ("not_activated", 14), ("sealed", 10), ("temp_lost", 4),
-                  ("formally_lost", 3), ("frozen", 3), ("cancelled", 6))
+_CARD_STATUSES = (
+    ("normal", 60),
+    ("not_activated", 14),
+    ("sealed", 10),
+    ("temp_lost", 4),
+    ("formally_lost", 3),
+    ("frozen", 3),
+    ("cancelled", 6),
+)
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _CENT = Decimal("0.01")
@@ -137,8 +171,13 @@ class SeedResult:
 
     def to_dict(self) -> dict:
         """JSON-ready data."""
-        return {"seeded": self.seeded, "people": self.people, "employers": self.employers,
-                "contributions": self.contributions, "samples": [asdict(s) for s in self.samples]}
+        return {
+            "seeded": self.seeded,
+            "people": self.people,
+            "employers": self.employers,
+            "contributions": self.contributions,
+            "samples": [asdict(s) for s in self.samples],
+        }
 
 
 def people_count() -> int:
@@ -146,8 +185,9 @@ def people_count() -> int:
     return db.session.execute(select(func.count()).select_from(Person)).scalar_one()
 
 
-def seed_demo(seed: int = 1, *, people: int = DEFAULT_PEOPLE, if_empty: bool = False,
-              today: date | None = None) -> SeedResult:
+def seed_demo(
+    seed: int = 1, *, people: int = DEFAULT_PEOPLE, if_empty: bool = False, today: date | None = None
+) -> SeedResult:
     """Fill the registry with the demo data for `seed` (an idempotent upsert through the import).
 
     With `if_empty`, a registry that already has people is left alone; the samples are still
@@ -166,7 +206,8 @@ def seed_demo(seed: int = 1, *, people: int = DEFAULT_PEOPLE, if_empty: bool = F
         seeded = True
     samples = _existing(data.samples()) or _samples_from_registry()
     return SeedResult(
-        seeded=seeded, people=people_count(),
+        seeded=seeded,
+        people=people_count(),
         employers=db.session.execute(select(func.count()).select_from(Employer)).scalar_one(),
         contributions=db.session.execute(select(func.count()).select_from(ContributionRecord)).scalar_one(),
         samples=samples,
@@ -176,10 +217,13 @@ def seed_demo(seed: int = 1, *, people: int = DEFAULT_PEOPLE, if_empty: bool = F
 def _existing(samples: list[Sample]) -> list[Sample]:
     """The samples whose SSN the registry holds."""
     hashes = {s.ssn: identifier_hashes("ssn", s.ssn) for s in samples}  # either key's, mid-rotation
-    found = set(db.session.execute(
-        select(SocialSecurityAccount.ssn_hash)
-        .where(SocialSecurityAccount.ssn_hash.in_([h for candidates in hashes.values() for h in candidates]))
-    ).scalars())
+    found = set(
+        db.session.execute(
+            select(SocialSecurityAccount.ssn_hash).where(
+                SocialSecurityAccount.ssn_hash.in_([h for candidates in hashes.values() for h in candidates])
+            )
+        ).scalars()
+    )
     return [sample for sample in samples if found.intersection(hashes[sample.ssn])]
 
 
@@ -189,12 +233,21 @@ def _samples_from_registry() -> list[Sample]:
         select(Person, WorkPermit, SocialSecurityAccount)
         .join(WorkPermit, WorkPermit.person_id == Person.id)
         .join(SocialSecurityAccount, SocialSecurityAccount.person_id == Person.id)
-        .order_by(Person.id).limit(SAMPLE_COUNT)
+        .order_by(Person.id)
+        .limit(SAMPLE_COUNT)
     ).all()
     return [
-        Sample(person.passport_name, person.date_of_birth.isoformat(), person.nationality,
-               permit.permit_number, permit.category, account.ssn, person.phone,
-               account.card.status if account.card else "", "")
+        Sample(
+            person.passport_name,
+            person.date_of_birth.isoformat(),
+            person.nationality,
+            permit.permit_number,
+            permit.category,
+            account.ssn,
+            person.phone,
+            account.card.status if account.card else "",
+            "",
+        )
         for person, permit, account in rows
     ]
 
@@ -220,12 +273,15 @@ class DemoData:
             industry_zh, industry_en = _INDUSTRIES[(index // len(_BRANDS)) % len(_INDUSTRIES)]
             body = f"91{code}" + "".join(rng.choice(_USCC_CHARS) for _ in range(9))
             total = sum(_USCC_CHARS.index(c) * w for c, w in zip(body, _USCC_WEIGHTS, strict=True))
-            employers.append({
-                "uscc": body + _USCC_CHARS[(31 - total % 31) % 31],
-                "name_zh": f"{city_zh}{brand}{industry_zh}有限公司",
-                "name_en": f"{city_en} {_pinyin_brand(brand)} {industry_en} Co., Ltd.",
-                "city": code, "address": address.format(n=rng.randint(1, 999)),
-            })
+            employers.append(
+                {
+                    "uscc": body + _USCC_CHARS[(31 - total % 31) % 31],
+                    "name_zh": f"{city_zh}{brand}{industry_zh}有限公司",
+                    "name_en": f"{city_en} {_pinyin_brand(brand)} {industry_en} Co., Ltd.",
+                    "city": code,
+                    "address": address.format(n=rng.randint(1, 999)),
+                }
+            )
         return employers
 
     def _unique_ssn(self, province: str, nationality: str, born: date, index: int) -> str:
@@ -291,17 +347,33 @@ class DemoData:
             pr_id = f"{nationality}{born:%y%m%d}{index % 1000000:06d}"
         renewed = index % 23 == 5
         return {
-            "index": index, "name": name, "nationality": nationality, "born": born,
-            "sex": rng.choice("FM"), "passport": _passport_number(rng, nationality),
+            "index": index,
+            "name": name,
+            "nationality": nationality,
+            "born": born,
+            "sex": rng.choice("FM"),
+            "passport": _passport_number(rng, nationality),
             "old_passport": _passport_number(rng, nationality) if renewed else None,
-            "permit": f"{rng.randint(1, 9)}{index + 1:05d}{rng.randrange(10**12):012d}", "category": category,
-            "valid_from": started, "valid_to": valid_to, "status": status, "entry": entry,
-            "position": rng.choice(_POSITIONS), "employer": employer, "ssn": ssn, "pr_id": pr_id,
-            "card_status": rng.choices([s for s, _ in _CARD_STATUSES], weights=[w for _, w in _CARD_STATUSES])[0],
+            "permit": f"{rng.randint(1, 9)}{index + 1:05d}{rng.randrange(10**12):012d}",
+            "category": category,
+            "valid_from": started,
+            "valid_to": valid_to,
+            "status": status,
+            "entry": entry,
+            "position": rng.choice(_POSITIONS),
+            "employer": employer,
+            "ssn": ssn,
+            "pr_id": pr_id,
+            "card_status": rng.choices(
+                [s for s, _ in _CARD_STATUSES], weights=[w for _, w in _CARD_STATUSES]
+            )[0],
             "card_number": f"{employer['city'][:4]}{rng.randrange(10**5):05d}" if rng.random() < 0.6 else "",
-            "phone": phone, "exempt": exempt, "first_period": first_period,
+            "phone": phone,
+            "exempt": exempt,
+            "first_period": first_period,
             "base": Decimal(rng.randrange(80, 360) * 100),
-            "gap": rng.random() < 0.12, "arrears": rng.random() < 0.08,
+            "gap": rng.random() < 0.12,
+            "arrears": rng.random() < 0.08,
         }
 
     def write(self, directory: Path, with_history: bool = True) -> list[tuple[Path, str]]:
@@ -333,18 +405,32 @@ class DemoData:
         )
         country = person["nationality"]
         return {
-            "passport_name": person["name"], "nationality": country, "date_of_birth": person["born"].isoformat(),
-            "sex": person["sex"], "passport_number": person["old_passport"] if old else person["passport"],
+            "passport_name": person["name"],
+            "nationality": country,
+            "date_of_birth": person["born"].isoformat(),
+            "sex": person["sex"],
+            "passport_number": person["old_passport"] if old else person["passport"],
             "passport_expires_on": (self.today + timedelta(days=400 + person["index"] * 7 % 2500)).isoformat()
-            if not old else (self.today - timedelta(days=30)).isoformat(),
-            "permit_number": person["permit"], "permit_category": person["category"],
-            "permit_valid_from": person["valid_from"].isoformat(), "permit_valid_to": person["valid_to"].isoformat(),
-            "permit_status": person["status"], "entry_date": person["entry"].isoformat() if person["entry"] else "",
-            "position": person["position"], "employer_uscc": employer["uscc"],
-            "employer_name_zh": employer["name_zh"], "employer_name_en": employer["name_en"],
-            "work_city_code": employer["city"], "work_address": employer["address"], "ssn": person["ssn"],
-            "pr_id": person["pr_id"] or "", "card_number": person["card_number"], "card_status": person["card_status"],
-            "phone": person["phone"] or "", "insurances": insurances,
+            if not old
+            else (self.today - timedelta(days=30)).isoformat(),
+            "permit_number": person["permit"],
+            "permit_category": person["category"],
+            "permit_valid_from": person["valid_from"].isoformat(),
+            "permit_valid_to": person["valid_to"].isoformat(),
+            "permit_status": person["status"],
+            "entry_date": person["entry"].isoformat() if person["entry"] else "",
+            "position": person["position"],
+            "employer_uscc": employer["uscc"],
+            "employer_name_zh": employer["name_zh"],
+            "employer_name_en": employer["name_en"],
+            "work_city_code": employer["city"],
+            "work_address": employer["address"],
+            "ssn": person["ssn"],
+            "pr_id": person["pr_id"] or "",
+            "card_number": person["card_number"],
+            "card_status": person["card_status"],
+            "phone": person["phone"] or "",
+            "insurances": insurances,
             "exemption_country": country if person["exempt"] else "",
             "exemption_certificate": f"COC-{country}-{person['index']:06d}" if person["exempt"] else "",
             "exemption_valid_to": (self.today + timedelta(days=900)).isoformat() if person["exempt"] else "",
@@ -384,10 +470,19 @@ class DemoData:
                 continue
             employer_rate, employee_rate = _RATES[kind]
             base = person["base"]
-            out.writerow([person["ssn"], period, kind, f"{base:.2f}",
-                          f"{(base * employer_rate).quantize(_CENT):.2f}",
-                          f"{(base * employee_rate).quantize(_CENT):.2f}", status,
-                          person["employer"]["uscc"], paid_on])
+            out.writerow(
+                [
+                    person["ssn"],
+                    period,
+                    kind,
+                    f"{base:.2f}",
+                    f"{(base * employer_rate).quantize(_CENT):.2f}",
+                    f"{(base * employee_rate).quantize(_CENT):.2f}",
+                    status,
+                    person["employer"]["uscc"],
+                    paid_on,
+                ]
+            )
 
     def samples(self) -> list[Sample]:
         """A handful of varied identities: diacritics, apostrophes, long names, exemptions, expiries."""
@@ -399,22 +494,50 @@ class DemoData:
                     picks.append((person, note))
                     return
 
-        pick("diacritics and a hyphen; pension and unemployment exempt (bilateral agreement)",
-             lambda person: person["nationality"] == "DEU" and person["exempt"] and "-" in person["name"]
-             and not person["name"].isascii())
+        pick(
+            "diacritics and a hyphen; pension and unemployment exempt (bilateral agreement)",
+            lambda person: (
+                person["nationality"] == "DEU"
+                and person["exempt"]
+                and "-" in person["name"]
+                and not person["name"].isascii()
+            ),
+        )
         pick("diacritics; pension exempt", lambda person: person["exempt"] and not person["name"].isascii())
-        pick("apostrophe in the family name", lambda person: "'" in person["name"] and person["status"] == "valid")
-        pick("Korean name, card in normal use", lambda person: person["nationality"] == "KOR" and person["card_status"] == "normal")
+        pick(
+            "apostrophe in the family name",
+            lambda person: "'" in person["name"] and person["status"] == "valid",
+        )
+        pick(
+            "Korean name, card in normal use",
+            lambda person: person["nationality"] == "KOR" and person["card_status"] == "normal",
+        )
         pick("very long name (60+ characters)", lambda person: len(person["name"]) >= 60)
-        pick("permit expires within 30 days",
-             lambda person: person["status"] == "valid" and person["valid_to"] <= self.today + timedelta(days=30))
-        pick("category C, arrears in the latest months", lambda person: person["category"] == "C" and person["arrears"])
+        pick(
+            "permit expires within 30 days",
+            lambda person: (
+                person["status"] == "valid" and person["valid_to"] <= self.today + timedelta(days=30)
+            ),
+        )
+        pick(
+            "category C, arrears in the latest months",
+            lambda person: person["category"] == "C" and person["arrears"],
+        )
         pick("passport renewed (history of two passports)", lambda person: person["old_passport"] is not None)
         pick("no phone on record (in-person route)", lambda person: person["phone"] is None)
         pick("permit expired", lambda person: person["status"] == "expired")
         return [
-            Sample(person["name"], person["born"].isoformat(), person["nationality"], person["permit"], person["category"],
-                   person["ssn"], _e164(person["phone"]), person["card_status"], note)
+            Sample(
+                person["name"],
+                person["born"].isoformat(),
+                person["nationality"],
+                person["permit"],
+                person["category"],
+                person["ssn"],
+                _e164(person["phone"]),
+                person["card_status"],
+                note,
+            )
             for person, note in picks[:SAMPLE_COUNT]
         ]
 
@@ -427,8 +550,16 @@ def _passport_number(rng: random.Random, nationality: str) -> str:
 
 def _pinyin_brand(brand: str) -> str:
     """An English rendering of the brand names used above."""
-    return {"华信": "Huaxin", "远航": "Yuanhang", "博达": "Boda", "新桥": "Xinqiao", "晨星": "Chenxing",
-            "海川": "Haichuan", "鼎盛": "Dingsheng", "嘉禾": "Jiahe"}[brand]
+    return {
+        "华信": "Huaxin",
+        "远航": "Yuanhang",
+        "博达": "Boda",
+        "新桥": "Xinqiao",
+        "晨星": "Chenxing",
+        "海川": "Haichuan",
+        "鼎盛": "Dingsheng",
+        "嘉禾": "Jiahe",
+    }[brand]
 
 
 def _e164(phone: str | None) -> str | None:
@@ -446,4 +577,3 @@ def _period_add(period: str, months: int) -> str:
     year, month = (int(part) for part in period.split("-"))
     index = year * 12 + month - 1 + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-

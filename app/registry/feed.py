@@ -23,17 +23,44 @@ from app.i18n import _l
 KINDS = ("people", "contributions")
 
 PEOPLE_REQUIRED = (
-    "passport_name", "nationality", "date_of_birth", "passport_number", "permit_number",
-    "permit_category", "permit_valid_from", "permit_valid_to", "position", "employer_uscc",
-    "employer_name_zh", "work_city_code", "work_address", "ssn",
+    "passport_name",
+    "nationality",
+    "date_of_birth",
+    "passport_number",
+    "permit_number",
+    "permit_category",
+    "permit_valid_from",
+    "permit_valid_to",
+    "position",
+    "employer_uscc",
+    "employer_name_zh",
+    "work_city_code",
+    "work_address",
+    "ssn",
 )
 PEOPLE_OPTIONAL = (
-    "sex", "passport_expires_on", "permit_status", "entry_date", "employer_name_en", "pr_id",
-    "card_number", "card_status", "phone", "insurances", "exemption_country",
-    "exemption_certificate", "exemption_valid_to",
+    "sex",
+    "passport_expires_on",
+    "permit_status",
+    "entry_date",
+    "employer_name_en",
+    "pr_id",
+    "card_number",
+    "card_status",
+    "phone",
+    "insurances",
+    "exemption_country",
+    "exemption_certificate",
+    "exemption_valid_to",
 )
 CONTRIBUTIONS_REQUIRED = (
-    "ssn", "period", "insurance", "base", "employer_amount", "employee_amount", "status",
+    "ssn",
+    "period",
+    "insurance",
+    "base",
+    "employer_amount",
+    "employee_amount",
+    "status",
     "employer_uscc",
 )
 CONTRIBUTIONS_OPTIONAL = ("paid_on",)

@@ -28,10 +28,21 @@ def estimate_rows(path: Path) -> int:
 
 def start(redis_client, token: str, *, filename: str, total: int, admin_id: int) -> None:
     """Record a queued upload."""
-    redis_client.set(_key(token), json.dumps({
-        "state": "queued", "file": filename, "rows": 0, "total": total, "admin_id": admin_id,
-        "report": None, "error": None,
-    }), ex=TTL_SECONDS)
+    redis_client.set(
+        _key(token),
+        json.dumps(
+            {
+                "state": "queued",
+                "file": filename,
+                "rows": 0,
+                "total": total,
+                "admin_id": admin_id,
+                "report": None,
+                "error": None,
+            }
+        ),
+        ex=TTL_SECONDS,
+    )
 
 
 def read(redis_client, token: str) -> dict | None:

@@ -14,8 +14,6 @@ from app.registry import importer as registry_import
 log = logging.getLogger("app.registry.jobs")
 
 
-
-
 def run_import(token: str, path: str, admin_id: int) -> dict:
     """Import the file, update the progress record after each batch, keep the report; delete the file."""
     with job_app_context():
@@ -23,7 +21,9 @@ def run_import(token: str, path: str, admin_id: int) -> dict:
         import_progress.update(redis_client, token, state="running")
         try:
             report = registry_import.import_file(
-                path, actor_type="admin", actor_id=str(admin_id),
+                path,
+                actor_type="admin",
+                actor_id=str(admin_id),
                 progress=lambda rows: import_progress.update(redis_client, token, rows=rows),
             )
         except AppError as error:

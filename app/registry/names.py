@@ -14,14 +14,26 @@ import unicodedata
 
 # ICAO 9303 Part 3 recommended transliterations that are not just "drop the accent".
 _ICAO_MULTI = {
-    "Ä": "AE", "Æ": "AE", "Ǽ": "AE",
-    "Ö": "OE", "Ø": "OE", "Œ": "OE",
+    "Ä": "AE",
+    "Æ": "AE",
+    "Ǽ": "AE",
+    "Ö": "OE",
+    "Ø": "OE",
+    "Œ": "OE",
     "Ü": "UE",
-    "ß": "SS", "ẞ": "SS",
+    "ß": "SS",
+    "ẞ": "SS",
     "Å": "AA",
     "Þ": "TH",
-    "Ð": "D", "Đ": "D",
-    "Ħ": "H", "Ł": "L", "Ŀ": "L", "Ŋ": "N", "Ŧ": "T", "Ĳ": "IJ", "ı": "I",
+    "Ð": "D",
+    "Đ": "D",
+    "Ħ": "H",
+    "Ł": "L",
+    "Ŀ": "L",
+    "Ŋ": "N",
+    "Ŧ": "T",
+    "Ĳ": "IJ",
+    "ı": "I",
 }
 # The same letters with only their accent dropped, for the "simple" variant (Müller → MULLER).
 _SIMPLE_MULTI = {**_ICAO_MULTI, "Ä": "A", "Ö": "O", "Ü": "U", "Å": "A", "Ø": "O"}
@@ -71,7 +83,8 @@ def _transliterate(raw: str, table: dict[int, str | None] = _ICAO_TRANSLATION) -
         decomposed = unicodedata.normalize("NFKD", text)
         text = "".join(
             char if char.isascii() else _base_letter(char)
-            for char in decomposed if not unicodedata.combining(char)
+            for char in decomposed
+            if not unicodedata.combining(char)
         )
     text = _NOT_LETTER.sub(" ", text.upper())
     return _SPACES.sub(" ", text).strip()
@@ -145,8 +158,10 @@ def split_name(raw: str) -> tuple[str, str]:
     """
     raw = raw or ""
     if "," in raw or _family_span(raw.split()):
-        return (_transliterate(_family_part(raw), _ICAO_TRANSLATION),
-                _transliterate(_given_part(raw), _ICAO_TRANSLATION))
+        return (
+            _transliterate(_family_part(raw), _ICAO_TRANSLATION),
+            _transliterate(_given_part(raw), _ICAO_TRANSLATION),
+        )
     return "", _transliterate(raw, _ICAO_TRANSLATION)
 
 

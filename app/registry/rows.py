@@ -55,8 +55,9 @@ _ROW_MESSAGES = {
     "row.json": _l("This line is not a JSON object."),
     "row.encoding": _l("This line has characters that are not valid in the file's encoding."),
     # TRANSLATORS: %(found)s and %(expected)s are numbers of fields (the sentence needs no plural).
-    "row.field_count": _l("The number of fields in this row (%(found)s) differs from the header "
-                          "(%(expected)s)."),
+    "row.field_count": _l(
+        "The number of fields in this row (%(found)s) differs from the header (%(expected)s)."
+    ),
     "row.too_long": _l("This value is too long."),
     "row.date_invalid": _l("This is not a real date in the form YYYY-MM-DD."),
     "row.date_out_of_range": _l("This date is impossible here (in the future or before 1900)."),
@@ -74,13 +75,9 @@ _ROW_MESSAGES = {
         "Write enrolments as type:status or type:status:YYYY-MM, separated by semicolons."
     ),
     "row.insurance_repeated": _l("An insurance appears more than once."),
-    "row.exemption_incomplete": _l(
-        "An exempt enrolment needs exemption_country and exemption_certificate."
-    ),
+    "row.exemption_incomplete": _l("An exempt enrolment needs exemption_country and exemption_certificate."),
     "row.duplicate": _l("This row repeats an earlier row of the file for the same record. We skipped it."),
-    "row.unknown_account": _l(
-        "No social security account has this number. Import the people file first."
-    ),
+    "row.unknown_account": _l("No social security account has this number. Import the people file first."),
     "row.unknown_employer": _l(
         "No employer has this unified social credit code. Import the people file first."
     ),
@@ -259,8 +256,7 @@ class _Checker:
             return None
         return value
 
-    def choice(self, column: str, allowed: tuple[str, ...], default: str | None = None,
-               upper: bool = False):
+    def choice(self, column: str, allowed: tuple[str, ...], default: str | None = None, upper: bool = False):
         """A cell that must be one of `allowed` (empty → default)."""
         raw = (self.values.get(column) or "").strip()
         raw = raw.upper() if upper else raw.lower()
@@ -320,8 +316,9 @@ def parse_insurances(raw: str, today: date) -> list[Enrolment] | str:
     return enrolments
 
 
-def validate_person(line: int, values: dict[str, str], today: date,
-                    insurance_cache: dict | None = None) -> PersonRow | list[Problem]:
+def validate_person(
+    line: int, values: dict[str, str], today: date, insurance_cache: dict | None = None
+) -> PersonRow | list[Problem]:
     """A PersonRow, or the list of problems that reject the row.
 
     `insurance_cache` (a dict the caller keeps) remembers parsed `insurances` cells: feeds
@@ -339,7 +336,11 @@ def validate_person(line: int, values: dict[str, str], today: date,
             check.fail("passport_name", "row.too_long")
     nationality = check.identifier("nationality", ids.normalize_nationality)
     date_of_birth = check.date("date_of_birth", past_only=True)
-    sex = ABSENT if values.get("sex") is None else check.choice("sex", ("F", "M", "X"), default="", upper=True) or None
+    sex = (
+        ABSENT
+        if values.get("sex") is None
+        else check.choice("sex", ("F", "M", "X"), default="", upper=True) or None
+    )
     passport_number = check.identifier("passport_number", ids.normalize_passport_number)
     passport_expires_on = check.date("passport_expires_on", required=False)
     permit_number = check.identifier("permit_number", ids.normalize_permit_number)
@@ -377,21 +378,42 @@ def validate_person(line: int, values: dict[str, str], today: date,
     exemption_certificate = check.text("exemption_certificate", 64, required=False)
     exemption_valid_to = check.date("exemption_valid_to", required=False)
     if any(e.status == "exempt" for e in enrolments) and not (exemption_country and exemption_certificate):
-        check.fail("exemption_country" if not exemption_country else "exemption_certificate",
-                   "row.exemption_incomplete")
+        check.fail(
+            "exemption_country" if not exemption_country else "exemption_certificate",
+            "row.exemption_incomplete",
+        )
     if check.problems:
         return check.problems
     assert canonical is not None  # no passport name would have been a problem
     return PersonRow(
-        line=line, passport_name=passport_name, name_canonical=canonical,
-        family_name=family or None, given_names=given or None, nationality=nationality,
-        date_of_birth=date_of_birth, sex=sex, passport_number=passport_number,
-        passport_expires_on=passport_expires_on, permit_number=permit_number,
-        permit_category=category, permit_valid_from=valid_from, permit_valid_to=valid_to,
-        permit_status=permit_status, entry_date=entry_date, position=position,
-        employer_uscc=uscc, employer_name_zh=name_zh, employer_name_en=name_en,
-        work_city_code=city, work_address=work_address, ssn=ssn, pr_id=pr_id,
-        card_number=card_number, card_status=card_status, phone=phone, enrolments=enrolments,
+        line=line,
+        passport_name=passport_name,
+        name_canonical=canonical,
+        family_name=family or None,
+        given_names=given or None,
+        nationality=nationality,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        passport_number=passport_number,
+        passport_expires_on=passport_expires_on,
+        permit_number=permit_number,
+        permit_category=category,
+        permit_valid_from=valid_from,
+        permit_valid_to=valid_to,
+        permit_status=permit_status,
+        entry_date=entry_date,
+        position=position,
+        employer_uscc=uscc,
+        employer_name_zh=name_zh,
+        employer_name_en=name_en,
+        work_city_code=city,
+        work_address=work_address,
+        ssn=ssn,
+        pr_id=pr_id,
+        card_number=card_number,
+        card_status=card_status,
+        phone=phone,
+        enrolments=enrolments,
         exemption_country=exemption_country or None,
         exemption_certificate=exemption_certificate or None,
         exemption_valid_to=exemption_valid_to or None,
@@ -439,7 +461,9 @@ class ContributionValidator:
         """A ContributionRow, or the problems that reject the row."""
         check = _Checker(values, self.today)
         raw_ssn = values.get("ssn") or ""
-        ssn, code = self._cached(self._ssn, raw_ssn, ids.normalize_ssn) if raw_ssn.strip() else (None, "row.required")
+        ssn, code = (
+            self._cached(self._ssn, raw_ssn, ids.normalize_ssn) if raw_ssn.strip() else (None, "row.required")
+        )
         if code:
             check.fail("ssn", code)
         raw_period = values.get("period")
@@ -452,13 +476,17 @@ class ContributionValidator:
         employee_amount = check.money("employee_amount")
         status = check.choice("status", CONTRIBUTION_STATUSES)
         raw_uscc = values.get("employer_uscc") or ""
-        uscc, code = (self._cached(self._uscc, raw_uscc, ids.normalize_uscc) if raw_uscc.strip()
-                      else (None, "row.required"))
+        uscc, code = (
+            self._cached(self._uscc, raw_uscc, ids.normalize_uscc)
+            if raw_uscc.strip()
+            else (None, "row.required")
+        )
         if code:
             check.fail("employer_uscc", code)
         paid_on = check.date("paid_on", required=False)
         if check.problems:
             return check.problems
         assert ssn is not None and period is not None and uscc is not None  # each missing one is a problem
-        return ContributionRow(line, ssn, period, insurance, base, employer_amount, employee_amount,
-                               status, uscc, paid_on)
+        return ContributionRow(
+            line, ssn, period, insurance, base, employer_amount, employee_amount, status, uscc, paid_on
+        )

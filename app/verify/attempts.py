@@ -56,8 +56,9 @@ class AttemptLimiter:
         self.max_failures = int(max_failures)
         self.window = int(window_seconds)
 
-    def keys_for(self, subject: str | tuple[str, ...],
-                 identifier_hash: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    def keys_for(
+        self, subject: str | tuple[str, ...], identifier_hash: str | tuple[str, ...] | None
+    ) -> tuple[str, ...]:
         """The keys one attempt counts against.
 
         During a PII key rotation a caller gives the hashes under both keys (the current first), so
@@ -65,10 +66,17 @@ class AttemptLimiter:
         """
         subjects = (subject,) if isinstance(subject, str) else subject
         identifiers = (identifier_hash,) if isinstance(identifier_hash, str) else identifier_hash or ()
-        return tuple([subject_key(one) for one in subjects] + [identifier_key(one) for one in identifiers if one])
+        return tuple(
+            [subject_key(one) for one in subjects] + [identifier_key(one) for one in identifiers if one]
+        )
 
-    def reserve(self, subject: str | tuple[str, ...], identifier_hash: str | tuple[str, ...] | None, *,
-                now: datetime | None = None) -> Reservation:
+    def reserve(
+        self,
+        subject: str | tuple[str, ...],
+        identifier_hash: str | tuple[str, ...] | None,
+        *,
+        now: datetime | None = None,
+    ) -> Reservation:
         """Admit one attempt or raise Locked; one round trip, atomic across every key."""
         keys = self.keys_for(subject, identifier_hash)
         with self.redis.pipeline(transaction=True) as pipe:
@@ -93,12 +101,20 @@ class AttemptLimiter:
 
     def locked_until(self, reservation: Reservation, *, now: datetime | None = None) -> datetime | None:
         """After a kept failure: when the limit this failure reached lifts, or None if tries remain."""
-        full = [ttl for count, ttl in zip(reservation.counts, reservation.ttls_ms, strict=True)
-                if count >= self.max_failures]
+        full = [
+            ttl
+            for count, ttl in zip(reservation.counts, reservation.ttls_ms, strict=True)
+            if count >= self.max_failures
+        ]
         return self._until(max(full), now) if full else None
 
-    def status(self, subject: str | tuple[str, ...], identifier_hash: str | tuple[str, ...] | None, *,
-               now: datetime | None = None) -> datetime | None:
+    def status(
+        self,
+        subject: str | tuple[str, ...],
+        identifier_hash: str | tuple[str, ...] | None,
+        *,
+        now: datetime | None = None,
+    ) -> datetime | None:
         """When the current lock lifts, or None if another try is allowed (read only)."""
         keys = self.keys_for(subject, identifier_hash)
         with self.redis.pipeline(transaction=False) as pipe:
@@ -106,11 +122,16 @@ class AttemptLimiter:
                 pipe.get(key)
                 pipe.pttl(key)
             results = pipe.execute()
-        ttls = [max(int(results[i * 2 + 1]), 0) for i in range(len(keys))
-                if results[i * 2] is not None and int(results[i * 2]) >= self.max_failures]
+        ttls = [
+            max(int(results[i * 2 + 1]), 0)
+            for i in range(len(keys))
+            if results[i * 2] is not None and int(results[i * 2]) >= self.max_failures
+        ]
         return self._until(max(ttls), now) if ttls else None
 
-    def reset(self, subject: str | tuple[str, ...], identifier_hash: str | tuple[str, ...] | None = None) -> None:
+    def reset(
+        self, subject: str | tuple[str, ...], identifier_hash: str | tuple[str, ...] | None = None
+    ) -> None:
         """Forget the counters (an operator's decision, or a test)."""
         self.redis.delete(*self.keys_for(subject, identifier_hash))
 

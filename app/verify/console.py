@@ -37,8 +37,9 @@ def verifications():
         except AppError as failure:
             error = failure.render_message()
     status = 422 if error or form.errors else 200
-    return render_template("admin/verifications.html", form=form, details=details, error=error,
-                           labels=_check_labels()), status
+    return render_template(
+        "admin/verifications.html", form=form, details=details, error=error, labels=_check_labels()
+    ), status
 
 
 def _check_labels() -> dict[str, str]:

@@ -91,12 +91,12 @@ class LanguageStep(Step):
     can_go_back = False
     fields = (
         Field(
-            "locale", "radio",
+            "locale",
+            "radio",
             # TRANSLATORS: label of the list of languages.
             label=lambda ctx: pgettext("field label", "Language"),
             options=lambda ctx: [
-                {"value": locale, "label": native_name(locale), "hint": None}
-                for locale in served_locales()
+                {"value": locale, "label": native_name(locale), "hint": None} for locale in served_locales()
             ],
         ),
     )
@@ -140,15 +140,23 @@ class StartStep(Step):
 
     def body(self, ctx):
         return [
-            _("This service links your WeChat account to your social security record, so you can use "
-              "your electronic Social Security Card (电子社保卡) in your language."),
-            _("You will need your passport, your Notification Letter of Foreigner's Work Permit, and "
-              "your work permit number or social security number."),
-            _("For the last step you need the Chinese mobile number in your social security record, "
-              "or a visit to a service point with your passport."),
-            _("What this service cannot do: it explains the official 电子社保卡 app, but it is not that "
-              "app. It cannot issue or replace cards, change your records, or verify your face for the "
-              "government."),
+            _(
+                "This service links your WeChat account to your social security record, so you can use "
+                "your electronic Social Security Card (电子社保卡) in your language."
+            ),
+            _(
+                "You will need your passport, your Notification Letter of Foreigner's Work Permit, and "
+                "your work permit number or social security number."
+            ),
+            _(
+                "For the last step you need the Chinese mobile number in your social security record, "
+                "or a visit to a service point with your passport."
+            ),
+            _(
+                "What this service cannot do: it explains the official 电子社保卡 app, but it is not that "
+                "app. It cannot issue or replace cards, change your records, or verify your face for the "
+                "government."
+            ),
             _("It takes about 5 minutes. You can stop at any time and continue later, on any device."),
         ]
 
@@ -170,9 +178,12 @@ class ConsentStep(Step):
     progress = 1
     fields = (
         Field(
-            "consent_sensitive", "checkbox",
-            label=lambda ctx: _("I agree that this service uses my sensitive personal information to "
-                                "check my identity, as described above."),
+            "consent_sensitive",
+            "checkbox",
+            label=lambda ctx: _(
+                "I agree that this service uses my sensitive personal information to "
+                "check my identity, as described above."
+            ),
         ),
     )
 
@@ -181,18 +192,27 @@ class ConsentStep(Step):
 
     def body(self, ctx):
         return [
-            _("To find your social security record, we need sensitive personal information. This is "
-              "the name in your passport, your date of birth, and your work permit number, social "
-              "security number or permanent resident ID number. For the last step we also need your "
-              "phone number."),
-            _("We use these details only to match you with your record and to link your WeChat "
-              "account to it. We do not sell them or use them for advertising."),
-            _("Under China's Personal Information Protection Law this is sensitive personal "
-              "information, so we ask for your separate consent. We encrypt identity numbers when "
-              "we store them. We never store images of your face."),
+            _(
+                "To find your social security record, we need sensitive personal information. This is "
+                "the name in your passport, your date of birth, and your work permit number, social "
+                "security number or permanent resident ID number. For the last step we also need your "
+                "phone number."
+            ),
+            _(
+                "We use these details only to match you with your record and to link your WeChat "
+                "account to it. We do not sell them or use them for advertising."
+            ),
+            _(
+                "Under China's Personal Information Protection Law this is sensitive personal "
+                "information, so we ask for your separate consent. We encrypt identity numbers when "
+                "we store them. We never store images of your face."
+            ),
             # TRANSLATORS: %(settings)s is the name of the settings icon in the bottom bar, already translated.
-            _("You can withdraw your consent at any time: tap “%(settings)s”. We then delete your "
-              "unfinished answers.", settings=nav_label("settings")),
+            _(
+                "You can withdraw your consent at any time: tap “%(settings)s”. We then delete your "
+                "unfinished answers.",
+                settings=nav_label("settings"),
+            ),
             _security_record_notice(),
             # TRANSLATORS: %(version)s is the version of this consent text, such as 2026-11.
             _("Consent text version %(version)s", version=CONSENT_TEXT_VERSION),
@@ -207,8 +227,9 @@ class ConsentStep(Step):
         return True
 
     def submit(self, ctx, action_name, cleaned):
-        grant_consent(ctx.user_id, CONSENT_PURPOSE, text_version=CONSENT_TEXT_VERSION,
-                      locale=ctx.locale, commit=False)
+        grant_consent(
+            ctx.user_id, CONSENT_PURPOSE, text_version=CONSENT_TEXT_VERSION, locale=ctx.locale, commit=False
+        )
         ctx.answers["consent_sensitive"] = True
         ctx.data["consent_version"] = CONSENT_TEXT_VERSION
         return Outcome.go("name")
@@ -225,11 +246,13 @@ class NameStep(Step):
     progress = 2
     fields = (
         Field(
-            "passport_name", "text",
+            "passport_name",
+            "text",
             # TRANSLATORS: label of the field for the name exactly as in the passport.
             label=lambda ctx: pgettext("field label", "Name in your passport"),
             hint=lambda ctx: _("Letters A to Z, family name first, for example MUELLER HANS PETER"),
-            inputmode="text", max_length=NAME_MAX_LENGTH,
+            inputmode="text",
+            max_length=NAME_MAX_LENGTH,
         ),
     )
 
@@ -238,9 +261,11 @@ class NameStep(Step):
 
     def body(self, ctx):
         return [
-            _("Open your passport at the page with your photo. At the bottom are two lines of capital "
-              "letters, digits and < signs. Type your name as those lines spell it: letters A to Z, "
-              "family name first."),
+            _(
+                "Open your passport at the page with your photo. At the bottom are two lines of capital "
+                "letters, digits and < signs. Type your name as those lines spell it: letters A to Z, "
+                "family name first."
+            ),
             _("Example: if the first line reads P<DEUMUELLER<<HANS<PETER<<<<, type MUELLER HANS PETER."),
             _("Type every name, including middle names. Put a space where the lines show a < sign."),
         ]
@@ -251,8 +276,12 @@ class NameStep(Step):
     def clean(self, ctx, name, value):
         value = " ".join(str(value).split())
         if not _latin_letters_only(value):
-            raise FieldError(_("Type your name with the letters A to Z, as the two lines at the bottom of "
-                               "your passport's photo page spell it."))
+            raise FieldError(
+                _(
+                    "Type your name with the letters A to Z, as the two lines at the bottom of "
+                    "your passport's photo page spell it."
+                )
+            )
         if len(canonical_name(value).replace(" ", "")) < 2:
             raise FieldError(self.required_message(ctx, None))
         return value
@@ -264,14 +293,26 @@ class NameStep(Step):
 def _type_options(ctx):
     """The three identifier types with a hint each."""
     return [
-        {"value": "permit_number", "label": _type_label("permit_number"),
-         "hint": _("18 digits, on your Notification Letter of Foreigner's Work Permit or your work "
-                   "permit card")},
-        {"value": "ssn", "label": _type_label("ssn"),
-         "hint": _("18 characters, on your social security card; your employer can also tell you")},
-        {"value": "pr_id", "label": _type_label("pr_id"),
-         "hint": _("On your Foreign Permanent Resident ID Card: 18 characters starting with 9, or "
-                   "3 letters and 12 digits")},
+        {
+            "value": "permit_number",
+            "label": _type_label("permit_number"),
+            "hint": _(
+                "18 digits, on your Notification Letter of Foreigner's Work Permit or your work permit card"
+            ),
+        },
+        {
+            "value": "ssn",
+            "label": _type_label("ssn"),
+            "hint": _("18 characters, on your social security card; your employer can also tell you"),
+        },
+        {
+            "value": "pr_id",
+            "label": _type_label("pr_id"),
+            "hint": _(
+                "On your Foreign Permanent Resident ID Card: 18 characters starting with 9, or "
+                "3 letters and 12 digits"
+            ),
+        },
     ]
 
 
@@ -283,7 +324,8 @@ class IdentifierTypeStep(Step):
     progress = 3
     fields = (
         Field(
-            "identifier_type", "radio",
+            "identifier_type",
+            "radio",
             # TRANSLATORS: label of the choice between work permit number, SSN and PR ID number.
             label=lambda ctx: pgettext("field label", "Number type"),
             options=_type_options,
@@ -333,10 +375,14 @@ class IdentifierStep(Step):
     progress = 4
     fields = (
         Field(
-            "identifier", "text", label=_identifier_label,
+            "identifier",
+            "text",
+            label=_identifier_label,
             hint=lambda ctx: _("You can type spaces and hyphens. We leave them out."),
             # Permit numbers are digits; an SSN may end in X and an older PR ID starts with letters.
-            inputmode=lambda ctx: "numeric" if ctx.answers.get("identifier_type") == "permit_number" else "text",
+            inputmode=lambda ctx: (
+                "numeric" if ctx.answers.get("identifier_type") == "permit_number" else "text"
+            ),
             max_length=24,
         ),
     )
@@ -355,12 +401,15 @@ class IdentifierStep(Step):
     def body(self, ctx):
         kind = ctx.answers.get("identifier_type")
         if kind == "ssn":
-            return [_("It is on your social security card. Your employer's HR team can also "
-                      "tell you.")]
+            return [_("It is on your social security card. Your employer's HR team can also tell you.")]
         if kind == "pr_id":
             return [_("It is on your Foreign Permanent Resident ID Card.")]
-        return [_("It is on the Notification Letter of Foreigner's Work Permit from your employer, or on "
-                  "your work permit card. It has 18 digits and never changes.")]
+        return [
+            _(
+                "It is on the Notification Letter of Foreigner's Work Permit from your employer, or on "
+                "your work permit card. It has 18 digits and never changes."
+            )
+        ]
 
     def required_message(self, ctx, field):
         kind = ctx.answers.get("identifier_type") if ctx is not None else None
@@ -391,11 +440,13 @@ class DateOfBirthStep(Step):
     progress = 5
     fields = (
         Field(
-            "date_of_birth", "date",
+            "date_of_birth",
+            "date",
             # TRANSLATORS: field label.
             label=lambda ctx: pgettext("field label", "Date of birth"),
             hint=lambda ctx: _("Year, month and day, for example 1988-04-12"),
-            inputmode="numeric", max_length=10,
+            inputmode="numeric",
+            max_length=10,
         ),
     )
 
@@ -444,8 +495,9 @@ def _share_button() -> str:
 def _phone_not_received() -> str:
     """WeChat's phone code could not be used (expired or forged): the user only sees the button."""
     # TRANSLATORS: %(button)s is the label of the phone-number button, already translated.
-    return _("We could not get your phone number from WeChat. Tap “%(button)s” again.",
-             button=_share_button())
+    return _(
+        "We could not get your phone number from WeChat. Tap “%(button)s” again.", button=_share_button()
+    )
 
 
 @dataclass(frozen=True)
@@ -458,25 +510,45 @@ class _Failure:
 
 #: Each failed outcome, as the user sees it, with the field to mark and the message naming the next step.
 _FAILURES = {
-    verification.NO_MATCH: _Failure(None, _l(
-        "We could not confirm your identity with these details. Check each of them against your "
-        "passport and documents, then try again. If they are all correct, your employer may not "
-        "have registered you yet: ask your HR team, or call 12333.")),
-    verification.NAME_NEAR: _Failure("passport_name", _l(
-        "Your name is close to the record, but a name seems to be missing or extra, such as a "
-        "middle name. Type every name as the two lines at the bottom of your passport's photo "
-        "page spell it.")),
-    verification.PERMIT_INACTIVE: _Failure(None, _l(
-        "The work permit in this record has expired, or the authorities have cancelled it. So we "
-        "cannot link your WeChat account to the record. Ask your employer to renew the permit in the Service "
-        "System for Foreigners Working in China. Then try again.")),
+    verification.NO_MATCH: _Failure(
+        None,
+        _l(
+            "We could not confirm your identity with these details. Check each of them against your "
+            "passport and documents, then try again. If they are all correct, your employer may not "
+            "have registered you yet: ask your HR team, or call 12333."
+        ),
+    ),
+    verification.NAME_NEAR: _Failure(
+        "passport_name",
+        _l(
+            "Your name is close to the record, but a name seems to be missing or extra, such as a "
+            "middle name. Type every name as the two lines at the bottom of your passport's photo "
+            "page spell it."
+        ),
+    ),
+    verification.PERMIT_INACTIVE: _Failure(
+        None,
+        _l(
+            "The work permit in this record has expired, or the authorities have cancelled it. So we "
+            "cannot link your WeChat account to the record. Ask your employer to renew the permit in the Service "
+            "System for Foreigners Working in China. Then try again."
+        ),
+    ),
     verification.ALREADY_LINKED: _Failure(None, verification.PersonAlreadyLinked.message),
-    verification.PHONE_MISMATCH: _Failure("phone_code", _l(
-        "This is not the phone number in your social security record. Share the number you gave "
-        "your employer, or go back and choose a service point instead.")),
-    verification.PHONE_MISSING: _Failure(None, _l(
-        "Your record has no Chinese mobile number, so we cannot check it by phone. Go back and "
-        "choose a service point instead.")),
+    verification.PHONE_MISMATCH: _Failure(
+        "phone_code",
+        _l(
+            "This is not the phone number in your social security record. Share the number you gave "
+            "your employer, or go back and choose a service point instead."
+        ),
+    ),
+    verification.PHONE_MISSING: _Failure(
+        None,
+        _l(
+            "Your record has no Chinese mobile number, so we cannot check it by phone. Go back and "
+            "choose a service point instead."
+        ),
+    ),
     verification.CODE_INVALID: _Failure("phone_code", LazyString(_phone_not_received)),
 }
 _UNKNOWN_FAILURE = _Failure(None, _l("Something went wrong. Please try again."))
@@ -495,7 +567,8 @@ def _security_record_notice() -> str:
         "The log says when you made the check, which step it was and its result. We keep the numbers "
         "you typed only in a coded form that no one can read back. The log and the limit on tries "
         "stay when you delete your account.",
-        days)
+        days,
+    )
 
 
 def failure_errors(outcome: str, remaining: int | None) -> list[tuple[str | None, str]]:
@@ -503,10 +576,17 @@ def failure_errors(outcome: str, remaining: int | None) -> list[tuple[str | None
     errors = [_failure(outcome)]
     if verification.shown_outcome(outcome) == verification.NO_MATCH:
         errors += [
-            ("passport_name", _("Name: every name, as the two lines at the bottom of your "
-                                "passport's photo page spell it.")),
-            ("identifier", _("Number: the number type you chose, and every character of the number "
-                             "as on your documents.")),
+            (
+                "passport_name",
+                _("Name: every name, as the two lines at the bottom of your passport's photo page spell it."),
+            ),
+            (
+                "identifier",
+                _(
+                    "Number: the number type you chose, and every character of the number "
+                    "as on your documents."
+                ),
+            ),
             ("date_of_birth", _("Date of birth: the year, month and day in your passport.")),
         ]
     return [*errors, *_remaining(remaining)]
@@ -517,9 +597,11 @@ def _remaining(count: int | None) -> list[tuple[str | None, str]]:
     if count is None:
         return []
     # TRANSLATORS: %(num)d is how many more identity checks the user may try (1 to 4).
-    message = ngettext("You have %(num)d more try. After that, you must wait before you can try again.",
-                       "You have %(num)d more tries. After that, you must wait before you can try again.",
-                       count)
+    message = ngettext(
+        "You have %(num)d more try. After that, you must wait before you can try again.",
+        "You have %(num)d more tries. After that, you must wait before you can try again.",
+        count,
+    )
     return [(None, message)]
 
 
@@ -531,16 +613,25 @@ def _lock(ctx: Context, until: datetime, resume: str, outcome: str | None) -> Ou
         ctx.data["last_outcome"] = outcome
     else:
         ctx.data.pop("last_outcome", None)
-    return Outcome.go("locked", status=429, error_code=verification.VerificationLocked.code,
-                      error_message=_lock_message(until), details={"retry_at": until.isoformat()})
+    return Outcome.go(
+        "locked",
+        status=429,
+        error_code=verification.VerificationLocked.code,
+        error_message=_lock_message(until),
+        details={"retry_at": until.isoformat()},
+    )
 
 
 def _lock_message(until: datetime) -> str:
     """`… try again after <time>` in the user's language and time zone."""
     # TRANSLATORS: %(time)s is a time of day such as 14:30 and %(date)s a date such as 28 Nov 2026,
     # both in the user's time zone.
-    return _("You can try again after %(time)s on %(date)s. We stop the checks for a while after too "
-             "many tries, to protect your record.", time=format_time(until), date=format_date(until))
+    return _(
+        "You can try again after %(time)s on %(date)s. We stop the checks for a while after too "
+        "many tries, to protect your record.",
+        time=format_time(until),
+        date=format_date(until),
+    )
 
 
 class CheckStep(Step):
@@ -553,8 +644,12 @@ class CheckStep(Step):
     action_names = (CONFIRM,)
 
     def before_show(self, ctx):
-        for step, field_name in (("name", "passport_name"), ("identifier_type", "identifier_type"),
-                                 ("identifier", "identifier"), ("date_of_birth", "date_of_birth")):
+        for step, field_name in (
+            ("name", "passport_name"),
+            ("identifier_type", "identifier_type"),
+            ("identifier", "identifier"),
+            ("date_of_birth", "date_of_birth"),
+        ):
             if not ctx.answers.get(field_name):
                 return step
         return None
@@ -564,8 +659,12 @@ class CheckStep(Step):
         return _("Check your answers")
 
     def body(self, ctx):
-        return [_("Make sure everything matches your passport and documents. Then we look for your "
-                  "social security record.")]
+        return [
+            _(
+                "Make sure everything matches your passport and documents. Then we look for your "
+                "social security record."
+            )
+        ]
 
     def summary(self, ctx):
         answers = ctx.answers
@@ -575,14 +674,19 @@ class CheckStep(Step):
         except ValueError:
             born_text = born
         return [
-            # TRANSLATORS: row heading on the check-your-answers screen.
-            {"label": pgettext("summary", "Name in passport"), "value": answers.get("passport_name", ""),
-             "change": "passport_name"},
-            # TRANSLATORS: row heading on the check-your-answers screen.
-            {"label": pgettext("summary", "Number type"),
-             "value": _type_label(answers.get("identifier_type")), "change": "identifier_type"},
-            {"label": _identifier_label(ctx), "value": answers.get("identifier", ""),
-             "change": "identifier"},
+            {
+                # TRANSLATORS: row heading on the check-your-answers screen.
+                "label": pgettext("summary", "Name in passport"),
+                "value": answers.get("passport_name", ""),
+                "change": "passport_name",
+            },
+            {
+                # TRANSLATORS: row heading on the check-your-answers screen.
+                "label": pgettext("summary", "Number type"),
+                "value": _type_label(answers.get("identifier_type")),
+                "change": "identifier_type",
+            },
+            {"label": _identifier_label(ctx), "value": answers.get("identifier", ""), "change": "identifier"},
             # TRANSLATORS: row heading on the check-your-answers screen.
             {"label": pgettext("summary", "Date of birth"), "value": born_text, "change": "date_of_birth"},
         ]
@@ -594,7 +698,9 @@ class CheckStep(Step):
         answers = ctx.answers
         try:
             result = verification.match_identity(
-                ctx.user_id, identifier_type=answers["identifier_type"], identifier=answers["identifier"],
+                ctx.user_id,
+                identifier_type=answers["identifier_type"],
+                identifier=answers["identifier"],
                 passport_name=answers["passport_name"],
                 date_of_birth=date.fromisoformat(answers["date_of_birth"]),
             )
@@ -620,16 +726,27 @@ class SecondFactorStep(Step):
     progress = 7
     fields = (
         Field(
-            "method", "radio",
+            "method",
+            "radio",
             # TRANSLATORS: label of the choice between phone and service point.
             label=lambda ctx: pgettext("field label", "Confirmation method"),
             options=lambda ctx: [
-                {"value": "phone", "label": _("With my Chinese mobile number"),
-                 "hint": _("WeChat shares the number of your WeChat account. It must be the number in "
-                           "your social security record.")},
-                {"value": "in_person", "label": _("At a service point"),
-                 "hint": _("Show a reference and your passport to the staff. Choose this if you have no "
-                           "Chinese mobile number, or if it has changed.")},
+                {
+                    "value": "phone",
+                    "label": _("With my Chinese mobile number"),
+                    "hint": _(
+                        "WeChat shares the number of your WeChat account. It must be the number in "
+                        "your social security record."
+                    ),
+                },
+                {
+                    "value": "in_person",
+                    "label": _("At a service point"),
+                    "hint": _(
+                        "Show a reference and your passport to the staff. Choose this if you have no "
+                        "Chinese mobile number, or if it has changed."
+                    ),
+                },
             ],
         ),
     )
@@ -670,7 +787,8 @@ class PhoneStep(Step):
     progress = 7
     fields = (
         Field(
-            "phone_code", "wechat_phone",
+            "phone_code",
+            "wechat_phone",
             # TRANSLATORS: the WeChat button that shares the user's phone number.
             label=lambda ctx: pgettext("button", "Share my phone number"),
             hint=lambda ctx: _("We use the number only for this check."),
@@ -687,10 +805,15 @@ class PhoneStep(Step):
     def body(self, ctx):
         return [
             # TRANSLATORS: %(button)s is the label of the button below, already translated.
-            _("Tap “%(button)s”. WeChat asks whether to share the phone number of your WeChat account "
-              "with this service.", button=_share_button()),
-            _("It must be the Chinese mobile number in your social security record, usually the one "
-              "you gave your employer."),
+            _(
+                "Tap “%(button)s”. WeChat asks whether to share the phone number of your WeChat account "
+                "with this service.",
+                button=_share_button(),
+            ),
+            _(
+                "It must be the Chinese mobile number in your social security record, usually the one "
+                "you gave your employer."
+            ),
         ]
 
     def required_message(self, ctx, field):
@@ -707,8 +830,11 @@ class PhoneStep(Step):
         answers = ctx.answers
         try:
             result = verification.verify_phone(
-                ctx.user_id, openid=ctx.openid, person_id=ctx.data["person_id"],
-                identifier_type=answers["identifier_type"], identifier=answers["identifier"],
+                ctx.user_id,
+                openid=ctx.openid,
+                person_id=ctx.data["person_id"],
+                identifier_type=answers["identifier_type"],
+                identifier=answers["identifier"],
                 phone_code=cleaned["phone_code"],
             )
         except verification.VerificationLocked as locked:
@@ -756,11 +882,15 @@ class InPersonStep(Step):
             # TRANSLATORS: %(date)s is a date such as 5 Dec 2026.
             lines.append(_("It is valid until %(date)s.", date=format_date(datetime.fromisoformat(expires))))
         lines += [
-            _("Take your passport to a social security service point and show this reference. The "
-              "staff check your passport and confirm the reference."),
+            _(
+                "Take your passport to a social security service point and show this reference. The "
+                "staff check your passport and confirm the reference."
+            ),
             # TRANSLATORS: %(button)s is the label of the button below, already translated.
-            _("When they have confirmed it, come back here and tap “%(button)s”.",
-              button=pgettext("button", "Check again")),
+            _(
+                "When they have confirmed it, come back here and tap “%(button)s”.",
+                button=pgettext("button", "Check again"),
+            ),
         ]
         return lines
 
@@ -782,7 +912,11 @@ def _official_app_name(ctx: Context) -> list[str]:
     """How to type the name in the official app: the linked record's name (the typed one in previews)."""
     user = db.session.get(UserAccount, ctx.user_id) if ctx.user_id is not None else None
     person = db.session.get(Person, user.person_id) if user is not None and user.person_id else None
-    name = person.name_canonical if person is not None else canonical_name(ctx.answers.get("passport_name") or "")
+    name = (
+        person.name_canonical
+        if person is not None
+        else canonical_name(ctx.answers.get("passport_name") or "")
+    )
     if not name:
         return []
     # TRANSLATORS: %(name)s is the name in capital Latin letters, e.g. MUELLER HANS PETER.
@@ -803,13 +937,19 @@ class ResultStep(Step):
     def body(self, ctx):
         return [
             _("We have linked your WeChat account to your social security record."),
-            _("This service does not activate your card. Your card shows the status that the registry "
-              "records."),
+            _(
+                "This service does not activate your card. Your card shows the status that the registry "
+                "records."
+            ),
             # TRANSLATORS: %(card)s is the name of the card icon in the bottom bar, already translated.
-            _("Tap “%(card)s” to see your card status, your work permit and your contributions.",
-              card=nav_label("card")),
-            _("The official 电子社保卡 app may still ask you to verify yourself there, for example with "
-              "face recognition."),
+            _(
+                "Tap “%(card)s” to see your card status, your work permit and your contributions.",
+                card=nav_label("card"),
+            ),
+            _(
+                "The official 电子社保卡 app may still ask you to verify yourself there, for example with "
+                "face recognition."
+            ),
             *_official_app_name(ctx),
         ]
 
@@ -850,8 +990,12 @@ class LockedStep(Step):
         if until is not None:
             lines.append(_lock_message(until))
             lines.append(_("Open this screen again after that time to continue."))
-        lines.append(_("If you cannot verify, ask your employer's HR team to check your details. You "
-                       "can also call the 12333 hotline, or go to a service point with your passport."))
+        lines.append(
+            _(
+                "If you cannot verify, ask your employer's HR team to check your details. You "
+                "can also call the 12333 hotline, or go to a service point with your passport."
+            )
+        )
         return lines
 
     def actions(self, ctx):
@@ -861,8 +1005,9 @@ class LockedStep(Step):
     def submit(self, ctx, action_name, cleaned):
         until = self._until(ctx)
         if until is not None and clock.now() < until:
-            outcome = Outcome.fail([(None, _lock_message(until))], code=verification.VerificationLocked.code,
-                                   status=429)
+            outcome = Outcome.fail(
+                [(None, _lock_message(until))], code=verification.VerificationLocked.code, status=429
+            )
             outcome.details = {"retry_at": until.isoformat()}
             return outcome
         return Outcome.go(ctx.data.get("resume") or "check", remember=False)
@@ -875,11 +1020,23 @@ class VerifyFlow(Flow):
     total = 7
 
     def __init__(self):
-        super().__init__([
-            LanguageStep(), StartStep(), ConsentStep(), NameStep(), IdentifierTypeStep(),
-            IdentifierStep(), DateOfBirthStep(), CheckStep(), SecondFactorStep(), PhoneStep(),
-            InPersonStep(), ResultStep(), LockedStep(),
-        ])
+        super().__init__(
+            [
+                LanguageStep(),
+                StartStep(),
+                ConsentStep(),
+                NameStep(),
+                IdentifierTypeStep(),
+                IdentifierStep(),
+                DateOfBirthStep(),
+                CheckStep(),
+                SecondFactorStep(),
+                PhoneStep(),
+                InPersonStep(),
+                ResultStep(),
+                LockedStep(),
+            ]
+        )
 
     def first_step(self, ctx):
         if not ctx.preview and ctx.user_id is not None and _is_verified(ctx.user_id):

@@ -65,7 +65,7 @@ class _Aligner:
             for form in self.recorded[k]:
                 if not text.startswith(form):
                     continue
-                rest = text[len(form):]
+                rest = text[len(form) :]
                 if not rest:
                     found.add(1 << k)
                 else:
@@ -78,8 +78,9 @@ class _Aligner:
         positions = {0}
         for j in range(start, len(self.typed)):
             self._tick()
-            positions = {p + len(piece) for p in positions for piece in self.typed[j]
-                         if form.startswith(piece, p)}
+            positions = {
+                p + len(piece) for p in positions for piece in self.typed[j] if form.startswith(piece, p)
+            }
             if len(form) in positions and j > start:
                 ends.append(j + 1)
             positions.discard(len(form))

@@ -144,8 +144,9 @@ class MatchResult:
 def limiter() -> AttemptLimiter:
     """The attempt limiter configured for this app."""
     config = current_app.config
-    return AttemptLimiter(get_redis(), config["VERIFICATION_MAX_FAILURES"],
-                          config["VERIFICATION_WINDOW_SECONDS"])
+    return AttemptLimiter(
+        get_redis(), config["VERIFICATION_MAX_FAILURES"], config["VERIFICATION_WINDOW_SECONDS"]
+    )
 
 
 def wechat_subject(openid: str) -> str:
@@ -196,6 +197,7 @@ def find_person(identifier_type: str, normalized: str) -> tuple[Person | None, W
 
 def permit_active(person: Person, permit: WorkPermit | None, today: date) -> bool:
     """The permit used (or, by SSN or PR ID, any permit of someone without PR) is valid today."""
+
     def valid(p: WorkPermit) -> bool:
         return p.status == "valid" and p.valid_from <= today <= p.valid_to
 
@@ -206,8 +208,9 @@ def permit_active(person: Person, permit: WorkPermit | None, today: date) -> boo
     return any(valid(p) for p in person.permits)
 
 
-def compare_with_record(person: Person, passport_name: str, date_of_birth: date,
-                        permit: WorkPermit | None, today: date) -> str:
+def compare_with_record(
+    person: Person, passport_name: str, date_of_birth: date, permit: WorkPermit | None, today: date
+) -> str:
     """The outcome of comparing answers with a found person (name, then birth date, then permit).
 
     NAME_NEAR only when the birth date is right too: with the number, the birth date and all but
@@ -236,8 +239,9 @@ def shown_outcome(outcome: str | None) -> str | None:
     return NO_MATCH if outcome in UNDISCLOSED else outcome
 
 
-def match_identity(user_id: int, *, identifier_type: str, identifier: str, passport_name: str,
-                   date_of_birth: date) -> MatchResult:
+def match_identity(
+    user_id: int, *, identifier_type: str, identifier: str, passport_name: str, date_of_birth: date
+) -> MatchResult:
     """Reserve an attempt, compare the answers with the registry, record the try; raise when locked."""
     digests = identifier_hashes(IDENTIFIER_KINDS[identifier_type], identifier)
     digest = digests[0]
@@ -257,12 +261,28 @@ def match_identity(user_id: int, *, identifier_type: str, identifier: str, passp
         outcome = compare_with_record(person, passport_name, date_of_birth, permit, clock.today())
         if outcome == PASS and _linked_to_other(person.id, user_id):
             outcome = ALREADY_LINKED
-    return _finish(limits, reservation, user_id, subject, person.id if person and outcome == PASS else None,
-                   identifier_type, digest, "identifier_match", outcome)
+    return _finish(
+        limits,
+        reservation,
+        user_id,
+        subject,
+        person.id if person and outcome == PASS else None,
+        identifier_type,
+        digest,
+        "identifier_match",
+        outcome,
+    )
 
 
-def verify_phone(user_id: int, *, openid: str | None, person_id: int, identifier_type: str,
-                 identifier: str, phone_code: str) -> MatchResult:
+def verify_phone(
+    user_id: int,
+    *,
+    openid: str | None,
+    person_id: int,
+    identifier_type: str,
+    identifier: str,
+    phone_code: str,
+) -> MatchResult:
     """Exchange the WeChat phone code, compare the number with the registry's; link on a match."""
     from app.wechat import get_wechat
     from app.wechat.errors import WeChatError, WeChatInvalidCode, WeChatUnavailable
@@ -285,8 +305,9 @@ def verify_phone(user_id: int, *, openid: str | None, person_id: int, identifier
     try:
         info = get_wechat().get_phone_number(phone_code, openid)
     except WeChatInvalidCode:
-        return _finish(limits, reservation, user_id, subject, person_id, identifier_type, digest, "phone",
-                       CODE_INVALID)
+        return _finish(
+            limits, reservation, user_id, subject, person_id, identifier_type, digest, "phone", CODE_INVALID
+        )
     except WeChatUnavailable as error:
         limits.give_back(reservation)
         raise PhoneCheckUnavailable() from error
@@ -300,8 +321,18 @@ def verify_phone(user_id: int, *, openid: str | None, person_id: int, identifier
     outcome = PASS if _same_phone(info, person.phone) else PHONE_MISMATCH
     if outcome == PASS and _linked_to_other(person_id, user_id):
         outcome = ALREADY_LINKED
-    result = _finish(limits, reservation, user_id, subject, person_id, identifier_type, digest, "phone",
-                     outcome, commit=outcome != PASS)
+    result = _finish(
+        limits,
+        reservation,
+        user_id,
+        subject,
+        person_id,
+        identifier_type,
+        digest,
+        "phone",
+        outcome,
+        commit=outcome != PASS,
+    )
     if outcome == PASS:
         complete_verification(user_id, person_id, method="phone", actor_type="user", actor_id=user_id)
     return result
@@ -321,22 +352,45 @@ def _same_phone(info: dict, recorded: str) -> bool:
 
 def _linked_to_other(person_id: int, user_id: int) -> bool:
     """Another account already claimed this person."""
-    return db.session.scalar(
-        select(UserAccount.id).where(UserAccount.person_id == person_id, UserAccount.id != user_id).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(UserAccount.id)
+            .where(UserAccount.person_id == person_id, UserAccount.id != user_id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _record(user_id, subject, person_id, identifier_type, digest, step, result, failure_code) -> None:
     """Add one attempt row (the caller commits)."""
-    db.session.add(VerificationAttempt(
-        user_id=user_id, wechat_subject=subject, person_id=person_id, identifier_type=identifier_type,
-        identifier_hash=digest, step=step, result=result, failure_code=failure_code,
-    ))
+    db.session.add(
+        VerificationAttempt(
+            user_id=user_id,
+            wechat_subject=subject,
+            person_id=person_id,
+            identifier_type=identifier_type,
+            identifier_hash=digest,
+            step=step,
+            result=result,
+            failure_code=failure_code,
+        )
+    )
 
 
-def _finish(limits: AttemptLimiter, reservation: Reservation, user_id: int, subject: str,
-            person_id: int | None, identifier_type: str, digest: str, step: str, outcome: str, *,
-            commit: bool = True) -> MatchResult:
+def _finish(
+    limits: AttemptLimiter,
+    reservation: Reservation,
+    user_id: int,
+    subject: str,
+    person_id: int | None,
+    identifier_type: str,
+    digest: str,
+    step: str,
+    outcome: str,
+    *,
+    commit: bool = True,
+) -> MatchResult:
     """Keep or give back the reserved attempt, record the try, and report a lock if this one began it."""
     locked_until = remaining = None
     if outcome in NOT_COUNTED:
@@ -344,15 +398,24 @@ def _finish(limits: AttemptLimiter, reservation: Reservation, user_id: int, subj
     else:
         locked_until = limits.locked_until(reservation)
         remaining = max(limits.max_failures - max(reservation.counts), 0)
-    _record(user_id, subject, person_id, identifier_type, digest, step,
-            "pass" if outcome == PASS else "fail", None if outcome == PASS else outcome)
+    _record(
+        user_id,
+        subject,
+        person_id,
+        identifier_type,
+        digest,
+        step,
+        "pass" if outcome == PASS else "fail",
+        None if outcome == PASS else outcome,
+    )
     if commit:
         db.session.commit()
     return MatchResult(outcome, person_id if outcome == PASS else None, locked_until, remaining)
 
 
-def complete_verification(user_id: int, person_id: int, *, method: str, actor_type: str,
-                          actor_id, request_id: str | None = None) -> UserAccount:
+def complete_verification(
+    user_id: int, person_id: int, *, method: str, actor_type: str, actor_id, request_id: str | None = None
+) -> UserAccount:
     """Link the account to the person, stamp verified_at, audit; one transaction (the card is the registry's)."""
     user = db.session.get(UserAccount, user_id)
     person = db.session.get(Person, person_id)
@@ -370,9 +433,15 @@ def complete_verification(user_id: int, person_id: int, *, method: str, actor_ty
     user.person_id = person_id
     user.verified_at = user.verified_at or now
     if first_time:
-        audit.record("verification.completed", actor_type=actor_type, actor_id=actor_id, entity="user",
-                     entity_id=user_id, details={"person_id": person_id, "method": method},
-                     request_id=request_id)
+        audit.record(
+            "verification.completed",
+            actor_type=actor_type,
+            actor_id=actor_id,
+            entity="user",
+            entity_id=user_id,
+            details={"person_id": person_id, "method": method},
+            request_id=request_id,
+        )
     try:
         db.session.commit()
     except IntegrityError as error:
@@ -398,25 +467,34 @@ def format_reference(normalized: str) -> str:
     return f"{normalized[:4]}-{normalized[4:]}"
 
 
-def create_in_person_reference(user_id: int, person_id: int, *, ttl_seconds: int | None = None,
-                               commit: bool = True) -> tuple[str, datetime]:
+def create_in_person_reference(
+    user_id: int, person_id: int, *, ttl_seconds: int | None = None, commit: bool = True
+) -> tuple[str, datetime]:
     """A new one-time reference for this user (earlier ones are cancelled); (shown form, expiry)."""
-    ttl = ttl_seconds or int(current_app.config.get("VERIFICATION_REFERENCE_TTL_SECONDS",
-                                                     DEFAULT_REFERENCE_TTL_SECONDS))
+    ttl = ttl_seconds or int(
+        current_app.config.get("VERIFICATION_REFERENCE_TTL_SECONDS", DEFAULT_REFERENCE_TTL_SECONDS)
+    )
     now = clock.now()
     db.session.execute(
         update(InPersonReference)
-        .where(InPersonReference.user_id == user_id, InPersonReference.confirmed_at.is_(None),
-               InPersonReference.cancelled_at.is_(None))
+        .where(
+            InPersonReference.user_id == user_id,
+            InPersonReference.confirmed_at.is_(None),
+            InPersonReference.cancelled_at.is_(None),
+        )
         .values(cancelled_at=now)
         .execution_options(synchronize_session=False)
     )
     reference = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
     expires_at = now + timedelta(seconds=ttl)
-    db.session.add(InPersonReference(
-        user_id=user_id, person_id=person_id, expires_at=expires_at,
-        reference_hash=pii.codec().lookup_hash(reference, REFERENCE_HASH_KIND),
-    ))
+    db.session.add(
+        InPersonReference(
+            user_id=user_id,
+            person_id=person_id,
+            expires_at=expires_at,
+            reference_hash=pii.codec().lookup_hash(reference, REFERENCE_HASH_KIND),
+        )
+    )
     if commit:
         db.session.commit()
     return format_reference(reference), expires_at
@@ -449,11 +527,14 @@ def recent_checks(user_id: int, limit: int = CHECKS_SHOWN_TO_STAFF) -> list[dict
     user was never told.
     """
     rows = db.session.scalars(
-        select(VerificationAttempt).where(VerificationAttempt.wechat_subject == _subject_of(user_id))
-        .order_by(VerificationAttempt.id.desc()).limit(limit)
+        select(VerificationAttempt)
+        .where(VerificationAttempt.wechat_subject == _subject_of(user_id))
+        .order_by(VerificationAttempt.id.desc())
+        .limit(limit)
     )
-    return [{"at": row.created_at, "step": row.step,
-             "outcome": row.failure_code or row.result} for row in rows]
+    return [
+        {"at": row.created_at, "step": row.step, "outcome": row.failure_code or row.result} for row in rows
+    ]
 
 
 def describe_in_person_reference(reference: str) -> dict:
@@ -484,6 +565,12 @@ def confirm_in_person(reference: str, staff_admin_id: int, *, request_id: str | 
     user_id, person_id = row.user_id, row.person_id
     db.session.flush()
     _record(user_id, _subject_of(user_id), person_id, None, None, "in_person", "pass", None)
-    complete_verification(user_id, person_id, method="in_person", actor_type="admin",
-                          actor_id=staff_admin_id, request_id=request_id)
+    complete_verification(
+        user_id,
+        person_id,
+        method="in_person",
+        actor_type="admin",
+        actor_id=staff_admin_id,
+        request_id=request_id,
+    )
     return {"user_id": user_id, "person_id": person_id, "confirmed_at": now.isoformat()}

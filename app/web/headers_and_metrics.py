@@ -41,7 +41,9 @@ class HeadersAndMetrics:
         self.production = app.config.get("APP_ENV") == "production"
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        notes = attach(environ, RequestNotes(request_id=logs.new_request_id(environ.get("HTTP_X_REQUEST_ID", ""))))
+        notes = attach(
+            environ, RequestNotes(request_id=logs.new_request_id(environ.get("HTTP_X_REQUEST_ID", "")))
+        )
         started = time.perf_counter()
 
         def respond(status: str, headers: list[tuple[str, str]], exc_info: _ExcInfo | None = None) -> object:

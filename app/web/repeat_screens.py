@@ -95,7 +95,7 @@ class RepeatScreens:
         if args is None:
             answer = None
         elif path.startswith(FLOWS):
-            answer = self._flow_screen(environ, path[len(FLOWS):])
+            answer = self._flow_screen(environ, path[len(FLOWS) :])
         elif path in self.card_paths:
             answer = self._card_screen(environ, *self.card_paths[path], args)
         else:
@@ -105,8 +105,15 @@ class RepeatScreens:
         notes = notes_of(environ)
         if notes is not None:
             notes.answered_before_flask = answer.endpoint
-        start_response("200 OK", [("Content-Type", "application/json"),
-                                  ("Content-Length", str(len(answer.body))), _NO_STORE, *answer.headers])
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(answer.body))),
+                _NO_STORE,
+                *answer.headers,
+            ],
+        )
         return [answer.body]
 
     def _flow_screen(self, environ: WSGIEnvironment, name: str) -> Answer | None:
@@ -114,26 +121,44 @@ class RepeatScreens:
         if not _FLOW_NAME.fullmatch(name):
             return None
         # The kept screen names its locale itself: any negotiated locale may match it.
-        found = self._lookup(environ, lambda user_id, _locale: screen_cache.keys(user_id, name), by_locale=False)
+        found = self._lookup(
+            environ, lambda user_id, _locale: screen_cache.keys(user_id, name), by_locale=False
+        )
         if found is None or found.session.owner_id is None:
             return None
-        body = screen_cache.kept_body(found.fetched, found.session.owner_id, name, locale=found.locale,
-                                      first_run=not found.session.data.get("locale"), release=self.release)
-        return None if body is None else Answer("api.flows.show", body, language_headers_for(found.locale, found.vary))
+        body = screen_cache.kept_body(
+            found.fetched,
+            found.session.owner_id,
+            name,
+            locale=found.locale,
+            first_run=not found.session.data.get("locale"),
+            release=self.release,
+        )
+        return (
+            None
+            if body is None
+            else Answer("api.flows.show", body, language_headers_for(found.locale, found.vary))
+        )
 
-    def _card_screen(self, environ: WSGIEnvironment, screen: str, endpoint: str, args: dict[str, str]
-                     ) -> Answer | None:
+    def _card_screen(
+        self, environ: WSGIEnvironment, screen: str, endpoint: str, args: dict[str, str]
+    ) -> Answer | None:
         """A kept card screen, or None."""
         parts = cache_parts(screen, clock.today(self.timezone), args)
-        found = self._lookup(environ, lambda user_id, locale: [view_cache.key(user_id, screen, locale, *parts)])
+        found = self._lookup(
+            environ, lambda user_id, locale: [view_cache.key(user_id, screen, locale, *parts)]
+        )
         if found is None:
             return None
         [(cache_key, sealed)] = found.fetched.items()  # the one key asked for, of the session's owner
         body = view_cache.unsealed(cache_key, sealed)
-        return None if body is None else Answer(endpoint, body, language_headers_for(found.locale, found.vary))
+        return (
+            None if body is None else Answer(endpoint, body, language_headers_for(found.locale, found.vary))
+        )
 
-    def _lookup(self, environ: WSGIEnvironment, keys: Callable[[int, str], list[str]], by_locale: bool = True
-                ) -> Lookup | None:
+    def _lookup(
+        self, environ: WSGIEnvironment, keys: Callable[[int, str], list[str]], by_locale: bool = True
+    ) -> Lookup | None:
         """The session, what was fetched with it and the locale, in one round trip; None leaves it to Flask.
 
         `keys(user id, locale)` names what to fetch for the locale the headers give; with
@@ -171,4 +196,3 @@ def _plain_args(query: str) -> dict[str, str] | None:
             return None
         args[match[1]] = match[2]
     return args
-

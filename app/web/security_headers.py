@@ -68,7 +68,9 @@ def content_security_policy(path: str, mimetype: str | None) -> str:
     return API_CSP
 
 
-def missing_security_headers(path: str, headers: list[tuple[str, str]], production: bool) -> list[tuple[str, str]]:
+def missing_security_headers(
+    path: str, headers: list[tuple[str, str]], production: bool
+) -> list[tuple[str, str]]:
     """The headers of the module docstring that a response's `headers` do not carry yet."""
     present = {name.lower(): value for name, value in headers}
     missing = [(name, value) for name, value in BASE_HEADERS.items() if name.lower() not in present]

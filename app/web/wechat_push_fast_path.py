@@ -49,8 +49,10 @@ class WeChatPushFastPath:
         metrics.latency_child(ENDPOINT, "POST").observe(time.perf_counter() - started)
         metrics.requests_child(ENDPOINT, "POST", status).inc()
         body = text.encode("ascii")
-        start_response(f"{status} {'OK' if status == 200 else 'Refused'}",
-                       [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+        start_response(
+            f"{status} {'OK' if status == 200 else 'Refused'}",
+            [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+        )
         return [body]
 
     def _answer(self, environ: WSGIEnvironment, queue: Any) -> tuple[int, str]:
@@ -66,7 +68,9 @@ class WeChatPushFastPath:
         raw = stream.read(length) if length else stream.read(verifier.max_bytes + 1)
         args = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
         try:
-            return wechat_callback.process_push(args, raw, verifier=verifier, redis=self.extensions["redis"], queue=queue)
+            return wechat_callback.process_push(
+                args, raw, verifier=verifier, redis=self.extensions["redis"], queue=queue
+            )
         except Exception:  # WeChat must get an answer; it retries on anything but success
             log.exception("wechat push could not be handed off")
             metrics.callback_outcome("unavailable")

@@ -40,13 +40,19 @@ def init_wechat(app: Flask) -> None:
             transport = WsgiAdapter(app)  # the whole request stack, built later, with the emulator in it
             config["WECHAT_API_BASE"] = base
     app.extensions["wechat"] = WeChatApi(
-        appid=config["WECHAT_APPID"], secret=config["WECHAT_SECRET"], api_base=base,
-        redis=app.extensions["redis"], timeout=float(config.get("WECHAT_TIMEOUT_SECONDS", 5.0)),
+        appid=config["WECHAT_APPID"],
+        secret=config["WECHAT_SECRET"],
+        api_base=base,
+        redis=app.extensions["redis"],
+        timeout=float(config.get("WECHAT_TIMEOUT_SECONDS", 5.0)),
         transport=transport,
     )
     app.extensions["wechat_push"] = PushVerifier(
-        token=config["WECHAT_TOKEN"], aes_key=config.get("WECHAT_AES_KEY"), appid=config["WECHAT_APPID"],
-        original_id=config.get("WECHAT_ORIGINAL_ID"), max_bytes=int(config.get("CALLBACK_MAX_BYTES", 65536)),
+        token=config["WECHAT_TOKEN"],
+        aes_key=config.get("WECHAT_AES_KEY"),
+        appid=config["WECHAT_APPID"],
+        original_id=config.get("WECHAT_ORIGINAL_ID"),
+        max_bytes=int(config.get("CALLBACK_MAX_BYTES", 65536)),
     )
 
 

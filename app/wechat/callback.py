@@ -88,10 +88,18 @@ def _same(expected: str, given: str | None) -> bool:
 class PushVerifier:
     """Checks and opens WeChat's pushes for one mini program (token, AES key, appid, original id)."""
 
-    def __init__(self, *, token: str, aes_key: str | None, appid: str, original_id: str | None,
-                 # WeChat signs its pushes with Unix seconds: the skew is checked on that clock.
-                 max_bytes: int = 64 * 1024, max_skew: int = 300,
-                 clock: Callable[[], float] = time.time) -> None:  # noqa: TID251
+    def __init__(
+        self,
+        *,
+        token: str,
+        aes_key: str | None,
+        appid: str,
+        original_id: str | None,
+        # WeChat signs its pushes with Unix seconds: the skew is checked on that clock.
+        max_bytes: int = 64 * 1024,
+        max_skew: int = 300,
+        clock: Callable[[], float] = time.time,  # noqa: TID251 - WeChat signs with Unix seconds
+    ) -> None:
         self.token = token
         self.appid = appid
         self.original_id = original_id
@@ -122,8 +130,12 @@ class PushVerifier:
         echostr = args.get("echostr")
         if not echostr or len(echostr) > 256:
             raise PushRefused(400, "no echostr", "bad_query")
-        return Handshake(echostr=echostr, timestamp=timestamp, nonce=nonce,
-                         digest="handshake:" + hashlib.sha256(echostr.encode("utf-8")).hexdigest()[:32])
+        return Handshake(
+            echostr=echostr,
+            timestamp=timestamp,
+            nonce=nonce,
+            digest="handshake:" + hashlib.sha256(echostr.encode("utf-8")).hexdigest()[:32],
+        )
 
     def check_mode(self, args: Mapping[str, str]) -> bool:
         """Whether the push claims to be encrypted; refused when that is not how this mini program pushes.
@@ -155,10 +167,19 @@ class PushVerifier:
         if self.original_id and message.get("ToUserName") != self.original_id:
             raise PushRefused(403, "ToUserName is not this mini program", "wrong_recipient")
         message = normalize(message)
-        return Push(message=message, fmt=fmt, mode=mode, timestamp=timestamp, nonce=nonce,
-                    digest=hashlib.sha256(raw).hexdigest()[:32], dedupe_key=dedupe_key(message))
+        return Push(
+            message=message,
+            fmt=fmt,
+            mode=mode,
+            timestamp=timestamp,
+            nonce=nonce,
+            digest=hashlib.sha256(raw).hexdigest()[:32],
+            dedupe_key=dedupe_key(message),
+        )
 
-    def _open_encrypted(self, args: Mapping[str, str], raw: bytes, fmt: str, timestamp: str, nonce: str) -> tuple[bytes, str]:
+    def _open_encrypted(
+        self, args: Mapping[str, str], raw: bytes, fmt: str, timestamp: str, nonce: str
+    ) -> tuple[bytes, str]:
         """Check msg_signature over the ciphertext, decrypt it and check the appid inside."""
         envelope_to, encrypt, compatible = _envelope(raw, fmt)
         if self.original_id and envelope_to is not None and envelope_to != self.original_id:
@@ -203,8 +224,11 @@ def _envelope(raw: bytes, fmt: str) -> tuple[str | None, str, bool]:
         raise PushRefused(400, "envelope without Encrypt")
     to_user = _XML_TO_USER.search(raw)
     compatible = b"<MsgType>" in raw or b"<FromUserName>" in raw
-    return (to_user.group(1).decode("utf-8", "replace") if to_user else None,
-            found.group(1).decode("ascii"), compatible)
+    return (
+        to_user.group(1).decode("utf-8", "replace") if to_user else None,
+        found.group(1).decode("ascii"),
+        compatible,
+    )
 
 
 def _parse(raw: bytes, fmt: str) -> dict[str, Any]:
@@ -220,8 +244,11 @@ def _parse(raw: bytes, fmt: str) -> dict[str, Any]:
         raise
     except Exception:  # noqa: BLE001 - expat and json raise several types for junk
         raise PushRefused(400, "body could not be parsed") from None
-    if not isinstance(message, dict) or not isinstance(message.get("FromUserName"), str) \
-            or not isinstance(message.get("MsgType"), str):
+    if (
+        not isinstance(message, dict)
+        or not isinstance(message.get("FromUserName"), str)
+        or not isinstance(message.get("MsgType"), str)
+    ):
         raise PushRefused(400, "not a WeChat message")
     return message
 
@@ -320,4 +347,6 @@ def _item_identity(item: dict[str, Any]) -> str:
     msg_id = item.get("MsgID") or item.get("MsgId")
     if msg_id:
         return f"m{msg_id}"
-    return f"t{item.get('TemplateId') or ''}={item.get('SubscribeStatusString') or item.get('ErrorCode') or ''}"
+    return (
+        f"t{item.get('TemplateId') or ''}={item.get('SubscribeStatusString') or item.get('ErrorCode') or ''}"
+    )

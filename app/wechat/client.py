@@ -37,16 +37,24 @@ class BaseUrlAdapter(HTTPAdapter):
         self.base = base
         self.target = target
 
-    def send(self, request: PreparedRequest, stream: bool = False,
-             timeout: float | tuple[float | None, float | None] | None = None, verify: bool | str = True,
-             cert: str | tuple[str, str] | None = None,
-             proxies: dict[str, str] | None = None) -> Response:
+    def send(
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float | None, float | None] | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: dict[str, str] | None = None,
+    ) -> Response:
         if request.url is not None and request.url.startswith(API_HOST):
-            request.url = self.base + request.url[len(API_HOST):]
+            request.url = self.base + request.url[len(API_HOST) :]
         if self.target is not None:
-            return self.target.send(request, stream=stream, timeout=timeout, verify=verify, cert=cert,
-                                    proxies=proxies)
-        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+            return self.target.send(
+                request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
+            )
+        return super().send(
+            request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
+        )
 
 
 class _SdkClient(WeChatClient):  # type: ignore[misc]  # wechatpy ships no types: its classes are Any
@@ -81,8 +89,11 @@ def _may_have_arrived(error: requests.RequestException) -> bool:
     """Whether WeChat may have received the request though no answer came back (not: could not connect)."""
     if isinstance(error, requests.ReadTimeout):
         return True
-    return isinstance(error, requests.ConnectionError) and bool(error.args) and isinstance(
-        error.args[0], ProtocolError)
+    return (
+        isinstance(error, requests.ConnectionError)
+        and bool(error.args)
+        and isinstance(error.args[0], ProtocolError)
+    )
 
 
 def normalize_base(base: str) -> str:
@@ -93,8 +104,17 @@ def normalize_base(base: str) -> str:
 class WeChatApi:
     """The calls our backend makes to WeChat; raises app.wechat.errors.WeChatError subclasses."""
 
-    def __init__(self, *, appid: str, secret: str, api_base: str, redis: Any, timeout: float = 5.0,
-                 key_prefix: str = "ssc:wechat", transport: BaseAdapter | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        appid: str,
+        secret: str,
+        api_base: str,
+        redis: Any,
+        timeout: float = 5.0,
+        key_prefix: str = "ssc:wechat",
+        transport: BaseAdapter | None = None,
+    ) -> None:
         self.appid = appid
         self._secret = secret
         self.timeout = timeout
@@ -110,12 +130,20 @@ class WeChatApi:
         # with trust_env on, requests re-reads os.environ on every call, a measurable cost at
         # notice fan-out rates.
         routed = self.api_base != API_HOST or transport is not None
-        self._sdk.route_to(self.api_base, BaseUrlAdapter(self.api_base, transport) if routed else HTTPAdapter())
+        self._sdk.route_to(
+            self.api_base, BaseUrlAdapter(self.api_base, transport) if routed else HTTPAdapter()
+        )
 
     # -- transport ---------------------------------------------------------------------------
 
-    def _invoke(self, method: str, endpoint: str, *, params: dict[str, str] | list[tuple[str, str]],
-                data: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _invoke(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: dict[str, str] | list[tuple[str, str]],
+        data: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """One HTTP call through wechatpy, with WeChat's and the network's failures made typed."""
         try:
             send = self._sdk.post if method == "post" else self._sdk.get
@@ -145,9 +173,15 @@ class WeChatApi:
     def _fetch_stable_token(self, force_refresh: bool = False) -> tuple[str, int]:
         """POST cgi-bin/stable_token (a list of params keeps wechatpy from adding a token)."""
         result = self._invoke(
-            "post", "cgi-bin/stable_token", params=[],
-            data={"grant_type": "client_credential", "appid": self.appid, "secret": self._secret,
-                  "force_refresh": force_refresh},
+            "post",
+            "cgi-bin/stable_token",
+            params=[],
+            data={
+                "grant_type": "client_credential",
+                "appid": self.appid,
+                "secret": self._secret,
+                "force_refresh": force_refresh,
+            },
         )
         token = result.get("access_token")
         if not token or not isinstance(token, str):
@@ -159,14 +193,22 @@ class WeChatApi:
     def code_to_session(self, code: str) -> dict[str, Any]:
         """Exchange a wx.login code: {openid, unionid, session_key}. Needs no access token."""
         result = self._invoke(
-            "get", "sns/jscode2session",
-            params=[("appid", self.appid), ("secret", self._secret), ("js_code", code),
-                    ("grant_type", "authorization_code")],
+            "get",
+            "sns/jscode2session",
+            params=[
+                ("appid", self.appid),
+                ("secret", self._secret),
+                ("js_code", code),
+                ("grant_type", "authorization_code"),
+            ],
         )
         if not result.get("openid") or not result.get("session_key"):
             raise WeChatInvalidResponse(None, "jscode2session answer without openid or session_key")
-        return {"openid": result["openid"], "unionid": result.get("unionid"),
-                "session_key": result["session_key"]}
+        return {
+            "openid": result["openid"],
+            "unionid": result.get("unionid"),
+            "session_key": result["session_key"],
+        }
 
     def get_phone_number(self, code: str, openid: str | None = None) -> dict[str, str]:
         """The phone number behind a getPhoneNumber code, after checking it was issued for our appid."""
@@ -178,27 +220,46 @@ class WeChatApi:
         watermark = info.get("watermark") or {}
         if watermark.get("appid") != self.appid or not info.get("purePhoneNumber"):
             raise WeChatInvalidResponse(None, "phone number watermark is not for this appid")
-        return {"phone_number": str(info.get("phoneNumber") or info["purePhoneNumber"]),
-                "pure_phone_number": str(info["purePhoneNumber"]),
-                "country_code": str(info.get("countryCode") or "")}
+        return {
+            "phone_number": str(info.get("phoneNumber") or info["purePhoneNumber"]),
+            "pure_phone_number": str(info["purePhoneNumber"]),
+            "country_code": str(info.get("countryCode") or ""),
+        }
 
-    def send_subscribe_message(self, openid: str, template_id: str, data: dict[str, Any], page: str | None = None,
-                               lang: str = "en_US", state: str = "formal") -> int | None:
+    def send_subscribe_message(
+        self,
+        openid: str,
+        template_id: str,
+        data: dict[str, Any],
+        page: str | None = None,
+        lang: str = "en_US",
+        state: str = "formal",
+    ) -> int | None:
         """Send a subscribe message; the msgid WeChat gave it (delivery comes later as an event)."""
         if lang not in SUBSCRIBE_LANGS or state not in MINIPROGRAM_STATES:
             raise ValueError("lang or miniprogram state not one WeChat accepts")
-        body: dict[str, Any] = {"touser": openid, "template_id": template_id, "lang": lang, "miniprogram_state": state,
-                "data": {key: {"value": value["value"] if isinstance(value, dict) else value}
-                         for key, value in data.items()}}
+        body: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "lang": lang,
+            "miniprogram_state": state,
+            "data": {
+                key: {"value": value["value"] if isinstance(value, dict) else value}
+                for key, value in data.items()
+            },
+        }
         if page:
             body["page"] = page
-        msgid: int | None = self._invoke_with_token("post", "cgi-bin/message/subscribe/send", body).get("msgid")
+        msgid: int | None = self._invoke_with_token("post", "cgi-bin/message/subscribe/send", body).get(
+            "msgid"
+        )
         return msgid
 
     def send_custom_text(self, openid: str, text: str) -> None:
         """A customer-service text message (only inside the reply window after the user wrote)."""
         self._invoke_with_token(
-            "post", "cgi-bin/message/custom/send",
+            "post",
+            "cgi-bin/message/custom/send",
             {"touser": openid, "msgtype": "text", "text": {"content": text}},
         )
 

@@ -30,11 +30,21 @@ class TokenCache:
     another process replaced meanwhile is refused by WeChat and refreshed from Redis as any other.
     """
 
-    def __init__(self, redis: Any, appid: str, fetch: Callable[[bool], tuple[str, int]], *,
-                 key_prefix: str = "ssc:wechat", margin: int = 120, lock_seconds: int = 15,
-                 # The token's expiry is Unix seconds in Redis, shared by every worker.
-                 wait_seconds: float = 6.0, clock: Callable[[], float] = time.time,  # noqa: TID251
-                 local_seconds: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        appid: str,
+        fetch: Callable[[bool], tuple[str, int]],
+        *,
+        key_prefix: str = "ssc:wechat",
+        margin: int = 120,
+        lock_seconds: int = 15,
+        # The token's expiry is Unix seconds in Redis, shared by every worker.
+        wait_seconds: float = 6.0,
+        clock: Callable[[], float] = time.time,  # noqa: TID251
+        local_seconds: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.redis = redis
         self.fetch = fetch
         self.key = f"{key_prefix}:{appid}:access_token"
@@ -55,7 +65,11 @@ class TokenCache:
         return entry
 
     def _fresh(self, entry: _Entry | None, rejected: str | None = None) -> TypeGuard[_Entry]:
-        return entry is not None and entry["token"] != rejected and entry["expires_at"] - self.clock() > self.margin
+        return (
+            entry is not None
+            and entry["token"] != rejected
+            and entry["expires_at"] - self.clock() > self.margin
+        )
 
     def get(self) -> str:
         """A valid token: the shared one while fresh, else a refreshed one."""
@@ -114,7 +128,10 @@ class TokenCache:
             try:
                 pipe.watch(self.lock_key)
                 current = pipe.get(self.lock_key)
-                if current is not None and (current.decode() if isinstance(current, bytes) else current) == owner:
+                if (
+                    current is not None
+                    and (current.decode() if isinstance(current, bytes) else current) == owner
+                ):
                     pipe.multi()
                     pipe.delete(self.lock_key)
                     pipe.execute()

@@ -23,10 +23,15 @@ class WsgiAdapter(BaseAdapter):
         super().__init__()
         self.wsgi_app = wsgi_app
 
-    def send(self, request: PreparedRequest, stream: bool = False,
-             timeout: float | tuple[float | None, float | None] | None = None,
-             verify: bool | str = True, cert: str | tuple[str, str] | None = None,
-             proxies: Mapping[str, str] | None = None) -> Response:
+    def send(
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float | None, float | None] | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> Response:
         """Run the request through the WSGI app and wrap its answer as a requests Response."""
         if request.url is None or request.method is None:
             raise ValueError("the request was not prepared")
@@ -37,11 +42,17 @@ class WsgiAdapter(BaseAdapter):
             body = request.body or b""
         else:
             raise TypeError("a streamed request body is not supported")
-        request_headers = [(name, value.decode("latin-1") if isinstance(value, bytes) else value)
-                   for name, value in request.headers.items()]
+        request_headers = [
+            (name, value.decode("latin-1") if isinstance(value, bytes) else value)
+            for name, value in request.headers.items()
+        ]
         builder = EnvironBuilder(
-            path=url.path, query_string=url.query, method=request.method,
-            headers=request_headers, data=body, base_url=f"{url.scheme}://{url.netloc}",
+            path=url.path,
+            query_string=url.query,
+            method=request.method,
+            headers=request_headers,
+            data=body,
+            base_url=f"{url.scheme}://{url.netloc}",
         )
         try:
             app_iter, status, headers = run_wsgi_app(self.wsgi_app, builder.get_environ(), buffered=True)

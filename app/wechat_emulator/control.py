@@ -10,8 +10,14 @@ from app.wechat_emulator.push import PushSigner, play
 class EmulatorControl:
     """A handle on a running emulator's state, plus a signer and a delivery function for pushes."""
 
-    def __init__(self, emulator_app, base_url: str, signer: PushSigner,
-                 deliver: Callable[[str, bytes, dict], object], callback_path: str = "/wechat/callback"):
+    def __init__(
+        self,
+        emulator_app,
+        base_url: str,
+        signer: PushSigner,
+        deliver: Callable[[str, bytes, dict], object],
+        callback_path: str = "/wechat/callback",
+    ):
         self.app = emulator_app
         self.state = emulator_app.extensions["wechat_emulator"]
         self.base_url = base_url
@@ -67,13 +73,24 @@ class EmulatorControl:
         """A user action on the WeChat side (state updated) and the message WeChat would push for it."""
         return play(self.state, kind, openid, to=self.signer.original_id or "", **fields)
 
-    def sign(self, message: dict | str, fmt: str = "json", mode: str | None = None, **options) -> tuple[str, bytes, dict]:
+    def sign(
+        self, message: dict | str, fmt: str = "json", mode: str | None = None, **options
+    ) -> tuple[str, bytes, dict]:
         """(path with query, body, headers) of a signed push of this message (mode None: as configured)."""
         return self.signer.request(self.callback_path, message, fmt=fmt, mode=mode, **options)
 
-    def push(self, kind: str | None = None, openid: str | None = None, *, message: dict | str | None = None,
-             fmt: str = "json", mode: str | None = None, timestamp: int | None = None, nonce: str | None = None,
-             **fields):
+    def push(
+        self,
+        kind: str | None = None,
+        openid: str | None = None,
+        *,
+        message: dict | str | None = None,
+        fmt: str = "json",
+        mode: str | None = None,
+        timestamp: int | None = None,
+        nonce: str | None = None,
+        **fields,
+    ):
         """Build (or take `message`: a dict, or raw JSON/XML text), sign and deliver a push to our callback."""
         if message is None:
             if kind is None or openid is None:

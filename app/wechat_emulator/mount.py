@@ -18,8 +18,11 @@ def emulator_mount(wsgi_app, app) -> DispatcherMiddleware:
     """`wsgi_app` with the emulator at /_wechat/ beside it; the emulator's pushes go to `wsgi_app` in process."""
     config = app.config
     emulator = create_emulator(
-        appid=config["WECHAT_APPID"], secret=config["WECHAT_SECRET"], token=config["WECHAT_TOKEN"],
-        aes_key=config.get("WECHAT_AES_KEY"), original_id=config.get("WECHAT_ORIGINAL_ID"),
+        appid=config["WECHAT_APPID"],
+        secret=config["WECHAT_SECRET"],
+        token=config["WECHAT_TOKEN"],
+        aes_key=config.get("WECHAT_AES_KEY"),
+        original_id=config.get("WECHAT_ORIGINAL_ID"),
         callback_wsgi=wsgi_app,
     )
     app.extensions["wechat_emulator"] = emulator

@@ -23,32 +23,56 @@ def unix_now() -> int:
     return int(time.time())  # noqa: TID251
 
 
-def text_message(openid: str, content: str, *, to: str, msg_id: int | None = None,
-                 create_time: int | None = None) -> dict:
+def text_message(
+    openid: str, content: str, *, to: str, msg_id: int | None = None, create_time: int | None = None
+) -> dict:
     """A text the user wrote in the customer-service chat."""
-    return {"ToUserName": to, "FromUserName": openid, "CreateTime": create_time or unix_now(),
-            "MsgType": "text", "Content": content, "MsgId": msg_id or secrets.randbelow(2**62) + 1}
+    return {
+        "ToUserName": to,
+        "FromUserName": openid,
+        "CreateTime": create_time or unix_now(),
+        "MsgType": "text",
+        "Content": content,
+        "MsgId": msg_id or secrets.randbelow(2**62) + 1,
+    }
 
 
-def enter_session_event(openid: str, *, to: str, session_from: str = "", create_time: int | None = None) -> dict:
+def enter_session_event(
+    openid: str, *, to: str, session_from: str = "", create_time: int | None = None
+) -> dict:
     """The user opened the customer-service chat (user_enter_tempsession)."""
-    return {"ToUserName": to, "FromUserName": openid, "CreateTime": create_time or unix_now(),
-            "MsgType": "event", "Event": "user_enter_tempsession", "SessionFrom": session_from}
+    return {
+        "ToUserName": to,
+        "FromUserName": openid,
+        "CreateTime": create_time or unix_now(),
+        "MsgType": "event",
+        "Event": "user_enter_tempsession",
+        "SessionFrom": session_from,
+    }
 
 
-def subscribe_event(event: str, openid: str, items: list[dict], *, to: str,
-                    create_time: int | None = None) -> dict:
+def subscribe_event(
+    event: str, openid: str, items: list[dict], *, to: str, create_time: int | None = None
+) -> dict:
     """A subscribe_msg_*_event with its items (TemplateId, SubscribeStatusString… or MsgID, ErrorCode…)."""
     if event not in EVENT_CONTAINERS:
         raise ValueError(f"not a subscribe event: {event}")
-    return {"ToUserName": to, "FromUserName": openid, "CreateTime": create_time or unix_now(),
-            "MsgType": "event", "Event": event, "List": list(items)}
+    return {
+        "ToUserName": to,
+        "FromUserName": openid,
+        "CreateTime": create_time or unix_now(),
+        "MsgType": "event",
+        "Event": event,
+        "List": list(items),
+    }
 
 
 def popup_items(results: dict[str, str], scene: int = 0) -> list[dict]:
     """Items of a popup event from {template_id: accept|reject}."""
-    return [{"TemplateId": tid, "SubscribeStatusString": status, "PopupScene": str(scene)}
-            for tid, status in results.items()]
+    return [
+        {"TemplateId": tid, "SubscribeStatusString": status, "PopupScene": str(scene)}
+        for tid, status in results.items()
+    ]
 
 
 def serialize(message: dict, fmt: str) -> str:
@@ -83,24 +107,48 @@ class PushSigner:
         """How WeChat pushes to this mini program: safe mode with an EncodingAESKey, else plaintext."""
         return "safe" if self._crypto is not None else "plain"
 
-    def sign(self, message: dict, *, fmt: str = "json", mode: str | None = None, timestamp: int | None = None,
-             nonce: str | None = None) -> tuple[dict, bytes]:
+    def sign(
+        self,
+        message: dict,
+        *,
+        fmt: str = "json",
+        mode: str | None = None,
+        timestamp: int | None = None,
+        nonce: str | None = None,
+    ) -> tuple[dict, bytes]:
         """(query parameters, body) of the push, exactly as WeChat would POST it."""
         if fmt not in FORMATS:
             raise ValueError("fmt must be json or xml")
-        return self.sign_text(serialize(message, fmt), fmt=fmt, mode=mode, timestamp=timestamp, nonce=nonce,
-                              to=message.get("ToUserName"))
+        return self.sign_text(
+            serialize(message, fmt),
+            fmt=fmt,
+            mode=mode,
+            timestamp=timestamp,
+            nonce=nonce,
+            to=message.get("ToUserName"),
+        )
 
-    def sign_text(self, plain: str, *, fmt: str = "json", mode: str | None = None, timestamp: int | None = None,
-                  nonce: str | None = None, to: str | None = None) -> tuple[dict, bytes]:
+    def sign_text(
+        self,
+        plain: str,
+        *,
+        fmt: str = "json",
+        mode: str | None = None,
+        timestamp: int | None = None,
+        nonce: str | None = None,
+        to: str | None = None,
+    ) -> tuple[dict, bytes]:
         """(query parameters, body) for a message already written out (e.g. a payload file)."""
         mode = mode or self.default_mode
         if fmt not in FORMATS or mode not in MODES:
             raise ValueError("fmt must be json|xml and mode plain|compatible|safe")
         timestamp_text = str(timestamp or unix_now())
         nonce = nonce or str(secrets.randbelow(10**10))
-        query = {"signature": sha1_signature(self.token, timestamp_text, nonce),
-                 "timestamp": timestamp_text, "nonce": nonce}
+        query = {
+            "signature": sha1_signature(self.token, timestamp_text, nonce),
+            "timestamp": timestamp_text,
+            "nonce": nonce,
+        }
         if mode == "plain":
             return query, plain.encode("utf-8")
         if self._crypto is None:
@@ -117,8 +165,9 @@ class PushSigner:
             return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         if mode == "compatible":
             return plain.replace("</xml>", f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>").encode("utf-8")
-        return (f"<xml><ToUserName><![CDATA[{to}]]></ToUserName>"
-                f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>").encode()
+        return (
+            f"<xml><ToUserName><![CDATA[{to}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+        ).encode()
 
     def request(self, path: str, message: dict | str, **options) -> tuple[str, bytes, dict]:
         """(path with query, body, headers) ready to POST to our callback; message may be raw text."""
@@ -140,12 +189,14 @@ def play(emulator_state, kind: str, openid: str, *, to: str, **fields) -> dict:
     create_time = fields.get("create_time")
     if kind == "text":
         emulator_state.user_wrote(openid)
-        return text_message(openid, fields["content"], to=to, msg_id=fields.get("msg_id"),
-                            create_time=create_time)
+        return text_message(
+            openid, fields["content"], to=to, msg_id=fields.get("msg_id"), create_time=create_time
+        )
     if kind == "enter":
         emulator_state.user_entered_session(openid)
-        return enter_session_event(openid, to=to, session_from=fields.get("session_from", ""),
-                                   create_time=create_time)
+        return enter_session_event(
+            openid, to=to, session_from=fields.get("session_from", ""), create_time=create_time
+        )
     if kind in ("popup", "change"):
         results = fields["results"]
         for template_id, status in results.items():
@@ -153,13 +204,17 @@ def play(emulator_state, kind: str, openid: str, *, to: str, **fields) -> dict:
                 emulator_state.grant_subscription(openid, template_id)
             elif status == "reject" and kind == "change":
                 emulator_state.revoke_subscription(openid, template_id)
-        items = popup_items(results) if kind == "popup" else \
-            [{"TemplateId": tid, "SubscribeStatusString": status} for tid, status in results.items()]
+        items = (
+            popup_items(results)
+            if kind == "popup"
+            else [{"TemplateId": tid, "SubscribeStatusString": status} for tid, status in results.items()]
+        )
         event = "subscribe_msg_popup_event" if kind == "popup" else "subscribe_msg_change_event"
         return subscribe_event(event, openid, items, to=to, create_time=create_time)
     if kind == "sent":
-        return subscribe_event("subscribe_msg_sent_event", openid, fields["items"], to=to,
-                               create_time=create_time)
+        return subscribe_event(
+            "subscribe_msg_sent_event", openid, fields["items"], to=to, create_time=create_time
+        )
     raise ValueError(f"unknown push kind: {kind}")
 
 
@@ -174,11 +229,14 @@ def deliver_push(app, body: dict) -> tuple[int, str]:
             raise ValueError("give either a message or a kind and an openid")
         fields = {key: value for key, value in body.items() if key not in ("kind", "openid", "fmt", "mode")}
         try:
-            message = play(emulator_state, body["kind"], body["openid"], to=signer.original_id or "", **fields)
+            message = play(
+                emulator_state, body["kind"], body["openid"], to=signer.original_id or "", **fields
+            )
         except KeyError as missing:
             raise ValueError(f"missing field {missing}") from None
-    path_query, data, headers = signer.request(options["callback_path"], message,
-                                               fmt=body.get("fmt", "json"), mode=body.get("mode"))
+    path_query, data, headers = signer.request(
+        options["callback_path"], message, fmt=body.get("fmt", "json"), mode=body.get("mode")
+    )
     return send(options, path_query, data, headers)
 
 

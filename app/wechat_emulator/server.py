@@ -73,6 +73,7 @@ def ok(**fields):
 
 # -- login and tokens ----------------------------------------------------------------------------------
 
+
 def authorized_body():
     """(JSON body, None) for a call with a valid token and a JSON object body, else (None, WeChat's error)."""
     problem = token_problem()
@@ -156,6 +157,7 @@ def classic_token():
 
 # -- sends ---------------------------------------------------------------------------------------------
 
+
 @wechat_bp.post(PATH)
 @endpoint(ENDPOINT)
 def subscribe_send():
@@ -192,6 +194,7 @@ def custom_send():
 
 # -- content security and phone number -----------------------------------------------------------------
 
+
 @wechat_bp.post("/wxa/msg_sec_check")
 @endpoint("msg_sec_check")
 def msg_sec_check():
@@ -213,8 +216,9 @@ def msg_sec_check():
     lowered = content.casefold()
     risky = next((word for word in _RISKY if word in lowered), None)
     review = next((word for word in _REVIEW if word in lowered), None)
-    suggest, label, keyword = ("risky", 20008, risky) if risky else \
-        ("review", 21000, review) if review else ("pass", 100, None)
+    suggest, label, keyword = (
+        ("risky", 20008, risky) if risky else ("review", 21000, review) if review else ("pass", 100, None)
+    )
     detail = {"strategy": "keyword", "errcode": 0, "suggest": suggest, "label": label}
     if keyword:
         detail["keyword"] = keyword
@@ -240,11 +244,17 @@ def get_user_phone_number():
         code.used = True
         phone = code.phone
     country, pure = _split_phone(phone)
-    return ok(phone_info={
-        "phoneNumber": pure if country == "86" else f"+{country}{pure}",
-        "purePhoneNumber": pure, "countryCode": int(country),
-        "watermark": {"timestamp": int(emulator.now()), "appid": emulator.watermark_appid or emulator.appid},
-    })
+    return ok(
+        phone_info={
+            "phoneNumber": pure if country == "86" else f"+{country}{pure}",
+            "purePhoneNumber": pure,
+            "countryCode": int(country),
+            "watermark": {
+                "timestamp": int(emulator.now()),
+                "appid": emulator.watermark_appid or emulator.appid,
+            },
+        }
+    )
 
 
 def _split_phone(phone: str) -> tuple[str, str]:
@@ -252,28 +262,48 @@ def _split_phone(phone: str) -> tuple[str, str]:
     digits = re.sub(r"[^\d+]", "", phone)
     if digits.startswith("+"):
         for length in (1, 2, 3):
-            country = digits[1:1 + length]
-            if country in ("1", "7", "44", "49", "33", "81", "82", "86", "852", "853", "886", "84", "34", "351", "55"):
-                return country, digits[1 + length:]
+            country = digits[1 : 1 + length]
+            if country in (
+                "1",
+                "7",
+                "44",
+                "49",
+                "33",
+                "81",
+                "82",
+                "86",
+                "852",
+                "853",
+                "886",
+                "84",
+                "34",
+                "351",
+                "55",
+            ):
+                return country, digits[1 + length :]
         return digits[1:3], digits[3:]
     return "86", digits
 
 
 # -- control routes (never part of WeChat) ------------------------------------------------------------
 
+
 @wechat_bp.get("/")
 def index():
     """What this emulator serves: WeChat's endpoints and the control routes, for a developer."""
     rules = sorted(
         (rule.rule, sorted(rule.methods - {"HEAD", "OPTIONS"}))
-        for rule in current_app.url_map.iter_rules() if rule.endpoint != "static"
+        for rule in current_app.url_map.iter_rules()
+        if rule.endpoint != "static"
     )
-    return jsonify({
-        "emulator": "a local api.weixin.qq.com for development and tests",
-        "appid": state().appid,
-        "endpoints": [{"path": path, "methods": methods} for path, methods in rules],
-        "hint": "POST _control/login-code {openid, phone} mints a wx.login code; GET _control/outbox shows sends",
-    })
+    return jsonify(
+        {
+            "emulator": "a local api.weixin.qq.com for development and tests",
+            "appid": state().appid,
+            "endpoints": [{"path": path, "methods": methods} for path, methods in rules],
+            "hint": "POST _control/login-code {openid, phone} mints a wx.login code; GET _control/outbox shows sends",
+        }
+    )
 
 
 @control_bp.post("/login-code")
@@ -292,8 +322,9 @@ def control_login_code():
         return jsonify({"error": "ttl and count must be numbers"}), 400
     if not 0 < ttl <= MAX_CODE_TTL or not 1 <= count <= 10_000:
         return jsonify({"error": f"ttl must be in (0, {MAX_CODE_TTL}] and count in [1, 10000]"}), 400
-    codes = [state().mint_login_code(openid, body.get("phone"), body.get("unionid"), ttl=ttl)
-             for _ in range(count)]
+    codes = [
+        state().mint_login_code(openid, body.get("phone"), body.get("unionid"), ttl=ttl) for _ in range(count)
+    ]
     return jsonify({"code": codes[0], "codes": codes, "openid": openid})
 
 
@@ -318,7 +349,9 @@ def control_high_risk():
 def control_fail():
     """{endpoint, errcode=-1, times=1, status=200}: make an endpoint fail."""
     body = json_body() or {}
-    state().fail(body.get("endpoint", ""), body.get("errcode", -1), body.get("times", 1), body.get("status", 200))
+    state().fail(
+        body.get("endpoint", ""), body.get("errcode", -1), body.get("times", 1), body.get("status", 200)
+    )
     return jsonify({"ok": True})
 
 

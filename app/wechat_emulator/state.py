@@ -114,8 +114,9 @@ class EmulatorState:
                 self.users[openid] = User(openid=openid)
             return self.users[openid]
 
-    def mint_login_code(self, openid: str, phone: str | None = None, unionid: str | None = None,
-                        ttl: float = CODE_TTL) -> str:
+    def mint_login_code(
+        self, openid: str, phone: str | None = None, unionid: str | None = None, ttl: float = CODE_TTL
+    ) -> str:
         """A wx.login code for this user, valid 5 minutes (or `ttl` seconds, a control option), usable once."""
         with self.lock:
             user = self.user(openid)
@@ -174,8 +175,13 @@ class EmulatorState:
         with self.lock:
             current = self.tokens.get(self.current[kind] or "")
             now = self.now()
-            if kind == "stable" and not force and current and not current.revoked \
-                    and current.expires_at - now >= STABLE_MIN_LIFE:
+            if (
+                kind == "stable"
+                and not force
+                and current
+                and not current.revoked
+                and current.expires_at - now >= STABLE_MIN_LIFE
+            ):
                 return current
             if kind == "classic" or force:
                 if current:

@@ -51,10 +51,17 @@ def subscribe_send(emulator: EmulatorState, access_token: str | None, body: dict
         if user.quota[template_id] <= 0:
             return error_answer(43101, "user refuse to accept the msg")
         user.quota[template_id] -= 1
-        msgid = emulator.deliver("subscribe", {
-            "touser": openid, "template_id": template_id, "data": body["data"], "page": page,
-            "lang": body.get("lang", "zh_CN"), "miniprogram_state": body.get("miniprogram_state", "formal"),
-        })
+        msgid = emulator.deliver(
+            "subscribe",
+            {
+                "touser": openid,
+                "template_id": template_id,
+                "data": body["data"],
+                "page": page,
+                "lang": body.get("lang", "zh_CN"),
+                "miniprogram_state": body.get("miniprogram_state", "formal"),
+            },
+        )
     return {"errcode": 0, "errmsg": "ok", "msgid": msgid}
 
 

@@ -26,7 +26,10 @@ def test_consent_screen_records_version_and_locale(journey):
     trip.answer("consent", consent_sensitive="true")
     [consent] = _db.session.scalars(select(Consent)).all()
     assert (consent.purpose, consent.text_version, consent.locale) == (
-        "sensitive_identifiers", CONSENT_TEXT_VERSION, "ja")
+        "sensitive_identifiers",
+        CONSENT_TEXT_VERSION,
+        "ja",
+    )
     assert consent.granted_at is not None and consent.withdrawn_at is None
     # Going back and agreeing again does not stack a second consent.
     trip.answer("name", "back")
@@ -69,5 +72,7 @@ def test_the_consent_names_the_security_record_kept_after_deletion(journey, app)
     trip.answer("start")
     body = trip.get().get_json()["body"]
     days = app.config["VERIFICATION_ATTEMPT_RETENTION_DAYS"]
-    assert any("we log every identity check" in line and f"{days} days" in line and "delete your account" in line
-               for line in body), body
+    assert any(
+        "we log every identity check" in line and f"{days} days" in line and "delete your account" in line
+        for line in body
+    ), body

@@ -199,20 +199,22 @@ def test_later_requests_keep_the_sign_in_language_without_headers(client, wechat
     token = client.post("/api/v1/auth/login", json={"code": code, "language": "ko"}).get_json()["token"]
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert response.headers["Content-Language"] == "ko"
-    other = client.get(
-        "/api/v1/me", headers={"Authorization": f"Bearer {token}", "X-Client-Language": "ja"}
-    )
+    other = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}", "X-Client-Language": "ja"})
     assert other.headers["Content-Language"] == "ja"
 
 
-@pytest.mark.parametrize(("errcode", "status", "code"), [
-    (-1, 503, "wechat.unavailable"),  # WeChat busy: the code is not spent, try again
-    (None, 503, "wechat.unavailable"),  # WeChat unreachable
-    (45011, 429, "wechat.rate_limited"),
-    (40029, 401, "auth.invalid_code"),
-])
-def test_a_submission_waiting_on_a_failed_parallel_exchange_gets_its_answer(app, wechat_emulator, errcode, status,
-                                                                            code):
+@pytest.mark.parametrize(
+    ("errcode", "status", "code"),
+    [
+        (-1, 503, "wechat.unavailable"),  # WeChat busy: the code is not spent, try again
+        (None, 503, "wechat.unavailable"),  # WeChat unreachable
+        (45011, 429, "wechat.rate_limited"),
+        (40029, 401, "auth.invalid_code"),
+    ],
+)
+def test_a_submission_waiting_on_a_failed_parallel_exchange_gets_its_answer(
+    app, wechat_emulator, errcode, status, code
+):
     """Two submissions of one code share one exchange; when it fails, both answer as the failure says."""
     login_code = wechat_emulator.mint_login_code(OPENID)
     wechat_emulator.slow("jscode2session", 1.5)

@@ -12,8 +12,11 @@ def test_me_shows_the_user(client, login, db):
     db.session.commit()
     response = client.get("/api/v1/me", headers=login(user))
     assert response.status_code == 200
-    assert response.json == {"locale": "ko", "dir": "ltr",
-                             "user": {"id": user.id, "locale": "ko", "verified": False, "status": "active"}}
+    assert response.json == {
+        "locale": "ko",
+        "dir": "ltr",
+        "user": {"id": user.id, "locale": "ko", "verified": False, "status": "active"},
+    }
     assert response.headers["Content-Language"] == "ko"
 
 

@@ -18,8 +18,10 @@ LOCALES = ("en", "zh_Hans", "ar")
 BLOCKING = frozenset({"serious", "critical"})
 #: The WCAG 2.0–2.2 A/AA rules, plus axe's best practices (landmarks, headings, names).
 AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa",
-                                          "best-practice"]},
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
     "resultTypes": ["violations"],
 }
 
@@ -36,8 +38,10 @@ def axe_violations(page, name: str) -> list[str]:
         for node in violation["nodes"]:
             target = " ".join(str(part) for part in node["target"])
             snippet = " ".join(node["html"].split())[:160]
-            lines.append(f"{name}: {violation['id']} ({violation['impact']}) at {target} {snippet} — "
-                         f"{violation['help']}")
+            lines.append(
+                f"{name}: {violation['id']} ({violation['impact']}) at {target} {snippet} — "
+                f"{violation['help']}"
+            )
     return lines
 
 
@@ -56,24 +60,50 @@ def console_site(app, make_admin, make_notice, recipients):
     imports = {}
     for state, extra in (
         ("running", {"rows": 420, "total": 1000}),
-        ("done", {"rows": 3, "total": 3, "report": {
-            "rows": 3, "added": 1, "updated": 0, "unchanged": 0, "rejected": 2, "rejections_truncated": True,
-            "rejections": [{"line": 2, "column": "date_of_birth", "reason": "not a date"},
-                           {"line": 3, "column": None, "reason": "duplicate row"}]}}),
+        (
+            "done",
+            {
+                "rows": 3,
+                "total": 3,
+                "report": {
+                    "rows": 3,
+                    "added": 1,
+                    "updated": 0,
+                    "unchanged": 0,
+                    "rejected": 2,
+                    "rejections_truncated": True,
+                    "rejections": [
+                        {"line": 2, "column": "date_of_birth", "reason": "not a date"},
+                        {"line": 3, "column": None, "reason": "duplicate row"},
+                    ],
+                },
+            },
+        ),
         ("failed", {"error": "The file is not UTF-8."}),
     ):
         token = import_progress.new_token()
-        import_progress.start(redis, token, filename=f"people-{state}.csv", total=extra.get("total", 10),
-                              admin_id=1)
+        import_progress.start(
+            redis, token, filename=f"people-{state}.csv", total=extra.get("total", 10), admin_id=1
+        )
         import_progress.update(redis, token, state=state, **extra)
         imports[state] = token
     person = make_person(passport_name="KIM, Min-jun", nationality="KOR")
     user = make_user(locale="ko")
-    verification.match_identity(user.id, identifier_type="permit_number", identifier="156999999999999999",
-                                passport_name="KIM MIN JUN", date_of_birth=person.date_of_birth)
+    verification.match_identity(
+        user.id,
+        identifier_type="permit_number",
+        identifier="156999999999999999",
+        passport_name="KIM MIN JUN",
+        date_of_birth=person.date_of_birth,
+    )
     reference, _ = verification.create_in_person_reference(user.id, person.id)
-    return {"admin": make_admin("superadmin"), "draft": draft, "published": published, "imports": imports,
-            "reference": reference}
+    return {
+        "admin": make_admin("superadmin"),
+        "draft": draft,
+        "published": published,
+        "imports": imports,
+        "reference": reference,
+    }
 
 
 def get_pages(site) -> list[tuple[str, str]]:
@@ -109,8 +139,11 @@ def sign_in(page, username: str, locale: str) -> None:
 def submit_without_browser_checks(page, form: str) -> None:
     """Submit a form as the server sees it when the browser's own checks are absent (server errors shown)."""
     with page.expect_navigation():
-        page.evaluate("(selector) => { const f = document.querySelector(selector); f.noValidate = true;"
-                      " f.requestSubmit(); }", form)
+        page.evaluate(
+            "(selector) => { const f = document.querySelector(selector); f.noValidate = true;"
+            " f.requestSubmit(); }",
+            form,
+        )
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -191,7 +224,9 @@ HORIZONTAL_OVERFLOW = """() => {
 
 @pytest.mark.parametrize("locale", ("en", "ar"))
 def test_the_console_reflows_at_320_px_and_at_200_percent_text(browser, live_server, console_site, locale):  # noqa: F811
-    context = browser.new_context(base_url=live_server, locale="en-US", viewport={"width": 320, "height": 640})
+    context = browser.new_context(
+        base_url=live_server, locale="en-US", viewport={"width": 320, "height": 640}
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     overflowing = []

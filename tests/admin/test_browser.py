@@ -17,15 +17,23 @@ make_notice, recipients = notice_fixtures.make_notice, notice_fixtures.recipient
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium (Debian's package): skipped locally when missing, a failure in CI."""
     if CHROMIUM is None:
-        missing_part("Chromium is not installed (apt-get install chromium); the console browser tests need it")
+        missing_part(
+            "Chromium is not installed (apt-get install chromium); the console browser tests need it"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -156,7 +164,9 @@ def test_the_console_in_simplified_chinese(page, make_admin):
     assert page.eval_on_selector("#lang", "select => select.value") == "zh_Hans"
 
 
-def test_a_translation_of_a_published_notice_waits_for_a_publisher(browser, live_server, make_admin, make_notice):
+def test_a_translation_of_a_published_notice_waits_for_a_publisher(
+    browser, live_server, make_admin, make_notice
+):
     notice = make_notice(publish=True, deliver=False)
     pages = []
     for role in ("translator", "publisher"):

@@ -19,10 +19,17 @@ from tests.notices.conftest import notice_payload
 make_notice, recipients = notice_fixtures.make_notice, notice_fixtures.recipients  # the notices' fixtures
 
 FORM = {
-    "source_locale": "zh_Hans", "title": "新政策", "body": "自**12月1日**起……",
-    "source_title": "人社部发〔2024〕75号", "source_url": "https://www.mohrss.gov.cn/75",
-    "source_date": "2024-11-25", "category": "policy_change", "priority": "important",
-    "template_id": "", "publish_at": "", "audience_all": "y",
+    "source_locale": "zh_Hans",
+    "title": "新政策",
+    "body": "自**12月1日**起……",
+    "source_title": "人社部发〔2024〕75号",
+    "source_url": "https://www.mohrss.gov.cn/75",
+    "source_date": "2024-11-25",
+    "category": "policy_change",
+    "priority": "important",
+    "template_id": "",
+    "publish_at": "",
+    "audience_all": "y",
 }
 
 
@@ -70,7 +77,9 @@ def test_compose_translate_preview_publish_stats(console, recipients):
     notice = Notice.query.one()
     detail = browser.get(f"/admin/notices/{notice.id}").get_data(as_text=True)
     assert "新政策" in detail and 'id="missing-translations"' in detail
-    translated = browser.post(f"/admin/notices/{notice.id}/translate/ko", data={"title": "새 정책", "body": "본문"})
+    translated = browser.post(
+        f"/admin/notices/{notice.id}/translate/ko", data={"title": "새 정책", "body": "본문"}
+    )
     assert translated.status_code == 302
     preview = browser.get(f"/admin/notices/{notice.id}/preview/ko").get_data(as_text=True)
     assert "새 정책" in preview and 'id="fallback-flag"' not in preview
@@ -85,7 +94,9 @@ def test_compose_translate_preview_publish_stats(console, recipients):
 
 def test_compose_errors_are_shown(console):
     browser = console("editor")
-    response = browser.post("/admin/notices/new", data={**FORM, "source_url": "not a link", "audience_all": ""})
+    response = browser.post(
+        "/admin/notices/new", data={**FORM, "source_url": "not a link", "audience_all": ""}
+    )
     assert response.status_code == 422
     assert "Enter a web address." in response.get_data(as_text=True)
     no_audience = browser.post("/admin/notices/new", data={**FORM, "audience_all": ""})
@@ -103,15 +114,18 @@ def test_edit_a_notice(console, make_notice):
     assert db.session.get(Notice, notice.id).priority == "urgent"
 
 
-@pytest.mark.parametrize("role,path,method", [
-    ("viewer", "/admin/notices/new", "get"),
-    ("viewer", "/admin/notices/{id}/publish", "post"),
-    ("editor", "/admin/notices/{id}/publish", "post"),
-    ("translator", "/admin/notices/{id}/edit", "get"),
-    ("editor", "/admin/audit", "get"),
-    ("publisher", "/admin/registry/import", "get"),
-    ("viewer", "/admin/translations", "get"),
-])
+@pytest.mark.parametrize(
+    "role,path,method",
+    [
+        ("viewer", "/admin/notices/new", "get"),
+        ("viewer", "/admin/notices/{id}/publish", "post"),
+        ("editor", "/admin/notices/{id}/publish", "post"),
+        ("translator", "/admin/notices/{id}/edit", "get"),
+        ("editor", "/admin/audit", "get"),
+        ("publisher", "/admin/registry/import", "get"),
+        ("viewer", "/admin/translations", "get"),
+    ],
+)
 def test_roles_are_enforced_on_every_view(console, make_notice, role, path, method):
     notice = make_notice()
     browser = console(role)
@@ -124,8 +138,16 @@ def test_roles_are_enforced_on_every_view(console, make_notice, role, path, meth
 def test_translator_translates_but_cannot_publish(console, make_notice):
     notice = make_notice()
     browser = console("translator")
-    assert browser.post(f"/admin/notices/{notice.id}/translate/ja", data={"title": "題", "body": "本文"}).status_code == 302
-    assert browser.post(f"/admin/notices/{notice.id}/translate/xx", data={"title": "t", "body": "b"}).status_code == 404
+    assert (
+        browser.post(
+            f"/admin/notices/{notice.id}/translate/ja", data={"title": "題", "body": "本文"}
+        ).status_code
+        == 302
+    )
+    assert (
+        browser.post(f"/admin/notices/{notice.id}/translate/xx", data={"title": "t", "body": "b"}).status_code
+        == 404
+    )
     assert browser.post(f"/admin/notices/{notice.id}/translate/ja", data={"title": ""}).status_code == 422
 
 
@@ -212,16 +234,28 @@ def _feed(rows: list[dict]) -> bytes:
 
 def test_registry_upload_shows_progress_and_report(console):
     good = {
-        "passport_name": "DOE, Jane", "nationality": "USA", "date_of_birth": "1990-01-02",
-        "passport_number": "P12345678", "permit_number": make_permit_number(), "permit_category": "B",
-        "permit_valid_from": "2025-01-01", "permit_valid_to": "2027-01-01", "position": "Engineer",
-        "employer_uscc": make_uscc(), "employer_name_zh": "测试公司", "work_city_code": "310000",
-        "work_address": "上海", "ssn": make_ssn(date(1990, 1, 2), "USA"),
+        "passport_name": "DOE, Jane",
+        "nationality": "USA",
+        "date_of_birth": "1990-01-02",
+        "passport_number": "P12345678",
+        "permit_number": make_permit_number(),
+        "permit_category": "B",
+        "permit_valid_from": "2025-01-01",
+        "permit_valid_to": "2027-01-01",
+        "position": "Engineer",
+        "employer_uscc": make_uscc(),
+        "employer_name_zh": "测试公司",
+        "work_city_code": "310000",
+        "work_address": "上海",
+        "ssn": make_ssn(date(1990, 1, 2), "USA"),
     }
     bad = {**good, "permit_number": "123", "ssn": make_ssn(date(1991, 1, 2), "USA"), "passport_number": "P2"}
     browser = console("superadmin")
-    response = browser.post("/admin/registry/import", data={"file": (io.BytesIO(_feed([good, bad])), "people.csv")},
-                            content_type="multipart/form-data")
+    response = browser.post(
+        "/admin/registry/import",
+        data={"file": (io.BytesIO(_feed([good, bad])), "people.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     status_url = response.headers["Location"]
     for _ in range(50):
@@ -233,8 +267,11 @@ def test_registry_upload_shows_progress_and_report(console):
     page = browser.get(status_url).get_data(as_text=True)
     assert 'id="import-report"' in page and 'id="import-rejections"' in page
     assert "of about 2 rows</span>" in page  # a plural message with the estimated total
-    wrong_type = browser.post("/admin/registry/import", data={"file": (io.BytesIO(b"x"), "people.exe")},
-                              content_type="multipart/form-data")
+    wrong_type = browser.post(
+        "/admin/registry/import",
+        data={"file": (io.BytesIO(b"x"), "people.exe")},
+        content_type="multipart/form-data",
+    )
     assert wrong_type.status_code == 422
     assert browser.get("/admin/registry/import/doesnotexist.json").status_code == 404
 
@@ -338,16 +375,26 @@ def test_the_in_person_view_keeps_the_detail_of_each_check(console):
     permit = person.permits[0].permit_number
     born = person.date_of_birth
     tries = [("156999999999999999", born), (permit, born - timedelta(days=1)), (permit, born)]
-    outcomes = [verification.match_identity(user.id, identifier_type="permit_number", identifier=number,
-                                            passport_name="KIM MIN JUN", date_of_birth=day).outcome
-                for number, day in tries]
+    outcomes = [
+        verification.match_identity(
+            user.id,
+            identifier_type="permit_number",
+            identifier=number,
+            passport_name="KIM MIN JUN",
+            date_of_birth=day,
+        ).outcome
+        for number, day in tries
+    ]
     assert outcomes == ["not_found", "dob_mismatch", "pass"]
     reference, _ = verification.create_in_person_reference(user.id, person.id)
     page = console("superadmin").get(f"/admin/verifications?reference={reference}").get_data(as_text=True)
     checks = page.split('id="reference-checks"', 1)[1].split("</table>", 1)[0]
     # Newest first, each with the detail the user was never told.
-    assert checks.index("Passed") < checks.index("Date of birth does not match") \
+    assert (
+        checks.index("Passed")
+        < checks.index("Date of birth does not match")
         < checks.index("Number not in the registry")
+    )
     assert checks.count("Record search") == 3
 
 
@@ -361,6 +408,8 @@ class TestLoginThrottle:
         return make_test_config(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
 
     def test_eleventh_attempt_in_a_minute_is_refused(self, client):
-        statuses = [client.post("/admin/login", data={"username": f"nobody-{n}", "password": "x"}).status_code
-                    for n in range(11)]
+        statuses = [
+            client.post("/admin/login", data={"username": f"nobody-{n}", "password": "x"}).status_code
+            for n in range(11)
+        ]
         assert statuses[:10] == [401] * 10 and statuses[10] == 429

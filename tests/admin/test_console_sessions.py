@@ -80,8 +80,14 @@ def test_signing_in_starts_a_new_session(app, make_admin):
     page = browser.get("/admin/login")
     before = browser.get_cookie(COOKIE).value  # the sign-in form's own session (its CSRF token)
     forget_csrf_token()
-    browser.post("/admin/login", data={"username": admin.username, "password": PASSWORD,
-                                       "csrf_token": csrf_token(page.get_data(as_text=True))})
+    browser.post(
+        "/admin/login",
+        data={
+            "username": admin.username,
+            "password": PASSWORD,
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        },
+    )
     after = browser.get_cookie(COOKIE).value
     assert after != before
     assert admin_sessions.console_sessions().peek(before) is None  # the pre-sign-in id is gone
@@ -100,8 +106,9 @@ def test_a_role_change_ends_every_session_and_token(app, client, console, runner
 def test_changing_ones_password_ends_every_session_and_token(app, client, console):
     browser = console("editor")
     other_browser, token = copy_of(app, browser), api_token(client, browser.admin)
-    response = post_form(browser, "/admin/account", {"current": PASSWORD, "new": NEW_PASSWORD,
-                                                     "repeat": NEW_PASSWORD})
+    response = post_form(
+        browser, "/admin/account", {"current": PASSWORD, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/login")
     forget_csrf_token()
     assert "Your password is changed" in browser.get("/admin/login").get_data(as_text=True)
@@ -112,13 +119,24 @@ def test_changing_ones_password_ends_every_session_and_token(app, client, consol
     assert admin_auth.authenticate(browser.admin.username, NEW_PASSWORD).id == browser.admin.id
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"current": "not the password", "new": NEW_PASSWORD, "repeat": NEW_PASSWORD},
-     "Your current password is not correct."),
-    ({"current": PASSWORD, "new": "short", "repeat": "short"}, "A password needs at least 10 characters."),
-    ({"current": PASSWORD, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD + "!"},
-     "The two new passwords are not the same."),
-], ids=["wrong-current", "too-short", "not-the-same"])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"current": "not the password", "new": NEW_PASSWORD, "repeat": NEW_PASSWORD},
+            "Your current password is not correct.",
+        ),
+        (
+            {"current": PASSWORD, "new": "short", "repeat": "short"},
+            "A password needs at least 10 characters.",
+        ),
+        (
+            {"current": PASSWORD, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD + "!"},
+            "The two new passwords are not the same.",
+        ),
+    ],
+    ids=["wrong-current", "too-short", "not-the-same"],
+)
 def test_a_refused_password_change_says_why_and_changes_nothing(app, console, fields, message):
     browser = console("viewer")
     before = db.session.get(AdminUser, browser.admin.id).password_hash
@@ -132,9 +150,12 @@ def test_a_refused_password_change_says_why_and_changes_nothing(app, console, fi
 def test_a_wrong_current_password_counts_like_a_wrong_sign_in(app, console):
     browser = console("viewer")
     for _ in range(admin_auth.MAX_FAILED_LOGINS):
-        post_form(browser, "/admin/account", {"current": "guess", "new": NEW_PASSWORD, "repeat": NEW_PASSWORD})
-    response = post_form(browser, "/admin/account", {"current": PASSWORD, "new": NEW_PASSWORD,
-                                                     "repeat": NEW_PASSWORD})
+        post_form(
+            browser, "/admin/account", {"current": "guess", "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}
+        )
+    response = post_form(
+        browser, "/admin/account", {"current": PASSWORD, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}
+    )
     assert response.status_code == 422 and "Too many failed sign-ins" in response.get_data(as_text=True)
 
 
@@ -149,7 +170,9 @@ def test_sign_out_everywhere_ends_every_session_and_token(app, client, console):
     assert client.get("/api/v1/admin/notices", headers=token).status_code == 401
 
 
-def test_a_password_set_by_an_operator_ends_sessions_even_if_redis_fails_then(app, client, console, monkeypatch):
+def test_a_password_set_by_an_operator_ends_sessions_even_if_redis_fails_then(
+    app, client, console, monkeypatch
+):
     browser = console("editor")
     token = api_token(client, browser.admin)
 

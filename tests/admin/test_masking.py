@@ -50,9 +50,15 @@ def quick_password_hashing(monkeypatch):
 
 def identifiers(person) -> list[str]:
     """Every identifier of a person, as stored and as commonly written (phone without +86)."""
-    values = [person.permits[0].permit_number, person.account.ssn, person.documents[0].number,
-              person.phone, person.phone.removeprefix("+86"), person.account.card.card_number,
-              person.pr_id]
+    values = [
+        person.permits[0].permit_number,
+        person.account.ssn,
+        person.documents[0].number,
+        person.phone,
+        person.phone.removeprefix("+86"),
+        person.account.card.card_number,
+        person.pr_id,
+    ]
     return [value for value in values if value]
 
 
@@ -92,12 +98,21 @@ def scene(app, client, login, wechat_emulator, console, make_notice) -> Scene:
     """Holders and every admin-visible trace of them (see the module docstring)."""
     # Numbers of their own: the translators' preview shows a made-up sample permit number that a
     # factory default could happen to equal.
-    holder = make_person(passport_name="MASKED, Holder", permit_number=make_permit_number(424201),
-                         passport_number=make_passport_number(424201), phone=make_phone(424201),
-                         card_number="310000123456", pr_id=make_pr_id(nationality="DEU", n=424201))
-    waiting = make_person(passport_name="WAITING, Counter", permit_number=make_permit_number(424202),
-                          passport_number=make_passport_number(424202), phone=make_phone(424202),
-                          card_number="310000654321")
+    holder = make_person(
+        passport_name="MASKED, Holder",
+        permit_number=make_permit_number(424201),
+        passport_number=make_passport_number(424201),
+        phone=make_phone(424201),
+        card_number="310000123456",
+        pr_id=make_pr_id(nationality="DEU", n=424201),
+    )
+    waiting = make_person(
+        passport_name="WAITING, Counter",
+        permit_number=make_permit_number(424202),
+        passport_number=make_passport_number(424202),
+        phone=make_phone(424202),
+        card_number="310000654321",
+    )
     holder_user, waiting_user = make_user(locale="en"), make_user(locale="en")
     superadmin = console("superadmin")
 
@@ -111,8 +126,9 @@ def scene(app, client, login, wechat_emulator, console, make_notice) -> Scene:
     # A service point checks the holder's QR code.
     _point, key = service_points.create_service_point("Counter 7")
     payload = client.post("/api/v1/card/qr", headers=login(holder_user)).get_json()["payload"]
-    qr_answer = client.post("/api/v1/qr/verify", json={"payload": payload},
-                            headers={"X-Service-Point-Key": key})
+    qr_answer = client.post(
+        "/api/v1/qr/verify", json={"payload": payload}, headers={"X-Service-Point-Key": key}
+    )
     assert qr_answer.status_code == 200, qr_answer.get_json()
 
     # A notice reaches the holder (inbox and a WeChat message).
@@ -121,16 +137,33 @@ def scene(app, client, login, wechat_emulator, console, make_notice) -> Scene:
 
     # A registry file whose rows clash with the holders' numbers (rejected rows are reported).
     clash = {
-        "passport_name": "CLASH, Row", "nationality": "USA", "date_of_birth": "1990-01-02",
-        "passport_number": "P77777777", "permit_number": holder.permits[0].permit_number,
-        "permit_category": "B", "permit_valid_from": "2025-01-01", "permit_valid_to": "2027-01-01",
-        "position": "Engineer", "employer_uscc": make_uscc(), "employer_name_zh": "测试公司",
-        "work_city_code": "310000", "work_address": "上海", "ssn": make_ssn(date(1990, 1, 2), "USA"),
+        "passport_name": "CLASH, Row",
+        "nationality": "USA",
+        "date_of_birth": "1990-01-02",
+        "passport_number": "P77777777",
+        "permit_number": holder.permits[0].permit_number,
+        "permit_category": "B",
+        "permit_valid_from": "2025-01-01",
+        "permit_valid_to": "2027-01-01",
+        "position": "Engineer",
+        "employer_uscc": make_uscc(),
+        "employer_name_zh": "测试公司",
+        "work_city_code": "310000",
+        "work_address": "上海",
+        "ssn": make_ssn(date(1990, 1, 2), "USA"),
     }
-    bad_date = {**clash, "permit_number": make_permit_number(), "date_of_birth": "1990-13-45",
-                "ssn": waiting.account.ssn, "passport_number": waiting.documents[0].number}
-    uploaded = superadmin.post("/admin/registry/import", content_type="multipart/form-data",
-                               data={"file": (io.BytesIO(feed([clash, bad_date])), "people.csv")})
+    bad_date = {
+        **clash,
+        "permit_number": make_permit_number(),
+        "date_of_birth": "1990-13-45",
+        "ssn": waiting.account.ssn,
+        "passport_number": waiting.documents[0].number,
+    }
+    uploaded = superadmin.post(
+        "/admin/registry/import",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(feed([clash, bad_date])), "people.csv")},
+    )
     assert uploaded.status_code == 302
     import_path = uploaded.headers["Location"]
     assert superadmin.get(import_path + ".json").get_json()["state"] == "done"
@@ -141,10 +174,17 @@ def scene(app, client, login, wechat_emulator, console, make_notice) -> Scene:
 
     forbidden = identifiers(holder) + identifiers(waiting)
     token = import_path.rsplit("/", 1)[-1]
-    return Scene(forbidden=forbidden, holder=holder, waiting=waiting, reference=waiting_reference,
-                 used_reference=reference,
-                 notice_id=notice.id, import_path=import_path, qr_answer=qr_answer.get_json(),
-                 arguments={"notice_id": notice.id, "token": token, "locale": "en"})
+    return Scene(
+        forbidden=forbidden,
+        holder=holder,
+        waiting=waiting,
+        reference=waiting_reference,
+        used_reference=reference,
+        notice_id=notice.id,
+        import_path=import_path,
+        qr_answer=qr_answer.get_json(),
+        arguments={"notice_id": notice.id, "token": token, "locale": "en"},
+    )
 
 
 def get_pages(app, scene: Scene, prefix: str) -> list[str]:
@@ -162,9 +202,14 @@ def get_pages(app, scene: Scene, prefix: str) -> list[str]:
 def extra_queries(scene: Scene) -> list[str]:
     """Pages that show a person only when asked with a query."""
     entity = f"/admin/audit?entity=user&entity_id={scene.holder.id}"
-    return [f"/admin/verifications?reference={scene.reference}",
-            f"/admin/verifications?reference={scene.used_reference}", entity, "/admin/audit?action=admin.login_failed",
-            "/admin/audit?action=verification.completed", "/admin/audit?action=qr.check"]
+    return [
+        f"/admin/verifications?reference={scene.reference}",
+        f"/admin/verifications?reference={scene.used_reference}",
+        entity,
+        "/admin/audit?action=admin.login_failed",
+        "/admin/audit?action=verification.completed",
+        "/admin/audit?action=qr.check",
+    ]
 
 
 def assert_nothing_in_clear(text: str, scene: Scene, where: str) -> None:
@@ -189,10 +234,12 @@ def test_console_pages_never_show_an_identifier_in_clear(app, scene, console):
     verification_page = f"/admin/verifications?reference={scene.reference}"
     assert seen[verification_page] == {"superadmin"}
     assert seen["/admin/audit?action=admin.login_failed"] == {
-        role for role in ADMIN_ROLES if admin_auth.can(role, "audit.view")}
+        role for role in ADMIN_ROLES if admin_auth.can(role, "audit.view")
+    }
     assert seen[scene.import_path] == {"superadmin"}
     assert seen[f"/admin/notices/{scene.notice_id}/stats"] == {
-        role for role in ADMIN_ROLES if admin_auth.can(role, "stats.view")}
+        role for role in ADMIN_ROLES if admin_auth.can(role, "stats.view")
+    }
 
 
 def test_the_identifiers_a_screen_needs_are_shown_masked(scene, console):
@@ -224,5 +271,7 @@ def test_admin_api_never_shows_an_identifier_in_clear(app, scene, api_headers, c
             response = client.get(path, headers=headers)
             assert response.status_code < 500, (role, path, response.status_code)
             assert_nothing_in_clear(response.get_data(as_text=True), scene, f"{path} as {role}")
-        audience = client.post("/api/v1/admin/audience/count", json={"audience": {"all": True}}, headers=headers)
+        audience = client.post(
+            "/api/v1/admin/audience/count", json={"audience": {"all": True}}, headers=headers
+        )
         assert_nothing_in_clear(audience.get_data(as_text=True), scene, f"audience count as {role}")

@@ -25,11 +25,20 @@ def answers(client, username: str, tries: int, address: str) -> list[tuple]:
     """What the admin API answered to `tries` wrong passwords for `username` from `address`."""
     seen = []
     for _ in range(tries):
-        response = client.post("/api/v1/admin/auth", json={"username": username, "password": "wrong password"},
-                               environ_base={"REMOTE_ADDR": address})
+        response = client.post(
+            "/api/v1/admin/auth",
+            json={"username": username, "password": "wrong password"},
+            environ_base={"REMOTE_ADDR": address},
+        )
         error = response.get_json()["error"]
-        seen.append((response.status_code, error["code"], error["message"],
-                     -(-error["details"].get("retry_after_seconds", 0) // 60)))  # whole minutes, rounded up
+        seen.append(
+            (
+                response.status_code,
+                error["code"],
+                error["message"],
+                -(-error["details"].get("retry_after_seconds", 0) // 60),
+            )
+        )  # whole minutes, rounded up
     return seen
 
 
@@ -104,7 +113,9 @@ def test_tries_are_forgotten_a_day_after_the_last_one(make_admin):
         with pytest.raises(InvalidCredentials):
             admin_auth.authenticate(username, "wrong", now=now)
     with pytest.raises(InvalidCredentials):  # the count starts again: no lock after this one
-        admin_auth.authenticate(username, "wrong", now=now + sign_in_throttle.NAME_MEMORY + timedelta(seconds=1))
+        admin_auth.authenticate(
+            username, "wrong", now=now + sign_in_throttle.NAME_MEMORY + timedelta(seconds=1)
+        )
     assert db.session.scalar(select(AdminUser.failed_logins).where(AdminUser.username == username)) == 1
 
 

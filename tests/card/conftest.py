@@ -12,12 +12,18 @@ from tests.factories import make_contribution, make_employer, make_person, make_
 @pytest.fixture
 def holder(db):
     """A German card holder in Shanghai: a normal card and 24 months of contributions to 2025-12."""
-    employer = make_employer(name_zh="上海测试科技有限公司", name_en="Shanghai Test Tech Co., Ltd.",
-                             city_code="310000")
+    employer = make_employer(
+        name_zh="上海测试科技有限公司", name_en="Shanghai Test Tech Co., Ltd.", city_code="310000"
+    )
     person = make_person(
-        passport_name="MÜLLER, Hans", nationality="DEU", card_status="normal",
-        card_number="123456789", employer=employer, work_city_code="310115",
-        contributions_months=24, contributions_until="2025-12",
+        passport_name="MÜLLER, Hans",
+        nationality="DEU",
+        card_status="normal",
+        card_number="123456789",
+        employer=employer,
+        work_city_code="310115",
+        contributions_months=24,
+        contributions_until="2025-12",
         contribution_base=Decimal("23456.78"),
     )
     return person
@@ -32,10 +38,21 @@ def holder_user(holder):
 @pytest.fixture
 def other_holder(db):
     """A second verified holder (Korean, Shenzhen) whose records must never leak."""
-    person = make_person(passport_name="KIM, Min-jun", nationality="KOR", card_status="sealed",
-                         work_city_code="440300", contributions_months=3, contributions_until="2025-12")
-    make_contribution(person, period="2025-06", insurance_type="pension",
-                      employer_amount=Decimal("9999.99"), employee_amount=Decimal("8888.88"))
+    person = make_person(
+        passport_name="KIM, Min-jun",
+        nationality="KOR",
+        card_status="sealed",
+        work_city_code="440300",
+        contributions_months=3,
+        contributions_until="2025-12",
+    )
+    make_contribution(
+        person,
+        period="2025-06",
+        insurance_type="pension",
+        employer_amount=Decimal("9999.99"),
+        employee_amount=Decimal("8888.88"),
+    )
     return person
 
 
@@ -49,9 +66,12 @@ def other_user(other_holder):
 #: prove screens are translated (the project's real catalogs come from the translators).
 GERMAN = {
     ("card status", "Normal"): "Normal (aktiv)",
-    (None, "The card works. Use the physical card or the electronic Social Security Card to prove who "
-           "you are and to look up your records. Use it also to pay medical costs with your medical "
-           "insurance."): "Die Karte funktioniert.",
+    (
+        None,
+        "The card works. Use the physical card or the electronic Social Security Card to prove who "
+        "you are and to look up your records. Use it also to pay medical costs with your medical "
+        "insurance.",
+    ): "Die Karte funktioniert.",
     ("csv column", "Month"): "Monat",
     ("csv column", "Employer amount"): "Arbeitgeberanteil",
     ("insurance", "Pension"): "Rente",
@@ -75,4 +95,3 @@ def translations_dir(tmp_path_factory):
     with open(folder / "messages.mo", "wb") as handle:
         write_mo(handle, catalog)
     return str(root)
-

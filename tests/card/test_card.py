@@ -29,9 +29,15 @@ def test_card_in_english(client, login, holder, holder_user):
     assert body["next_step"] is None
 
 
-@pytest.mark.parametrize(("locale", "country", "rtl"), [
-    ("de", "Deutschland", False), ("ja", "ドイツ", False), ("ar", "ألمانيا", True), ("zh_Hans", "德国", False),
-])
+@pytest.mark.parametrize(
+    ("locale", "country", "rtl"),
+    [
+        ("de", "Deutschland", False),
+        ("ja", "ドイツ", False),
+        ("ar", "ألمانيا", True),
+        ("zh_Hans", "德国", False),
+    ],
+)
 def test_card_in_other_locales(client, login, holder, locale, country, rtl):
     user = make_user(person=holder, verified=True, locale=locale)
     body = client.get("/api/v1/card", headers=login(user)).get_json()
@@ -89,11 +95,17 @@ def test_card_is_read_in_one_query(client, login, holder, holder_user, db):
     assert len(statements) == 1
 
 
-def test_naming_another_user_in_the_request_changes_nothing(client, login, holder_user, other_user,
-                                                            other_holder):
+def test_naming_another_user_in_the_request_changes_nothing(
+    client, login, holder_user, other_user, other_holder
+):
     headers = login(holder_user)
-    for path in ("/api/v1/card", "/api/v1/card/permit", "/api/v1/card/insurances",
-                 "/api/v1/card/contributions?year=2025", "/api/v1/card/contributions.csv?year=2025"):
+    for path in (
+        "/api/v1/card",
+        "/api/v1/card/permit",
+        "/api/v1/card/insurances",
+        "/api/v1/card/contributions?year=2025",
+        "/api/v1/card/contributions.csv?year=2025",
+    ):
         joiner = "&" if "?" in path else "?"
         tampered = f"{path}{joiner}user_id={other_user.id}&person_id={other_holder.id}&id={other_user.id}"
         mine = client.get(path, headers=headers)

@@ -33,7 +33,12 @@ def test_a_year_by_month_and_insurance(client, login, holder_user):
     january = body["months"][0]
     assert january["label"] == "January 2025"
     assert [r["insurance"] for r in january["records"]] == [
-        "pension", "medical", "work_injury", "unemployment", "maternity"]
+        "pension",
+        "medical",
+        "work_injury",
+        "unemployment",
+        "maternity",
+    ]
     pension = january["records"][0]
     assert pension["employer_amount"]["value"] == "3753.08"
     assert pension["employee_amount"]["value"] == "1876.54"
@@ -43,7 +48,9 @@ def test_a_year_by_month_and_insurance(client, login, holder_user):
     assert body["labels"]["insurances"]["pension"]["short_name"] == "Pension"
     assert body["labels"]["statuses"][pension["status"]]["name"] == "Paid"
     assert body["employers"][str(pension["employer_id"])] == {
-        "name": "Shanghai Test Tech Co., Ltd.", "name_zh": "上海测试科技有限公司"}
+        "name": "Shanghai Test Tech Co., Ltd.",
+        "name_zh": "上海测试科技有限公司",
+    }
     assert january["totals"]["employer"]["value"] == "6380.23"
     assert january["totals"]["employee"]["value"] == "2462.96"
     totals = body["totals"]
@@ -57,9 +64,15 @@ def test_a_year_by_month_and_insurance(client, login, holder_user):
     assert body["next_cursor"] is None
 
 
-@pytest.mark.parametrize(("locale", "expected"), [
-    ("de", "76.562,76"), ("fr", "76\u202f562,76"), ("ja", "76,562.76"), ("zh_Hans", "76,562.76"),
-])
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("de", "76.562,76"),
+        ("fr", "76\u202f562,76"),
+        ("ja", "76,562.76"),
+        ("zh_Hans", "76,562.76"),
+    ],
+)
 def test_amounts_are_formatted_for_the_locale(client, login, holder, locale, expected):
     user = make_user(person=holder, verified=True, locale=locale)
     status, body = _get(client, login(user), year="2025")
@@ -113,11 +126,14 @@ def test_a_cursor_cannot_read_someone_elses_rows(client, login, holder_user, oth
     assert error["error"]["code"] == "contributions.invalid_cursor"
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda c: c[:-2] + ("AA" if not c.endswith("AA") else "BB"),
-    lambda c: "x" + c,
-    lambda c: "not-a-cursor",
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda c: c[:-2] + ("AA" if not c.endswith("AA") else "BB"),
+        lambda c: "x" + c,
+        lambda c: "not-a-cursor",
+    ],
+)
 def test_a_tampered_cursor_is_refused(client, login, holder_user, mangle):
     headers = login(holder_user)
     _, body = _get(client, headers, year="2025", limit="5")
@@ -145,8 +161,9 @@ def test_records_stay_with_their_owner(client, login, holder_user, other_user):
 
 
 @pytest.mark.calendar
-def test_without_a_year_the_page_is_this_year_where_the_user_lives(users_day_ahead, client, login, holder_user,
-                                                                   flask_calls):
+def test_without_a_year_the_page_is_this_year_where_the_user_lives(
+    users_day_ahead, client, login, holder_user, flask_calls
+):
     # 00:30 on 1 January 2027 in Shanghai; a machine on UTC is still in 2026. The repeat is
     # answered by the fast path, from the copy Flask kept under the same year.
     body = repeat_is_fast(client, "/api/v1/card/contributions", login(holder_user), flask_calls).get_json()
@@ -171,8 +188,14 @@ def test_gaps_across_a_year_boundary_and_arrears(client, login, db):
     person = make_person(enrolments={"medical": "ended"})
     for period in ("2024-11", "2025-02", "2025-05"):
         make_contribution(person, period=period)
-    make_contribution(person, period="2025-05", insurance_type="unemployment", status="arrears",
-                      employer_amount=Decimal("100.10"), employee_amount=Decimal("100.05"))
+    make_contribution(
+        person,
+        period="2025-05",
+        insurance_type="unemployment",
+        status="arrears",
+        employer_amount=Decimal("100.10"),
+        employee_amount=Decimal("100.05"),
+    )
     user = make_user(person=person, verified=True, locale="ja")
     status, body = _get(client, login(user), year="2025")
     assert status == 200
@@ -180,7 +203,8 @@ def test_gaps_across_a_year_boundary_and_arrears(client, login, db):
     assert body["gaps"][0]["label"] == "2025年1月"
     assert body["has_arrears"] is True
     assert [(a["period"], a["insurance"], a["amount"]["value"]) for a in body["arrears"]] == [
-        ("2025-05", "unemployment", "200.15")]
+        ("2025-05", "unemployment", "200.15")
+    ]
     may = body["months"][-1]
     assert may["has_arrears"] is True
     assert may["totals"]["employer"]["value"] == "3300.10"
@@ -254,7 +278,7 @@ def test_csv_errors_use_the_envelope(client, login, holder_user):
 def test_csv_cells_cannot_become_formulas(client, login, db):
     from tests.factories import make_employer
 
-    employer = make_employer(name_en="=HYPERLINK(\"http://x\")", name_zh="＝测试")
+    employer = make_employer(name_en='=HYPERLINK("http://x")', name_zh="＝测试")
     person = make_person(employer=employer, contributions_months=1, contributions_until="2025-01")
     user = make_user(person=person, verified=True)
     rows = _rows(client.get("/api/v1/card/contributions.csv", headers=login(user)))

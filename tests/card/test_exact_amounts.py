@@ -15,13 +15,18 @@ fen_amounts = st.integers(min_value=0, max_value=99_999_999).map(lambda fen: Dec
 
 def _record(index: int, employer: Decimal, employee: Decimal, status: str = "paid"):
     """A Record as the query returns it."""
-    return contributions.Record(index, "pension", "2025-01", Decimal("1.00"), employer, employee, status,
-                                None, 1, "单位", None)
+    return contributions.Record(
+        index, "pension", "2025-01", Decimal("1.00"), employer, employee, status, None, 1, "单位", None
+    )
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(fen_amounts, fen_amounts, st.sampled_from(["paid", "due", "arrears", "reversed"])),
-                max_size=60))
+@given(
+    st.lists(
+        st.tuples(fen_amounts, fen_amounts, st.sampled_from(["paid", "due", "arrears", "reversed"])),
+        max_size=60,
+    )
+)
 def test_totals_are_the_exact_decimal_sums(app, rows):
     records = [_record(i, employer, employee, status) for i, (employer, employee, status) in enumerate(rows)]
     counted = [(e, w) for e, w, status in rows if status != "reversed"]

@@ -59,16 +59,23 @@ def test_a_content_farm_cannot_pass_as_secondary():
 
 def test_one_url_under_two_titles_fails():
     def mutate(raw):
-        raw["sources"]["qiaqa-medical"] = {**raw["sources"]["qiaqa-ssc"], "title": "电子社保卡与医保电子凭证的区别"}
+        raw["sources"]["qiaqa-medical"] = {
+            **raw["sources"]["qiaqa-ssc"],
+            "title": "电子社保卡与医保电子凭证的区别",
+        }
+
     found = _broken(mutate)
-    assert any(line.startswith("one address under 2 titles: https://www.qiaqa.com/baike/237785.html")
-               for line in found)
+    assert any(
+        line.startswith("one address under 2 titles: https://www.qiaqa.com/baike/237785.html")
+        for line in found
+    )
 
 
 def test_a_source_needs_title_publisher_url_kind_and_a_date_or_undated():
     def mutate(raw):
         raw["sources"]["decree-16-en"].update(title="", kind="blog")
         raw["sources"]["decree-16-en"].pop("published")
+
     found = _broken(mutate)
     assert "sources.decree-16-en: no title" in found
     assert any("sources.decree-16-en: kind 'blog'" in line for line in found)
@@ -76,7 +83,9 @@ def test_a_source_needs_title_publisher_url_kind_and_a_date_or_undated():
 
 
 def test_official_sources_come_first():
-    found = _broken(lambda raw: raw["agreements"]["DEU"].update(sources=["xinhua-2002-04-04", "de-notice-2002-2"]))
+    found = _broken(
+        lambda raw: raw["agreements"]["DEU"].update(sources=["xinhua-2002-04-04", "de-notice-2002-2"])
+    )
     assert "agreements.DEU: list the official source first" in found
 
 

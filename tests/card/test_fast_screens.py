@@ -17,8 +17,9 @@ def test_a_repeat_card_screen_is_the_same_answer_without_flask(client, login, ho
     repeat_is_fast(client, path, login(holder_user), flask_calls)
 
 
-def test_a_card_screen_in_a_saved_language_other_than_the_headers_goes_to_flask(client, login, holder,
-                                                                                 flask_calls):
+def test_a_card_screen_in_a_saved_language_other_than_the_headers_goes_to_flask(
+    client, login, holder, flask_calls
+):
     headers = {**login(make_user(person=holder, verified=True, locale="de")), "Accept-Language": "fr"}
     first = get(client, "/api/v1/card", headers)
     second = get(client, "/api/v1/card", headers)
@@ -42,8 +43,9 @@ def test_a_kept_card_screen_holds_nothing_in_the_clear(client, login, holder_use
 
 
 @pytest.mark.parametrize("query", ["year=2025", "year=2024", "year=2025&limit=2"])
-def test_a_repeat_contributions_page_is_the_same_answer_without_flask(client, login, holder_user, flask_calls,
-                                                                      query):
+def test_a_repeat_contributions_page_is_the_same_answer_without_flask(
+    client, login, holder_user, flask_calls, query
+):
     headers = login(holder_user)
     path = f"/api/v1/card/contributions?{query}"
     first = repeat_is_fast(client, path, headers, flask_calls)
@@ -56,10 +58,17 @@ def test_a_repeat_contributions_page_is_the_same_answer_without_flask(client, lo
         assert following.data != first.data
 
 
-@pytest.mark.parametrize("query", [
-    "year=2025&year=2024",  # a repeated name: Flask reads the first; the fast path leaves it to Flask
-    "year=2025&format=csv", "lang=de", "year=%32025", "year=2025&", "year=",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "year=2025&year=2024",  # a repeated name: Flask reads the first; the fast path leaves it to Flask
+        "year=2025&format=csv",
+        "lang=de",
+        "year=%32025",
+        "year=2025&",
+        "year=",
+    ],
+)
 def test_any_other_contributions_query_goes_to_flask(client, login, holder_user, flask_calls, query):
     headers = login(holder_user)
     get(client, "/api/v1/card/contributions?year=2024", headers)  # a kept page that must not answer these

@@ -25,8 +25,9 @@ def test_title_and_labels_in_english_and_korean(client, login, holder_user, path
 def test_check_answers_rows_carry_the_change_link_text():
     from app.journeys.engine import _with_change_labels
 
-    rows = _with_change_labels([{"label": "Name", "value": "X", "change": "passport_name"},
-                                {"label": "Fixed", "value": "Y"}])
+    rows = _with_change_labels(
+        [{"label": "Name", "value": "X", "change": "passport_name"}, {"label": "Fixed", "value": "Y"}]
+    )
     assert rows[0]["change_label"] == "Change"
     assert "change_label" not in rows[1]
 

@@ -20,17 +20,25 @@ def _user(locale="en", **person):
 def test_permit_category_b_with_onsite_check_pending(client, login, db):
     today = clock.today()
     employer = make_employer(name_zh="深圳示例有限公司", name_en="Shenzhen Example Ltd.", city_code="440300")
-    user = _user(permit_category="B", entry_date=today - timedelta(days=10), employer=employer,
-                 work_city_code="440305", permit_valid_to=today + timedelta(days=100),
-                 position="教师 / Teacher")
+    user = _user(
+        permit_category="B",
+        entry_date=today - timedelta(days=10),
+        employer=employer,
+        work_city_code="440305",
+        permit_valid_to=today + timedelta(days=100),
+        position="教师 / Teacher",
+    )
     response = client.get("/api/v1/card/permit", headers=login(user))
     assert response.status_code == 200
     permit = response.get_json()["permit"]
     assert permit["category"]["code"] == "B"
     assert "professional" in permit["category"]["name"]
     assert permit["category"]["explanation"]
-    assert permit["employer"] == {"name": "Shenzhen Example Ltd.", "name_en": "Shenzhen Example Ltd.",
-                                  "name_zh": "深圳示例有限公司"}
+    assert permit["employer"] == {
+        "name": "Shenzhen Example Ltd.",
+        "name_en": "Shenzhen Example Ltd.",
+        "name_zh": "深圳示例有限公司",
+    }
     assert permit["position"] == "教师 / Teacher"
     assert permit["work_city"]["name"] == "Shenzhen"
     assert permit["work_city"]["name_zh"] == "深圳市"
@@ -42,7 +50,9 @@ def test_permit_category_b_with_onsite_check_pending(client, login, db):
     check = permit["onsite_check"]
     # The rule rests on local agencies' FAQs; the national notice is cited first, and the text says so.
     assert "Local agencies" in check["explanation"] and "varies by city" in check["explanation"]
-    assert check["sources"][0]["kind"] == "official" and all(source["checked_on"] for source in check["sources"])
+    assert check["sources"][0]["kind"] == "official" and all(
+        source["checked_on"] for source in check["sources"]
+    )
     assert check["deadline"]["iso"] == (today + timedelta(days=20)).isoformat()
     assert check["passed"] is False and check["days_left"] == 20
     assert permit["number_masked"].endswith(user.person.permits[0].permit_number[-4:])
@@ -51,8 +61,12 @@ def test_permit_category_b_with_onsite_check_pending(client, login, db):
 
 def test_permit_expired_and_onsite_check_passed(client, login, db):
     today = clock.today()
-    user = _user(permit_category="C", entry_date=today - timedelta(days=45),
-                 permit_valid_from=today - timedelta(days=400), permit_valid_to=today - timedelta(days=3))
+    user = _user(
+        permit_category="C",
+        entry_date=today - timedelta(days=45),
+        permit_valid_from=today - timedelta(days=400),
+        permit_valid_to=today - timedelta(days=3),
+    )
     permit = client.get("/api/v1/card/permit", headers=login(user)).get_json()["permit"]
     assert permit["validity"]["expired"] is True
     assert permit["validity"]["days_left"] == 0
@@ -81,8 +95,13 @@ def test_permit_unverified_is_403(client, login, db):
 
 def test_insurances_with_bilateral_exemption(client, login, db):
     today = clock.today()
-    user = _user(nationality="DEU", exempt=("pension", "unemployment"), exemption_certificate="DE-COC-0001",
-                 exemption_valid_to=today + timedelta(days=365), enrolment_start="2024-03")
+    user = _user(
+        nationality="DEU",
+        exempt=("pension", "unemployment"),
+        exemption_certificate="DE-COC-0001",
+        exemption_valid_to=today + timedelta(days=365),
+        enrolment_start="2024-03",
+    )
     response = client.get("/api/v1/card/insurances", headers=login(user))
     assert response.status_code == 200
     body = response.get_json()
@@ -143,8 +162,12 @@ def test_no_account_on_record_is_a_404(client, login, db):
     db.session.delete(account)
     db.session.commit()
     headers = login(user)
-    for path in ("/api/v1/card", "/api/v1/card/insurances", "/api/v1/card/contributions?year=2025",
-                 "/api/v1/card/contributions.csv"):
+    for path in (
+        "/api/v1/card",
+        "/api/v1/card/insurances",
+        "/api/v1/card/contributions?year=2025",
+        "/api/v1/card/contributions.csv",
+    ):
         response = client.get(path, headers=headers)
         assert response.status_code == 404, path
         assert response.get_json()["error"]["code"] == "card.no_account"
@@ -152,8 +175,13 @@ def test_no_account_on_record_is_a_404(client, login, db):
 
 def test_a_signed_agreement_not_in_force_is_not_shown_as_in_force(client, login, db):
     today = clock.today()
-    user = _user(nationality="FRA", exempt=("pension",), exemption_certificate="FR-COC-0001",
-                 exemption_valid_to=today + timedelta(days=30), enrolment_start="2024-03")
+    user = _user(
+        nationality="FRA",
+        exempt=("pension",),
+        exemption_certificate="FR-COC-0001",
+        exemption_valid_to=today + timedelta(days=30),
+        enrolment_start="2024-03",
+    )
     body = client.get("/api/v1/card/insurances", headers=login(user)).get_json()
     exemption = {item["insurance"]["code"]: item for item in body["insurances"]}["pension"]["exemption"]
     assert exemption["agreement_in_force"] is False

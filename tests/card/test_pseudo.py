@@ -10,14 +10,49 @@ from tests.factories import make_person, make_user
 
 #: Keys holding data, not text: identifiers, registry values, Chinese terms, and values that
 #: CLDR formats (dates, months, amounts, country names), which are right in CLDR's English.
-DATA_KEYS = frozenset({
-    "code", "id", "locale", "dir", "value", "iso", "display", "label", "period", "first_period",
-    "last_period", "term_zh", "name_zh", "name_en", "number_masked", "ssn_masked",
-    "permit_number_masked", "position", "work_address", "certificate_of_coverage", "next_cursor",
-    "guide", "insurance", "status", "employer_id", "currency", "from", "to", "deadline",
-    "entry_date", "valid_to", "changed_on", "paid_on", "start_period", "end_period", "request_id",
-    "agreement_status", "agreement_in_force_since", "checked_on",
-})
+DATA_KEYS = frozenset(
+    {
+        "code",
+        "id",
+        "locale",
+        "dir",
+        "value",
+        "iso",
+        "display",
+        "label",
+        "period",
+        "first_period",
+        "last_period",
+        "term_zh",
+        "name_zh",
+        "name_en",
+        "number_masked",
+        "ssn_masked",
+        "permit_number_masked",
+        "position",
+        "work_address",
+        "certificate_of_coverage",
+        "next_cursor",
+        "guide",
+        "insurance",
+        "status",
+        "employer_id",
+        "currency",
+        "from",
+        "to",
+        "deadline",
+        "entry_date",
+        "valid_to",
+        "changed_on",
+        "paid_on",
+        "start_period",
+        "end_period",
+        "request_id",
+        "agreement_status",
+        "agreement_in_force_since",
+        "checked_on",
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,16 +80,31 @@ def _unwrapped(payload, ignore_paths=()):
 
 @pytest.mark.parametrize("locale", ["en@pseudo", "ar@pseudo"])
 def test_card_screens_are_all_translatable(client, login, db, locale):
-    person = make_person(card_status="temp_lost", permit_category="B", exempt=("pension",),
-                         contributions_months=3, contributions_until="2025-03")
+    person = make_person(
+        card_status="temp_lost",
+        permit_category="B",
+        exempt=("pension",),
+        contributions_months=3,
+        contributions_until="2025-03",
+    )
     user = make_user(person=person, verified=True, locale=locale)
     headers = login(user)
-    data_paths = ("$.holder.name", "$.holder.nationality.name", "$.employer.name", "$.employers",
-                  ".country.name", "$.permit.employer",
-                  # A source's title and publisher are cited as the source publishes them.
-                  "sources[")
-    for path in ("/api/v1/card", "/api/v1/card/permit", "/api/v1/card/insurances",
-                 "/api/v1/card/contributions?year=2025"):
+    data_paths = (
+        "$.holder.name",
+        "$.holder.nationality.name",
+        "$.employer.name",
+        "$.employers",
+        ".country.name",
+        "$.permit.employer",
+        # A source's title and publisher are cited as the source publishes them.
+        "sources[",
+    )
+    for path in (
+        "/api/v1/card",
+        "/api/v1/card/permit",
+        "/api/v1/card/insurances",
+        "/api/v1/card/contributions?year=2025",
+    ):
         response = client.get(path, headers=headers)
         assert response.status_code == 200, path
         body = response.get_json()

@@ -25,8 +25,9 @@ def point_key(db):
 
 def _verify(client, key, payload, **headers):
     """POST a payload to the verify endpoint."""
-    return client.post("/api/v1/qr/verify", json={"payload": payload},
-                       headers={"X-Service-Point-Key": key, **headers})
+    return client.post(
+        "/api/v1/qr/verify", json={"payload": payload}, headers={"X-Service-Point-Key": key, **headers}
+    )
 
 
 def test_issue_returns_a_signed_payload_and_an_svg(client, login, holder_user):
@@ -49,8 +50,9 @@ def test_issue_needs_a_verified_user(client, login, db):
 
 
 @pytest.mark.parametrize(("locale", "country"), [("en", "Germany"), ("de", "Deutschland"), ("ko", "독일")])
-def test_verify_returns_the_minimal_summary_and_records_the_check(client, login, holder, holder_user,
-                                                                   point_key, db, locale, country):
+def test_verify_returns_the_minimal_summary_and_records_the_check(
+    client, login, holder, holder_user, point_key, db, locale, country
+):
     payload = client.post("/api/v1/card/qr", headers=login(holder_user)).get_json()["payload"]
     response = _verify(client, point_key, payload, **{"Accept-Language": locale})
     assert response.status_code == 200

@@ -29,8 +29,12 @@ def _count_queries(db, call):
 
 def test_a_repeat_view_needs_no_sql(client, login, holder_user, db):
     headers = login(holder_user)
-    for path in ("/api/v1/card", "/api/v1/card/contributions?year=2025", "/api/v1/card/permit",
-                 "/api/v1/card/insurances"):
+    for path in (
+        "/api/v1/card",
+        "/api/v1/card/contributions?year=2025",
+        "/api/v1/card/permit",
+        "/api/v1/card/insurances",
+    ):
         first, queries = _count_queries(db, lambda p=path: client.get(p, headers=headers))
         assert first.status_code == 200 and queries == 1
         again, queries = _count_queries(db, lambda p=path: client.get(p, headers=headers))
@@ -54,8 +58,9 @@ def test_errors_are_never_cached(client, login, db, redis_client):
     assert list(redis_client.scan_iter(match=f"{view_cache.PREFIX}:*")) == []
 
 
-def test_forgetting_a_user_shows_registry_changes_at_once(client, login, holder, holder_user, db,
-                                                          redis_client):
+def test_forgetting_a_user_shows_registry_changes_at_once(
+    client, login, holder, holder_user, db, redis_client
+):
     headers = login(holder_user)
     assert client.get("/api/v1/card", headers=headers).get_json()["card"]["status"]["code"] == "normal"
     holder.account.card.status = "temp_lost"

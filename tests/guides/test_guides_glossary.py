@@ -8,8 +8,19 @@ from app.card import facts as content
 from app.guides.journey import GUIDES
 from app.journeys import registry
 
-SCREEN_KEYS = {"flow", "step", "locale", "dir", "progress", "title", "body", "fields", "errors", "summary",
-               "actions"}
+SCREEN_KEYS = {
+    "flow",
+    "step",
+    "locale",
+    "dir",
+    "progress",
+    "title",
+    "body",
+    "fields",
+    "errors",
+    "summary",
+    "actions",
+}
 
 
 def test_guide_list(client):
@@ -49,7 +60,7 @@ def test_every_page_is_a_screen_document(client, slug, locale):
         sources = content.claims_sources(page_claims)
         # Each source of the page's claims ends the page, official first, with its checked-on date.
         assert len(document["body"]) > len(sources)
-        for line, (source, _checked) in zip(document["body"][-len(sources):], sources, strict=True):
+        for line, (source, _checked) in zip(document["body"][-len(sources) :], sources, strict=True):
             assert source.title in line
         assert document["guide"]["source"] == document["guide"]["sources"][0]
         assert document["guide"]["sources"][0]["kind"] == "official"
@@ -68,8 +79,15 @@ def test_guides_are_registered_flows_for_the_translator_preview(app):
     assert all(screen["screen"]["locale"] == "de" for screen in screens)
 
 
-@pytest.mark.parametrize(("locale", "written"), [("en", "since November 7, 2023."), ("de", "seit dem 7. November 2023 an"),
-                                                 ("ko", "2023년 11월 7일부터"), ("ar", "منذ \u20687 نوفمبر 2023\u2069")])
+@pytest.mark.parametrize(
+    ("locale", "written"),
+    [
+        ("en", "since November 7, 2023."),
+        ("de", "seit dem 7. November 2023 an"),
+        ("ko", "2023년 11월 7일부터"),
+        ("ar", "منذ \u20687 نوفمبر 2023\u2069"),
+    ],
+)
 def test_the_apostille_date_is_a_date_written_the_users_way(client, locale, written):
     """The date is a placeholder formatted for the user, not typed into the sentence."""
     rows = client.get(f"/api/v1/guides/documents?lang={locale}").get_json()["summary"]
@@ -99,8 +117,16 @@ def test_bilateral_guide_lists_13_countries_and_explains_without_deciding(client
     rows = {row["label"]: row["value"] for row in countries["summary"]}
     assert len(rows) == 13
     both = "Pension and unemployment insurance"
-    for country in ("Germany", "South Korea", "Finland", "Switzerland", "Netherlands", "Spain", "Serbia",
-                    "France"):
+    for country in (
+        "Germany",
+        "South Korea",
+        "Finland",
+        "Switzerland",
+        "Netherlands",
+        "Spain",
+        "Serbia",
+        "France",
+    ):
         assert rows[country] == both, country
     for country in ("Denmark", "Canada", "Luxembourg", "Japan", "Kyrgyzstan"):
         assert rows[country] == "Pension only", country
@@ -157,11 +183,17 @@ def test_a_guide_is_also_a_journey_through_the_flows_api(client, login, db):
     headers = login(locale="ko")
     first = client.get("/api/v1/flows/guide-lost-card", headers=headers)
     assert first.status_code == 200 and first.get_json()["step"] == "temporary"
-    second = client.post("/api/v1/flows/guide-lost-card", headers=headers,
-                         json={"step": "temporary", "action": "continue", "answers": {}})
+    second = client.post(
+        "/api/v1/flows/guide-lost-card",
+        headers=headers,
+        json={"step": "temporary", "action": "continue", "answers": {}},
+    )
     assert second.status_code == 200 and second.get_json()["step"] == "formal"
-    back = client.post("/api/v1/flows/guide-lost-card", headers=headers,
-                       json={"step": "formal", "action": "back", "answers": {}})
+    back = client.post(
+        "/api/v1/flows/guide-lost-card",
+        headers=headers,
+        json={"step": "formal", "action": "back", "answers": {}},
+    )
     assert back.get_json()["step"] == "temporary"
 
 
@@ -170,13 +202,16 @@ def test_signed_in_users_read_guides_in_their_saved_language(client, login, db):
     assert client.get("/api/v1/guides/medical-visit", headers=headers).get_json()["locale"] == "es"
 
 
-@pytest.mark.parametrize(("query", "locale", "term"), [
-    ("封存", "ko", "card_status_sealed"),
-    ("fengcun", "en", "card_status_sealed"),
-    ("fēngcún", "ja", "card_status_sealed"),
-    ("certificate of coverage", "en", "certificate_of_coverage"),
-    ("Rentenversicherung", "de", "pension_insurance"),
-])
+@pytest.mark.parametrize(
+    ("query", "locale", "term"),
+    [
+        ("封存", "ko", "card_status_sealed"),
+        ("fengcun", "en", "card_status_sealed"),
+        ("fēngcún", "ja", "card_status_sealed"),
+        ("certificate of coverage", "en", "certificate_of_coverage"),
+        ("Rentenversicherung", "de", "pension_insurance"),
+    ],
+)
 def test_glossary_search_in_any_language(client, query, locale, term):
     response = client.get("/api/v1/glossary", query_string={"q": query, "lang": locale})
     assert response.status_code == 200

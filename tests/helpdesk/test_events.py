@@ -44,8 +44,13 @@ def test_job_outside_a_request_uses_the_users_locale(app, db, wechat_emulator):
     db.session.add(UserAccount(openid=OPENID, locale="ko"))
     db.session.commit()
     wechat_emulator.user_wrote(OPENID)
-    message = {"FromUserName": OPENID, "MsgType": "event", "Event": "user_enter_tempsession",
-               "CreateTime": 1, "ToUserName": "gh_0000000demo"}
+    message = {
+        "FromUserName": OPENID,
+        "MsgType": "event",
+        "Event": "user_enter_tempsession",
+        "CreateTime": 1,
+        "ToUserName": "gh_0000000demo",
+    }
     with app.app_context():
         assert wechat_events.handle(message) == "welcome"
     assert replies(wechat_emulator)[0].startswith("사회보장카드")
@@ -75,13 +80,25 @@ def test_every_keyword_in_every_language_finds_its_topic(topic, locale):
         assert locale in locales
 
 
-@pytest.mark.parametrize(("text", "topic"), [
-    ("I lost my card", "lost_card"), ("我的社保卡丢了", "lost_card"), ("카드를 잃어버렸어요", "lost_card"),
-    ("Я потерял карту", "lost_card"), ("Où voir ma carte ?", "card"), ("Где моя карта?", "card"),
-    ("help with my card", "card"), ("رقم البطاقة", "card"), ("Tôi cần thẻ bảo hiểm", "card"),
-    ("Wie ändere ich die Sprache?", "language"), ("需要人工客服", "human"), ("年金の納付", "contributions"),
-    ("the weather is nice", None), ("scarf", None),
-])
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("I lost my card", "lost_card"),
+        ("我的社保卡丢了", "lost_card"),
+        ("카드를 잃어버렸어요", "lost_card"),
+        ("Я потерял карту", "lost_card"),
+        ("Où voir ma carte ?", "card"),
+        ("Где моя карта?", "card"),
+        ("help with my card", "card"),
+        ("رقم البطاقة", "card"),
+        ("Tôi cần thẻ bảo hiểm", "card"),
+        ("Wie ändere ich die Sprache?", "language"),
+        ("需要人工客服", "human"),
+        ("年金の納付", "contributions"),
+        ("the weather is nice", None),
+        ("scarf", None),
+    ],
+)
 def test_topics_of_sample_sentences(text, topic):
     assert helpdesk.find_topic(text)[0] == topic
 
@@ -137,17 +154,29 @@ def test_long_free_text_is_quoted_short(wechat_emulator):
 
 
 def test_closed_reply_window_is_logged_not_crashed(app, wechat_emulator):
-    message = {"FromUserName": OPENID, "MsgType": "text", "Content": "card", "CreateTime": 1,
-               "ToUserName": "gh_0000000demo"}
+    message = {
+        "FromUserName": OPENID,
+        "MsgType": "text",
+        "Content": "card",
+        "CreateTime": 1,
+        "ToUserName": "gh_0000000demo",
+    }
     assert wechat_events.handle(message) == "topic:card:unsent"
     assert wechat_emulator.outbox("custom") == []
 
 
 def test_reply_window_allows_five_answers(wechat_emulator):
     for n in range(6):
-        wechat_emulator.push(message={"ToUserName": "gh_0000000demo", "FromUserName": OPENID,
-                                      "CreateTime": 1795848200 + n, "MsgType": "text", "Content": "card",
-                                      "MsgId": 900 + n})
+        wechat_emulator.push(
+            message={
+                "ToUserName": "gh_0000000demo",
+                "FromUserName": OPENID,
+                "CreateTime": 1795848200 + n,
+                "MsgType": "text",
+                "Content": "card",
+                "MsgId": 900 + n,
+            }
+        )
         if n == 0:
             wechat_emulator.user_wrote(OPENID)
     assert len(replies(wechat_emulator)) == 5
@@ -155,15 +184,20 @@ def test_reply_window_allows_five_answers(wechat_emulator):
 
 def ledger(db, template_id):
     user = db.session.scalars(select(UserAccount).where(UserAccount.openid == OPENID)).one()
-    row = db.session.scalars(select(SubscriptionQuota).where(
-        SubscriptionQuota.user_id == user.id, SubscriptionQuota.template_id == template_id)).first()
+    row = db.session.scalars(
+        select(SubscriptionQuota).where(
+            SubscriptionQuota.user_id == user.id, SubscriptionQuota.template_id == template_id
+        )
+    ).first()
     db.session.expire_all()
     return row
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_popup_event_with_one_item_adds_quota(db, wechat_emulator, fmt):
-    assert wechat_emulator.push(message=payload(f"popup_one.{fmt}"), fmt=fmt).get_data(as_text=True) == "success"
+    assert (
+        wechat_emulator.push(message=payload(f"popup_one.{fmt}"), fmt=fmt).get_data(as_text=True) == "success"
+    )
     row = ledger(db, "tmpl_notice_update")
     assert (row.available, row.status, row.accepted_total) == (1, "accept", 1)
 
@@ -184,8 +218,9 @@ def test_popup_event_retried_by_wechat_counts_once(db, wechat_emulator, fmt):
     assert ledger(db, "tmpl_notice_update").available == 1
 
 
-@pytest.mark.parametrize("name", ["change_one.json", "change_one.xml", "change_list_nested.json",
-                                  "change_list.xml"])
+@pytest.mark.parametrize(
+    "name", ["change_one.json", "change_one.xml", "change_list_nested.json", "change_list.xml"]
+)
 def test_change_event_turning_a_template_off_zeroes_it(db, wechat_emulator, name):
     wechat_emulator.push(message=payload("popup_list.json"))
     wechat_emulator.push(message=payload(name), fmt=name.rsplit(".", 1)[1])
@@ -211,13 +246,20 @@ def test_emulated_popup_grants_quota_on_both_sides(app, db, wechat_emulator):
 
 
 def test_unknown_message_types_are_ignored(app):
-    assert helpdesk.handle_push({"FromUserName": OPENID, "MsgType": "event", "Event": "something_new"}) == "ignored"
+    assert (
+        helpdesk.handle_push({"FromUserName": OPENID, "MsgType": "event", "Event": "something_new"})
+        == "ignored"
+    )
 
 
 def sent_item(msg_id: str, template_id: str = "tmpl_notice_update", error_code: str = "0") -> dict:
     """One item of a subscribe_msg_sent_event: WeChat's report on one subscribe message."""
-    return {"TemplateId": template_id, "MsgID": msg_id, "ErrorCode": error_code,
-            "ErrorStatus": "success" if error_code == "0" else "fail"}
+    return {
+        "TemplateId": template_id,
+        "MsgID": msg_id,
+        "ErrorCode": error_code,
+        "ErrorStatus": "success" if error_code == "0" else "fail",
+    }
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -240,9 +282,14 @@ def test_two_popup_events_in_the_same_second_are_both_counted(db, wechat_emulato
 
 def test_a_delivery_report_sent_again_after_the_dedupe_window_counts_once(db, wechat_emulator, redis_client):
     """The ledger itself is idempotent per MsgID: a report that outlived the callback's memory counts once."""
-    message = wechat_emulator.message("sent", OPENID, items=[sent_item("3000000000000000201"),
-                                                             sent_item("3000000000000000202", "tmpl_card_status",
-                                                                       "10005")])
+    message = wechat_emulator.message(
+        "sent",
+        OPENID,
+        items=[
+            sent_item("3000000000000000201"),
+            sent_item("3000000000000000202", "tmpl_card_status", "10005"),
+        ],
+    )
     assert wechat_emulator.push(message=message).get_data(as_text=True) == "success"
     for key in redis_client.scan_iter("ssc:wechat-msg:*"):
         redis_client.delete(key)  # the de-duplication window has passed

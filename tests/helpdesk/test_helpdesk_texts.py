@@ -19,8 +19,11 @@ QUOTED = re.compile(r"[“„«「]\s?([^”“»」]+?)\s?[”“»」]")
 def _replies() -> dict[str, str]:
     """Every answer the help desk can give, by topic (the default answer under None)."""
     replies = {topic: helpdesk.topic_reply(topic) for topic in TOPICS}
-    replies.update(welcome=helpdesk.welcome_text(), fallback=helpdesk.fallback_text(None),
-                   echo=helpdesk.fallback_text("hello"))
+    replies.update(
+        welcome=helpdesk.welcome_text(),
+        fallback=helpdesk.fallback_text(None),
+        echo=helpdesk.fallback_text("hello"),
+    )
     return replies
 
 

@@ -30,11 +30,15 @@ def _po(path, locale: str, entries: dict) -> None:
 def rtl_app(tmp_path):
     translations = tmp_path / "translations"
     source = tmp_path / "ar.po"
-    _po(source, "ar", {
-        "Hello %(name)s": "مرحبًا %(name)s",
-        MRZ_EN: MRZ_AR,
-        ("%(num)d day left", "%(num)d days left"): tuple(f"بقي %(num)d يوم #{i}" for i in range(6)),
-    })
+    _po(
+        source,
+        "ar",
+        {
+            "Hello %(name)s": "مرحبًا %(name)s",
+            MRZ_EN: MRZ_AR,
+            ("%(num)d day left", "%(num)d days left"): tuple(f"بقي %(num)d يوم #{i}" for i in range(6)),
+        },
+    )
     install_po(translations, "ar", source)
     install_po(translations, "fr", FIXTURES / "broken" / "fr.po")
     return mini_app(translations)
@@ -78,14 +82,17 @@ def test_isolation_leaves_percent_signs_numbers_and_isolated_text_alone():
     assert isolate_template("%(a)s و%(b)d", latin_runs=False) == f"{FSI}%(a)s{PDI} و{FSI}%(b)d{PDI}"
 
 
-@pytest.mark.parametrize("text, flagged", [
-    (MRZ_AR, ["P<DEUMUELLER<<HANS<PETER<<<<"]),
-    ("اضغط ‹ Back للعودة", ["‹ Back"]),
-    ("استخدم الصيغة YYYY-MM-DD.", ["YYYY-MM-DD"]),
-    (f"مثال: {FSI}P<DEUMUELLER<<HANS<PETER<<<<{PDI}، فاكتب MUELLER HANS PETER.", []),
-    ("افتح WeChat ثم اضغط «رمز QR».", []),
-    ("اكتب %(keywords)s أو «مساعدة»", []),
-])
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        (MRZ_AR, ["P<DEUMUELLER<<HANS<PETER<<<<"]),
+        ("اضغط ‹ Back للعودة", ["‹ Back"]),
+        ("استخدم الصيغة YYYY-MM-DD.", ["YYYY-MM-DD"]),
+        (f"مثال: {FSI}P<DEUMUELLER<<HANS<PETER<<<<{PDI}، فاكتب MUELLER HANS PETER.", []),
+        ("افتح WeChat ثم اضغط «رمز QR».", []),
+        ("اكتب %(keywords)s أو «مساعدة»", []),
+    ],
+)
 def test_the_check_flags_unisolated_latin_runs_with_neutral_characters(text, flagged):
     assert unisolated_latin_runs(text) == flagged
 
@@ -97,7 +104,10 @@ def test_catalog_check_reports_the_run_in_right_to_left_catalogs_only(tmp_path):
     template.add(MRZ_EN)
     with open(translations / "messages.pot", "wb") as handle:
         write_po(handle, template)
-    for locale, text in (("ar", MRZ_AR), ("fr", "Exemple : P<DEUMUELLER<<HANS<PETER<<<<, tapez MUELLER HANS PETER.")):
+    for locale, text in (
+        ("ar", MRZ_AR),
+        ("fr", "Exemple : P<DEUMUELLER<<HANS<PETER<<<<, tapez MUELLER HANS PETER."),
+    ):
         path = catalogs.po_path(locale, translations)
         catalog = catalogs.new_catalog(locale, template)
         catalog[MRZ_EN].string = text

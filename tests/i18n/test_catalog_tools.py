@@ -78,14 +78,26 @@ def test_template_out_of_date_with_the_code_fails(fixture_project):
 
 def test_english_source_over_its_budget_fails(fixture_project):
     pot = fixture_project / "messages.pot"
-    pot.write_text(pot.read_text(encoding="utf-8").replace('msgid "Card ready"', 'msgid "Your new card is ready to collect"'),
-                   encoding="utf-8")
+    pot.write_text(
+        pot.read_text(encoding="utf-8").replace(
+            'msgid "Card ready"', 'msgid "Your new card is ready to collect"'
+        ),
+        encoding="utf-8",
+    )
     kinds = {(problem.locale, problem.kind) for problem in _check(fixture_project, released=[])}
     assert ("template", "length") in kinds
 
 
 @pytest.mark.parametrize(
-    "name", ["placeholder_typo", "placeholder_positional", "plural_partial", "plural_count", "plural_header", "fuzzy_header"]
+    "name",
+    [
+        "placeholder_typo",
+        "placeholder_positional",
+        "plural_partial",
+        "plural_count",
+        "plural_header",
+        "fuzzy_header",
+    ],
 )
 def test_compile_refuses_a_broken_catalog_with_a_clear_message(fixture_project, name):
     install_po(fixture_project, "fr", BAD / f"{name}.po", compile_mo=False)
@@ -120,9 +132,14 @@ def test_compile_all_reports_refusals_and_compiles_the_rest(fixture_project):
 
 def test_stats_count_what_users_see(fixture_project):
     good = catalogs.catalog_stats(catalogs.read_catalog(catalogs.po_path("fr", fixture_project)), "fr")
-    assert (good.total, good.translated, good.fuzzy, good.untranslated, good.partial_plurals, good.errors) == (
-        5, 5, 0, 0, 0, 0
-    )
+    assert (
+        good.total,
+        good.translated,
+        good.fuzzy,
+        good.untranslated,
+        good.partial_plurals,
+        good.errors,
+    ) == (5, 5, 0, 0, 0, 0)
     for name, expected in {
         "fuzzy_entry": (5, 4, 1, 0, 0, 0),
         "plural_partial": (5, 4, 0, 1, 1, 1),
@@ -130,12 +147,18 @@ def test_stats_count_what_users_see(fixture_project):
     }.items():
         install_po(fixture_project, "fr", BAD / f"{name}.po", compile_mo=False)
         stats = catalogs.catalog_stats(catalogs.read_catalog(catalogs.po_path("fr", fixture_project)), "fr")
-        assert (stats.total, stats.translated, stats.fuzzy, stats.untranslated, stats.partial_plurals,
-                stats.errors) == expected, name
+        assert (
+            stats.total,
+            stats.translated,
+            stats.fuzzy,
+            stats.untranslated,
+            stats.partial_plurals,
+            stats.errors,
+        ) == expected, name
     assert stats.as_dict()["percent"] == 100.0
 
 
-SOURCE = '''from app.i18n import _, ngettext
+SOURCE = """from app.i18n import _, ngettext
 
 
 def hello(name):
@@ -150,7 +173,7 @@ def days(n):
 
 def gone():
     return _("This sentence will be removed from the code.")
-'''
+"""
 
 
 def _project(tmp_path: Path) -> tuple[Path, Path]:

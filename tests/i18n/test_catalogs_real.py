@@ -48,7 +48,13 @@ def test_headers_carry_the_pinned_plural_rule(locale):
 
 def test_the_plural_table_decisions():
     assert {locale: PLURAL_FORMS[locale][0] for locale in ("fr", "es", "pt", "ru", "ar", "vi", "ja")} == {
-        "fr": 2, "es": 2, "pt": 2, "ru": 3, "ar": 6, "vi": 1, "ja": 1,
+        "fr": 2,
+        "es": 2,
+        "pt": 2,
+        "ru": 3,
+        "ar": 6,
+        "vi": 1,
+        "ja": 1,
     }
 
 

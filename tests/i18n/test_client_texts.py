@@ -63,4 +63,8 @@ def test_the_openapi_document_describes_the_answer(client):
     assert schema == {"$ref": "#/components/schemas/ClientTexts"}
     described = document["components"]["schemas"]["ClientTexts"]
     assert set(described["required"]) == {"locale", "dir", "privacy", "update", "nav", "icons"}
-    assert set(document["components"]["schemas"]["PrivacyTexts"]["properties"]) >= {"agree", "disagree", "read_guide"}
+    assert set(document["components"]["schemas"]["PrivacyTexts"]["properties"]) >= {
+        "agree",
+        "disagree",
+        "read_guide",
+    }

@@ -8,12 +8,31 @@ from app.i18n.glossary import LOCALE_COLUMNS, glossary_problems, load_glossary, 
 from app.i18n.locales import SUPPORTED
 
 REQUIRED_TERMS = {
-    "five_insurances", "pension_insurance", "medical_insurance", "work_injury_insurance",
-    "unemployment_insurance", "maternity_insurance", "social_security_card", "electronic_social_security_card",
-    "work_permit", "social_security_number", "permanent_residence_id", "card_status_sealed", "card_status_normal",
-    "card_status_reported_lost", "card_status_cancelled", "contribution_base", "uscc", "certificate_of_coverage",
-    "work_permit_notification", "hotline_12333",
-    "social_security_agency", "service_point", "verify", "card_status_not_activated", "card_status_frozen",
+    "five_insurances",
+    "pension_insurance",
+    "medical_insurance",
+    "work_injury_insurance",
+    "unemployment_insurance",
+    "maternity_insurance",
+    "social_security_card",
+    "electronic_social_security_card",
+    "work_permit",
+    "social_security_number",
+    "permanent_residence_id",
+    "card_status_sealed",
+    "card_status_normal",
+    "card_status_reported_lost",
+    "card_status_cancelled",
+    "contribution_base",
+    "uscc",
+    "certificate_of_coverage",
+    "work_permit_notification",
+    "hotline_12333",
+    "social_security_agency",
+    "service_point",
+    "verify",
+    "card_status_not_activated",
+    "card_status_frozen",
     "contribution_reversed",
 }
 
@@ -31,7 +50,7 @@ def test_every_term_has_chinese_pinyin_and_every_locale():
 
 def test_search_by_chinese_pinyin_english_and_translation():
     assert search("社保卡")[0].id == "electronic_social_security_card"
-    assert search("fengcun")[0].id == "card_status_sealed"          # pinyin without tone marks
+    assert search("fengcun")[0].id == "card_status_sealed"  # pinyin without tone marks
     assert search("fēngcún")[0].id == "card_status_sealed"
     assert search("work permit")[0].id == "work_permit"
     assert search("사회보장카드", "ko")[0].id == "social_security_card"

@@ -65,19 +65,26 @@ def test_pseudo_transforms_keep_placeholders_and_tags():
     assert accented.startswith("[") and accented.endswith("]")
     assert len(accent("Continue to the next step")) >= len("Continue to the next step") * 1.4
     flipped = flip(text)
-    assert "%(name)s" in flipped and "</a>" in flipped and "\u202e" in flipped and flipped.startswith("\u200f[")
+    assert (
+        "%(name)s" in flipped and "</a>" in flipped and "\u202e" in flipped and flipped.startswith("\u200f[")
+    )
 
 
 def test_unwrapped_strings_finds_hard_coded_and_glued_text():
     payload = {
         "title": accent("Your card"),
-        "hint": "Enter the 18 digits",               # hard-coded
+        "hint": "Enter the 18 digits",  # hard-coded
         "body": [accent("First part") + accent("second part")],  # concatenated pieces
-        "code": "card.sealed", "dir": "ltr", "progress": {"current": 2, "total": 7},
+        "code": "card.sealed",
+        "dir": "ltr",
+        "progress": {"current": 2, "total": 7},
         "amount": "1,234.50",
         "summary": [{"label": accent("Name"), "value": "ZHANG SAN"}],
     }
-    assert unwrapped_strings(payload) == [("$.hint", "Enter the 18 digits"), ("$.body[0]", payload["body"][0])]
+    assert unwrapped_strings(payload) == [
+        ("$.hint", "Enter the 18 digits"),
+        ("$.body[0]", payload["body"][0]),
+    ]
     assert unwrapped_strings(payload, allow_keys=DEFAULT_ALLOW_KEYS | {"hint", "body"}) == []
     assert is_wrapped(flip("Hello"))
 

@@ -10,12 +10,12 @@ from app.i18n import catalogs
 
 #: Words a catalog must not use: the register or variety it chose says otherwise.
 AVOIDED = {
-    "ja": r"あなた|私の|私は",                    # Japanese leaves the person out
-    "ko": r"회원님",                              # no "member" address: this is a public service
-    "vi": r"(?i)mini[ -]?program",               # "chương trình mini"
+    "ja": r"あなた|私の|私は",  # Japanese leaves the person out
+    "ko": r"회원님",  # no "member" address: this is a public service
+    "vi": r"(?i)mini[ -]?program",  # "chương trình mini"
     "es": r"(?i)\breport[aeó]|\bvencid[oa]|\bcelular|\bcomputadora",  # Spain's Spanish throughout
-    "ru": r"^(Застрахован|Освобождён)$",          # statuses that fit anyone
-    "fr": r"\(définitif\)",                        # the card (la carte) is "définitive"
+    "ru": r"^(Застрахован|Освобождён)$",  # statuses that fit anyone
+    "fr": r"\(définitif\)",  # the card (la carte) is "définitive"
 }
 
 

@@ -23,15 +23,23 @@ def gate_translations(fixture_project):
 @pytest.fixture
 def app_config(database_url, gate_translations):
     return make_test_config(
-        database_url, TRANSLATIONS_DIR=str(gate_translations), LOCALE_RELEASE_GATE=True, PSEUDO_LOCALES=False,
+        database_url,
+        TRANSLATIONS_DIR=str(gate_translations),
+        LOCALE_RELEASE_GATE=True,
+        PSEUDO_LOCALES=False,
         LOCALE_RELEASE_THRESHOLD=0.5,
     )
 
 
 def test_critical_means_a_journey_string_or_a_marked_one():
     assert is_critical(Message("Continue", locations=[("app/verify/journey.py", 3)]))
-    assert is_critical(Message("I agree", locations=[("app/accounts/consents.py", 9)],
-                               auto_comments=["[critical] consent text shown before verification"]))
+    assert is_critical(
+        Message(
+            "I agree",
+            locations=[("app/accounts/consents.py", 9)],
+            auto_comments=["[critical] consent text shown before verification"],
+        )
+    )
     assert not is_critical(Message("Beijing", locations=[("app/registry/city_codes.py", 19)]))
 
 
@@ -39,7 +47,9 @@ def test_one_untranslated_consent_string_removes_the_locale(gate_translations):
     status = release_status(gate_translations, 0.5, ("en", "fr", "de", "ko"))
     assert status["fr"].released and status["fr"].ratio == 1.0
     assert not status["de"].released
-    assert status["de"].critical_missing == ("I agree that my passport details are checked against the registry.",)
+    assert status["de"].critical_missing == (
+        "I agree that my passport details are checked against the registry.",
+    )
     assert status["de"].ratio == 0.8
     assert not status["ko"].released and status["ko"].reason == "not compiled"
     assert status["en"].released

@@ -15,20 +15,65 @@ from .conftest import mini_app
 JUNK = "x" * 500
 
 TABLE = [
-    ("zh_CN", "zh_Hans"), ("zh-CN", "zh_Hans"), ("zh", "zh_Hans"), ("ZH-cn", "zh_Hans"),
-    ("zh-Hans", "zh_Hans"), ("zh_Hans_CN", "zh_Hans"), ("zh_SG", "zh_Hans"), ("zh-hans-sg", "zh_Hans"),
-    ("cmn", "zh_Hans"), ("zh_TW", "zh_Hant"), ("zh-TW", "zh_Hant"), ("zh_HK", "zh_Hant"),
-    ("zh-Hant-HK", "zh_Hant"), ("zh_MO", "zh_Hant"), ("zh-Hant", "zh_Hant"), ("ZH_hant_tw", "zh_Hant"),
-    ("zh_Hans_TW", "zh_Hans"), ("yue-HK", "zh_Hant"), ("en", "en"), ("en_US", "en"), ("en-GB", "en"),
-    ("EN-gb", "en"), ("en_US.UTF-8", "en"), ("ko", "ko"), ("ko_KR", "ko"), ("ko-kr", "ko"),
-    ("ja", "ja"), ("ja_JP", "ja"), ("ru", "ru"), ("ru-RU", "ru"), ("fr_CA", "fr"), ("fr-FR", "fr"),
-    ("de-AT", "de"), ("es-419", "es"), ("es_MX", "es"), ("pt_BR", "pt"), ("pt-PT", "pt"),
-    ("vi_VN", "vi"), ("ar", "ar"), ("ar_SA", "ar"), ("ar-EG", "ar"),
-    ("en_XA", "en"),            # Android's pseudo-locale id: the language part still counts
-    ("qps-ploc", "en"), ("xx", "en"), ("", "en"), ("   ", "en"), (None, "en"), (JUNK, "en"),
-    ("../../etc/passwd", "en"), ("en;q=0.9", "en"), ("*", "en"), ("th", "en"), ("he-IL", "en"),
-    ("zh_CN\x00", "en"), ("<script>", "en"), ("1234", "en"), (42, "en"), (["zh_CN"], "en"),
-    ("en@pseudo", "en"),        # not served unless pseudo-locales are on
+    ("zh_CN", "zh_Hans"),
+    ("zh-CN", "zh_Hans"),
+    ("zh", "zh_Hans"),
+    ("ZH-cn", "zh_Hans"),
+    ("zh-Hans", "zh_Hans"),
+    ("zh_Hans_CN", "zh_Hans"),
+    ("zh_SG", "zh_Hans"),
+    ("zh-hans-sg", "zh_Hans"),
+    ("cmn", "zh_Hans"),
+    ("zh_TW", "zh_Hant"),
+    ("zh-TW", "zh_Hant"),
+    ("zh_HK", "zh_Hant"),
+    ("zh-Hant-HK", "zh_Hant"),
+    ("zh_MO", "zh_Hant"),
+    ("zh-Hant", "zh_Hant"),
+    ("ZH_hant_tw", "zh_Hant"),
+    ("zh_Hans_TW", "zh_Hans"),
+    ("yue-HK", "zh_Hant"),
+    ("en", "en"),
+    ("en_US", "en"),
+    ("en-GB", "en"),
+    ("EN-gb", "en"),
+    ("en_US.UTF-8", "en"),
+    ("ko", "ko"),
+    ("ko_KR", "ko"),
+    ("ko-kr", "ko"),
+    ("ja", "ja"),
+    ("ja_JP", "ja"),
+    ("ru", "ru"),
+    ("ru-RU", "ru"),
+    ("fr_CA", "fr"),
+    ("fr-FR", "fr"),
+    ("de-AT", "de"),
+    ("es-419", "es"),
+    ("es_MX", "es"),
+    ("pt_BR", "pt"),
+    ("pt-PT", "pt"),
+    ("vi_VN", "vi"),
+    ("ar", "ar"),
+    ("ar_SA", "ar"),
+    ("ar-EG", "ar"),
+    ("en_XA", "en"),  # Android's pseudo-locale id: the language part still counts
+    ("qps-ploc", "en"),
+    ("xx", "en"),
+    ("", "en"),
+    ("   ", "en"),
+    (None, "en"),
+    (JUNK, "en"),
+    ("../../etc/passwd", "en"),
+    ("en;q=0.9", "en"),
+    ("*", "en"),
+    ("th", "en"),
+    ("he-IL", "en"),
+    ("zh_CN\x00", "en"),
+    ("<script>", "en"),
+    ("1234", "en"),
+    (42, "en"),
+    (["zh_CN"], "en"),
+    ("en@pseudo", "en"),  # not served unless pseudo-locales are on
 ]
 
 
@@ -118,7 +163,9 @@ def test_request_precedence_lang_then_client_then_header(tmp_path):
 def test_request_traditional_fallback_from_config(tmp_path):
     app = _locale_app(tmp_path, TRADITIONAL_CHINESE_FALLBACK="zh_Hans", LOCALE_RELEASE_GATE=True)
     # With the gate on and no compiled catalogs in this folder, only English is offered.
-    assert app.test_client().get("/which", headers={"X-Client-Language": "zh_TW"}).get_json()["locale"] == "en"
+    assert (
+        app.test_client().get("/which", headers={"X-Client-Language": "zh_TW"}).get_json()["locale"] == "en"
+    )
 
 
 def test_selector_outside_a_request_returns_none(tmp_path):
@@ -145,7 +192,14 @@ def test_changing_the_locale_mid_request_switches_translations(tmp_path):
 
 @pytest.mark.parametrize(
     ("locale", "lang"),
-    [("zh_Hans", "zh_CN"), ("zh_Hant", "zh_TW"), ("ko", "en_US"), ("ar", "en_US"), ("en@pseudo", "en_US"), ("", "en_US")],
+    [
+        ("zh_Hans", "zh_CN"),
+        ("zh_Hant", "zh_TW"),
+        ("ko", "en_US"),
+        ("ar", "en_US"),
+        ("en@pseudo", "en_US"),
+        ("", "en_US"),
+    ],
 )
 def test_wechat_subscribe_message_language(locale, lang):
     from app.i18n.locales import wechat_lang

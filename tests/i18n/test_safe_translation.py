@@ -68,8 +68,8 @@ def test_templates_use_the_same_safe_functions_and_escape_translations(broken_ap
     response = broken_app.test_client().get("/page", headers={"Accept-Language": "fr"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "<p>Hello &lt;Ana&gt;</p>" in html                      # source text, value escaped
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;Bienvenue" in html   # translator markup escaped
+    assert "<p>Hello &lt;Ana&gt;</p>" in html  # source text, value escaped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;Bienvenue" in html  # translator markup escaped
     assert "<script>" not in html
     assert "<p>3 days left</p>" in html
     assert "<p>Save 50% today</p>" in html
@@ -111,8 +111,14 @@ def test_force_locale_resolves_any_tag_and_never_raises(broken_app):
     from app.i18n import current_locale_id
 
     with broken_app.app_context():
-        for tag, expected in [("zh_CN", "zh_Hans"), ("zh-TW", "zh_Hant"), ("xx", "en"), (None, "en"),
-                              (Locale("fr"), "fr"), ("fr", "fr")]:
+        for tag, expected in [
+            ("zh_CN", "zh_Hans"),
+            ("zh-TW", "zh_Hant"),
+            ("xx", "en"),
+            (None, "en"),
+            (Locale("fr"), "fr"),
+            ("fr", "fr"),
+        ]:
             with force_locale(tag):
                 assert current_locale_id() == expected
         assert current_locale_id() == "en"

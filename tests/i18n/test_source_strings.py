@@ -14,7 +14,7 @@ from app.i18n.source_scan import (
     scan_tree,
 )
 
-BAD_SOURCE = '''
+BAD_SOURCE = """
 from app.i18n import _, _l, ngettext, pgettext
 
 def bad(name, n, x):
@@ -28,7 +28,7 @@ def bad(name, n, x):
     h = _("%s of %s")
     i = pgettext("button", "Continue")
     return a, b, c, d, e, f, g, h, i
-'''
+"""
 
 
 def _allow():
@@ -53,7 +53,11 @@ def test_the_scan_catches_each_bad_pattern(tmp_path: Path):
     offences = scan_file(source, tmp_path)
     lines = sorted({offence.line for offence in offences})
     assert lines == [5, 6, 7, 8, 9, 10, 11, 12]
-    assert {offence.rule for offence in offences} == {"not-a-literal", "bare-percent", "positional-placeholder"}
+    assert {offence.rule for offence in offences} == {
+        "not-a-literal",
+        "bare-percent",
+        "positional-placeholder",
+    }
     assert all(str(offence).startswith("app/bad.py:") for offence in offences)
 
 

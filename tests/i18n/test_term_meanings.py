@@ -12,8 +12,17 @@ from .conftest import mini_app
 
 TRANSLATED = catalogs.CATALOG_LOCALES
 #: Renderings of 封存 as a physically sealed object (or the Chinese word left in Japanese).
-SEALED_CALQUES = {"sealed", "versiegelt", "scellée", "sellada", "selado", "niêm phong", "مختومة", "봉인",
-                  "опечатана"}
+SEALED_CALQUES = {
+    "sealed",
+    "versiegelt",
+    "scellée",
+    "sellada",
+    "selado",
+    "niêm phong",
+    "مختومة",
+    "봉인",
+    "опечатана",
+}
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +36,10 @@ def test_fengcun_means_an_account_on_hold_in_the_source():
         described = term.describe()
     assert described["term_zh"] == "封存"
     assert described["name"] == "On hold"
-    assert "stopped" in described["explanation"] and "You keep your contribution record" in described["explanation"]
+    assert (
+        "stopped" in described["explanation"]
+        and "You keep your contribution record" in described["explanation"]
+    )
     assert "collected" not in described["explanation"]
 
 
@@ -43,15 +55,18 @@ def test_fengcun_is_no_calque_in_any_locale(real_app, locale):
         assert "封存" not in label
 
 
-@pytest.mark.parametrize("locale, context, msgid, wrong", [
-    ("vi", "contribution status", "Reversed", "Đã hoàn"),
-    ("ar", "contribution status", "Reversed", "معكوس"),
-    ("de", "insurance", "Medical", "Kranken"),
-    ("es", "insurance", "Medical", "Médico"),
-    ("fr", "card status", "Reported lost (formal)", "Déclarée perdue (définitif)"),
-    ("ru", "enrolment status", "Enrolled", "Застрахован"),
-    ("ru", "enrolment status", "Exempt", "Освобождён"),
-])
+@pytest.mark.parametrize(
+    "locale, context, msgid, wrong",
+    [
+        ("vi", "contribution status", "Reversed", "Đã hoàn"),
+        ("ar", "contribution status", "Reversed", "معكوس"),
+        ("de", "insurance", "Medical", "Kranken"),
+        ("es", "insurance", "Medical", "Médico"),
+        ("fr", "card status", "Reported lost (formal)", "Déclarée perdue (définitif)"),
+        ("ru", "enrolment status", "Enrolled", "Застрахован"),
+        ("ru", "enrolment status", "Exempt", "Освобождён"),
+    ],
+)
 def test_labels_that_said_the_wrong_thing(real_app, locale, context, msgid, wrong):
     with real_app.app_context(), force_locale(locale):
         shown = pgettext(context, msgid)

@@ -38,8 +38,12 @@ def test_the_screen_follows_every_answer_and_step_back(client, login, flask_call
     assert get(client, PATH, headers).get_json()["step"] == "start"
     assert get(client, PATH, headers).get_json()["step"] == "start"
     fresh_request_globals()
-    assert client.post(PATH, json={"step": "start", "action": "continue", "answers": {}},
-                       headers=headers).get_json()["step"] == "consent"
+    assert (
+        client.post(
+            PATH, json={"step": "start", "action": "continue", "answers": {}}, headers=headers
+        ).get_json()["step"]
+        == "consent"
+    )
     assert get(client, PATH, headers).get_json()["step"] == "consent"
     assert get(client, PATH, headers).get_json()["step"] == "consent"
     fresh_request_globals()

@@ -12,7 +12,9 @@ from app.journeys.models import FlowState
 
 
 def _state(user_id: int) -> FlowState:
-    return db.session.scalar(select(FlowState).where(FlowState.user_id == user_id, FlowState.flow == "verify"))
+    return db.session.scalar(
+        select(FlowState).where(FlowState.user_id == user_id, FlowState.flow == "verify")
+    )
 
 
 def _copy(redis_client, user_id: int) -> dict | None:

@@ -36,11 +36,31 @@ def test_all_screens_covers_every_step_error_and_the_lockout(app):
     screens = all_screens(locale="en")
     verify = [s for s in screens if s["flow"] == "verify"]
     steps = {s["screen"]["step"] for s in verify}
-    assert steps >= {"language", "start", "consent", "name", "identifier_type", "identifier",
-                     "date_of_birth", "check", "second_factor", "phone", "in_person", "result", "locked"}
+    assert steps >= {
+        "language",
+        "start",
+        "consent",
+        "name",
+        "identifier_type",
+        "identifier",
+        "date_of_birth",
+        "check",
+        "second_factor",
+        "phone",
+        "in_person",
+        "result",
+        "locked",
+    }
     labels = {s["sample"] for s in verify}
-    assert {"check.no_match", "check.name_near", "check.already_linked",
-            "check.permit_inactive", "phone.phone_mismatch", "locked", "identifier.permit_length"} <= labels
+    assert {
+        "check.no_match",
+        "check.name_near",
+        "check.already_linked",
+        "check.permit_inactive",
+        "phone.phone_mismatch",
+        "locked",
+        "identifier.permit_length",
+    } <= labels
     for item in verify:
         assert_screen(item["screen"], item["screen"]["step"], "en")
     with_errors = [s for s in verify if s["screen"]["errors"]]
@@ -90,8 +110,9 @@ def pseudo_dir(tmp_path_factory):
 @pytest.fixture
 def pseudo_app(_schema, database_url, pseudo_dir):
     """An app serving the freshly built pseudo-locales."""
-    application = create_app(make_test_config(database_url, TRANSLATIONS_DIR=str(pseudo_dir),
-                                              PSEUDO_LOCALES=True))
+    application = create_app(
+        make_test_config(database_url, TRANSLATIONS_DIR=str(pseudo_dir), PSEUDO_LOCALES=True)
+    )
     with application.app_context():
         yield application
 
@@ -106,8 +127,11 @@ def test_no_screen_has_an_unwrapped_string_under_en_pseudo(pseudo_app):
         found = unwrapped_strings(screen)
         if screen["step"] == "language":
             found = [(path, value) for path, value in found if not ENDONYM.match(path)]
-        found = [(path, value) for path, value in found
-                 if value not in CLDR_COUNTRIES and not SOURCE_DATA.search(path)]
+        found = [
+            (path, value)
+            for path, value in found
+            if value not in CLDR_COUNTRIES and not SOURCE_DATA.search(path)
+        ]
         problems += [(item["sample"], path, value) for path, value in found]
     assert problems == [], "\n".join(f"{s}: {p} = {v!r}" for s, p, v in problems)
 
@@ -120,8 +144,12 @@ def test_ar_pseudo_is_right_to_left_and_runs_the_plural_paths(pseudo_app):
     with force_locale("ar@pseudo"):
         from app.i18n import ngettext
 
-        forms = {ngettext("You have %(num)d more try. After that, you must wait before you can try again.",
-                          "You have %(num)d more tries. After that, you must wait before you can try again.",
-                          n)[-3:]
-                 for n in (0, 1, 2, 3, 11, 100)}
+        forms = {
+            ngettext(
+                "You have %(num)d more try. After that, you must wait before you can try again.",
+                "You have %(num)d more tries. After that, you must wait before you can try again.",
+                n,
+            )[-3:]
+            for n in (0, 1, 2, 3, 11, 100)
+        }
     assert len(forms) == 6

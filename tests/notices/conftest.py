@@ -27,11 +27,16 @@ def notice_payload(**overrides) -> dict:
         "source_locale": "zh_Hans",
         "translations": {
             "zh_Hans": {"title": "工作许可证与社保卡融合", "body": "自**2024年12月1日**起……"},
-            "en": {"title": "Work permit merged into the social security card",
-                   "body": "From **1 December 2024** the permit is on the card."},
+            "en": {
+                "title": "Work permit merged into the social security card",
+                "body": "From **1 December 2024** the permit is on the card.",
+            },
         },
-        "source": {"title": "人社部发〔2024〕75号", "url": "https://www.mohrss.gov.cn/notice/75",
-                   "date": "2024-11-25"},
+        "source": {
+            "title": "人社部发〔2024〕75号",
+            "url": "https://www.mohrss.gov.cn/notice/75",
+            "date": "2024-11-25",
+        },
         "category": "policy_change",
         "priority": "important",
         "audience": {"all": True},
@@ -58,8 +63,18 @@ def make_notice(app, make_admin):
 
 def grant_quota(user, template_id: str = TEMPLATE, n: int = 1, emulator=None) -> None:
     """Give a user `n` accepted subscriptions, in our ledger and (when given) in the emulator."""
-    db.session.add(SubscriptionQuota(user_id=user.id, template_id=template_id, available=n, reserved=0,
-                                     accepted_total=n, sent_total=0, delivered_total=0, failed_total=0))
+    db.session.add(
+        SubscriptionQuota(
+            user_id=user.id,
+            template_id=template_id,
+            available=n,
+            reserved=0,
+            accepted_total=n,
+            sent_total=0,
+            delivered_total=0,
+            failed_total=0,
+        )
+    )
     db.session.commit()
     if emulator is not None:
         emulator.grant_subscription(user.openid, template_id, n)
@@ -70,8 +85,9 @@ def recipients(app):
     """`recipients(3, locale="ko")` → verified users (each with a person and a permit)."""
 
     def _make(count: int = 1, locale: str | None = None, **person):
-        return [make_user(make_person(commit=False, **person), verified=True, locale=locale)
-                for _ in range(count)]
+        return [
+            make_user(make_person(commit=False, **person), verified=True, locale=locale) for _ in range(count)
+        ]
 
     return _make
 

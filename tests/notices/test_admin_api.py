@@ -47,8 +47,12 @@ def test_create_publish_stats(client, api_headers, recipients):
     assert stats["totals"]["delivered"] == 2 and stats["per_locale"]["ko"]["delivered"] == 2
     again = client.post(f"/api/v1/admin/notices/{notice['id']}/publish", headers=headers)
     assert again.status_code == 200
-    assert client.get(f"/api/v1/admin/notices/{notice['id']}/stats", headers=headers).get_json()[
-        "totals"]["delivered"] == 2
+    assert (
+        client.get(f"/api/v1/admin/notices/{notice['id']}/stats", headers=headers).get_json()["totals"][
+            "delivered"
+        ]
+        == 2
+    )
     withdrawn = client.post(f"/api/v1/admin/notices/{notice['id']}/withdraw", headers=headers)
     assert withdrawn.get_json()["status"] == "withdrawn"
     assert client.post(f"/api/v1/admin/notices/{notice['id']}/publish", headers=headers).status_code == 409
@@ -56,8 +60,11 @@ def test_create_publish_stats(client, api_headers, recipients):
 
 
 def test_invalid_notice_is_a_422_envelope(client, api_headers):
-    response = client.post("/api/v1/admin/notices", json=notice_payload(priority="loud", source={}),
-                           headers=api_headers("editor"))
+    response = client.post(
+        "/api/v1/admin/notices",
+        json=notice_payload(priority="loud", source={}),
+        headers=api_headers("editor"),
+    )
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert error["code"] == "notice.invalid"
@@ -67,7 +74,9 @@ def test_invalid_notice_is_a_422_envelope(client, api_headers):
 def test_roles_are_enforced(client, api_headers):
     viewer = api_headers("viewer")
     assert client.post("/api/v1/admin/notices", json=notice_payload(), headers=viewer).status_code == 403
-    notice = client.post("/api/v1/admin/notices", json=notice_payload(), headers=api_headers("editor")).get_json()
+    notice = client.post(
+        "/api/v1/admin/notices", json=notice_payload(), headers=api_headers("editor")
+    ).get_json()
     response = client.post(f"/api/v1/admin/notices/{notice['id']}/publish", headers=api_headers("editor"))
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "auth.forbidden"
@@ -89,13 +98,19 @@ def test_unknown_notice_is_404(client, api_headers):
 def test_edit_and_translate(client, api_headers):
     headers = api_headers("editor")
     notice = client.post("/api/v1/admin/notices", json=notice_payload(), headers=headers).get_json()
-    response = client.put(f"/api/v1/admin/notices/{notice['id']}/translations/ko",
-                          json={"title": "제목", "body": "본문"}, headers=headers)
+    response = client.put(
+        f"/api/v1/admin/notices/{notice['id']}/translations/ko",
+        json={"title": "제목", "body": "본문"},
+        headers=headers,
+    )
     assert response.status_code == 200 and "ko" in response.get_json()["translations"]
-    bad = client.put(f"/api/v1/admin/notices/{notice['id']}/translations/ko", json={"title": ""}, headers=headers)
+    bad = client.put(
+        f"/api/v1/admin/notices/{notice['id']}/translations/ko", json={"title": ""}, headers=headers
+    )
     assert bad.status_code == 422
-    edited = client.put(f"/api/v1/admin/notices/{notice['id']}", json=notice_payload(priority="urgent"),
-                        headers=headers)
+    edited = client.put(
+        f"/api/v1/admin/notices/{notice['id']}", json=notice_payload(priority="urgent"), headers=headers
+    )
     assert edited.get_json()["priority"] == "urgent"
     assert client.get(f"/api/v1/admin/notices/{notice['id']}", headers=headers).get_json()["version"] == 1
 
@@ -104,7 +119,9 @@ def test_audience_count(client, api_headers, recipients):
     recipients(2, "ko")
     recipients(1, "de")
     headers = api_headers("viewer")
-    response = client.post("/api/v1/admin/audience/count", json={"audience": {"locales": ["ko"]}}, headers=headers)
+    response = client.post(
+        "/api/v1/admin/audience/count", json={"audience": {"locales": ["ko"]}}, headers=headers
+    )
     assert response.get_json()["count"] == 2
     bad = client.post("/api/v1/admin/audience/count", json={"audience": {"locales": "ko"}}, headers=headers)
     assert bad.status_code == 422

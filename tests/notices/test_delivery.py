@@ -21,8 +21,14 @@ from tests.notices.conftest import TEMPLATE, grant_quota
 
 
 def rows(notice_id, channel="wechat"):
-    return {r.user_id: r for r in db.session.scalars(
-        select(NoticeDelivery).where(NoticeDelivery.notice_id == notice_id, NoticeDelivery.channel == channel))}
+    return {
+        r.user_id: r
+        for r in db.session.scalars(
+            select(NoticeDelivery).where(
+                NoticeDelivery.notice_id == notice_id, NoticeDelivery.channel == channel
+            )
+        )
+    }
 
 
 def publish_and_deliver(notice):
@@ -37,15 +43,22 @@ def publish_and_deliver(notice):
 
 
 def test_fan_out_sends_in_each_readers_language(app, wechat_emulator, make_notice, recipients):
-    korean, chinese, taiwanese = recipients(1, "ko")[0], recipients(1, "zh_Hans")[0], recipients(1, "zh_Hant")[0]
+    korean, chinese, taiwanese = (
+        recipients(1, "ko")[0],
+        recipients(1, "zh_Hans")[0],
+        recipients(1, "zh_Hant")[0],
+    )
     no_quota = recipients(1, "en")[0]
     for user in (korean, chinese, taiwanese):
         grant_quota(user, emulator=wechat_emulator)
     long_title = "A very long English title that is far beyond twenty characters 👨‍👩‍👧"
-    notice = make_notice(template_id=TEMPLATE, translations={
-        "zh_Hans": {"title": "外国人工作许可证与社会保障卡融合集成相关工作的通知", "body": "正文"},
-        "en": {"title": long_title, "body": "Body"},
-    })
+    notice = make_notice(
+        template_id=TEMPLATE,
+        translations={
+            "zh_Hans": {"title": "外国人工作许可证与社会保障卡融合集成相关工作的通知", "body": "正文"},
+            "en": {"title": long_title, "body": "Body"},
+        },
+    )
     publish_and_deliver(notice)
 
     inbox = rows(notice.id, "in_app")
@@ -77,8 +90,9 @@ def test_publishing_twice_or_retrying_never_sends_twice(app, wechat_emulator, ma
     notice_tasks.deliver_batch(notice.id, users[0].id, users[-1].id)
     notice_tasks.resume(notice.id)
     assert len(wechat_emulator.outbox("subscribe")) == 3
-    count = db.session.scalar(select(func.count()).select_from(NoticeDelivery).where(
-        NoticeDelivery.notice_id == notice.id))
+    count = db.session.scalar(
+        select(func.count()).select_from(NoticeDelivery).where(NoticeDelivery.notice_id == notice.id)
+    )
     assert count == 6
 
 
@@ -146,10 +160,16 @@ def test_a_killed_worker_is_reconciled_from_the_journal(app, wechat_emulator, ma
     # A worker claimed every row, sent the first one and journaled it, then died.
     notice, claim, claimed = claimed_by_a_worker(3, wechat_emulator, make_notice, recipients)
     first = claimed[0]
-    msgid = app.extensions["wechat"].send_subscribe_message(first.openid, TEMPLATE, {
-        "thing1": {"value": "t"}, "thing2": {"value": "c"}, "time3": {"value": "2026-01-01 10:00"}})
-    get_redis().hset(delivery._journal_key(claim), str(first.id),
-                     f'{{"state": "sent", "msgid": "{msgid}", "sent_at": "{clock.now().isoformat()}"}}')
+    msgid = app.extensions["wechat"].send_subscribe_message(
+        first.openid,
+        TEMPLATE,
+        {"thing1": {"value": "t"}, "thing2": {"value": "c"}, "time3": {"value": "2026-01-01 10:00"}},
+    )
+    get_redis().hset(
+        delivery._journal_key(claim),
+        str(first.id),
+        f'{{"state": "sent", "msgid": "{msgid}", "sent_at": "{clock.now().isoformat()}"}}',
+    )
     # The second was being sent when the worker died; the third was never attempted.
     get_redis().hset(delivery._journal_key(claim), str(claimed[1].id), delivery._ATTEMPTING)
     assert delivery.reconcile(notice.id, get_redis()) == {"recovered": 0, "interrupted": 0, "requeued": 0}
@@ -164,7 +184,8 @@ def test_a_killed_worker_is_reconciled_from_the_journal(app, wechat_emulator, ma
 
 
 def test_resume_command_settles_a_dead_workers_claim_at_once_when_told(
-        app, runner, wechat_emulator, make_notice, recipients):
+    app, runner, wechat_emulator, make_notice, recipients
+):
     # A worker claimed both rows, was sending the first when it was killed; the second never left.
     notice, claim, claimed = claimed_by_a_worker(2, wechat_emulator, make_notice, recipients)
     get_redis().hset(delivery._journal_key(claim), str(claimed[0].id), delivery._ATTEMPTING)
@@ -183,7 +204,9 @@ def test_resume_command_settles_a_dead_workers_claim_at_once_when_told(
     assert refused.exit_code != 0 and "--stale-after" in refused.output
 
 
-def test_each_window_is_journaled_attempting_before_any_of_its_sends(app, make_notice, recipients, monkeypatch):
+def test_each_window_is_journaled_attempting_before_any_of_its_sends(
+    app, make_notice, recipients, monkeypatch
+):
     from app.wechat import errors as wechat_errors
 
     users = recipients(7, "en")
@@ -210,7 +233,14 @@ def test_each_window_is_journaled_attempting_before_any_of_its_sends(app, make_n
     sender = delivery.Sender(send=send, errors=wechat_errors, redis=redis_client, concurrency=3)
     assert delivery.send_batch(notice.id, users[0].id, users[-1].id, sender).sent == 7
     # Two journal writes per window of three (not two per message): attempting first, then the outcomes.
-    assert writes == [["attempting"] * 3, ["sent"] * 3, ["attempting"] * 3, ["sent"] * 3, ["attempting"], ["sent"]]
+    assert writes == [
+        ["attempting"] * 3,
+        ["sent"] * 3,
+        ["attempting"] * 3,
+        ["sent"] * 3,
+        ["attempting"],
+        ["sent"],
+    ]
     ids = sorted(row_of.values())
     windows = [ids[0:3], ids[3:6], ids[6:7]]
     for row_id, entries in seen_at_send:
@@ -224,8 +254,9 @@ class Killed(BaseException):
     """The worker process dying (SIGKILL) at this point."""
 
 
-def test_a_worker_killed_after_journaling_a_window_never_resends_it(app, wechat_emulator, make_notice, recipients,
-                                                                   monkeypatch):
+def test_a_worker_killed_after_journaling_a_window_never_resends_it(
+    app, wechat_emulator, make_notice, recipients, monkeypatch
+):
     users = recipients(7, "en")
     for user in users:
         grant_quota(user, emulator=wechat_emulator)
@@ -251,7 +282,9 @@ def test_a_worker_killed_after_journaling_a_window_never_resends_it(app, wechat_
     notice_tasks.resume(notice.id)
     db.session.expire_all()
     final = rows(notice.id)
-    interrupted = {uid for uid, r in final.items() if r.state == "failed" and r.error.startswith("interrupted")}
+    interrupted = {
+        uid for uid, r in final.items() if r.state == "failed" and r.error.startswith("interrupted")
+    }
     assert [u.id for u in users[3:6]] == sorted(interrupted)
     assert sorted(r.state for r in final.values()) == ["failed"] * 3 + ["sent"] * 4
     sent_to = [m["touser"] for m in wechat_emulator.outbox("subscribe")]

@@ -9,8 +9,13 @@ from app.notices import publishing
 def test_inbox_in_the_users_language_with_fallback(client, login, make_notice, recipients):
     user = recipients(1, "ko")[0]
     first = make_notice(publish=True)
-    second = make_notice(publish=True, translations={
-        "zh_Hans": {"title": "标题", "body": "正文"}, "ko": {"title": "제목", "body": "**본문**"}})
+    second = make_notice(
+        publish=True,
+        translations={
+            "zh_Hans": {"title": "标题", "body": "正文"},
+            "ko": {"title": "제목", "body": "**본문**"},
+        },
+    )
     make_notice()  # a draft never shows
     response = client.get("/api/v1/notices", headers=login(user))
     assert response.status_code == 200

@@ -20,10 +20,17 @@ from tests.notices.conftest import TEMPLATE, grant_quota, notice_payload
 BAIT = {"title": "URGENT: pay arrears now", "body": "Pay at [this page](https://pay.example.net) today."}
 #: The console's edit form for the notice of `notice_payload()` (its Chinese source text).
 CONSOLE_FORM = {
-    "source_locale": "zh_Hans", "title": "工作许可证与社保卡融合", "body": "自**2024年12月1日**起……",
-    "source_title": "人社部发〔2024〕75号", "source_url": "https://www.mohrss.gov.cn/notice/75",
-    "source_date": "2024-11-25", "category": "policy_change", "priority": "important",
-    "template_id": "", "publish_at": "", "audience_all": "y",
+    "source_locale": "zh_Hans",
+    "title": "工作许可证与社保卡融合",
+    "body": "自**2024年12月1日**起……",
+    "source_title": "人社部发〔2024〕75号",
+    "source_url": "https://www.mohrss.gov.cn/notice/75",
+    "source_date": "2024-11-25",
+    "category": "policy_change",
+    "priority": "important",
+    "template_id": "",
+    "publish_at": "",
+    "audience_all": "y",
 }
 
 
@@ -35,16 +42,21 @@ def inbox_item(client, headers, notice_id):
 
 def versions(notice_id) -> list[tuple[int, str]]:
     """(version, state) of every stored version of a notice."""
-    rows = db.session.scalars(select(NoticeVersion).where(NoticeVersion.notice_id == notice_id)
-                              .order_by(NoticeVersion.version))
+    rows = db.session.scalars(
+        select(NoticeVersion).where(NoticeVersion.notice_id == notice_id).order_by(NoticeVersion.version)
+    )
     return [(row.version, row.state) for row in rows]
 
 
 def audit_rows(notice_id) -> list[AuditLog]:
     """The notice's audit rows, oldest first."""
-    return list(db.session.scalars(select(AuditLog).where(AuditLog.entity == "notice",
-                                                          AuditLog.entity_id == str(notice_id))
-                                   .order_by(AuditLog.id)))
+    return list(
+        db.session.scalars(
+            select(AuditLog)
+            .where(AuditLog.entity == "notice", AuditLog.entity_id == str(notice_id))
+            .order_by(AuditLog.id)
+        )
+    )
 
 
 @pytest.fixture
@@ -63,8 +75,9 @@ def test_a_translators_put_on_a_published_notice_does_not_change_what_users_read
     before = inbox_item(client, reader, notice_id)
     assert before["title"] == "Work permit merged into the social security card"
 
-    response = client.put(f"/api/v1/admin/notices/{notice_id}/translations/en", json=BAIT,
-                          headers=roles["translator"])
+    response = client.put(
+        f"/api/v1/admin/notices/{notice_id}/translations/en", json=BAIT, headers=roles["translator"]
+    )
     assert response.status_code == 200
     assert inbox_item(client, reader, notice_id) == before  # the reader still gets the published words
     edited = response.get_json()
@@ -72,7 +85,9 @@ def test_a_translators_put_on_a_published_notice_does_not_change_what_users_read
     assert edited["draft"]["version"] == 2 and edited["draft"]["translations"]["en"]["title"] == BAIT["title"]
     assert edited["draft"]["changed"] == ["translations.en"]
 
-    urgent = notice_payload(priority="urgent", translations={"zh_Hans": {"title": "紧急：立即补缴", "body": "点此"}})
+    urgent = notice_payload(
+        priority="urgent", translations={"zh_Hans": {"title": "紧急：立即补缴", "body": "点此"}}
+    )
     response = client.put(f"/api/v1/admin/notices/{notice_id}", json=urgent, headers=roles["editor"])
     assert response.status_code == 200
     assert response.get_json()["priority"] == "important"
@@ -86,14 +101,16 @@ def test_only_a_publisher_makes_a_draft_live(client, published):
     notice_id, roles, reader = published["id"], published["roles"], published["reader"]
     client.put(f"/api/v1/admin/notices/{notice_id}/translations/en", json=BAIT, headers=roles["translator"])
     for role in ("translator", "editor", "viewer"):
-        response = client.post(f"/api/v1/admin/notices/{notice_id}/publish", json={"version": 2},
-                               headers=roles[role])
+        response = client.post(
+            f"/api/v1/admin/notices/{notice_id}/publish", json={"version": 2}, headers=roles[role]
+        )
         assert response.status_code == 403, role
         assert response.get_json()["error"]["code"] == "auth.forbidden"
     assert inbox_item(client, reader, notice_id)["title"] != BAIT["title"]
 
-    response = client.post(f"/api/v1/admin/notices/{notice_id}/publish", json={"version": 2},
-                           headers=roles["publisher"])
+    response = client.post(
+        f"/api/v1/admin/notices/{notice_id}/publish", json={"version": 2}, headers=roles["publisher"]
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["new_version"] and not body["started"] and body["notice"]["draft"] is None
@@ -105,11 +122,17 @@ def test_only_a_publisher_makes_a_draft_live(client, published):
 
 def test_a_draft_changed_since_it_was_reviewed_is_not_published(client, published):
     notice_id, roles, reader = published["id"], published["roles"], published["reader"]
-    client.put(f"/api/v1/admin/notices/{notice_id}/translations/en",
-               json={"title": "Permit merged into the card", "body": "Reviewed text."}, headers=roles["editor"])
+    client.put(
+        f"/api/v1/admin/notices/{notice_id}/translations/en",
+        json={"title": "Permit merged into the card", "body": "Reviewed text."},
+        headers=roles["editor"],
+    )
     client.put(f"/api/v1/admin/notices/{notice_id}/translations/en", json=BAIT, headers=roles["translator"])
-    response = client.post(f"/api/v1/admin/notices/{notice_id}/publish", json={"version": 2},
-                           headers={**roles["publisher"], "Accept-Language": "de"})
+    response = client.post(
+        f"/api/v1/admin/notices/{notice_id}/publish",
+        json={"version": 2},
+        headers={**roles["publisher"], "Accept-Language": "de"},
+    )
     assert response.status_code == 409
     error = response.get_json()["error"]
     assert error["code"] == "notice.draft_changed"
@@ -118,15 +141,25 @@ def test_a_draft_changed_since_it_was_reviewed_is_not_published(client, publishe
     assert inbox_item(client, reader, notice_id)["version"] == 1
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    ('{"version": "2"}', 422), ('{"version": 0}', 422), ('{"version": true}', 422), ('{"other": 1}', 422),
-    ("[2]", 400), ("not json", 400),
-])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ('{"version": "2"}', 422),
+        ('{"version": 0}', 422),
+        ('{"version": true}', 422),
+        ('{"other": 1}', 422),
+        ("[2]", 400),
+        ("not json", 400),
+    ],
+)
 def test_a_bad_publish_body_is_refused_and_changes_nothing(client, published, body, status):
     notice_id, roles = published["id"], published["roles"]
     client.put(f"/api/v1/admin/notices/{notice_id}/translations/en", json=BAIT, headers=roles["translator"])
-    response = client.post(f"/api/v1/admin/notices/{notice_id}/publish", data=body,
-                           headers={**roles["publisher"], "Content-Type": "application/json"})
+    response = client.post(
+        f"/api/v1/admin/notices/{notice_id}/publish",
+        data=body,
+        headers={**roles["publisher"], "Content-Type": "application/json"},
+    )
     assert response.status_code == status
     assert response.get_json()["error"]["message"]
     assert versions(notice_id) == [(1, "published"), (2, "draft")]
@@ -136,13 +169,24 @@ def test_bad_edits_of_a_published_notice_write_nothing(client, published):
     notice_id, roles = published["id"], published["roles"]
     audited = len(audit_rows(notice_id))
     bad = [
-        client.put(f"/api/v1/admin/notices/{notice_id}/translations/en", json={"title": ""},
-                   headers=roles["translator"]),
-        client.put(f"/api/v1/admin/notices/{notice_id}/translations/xx", json=BAIT, headers=roles["translator"]),
-        client.put(f"/api/v1/admin/notices/{notice_id}", json=notice_payload(priority="panic"),
-                   headers=roles["editor"]),
-        client.put(f"/api/v1/admin/notices/{notice_id}", data="[]", headers={**roles["editor"],
-                                                                             "Content-Type": "application/json"}),
+        client.put(
+            f"/api/v1/admin/notices/{notice_id}/translations/en",
+            json={"title": ""},
+            headers=roles["translator"],
+        ),
+        client.put(
+            f"/api/v1/admin/notices/{notice_id}/translations/xx", json=BAIT, headers=roles["translator"]
+        ),
+        client.put(
+            f"/api/v1/admin/notices/{notice_id}",
+            json=notice_payload(priority="panic"),
+            headers=roles["editor"],
+        ),
+        client.put(
+            f"/api/v1/admin/notices/{notice_id}",
+            data="[]",
+            headers={**roles["editor"], "Content-Type": "application/json"},
+        ),
     ]
     assert [r.status_code for r in bad] == [422, 422, 422, 400]
     assert all(r.get_json()["error"]["message"] for r in bad)
@@ -153,18 +197,27 @@ def test_bad_edits_of_a_published_notice_write_nothing(client, published):
 def test_every_change_is_audited_with_its_actor_and_version(client, published):
     notice_id, roles = published["id"], published["roles"]
     client.put(f"/api/v1/admin/notices/{notice_id}/translations/en", json=BAIT, headers=roles["translator"])
-    client.put(f"/api/v1/admin/notices/{notice_id}", json=notice_payload(priority="urgent"), headers=roles["editor"])
+    client.put(
+        f"/api/v1/admin/notices/{notice_id}", json=notice_payload(priority="urgent"), headers=roles["editor"]
+    )
     client.delete(f"/api/v1/admin/notices/{notice_id}/draft", json={"version": 3}, headers=roles["editor"])
-    client.put(f"/api/v1/admin/notices/{notice_id}/translations/ko", json={"title": "제목", "body": "본문"},
-               headers=roles["translator"])
+    client.put(
+        f"/api/v1/admin/notices/{notice_id}/translations/ko",
+        json={"title": "제목", "body": "본문"},
+        headers=roles["translator"],
+    )
     client.post(f"/api/v1/admin/notices/{notice_id}/publish", json={"version": 4}, headers=roles["publisher"])
     rows = audit_rows(notice_id)
     admins = {row.action: row.actor_id for row in rows}
     summary = [(row.action, row.details.get("version"), row.details.get("live_version")) for row in rows]
     assert summary == [
-        ("notice.create", 1, None), ("notice.publish", 1, None),
-        ("notice.translate", 2, 1), ("notice.update", 3, 1), ("notice.discard_draft", 3, 1),
-        ("notice.translate", 4, 1), ("notice.publish", 4, None),
+        ("notice.create", 1, None),
+        ("notice.publish", 1, None),
+        ("notice.translate", 2, 1),
+        ("notice.update", 3, 1),
+        ("notice.discard_draft", 3, 1),
+        ("notice.translate", 4, 1),
+        ("notice.publish", 4, None),
     ]
     # Draft 3 is made from draft 2; the editor's whole notice puts the published English back.
     assert rows[3].details["changed"] == ["priority", "translations.en"]
@@ -180,8 +233,13 @@ def test_discarding_a_draft_keeps_the_live_text(client, published):
     notice_id, roles, reader = published["id"], published["roles"], published["reader"]
     before = inbox_item(client, reader, notice_id)
     client.put(f"/api/v1/admin/notices/{notice_id}/translations/en", json=BAIT, headers=roles["translator"])
-    assert client.delete(f"/api/v1/admin/notices/{notice_id}/draft", headers=roles["translator"]).status_code == 403
-    stale = client.delete(f"/api/v1/admin/notices/{notice_id}/draft", json={"version": 9}, headers=roles["editor"])
+    assert (
+        client.delete(f"/api/v1/admin/notices/{notice_id}/draft", headers=roles["translator"]).status_code
+        == 403
+    )
+    stale = client.delete(
+        f"/api/v1/admin/notices/{notice_id}/draft", json={"version": 9}, headers=roles["editor"]
+    )
     assert stale.status_code == 409 and stale.get_json()["error"]["code"] == "notice.draft_changed"
     response = client.delete(f"/api/v1/admin/notices/{notice_id}/draft", headers=roles["editor"])
     assert response.status_code == 200 and response.get_json()["draft"] is None
@@ -211,7 +269,8 @@ def test_the_privacy_export_shows_the_live_version(client, published, make_admin
     exported = client.get("/api/v1/me/export", headers=reader)
     assert exported.status_code == 200
     assert [item["title"] for item in exported.get_json()["notices"]] == [
-        "Work permit merged into the social security card"]
+        "Work permit merged into the social security card"
+    ]
 
 
 @pytest.mark.calendar
@@ -250,22 +309,32 @@ def test_a_version_number_taken_meanwhile_is_a_conflict_not_a_500(client, publis
     def racing(notice, *args):
         # Another request stores version 2 between this one's read and its write.
         with db.engine.begin() as conn:
-            conn.execute(NoticeVersion.__table__.insert().values(
-                notice_id=notice.id, version=2, snapshot=notice_versions.snapshot(notice), state="draft",
-                created_at=clock.now()))
+            conn.execute(
+                NoticeVersion.__table__.insert().values(
+                    notice_id=notice.id,
+                    version=2,
+                    snapshot=notice_versions.snapshot(notice),
+                    state="draft",
+                    created_at=clock.now(),
+                )
+            )
         return real(notice, *args)
 
     if db.engine.dialect.name == "mysql":
-        pytest.skip("the row lock makes a racing writer wait on MariaDB; the race needs SQLite's looser locking")
+        pytest.skip(
+            "the row lock makes a racing writer wait on MariaDB; the race needs SQLite's looser locking"
+        )
     monkeypatch.setattr(editing, "_record_draft", racing)
-    response = client.put(f"/api/v1/admin/notices/{notice_id}/translations/en", json=BAIT,
-                          headers=roles["translator"])
+    response = client.put(
+        f"/api/v1/admin/notices/{notice_id}/translations/en", json=BAIT, headers=roles["translator"]
+    )
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "notice.concurrent_edit"
     assert versions(notice_id) == [(1, "published"), (2, "draft")]
 
 
 # ---- the console ------------------------------------------------------------------------------
+
 
 def test_the_console_shows_the_draft_beside_the_live_text(console, make_notice):
     notice = make_notice(publish=True, deliver=False)
@@ -275,12 +344,16 @@ def test_the_console_shows_the_draft_beside_the_live_text(console, make_notice):
     saved = translator.post(f"/admin/notices/{notice.id}/translate/en", data=BAIT, follow_redirects=True)
     page = saved.get_data(as_text=True)
     assert "Saved as draft version 2. Readers keep version 1" in page
-    assert 'id="publish-draft"' not in page and 'id="discard-draft"' not in page  # a translator may do neither
-    compare = page[page.index('id="draft-compare"'):page.index("</table>", page.index('id="draft-compare"'))]
+    assert (
+        'id="publish-draft"' not in page and 'id="discard-draft"' not in page
+    )  # a translator may do neither
+    compare = page[
+        page.index('id="draft-compare"') : page.index("</table>", page.index('id="draft-compare"'))
+    ]
     assert 'data-change="translations.en"' in compare
     assert "Work permit merged into the social security card" in compare and BAIT["title"] in compare
     assert 'href="https://pay.example.net"' in compare and 'rel="noopener noreferrer"' in compare
-    translations = page[page.index('id="translations"'):]
+    translations = page[page.index('id="translations"') :]
     assert BAIT["title"] not in translations  # the list of languages shows the live text
     again = translator.get(f"/admin/notices/{notice.id}/translate/en").get_data(as_text=True)
     assert BAIT["title"] in again  # the next edit starts from the draft
@@ -290,7 +363,9 @@ def test_the_console_shows_the_draft_beside_the_live_text(console, make_notice):
     assert 'id="draft-warning"' in edit
     editor.post(f"/admin/notices/{notice.id}/edit", data={**CONSOLE_FORM, "priority": "urgent"})
     page = editor.get(f"/admin/notices/{notice.id}").get_data(as_text=True)
-    assert 'data-change="priority"' in page and 'id="discard-draft"' in page and 'id="publish-draft"' not in page
+    assert (
+        'data-change="priority"' in page and 'id="discard-draft"' in page and 'id="publish-draft"' not in page
+    )
     assert db.session.get(Notice, notice.id).priority == "important"
 
 
@@ -300,7 +375,9 @@ def test_a_publisher_publishes_the_draft_they_saw_from_the_console(console, make
     publisher = console("publisher")
     page = publisher.get(f"/admin/notices/{notice.id}").get_data(as_text=True)
     assert 'id="publish-draft"' in page and 'name="version" type="hidden" value="2"' in page
-    console("translator").post(f"/admin/notices/{notice.id}/translate/en", data={"title": "Changed again", "body": "x"})
+    console("translator").post(
+        f"/admin/notices/{notice.id}/translate/en", data={"title": "Changed again", "body": "x"}
+    )
     stale = publisher.post(f"/admin/notices/{notice.id}/publish", data={"version": "2"})
     assert stale.status_code == 409
     assert "Someone changed the notice after you opened it" in stale.get_data(as_text=True)
@@ -318,7 +395,9 @@ def test_discarding_from_the_console(console, make_notice):
     notice = make_notice(publish=True, deliver=False)
     editor = console("editor")
     editor.post(f"/admin/notices/{notice.id}/translate/en", data=BAIT)
-    done = editor.post(f"/admin/notices/{notice.id}/draft/discard", data={"version": "2"}, follow_redirects=True)
+    done = editor.post(
+        f"/admin/notices/{notice.id}/draft/discard", data={"version": "2"}, follow_redirects=True
+    )
     page = done.get_data(as_text=True)
     assert "The draft was discarded" in page and 'id="draft"' not in page
     none_left = editor.post(f"/admin/notices/{notice.id}/draft/discard", data={"version": "2"})

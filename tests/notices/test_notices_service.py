@@ -26,15 +26,19 @@ def test_markdown_is_sanitised(app):
         "Hi <script>alert(1)</script> [x](javascript:alert(1)) [ok](https://example.org) **b**"
     )
     assert "<script" not in html
-    assert "href=\"javascript" not in html
+    assert 'href="javascript' not in html
     assert 'href="https://example.org"' in html
     assert 'rel="noopener noreferrer"' in html
     assert "<strong>b</strong>" in html
 
 
 def test_create_validates_every_field(publisher):
-    bad = notice_payload(category="gossip", source={"title": "", "url": "ftp://x", "date": "soon"},
-                         audience={"nationalities": ["germany"]}, translations={"xx": {"title": "t", "body": "b"}})
+    bad = notice_payload(
+        category="gossip",
+        source={"title": "", "url": "ftp://x", "date": "soon"},
+        audience={"nationalities": ["germany"]},
+        translations={"xx": {"title": "t", "body": "b"}},
+    )
     with pytest.raises(ValidationFailed) as caught:
         editing.create_notice(bad, publisher)
     fields = caught.value.details["fields"]
@@ -62,7 +66,9 @@ def test_fallback_chain_en_then_zh_hans(make_notice):
     assert (translation.locale, fallback) == ("en", False)
     only_chinese = make_notice(translations={"zh_Hans": {"title": "标题", "body": "正文"}})
     assert notice_fallback.content_for(only_chinese, "ko")[0].locale == "zh_Hans"
-    assert "ko" in notice_fallback.missing_locales(notice) and "en" not in notice_fallback.missing_locales(notice)
+    assert "ko" in notice_fallback.missing_locales(notice) and "en" not in notice_fallback.missing_locales(
+        notice
+    )
 
 
 def test_editing_a_published_notice_makes_a_new_version(make_notice, publisher):
@@ -74,7 +80,11 @@ def test_editing_a_published_notice_makes_a_new_version(make_notice, publisher):
     assert [(v.version, v.state) for v in notice.versions] == [(1, "published"), (2, "draft")]
     assert notice.versions[1].snapshot["priority"] == "urgent"
     editing.set_translation(notice.id, "ko", {"title": "제목", "body": "본문"}, publisher)
-    assert [(v.version, v.state) for v in notice.versions] == [(1, "published"), (2, "superseded"), (3, "draft")]
+    assert [(v.version, v.state) for v in notice.versions] == [
+        (1, "published"),
+        (2, "superseded"),
+        (3, "draft"),
+    ]
     assert notice.translation("ko") is None
     publishing.publish(notice.id, publisher, version=3)
     assert notice.version == 3 and notice.priority == "urgent" and notice.translation("ko").title == "제목"
@@ -121,12 +131,23 @@ def test_audience_filters(app):
     today = clock.today()
     shanghai = make_employer(city_code="310000")
     beijing = make_employer(city_code="110000")
-    german = make_user(make_person(nationality="DEU", employer=shanghai, permit_category="A", commit=False),
-                       verified=True, locale="de")
-    korean = make_user(make_person(nationality="KOR", employer=beijing, permit_category="B",
-                                   permit_valid_from=today - timedelta(days=700),
-                                   permit_valid_to=today + timedelta(days=20), commit=False),
-                       verified=True, locale="ko")
+    german = make_user(
+        make_person(nationality="DEU", employer=shanghai, permit_category="A", commit=False),
+        verified=True,
+        locale="de",
+    )
+    korean = make_user(
+        make_person(
+            nationality="KOR",
+            employer=beijing,
+            permit_category="B",
+            permit_valid_from=today - timedelta(days=700),
+            permit_valid_to=today + timedelta(days=20),
+            commit=False,
+        ),
+        verified=True,
+        locale="ko",
+    )
     make_user(make_person(commit=False), verified=False)  # not verified: never a recipient
     default_locale = make_user(make_person(nationality="USA", employer=shanghai, commit=False), verified=True)
 
@@ -150,18 +171,31 @@ def test_audience_filters(app):
 def test_permit_expiry_counts_from_the_users_today_not_the_machines(users_day_ahead, app):
     # 00:30 on 1 January in Shanghai: a permit that ended on 31 December has expired, though a
     # machine on UTC is still on that day; one ending on 31 January is within 30 days.
-    make_user(make_person(permit_valid_from=date(2025, 1, 1), permit_valid_to=date(2026, 12, 31), commit=False),
-              verified=True)
-    ending = make_user(make_person(permit_valid_from=date(2025, 1, 1), permit_valid_to=date(2027, 1, 31),
-                                   commit=False), verified=True)
+    make_user(
+        make_person(permit_valid_from=date(2025, 1, 1), permit_valid_to=date(2026, 12, 31), commit=False),
+        verified=True,
+    )
+    ending = make_user(
+        make_person(permit_valid_from=date(2025, 1, 1), permit_valid_to=date(2027, 1, 31), commit=False),
+        verified=True,
+    )
     page = audience.recipients_page({"permit_expiring_within_days": 30}, 0, 100)
     assert [row[0] for row in page] == [ending.id]
 
 
-@pytest.mark.parametrize("spec", [
-    {}, {"all": True, "locales": ["en"]}, {"locales": ["xx"]}, {"cities": ["31"]},
-    {"permit_categories": ["D"]}, {"permit_expiring_within_days": -1}, {"colour": ["red"]}, [],
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {},
+        {"all": True, "locales": ["en"]},
+        {"locales": ["xx"]},
+        {"cities": ["31"]},
+        {"permit_categories": ["D"]},
+        {"permit_expiring_within_days": -1},
+        {"colour": ["red"]},
+        [],
+    ],
+)
 def test_bad_audiences_are_refused(spec):
     with pytest.raises(ValidationFailed) as caught:
         audience.parse_audience(spec)

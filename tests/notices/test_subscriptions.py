@@ -25,13 +25,18 @@ def report(client, headers, results, **extra):
 
 
 def test_client_report_records_choices(client, login, user):
-    response = report(client, login(user), {"errMsg": "requestSubscribeMessage:ok", TEMPLATE: "accept",
-                                            "tmpl_card_status": "reject"})
+    response = report(
+        client,
+        login(user),
+        {"errMsg": "requestSubscribeMessage:ok", TEMPLATE: "accept", "tmpl_card_status": "reject"},
+    )
     assert response.status_code == 200
-    assert response.json == {"subscriptions": [
-        {"template_id": "tmpl_card_status", "status": "reject", "available": 0},
-        {"template_id": TEMPLATE, "status": "accept", "available": 1},
-    ]}
+    assert response.json == {
+        "subscriptions": [
+            {"template_id": "tmpl_card_status", "status": "reject", "available": 0},
+            {"template_id": TEMPLATE, "status": "accept", "available": 1},
+        ]
+    }
 
 
 def test_report_then_popup_event_counts_once(client, login, user, wechat_emulator):
@@ -68,13 +73,25 @@ def test_ban_zeroes_the_quota(client, login, user):
 
 
 def test_reserve_confirm_and_release(app, user):
-    subscriptions.record_event(user.id, OPENID, "subscribe_msg_popup_event", 1795848400,
-                               [{"TemplateId": TEMPLATE, "SubscribeStatusString": "accept"},
-                                {"TemplateId": TEMPLATE, "SubscribeStatusString": "accept"}])
+    subscriptions.record_event(
+        user.id,
+        OPENID,
+        "subscribe_msg_popup_event",
+        1795848400,
+        [
+            {"TemplateId": TEMPLATE, "SubscribeStatusString": "accept"},
+            {"TemplateId": TEMPLATE, "SubscribeStatusString": "accept"},
+        ],
+    )
     # the same event time and template: one accept (a retried event), not two
     assert subscriptions.quota(user.id, TEMPLATE) == 1
-    subscriptions.record_event(user.id, OPENID, "subscribe_msg_popup_event", 1795848401,
-                               [{"TemplateId": TEMPLATE, "SubscribeStatusString": "accept"}])
+    subscriptions.record_event(
+        user.id,
+        OPENID,
+        "subscribe_msg_popup_event",
+        1795848401,
+        [{"TemplateId": TEMPLATE, "SubscribeStatusString": "accept"}],
+    )
     assert subscriptions.reserve_quota(user.id, TEMPLATE)
     subscriptions.confirm_quota(user.id, TEMPLATE)
     assert subscriptions.reserve_quota(user.id, TEMPLATE)
@@ -93,8 +110,11 @@ def test_ledger_matches_what_wechat_allows(app, client, login, user, wechat_emul
 
     report(client, login(user), {TEMPLATE: "accept"})
     wechat_emulator.push("popup", OPENID, results={TEMPLATE: "accept"})
-    data = {"thing1": {"value": "Policy update"}, "thing2": {"value": "See the notice"},
-            "time3": {"value": "2026-12-01 09:00"}}
+    data = {
+        "thing1": {"value": "Policy update"},
+        "thing2": {"value": "See the notice"},
+        "time3": {"value": "2026-12-01 09:00"},
+    }
     assert subscriptions.reserve_quota(user.id, TEMPLATE)
     get_wechat().send_subscribe_message(OPENID, TEMPLATE, data)
     subscriptions.confirm_quota(user.id, TEMPLATE)
@@ -102,10 +122,18 @@ def test_ledger_matches_what_wechat_allows(app, client, login, user, wechat_emul
     assert wechat_emulator.state.users[OPENID].quota[TEMPLATE] == 0
 
 
-@pytest.mark.parametrize("results", [
-    {}, {"errMsg": "ok"}, {TEMPLATE: "maybe"}, {"bad id!": "accept"}, "accept", [TEMPLATE],
-    {f"t{n}": "accept" for n in range(11)},
-])
+@pytest.mark.parametrize(
+    "results",
+    [
+        {},
+        {"errMsg": "ok"},
+        {TEMPLATE: "maybe"},
+        {"bad id!": "accept"},
+        "accept",
+        [TEMPLATE],
+        {f"t{n}": "accept" for n in range(11)},
+    ],
+)
 def test_invalid_reports_are_422_without_writes(client, login, user, results):
     response = report(client, login(user), results)
     assert response.status_code == 422

@@ -22,7 +22,10 @@ def page() -> str:
 
 def route_rows(text: str) -> set[tuple[str, str]]:
     """(method, path) of each row of the routes table."""
-    return {(m.group(1), m.group(2)) for m in re.finditer(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \|", text, re.M)}
+    return {
+        (m.group(1), m.group(2))
+        for m in re.finditer(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \|", text, re.M)
+    }
 
 
 def test_every_domain_has_a_row_and_every_row_is_a_domain():
@@ -32,8 +35,9 @@ def test_every_domain_has_a_row_and_every_row_is_a_domain():
 
 def test_every_package_of_the_app_is_named():
     text = page()
-    packages = sorted(p.name for p in (PROJECT_ROOT / "app").iterdir()
-                      if p.is_dir() and (p / "__init__.py").exists())
+    packages = sorted(
+        p.name for p in (PROJECT_ROOT / "app").iterdir() if p.is_dir() and (p / "__init__.py").exists()
+    )
     missing = [name for name in packages if f"app/{name}/" not in text and f"`{name}`" not in text]
     assert not missing, f"docs/architecture.md does not name: {missing}"
 
@@ -59,6 +63,10 @@ def test_the_routes_table_is_the_app_routes(app):
 
 
 def test_nothing_cites_a_design_page_outside_the_repository():
-    found = subprocess.run(["git", "grep", "-n", "-I", "design\\.md", "--", ".", ":!tests/platform/test_architecture_doc.py"],
-                           cwd=PROJECT_ROOT, capture_output=True, text=True).stdout
+    found = subprocess.run(
+        ["git", "grep", "-n", "-I", "design\\.md", "--", ".", ":!tests/platform/test_architecture_doc.py"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert found == "", f"cite docs/architecture.md instead:\n{found}"

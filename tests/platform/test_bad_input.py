@@ -11,13 +11,13 @@ from app.accounts.sessions import SessionStore
 from .conftest import add_probe_routes
 
 MALFORMED_BODIES = [
-    b'{"a":',                      # truncated
-    b"\xff\xfe\x00garbage",        # not UTF-8
-    b"[" * 100_000,                # nested past the parser's recursion limit
-    b'{"a": "\\ud800"}',           # a lone surrogate
-    b"1" * 5000,                   # an integer too long to convert
-    b"null",                       # valid JSON, wrong shape
-    b'"just a string"',            # valid JSON, wrong shape
+    b'{"a":',  # truncated
+    b"\xff\xfe\x00garbage",  # not UTF-8
+    b"[" * 100_000,  # nested past the parser's recursion limit
+    b'{"a": "\\ud800"}',  # a lone surrogate
+    b"1" * 5000,  # an integer too long to convert
+    b"null",  # valid JSON, wrong shape
+    b'"just a string"',  # valid JSON, wrong shape
 ]
 
 
@@ -88,8 +88,9 @@ def test_oversized_body_on_every_route_is_a_413_envelope(probe_app, auth_headers
     limit = probe_app.config["MAX_CONTENT_LENGTH"]
     body = b'{"pad": "' + b"x" * limit + b'"}'
     for method, path in _body_routes(probe_app, default_limit_only=True):
-        response = client.open(path, method=method, data=body, content_type="application/json",
-                               headers=auth_headers)
+        response = client.open(
+            path, method=method, data=body, content_type="application/json", headers=auth_headers
+        )
         assert response.status_code == 413, (method, path, response.status_code)
         assert response.get_json()["error"]["code"] == "request.too_large"
 
@@ -97,8 +98,9 @@ def test_oversized_body_on_every_route_is_a_413_envelope(probe_app, auth_headers
 def test_body_at_the_limit_is_accepted(probe_app):
     limit = probe_app.config["MAX_CONTENT_LENGTH"]
     padding = "x" * (limit - len('{"pad": ""}'))
-    response = probe_app.test_client().post("/probe/echo", data=json.dumps({"pad": padding}),
-                                            content_type="application/json")
+    response = probe_app.test_client().post(
+        "/probe/echo", data=json.dumps({"pad": padding}), content_type="application/json"
+    )
     assert response.status_code == 200
 
 

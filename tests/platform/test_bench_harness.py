@@ -15,8 +15,9 @@ from bench.run import Row, format_table
 @pytest.fixture(scope="module")
 def baseline_server(tmp_path_factory):
     """The bare baseline under gunicorn with the benchmark's settings."""
-    with load.Server("bench.baseline:app", name="baseline-smoke",
-                     log_dir=tmp_path_factory.mktemp("bench")) as server:
+    with load.Server(
+        "bench.baseline:app", name="baseline-smoke", log_dir=tmp_path_factory.mktemp("bench")
+    ) as server:
         yield server
 
 
@@ -29,8 +30,9 @@ def test_server_command_is_two_sync_workers_on_loopback(baseline_server):
 
 def test_measure_and_compare_with_this_machines_client(baseline_server):
     post = load.Request("/wechat/callback?x=1", "POST", {"Content-Type": "text/xml"}, b'<xml>"q"\n</xml>')
-    comparison = load.compare(baseline_server.url, baseline_server.url, [post], load.Request("/"),
-                              rounds=1, seconds=1, warmup=0)
+    comparison = load.compare(
+        baseline_server.url, baseline_server.url, [post], load.Request("/"), rounds=1, seconds=1, warmup=0
+    )
     assert comparison.rps > 0 and comparison.baseline_rps > 0
     assert comparison.errors == 0
     assert 0 < comparison.p50_ms <= comparison.p99_ms
@@ -50,10 +52,12 @@ def test_wrk_script_quotes_any_body():
 
 
 def test_table_has_every_column_and_marks_missing_rows():
-    table = format_table([
-        Row("thing", 1234.5, "req/s", 2000.0, 0.62, ">= 50% of bare", True, "p99 3 ms"),
-        Row.missing("other", "bench/other.py not there yet"),
-    ])
+    table = format_table(
+        [
+            Row("thing", 1234.5, "req/s", 2000.0, 0.62, ">= 50% of bare", True, "p99 3 ms"),
+            Row.missing("other", "bench/other.py not there yet"),
+        ]
+    )
     header, _, first, second = table.splitlines()
     for column in ("benchmark", "figure", "unit", "bare", "ratio", "target", "result"):
         assert column in header

@@ -17,8 +17,18 @@ def echo_app(environ, start_response):
     """Answers with what it saw of the request; /boom raises, /plain sets no Content-Length."""
     if environ["PATH_INFO"] == "/boom":
         raise RuntimeError("boom")
-    seen = {key: environ.get(key) for key in ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "CONTENT_TYPE",
-                                              "CONTENT_LENGTH", "HTTP_X_TEST", "SERVER_PROTOCOL")}
+    seen = {
+        key: environ.get(key)
+        for key in (
+            "REQUEST_METHOD",
+            "PATH_INFO",
+            "QUERY_STRING",
+            "CONTENT_TYPE",
+            "CONTENT_LENGTH",
+            "HTTP_X_TEST",
+            "SERVER_PROTOCOL",
+        )
+    }
     seen["body"] = environ["wsgi.input"].read().decode()
     body = json.dumps(seen).encode()
     headers = [("Content-Type", "application/json")]
@@ -49,15 +59,26 @@ def test_many_requests_share_one_connection(server):
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
     sockets = set()
     for number in range(3):
-        connection.request("POST", f"/a%20path?n={number}", body=b'{"x": 1}',
-                           headers={"Content-Type": "application/json", "X-Test": "yes"})
+        connection.request(
+            "POST",
+            f"/a%20path?n={number}",
+            body=b'{"x": 1}',
+            headers={"Content-Type": "application/json", "X-Test": "yes"},
+        )
         response = connection.getresponse()
         seen = json.loads(response.read())
         sockets.add(id(connection.sock))
         assert response.getheader("Connection") == "keep-alive"
-        assert seen == {"REQUEST_METHOD": "POST", "PATH_INFO": "/a path", "QUERY_STRING": f"n={number}",
-                        "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "8", "HTTP_X_TEST": "yes",
-                        "SERVER_PROTOCOL": "HTTP/1.1", "body": '{"x": 1}'}
+        assert seen == {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/a path",
+            "QUERY_STRING": f"n={number}",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": "8",
+            "HTTP_X_TEST": "yes",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "body": '{"x": 1}',
+        }
     assert len(sockets) == 1
     connection.close()
 
@@ -82,13 +103,16 @@ def test_a_missing_content_length_is_added(server):
     assert f"Content-Length: {len(body)}".encode() in head
 
 
-@pytest.mark.parametrize(("request_bytes", "status"), [
-    (b"NONSENSE\r\n\r\n", b"400"),
-    (b"GET / HTTP/1.1\r\nno colon here\r\n\r\n", b"400"),
-    (b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", b"400"),
-    (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", b"501"),
-    (b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 70_000, b"431"),
-])
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"NONSENSE\r\n\r\n", b"400"),
+        (b"GET / HTTP/1.1\r\nno colon here\r\n\r\n", b"400"),
+        (b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", b"400"),
+        (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", b"501"),
+        (b"GET / HTTP/1.1\r\nX-Big: " + b"a" * 70_000, b"431"),
+    ],
+)
 def test_unreadable_requests_are_refused_and_closed(server, request_bytes, status):
     answer = raw(server, request_bytes)
     assert answer.startswith(b"HTTP/1.1 " + status) and b"Connection: close" in answer
@@ -110,12 +134,29 @@ def test_the_emulator_served_by_it_sends_over_one_session():
     served = WsgiServer(emulator).start()
     try:
         session = requests.Session()
-        token = session.post(served.url + "cgi-bin/stable_token", timeout=5, json={
-            "grant_type": "client_credential", "appid": state.appid, "secret": state.secret}).json()["access_token"]
-        body = {"touser": "oServedUser00001", "template_id": "tmpl_notice_update", "data": {
-            "thing1": {"value": "x"}, "thing2": {"value": "y"}, "time3": {"value": "2026-01-01 10:00"}}}
-        answers = [session.post(served.url + "cgi-bin/message/subscribe/send", params={"access_token": token},
-                                json=body, timeout=5).json()["errcode"] for _ in range(3)]
+        token = session.post(
+            served.url + "cgi-bin/stable_token",
+            timeout=5,
+            json={"grant_type": "client_credential", "appid": state.appid, "secret": state.secret},
+        ).json()["access_token"]
+        body = {
+            "touser": "oServedUser00001",
+            "template_id": "tmpl_notice_update",
+            "data": {
+                "thing1": {"value": "x"},
+                "thing2": {"value": "y"},
+                "time3": {"value": "2026-01-01 10:00"},
+            },
+        }
+        answers = [
+            session.post(
+                served.url + "cgi-bin/message/subscribe/send",
+                params={"access_token": token},
+                json=body,
+                timeout=5,
+            ).json()["errcode"]
+            for _ in range(3)
+        ]
         session.close()
     finally:
         served.stop()

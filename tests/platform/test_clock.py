@@ -37,13 +37,16 @@ def test_outside_the_app_the_default_zone_applies(users_day_ahead):
     assert clock.today() == date(2027, 1, 1)
 
 
-@pytest.mark.parametrize(("source", "codes"), [
-    ("from datetime import date\n\nx = date.today()\n", {"DTZ011", "TID251"}),
-    ("from datetime import datetime\n\nx = datetime.now()\n", {"DTZ005", "TID251"}),
-    ("from datetime import UTC, datetime\n\nx = datetime.now(UTC)\n", {"TID251"}),
-    ("import datetime\n\nx = datetime.datetime.utcnow()\n", {"DTZ003", "TID251"}),
-    ("import time\n\nx = time.time()\n", {"TID251"}),
-])
+@pytest.mark.parametrize(
+    ("source", "codes"),
+    [
+        ("from datetime import date\n\nx = date.today()\n", {"DTZ011", "TID251"}),
+        ("from datetime import datetime\n\nx = datetime.now()\n", {"DTZ005", "TID251"}),
+        ("from datetime import UTC, datetime\n\nx = datetime.now(UTC)\n", {"TID251"}),
+        ("import datetime\n\nx = datetime.datetime.utcnow()\n", {"DTZ003", "TID251"}),
+        ("import time\n\nx = time.time()\n", {"TID251"}),
+    ],
+)
 @pytest.mark.parametrize("where", ["app/card/example.py", "tests/card/test_example.py"])
 def test_the_lint_refuses_a_clock_read_outside_the_clock_module(source, codes, where):
     assert _lint(source, where) == codes
@@ -56,7 +59,23 @@ def test_the_clock_module_may_read_the_clock_but_never_naively():
 
 def _lint(source: str, filename: str) -> set[str]:
     """The codes ruff, with the project's settings, reports for `source` as the file `filename`."""
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "json",
-                             "--stdin-filename", filename, "-"],
-                            input=source, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--no-cache",
+            "--output-format",
+            "json",
+            "--stdin-filename",
+            filename,
+            "-",
+        ],
+        input=source,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     return {finding["code"] for finding in json.loads(result.stdout)}

@@ -24,7 +24,8 @@ _NAME = re.compile(r"[A-Z][A-Z0-9_]+")
 def _is_environ(node: ast.AST) -> bool:
     """`os.environ` or a bare `environ`."""
     return (isinstance(node, ast.Attribute) and node.attr == "environ") or (
-        isinstance(node, ast.Name) and node.id == "environ")
+        isinstance(node, ast.Name) and node.id == "environ"
+    )
 
 
 def variables_read(path: Path, readers: tuple[str, ...] = ()) -> set[str]:
@@ -35,10 +36,17 @@ def variables_read(path: Path, readers: tuple[str, ...] = ()) -> set[str]:
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             function = node.func
             called = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", None)
-            if (called == "get" and _is_environ(getattr(function, "value", None))) or called == "getenv" \
-                    or called in readers:
+            if (
+                (called == "get" and _is_environ(getattr(function, "value", None)))
+                or called == "getenv"
+                or called in readers
+            ):
                 literal = node.args[0].value
-        elif isinstance(node, ast.Subscript) and _is_environ(node.value) and isinstance(node.slice, ast.Constant):
+        elif (
+            isinstance(node, ast.Subscript)
+            and _is_environ(node.value)
+            and isinstance(node.slice, ast.Constant)
+        ):
             literal = node.slice.value
         if isinstance(literal, str) and _NAME.fullmatch(literal):
             names.add(literal)
@@ -48,11 +56,18 @@ def variables_read(path: Path, readers: tuple[str, ...] = ()) -> set[str]:
 def reads_the_environment(path: Path) -> bool:
     """Whether a module touches os.environ or os.getenv at all (a WSGI `environ` parameter is not that)."""
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os" \
-                and node.attr in ("environ", "getenv", "environb", "putenv"):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+            and node.attr in ("environ", "getenv", "environb", "putenv")
+        ):
             return True
-        if isinstance(node, ast.ImportFrom) and node.module == "os" and \
-                {alias.name for alias in node.names} & {"environ", "getenv"}:
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and {alias.name for alias in node.names} & {"environ", "getenv"}
+        ):
             return True
     return False
 
@@ -127,8 +142,11 @@ def test_every_variable_config_reads_at_run_time_is_one_the_extraction_finds(mon
 
 
 def test_only_app_config_reads_the_environment_in_app():
-    readers = [str(path.relative_to(PROJECT_ROOT)) for path in sorted((PROJECT_ROOT / "app").rglob("*.py"))
-               if reads_the_environment(path)]
+    readers = [
+        str(path.relative_to(PROJECT_ROOT))
+        for path in sorted((PROJECT_ROOT / "app").rglob("*.py"))
+        if reads_the_environment(path)
+    ]
     assert readers == ["app/config.py"]
 
 
@@ -151,7 +169,14 @@ def test_the_guide_marks_required_exactly_what_production_refuses_to_start_witho
     required = {name for name, column in guide_table().items() if column.lower().startswith("yes")}
     assert required == {"APP_ENV", *config_module.PRODUCTION_REQUIRED}
     assert set(config_module.PRODUCTION_REQUIRED) == {
-        "SECRET_KEY", "PII_KEY", "DATABASE_URL", "REDIS_URL", "WECHAT_APPID", "WECHAT_SECRET", "WECHAT_TOKEN"}
+        "SECRET_KEY",
+        "PII_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "WECHAT_APPID",
+        "WECHAT_SECRET",
+        "WECHAT_TOKEN",
+    }
 
 
 def test_env_example_holds_no_secret_and_leaves_every_required_value_to_fill_in():
@@ -159,7 +184,9 @@ def test_env_example_holds_no_secret_and_leaves_every_required_value_to_fill_in(
     for variable in config_module.VARIABLES:
         if variable.secret or variable.required:
             assert values[variable.name] == "", f"{variable.name} must be left empty in .env.example"
-    demo = {str(value) for value in (*config_module.DEMO_SECRETS.values(), *config_module.DEMO_IDENTITY.values())}
+    demo = {
+        str(value) for value in (*config_module.DEMO_SECRETS.values(), *config_module.DEMO_IDENTITY.values())
+    }
     assert not demo & {value for value in values.values() if value}
     assert values["APP_ENV"] == "production"
 
@@ -214,8 +241,15 @@ def verdict(output: str) -> str:
 
 def warnings(output: str) -> list[str]:
     """The warnings, as the rehearsal reads them (tools/rehearsal/__main__.py, config_check)."""
-    return [text.strip(" -") for text in output.split("warnings", 1)[-1].splitlines()[1:]
-            if text.startswith("  - ")] if "warnings" in output else []
+    return (
+        [
+            text.strip(" -")
+            for text in output.split("warnings", 1)[-1].splitlines()[1:]
+            if text.startswith("  - ")
+        ]
+        if "warnings" in output
+        else []
+    )
 
 
 def test_config_check_passes_a_complete_production_environment_and_masks_every_secret(environment):
@@ -226,7 +260,10 @@ def test_config_check_passes_a_complete_production_environment_and_masks_every_s
         assert PRODUCTION[key] not in output, key
         assert re.search(rf"^  {key} +set, hidden \(\d+ characters", output, re.M), key
     assert "dbPassw0rdXYZ" not in output and "redisPassw0rdXYZ" not in output
-    assert "  DATABASE_URL                  mysql+pymysql://ssc:***@db.internal:3306/ssc?charset=utf8mb4" in output
+    assert (
+        "  DATABASE_URL                  mysql+pymysql://ssc:***@db.internal:3306/ssc?charset=utf8mb4"
+        in output
+    )
     assert "base64 of 32 bytes" in output
     assert "push mode: safe: WECHAT_AES_KEY set" in output and "ToUserName must be gh_0123456789ab" in output
     assert "database: MySQL/MariaDB (mysql+pymysql) at db.internal:3306, database ssc, account ssc" in output
@@ -241,15 +278,23 @@ def test_config_check_names_the_key_id_of_both_pii_keys_during_a_rotation(enviro
     from app.pii import PiiKey
 
     status, output = config_check()
-    assert re.search(rf"^  PII_KEY +set, hidden \(44 characters, base64 of 32 bytes, key "
-                     rf"{PiiKey(PRODUCTION['PII_KEY']).key_id}\)$", output, re.M)
+    assert re.search(
+        rf"^  PII_KEY +set, hidden \(44 characters, base64 of 32 bytes, key "
+        rf"{PiiKey(PRODUCTION['PII_KEY']).key_id}\)$",
+        output,
+        re.M,
+    )
     assert re.search(r"^  PII_KEY_PREVIOUS +\(unset: no PII key rotation under way\)$", output, re.M)
     previous = "T0xEIEtFWSBPRiBUSElTIERFUExPWU1FTlQsIDMyIEI="
     environment.setenv("PII_KEY_PREVIOUS", previous)
     status, output = config_check()
     assert status == 0, output
-    assert re.search(rf"^  PII_KEY_PREVIOUS +set, hidden \(44 characters, base64 of 32 bytes, key "
-                     rf"{PiiKey(previous).key_id}\)$", output, re.M)
+    assert re.search(
+        rf"^  PII_KEY_PREVIOUS +set, hidden \(44 characters, base64 of 32 bytes, key "
+        rf"{PiiKey(previous).key_id}\)$",
+        output,
+        re.M,
+    )
     assert previous not in output
 
 
@@ -259,41 +304,67 @@ def test_config_check_fails_naming_a_missing_setting(environment, missing):
     status, output = config_check()
     assert status == 1
     assert f"missing: {missing}\n" in output
-    assert verdict(output) == f"verdict: refused: production refuses to start: set {missing} (missing or empty)"
+    assert (
+        verdict(output) == f"verdict: refused: production refuses to start: set {missing} (missing or empty)"
+    )
 
 
-@pytest.mark.parametrize(("key", "value", "problem"), [
-    ("PII_KEY", "c2hvcnQ=", "PII_KEY must be the base64 of exactly 32 bytes"),
-    ("PII_KEY_PREVIOUS", "c2hvcnQ=", "PII_KEY_PREVIOUS must be the base64 of exactly 32 bytes"),
-    ("PII_KEY_PREVIOUS", PRODUCTION["PII_KEY"], "PII_KEY_PREVIOUS must be the key PII_KEY replaces"),
-    ("WECHAT_AES_KEY", "QWxhZGRpbkFsYWRkaW5BbGFkZGluQWxhZGRpbkFsYW", "WECHAT_AES_KEY must be the 43-character"),
-    ("WECHAT_TOKEN", "demo-token", "WECHAT_TOKEN must not be the development demo value"),
-    ("DATABASE_URL", "sqlite:////srv/ssc.sqlite3", "DATABASE_URL must name MySQL/MariaDB, not SQLite"),
-    ("PROXY_HOPS", "one", "PROXY_HOPS must be a whole number; got 'one'"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("PII_KEY", "c2hvcnQ=", "PII_KEY must be the base64 of exactly 32 bytes"),
+        ("PII_KEY_PREVIOUS", "c2hvcnQ=", "PII_KEY_PREVIOUS must be the base64 of exactly 32 bytes"),
+        ("PII_KEY_PREVIOUS", PRODUCTION["PII_KEY"], "PII_KEY_PREVIOUS must be the key PII_KEY replaces"),
+        (
+            "WECHAT_AES_KEY",
+            "QWxhZGRpbkFsYWRkaW5BbGFkZGluQWxhZGRpbkFsYW",
+            "WECHAT_AES_KEY must be the 43-character",
+        ),
+        ("WECHAT_TOKEN", "demo-token", "WECHAT_TOKEN must not be the development demo value"),
+        ("DATABASE_URL", "sqlite:////srv/ssc.sqlite3", "DATABASE_URL must name MySQL/MariaDB, not SQLite"),
+        ("PROXY_HOPS", "one", "PROXY_HOPS must be a whole number; got 'one'"),
+    ],
+)
 def test_config_check_fails_on_a_setting_production_refuses(environment, key, value, problem):
     environment.setenv(key, value)
     status, output = config_check()
     assert status == 1
     assert f"problems:\n  - {problem}" in output
-    assert verdict(output).startswith("verdict: refused: production refuses to start: ") and problem in verdict(output)
+    assert verdict(output).startswith(
+        "verdict: refused: production refuses to start: "
+    ) and problem in verdict(output)
 
 
-@pytest.mark.parametrize(("key", "value", "warning"), [
-    ("SECRET_KEY", "only-twenty-chars-ok", "SECRET_KEY is 20 characters: use 32 or more random ones"),
-    ("WECHAT_APPID", "wx0000000000demo", "WECHAT_APPID: the built-in emulator's demo mini program"),
-    ("WECHAT_AES_KEY", None, "WECHAT_AES_KEY is unset: pushes are taken in plaintext mode"),
-    ("WECHAT_API_BASE", "http://127.0.0.1:9000/", "WECHAT_API_BASE is http://127.0.0.1:9000/: WeChat API calls"),
-    ("WECHAT_ORIGINAL_ID", "0123456789ab", "WECHAT_ORIGINAL_ID does not look like one: an original ID is gh_"),
-    ("WECHAT_TOKEN", "has spaces and is far longer than thirty-two", "WECHAT_TOKEN does not look like one"),
-    ("METRICS_TOKEN", None, "METRICS_TOKEN is unset"),
-    ("PROXY_HOPS", None, "PROXY_HOPS is 0"),
-    ("DATABASE_URL", "mysql+pymysql://ssc:pw@db:3306/ssc", "DATABASE_URL has no ?charset=utf8mb4"),
-    ("REDIS_URL", "redis://redis.internal:6379/0", "REDIS_URL reaches redis.internal without a password"),
-    ("FAST_SCREENS", "true", "FAST_SCREENS='true': only 1 turns it on"),
-    ("DEFAULT_TIMEZONE", "Mars/Olympus", "DEFAULT_TIMEZONE 'Mars/Olympus' is not a time zone"),
-    ("PSEUDO_LOCALES", "1", "PSEUDO_LOCALES=1 offers the translators' pseudo-languages"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "warning"),
+    [
+        ("SECRET_KEY", "only-twenty-chars-ok", "SECRET_KEY is 20 characters: use 32 or more random ones"),
+        ("WECHAT_APPID", "wx0000000000demo", "WECHAT_APPID: the built-in emulator's demo mini program"),
+        ("WECHAT_AES_KEY", None, "WECHAT_AES_KEY is unset: pushes are taken in plaintext mode"),
+        (
+            "WECHAT_API_BASE",
+            "http://127.0.0.1:9000/",
+            "WECHAT_API_BASE is http://127.0.0.1:9000/: WeChat API calls",
+        ),
+        (
+            "WECHAT_ORIGINAL_ID",
+            "0123456789ab",
+            "WECHAT_ORIGINAL_ID does not look like one: an original ID is gh_",
+        ),
+        (
+            "WECHAT_TOKEN",
+            "has spaces and is far longer than thirty-two",
+            "WECHAT_TOKEN does not look like one",
+        ),
+        ("METRICS_TOKEN", None, "METRICS_TOKEN is unset"),
+        ("PROXY_HOPS", None, "PROXY_HOPS is 0"),
+        ("DATABASE_URL", "mysql+pymysql://ssc:pw@db:3306/ssc", "DATABASE_URL has no ?charset=utf8mb4"),
+        ("REDIS_URL", "redis://redis.internal:6379/0", "REDIS_URL reaches redis.internal without a password"),
+        ("FAST_SCREENS", "true", "FAST_SCREENS='true': only 1 turns it on"),
+        ("DEFAULT_TIMEZONE", "Mars/Olympus", "DEFAULT_TIMEZONE 'Mars/Olympus' is not a time zone"),
+        ("PSEUDO_LOCALES", "1", "PSEUDO_LOCALES=1 offers the translators' pseudo-languages"),
+    ],
+)
 def test_config_check_warns_about_what_looks_wrong_but_starts(environment, key, value, warning):
     if value is None:
         environment.delenv(key)
@@ -309,8 +380,10 @@ def test_config_check_shows_plaintext_push_mode_without_an_aes_key(environment):
     environment.delenv("WECHAT_AES_KEY")
     environment.delenv("WECHAT_ORIGINAL_ID")
     _, output = config_check()
-    assert ("push mode: plaintext: no WECHAT_AES_KEY, pushes are signed but not encrypted; ToUserName not "
-            "compared (no WECHAT_ORIGINAL_ID)") in output
+    assert (
+        "push mode: plaintext: no WECHAT_AES_KEY, pushes are signed but not encrypted; ToUserName not "
+        "compared (no WECHAT_ORIGINAL_ID)"
+    ) in output
 
 
 def test_config_check_in_development_says_it_is_not_production(environment):
@@ -320,8 +393,10 @@ def test_config_check_in_development_says_it_is_not_production(environment):
     assert status == 1
     assert "APP_ENV is unset: the service runs as development" in "\n".join(warnings(output))
     assert verdict(output).startswith("verdict: not production: APP_ENV=development runs on demo defaults")
-    assert "with APP_ENV=production it would be refused: production refuses to start: set SECRET_KEY, PII_KEY" \
+    assert (
+        "with APP_ENV=production it would be refused: production refuses to start: set SECRET_KEY, PII_KEY"
         in verdict(output)
+    )
     assert "redis: an in-process stand-in (development only)" in output
     assert re.search(r"^  WECHAT_API_BASE +\(unset: the built-in emulator, in process\)$", output, re.M)
     assert config_module.DevelopmentConfig.WECHAT_TOKEN not in output  # demo secrets are masked too
@@ -331,8 +406,9 @@ def test_an_unknown_app_env_is_refused(environment):
     environment.setenv("APP_ENV", "staging")
     status, output = config_check()
     assert status == 1
-    assert verdict(output) == ("verdict: refused: APP_ENV must be one of development, testing, production; "
-                               "got 'staging'")
+    assert verdict(output) == (
+        "verdict: refused: APP_ENV must be one of development, testing, production; got 'staging'"
+    )
 
 
 def test_under_the_flask_command_a_refused_configuration_still_runs_config_check(environment):
@@ -345,22 +421,28 @@ def test_under_the_flask_command_a_refused_configuration_still_runs_config_check
     runner = CliRunner()
     checked = runner.invoke(cli, ["--app", "app:create_app()", "config", "check"])
     assert checked.exit_code == 1
-    assert verdict(checked.output) == ("verdict: refused: production refuses to start: set WECHAT_SECRET, "
-                                       "WECHAT_TOKEN (missing or empty)")
+    assert verdict(checked.output) == (
+        "verdict: refused: production refuses to start: set WECHAT_SECRET, WECHAT_TOKEN (missing or empty)"
+    )
     for command in (["db", "upgrade"], ["worker", "--with-scheduler"], ["admin", "create", "alice"]):
         refused = runner.invoke(cli, ["--app", "app:create_app()", *command])
         assert refused.exit_code == 1
         assert refused.output.strip() == (
             "Error: production refuses to start: set WECHAT_SECRET, WECHAT_TOKEN (missing or empty); "
-            "`flask --app wsgi config check` lists every setting")
+            "`flask --app wsgi config check` lists every setting"
+        )
     with pytest.raises(config_module.ConfigError, match="WECHAT_TOKEN"):
         create_app()  # anything else (gunicorn, a worker's import) still gets the refusal
 
 
 def _service_environment(**changes) -> dict:
     """A clean process environment: PRODUCTION with changes (None: unset), and this machine's PATH."""
-    values = {**PRODUCTION, **changes, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-              "HOME": os.environ.get("HOME", "/tmp")}
+    values = {
+        **PRODUCTION,
+        **changes,
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+    }
     return {key: value for key, value in values.items() if value is not None}
 
 
@@ -370,14 +452,31 @@ def test_flask_config_check_as_the_guide_runs_it():
     import sys
 
     line = [sys.executable, "-m", "flask", "--app", "wsgi", "config", "check"]
-    ready = subprocess.run(line, env=_service_environment(), cwd=PROJECT_ROOT, capture_output=True, text=True,
-                           timeout=120, check=False)
+    ready = subprocess.run(
+        line,
+        env=_service_environment(),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert ready.returncode == 0, ready.stdout + ready.stderr
     assert verdict(ready.stdout).startswith("verdict: ready")
-    refused = subprocess.run(line, env=_service_environment(WECHAT_TOKEN=None), cwd=PROJECT_ROOT,
-                             capture_output=True, text=True, timeout=120, check=False)
+    refused = subprocess.run(
+        line,
+        env=_service_environment(WECHAT_TOKEN=None),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert refused.returncode == 1
-    assert verdict(refused.stdout) == "verdict: refused: production refuses to start: set WECHAT_TOKEN (missing or empty)"
+    assert (
+        verdict(refused.stdout)
+        == "verdict: refused: production refuses to start: set WECHAT_TOKEN (missing or empty)"
+    )
 
 
 def test_gunicorn_refuses_to_start_without_a_required_setting():
@@ -387,7 +486,14 @@ def test_gunicorn_refuses_to_start_without_a_required_setting():
 
     gunicorn = Path(sys.executable).with_name("gunicorn")
     environment = _service_environment(WECHAT_TOKEN=None, GUNICORN_BIND="127.0.0.1:0", GUNICORN_WORKERS="1")
-    result = subprocess.run([str(gunicorn), "-c", "deploy/gunicorn.conf.py", "wsgi:app"], env=environment,
-                            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [str(gunicorn), "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+        env=environment,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode != 0
     assert "ConfigError: production refuses to start: set WECHAT_TOKEN (missing or empty)" in result.stderr

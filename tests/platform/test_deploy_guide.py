@@ -23,8 +23,7 @@ from tools.rehearsal.stack import Run, read_environment_file
 
 #: Command lines of the guide that the rehearsal does not run as written, and what it does instead.
 NOT_REHEARSED = {
-    "cp deploy/nginx.conf /etc/nginx/sites-available/ssc-bridge":
-        "the rehearsal puts deploy/nginx.conf (addresses and certificate templated) in a config of its own",
+    "cp deploy/nginx.conf /etc/nginx/sites-available/ssc-bridge": "the rehearsal puts deploy/nginx.conf (addresses and certificate templated) in a config of its own",
     "ln -s /etc/nginx/sites-available/ssc-bridge /etc/nginx/sites-enabled/ssc-bridge": "the same",
     "nginx -t && nginx -s reload": "the rehearsal runs `nginx -t` on its config, then starts nginx",
     "flask --app wsgi pii status": "covered by tests/privacy/test_pii_rotation.py",
@@ -32,8 +31,21 @@ NOT_REHEARSED = {
     "flask --app wsgi pii retire-key": "covered by tests/privacy/test_pii_rotation.py",
 }
 #: How a line of a fenced block shows it is a command an operator runs.
-COMMAND_WORDS = ("flask", "gunicorn", "pip", "python3", ".", "mysqldump", "mariadb", "gunzip", "nginx", "cp",
-                 "ln", "systemctl", "curl")
+COMMAND_WORDS = (
+    "flask",
+    "gunicorn",
+    "pip",
+    "python3",
+    ".",
+    "mysqldump",
+    "mariadb",
+    "gunzip",
+    "nginx",
+    "cp",
+    "ln",
+    "systemctl",
+    "curl",
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +55,10 @@ def guide() -> Guide:
 
 def test_every_block_the_rehearsal_runs_is_marked_in_the_guide(guide):
     assert set(BLOCKS) <= set(guide.blocks)
-    assert guide.commands("workers") == ["flask --app wsgi worker --with-scheduler", "flask --app wsgi worker"]
+    assert guide.commands("workers") == [
+        "flask --app wsgi worker --with-scheduler",
+        "flask --app wsgi worker",
+    ]
     assert guide.command("migrate", "flask") == "flask --app wsgi db upgrade"
     build = guide.commands("build")
     assert build[:2] == ["python3 -m venv .venv", ". .venv/bin/activate"]
@@ -89,8 +104,17 @@ def test_the_guide_has_the_operator_check_the_configuration_before_the_first_sta
 
 def test_database_statements_take_the_runs_names_and_keep_the_guides_rights(guide):
     block = database_block(guide)
-    assert block.privileges == ("SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "INDEX", "DROP",
-                                "REFERENCES")
+    assert block.privileges == (
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "CREATE",
+        "ALTER",
+        "INDEX",
+        "DROP",
+        "REFERENCES",
+    )
     create, user, grant = block.for_run("ssc_rehearsal_x", "ssc_rh_x", "127.0.0.1", "pw1")
     assert create == "CREATE DATABASE ssc_rehearsal_x CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
     assert user == "CREATE USER 'ssc_rh_x'@'127.0.0.1' IDENTIFIED BY 'pw1';"
@@ -116,11 +140,18 @@ def test_the_web_unit_runs_gunicorn_with_the_projects_config(guide, tmp_path):
 
 def test_nginx_config_changes_only_addresses_upstream_and_certificates(tmp_path):
     original = guide_module.NGINX_CONF.read_text().splitlines()
-    site = nginx_site(8080, 8443, ["127.0.0.1:9001", "127.0.0.1:9002"], tmp_path / "c.pem", tmp_path / "k.pem")
+    site = nginx_site(
+        8080, 8443, ["127.0.0.1:9001", "127.0.0.1:9002"], tmp_path / "c.pem", tmp_path / "k.pem"
+    )
     changed = [line.strip() for line in site.splitlines() if line not in original]
-    assert changed == ["server 127.0.0.1:9001;", "server 127.0.0.1:9002;", "listen 127.0.0.1:8080;",
-                       "listen 127.0.0.1:8443 ssl http2;", f"ssl_certificate     {tmp_path / 'c.pem'};",
-                       f"ssl_certificate_key {tmp_path / 'k.pem'};"]
+    assert changed == [
+        "server 127.0.0.1:9001;",
+        "server 127.0.0.1:9002;",
+        "listen 127.0.0.1:8080;",
+        "listen 127.0.0.1:8443 ssl http2;",
+        f"ssl_certificate     {tmp_path / 'c.pem'};",
+        f"ssl_certificate_key {tmp_path / 'k.pem'};",
+    ]
     assert "location = /metrics" in site and 'if ($http_authorization !~ "^Bearer ")' in site
 
 
@@ -145,21 +176,31 @@ def test_the_rehearsal_sets_every_variable_the_guide_requires(guide, tmp_path, m
     assert read_environment_file(path) == environment
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("flask --app wsgi i18n compile   # at build time", "flask --app wsgi i18n compile"),
-    ('flask --app wsgi service-point create "Counter #1"', 'flask --app wsgi service-point create "Counter #1"'),
-    ("# a comment line", ""),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("flask --app wsgi i18n compile   # at build time", "flask --app wsgi i18n compile"),
+        (
+            'flask --app wsgi service-point create "Counter #1"',
+            'flask --app wsgi service-point create "Counter #1"',
+        ),
+        ("# a comment line", ""),
+    ],
+)
 def test_strip_comment(line, expected):
     assert strip_comment(line) == expected
 
 
 def test_names_are_put_in_as_whole_words_only():
     names = {"ssc": "db1", "ssc_restore": "db2", "ssc-YYYY-MM-DD.sql.gz": "dump.sql.gz"}
-    assert put_names("mysqldump ssc | gzip > ssc-$(date +%F).sql.gz", names) == \
-        "mysqldump db1 | gzip > ssc-$(date +%F).sql.gz"
-    assert put_names("gunzip -c ssc-YYYY-MM-DD.sql.gz | mariadb ssc_restore", names) == \
-        "gunzip -c dump.sql.gz | mariadb db2"
+    assert (
+        put_names("mysqldump ssc | gzip > ssc-$(date +%F).sql.gz", names)
+        == "mysqldump db1 | gzip > ssc-$(date +%F).sql.gz"
+    )
+    assert (
+        put_names("gunzip -c ssc-YYYY-MM-DD.sql.gz | mariadb ssc_restore", names)
+        == "gunzip -c dump.sql.gz | mariadb db2"
+    )
     assert put_names("GRANT SELECT ON ssc.* TO x", names) == "GRANT SELECT ON db1.* TO x"
 
 
@@ -167,7 +208,9 @@ def test_gunicorn_settings_leave_no_control_socket_under_home():
     """gunicorn 25+ opens a control socket at $HOME/.gunicorn/gunicorn.ctl unless told not to: one path for
     every instance the service's user runs, so a second instance on a host would take the first one's."""
     settings: dict = {}
-    exec(compile((guide_module.ROOT / "deploy" / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),
-         settings)
+    exec(
+        compile((guide_module.ROOT / "deploy" / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"),
+        settings,
+    )
     assert settings["control_socket_disable"] is True
     assert settings["worker_class"] == "sync"

@@ -171,8 +171,9 @@ def test_rate_limited_route_with_redis_down_is_503_then_recovers(make_app, redis
     """Route limits keep their counters in the same Redis: its failure is an outage, not a 500."""
     from app.rate_limits import rate_limit
 
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_outage.config["REDIS_URL"],
-                   **redis_outage.config)
+    app = make_app(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_outage.config["REDIS_URL"], **redis_outage.config
+    )
 
     @app.get("/probe-limited")
     @rate_limit("1000/minute")
@@ -264,7 +265,9 @@ class TestSlowRedisLeavesNothingHalfDone:
     @pytest.fixture
     def app_config(self, database_url, redis_outage):
         """The test app reaches Redis through the proxy, with a short socket timeout."""
-        return make_test_config(database_url, REDIS_SOCKET_TIMEOUT_SECONDS=REDIS_TIMEOUT, **redis_outage.config)
+        return make_test_config(
+            database_url, REDIS_SOCKET_TIMEOUT_SECONDS=REDIS_TIMEOUT, **redis_outage.config
+        )
 
     @pytest.fixture
     def slow(self, app, redis_outage):
@@ -286,8 +289,12 @@ class TestSlowRedisLeavesNothingHalfDone:
         slow(0)
         retry = client.post("/api/v1/auth/login", json={"code": wechat_emulator.mint_login_code(openid)})
         assert retry.status_code == 200, retry.get_json()
-        assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {retry.get_json()['token']}"}
-                          ).status_code == 200
+        assert (
+            client.get(
+                "/api/v1/me", headers={"Authorization": f"Bearer {retry.get_json()['token']}"}
+            ).status_code
+            == 200
+        )
         assert db.session.scalar(select(func.count()).select_from(UserAccount)) == 1
 
     def test_a_journey_step_refused_while_redis_stalls_is_not_half_saved(self, client, login, slow):

@@ -41,8 +41,15 @@ PRODUCTION = {
 @pytest.fixture
 def production_env(monkeypatch):
     """PRODUCTION in the environment, the optional WeChat and number settings unset."""
-    for key in ("WECHAT_AES_KEY", "WECHAT_ORIGINAL_ID", "WECHAT_API_BASE", "SESSION_TTL_SECONDS",
-                "REDIS_SOCKET_TIMEOUT_SECONDS", "NOTICE_SENDS_PER_SECOND", "PROXY_HOPS"):
+    for key in (
+        "WECHAT_AES_KEY",
+        "WECHAT_ORIGINAL_ID",
+        "WECHAT_API_BASE",
+        "SESSION_TTL_SECONDS",
+        "REDIS_SOCKET_TIMEOUT_SECONDS",
+        "NOTICE_SENDS_PER_SECOND",
+        "PROXY_HOPS",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in PRODUCTION.items():
         monkeypatch.setenv(key, value)
@@ -74,16 +81,27 @@ def test_the_refusal_is_one_line_naming_every_missing_setting(production_env):
         create_app()
     message = str(error.value)
     assert "\n" not in message
-    assert message == ("production refuses to start: set SECRET_KEY, WECHAT_APPID, WECHAT_SECRET, WECHAT_TOKEN "
-                       "(missing or empty)")
+    assert message == (
+        "production refuses to start: set SECRET_KEY, WECHAT_APPID, WECHAT_SECRET, WECHAT_TOKEN "
+        "(missing or empty)"
+    )
 
 
 def test_no_demo_value_outside_development_and_testing(production_env):
     """Production's WeChat settings have no defaults: the demo mini program's are development's only."""
     from app.config import DevelopmentConfig, ProductionConfig, TestingConfig
 
-    for key in ("WECHAT_APPID", "WECHAT_SECRET", "WECHAT_TOKEN", "WECHAT_ORIGINAL_ID", "WECHAT_AES_KEY",
-                "SECRET_KEY", "PII_KEY", "DATABASE_URL", "REDIS_URL"):
+    for key in (
+        "WECHAT_APPID",
+        "WECHAT_SECRET",
+        "WECHAT_TOKEN",
+        "WECHAT_ORIGINAL_ID",
+        "WECHAT_AES_KEY",
+        "SECRET_KEY",
+        "PII_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+    ):
         assert getattr(ProductionConfig, key) is None, key
     assert DevelopmentConfig.WECHAT_TOKEN == TestingConfig.WECHAT_TOKEN == "demo-token"
 
@@ -97,16 +115,19 @@ def test_production_refuses_a_published_demo_secret(production_env, key):
         create_app()
 
 
-@pytest.mark.parametrize(("key", "value", "reason"), [
-    ("DATABASE_URL", "sqlite:///x.db", "SQLite"),
-    ("PII_KEY", "c2hvcnQ=", "exactly 32 bytes"),
-    ("PII_KEY", "not base64 at all!", "exactly 32 bytes"),
-    ("WECHAT_AES_KEY", "tooShort", "43-character EncodingAESKey"),
-    ("WECHAT_AES_KEY", "a" * 42 + "!", "43-character EncodingAESKey"),
-    ("REDIS_URL", "127.0.0.1:6379", "REDIS_URL must start with"),
-    ("SESSION_TTL_SECONDS", "two hours", "SESSION_TTL_SECONDS must be a whole number"),
-    ("REDIS_SOCKET_TIMEOUT_SECONDS", "2s", "REDIS_SOCKET_TIMEOUT_SECONDS must be a number"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "reason"),
+    [
+        ("DATABASE_URL", "sqlite:///x.db", "SQLite"),
+        ("PII_KEY", "c2hvcnQ=", "exactly 32 bytes"),
+        ("PII_KEY", "not base64 at all!", "exactly 32 bytes"),
+        ("WECHAT_AES_KEY", "tooShort", "43-character EncodingAESKey"),
+        ("WECHAT_AES_KEY", "a" * 42 + "!", "43-character EncodingAESKey"),
+        ("REDIS_URL", "127.0.0.1:6379", "REDIS_URL must start with"),
+        ("SESSION_TTL_SECONDS", "two hours", "SESSION_TTL_SECONDS must be a whole number"),
+        ("REDIS_SOCKET_TIMEOUT_SECONDS", "2s", "REDIS_SOCKET_TIMEOUT_SECONDS must be a number"),
+    ],
+)
 def test_production_refuses_a_malformed_setting(production_env, key, value, reason):
     production_env.setenv(key, value)
     with pytest.raises(ConfigError, match=reason):

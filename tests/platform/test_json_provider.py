@@ -25,13 +25,16 @@ def _flask_encoding(app, value) -> object:
     return json.loads(DefaultJSONProvider(app).dumps(value))
 
 
-@pytest.mark.parametrize("value", [
-    {"text": "社保卡 · بطاقة · Müller", "n": 3, "f": 1.5, "none": None, "list": [True, False]},
-    {"when": datetime(2026, 11, 28, 9, 30, tzinfo=UTC), "day": date(2026, 11, 28)},
-    {"amount": Decimal("1234.50"), "id": uuid.UUID(int=7), "point": _Point(1, "a")},
-    {1: "integer keys become strings"},
-    {"huge": 2**80},  # beyond orjson's 64 bits: Flask's encoder takes over
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"text": "社保卡 · بطاقة · Müller", "n": 3, "f": 1.5, "none": None, "list": [True, False]},
+        {"when": datetime(2026, 11, 28, 9, 30, tzinfo=UTC), "day": date(2026, 11, 28)},
+        {"amount": Decimal("1234.50"), "id": uuid.UUID(int=7), "point": _Point(1, "a")},
+        {1: "integer keys become strings"},
+        {"huge": 2**80},  # beyond orjson's 64 bits: Flask's encoder takes over
+    ],
+)
 def test_same_json_as_flasks_encoder(app, value):
     with app.app_context():
         assert json.loads(app.json.dumps(value)) == _flask_encoding(app, value)

@@ -69,13 +69,18 @@ def test_alphanumeric_passport_numbers_are_masked_by_pattern():
 
 def test_identifier_fields_are_masked_whatever_they_look_like(app, client):
     """By field: a value under an identifier's key, at any depth, even one no pattern would catch."""
+
     @app.get("/_field_probe")
     def probe():
-        logging.getLogger("app.test").warning("fields", extra={
-            "passport_number": "XQZWVKAB", "phone": 13800138000,
-            "answers": {"identifier": "LETTERSONLY", "passport_name": "DOE, Jane"},
-            "rows": [{"permit_number": "ZZTOPSECRET"}],
-        })
+        logging.getLogger("app.test").warning(
+            "fields",
+            extra={
+                "passport_number": "XQZWVKAB",
+                "phone": 13800138000,
+                "answers": {"identifier": "LETTERSONLY", "passport_name": "DOE, Jane"},
+                "rows": [{"permit_number": "ZZTOPSECRET"}],
+            },
+        )
         return {"ok": True}
 
     with captured_log() as lines:
@@ -133,8 +138,15 @@ def test_audit_details_are_masked_by_field_and_pattern(app):
     from app.audit import log as audit
     from app.extensions import db
 
-    entry = audit.record("test.masking", actor_type="system", details={
-        "passport": "PLAINLETTERS", "note": "typed C01X00T47 at the counter", "nested": {"ssn": "ABCDEFGH"}})
+    entry = audit.record(
+        "test.masking",
+        actor_type="system",
+        details={
+            "passport": "PLAINLETTERS",
+            "note": "typed C01X00T47 at the counter",
+            "nested": {"ssn": "ABCDEFGH"},
+        },
+    )
     db.session.commit()
     text = json.dumps(entry.details)
     for secret in ("PLAINLETTERS", "C01X00T47", "ABCDEFGH"):

@@ -46,8 +46,16 @@ def test_scrape_is_prometheus_text_with_request_series_by_endpoint(probe_app):
     assert grew("ssc_http_requests_total", endpoint="unmatched", method="GET", status="404") == 1
     assert not any("/no/such" in str(labels) for _, labels in after)
     assert grew("ssc_http_request_duration_seconds_count", endpoint="health.healthz", method="GET") == 1
-    assert _value(after, "ssc_http_request_duration_seconds_bucket",
-                  endpoint="health.healthz", method="GET", le="+Inf") >= 1
+    assert (
+        _value(
+            after,
+            "ssc_http_request_duration_seconds_bucket",
+            endpoint="health.healthz",
+            method="GET",
+            le="+Inf",
+        )
+        >= 1
+    )
 
 
 def test_callback_and_delivery_counters(probe_app):
@@ -116,10 +124,13 @@ def test_scrape_with_metrics_token(make_app):
     client = app.test_client()
     outside = {"REMOTE_ADDR": "203.0.113.9"}
     assert client.get("/metrics").status_code == 403  # loopback alone is not enough any more
-    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"},
-                      environ_base=outside).status_code == 403
-    response = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret-0123456789"},
-                          environ_base=outside)
+    assert (
+        client.get("/metrics", headers={"Authorization": "Bearer wrong"}, environ_base=outside).status_code
+        == 403
+    )
+    response = client.get(
+        "/metrics", headers={"Authorization": "Bearer scrape-secret-0123456789"}, environ_base=outside
+    )
     assert response.status_code == 200
     assert b"ssc_http_requests_total" in response.data
 
@@ -144,8 +155,15 @@ def test_multiprocess_mode_merges_worker_files(tmp_path):
     )
     env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     env.pop("APP_ENV", None)
-    result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env,
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'ssc_callback_outcomes_total{outcome="accepted"} 2.0' in result.stdout
     assert 'ssc_http_requests_total{endpoint="health.healthz",method="GET",status="200"} 1.0' in result.stdout
@@ -171,5 +189,6 @@ def test_fast_answers_are_counted_under_their_route(probe_app):
     after = _samples(client.get("/metrics"))
     labels = {"endpoint": "api.flows.show", "method": "GET"}
     grew = _value(after, "ssc_http_requests_total", **labels, status="200") - _value(
-        before, "ssc_http_requests_total", **labels, status="200")
+        before, "ssc_http_requests_total", **labels, status="200"
+    )
     assert grew == 1

@@ -52,8 +52,10 @@ def test_upgrade_matches_models_and_downgrade_empties(fresh_database_url):
 
 def test_user_ids_are_never_reused_after_the_upgrade(fresh_database_url):
     app = create_app({"APP_ENV": "testing", "DATABASE_URL": fresh_database_url})
-    insert = text("INSERT INTO users (openid, status, created_at, updated_at) "
-                  "VALUES (:openid, 'active', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    insert = text(
+        "INSERT INTO users (openid, status, created_at, updated_at) "
+        "VALUES (:openid, 'active', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+    )
     with app.app_context():
         upgrade(revision="9c19b0be4bb1")
         with db.engine.begin() as conn:
@@ -76,25 +78,40 @@ def test_versions_written_before_the_upgrade_count_as_published(fresh_database_u
     with app.app_context():
         upgrade(revision="e4c9a1b7d052")
         with db.engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO notices (category, priority, audience, source_locale, source_title, source_url,"
-                " source_date, status, version, created_at, updated_at) VALUES ('deadline', 'normal', '{}', 'en',"
-                " 'Source', 'https://example.org', '2026-01-02', 'published', 2, '2026-01-03 04:05:06',"
-                " '2026-01-03 04:05:06')"))
+            conn.execute(
+                text(
+                    "INSERT INTO notices (category, priority, audience, source_locale, source_title, source_url,"
+                    " source_date, status, version, created_at, updated_at) VALUES ('deadline', 'normal', '{}', 'en',"
+                    " 'Source', 'https://example.org', '2026-01-02', 'published', 2, '2026-01-03 04:05:06',"
+                    " '2026-01-03 04:05:06')"
+                )
+            )
             for number in (1, 2):
-                conn.execute(text("INSERT INTO notice_versions (notice_id, version, snapshot, created_at) "
-                                  "VALUES (1, :n, '{}', :at)"), {"n": number, "at": f"2026-01-0{3 + number} 00:00:00"})
+                conn.execute(
+                    text(
+                        "INSERT INTO notice_versions (notice_id, version, snapshot, created_at) "
+                        "VALUES (1, :n, '{}', :at)"
+                    ),
+                    {"n": number, "at": f"2026-01-0{3 + number} 00:00:00"},
+                )
         upgrade()
         with db.engine.begin() as conn:
-            rows = conn.execute(text("SELECT version, state, published_at, created_at FROM notice_versions "
-                                     "ORDER BY version")).all()
+            rows = conn.execute(
+                text("SELECT version, state, published_at, created_at FROM notice_versions ORDER BY version")
+            ).all()
             assert [(r[0], r[1]) for r in rows] == [(1, "published"), (2, "published")]
             assert all(str(r[2]) == str(r[3]) for r in rows)
-            conn.execute(text("INSERT INTO notice_versions (notice_id, version, snapshot, created_at, state) "
-                              "VALUES (1, 3, '{}', '2026-01-07 00:00:00', 'draft')"))
+            conn.execute(
+                text(
+                    "INSERT INTO notice_versions (notice_id, version, snapshot, created_at, state) "
+                    "VALUES (1, 3, '{}', '2026-01-07 00:00:00', 'draft')"
+                )
+            )
         downgrade(revision="e4c9a1b7d052")
         with db.engine.begin() as conn:
             # A draft never reached a reader: the schema before the revision has no place for it.
-            assert conn.execute(text("SELECT version FROM notice_versions ORDER BY version")).scalars().all() == [1, 2]
+            assert conn.execute(
+                text("SELECT version FROM notice_versions ORDER BY version")
+            ).scalars().all() == [1, 2]
         downgrade(revision="base")
         db.engine.dispose()

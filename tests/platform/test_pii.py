@@ -30,7 +30,9 @@ def test_tampered_ciphertext_is_refused():
 def test_sealed_bytes_open_only_with_their_context_and_untampered():
     codec = pii.PiiCodec(base64.b64encode(b"k" * 32).decode())
     sealed = codec.seal("screen: MÜLLER".encode(), b"ssc:view:1:card")
-    assert "MÜLLER".encode() not in sealed and sealed != codec.seal("screen: MÜLLER".encode(), b"ssc:view:1:card")
+    assert "MÜLLER".encode() not in sealed and sealed != codec.seal(
+        "screen: MÜLLER".encode(), b"ssc:view:1:card"
+    )
     assert codec.unseal(sealed, b"ssc:view:1:card") == "screen: MÜLLER".encode()
     assert codec.unseal(sealed, b"ssc:view:2:card") is None  # another user's key: not this body
     assert codec.unseal(sealed[:-1] + bytes([sealed[-1] ^ 1]), b"ssc:view:1:card") is None
@@ -62,8 +64,11 @@ def test_database_holds_no_clear_phone(db):
     from datetime import date
 
     person = Person(
-        passport_name="DOE, Jane", name_canonical="DOE JANE", nationality="USA",
-        date_of_birth=date(1990, 1, 2), phone="+8613800138000",
+        passport_name="DOE, Jane",
+        name_canonical="DOE JANE",
+        nationality="USA",
+        date_of_birth=date(1990, 1, 2),
+        phone="+8613800138000",
     )
     db.session.add(person)
     db.session.commit()

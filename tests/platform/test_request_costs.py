@@ -73,7 +73,10 @@ def test_request_id_is_new_hex_or_the_callers_sane_one(client):
     fresh = client.get("/healthz").headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", fresh)
     assert client.get("/healthz").headers["X-Request-ID"] != fresh
-    assert client.get("/healthz", headers={"X-Request-ID": "abc.DEF-123_x"}).headers["X-Request-ID"] == "abc.DEF-123_x"
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc.DEF-123_x"}).headers["X-Request-ID"]
+        == "abc.DEF-123_x"
+    )
     for bad in ("short", "x" * 65, "bad id with spaces", "a\u00e9bcdefgh"):
         echoed = client.get("/healthz", headers={"X-Request-ID": bad}).headers["X-Request-ID"]
         assert re.fullmatch(r"[0-9a-f]{32}", echoed)
@@ -107,7 +110,10 @@ def test_a_route_limit_answers_429_with_retry_after_and_costs_other_routes_nothi
 def test_a_route_limit_counts_each_client_address_apart(make_app):
     """Two addresses behind one route each get the whole limit."""
     client = _limited_app(make_app).test_client()
-    first = [client.get("/probe-route-limit", environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code for _ in range(3)]
+    first = [
+        client.get("/probe-route-limit", environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code
+        for _ in range(3)
+    ]
     second = client.get("/probe-route-limit", environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code
     assert (first, second) == ([200, 200, 429], 200)
 
@@ -218,8 +224,13 @@ def _kill_server_side(engine) -> None:
         raw.close()  # back to the pool while alive; killed there below, unknown to the pool
 
     url = make_url(TEST_DATABASE_URL)
-    killer = pymysql.connect(host=url.host or "127.0.0.1", port=url.port or 3306, user=url.username,
-                             password=url.password or "", database=url.database)
+    killer = pymysql.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 3306,
+        user=url.username,
+        password=url.password or "",
+        database=url.database,
+    )
     try:
         with killer.cursor() as cursor:
             for connection_id in ids:

@@ -38,9 +38,12 @@ def test_no_module_but_the_stack_wraps_the_app():
         name = path.relative_to(APP.parent).as_posix()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-            if any(isinstance(target, ast.Attribute) and target.attr == "wsgi_app"
-                   and not (isinstance(target.value, ast.Name) and target.value.id == "self")  # a layer's own
-                   for target in targets):
+            if any(
+                isinstance(target, ast.Attribute)
+                and target.attr == "wsgi_app"
+                and not (isinstance(target.value, ast.Name) and target.value.id == "self")  # a layer's own
+                for target in targets
+            ):
                 wrapping.append(name)
             if isinstance(node, ast.Attribute) and node.attr == "record_once":
                 wrapping.append(f"{name}: record_once")
@@ -49,7 +52,13 @@ def test_no_module_but_the_stack_wraps_the_app():
 
 def test_the_layers_in_the_order_the_stack_lists(app_config):
     app = create_app({**app_config, "PROXY_HOPS": 1, "WECHAT_EMULATOR": True, "FAST_SCREENS": True})
-    assert _layers(app) == [ProxyFix, WeChatPushFastPath, DispatcherMiddleware, HeadersAndMetrics, RepeatScreens]
+    assert _layers(app) == [
+        ProxyFix,
+        WeChatPushFastPath,
+        DispatcherMiddleware,
+        HeadersAndMetrics,
+        RepeatScreens,
+    ]
 
 
 def test_settings_leave_layers_out(app_config):

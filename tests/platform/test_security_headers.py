@@ -88,14 +88,18 @@ def test_every_console_page_that_exists_gets_the_strict_policy(make_app):
 
 def test_hsts_only_in_production():
     """Production (never connected here: /healthz touches no backing service) sends HSTS."""
-    app = create_app({
-        "APP_ENV": "production",
-        "SECRET_KEY": "s" * 32,
-        "PII_KEY": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
-        "REDIS_URL": "redis://127.0.0.1:1/0",
-        "DATABASE_URL": "mysql+pymysql://nobody@127.0.0.1:1/none",
-        "WECHAT_APPID": "wx1234567890abcdef", "WECHAT_SECRET": "s" * 32, "WECHAT_TOKEN": "t" * 32,
-    })
+    app = create_app(
+        {
+            "APP_ENV": "production",
+            "SECRET_KEY": "s" * 32,
+            "PII_KEY": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
+            "REDIS_URL": "redis://127.0.0.1:1/0",
+            "DATABASE_URL": "mysql+pymysql://nobody@127.0.0.1:1/none",
+            "WECHAT_APPID": "wx1234567890abcdef",
+            "WECHAT_SECRET": "s" * 32,
+            "WECHAT_TOKEN": "t" * 32,
+        }
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"

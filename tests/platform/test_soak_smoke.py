@@ -45,8 +45,13 @@ def test_percentiles_of_the_lua_histogram():
 def test_books_count_lost_and_doubled_writes():
     client = {"by_kind": {"login": {"ok": 10, "sent": 11}, "answer": {"ok": 9, "sent": 10}}}
     before = {"sessions": 5, "sessions_alive": 5, "journey_versions": 100, "journeys": 4, "code_exchanges": 5}
-    after = {"sessions": 16, "sessions_alive": 16, "journey_versions": 110, "journeys": 4,
-             "code_exchanges": 16}
+    after = {
+        "sessions": 16,
+        "sessions_alive": 16,
+        "journey_versions": 110,
+        "journeys": 4,
+        "code_exchanges": 16,
+    }
     books = soak.reconcile(before, after, client, users=4)
     assert books["lost_total"] == 0  # the 11th sign-in and 10th answer landed after the client stopped
     after = dict(after, sessions_alive=14, journey_versions=107)
@@ -98,7 +103,12 @@ def test_a_short_soak_end_to_end(tmp_path, monkeypatch):
     assert result["verdicts"]["duration"] and result["verdicts"]["errors"] and result["verdicts"]["lost"]
     saved = json.loads((tmp_path / "soak-latest.json").read_text())
     assert saved["soak"]["requests"] == run["requests"] and set(saved["verdicts"]) == {
-        "duration", "rate", "errors", "p99", "lost"}
+        "duration",
+        "rate",
+        "errors",
+        "p99",
+        "lost",
+    }
 
 
 def test_the_full_bench_run_leaves_the_soak_out_unless_named(monkeypatch):
@@ -106,8 +116,11 @@ def test_the_full_bench_run_leaves_the_soak_out_unless_named(monkeypatch):
 
     assert "soak" in bench_run.BENCHMARKS and "soak" in bench_run.OPT_IN
     ran = []
-    monkeypatch.setattr(bench_run, "BENCHMARKS", {name: (lambda h, n=name: ran.append(n) or [])
-                                                  for name in ("baseline", "soak")})
+    monkeypatch.setattr(
+        bench_run,
+        "BENCHMARKS",
+        {name: (lambda h, n=name: ran.append(n) or []) for name in ("baseline", "soak")},
+    )
     monkeypatch.setattr(bench_run, "write_json", lambda *args: "-")
     monkeypatch.setattr(bench_run, "services_down", lambda env: None)
     monkeypatch.setattr(bench_run.Harness, "close", lambda self: None)
@@ -118,10 +131,19 @@ def test_the_full_bench_run_leaves_the_soak_out_unless_named(monkeypatch):
 
 
 def test_row_for_the_bench_table(monkeypatch):
-    soak_figures = {"rps": 400.0, "requested_seconds": 300, "seconds": 300.1, "error_total": 0,
-                    "timetable_ms": {"p99": 42.5}, "books": {"lost_total": 0}}
-    monkeypatch.setattr(soak, "run", lambda harness, **kw: {
-        "soak": soak_figures, "share": 0.8, "capacity_rps": 500.0, "passed": True})
+    soak_figures = {
+        "rps": 400.0,
+        "requested_seconds": 300,
+        "seconds": 300.1,
+        "error_total": 0,
+        "timetable_ms": {"p99": 42.5},
+        "books": {"lost_total": 0},
+    }
+    monkeypatch.setattr(
+        soak,
+        "run",
+        lambda harness, **kw: {"soak": soak_figures, "share": 0.8, "capacity_rps": 500.0, "passed": True},
+    )
     monkeypatch.setattr(soak.load, "client_name", lambda: "wrk")
     [row] = soak.rows(type("QuickHarness", (), {"quick": True})())
     assert row.passed and row.value == 400.0 and "80% of capacity for 300 s" in row.target

@@ -31,9 +31,13 @@ def fonts():
     """Every script's font (Debian: fonts-noto-cjk for Chinese, Japanese and Korean)."""
     if shutil.which("fc-list") is None:
         missing_part("fontconfig is not installed; the preview's screenshots need it")
-    lacking = [tag for tag in SCRIPTS
-               if not subprocess.run(["fc-list", f":lang={tag}", "family"], capture_output=True,
-                                     text=True, check=False).stdout.strip()]
+    lacking = [
+        tag
+        for tag in SCRIPTS
+        if not subprocess.run(
+            ["fc-list", f":lang={tag}", "family"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    ]
     if lacking:
         missing_part(f"no font for {', '.join(lacking)} (apt-get install fonts-noto-cjk)")
 
@@ -41,8 +45,9 @@ def fonts():
 @pytest.fixture
 def phone_page(browser, live_server, fonts):  # noqa: F811 - pytest's fixture by name
     """One browser page for the whole walk."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 900, "height": 800},
-                                  locale="en-US")
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 900, "height": 800}, locale="en-US"
+    )
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     yield tab
@@ -138,8 +143,12 @@ PUBLISHERS = itertools.count(1)
 
 def verified_person():
     """A person whose pages have something in every block: an active card, an exemption, contributions."""
-    return make_person(passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter", card_status="normal",
-                       exempt=("pension", "unemployment"), contributions_months=14)
+    return make_person(
+        passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter",
+        card_status="normal",
+        exempt=("pension", "unemployment"),
+        contributions_months=14,
+    )
 
 
 def deliver_notice() -> None:
@@ -219,7 +228,8 @@ def test_every_preview_screen_has_no_serious_axe_violation(phone_page, db, tmp_p
     walk_pages(walk)
     assert len(walk.shots) == 12 + PAGE_SCREENS
     assert not walk.violations, f"{len(walk.violations)} serious or critical axe violations:\n" + "\n".join(
-        walk.violations)
+        walk.violations
+    )
 
 
 def test_the_check_finds_text_that_overflows_the_phone(phone_page, db, tmp_path):
@@ -247,7 +257,10 @@ def test_the_check_finds_text_that_overflows_the_phone(phone_page, db, tmp_path)
         button.style.overflowWrap = 'normal';
     }""")
     found = phone_page.evaluate(OVERFLOWS)
-    assert {"text": "Sozialversicherungsnummernbestätigung", "box": "button.button.button-primary.action-primary"} in found
+    assert {
+        "text": "Sozialversicherungsnummernbestätigung",
+        "box": "button.button.button-primary.action-primary",
+    } in found
 
 
 def test_the_language_switch_redraws_the_phone_right_to_left(phone_page, db):
@@ -288,8 +301,9 @@ TEXT_SIZES = """() => ({
 @pytest.fixture
 def large_text_page(browser, live_server, fonts):  # noqa: F811 - pytest's fixture by name
     """A browser page whose text is at 200% (root font size 32 px instead of 16 px)."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 900, "height": 800},
-                                  locale="en-US")
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 900, "height": 800}, locale="en-US"
+    )
     context.add_init_script(LARGE_TEXT)
     tab = context.new_page()
     tab.set_default_timeout(15_000)
@@ -308,7 +322,9 @@ class LargeTextWalk(Walk):
     def screen(self, step: str, label: str | None = None) -> None:
         """The screen's overflow and photograph, then its cut buttons and its text sizes."""
         super().screen(step, label)
-        self.clipped += [f"{self.locale} / {label or step}: {text!r}" for text in self.page.evaluate(CLIPPED_BUTTONS)]
+        self.clipped += [
+            f"{self.locale} / {label or step}: {text!r}" for text in self.page.evaluate(CLIPPED_BUTTONS)
+        ]
         self.sizes.append(self.page.evaluate(TEXT_SIZES))
 
 

@@ -16,16 +16,24 @@ from tests.platform.test_config import environment  # noqa: F401 - the productio
 
 
 def test_wxss_lengths_and_selectors_are_translated():
-    css = translate("/* shared */\npage { padding: 32rpx; }\n.a, .b .c { margin: 16rpx -8rpx; min-height: 100vh; }")
-    assert css == (".mp-frame { padding: 16px; }\n"
-                   f".mp-frame .a, .mp-frame .b .c {{ margin: 8px -4px; min-height: {FRAME_HEIGHT}px; }}\n")
+    css = translate(
+        "/* shared */\npage { padding: 32rpx; }\n.a, .b .c { margin: 16rpx -8rpx; min-height: 100vh; }"
+    )
+    assert css == (
+        ".mp-frame { padding: 16px; }\n"
+        f".mp-frame .a, .mp-frame .b .c {{ margin: 8px -4px; min-height: {FRAME_HEIGHT}px; }}\n"
+    )
 
 
 def test_rem_follows_the_browsers_text_size_and_rpx_the_frames_width():
-    css = translate(".title { font-size: 1.375rem; line-height: 1.5; margin: 24rpx; }\n"
-                    ".page { padding-bottom: calc(80rpx + 2.5rem); }")
-    assert css == (".mp-frame .title { font-size: 1.375rem; line-height: 1.5; margin: 12px; }\n"
-                   ".mp-frame .page { padding-bottom: calc(40px + 2.5rem); }\n")
+    css = translate(
+        ".title { font-size: 1.375rem; line-height: 1.5; margin: 24rpx; }\n"
+        ".page { padding-bottom: calc(80rpx + 2.5rem); }"
+    )
+    assert css == (
+        ".mp-frame .title { font-size: 1.375rem; line-height: 1.5; margin: 12px; }\n"
+        ".mp-frame .page { padding-bottom: calc(40px + 2.5rem); }\n"
+    )
 
 
 def test_wxss_it_does_not_understand_is_refused():
@@ -56,7 +64,9 @@ def test_each_page_is_styled_by_its_own_wxss(client):
 
 def test_a_page_keeps_its_name_across_the_language_switch(client):
     html = client.get("/_preview/?lang=ar&page=guide&slug=lost-card&guide_page=formal").get_data(as_text=True)
-    assert 'data-page="guide"' in html and 'data-slug="lost-card"' in html and 'data-guide-page="formal"' in html
+    assert (
+        'data-page="guide"' in html and 'data-slug="lost-card"' in html and 'data-guide-page="formal"' in html
+    )
     assert '<input type="hidden" name="page" value="guide">' in html
     assert 'href="/_preview/miniprogram.css?page=guide"' in html
     assert 'data-page="verify"' in client.get("/_preview/?page=../admin").get_data(as_text=True)
@@ -96,8 +106,11 @@ NOT_IN_BROWSER = {
     "source-url": "the address shown with that note (pages/notices), when the clipboard was refused",
 }
 #: Every WXML the preview mirrors: the screen and navigation components and every page it draws.
-MIRRORED = ("components/screen/screen.wxml", "components/nav/nav.wxml",
-            *(f"pages/{page}/{page}.wxml" for page in PAGES))
+MIRRORED = (
+    "components/screen/screen.wxml",
+    "components/nav/nav.wxml",
+    *(f"pages/{page}/{page}.wxml" for page in PAGES),
+)
 
 
 def wxml_classes(path: Path) -> set[str]:
@@ -142,6 +155,16 @@ def test_the_preview_draws_every_class_of_the_wxml(wxml):
 def test_the_class_check_sees_the_screen_and_page_classes():
     """The check reads literal classes and those picked by expressions, and fails on a class not drawn."""
     stub = MINIPROGRAM
-    classes = wxml_classes(stub / "components/screen/screen.wxml") | wxml_classes(stub / "pages/card/card.wxml")
-    assert {"screen", "summary-note", "field-has-error", "rtl", "action-secondary", "usable", "unusable"} <= classes
+    classes = wxml_classes(stub / "components/screen/screen.wxml") | wxml_classes(
+        stub / "pages/card/card.wxml"
+    )
+    assert {
+        "screen",
+        "summary-note",
+        "field-has-error",
+        "rtl",
+        "action-secondary",
+        "usable",
+        "unusable",
+    } <= classes
     assert "not-drawn-anywhere" not in preview_classes()

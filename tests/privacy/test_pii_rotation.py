@@ -59,7 +59,9 @@ def legacy_v1(master_b64: str, plaintext: str) -> str:
     """A value as written before ciphertexts carried a key id (the `v1:` scheme)."""
     key = pii.PiiKey(master_b64)
     nonce = os.urandom(12)
-    return "v1:" + base64.urlsafe_b64encode(nonce + key.aead.encrypt(nonce, plaintext.encode(), b"v1")).decode()
+    return (
+        "v1:" + base64.urlsafe_b64encode(nonce + key.aead.encrypt(nonce, plaintext.encode(), b"v1")).decode()
+    )
 
 
 def raw(model, column: str) -> dict[int, str | None]:
@@ -70,6 +72,7 @@ def raw(model, column: str) -> dict[int, str | None]:
 
 
 # --- the codec ---------------------------------------------------------------------------------
+
 
 def test_new_values_name_their_key_and_both_keys_open_them_during_a_rotation():
     old, rotating, new_only = pii.PiiCodec(OLD), pii.PiiCodec(NEW, OLD), pii.PiiCodec(NEW)
@@ -98,8 +101,10 @@ def test_a_key_id_cannot_be_moved_to_another_key():
 
 def test_lookups_match_either_key_and_sealed_bytes_open_with_either():
     rotating, old = pii.PiiCodec(NEW, OLD), pii.PiiCodec(OLD)
-    assert rotating.lookup_hashes("X1", "permit") == (pii.PiiCodec(NEW).lookup_hash("X1", "permit"),
-                                                      old.lookup_hash("X1", "permit"))
+    assert rotating.lookup_hashes("X1", "permit") == (
+        pii.PiiCodec(NEW).lookup_hash("X1", "permit"),
+        old.lookup_hash("X1", "permit"),
+    )
     assert rotating.lookup_hash("X1", "permit") == rotating.lookup_hashes("X1", "permit")[0]
     assert pii.PiiCodec(OLD).lookup_hashes("X1", "permit") == (old.lookup_hash("X1", "permit"),)
     assert rotating.unseal(old.seal(b"body", b"ctx"), b"ctx") == b"body"
@@ -113,45 +118,86 @@ def test_the_previous_key_must_be_a_different_valid_key():
         pii.PiiCodec(NEW, base64.b64encode(b"short").decode())
 
 
-@pytest.mark.parametrize(("previous", "message"), [
-    (base64.b64encode(b"short").decode(), "PII_KEY_PREVIOUS must be the base64 of exactly 32 bytes"),
-    (NEW, "PII_KEY_PREVIOUS must be the key PII_KEY replaces"),
-])
+@pytest.mark.parametrize(
+    ("previous", "message"),
+    [
+        (base64.b64encode(b"short").decode(), "PII_KEY_PREVIOUS must be the base64 of exactly 32 bytes"),
+        (NEW, "PII_KEY_PREVIOUS must be the key PII_KEY replaces"),
+    ],
+)
 def test_production_refuses_a_wrong_previous_key(previous, message):
-    values = {"APP_ENV": "production", "SECRET_KEY": "s" * 64, "PII_KEY": NEW, "PII_KEY_PREVIOUS": previous,
-              "DATABASE_URL": "mysql+pymysql://ssc:pw@db:3306/ssc?charset=utf8mb4", "REDIS_URL": "redis://r:6379/0",
-              "WECHAT_APPID": "wx1234567890abcdef", "WECHAT_SECRET": "0123456789abcdef0123456789abcdef",
-              "WECHAT_TOKEN": "a-real-token-1234", "WECHAT_AES_KEY": "A" * 43, "WECHAT_ORIGINAL_ID": "gh_1234567890ab"}
+    values = {
+        "APP_ENV": "production",
+        "SECRET_KEY": "s" * 64,
+        "PII_KEY": NEW,
+        "PII_KEY_PREVIOUS": previous,
+        "DATABASE_URL": "mysql+pymysql://ssc:pw@db:3306/ssc?charset=utf8mb4",
+        "REDIS_URL": "redis://r:6379/0",
+        "WECHAT_APPID": "wx1234567890abcdef",
+        "WECHAT_SECRET": "0123456789abcdef0123456789abcdef",
+        "WECHAT_TOKEN": "a-real-token-1234",
+        "WECHAT_AES_KEY": "A" * 43,
+        "WECHAT_ORIGINAL_ID": "gh_1234567890ab",
+    }
     with pytest.raises(ConfigError, match=message):
         check_production(values)
 
 
 # --- rotation on the service's data --------------------------------------------------------------
 
+
 def _population():
     """People (with legacy `v1:` values too), a user with journey answers, an attempt record: all under OLD."""
-    people = [make_person(card_number=f"C{n:08d}", pr_id=make_pr_id() if n % 2 else None, commit=False)
-              for n in range(7)]
+    people = [
+        make_person(card_number=f"C{n:08d}", pr_id=make_pr_id() if n % 2 else None, commit=False)
+        for n in range(7)
+    ]
     people.append(make_person(phone=None, commit=False))
     user = make_user(verified=True)
     people.append(user.person)
-    _db.session.add(FlowState(user_id=user.id, flow="verify", step="phone",
-                              answers={"passport_name": "MÜLLER, Hans", "permit_number": "123"}))
-    _db.session.add(VerificationAttempt(user_id=user.id, wechat_subject=wechat_subject(user.openid),
-                                        identifier_type="ssn", step="identifier_match", result="pass"))
+    _db.session.add(
+        FlowState(
+            user_id=user.id,
+            flow="verify",
+            step="phone",
+            answers={"passport_name": "MÜLLER, Hans", "permit_number": "123"},
+        )
+    )
+    _db.session.add(
+        VerificationAttempt(
+            user_id=user.id,
+            wechat_subject=wechat_subject(user.openid),
+            identifier_type="ssn",
+            step="identifier_match",
+            result="pass",
+        )
+    )
     _db.session.commit()
     # Two values exactly as the code before key ids wrote them.
-    _db.session.execute(SocialSecurityCard.__table__.update().where(SocialSecurityCard.id == people[0].account.card.id)
-                        .values({SocialSecurityCard.__table__.c.card_number:
-                                 type_coerce(legacy_v1(OLD, "C00000000"), String)}))
+    _db.session.execute(
+        SocialSecurityCard.__table__.update()
+        .where(SocialSecurityCard.id == people[0].account.card.id)
+        .values(
+            {SocialSecurityCard.__table__.c.card_number: type_coerce(legacy_v1(OLD, "C00000000"), String)}
+        )
+    )
     _db.session.commit()
     return people, user
 
 
 def _expected(people) -> dict:
     """Each identifier as the registry holds it, read now."""
-    return {p.id: (p.phone, p.pr_id, p.documents[0].number, p.permits[0].permit_number, p.account.ssn,
-                   p.account.card.card_number) for p in people}
+    return {
+        p.id: (
+            p.phone,
+            p.pr_id,
+            p.documents[0].number,
+            p.permits[0].permit_number,
+            p.account.ssn,
+            p.account.card.card_number,
+        )
+        for p in people
+    }
 
 
 def _assert_all_under(codec_key_id: str) -> None:
@@ -165,8 +211,13 @@ def test_rotation_reencrypts_every_value_rekeys_every_hash_and_keeps_the_data(ap
     people, user = _population()
     expected = _expected(people)
     assert raw(SocialSecurityCard, "card_number")[people[0].account.card.id].startswith("v1:")
-    total = sum(1 for target in pii_rotation.targets() for name in target.columns
-                for value in raw(target.table, name).values() if value is not None)
+    total = sum(
+        1
+        for target in pii_rotation.targets()
+        for name in target.columns
+        for value in raw(target.table, name).values()
+        if value is not None
+    )
 
     codec = keys(NEW, OLD)
     report = pii_rotation.rotate(batch_size=3)
@@ -194,7 +245,11 @@ def test_rotation_reencrypts_every_value_rekeys_every_hash_and_keeps_the_data(ap
     attempt = _db.session.scalar(select(VerificationAttempt))
     assert attempt.wechat_subject == new_only.lookup_hash(user.openid, "wechat-openid")
     record = _db.session.scalar(select(PiiKeyRotation))
-    assert (record.values_reencrypted, record.finished_at is not None, record.retired_at) == (total, True, None)
+    assert (record.values_reencrypted, record.finished_at is not None, record.retired_at) == (
+        total,
+        True,
+        None,
+    )
 
 
 def test_a_row_the_service_rewrites_during_a_batch_keeps_the_services_value(app, keys, monkeypatch):
@@ -211,14 +266,26 @@ def test_a_row_the_service_rewrites_during_a_batch_keeps_the_services_value(app,
         if (table, column, row_id) == ("people", "phone", target) and not service_wrote:
             service_wrote["phone"] = codec.encrypt("+8613911112222")
             with _db.engine.begin() as conn:  # another process: its own connection and transaction
-                conn.execute(Person.__table__.update().where(Person.__table__.c.id == target).values(
-                    {Person.__table__.c.phone: type_coerce(service_wrote["phone"], String),
-                     Person.__table__.c.phone_hash: codec.lookup_hash("+8613911112222", "phone")}))
+                conn.execute(
+                    Person.__table__.update()
+                    .where(Person.__table__.c.id == target)
+                    .values(
+                        {
+                            Person.__table__.c.phone: type_coerce(service_wrote["phone"], String),
+                            Person.__table__.c.phone_hash: codec.lookup_hash("+8613911112222", "phone"),
+                        }
+                    )
+                )
         return decrypt(codec_, table, column, row_id, stored)
 
     monkeypatch.setattr(pii_rotation, "_decrypt", the_service_writes_meanwhile)
-    total = sum(1 for target_ in pii_rotation.targets() for name in target_.columns
-                for value in raw(target_.table, name).values() if value is not None)
+    total = sum(
+        1
+        for target_ in pii_rotation.targets()
+        for name in target_.columns
+        for value in raw(target_.table, name).values()
+        if value is not None
+    )
     report = pii_rotation.rotate(batch_size=3)
     assert (report.changed_meanwhile, report.remaining) == (1, {})
     assert report.values == total - 1  # the phone the service wrote is not re-encrypted again
@@ -238,9 +305,16 @@ def test_rotate_key_fails_while_a_process_still_writes_with_the_old_key(app, key
     def a_straggler_writes_then_subjects(codec, batch_size):
         old = pii.PiiCodec(OLD)
         with _db.engine.begin() as conn:
-            conn.execute(people_table.update().where(people_table.c.id == people[0].id).values(
-                {people_table.c.phone: type_coerce(old.encrypt("+8613922223333"), String),
-                 people_table.c.phone_hash: old.lookup_hash("+8613922223333", "phone")}))
+            conn.execute(
+                people_table.update()
+                .where(people_table.c.id == people[0].id)
+                .values(
+                    {
+                        people_table.c.phone: type_coerce(old.encrypt("+8613922223333"), String),
+                        people_table.c.phone_hash: old.lookup_hash("+8613922223333", "phone"),
+                    }
+                )
+            )
         return rekey_subjects(codec, batch_size)
 
     monkeypatch.setattr(pii_rotation, "_rekey_subjects", a_straggler_writes_then_subjects)
@@ -269,26 +343,51 @@ def test_lookups_exports_and_the_registry_import_work_in_the_middle_of_a_rotatio
     first_person = min(people)
     permit_number, ssn = people[first_person]
     permits, accounts = WorkPermit.__table__, SocialSecurityAccount.__table__
-    _db.session.execute(permits.update().where(permits.c.person_id == first_person).values(
-        {permits.c.permit_number: type_coerce(old.encrypt(permit_number), String),
-         permits.c.permit_number_hash: old.lookup_hash(permit_number, "permit")}))
-    _db.session.execute(accounts.update().where(accounts.c.person_id == first_person).values(
-        {accounts.c.ssn: type_coerce(old.encrypt(ssn), String), accounts.c.ssn_hash: old.lookup_hash(ssn, "ssn")}))
+    _db.session.execute(
+        permits.update()
+        .where(permits.c.person_id == first_person)
+        .values(
+            {
+                permits.c.permit_number: type_coerce(old.encrypt(permit_number), String),
+                permits.c.permit_number_hash: old.lookup_hash(permit_number, "permit"),
+            }
+        )
+    )
+    _db.session.execute(
+        accounts.update()
+        .where(accounts.c.person_id == first_person)
+        .values(
+            {
+                accounts.c.ssn: type_coerce(old.encrypt(ssn), String),
+                accounts.c.ssn_hash: old.lookup_hash(ssn, "ssn"),
+            }
+        )
+    )
     user = make_user(commit=False)
-    _db.session.add(VerificationAttempt(user_id=None, wechat_subject=old.lookup_hash(user.openid, "wechat-openid"),
-                                        step="identifier_match", result="fail"))
+    _db.session.add(
+        VerificationAttempt(
+            user_id=None,
+            wechat_subject=old.lookup_hash(user.openid, "wechat-openid"),
+            step="identifier_match",
+            result="fail",
+        )
+    )
     _db.session.commit()
     _db.session.expire_all()
 
     for person_id, (permit_number, ssn) in people.items():
         assert find_person("permit_number", permit_number)[0].id == person_id
         assert find_person("ssn", ssn)[0].id == person_id
-    counts = {model: _db.session.scalar(select(func.count()).select_from(model))
-              for model in (Person, WorkPermit, SocialSecurityAccount, IdentityDocument)}
+    counts = {
+        model: _db.session.scalar(select(func.count()).select_from(model))
+        for model in (Person, WorkPermit, SocialSecurityAccount, IdentityDocument)
+    }
     report = import_file(EXAMPLES / "people.csv")
     assert (report.added, report.updated, report.rejected) == (0, 0, 0)
     assert {model: _db.session.scalar(select(func.count()).select_from(model)) for model in counts} == counts
-    assert _db.session.scalar(select(WorkPermit.status).where(WorkPermit.person_id == first_person)) == "valid"
+    assert (
+        _db.session.scalar(select(WorkPermit.status).where(WorkPermit.person_id == first_person)) == "valid"
+    )
     contributions = import_file(EXAMPLES / "contributions.csv")
     assert (contributions.added, contributions.rejected) == (0, 0)
     export = privacy.export_user(user.id, locale="en", today=clock.today())
@@ -305,14 +404,20 @@ def test_attempt_limits_reached_under_the_old_key_still_hold_during_the_rotation
     redis_client.set(subject_key(old.lookup_hash(user.openid, "wechat-openid")), 5, ex=3600)
     redis_client.set(identifier_key(old.lookup_hash(permit, "permit")), 5, ex=3600)
     keys(NEW, OLD)
-    answers = {"identifier_type": "permit_number", "identifier": permit, "passport_name": person.passport_name,
-               "date_of_birth": person.date_of_birth}
+    answers = {
+        "identifier_type": "permit_number",
+        "identifier": permit,
+        "passport_name": person.passport_name,
+        "date_of_birth": person.date_of_birth,
+    }
     with pytest.raises(VerificationLocked):
         match_identity(user.id, **answers)  # this WeChat user's own tries
     with pytest.raises(VerificationLocked):
         match_identity(other.id, **answers)  # the number's, from any account
     new = pii.PiiCodec(NEW)
-    assert int(redis_client.get(subject_key(new.lookup_hash(other.openid, "wechat-openid")))) == 0  # given back
+    assert (
+        int(redis_client.get(subject_key(new.lookup_hash(other.openid, "wechat-openid")))) == 0
+    )  # given back
 
 
 def test_retirement_waits_for_every_value_and_every_open_reference_of_the_old_key(app, keys):
@@ -322,8 +427,14 @@ def test_retirement_waits_for_every_value_and_every_open_reference_of_the_old_ke
     refused = runner.invoke(args=["pii", "retire-key"])
     assert refused.exit_code == 1 and "run `flask --app wsgi pii rotate-key` first" in refused.output
 
-    _db.session.add(InPersonReference(user_id=user.id, person_id=people[0].id, reference_hash="0" * 64,
-                                      expires_at=clock.now() + timedelta(days=7)))
+    _db.session.add(
+        InPersonReference(
+            user_id=user.id,
+            person_id=people[0].id,
+            reference_hash="0" * 64,
+            expires_at=clock.now() + timedelta(days=7),
+        )
+    )
     _db.session.commit()
     done = runner.invoke(args=["pii", "rotate-key", "--batch-size", "4"])
     assert done.exit_code == 0, done.output
@@ -331,9 +442,16 @@ def test_retirement_waits_for_every_value_and_every_open_reference_of_the_old_ke
 
     old = pii.PiiCodec(OLD)  # a process still on the old key writes a value
     table = Person.__table__
-    _db.session.execute(table.update().where(table.c.id == people[1].id).values(
-        {table.c.phone: type_coerce(old.encrypt("+8613900000000"), String),
-         table.c.phone_hash: old.lookup_hash("+8613900000000", "phone")}))
+    _db.session.execute(
+        table.update()
+        .where(table.c.id == people[1].id)
+        .values(
+            {
+                table.c.phone: type_coerce(old.encrypt("+8613900000000"), String),
+                table.c.phone_hash: old.lookup_hash("+8613900000000", "phone"),
+            }
+        )
+    )
     _db.session.commit()
     refused = runner.invoke(args=["pii", "retire-key"])
     assert refused.exit_code == 1 and "people.phone: 1 values" in refused.output
@@ -351,7 +469,9 @@ def test_retirement_waits_for_every_value_and_every_open_reference_of_the_old_ke
     assert runner.invoke(args=["pii", "retire-key"]).exit_code == 0  # already retired: says so again
     status = runner.invoke(args=["pii", "status"]).output
     new_id = pii.PiiCodec(NEW).key_id
-    assert f"PII_KEY: key {new_id}" in status and f"PII_KEY_PREVIOUS: key {pii.PiiCodec(OLD).key_id}" in status
+    assert (
+        f"PII_KEY: key {new_id}" in status and f"PII_KEY_PREVIOUS: key {pii.PiiCodec(OLD).key_id}" in status
+    )
     assert f"social_security_cards.card_number: {new_id}: 7" in status
     assert f"Rotation {pii.PiiCodec(OLD).key_id} -> {new_id}: started " in status
     assert "values re-encrypted, finished 2" in status and "retired not yet" not in status
@@ -378,9 +498,13 @@ def test_rotate_needs_the_previous_key_and_status_counts_values_by_key(app, keys
 def test_every_hash_column_is_rekeyed_or_said_to_be_kept(app):
     """A new look-up hash column must be paired with its encrypted value or listed with what happens to it."""
     paired = {(table, hash_column) for (table, _), (hash_column, _) in pii_rotation.LOOKUP_HASHES.items()}
-    hash_columns = {(table.name, column.name) for table in _db.metadata.sorted_tables for column in table.columns
-                    if (column.name.endswith("_hash") or column.name == "wechat_subject")
-                    and column.name not in ("password_hash", "key_hash")}
+    hash_columns = {
+        (table.name, column.name)
+        for table in _db.metadata.sorted_tables
+        for column in table.columns
+        if (column.name.endswith("_hash") or column.name == "wechat_subject")
+        and column.name not in ("password_hash", "key_hash")
+    }
     assert hash_columns == paired | set(pii_rotation.HASH_ONLY)
     encrypted = {(target.table.name, name) for target in pii_rotation.targets() for name in target.columns}
     assert set(pii_rotation.LOOKUP_HASHES) <= encrypted
@@ -391,7 +515,11 @@ def test_the_guides_rotation_commands_are_the_clis(app):
     from tools.rehearsal.guide import Guide, strip_comment
 
     lines = [strip_comment(line) for _, line in Guide.read().fenced_lines() if " pii " in line]
-    assert lines == ["flask --app wsgi pii status", "flask --app wsgi pii rotate-key", "flask --app wsgi pii retire-key"]
+    assert lines == [
+        "flask --app wsgi pii status",
+        "flask --app wsgi pii rotate-key",
+        "flask --app wsgi pii retire-key",
+    ]
     for line in lines:
         words = shlex.split(line)
         command = app.cli.get_command(None, words[3]).get_command(None, words[4])
@@ -401,19 +529,28 @@ def test_the_guides_rotation_commands_are_the_clis(app):
 
 # --- a kill in the middle, on MariaDB --------------------------------------------------------------
 
+
 def _command(*args: str) -> list[str]:
     return [sys.executable, "-m", "flask", "--app", "wsgi", "pii", *args]
 
 
 def _environment() -> dict:
-    return {**os.environ, "APP_ENV": "testing", "DATABASE_URL": TEST_DATABASE_URL or "", "PII_KEY": NEW,
-            "PII_KEY_PREVIOUS": OLD, "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "APP_ENV": "testing",
+        "DATABASE_URL": TEST_DATABASE_URL or "",
+        "PII_KEY": NEW,
+        "PII_KEY_PREVIOUS": OLD,
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 @pytest.mark.real_mysql
 def test_a_rotation_killed_in_the_middle_finishes_on_a_second_run_each_value_once(app, keys):
-    people = [make_person(card_number=f"C{n:08d}", pr_id=make_pr_id() if n % 3 == 0 else None, commit=False)
-              for n in range(100)]
+    people = [
+        make_person(card_number=f"C{n:08d}", pr_id=make_pr_id() if n % 3 == 0 else None, commit=False)
+        for n in range(100)
+    ]
     _db.session.commit()
     expected = _expected(people)
     _db.session.expunge_all()
@@ -430,14 +567,20 @@ def test_a_rotation_killed_in_the_middle_finishes_on_a_second_run_each_value_onc
         _db.session.rollback()  # the next read sees the other process's commits
 
     ids = sorted(expected)
-    process = subprocess.Popen(_command("rotate-key", "--batch-size", "10"), cwd=ROOT, env=_environment(),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        _command("rotate-key", "--batch-size", "10"),
+        cwd=ROOT,
+        env=_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     batches = 0
     try:
         for line in process.stdout:
             if "values and" in line and "re-keyed" in line:
                 batches += 1
-                lookups_work(ids[batches % len(ids)::37])
+                lookups_work(ids[batches % len(ids) :: 37])
             if batches == 25:  # the second table is under way
                 os.kill(process.pid, signal.SIGKILL)
                 break
@@ -448,34 +591,52 @@ def test_a_rotation_killed_in_the_middle_finishes_on_a_second_run_each_value_onc
     assert process.returncode == -signal.SIGKILL and batches == 25
 
     new_id = pii.codec().key_id
-    at_kill = {(target.table.name, name, row_id): value for target in pii_rotation.targets()
-               for name in target.columns for row_id, value in raw(target.table, name).items() if value is not None}
+    at_kill = {
+        (target.table.name, name, row_id): value
+        for target in pii_rotation.targets()
+        for name in target.columns
+        for row_id, value in raw(target.table, name).items()
+        if value is not None
+    }
     done = {key: value for key, value in at_kill.items() if value.startswith(new_id + ":")}
     assert 0 < len(done) < total == len(at_kill)
     lookups_work(ids)
 
-    second = subprocess.run(_command("rotate-key", "--batch-size", "10"), cwd=ROOT, env=_environment(),
-                            capture_output=True, text=True, timeout=600)
+    second = subprocess.run(
+        _command("rotate-key", "--batch-size", "10"),
+        cwd=ROOT,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert second.returncode == 0, second.stdout + second.stderr
     assert f"Re-encrypted {total - len(done)} values" in second.stdout
     assert f"({total} values since the rotation began)" in second.stdout
     _db.session.rollback()
-    after = {(target.table.name, name, row_id): value for target in pii_rotation.targets()
-             for name in target.columns for row_id, value in raw(target.table, name).items() if value is not None}
+    after = {
+        (target.table.name, name, row_id): value
+        for target in pii_rotation.targets()
+        for name in target.columns
+        for row_id, value in raw(target.table, name).items()
+        if value is not None
+    }
     assert set(after) == set(at_kill)
     assert all(value.startswith(new_id + ":") for value in after.values())
     assert all(after[key] == value for key, value in done.items()), "a value was re-encrypted twice"
     assert all(after[key] != value for key, value in at_kill.items() if key not in done)
     assert _db.session.scalar(select(PiiKeyRotation.values_reencrypted)) == total
 
-    retired = subprocess.run(_command("retire-key"), cwd=ROOT, env=_environment(), capture_output=True, text=True,
-                             timeout=300)
+    retired = subprocess.run(
+        _command("retire-key"), cwd=ROOT, env=_environment(), capture_output=True, text=True, timeout=300
+    )
     assert retired.returncode == 0, retired.stdout + retired.stderr
     keys(NEW)  # PII_KEY_PREVIOUS removed, every process restarted
     _db.session.expire_all()
     assert _expected([_db.session.get(Person, person_id) for person_id in ids]) == expected
     lookups_work(ids)
-    again = subprocess.run(_command("rotate-key"), cwd=ROOT, env=_environment(), capture_output=True, text=True,
-                           timeout=300)
+    again = subprocess.run(
+        _command("rotate-key"), cwd=ROOT, env=_environment(), capture_output=True, text=True, timeout=300
+    )
     assert again.returncode == 0 and "Re-encrypted 0 values" in again.stdout, again.stdout + again.stderr
     assert _db.session.scalar(select(PiiKeyRotation.values_reencrypted)) == total

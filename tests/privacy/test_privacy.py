@@ -28,8 +28,16 @@ from tests.factories import make_person, make_user
 from tests.security.conftest import furnish, old
 from tests.verify.conftest import Journey
 
-USER_TABLES = (Consent, FlowState, VerificationAttempt, InPersonReference, SubscriptionQuota,
-               SubscriptionGrant, SubscriptionReceipt, NoticeDelivery)
+USER_TABLES = (
+    Consent,
+    FlowState,
+    VerificationAttempt,
+    InPersonReference,
+    SubscriptionQuota,
+    SubscriptionGrant,
+    SubscriptionReceipt,
+    NoticeDelivery,
+)
 
 
 def count(model, **where) -> int:
@@ -56,18 +64,30 @@ class TestExport:
         assert len(data["in_person_references"]) == 1
         assert data["subscriptions"]["ledger"][0]["template_id"] == "tmpl_notice_update"
         assert data["subscriptions"]["grants"][0]["template_id"] == "tmpl_notice_update"
-        assert data["subscriptions"]["delivery_reports"] == [{"template_id": "tmpl_notice_update", "error_code": "0",
-                                                              "received_at": "2026-11-28T06:40:08+00:00"}]
+        assert data["subscriptions"]["delivery_reports"] == [
+            {
+                "template_id": "tmpl_notice_update",
+                "error_code": "0",
+                "received_at": "2026-11-28T06:40:08+00:00",
+            }
+        ]
         assert data["notices"][0]["category"] == "policy_change"
-        assert data["qr_checks"] == [{"service_point": "Counter 1", "result": "valid",
-                                      "checked_at": data["qr_checks"][0]["checked_at"]}]
+        assert data["qr_checks"] == [
+            {
+                "service_point": "Counter 1",
+                "result": "valid",
+                "checked_at": data["qr_checks"][0]["checked_at"],
+            }
+        ]
         registry = data["registry"]
         assert registry["card"]["holder"]
         assert registry["permit"] is not None
         assert "2026-01" in registry["contributions_csv"]
         assert count(AuditLog, action="privacy.exported") == 1
 
-    def test_consents_carry_their_purpose_and_button_text_in_the_users_language(self, client, login, rich_user):
+    def test_consents_carry_their_purpose_and_button_text_in_the_users_language(
+        self, client, login, rich_user
+    ):
         english = client.get("/api/v1/me/export", headers=login(rich_user)).get_json()["consents"]
         korean = client.get("/api/v1/me/export?lang=ko", headers=login(rich_user)).get_json()["consents"]
         for en, ko in zip(english, korean, strict=True):
@@ -125,7 +145,9 @@ class TestDeleteAccount:
         assert db.session.get(UserAccount, rich_user.id) is not None
         assert client.get("/api/v1/me", headers=headers).status_code == 200
 
-    def test_deletion_removes_application_data_and_keeps_the_registry(self, client, login, redis_client, rich_user):
+    def test_deletion_removes_application_data_and_keeps_the_registry(
+        self, client, login, redis_client, rich_user
+    ):
         user_id, person_id, openid = rich_user.id, rich_user.person_id, rich_user.openid
         headers, second = login(rich_user), login(rich_user)
         assert client.get("/api/v1/card", headers=headers).status_code == 200  # a cached screen now exists
@@ -144,8 +166,12 @@ class TestDeleteAccount:
         for model in USER_TABLES:
             assert count(model, user_id=user_id) == 0, model.__tablename__
         assert db.session.get(Person, person_id) is not None  # the registry mirror stays
-        assert count(QrCheck) == 1 and count(QrCheck, user_id=user_id) == 0  # the counter's record stays, unlinked
-        assert count(VerificationAttempt) == 1  # the security record stays, unlinked, until its retention ends
+        assert (
+            count(QrCheck) == 1 and count(QrCheck, user_id=user_id) == 0
+        )  # the counter's record stays, unlinked
+        assert (
+            count(VerificationAttempt) == 1
+        )  # the security record stays, unlinked, until its retention ends
         assert not list(redis_client.scan_iter(match=f"{view_cache.PREFIX}:{user_id}:*"))
         assert not list(redis_client.scan_iter(match=f"{screen_cache.PREFIX}:{user_id}:*"))
         for token_headers in (headers, second):  # every session is dead
@@ -158,15 +184,21 @@ class TestDeleteAccount:
         assert entry.actor_type == "user" and entry.actor_id is None and entry.entity_id is None
         assert entry.details["rows"]["consents"] == 2 and entry.at is not None
         rows = db.session.scalars(select(AuditLog)).all()
-        assert not [row.action for row in rows if (row.actor_type == "user" and row.actor_id == str(user_id))
-                    or (row.entity == "user" and row.entity_id == str(user_id))]
+        assert not [
+            row.action
+            for row in rows
+            if (row.actor_type == "user" and row.actor_id == str(user_id))
+            or (row.entity == "user" and row.entity_id == str(user_id))
+        ]
         assert openid not in json.dumps([row.details for row in rows])
         assert any(row.actor_id == privacy.pseudonym(user_id) for row in rows)  # earlier entries kept
 
     def test_signing_in_again_starts_fresh(self, client, login, rich_user, wechat_emulator):
         openid, created = rich_user.openid, rich_user.created_at
         old_headers = login(rich_user)
-        assert client.get("/api/v1/flows/verify", headers=old_headers).status_code == 200  # state read (and cached)
+        assert (
+            client.get("/api/v1/flows/verify", headers=old_headers).status_code == 200
+        )  # state read (and cached)
         client.delete("/api/v1/me", headers=old_headers, json={"confirm": True})
         db.session.expunge_all()
 
@@ -182,7 +214,9 @@ class TestDeleteAccount:
         new_headers = {"Authorization": f"Bearer {fresh['token']}"}
         journey = client.get("/api/v1/flows/verify", headers=new_headers).get_json()
         assert journey["step"] != "identifier" and "MÜLLER" not in str(journey)  # no cached old journey
-        assert client.get("/api/v1/card", headers=new_headers).get_json()["error"]["code"] == "card.not_verified"
+        assert (
+            client.get("/api/v1/card", headers=new_headers).get_json()["error"]["code"] == "card.not_verified"
+        )
         assert client.get("/api/v1/me/export", headers=new_headers).get_json()["consents"] == []
         assert client.get("/api/v1/me", headers=old_headers).status_code == 401
 
@@ -190,15 +224,18 @@ class TestDeleteAccount:
         response = client.delete("/api/v1/me", json={"confirm": True})
         assert response.status_code == 401
 
-    def test_a_token_that_outlived_its_account_never_names_the_next_one(self, client, login, rich_user,
-                                                                        wechat_emulator, monkeypatch):
+    def test_a_token_that_outlived_its_account_never_names_the_next_one(
+        self, client, login, rich_user, wechat_emulator, monkeypatch
+    ):
         old_id, old_headers = rich_user.id, login(rich_user)
         # Whatever leaves a token alive (Redis failing right after the database committed the
         # deletion, an index that expired under an older release), it must name nobody.
         monkeypatch.setattr(SessionStore, "revoke_all", lambda store, owner_id: 0)
         assert client.delete("/api/v1/me", headers=old_headers, json={"confirm": True}).status_code == 200
         db.session.expunge_all()
-        response = client.post("/api/v1/auth/login", json={"code": wechat_emulator.mint_login_code("oSomeoneElse01")})
+        response = client.post(
+            "/api/v1/auth/login", json={"code": wechat_emulator.mint_login_code("oSomeoneElse01")}
+        )
         assert response.status_code == 200
         assert response.get_json()["user"]["id"] > old_id  # the newest id is never handed out again
         for path in ("/api/v1/me", "/api/v1/me/export"):  # refused, never the new account's data
@@ -214,7 +251,9 @@ class TestDeletingGivesNoFreshAttempts:
         assert response.status_code == 200, response.get_json()
         return Journey(client, {"Authorization": f"Bearer {response.get_json()['token']}"})
 
-    def test_three_rounds_of_delete_and_sign_in_again_never_pass_the_limit(self, app, client, wechat_emulator):
+    def test_three_rounds_of_delete_and_sign_in_again_never_pass_the_limit(
+        self, app, client, wechat_emulator
+    ):
         openid, limit = "oGuessesAgain0001", app.config["VERIFICATION_MAX_FAILURES"]
         answers = []
         for round_number in range(3):
@@ -227,10 +266,14 @@ class TestDeletingGivesNoFreshAttempts:
                 if response.status_code == 429:
                     break
             assert trip.get().get_json()["step"] == "locked"
-            assert client.delete("/api/v1/me", headers=trip.headers, json={"confirm": True}).status_code == 200
+            assert (
+                client.delete("/api/v1/me", headers=trip.headers, json={"confirm": True}).status_code == 200
+            )
         # Round 1 spends the limit; rounds 2 and 3 are refused at their first guess.
         assert answers == [422] * (limit - 1) + [429] * 3, answers
-        failures = db.session.scalars(select(VerificationAttempt).where(VerificationAttempt.result == "fail")).all()
+        failures = db.session.scalars(
+            select(VerificationAttempt).where(VerificationAttempt.result == "fail")
+        ).all()
         assert len(failures) == limit  # every failure is still on record after three deletions
 
     def test_the_record_stays_with_the_wechat_identity_and_the_export_shows_it(self, client, wechat_emulator):
@@ -246,7 +289,9 @@ class TestDeletingGivesNoFreshAttempts:
         assert entry.details["rows"]["verification_attempts_kept"] == 1
         again = self._sign_in(client, wechat_emulator, "oKeptRecord00001")
         export = client.get("/api/v1/me/export", headers=again.headers).get_json()
-        assert [(a["step"], a["result"]) for a in export["verification_attempts"]] == [("identifier_match", "fail")]
+        assert [(a["step"], a["result"]) for a in export["verification_attempts"]] == [
+            ("identifier_match", "fail")
+        ]
 
 
 class TestDeleteAccountAfterLongUse:
@@ -272,8 +317,9 @@ class TestRetention:
     def test_purge_deletes_only_what_is_past_retention(self, app, rich_user):
         recent = db.session.scalars(select(VerificationAttempt)).one()
         stale = VerificationAttempt(user_id=rich_user.id, step="phone", result="fail", created_at=old(91))
-        expired_ref = InPersonReference(user_id=rich_user.id, person_id=rich_user.person_id,
-                                        reference_hash="b" * 64, expires_at=old(1))
+        expired_ref = InPersonReference(
+            user_id=rich_user.id, person_id=rich_user.person_id, reference_hash="b" * 64, expires_at=old(1)
+        )
         db.session.add_all([stale, expired_ref])
         db.session.commit()
 
@@ -286,11 +332,17 @@ class TestRetention:
 
     def test_purge_command_uses_the_configured_retention(self, app, runner):
         user = make_user()
-        db.session.add_all([
-            VerificationAttempt(user_id=user.id, step="phone", result="fail", created_at=old(app.config[
-                "VERIFICATION_ATTEMPT_RETENTION_DAYS"] + 1)),
-            VerificationAttempt(user_id=user.id, step="phone", result="fail", created_at=old(2)),
-        ])
+        db.session.add_all(
+            [
+                VerificationAttempt(
+                    user_id=user.id,
+                    step="phone",
+                    result="fail",
+                    created_at=old(app.config["VERIFICATION_ATTEMPT_RETENTION_DAYS"] + 1),
+                ),
+                VerificationAttempt(user_id=user.id, step="phone", result="fail", created_at=old(2)),
+            ]
+        )
         db.session.commit()
         result = runner.invoke(args=["privacy", "purge"])
         assert result.exit_code == 0, result.output
@@ -306,7 +358,11 @@ class TestRetention:
 
 def test_furnish_covers_every_table_that_points_at_users(app, rich_user):
     """A new table holding user data must be added to the deletion (and this list) on purpose."""
-    pointing = {table.name for table in db.metadata.sorted_tables
-                for fk in table.foreign_keys if fk.column.table.name == "users"}
+    pointing = {
+        table.name
+        for table in db.metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table.name == "users"
+    }
     assert pointing == {model.__tablename__ for model in USER_TABLES} | {"qr_checks"}
     assert furnish  # the fixture's helper fills each of them

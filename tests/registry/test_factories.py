@@ -34,11 +34,21 @@ def test_make_person_is_complete_valid_and_findable_by_hash(db):
 def test_make_person_overrides(db):
     employer = make_employer(city_code="440300")
     person = make_person(
-        passport_name="Siobhán O'BRIEN", nationality="IRL", date_of_birth=date(1985, 3, 15), phone=None,
-        permit_category="C", permit_status="expired", card_status="normal", employer=employer,
-        exempt=("pension",), exemption_country="DEU", enrolments={"maternity": "ended"},
-        pr_id="93141019850315001X", entry_date=date(2025, 1, 2),
-        contributions_months=2, contributions_until="2025-06",
+        passport_name="Siobhán O'BRIEN",
+        nationality="IRL",
+        date_of_birth=date(1985, 3, 15),
+        phone=None,
+        permit_category="C",
+        permit_status="expired",
+        card_status="normal",
+        employer=employer,
+        exempt=("pension",),
+        exemption_country="DEU",
+        enrolments={"maternity": "ended"},
+        pr_id="93141019850315001X",
+        entry_date=date(2025, 1, 2),
+        contributions_months=2,
+        contributions_until="2025-06",
     )
     assert (person.family_name, person.given_names) == ("OBRIEN", "SIOBHAN")
     assert person.phone is None and person.pr_id_hash == ids.identifier_hash("pr_id", "93141019850315001X")

@@ -28,43 +28,60 @@ def test_mod11_2_check_characters_match_known_samples():
     assert ids.mod11_2_check_char("91184019900101002") == "6"
 
 
-@pytest.mark.parametrize("raw", ["110000202400012345", "1100 0020 2400 0123 45", "110000-202400-012345",
-                                 "１１００００２０２４０００１２３４５", " 110000202400012345\t"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "110000202400012345",
+        "1100 0020 2400 0123 45",
+        "110000-202400-012345",
+        "１１００００２０２４０００１２３４５",
+        " 110000202400012345\t",
+    ],
+)
 def test_permit_numbers_are_normalised_to_18_digits(raw):
     assert ids.normalize_permit_number(raw) == "110000202400012345"
 
 
-@pytest.mark.parametrize(("raw", "code"), [
-    ("11000020240001234", "identifier.permit_length"),
-    ("1100002024000123456", "identifier.permit_length"),
-    ("11000020240001234X", "identifier.permit_format"),
-    ("", "identifier.empty"),
-    (None, "identifier.empty"),
-])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("11000020240001234", "identifier.permit_length"),
+        ("1100002024000123456", "identifier.permit_length"),
+        ("11000020240001234X", "identifier.permit_format"),
+        ("", "identifier.empty"),
+        (None, "identifier.empty"),
+    ],
+)
 def test_bad_permit_numbers_are_rejected_with_a_stable_code(raw, code):
     assert code_of(ids.normalize_permit_number, raw) == code
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("93141019850315001X", "93141019850315001X"),
-    ("93141019850315001x", "93141019850315001X"),
-    ("911840199001010026", "911840199001010026"),
-    ("11010519491231002X", "11010519491231002X"),
-    ("9314 1019 8503 1500 1X", "93141019850315001X"),
-    ("ABC123456789012345", "ABC123456789012345"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("93141019850315001X", "93141019850315001X"),
+        ("93141019850315001x", "93141019850315001X"),
+        ("911840199001010026", "911840199001010026"),
+        ("11010519491231002X", "11010519491231002X"),
+        ("9314 1019 8503 1500 1X", "93141019850315001X"),
+        ("ABC123456789012345", "ABC123456789012345"),
+    ],
+)
 def test_valid_social_security_numbers(raw, expected):
     assert ids.normalize_ssn(raw) == expected
 
 
-@pytest.mark.parametrize(("raw", "code"), [
-    ("931410198503150010", "identifier.ssn_check"),
-    ("911840199001010027", "identifier.ssn_check"),
-    ("931410198502300012", "identifier.ssn_date"),
-    ("93141019850315001", "identifier.ssn_length"),
-    ("93141019850315001X1", "identifier.ssn_length"),
-    ("9314101985031500!X", "identifier.ssn_format"),
-])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("931410198503150010", "identifier.ssn_check"),
+        ("911840199001010027", "identifier.ssn_check"),
+        ("931410198502300012", "identifier.ssn_date"),
+        ("93141019850315001", "identifier.ssn_length"),
+        ("93141019850315001X1", "identifier.ssn_length"),
+        ("9314101985031500!X", "identifier.ssn_format"),
+    ],
+)
 def test_invalid_social_security_numbers(raw, code):
     assert code_of(ids.normalize_ssn, raw) == code
 
@@ -74,32 +91,44 @@ def test_an_ssn_dated_in_the_future_is_impossible():
     assert code_of(ids.normalize_ssn, body + ids.mod11_2_check_char(body)) == "identifier.ssn_date"
 
 
-@pytest.mark.parametrize(("raw", "expected", "document"), [
-    ("93141019850315001X", "93141019850315001X", "pr_card_2023"),
-    ("911840199001010026", "911840199001010026", "pr_card_2023"),
-    ("usa 123456 789012", "USA123456789012", "pr_card_2017"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected", "document"),
+    [
+        ("93141019850315001X", "93141019850315001X", "pr_card_2023"),
+        ("911840199001010026", "911840199001010026", "pr_card_2023"),
+        ("usa 123456 789012", "USA123456789012", "pr_card_2017"),
+    ],
+)
 def test_valid_permanent_resident_ids(raw, expected, document):
     assert ids.normalize_pr_id(raw) == expected
     assert ids.pr_id_document_type(expected) == document
 
 
-@pytest.mark.parametrize(("raw", "code"), [
-    ("11010519491231002X", "identifier.pr_id_format"),  # a citizen ID, not a foreigner's number
-    ("931410198503150011", "identifier.pr_id_check"),
-    ("931410198513150013", "identifier.pr_id_date"),
-    ("US1234567890123", "identifier.pr_id_format"),
-    ("USA12345678901", "identifier.pr_id_format"),
-])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("11010519491231002X", "identifier.pr_id_format"),  # a citizen ID, not a foreigner's number
+        ("931410198503150011", "identifier.pr_id_check"),
+        ("931410198513150013", "identifier.pr_id_date"),
+        ("US1234567890123", "identifier.pr_id_format"),
+        ("USA12345678901", "identifier.pr_id_format"),
+    ],
+)
 def test_invalid_permanent_resident_ids(raw, code):
     if code == "identifier.pr_id_date":
         raw = raw[:17] + ids.mod11_2_check_char(raw[:17])
     assert code_of(ids.normalize_pr_id, raw) == code
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("c01x00t47", "C01X00T47"), ("L898902C3", "L898902C3"), ("PX 1234567", "PX1234567"), ("E1234567<<", "E1234567"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("c01x00t47", "C01X00T47"),
+        ("L898902C3", "L898902C3"),
+        ("PX 1234567", "PX1234567"),
+        ("E1234567<<", "E1234567"),
+    ],
+)
 def test_passport_numbers(raw, expected):
     assert ids.normalize_passport_number(raw) == expected
 
@@ -119,12 +148,18 @@ def test_nationalities_are_iso_alpha3_or_icao_passport_codes():
     assert {"KOR", "JPN", "USA", "FRA", "GBR", "VNM"} <= NATIONALITY_CODES
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("139 1234 5678", "+8613912345678"), ("+86 139-1234-5678", "+8613912345678"),
-    ("008613912345678", "+8613912345678"), ("（139）1234 5678", "+8613912345678"),
-    ("010 1234 5678", "+861012345678"), ("+49 30 12345678", "+493012345678"),
-    ("+1 650 253 0000", "+16502530000"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("139 1234 5678", "+8613912345678"),
+        ("+86 139-1234-5678", "+8613912345678"),
+        ("008613912345678", "+8613912345678"),
+        ("（139）1234 5678", "+8613912345678"),
+        ("010 1234 5678", "+861012345678"),
+        ("+49 30 12345678", "+493012345678"),
+        ("+1 650 253 0000", "+16502530000"),
+    ],
+)
 def test_phones_become_e164(raw, expected):
     assert ids.normalize_phone(raw) == expected
 
@@ -162,15 +197,21 @@ def test_lookup_hashes_are_keyed_stable_and_separated_by_kind(app):
     assert len(first) == 64 and "93141019850315001X" not in first
 
 
-@given(st.lists(st.sampled_from("0123456789"), min_size=18, max_size=18),
-       st.lists(st.sampled_from([" ", "-", "", "  ", "\u3000"]), min_size=18, max_size=18))
+@given(
+    st.lists(st.sampled_from("0123456789"), min_size=18, max_size=18),
+    st.lists(st.sampled_from([" ", "-", "", "  ", "\u3000"]), min_size=18, max_size=18),
+)
 def test_any_18_digits_with_separators_normalise_to_the_digits(digits, separators):
     raw = "".join(d + s for d, s in zip(digits, separators, strict=True))
     assert ids.normalize_permit_number(raw) == "".join(digits)
 
 
-@given(st.integers(10, 99), st.integers(0, 999), st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31)),
-       st.integers(0, 999))
+@given(
+    st.integers(10, 99),
+    st.integers(0, 999),
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2020, 12, 31)),
+    st.integers(0, 999),
+)
 def test_nine_form_numbers_pass_only_with_their_own_check_character(province, country, born, sequence):
     body = f"9{province:02d}{country:03d}{born:%Y%m%d}{sequence:03d}"
     check = ids.mod11_2_check_char(body)

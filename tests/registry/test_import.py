@@ -52,6 +52,7 @@ def outcome(report) -> tuple[int, int, int, int]:
 
 # --- the documented examples ---------------------------------------------------------------
 
+
 def test_example_files_import_cleanly_and_a_second_run_changes_nothing(db):
     first = [import_file(EXAMPLES / name) for name in ("people.csv", "people.jsonl", "contributions.csv")]
     assert [outcome(r) for r in first] == [(5, 0, 0, 0), (2, 0, 0, 0), (9, 0, 0, 0)]
@@ -62,13 +63,18 @@ def test_example_files_import_cleanly_and_a_second_run_changes_nothing(db):
 
 
 def test_a_people_row_creates_the_whole_record(db, feed_file):
-    row = people_row(passport_name="O'BRIEN Siobhán", nationality="IRL", card_number="3100 00123",
-                     phone="139 0000 9999")
+    row = people_row(
+        passport_name="O'BRIEN Siobhán", nationality="IRL", card_number="3100 00123", phone="139 0000 9999"
+    )
     report = import_file(feed_file([row]))
     assert outcome(report) == (1, 0, 0, 0)
     person = person_by_ssn(db, row["ssn"])
     assert person.passport_name == "O'BRIEN Siobhán"
-    assert (person.name_canonical, person.family_name, person.given_names) == ("OBRIEN SIOBHAN", "OBRIEN", "SIOBHAN")
+    assert (person.name_canonical, person.family_name, person.given_names) == (
+        "OBRIEN SIOBHAN",
+        "OBRIEN",
+        "SIOBHAN",
+    )
     assert person.nationality == "IRL" and person.phone == "+8613900009999"
     assert person.phone_hash == identifier_hash("phone", "+8613900009999")
     [passport] = person.documents
@@ -80,23 +86,32 @@ def test_a_people_row_creates_the_whole_record(db, feed_file):
     card = person.account.card
     assert card.status == "normal" and card.card_number == "310000123" and card.issuing_city_code == "310000"
     assert sorted(e.insurance_type for e in person.account.enrolments) == sorted(
-        ["pension", "medical", "work_injury", "unemployment", "maternity"])
+        ["pension", "medical", "work_injury", "unemployment", "maternity"]
+    )
     assert person.created_at.tzinfo is not None
 
 
 # --- formats and encodings -------------------------------------------------------------------
+
 
 def test_jsonl_with_numbers_and_a_malformed_line(db, feed_file):
     person = people_row()
     import_file(feed_file([person]))
     good = contribution_row(person["ssn"])
     good_json = json.dumps({**good, "base": 20000.5, "employer_amount": 3200, "employee_amount": 1600.25})
-    content = good_json + "\n{not json\n[1, 2]\n\n" + json.dumps(contribution_row(person["ssn"], period="2025-02")) + "\n"
+    content = (
+        good_json
+        + "\n{not json\n[1, 2]\n\n"
+        + json.dumps(contribution_row(person["ssn"], period="2025-02"))
+        + "\n"
+    )
     report = import_file(feed_file(content, name="c.jsonl"))
     assert report.format == "jsonl" and report.kind == "contributions"
     assert outcome(report) == (2, 0, 0, 2)
     assert [(r["line"], r["code"]) for r in report.rejections] == [(2, "row.json"), (3, "row.json")]
-    record = db.session.execute(select(ContributionRecord).where(ContributionRecord.period == "2025-01")).scalar_one()
+    record = db.session.execute(
+        select(ContributionRecord).where(ContributionRecord.period == "2025-01")
+    ).scalar_one()
     assert record.base == Decimal("20000.50") and record.employee_amount == Decimal("1600.25")
 
 
@@ -106,8 +121,13 @@ def test_a_utf8_bom_is_accepted(db, feed_file):
 
 
 def test_gbk_files_are_detected_and_decoded(db, feed_file):
-    row = people_row(employer_name_zh="北京示例教育咨询有限公司", work_address="北京市海淀区中关村大街1号",
-                     position="英语教师", passport_name="KIM, Min-jun", nationality="KOR")
+    row = people_row(
+        employer_name_zh="北京示例教育咨询有限公司",
+        work_address="北京市海淀区中关村大街1号",
+        position="英语教师",
+        passport_name="KIM, Min-jun",
+        nationality="KOR",
+    )
     report = import_file(feed_file(csv_text([row]), encoding="gbk"))
     assert report.encoding == "gb18030" and outcome(report) == (1, 0, 0, 0)
     permit = person_by_ssn(db, row["ssn"]).permits[0]
@@ -142,7 +162,10 @@ def test_malformed_csv_rows_are_rejected_and_the_rest_imported(db, feed_file):
     content = "\n".join([lines[0], lines[1], broken, short, lines[2]]) + "\n"
     report = import_file(feed_file(content))
     assert outcome(report) == (2, 0, 0, 2)
-    assert [(r["line"], r["code"]) for r in report.rejections] == [(3, "row.malformed"), (4, "row.field_count")]
+    assert [(r["line"], r["code"]) for r in report.rejections] == [
+        (3, "row.malformed"),
+        (4, "row.field_count"),
+    ]
     assert f"{len(PEOPLE_COLUMNS)}" in report.rejections[1]["reason"]
 
 
@@ -154,6 +177,7 @@ def test_multiline_quoted_fields_keep_line_numbers_right(db, feed_file):
 
 
 # --- kinds and columns ----------------------------------------------------------------------
+
 
 def test_the_kind_comes_from_the_columns_or_the_option(db, feed_file):
     person = people_row()
@@ -205,30 +229,34 @@ def test_optional_columns_may_be_left_out(db, feed_file):
 
 # --- validation ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("column", "value", "code"), [
-    ("date_of_birth", "1985-02-30", "row.date_invalid"),
-    ("date_of_birth", "15/03/1985", "row.date_invalid"),
-    ("date_of_birth", "2999-01-01", "row.date_out_of_range"),
-    ("permit_valid_to", "2020-01-01", "row.date_order"),
-    ("nationality", "XYZ", "identifier.nationality_unknown"),
-    ("nationality", "", "row.required"),
-    ("permit_number", "12345", "identifier.permit_length"),
-    ("ssn", "931410198503150010", "identifier.ssn_check"),
-    ("pr_id", "11010519491231002X", "identifier.pr_id_format"),
-    ("passport_number", "TOO-LONG-123", "identifier.passport_format"),
-    ("permit_category", "D", "row.choice_invalid"),
-    ("card_status", "lost", "row.choice_invalid"),
-    ("sex", "Q", "row.choice_invalid"),
-    ("phone", "12345", "identifier.phone_invalid"),
-    ("employer_uscc", "123", "identifier.uscc_format"),
-    ("work_city_code", "Shanghai", "identifier.city_code_format"),
-    ("insurances", "pension:enrolled;dental:enrolled", "row.insurances_invalid"),
-    ("insurances", "pension:enrolled;pension:ended", "row.insurance_repeated"),
-    ("insurances", "pension:exempt:2024-03", "row.exemption_incomplete"),
-    ("passport_name", "张伟", "row.name_no_latin"),
-    ("passport_name", "A" * 201, "row.too_long"),
-    ("position", "", "row.required"),
-])
+
+@pytest.mark.parametrize(
+    ("column", "value", "code"),
+    [
+        ("date_of_birth", "1985-02-30", "row.date_invalid"),
+        ("date_of_birth", "15/03/1985", "row.date_invalid"),
+        ("date_of_birth", "2999-01-01", "row.date_out_of_range"),
+        ("permit_valid_to", "2020-01-01", "row.date_order"),
+        ("nationality", "XYZ", "identifier.nationality_unknown"),
+        ("nationality", "", "row.required"),
+        ("permit_number", "12345", "identifier.permit_length"),
+        ("ssn", "931410198503150010", "identifier.ssn_check"),
+        ("pr_id", "11010519491231002X", "identifier.pr_id_format"),
+        ("passport_number", "TOO-LONG-123", "identifier.passport_format"),
+        ("permit_category", "D", "row.choice_invalid"),
+        ("card_status", "lost", "row.choice_invalid"),
+        ("sex", "Q", "row.choice_invalid"),
+        ("phone", "12345", "identifier.phone_invalid"),
+        ("employer_uscc", "123", "identifier.uscc_format"),
+        ("work_city_code", "Shanghai", "identifier.city_code_format"),
+        ("insurances", "pension:enrolled;dental:enrolled", "row.insurances_invalid"),
+        ("insurances", "pension:enrolled;pension:ended", "row.insurance_repeated"),
+        ("insurances", "pension:exempt:2024-03", "row.exemption_incomplete"),
+        ("passport_name", "张伟", "row.name_no_latin"),
+        ("passport_name", "A" * 201, "row.too_long"),
+        ("position", "", "row.required"),
+    ],
+)
 def test_bad_people_values_reject_the_row_with_line_column_and_reason(db, feed_file, column, value, code):
     rows = [people_row(), people_row(**{column: value}), people_row()]
     report = import_file(feed_file(rows))
@@ -240,23 +268,29 @@ def test_bad_people_values_reject_the_row_with_line_column_and_reason(db, feed_f
     assert count(db, Person) == 2
 
 
-@pytest.mark.parametrize(("column", "value", "code"), [
-    ("employer_amount", "-1.00", "row.amount_negative"),
-    ("employee_amount", "12.345", "row.amount_invalid"),
-    ("base", "1e5", "row.amount_invalid"),
-    ("base", "", "row.required"),
-    ("period", "2025-13", "row.period_invalid"),
-    ("period", "2025/01", "row.period_invalid"),
-    ("insurance", "dental", "row.choice_invalid"),
-    ("status", "late", "row.choice_invalid"),
-    ("paid_on", "2025-02-29", "row.date_invalid"),
-    ("ssn", "123", "identifier.ssn_length"),
-])
+@pytest.mark.parametrize(
+    ("column", "value", "code"),
+    [
+        ("employer_amount", "-1.00", "row.amount_negative"),
+        ("employee_amount", "12.345", "row.amount_invalid"),
+        ("base", "1e5", "row.amount_invalid"),
+        ("base", "", "row.required"),
+        ("period", "2025-13", "row.period_invalid"),
+        ("period", "2025/01", "row.period_invalid"),
+        ("insurance", "dental", "row.choice_invalid"),
+        ("status", "late", "row.choice_invalid"),
+        ("paid_on", "2025-02-29", "row.date_invalid"),
+        ("ssn", "123", "identifier.ssn_length"),
+    ],
+)
 def test_bad_contribution_values_reject_the_row(db, feed_file, column, value, code):
     person = people_row()
     import_file(feed_file([person]))
-    rows = [contribution_row(person["ssn"], period="2025-01"), {**contribution_row(person["ssn"]), column: value},
-            contribution_row(person["ssn"], period="2025-03")]
+    rows = [
+        contribution_row(person["ssn"], period="2025-01"),
+        {**contribution_row(person["ssn"]), column: value},
+        contribution_row(person["ssn"], period="2025-03"),
+    ]
     if column == "period":
         rows[1]["insurance"] = "medical"
     report = import_file(feed_file(rows))
@@ -273,14 +307,20 @@ def test_several_problems_of_one_row_are_all_reported_and_counted_once(db, feed_
 def test_contributions_need_a_known_account_and_employer(db, feed_file):
     person = people_row()
     import_file(feed_file([person]))
-    rows = [contribution_row("93141019850315001X"), contribution_row(person["ssn"], employer_uscc="91310000000000001X")]
+    rows = [
+        contribution_row("93141019850315001X"),
+        contribution_row(person["ssn"], employer_uscc="91310000000000001X"),
+    ]
     rows[1]["employer_uscc"] = "913100000000009999"
     report = import_file(feed_file(rows))
     assert [(r["column"], r["code"]) for r in report.rejections] == [
-        ("ssn", "row.unknown_account"), ("employer_uscc", "row.unknown_employer")]
+        ("ssn", "row.unknown_account"),
+        ("employer_uscc", "row.unknown_employer"),
+    ]
 
 
 # --- duplicates, conflicts, idempotency, renewals --------------------------------------------
+
 
 def test_a_duplicate_row_in_the_same_file_is_reported_not_double_counted(db, feed_file):
     person = people_row()
@@ -301,7 +341,10 @@ def test_a_permit_number_or_pr_id_of_another_person_is_a_conflict(db, feed_file)
     report = import_file(feed_file([thief, pr_thief]))
     assert [r["code"] for r in report.rejections] == ["row.permit_conflict", "row.pr_id_conflict"]
     assert count(db, Employer) == 1  # a rejected row changes nothing, not even its employer
-    same_batch = [people_row(permit_number="110000209900000001"), people_row(permit_number="110000209900000001")]
+    same_batch = [
+        people_row(permit_number="110000209900000001"),
+        people_row(permit_number="110000209900000001"),
+    ]
     report = import_file(feed_file(same_batch))
     assert outcome(report) == (1, 0, 0, 1) and report.rejections[0]["code"] == "row.permit_conflict"
 
@@ -320,8 +363,14 @@ def test_importing_twice_is_idempotent_and_a_change_is_an_update(db, feed_file):
     assert person_by_ssn(db, rows[1]["ssn"]).account.card.status == "temp_lost"
     assert str(person_by_ssn(db, rows[2]["ssn"]).permits[0].valid_to) == "2027-02-28"
     assert person_by_ssn(db, rows[3]["ssn"]).phone is None
-    pension = next(e for e in person_by_ssn(db, rows[4]["ssn"]).account.enrolments if e.insurance_type == "pension")
-    assert (pension.status, pension.exemption_country, pension.exemption_certificate) == ("exempt", "DEU", "DE-COC-1")
+    pension = next(
+        e for e in person_by_ssn(db, rows[4]["ssn"]).account.enrolments if e.insurance_type == "pension"
+    )
+    assert (pension.status, pension.exemption_country, pension.exemption_certificate) == (
+        "exempt",
+        "DEU",
+        "DE-COC-1",
+    )
 
 
 def test_columns_missing_from_a_later_file_keep_the_stored_values(db, feed_file):
@@ -342,7 +391,11 @@ def test_a_new_passport_for_the_same_ssn_is_a_renewal_that_keeps_the_history(db,
     assert outcome(import_file(feed_file([renewed]))) == (0, 0, 1, 0)
     person = person_by_ssn(db, row["ssn"])
     old, new = person.documents
-    assert (old.number, old.is_current, old.superseded_at is not None) == (row["passport_number"], False, True)
+    assert (old.number, old.is_current, old.superseded_at is not None) == (
+        row["passport_number"],
+        False,
+        True,
+    )
     assert (new.number, new.is_current, str(new.expires_on)) == ("NEW123456", True, "2035-01-01")
     assert count(db, Person) == 1 and count(db, ContributionRecord) == 1
 
@@ -390,14 +443,19 @@ def test_contribution_changes_are_updates_and_money_stays_decimal(db, feed_file)
     record = db.session.execute(select(ContributionRecord)).scalar_one()
     assert record.status == "paid" and record.employee_amount == Decimal("1600.10")
     assert isinstance(record.base, Decimal)
-    other_employer = people_row(employer_uscc="91440300MA5DEF345F", employer_name_zh="深圳示例电子有限公司",
-                                ssn=person["ssn"], permit_number=person["permit_number"])
+    other_employer = people_row(
+        employer_uscc="91440300MA5DEF345F",
+        employer_name_zh="深圳示例电子有限公司",
+        ssn=person["ssn"],
+        permit_number=person["permit_number"],
+    )
     import_file(feed_file([other_employer]))
     second_job = [contribution_row(person["ssn"], employer_uscc="91440300MA5DEF345F")]
     assert outcome(import_file(feed_file(second_job))) == (1, 0, 0, 0)
 
 
 # --- resilience ------------------------------------------------------------------------------
+
 
 def test_a_database_refusal_inside_a_batch_loses_only_that_row(db, feed_file, monkeypatch):
     original = people_import.person_values
@@ -443,18 +501,30 @@ def test_seen_keys_grow_and_remember():
 
 # --- report, audit and privacy ---------------------------------------------------------------
 
+
 def test_the_report_and_one_audit_row_per_run(db, feed_file):
     report = import_file(feed_file([people_row(), people_row(nationality="XYZ")], name="people-2025.csv"))
     data = report.to_dict()
     assert {k: data[k] for k in ("file", "kind", "format", "encoding", "rows", "added", "rejected")} == {
-        "file": "people-2025.csv", "kind": "people", "format": "csv", "encoding": "utf-8", "rows": 2,
-        "added": 1, "rejected": 1}
+        "file": "people-2025.csv",
+        "kind": "people",
+        "format": "csv",
+        "encoding": "utf-8",
+        "rows": 2,
+        "added": 1,
+        "rejected": 1,
+    }
     assert data["rejections"][0] == {
-        "line": 3, "column": "nationality", "code": "identifier.nationality_unknown",
-        "reason": "This is not a known country code. Use the three letters of ISO 3166-1, such as DEU."}
+        "line": 3,
+        "column": "nationality",
+        "code": "identifier.nationality_unknown",
+        "reason": "This is not a known country code. Use the three letters of ISO 3166-1, such as DEU.",
+    }
     json.dumps(data)
     [entry] = db.session.execute(select(AuditLog)).scalars().all()
-    assert entry.action == "registry.import" and entry.details["added"] == 1 and entry.details["rejected"] == 1
+    assert (
+        entry.action == "registry.import" and entry.details["added"] == 1 and entry.details["rejected"] == 1
+    )
 
 
 def test_the_database_holds_no_identifier_in_clear_text(db, app, feed_file, tmp_path):
@@ -463,8 +533,15 @@ def test_the_database_holds_no_identifier_in_clear_text(db, app, feed_file, tmp_
     import_file(feed_file([contribution_row(rows[0]["ssn"])]))
     secrets_in_clear = []
     for row in rows:
-        secrets_in_clear += [row["ssn"], row["permit_number"], row["passport_number"], row["pr_id"],
-                             row["phone"], row["phone"].removeprefix("+86"), row["card_number"]]
+        secrets_in_clear += [
+            row["ssn"],
+            row["permit_number"],
+            row["passport_number"],
+            row["pr_id"],
+            row["phone"],
+            row["phone"].removeprefix("+86"),
+            row["card_number"],
+        ]
     dump = []
     with db.engine.connect() as conn:
         for table in db.metadata.sorted_tables:
@@ -479,6 +556,7 @@ def test_the_database_holds_no_identifier_in_clear_text(db, app, feed_file, tmp_
 
 # --- the command ---------------------------------------------------------------------------
 
+
 def test_cli_prints_the_table_and_writes_the_json_report(db, runner, feed_file, tmp_path):
     path = feed_file([people_row(), people_row()])
     report_path = tmp_path / "report.json"
@@ -489,16 +567,28 @@ def test_cli_prints_the_table_and_writes_the_json_report(db, runner, feed_file, 
 
 
 def test_cli_exit_codes_for_rejected_rows_and_refused_files(db, runner, feed_file):
-    rejected = runner.invoke(args=["registry", "import", str(feed_file([people_row(nationality="XYZ")])),
-                                   "--json", "-"])
+    rejected = runner.invoke(
+        args=["registry", "import", str(feed_file([people_row(nationality="XYZ")])), "--json", "-"]
+    )
     assert rejected.exit_code == 3
     assert json.loads(rejected.output)["rejections"][0]["code"] == "identifier.nationality_unknown"
     table = runner.invoke(args=["registry", "import", str(feed_file([people_row(nationality="XYZ")]))])
     assert "nationality" in table.output and "known country code" in table.output
     refused = runner.invoke(args=["registry", "import", str(feed_file("name,age\n"))])
     assert refused.exit_code == 1 and "registry.file_kind" in refused.output
-    forced = runner.invoke(args=["registry", "import", str(feed_file([people_row()])), "--kind", "people",
-                                 "--encoding", "utf-8", "--batch-size", "1"])
+    forced = runner.invoke(
+        args=[
+            "registry",
+            "import",
+            str(feed_file([people_row()])),
+            "--kind",
+            "people",
+            "--encoding",
+            "utf-8",
+            "--batch-size",
+            "1",
+        ]
+    )
     assert forced.exit_code == 0, forced.output
 
 

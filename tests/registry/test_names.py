@@ -14,39 +14,45 @@ from app.registry.names import canonical_name, name_variants, split_name
 CANONICAL_SHAPE = re.compile(r"^([A-Z]+( [A-Z]+)*)?$")
 
 
-@pytest.mark.parametrize(("raw", "canonical"), [
-    ("MÜLLER-LÜDENSCHEIDT, Hans Peter", "MUELLER LUEDENSCHEIDT HANS PETER"),
-    ("O'BRIEN Siobhán", "OBRIEN SIOBHAN"),
-    ("Siobhán O'BRIEN", "OBRIEN SIOBHAN"),
-    ("  José   María  GARCÍA ", "GARCIA JOSE MARIA"),
-    ("WEIß, Käthe", "WEISS KAETHE"),
-    ("ÅBERG, Åsa", "AABERG AASA"),
-    ("JØRGENSEN, Søren", "JOERGENSEN SOEREN"),
-    ("ÞÓRSDÓTTIR, Guðrún", "THORSDOTTIR GUDRUN"),
-    ("ŒUVRE, Chloé", "OEUVRE CHLOE"),
-    ("ŁUKASZEWICZ, Paweł", "LUKASZEWICZ PAWEL"),
-    ("NGUYỄN Thị Minh Khai", "NGUYEN THI MINH KHAI"),
-    ("D’ARTAGNAN, Jean-Luc", "DARTAGNAN JEAN LUC"),
-    ("Anna Maria Rossi", "ANNA MARIA ROSSI"),
-    ("KIM MIN JUN", "KIM MIN JUN"),
-    ("SMITH<<JOHN<MICHAEL", "SMITH JOHN MICHAEL"),
-    ("YILDIZ, Işıl", "YILDIZ ISIL"),
-    ("ȴeſ", "LES"),
-])
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("MÜLLER-LÜDENSCHEIDT, Hans Peter", "MUELLER LUEDENSCHEIDT HANS PETER"),
+        ("O'BRIEN Siobhán", "OBRIEN SIOBHAN"),
+        ("Siobhán O'BRIEN", "OBRIEN SIOBHAN"),
+        ("  José   María  GARCÍA ", "GARCIA JOSE MARIA"),
+        ("WEIß, Käthe", "WEISS KAETHE"),
+        ("ÅBERG, Åsa", "AABERG AASA"),
+        ("JØRGENSEN, Søren", "JOERGENSEN SOEREN"),
+        ("ÞÓRSDÓTTIR, Guðrún", "THORSDOTTIR GUDRUN"),
+        ("ŒUVRE, Chloé", "OEUVRE CHLOE"),
+        ("ŁUKASZEWICZ, Paweł", "LUKASZEWICZ PAWEL"),
+        ("NGUYỄN Thị Minh Khai", "NGUYEN THI MINH KHAI"),
+        ("D’ARTAGNAN, Jean-Luc", "DARTAGNAN JEAN LUC"),
+        ("Anna Maria Rossi", "ANNA MARIA ROSSI"),
+        ("KIM MIN JUN", "KIM MIN JUN"),
+        ("SMITH<<JOHN<MICHAEL", "SMITH JOHN MICHAEL"),
+        ("YILDIZ, Işıl", "YILDIZ ISIL"),
+        ("ȴeſ", "LES"),
+    ],
+)
 def test_canonical_names(raw, canonical):
     assert canonical_name(raw) == canonical
 
 
-@pytest.mark.parametrize(("raw", "family", "given_names"), [
-    ("MÜLLER-LÜDENSCHEIDT, Hans Peter", "MUELLER LUEDENSCHEIDT", "HANS PETER"),
-    ("O'BRIEN Siobhán", "OBRIEN", "SIOBHAN"),
-    ("VAN DER MEER Daan", "VAN DER MEER", "DAAN"),
-    ("Daan VAN DER MEER", "VAN DER MEER", "DAAN"),
-    ("NÍ BHRIAIN, Aoife", "NI BHRIAIN", "AOIFE"),
-    (", Cher", "", "CHER"),
-    ("Anna Maria Rossi", "", "ANNA MARIA ROSSI"),
-    ("J SMITH", "", "J SMITH"),
-])
+@pytest.mark.parametrize(
+    ("raw", "family", "given_names"),
+    [
+        ("MÜLLER-LÜDENSCHEIDT, Hans Peter", "MUELLER LUEDENSCHEIDT", "HANS PETER"),
+        ("O'BRIEN Siobhán", "OBRIEN", "SIOBHAN"),
+        ("VAN DER MEER Daan", "VAN DER MEER", "DAAN"),
+        ("Daan VAN DER MEER", "VAN DER MEER", "DAAN"),
+        ("NÍ BHRIAIN, Aoife", "NI BHRIAIN", "AOIFE"),
+        (", Cher", "", "CHER"),
+        ("Anna Maria Rossi", "", "ANNA MARIA ROSSI"),
+        ("J SMITH", "", "J SMITH"),
+    ],
+)
 def test_split_name_follows_the_comma_and_the_capitals_conventions(raw, family, given_names):
     assert split_name(raw) == (family, given_names)
 
@@ -79,8 +85,9 @@ def test_long_names_are_never_truncated():
     raw = "DE LA SANTÍSIMA TRINIDAD FERNÁNDEZ-GONZÁLEZ, María de los Ángeles Guadalupe Esperanza"
     assert len(raw) > 60
     canonical = canonical_name(raw)
-    assert canonical == ("DE LA SANTISIMA TRINIDAD FERNANDEZ GONZALEZ "
-                         "MARIA DE LOS ANGELES GUADALUPE ESPERANZA")
+    assert canonical == (
+        "DE LA SANTISIMA TRINIDAD FERNANDEZ GONZALEZ MARIA DE LOS ANGELES GUADALUPE ESPERANZA"
+    )
     assert canonical_name(canonical) == canonical
 
 

@@ -30,9 +30,17 @@ def snapshot(db) -> list[tuple]:
     """The seeded people with their decrypted identifiers, in a comparable form."""
     people = db.session.execute(select(Person).order_by(Person.id)).scalars().all()
     return [
-        (p.passport_name, p.date_of_birth, p.nationality, p.phone, p.account.ssn, p.account.card.status,
-         tuple(d.number for d in p.documents), tuple((w.permit_number, w.category, w.valid_to) for w in p.permits),
-         tuple(sorted((e.insurance_type, e.status) for e in p.account.enrolments)))
+        (
+            p.passport_name,
+            p.date_of_birth,
+            p.nationality,
+            p.phone,
+            p.account.ssn,
+            p.account.card.status,
+            tuple(d.number for d in p.documents),
+            tuple((w.permit_number, w.category, w.valid_to) for w in p.permits),
+            tuple(sorted((e.insurance_type, e.status) for e in p.account.enrolments)),
+        )
         for p in people
     ]
 
@@ -55,16 +63,36 @@ def test_the_full_demo_has_what_the_journeys_need(db):
     assert {"valid", "expired", "cancelled"} <= {w.status for w in permits}
     assert any(w.status == "valid" and w.valid_to <= TODAY + timedelta(days=30) for w in permits)
     assert sum(1 for p in people if p.phone) > len(people) * 0.8
-    exempt = db.session.execute(select(InsuranceEnrolment).where(InsuranceEnrolment.status == "exempt")).scalars().all()
+    exempt = (
+        db.session.execute(select(InsuranceEnrolment).where(InsuranceEnrolment.status == "exempt"))
+        .scalars()
+        .all()
+    )
     assert exempt and all(e.exemption_country and e.exemption_certificate for e in exempt)
-    assert {e.exemption_country for e in exempt} <= {"DEU", "KOR", "JPN", "FRA", "ESP", "NLD", "CHE", "DNK", "CAN"}
-    periods = db.session.execute(select(func.min(ContributionRecord.period), func.max(ContributionRecord.period))).one()
+    assert {e.exemption_country for e in exempt} <= {
+        "DEU",
+        "KOR",
+        "JPN",
+        "FRA",
+        "ESP",
+        "NLD",
+        "CHE",
+        "DNK",
+        "CAN",
+    }
+    periods = db.session.execute(
+        select(func.min(ContributionRecord.period), func.max(ContributionRecord.period))
+    ).one()
     assert periods == ("2024-11", "2026-10")
     statuses = set(db.session.execute(select(ContributionRecord.status).distinct()).scalars())
     assert {"paid", "arrears", "due"} <= statuses
-    renewed = db.session.execute(
-        select(IdentityDocument.person_id).group_by(IdentityDocument.person_id).having(func.count() > 1)
-    ).scalars().all()
+    renewed = (
+        db.session.execute(
+            select(IdentityDocument.person_id).group_by(IdentityDocument.person_id).having(func.count() > 1)
+        )
+        .scalars()
+        .all()
+    )
     assert renewed
     assert all(p.pr_id is None or p.pr_id_hash for p in people)
 
@@ -73,9 +101,15 @@ def test_some_people_have_gaps_in_their_contributions(db):
     seed_demo(1, people=120, today=TODAY)
     gaps = 0
     for person in db.session.execute(select(Person)).scalars():
-        periods = sorted(set(db.session.execute(
-            select(ContributionRecord.period).where(ContributionRecord.account_id == person.account.id)
-        ).scalars()))
+        periods = sorted(
+            set(
+                db.session.execute(
+                    select(ContributionRecord.period).where(
+                        ContributionRecord.account_id == person.account.id
+                    )
+                ).scalars()
+            )
+        )
         months = [int(p[:4]) * 12 + int(p[5:]) for p in periods]
         gaps += any(b - a > 1 for a, b in pairwise(months))
     assert gaps >= 3
@@ -114,8 +148,17 @@ def test_cli_prints_samples_and_json(db, runner):
     as_json = runner.invoke(args=["seed-demo", "--seed", "2", "--people", "60", "--json"])
     data = json.loads(as_json.output)
     assert data["people"] == 60 and data["samples"]
-    assert set(data["samples"][0]) == {"passport_name", "date_of_birth", "nationality", "permit_number",
-                                       "permit_category", "ssn", "phone", "card_status", "note"}
+    assert set(data["samples"][0]) == {
+        "passport_name",
+        "date_of_birth",
+        "nationality",
+        "permit_number",
+        "permit_category",
+        "ssn",
+        "phone",
+        "card_status",
+        "note",
+    }
 
 
 def test_if_empty_leaves_an_existing_registry_alone_but_still_prints_samples(db, runner):

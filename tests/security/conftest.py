@@ -23,9 +23,17 @@ ADMIN_ROLES = ("viewer", "translator", "editor", "publisher", "superadmin")
 
 def make_notice(**overrides) -> Notice:
     """A published notice (no translations needed for an inbox row)."""
-    fields = {"category": "policy_change", "priority": "normal", "audience": {"all": True},
-              "source_locale": "en", "source_title": "Circular 12", "source_url": "https://example.org/12",
-              "source_date": date(2026, 11, 1), "status": "published", "published_at": clock.now()}
+    fields = {
+        "category": "policy_change",
+        "priority": "normal",
+        "audience": {"all": True},
+        "source_locale": "en",
+        "source_title": "Circular 12",
+        "source_url": "https://example.org/12",
+        "source_date": date(2026, 11, 1),
+        "status": "published",
+        "published_at": clock.now(),
+    }
     fields.update(overrides)
     notice = Notice(**fields)
     db.session.add(notice)
@@ -37,15 +45,34 @@ def furnish(user, point_name: str = "Counter 1") -> dict:
     """Give a verified user one row of every kind the application keeps about users; what was made."""
     consent = consents.grant_consent(user.id, "sensitive_identifiers", text_version="2026-11", locale="en")
     consents.grant_consent(user.id, "notifications", text_version="2026-11", locale="en")
-    db.session.add(FlowState(user_id=user.id, flow="verify", step="identifier",
-                             answers={"passport_name": "MÜLLER, Hans", "identifier_type": "permit_number"}))
-    db.session.add(VerificationAttempt(user_id=user.id, person_id=user.person_id, identifier_type="permit_number",
-                                       identifier_hash="a" * 64, step="identifier_match", result="pass"))
+    db.session.add(
+        FlowState(
+            user_id=user.id,
+            flow="verify",
+            step="identifier",
+            answers={"passport_name": "MÜLLER, Hans", "identifier_type": "permit_number"},
+        )
+    )
+    db.session.add(
+        VerificationAttempt(
+            user_id=user.id,
+            person_id=user.person_id,
+            identifier_type="permit_number",
+            identifier_hash="a" * 64,
+            step="identifier_match",
+            result="pass",
+        )
+    )
     db.session.commit()
     verification.create_in_person_reference(user.id, user.person_id)
     subscriptions.record_client_report(user.id, {"tmpl_notice_update": "accept"}, "report-1")
-    subscriptions.record_event(user.id, user.openid, "subscribe_msg_sent_event", 1795848008, [
-        {"TemplateId": "tmpl_notice_update", "MsgID": "3000000000000000002", "ErrorCode": "0"}])
+    subscriptions.record_event(
+        user.id,
+        user.openid,
+        "subscribe_msg_sent_event",
+        1795848008,
+        [{"TemplateId": "tmpl_notice_update", "MsgID": "3000000000000000002", "ErrorCode": "0"}],
+    )
     notice = make_notice()
     db.session.add(NoticeDelivery(notice_id=notice.id, user_id=user.id, channel="in_app", state="delivered"))
     db.session.commit()
@@ -70,7 +97,9 @@ def admin_token(client):
 
     def _token(role: str) -> dict:
         admin = admin_auth.create_admin(f"{role}-{next(counter)}", ADMIN_PASSWORD, role)
-        response = client.post("/api/v1/admin/auth", json={"username": admin.username, "password": ADMIN_PASSWORD})
+        response = client.post(
+            "/api/v1/admin/auth", json={"username": admin.username, "password": ADMIN_PASSWORD}
+        )
         assert response.status_code == 200, response.get_json()
         return {"Authorization": f"Bearer {response.get_json()['token']}"}
 

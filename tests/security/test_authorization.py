@@ -74,8 +74,14 @@ def routes(app):
 
 def url_for_rule(rule, values: dict | None = None) -> str:
     """The rule with its placeholders filled with plausible values."""
-    defaults = {"name": "verify", "slug": "documents", "locale": "en", "token": "x", "purpose": "notifications",
-                "filename": "x.css"}
+    defaults = {
+        "name": "verify",
+        "slug": "documents",
+        "locale": "en",
+        "token": "x",
+        "purpose": "notifications",
+        "filename": "x.css",
+    }
     defaults.update(values or {})
 
     def fill(match: re.Match) -> str:
@@ -95,7 +101,11 @@ def call(client, method: str, url: str, headers: dict | None = None):
 
 def assert_refused(response, status: int, code: str | None = None) -> None:
     """A refusal with the JSON envelope."""
-    assert response.status_code == status, (response.request.method, response.request.path, response.get_data())
+    assert response.status_code == status, (
+        response.request.method,
+        response.request.path,
+        response.get_data(),
+    )
     body = response.get_json()
     assert set(body["error"]) >= {"code", "message", "details"}
     if code:
@@ -103,8 +113,13 @@ def assert_refused(response, status: int, code: str | None = None) -> None:
 
 
 def test_every_route_is_guarded_or_listed_public(app):
-    unguarded = sorted({endpoint for _rule, _method, endpoint, guard in routes(app)
-                        if guard is None and endpoint not in PUBLIC})
+    unguarded = sorted(
+        {
+            endpoint
+            for _rule, _method, endpoint, guard in routes(app)
+            if guard is None and endpoint not in PUBLIC
+        }
+    )
     assert unguarded == [], "add a guard, or list the route in PUBLIC with a reason"
     stale = sorted(set(PUBLIC) - set(app.view_functions))
     assert stale == [], "PUBLIC names routes that no longer exist"
@@ -127,15 +142,24 @@ class TestUserRoutes:
 
     @pytest.fixture
     def user_routes(self, app):
-        return [(rule, method) for rule, method, _endpoint, guard in routes(app) if guard and guard[0] == "user"]
+        return [
+            (rule, method) for rule, method, _endpoint, guard in routes(app) if guard and guard[0] == "user"
+        ]
 
-    def test_without_a_valid_session_every_user_route_is_401(self, app, client, login, user_routes, admin_token):
+    def test_without_a_valid_session_every_user_route_is_401(
+        self, app, client, login, user_routes, admin_token
+    ):
         revoked = login()
         client.post("/api/v1/auth/logout", headers=revoked)
         short_lived = SessionStore(app.extensions["redis"], "session", 1)
         expired = {"Authorization": "Bearer " + short_lived.create(make_user().id, {})}
-        attempts = {"none": {}, "garbage": {"Authorization": "Bearer not-a-token"}, "revoked": revoked,
-                    "scheme": {"Authorization": "Basic dXNlcjpwYXNz"}, "admin": admin_token("superadmin")}
+        attempts = {
+            "none": {},
+            "garbage": {"Authorization": "Bearer not-a-token"},
+            "revoked": revoked,
+            "scheme": {"Authorization": "Basic dXNlcjpwYXNz"},
+            "admin": admin_token("superadmin"),
+        }
         time.sleep(1.1)  # the short-lived session expires for real
         attempts["expired"] = expired
         assert user_routes
@@ -166,8 +190,9 @@ class TestUserRoutes:
         assert delivery.read_at is None
         # By cursor: the owner's page cursor is refused for the other user.
         assert cursor["next_cursor"]
-        response = client.get(f"/api/v1/card/contributions?year=2026&cursor={cursor['next_cursor']}",
-                              headers=other_headers)
+        response = client.get(
+            f"/api/v1/card/contributions?year=2026&cursor={cursor['next_cursor']}", headers=other_headers
+        )
         assert_refused(response, 400)
         # The owner's consent cannot be withdrawn by the other user: they only ever act on their own.
         response = client.post("/api/v1/me/consents/sensitive_identifiers/withdraw", headers=other_headers)
@@ -179,13 +204,21 @@ class TestAdminApi:
 
     @pytest.fixture
     def admin_routes(self, app):
-        return [(rule, method, guard[1]) for rule, method, _e, guard in routes(app) if guard and guard[0] == "admin_api"]
+        return [
+            (rule, method, guard[1])
+            for rule, method, _e, guard in routes(app)
+            if guard and guard[0] == "admin_api"
+        ]
 
-    def test_without_a_valid_admin_token_every_route_is_401(self, app, client, login, admin_routes, admin_token):
+    def test_without_a_valid_admin_token_every_route_is_401(
+        self, app, client, login, admin_routes, admin_token
+    ):
         revoked = admin_token("superadmin")
         client.post("/api/v1/admin/logout", headers=revoked)
         deactivated = admin_token("superadmin")
-        for admin in db.session.scalars(select(admin_auth.AdminUser).where(admin_auth.AdminUser.active.is_(True))):
+        for admin in db.session.scalars(
+            select(admin_auth.AdminUser).where(admin_auth.AdminUser.active.is_(True))
+        ):
             admin.active = False
         db.session.commit()
         live_admin = admin_auth.create_admin("expiring-superadmin", ADMIN_PASSWORD, "superadmin")
@@ -216,7 +249,11 @@ class TestConsole:
 
     @pytest.fixture
     def console_routes(self, app):
-        return [(rule, method, guard[1]) for rule, method, _e, guard in routes(app) if guard and guard[0] == "console"]
+        return [
+            (rule, method, guard[1])
+            for rule, method, _e, guard in routes(app)
+            if guard and guard[0] == "console"
+        ]
 
     def test_without_a_session_every_route_sends_to_sign_in(self, client, console_routes, admin_token):
         bearer = admin_token("superadmin")  # an API token is no console session
@@ -230,7 +267,9 @@ class TestConsole:
     def test_each_role_gets_exactly_its_permissions(self, app, console_routes, role):
         admin = admin_auth.create_admin(f"console-{role}", ADMIN_PASSWORD, role)
         browser = app.test_client()
-        signed_in = browser.post("/admin/login", data={"username": admin.username, "password": ADMIN_PASSWORD})
+        signed_in = browser.post(
+            "/admin/login", data={"username": admin.username, "password": ADMIN_PASSWORD}
+        )
         assert signed_in.status_code == 302
         assert len(console_routes) >= 15
         for rule, method, permission in console_routes:
@@ -251,7 +290,9 @@ class TestServicePoints:
             response = client.post("/api/v1/qr/verify", json={"payload": "x"}, headers=headers)
             assert response.status_code == 401
         service_points.revoke_service_point(point.name)
-        response = client.post("/api/v1/qr/verify", json={"payload": "x"}, headers={"X-Service-Point-Key": key})
+        response = client.post(
+            "/api/v1/qr/verify", json={"payload": "x"}, headers={"X-Service-Point-Key": key}
+        )
         assert response.status_code in (401, 403)
         assert response.get_json()["error"]["code"] != "qr.invalid"
 

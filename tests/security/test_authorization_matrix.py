@@ -42,9 +42,12 @@ REFUSALS = (401, 403, 302)
 
 
 def route_keys(app: Flask) -> set[str]:
-    """"METHOD /rule" of every rule and method the app serves (HEAD and OPTIONS are Werkzeug's)."""
-    return {f"{method} {rule.rule}" for rule in app.url_map.iter_rules()
-            for method in (rule.methods or set()) & set(METHODS)}
+    """ "METHOD /rule" of every rule and method the app serves (HEAD and OPTIONS are Werkzeug's)."""
+    return {
+        f"{method} {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        for method in (rule.methods or set()) & set(METHODS)
+    }
 
 
 def family(rule: str) -> str:
@@ -84,8 +87,14 @@ class People:
     def secrets(self) -> tuple[str, ...]:
         """Strings only the owner's own answers may contain: their account, names and identifiers."""
         person = self.owner.person
-        return (self.owner.openid, "OWNERSON", "MÜLLER, Hans", person.permits[0].permit_number,
-                person.account.ssn, person.documents[0].number)
+        return (
+            self.owner.openid,
+            "OWNERSON",
+            "MÜLLER, Hans",
+            person.permits[0].permit_number,
+            person.account.ssn,
+            person.documents[0].number,
+        )
 
 
 @dataclass
@@ -118,7 +127,9 @@ class World:
 
     def sign_in_api(self, username: str) -> str:
         """An admin API token from POST /api/v1/admin/auth."""
-        response = self.client().post("/api/v1/admin/auth", json={"username": username, "password": ADMIN_PASSWORD})
+        response = self.client().post(
+            "/api/v1/admin/auth", json={"username": username, "password": ADMIN_PASSWORD}
+        )
         assert response.status_code == 200, response.get_json()
         return response.get_json()["token"]
 
@@ -186,24 +197,41 @@ def world(_schema, database_url, _wechat_emulator_server):
     wechat.appid, wechat.secret = app.config["WECHAT_APPID"], app.config["WECHAT_SECRET"]
     app.config["WECHAT_API_BASE"] = base_url
     app.extensions["wechat"].set_api_base(base_url)
-    admins = {role: admin_auth.create_admin(f"matrix-{role}", ADMIN_PASSWORD, role).username for role in ROLES}
+    admins = {
+        role: admin_auth.create_admin(f"matrix-{role}", ADMIN_PASSWORD, role).username for role in ROLES
+    }
     author = admin_auth.actor_for(admin_auth.create_admin("matrix-notice-author", ADMIN_PASSWORD, "editor"))
-    publisher = admin_auth.actor_for(admin_auth.create_admin("matrix-notice-publisher", ADMIN_PASSWORD, "publisher"))
+    publisher = admin_auth.actor_for(
+        admin_auth.create_admin("matrix-notice-publisher", ADMIN_PASSWORD, "publisher")
+    )
     importer = admin_auth.create_admin("matrix-notice-importer", ADMIN_PASSWORD, "superadmin")
     import_token = import_progress.new_token()
     import_progress.start(redis_client, import_token, filename="people.csv", total=10, admin_id=importer.id)
     _point, point_key = service_points.create_service_point("Counter 7")
-    world = World(app=app, wechat=wechat, author=author, publisher=publisher, admins=admins, point_key=point_key,
-                  import_token=import_token, notice_id=0, people=People.make())
+    world = World(
+        app=app,
+        wechat=wechat,
+        author=author,
+        publisher=publisher,
+        admins=admins,
+        point_key=point_key,
+        import_token=import_token,
+        notice_id=0,
+        people=People.make(),
+    )
     world.notice_id = admin_notice(world, published=True).id
     stale = make_user(verified=True, locale="en")
 
     # Expired: made by the sign-in paths with a one-second lifetime, then left to run out.
     world.expired["api"] = _expiring(world, "SESSION_TTL_SECONDS", lambda: world.user_bearer(stale))
-    world.expired["admin_api"] = _expiring(world, "ADMIN_SESSION_TTL_SECONDS",
-                                           lambda: {"Authorization": "Bearer " + world.sign_in_api(admins["superadmin"])})
-    world.expired["console"] = _expiring(world, "ADMIN_SESSION_TTL_SECONDS",
-                                         lambda: world.sign_in_console(admins["superadmin"]))
+    world.expired["admin_api"] = _expiring(
+        world,
+        "ADMIN_SESSION_TTL_SECONDS",
+        lambda: {"Authorization": "Bearer " + world.sign_in_api(admins["superadmin"])},
+    )
+    world.expired["console"] = _expiring(
+        world, "ADMIN_SESSION_TTL_SECONDS", lambda: world.sign_in_console(admins["superadmin"])
+    )
     # Revoked: signed out by the route that signs out, then presented again.
     world.revoked["api"] = world.user_bearer(stale)
     assert world.client().post("/api/v1/auth/logout", headers=world.revoked["api"]).status_code == 204
@@ -238,9 +266,14 @@ AUDIENCE = {"nationalities": ["ISL"]}
 
 def notice_payload(title: str = "Pension changes") -> dict:
     """A complete notice as the admin API takes it."""
-    return {"source_locale": "en", "category": "policy_change", "priority": "normal", "audience": AUDIENCE,
-            "source": {"title": "Circular 12", "url": "https://example.org/12", "date": "2026-11-01"},
-            "translations": {"en": {"title": title, "body": "The base changes in January."}}}
+    return {
+        "source_locale": "en",
+        "category": "policy_change",
+        "priority": "normal",
+        "audience": AUDIENCE,
+        "source": {"title": "Circular 12", "url": "https://example.org/12", "date": "2026-11-01"},
+        "translations": {"en": {"title": title, "body": "The base changes in January."}},
+    }
 
 
 def admin_notice(world: World, *, published: bool, edited: bool = False):
@@ -254,22 +287,36 @@ def admin_notice(world: World, *, published: bool, edited: bool = False):
 
 
 #: Routes that act on a draft notice (every other notice route gets a published one).
-DRAFT_NOTICE = {"POST /api/v1/admin/notices/<int:notice_id>/publish", "POST /admin/notices/<int:notice_id>/publish"}
+DRAFT_NOTICE = {
+    "POST /api/v1/admin/notices/<int:notice_id>/publish",
+    "POST /admin/notices/<int:notice_id>/publish",
+}
 #: Routes that act on a published notice's pending draft version (an edit awaiting a publisher).
-PENDING_DRAFT = {"DELETE /api/v1/admin/notices/<int:notice_id>/draft",
-                 "POST /admin/notices/<int:notice_id>/draft/discard"}
+PENDING_DRAFT = {
+    "DELETE /api/v1/admin/notices/<int:notice_id>/draft",
+    "POST /admin/notices/<int:notice_id>/draft/discard",
+}
 
 
 def notice_form(title: str = "Pension changes") -> dict:
     """A complete notice as the console's form posts it."""
-    return {"source_locale": "en", "title": title, "body": "The base changes in January.",
-            "source_title": "Circular 12", "source_url": "https://example.org/12", "source_date": "2026-11-01",
-            "category": "policy_change", "priority": "normal", "audience_nationalities": "ISL"}
+    return {
+        "source_locale": "en",
+        "title": title,
+        "body": "The base changes in January.",
+        "source_title": "Circular 12",
+        "source_url": "https://example.org/12",
+        "source_date": "2026-11-01",
+        "category": "policy_change",
+        "priority": "normal",
+        "audience_nationalities": "ISL",
+    }
 
 
 #: Real files behind the preview's routes: a script of the mini program, an icon, the preview's own script.
 PREVIEW_FILES = {
-    "/_preview/": {}, "/_preview/miniprogram.css": {},
+    "/_preview/": {},
+    "/_preview/miniprogram.css": {},
     "/_preview/lib/<name>": {"name": "screen.js"},
     "/_preview/assets/<path:name>": {"name": "icons/pencil.svg"},
     "/_preview/static/<path:filename>": {"filename": "preview.js"},
@@ -283,16 +330,23 @@ def path_values(world: World, key: str, caller: str, people: People) -> dict:
     other callers, refused before anything changes, share one.
     """
     rule = key.split(" ", 1)[1]
-    values: dict = {"name": "verify", "slug": next(iter(guides.GUIDES)), "locale": "fr",
-                    "purpose": "notifications", "token": world.import_token, "filename": "admin.css"}
+    values: dict = {
+        "name": "verify",
+        "slug": next(iter(guides.GUIDES)),
+        "locale": "fr",
+        "purpose": "notifications",
+        "token": world.import_token,
+        "filename": "admin.css",
+    }
     if rule.startswith("/_preview/"):
         values.update(PREVIEW_FILES[rule])
     if "<int:notice_id>" in rule:
         if family(rule) == "api":
             values["notice_id"] = people.made["notice"].id
         elif caller in ROLES:
-            values["notice_id"] = admin_notice(world, published=key not in DRAFT_NOTICE,
-                                               edited=key in PENDING_DRAFT).id
+            values["notice_id"] = admin_notice(
+                world, published=key not in DRAFT_NOTICE, edited=key in PENDING_DRAFT
+            ).id
         else:
             values["notice_id"] = world.notice_id
     return values
@@ -300,6 +354,7 @@ def path_values(world: World, key: str, caller: str, people: People) -> dict:
 
 def fill(rule: str, values: dict) -> str:
     """The rule with its placeholders filled in."""
+
     def value(match: re.Match) -> str:
         name = match.group(1)
         assert name in values, f"give path_values a real value for <{name}> of {rule}"
@@ -320,13 +375,15 @@ def request_body(world: World, key: str, people: People) -> dict:
         "POST /api/v1/admin/notices": {"json": notice_payload()},
         "PUT /api/v1/admin/notices/<int:notice_id>": {"json": notice_payload("Pension changes, corrected")},
         "PUT /api/v1/admin/notices/<int:notice_id>/translations/<locale>": {
-            "json": {"title": "Réforme des retraites", "body": "La base change en janvier."}},
+            "json": {"title": "Réforme des retraites", "body": "La base change en janvier."}
+        },
         "POST /api/v1/admin/audience/count": {"json": {"audience": {"all": True}}},
         "GET /admin/audience/count": {"query_string": {"audience_all": "y"}},
         "POST /admin/notices/new": {"data": notice_form()},
         "POST /admin/notices/<int:notice_id>/edit": {"data": notice_form("Pension changes, corrected")},
         "POST /admin/notices/<int:notice_id>/translate/<locale>": {
-            "data": {"title": "Réforme des retraites", "body": "La base change en janvier."}},
+            "data": {"title": "Réforme des retraites", "body": "La base change en janvier."}
+        },
     }
     if key == "POST /api/v1/auth/login":
         return {"json": {"code": world.login_code(people.owner)}}
@@ -368,7 +425,9 @@ def call(world: World, key: str, caller: str):
     people = People.make() if caller in ("user", "other") and family(rule) == "api" else world.people
     url = fill(rule, path_values(world, key, caller, people))
     headers, cookie = credential(world, caller, rule, people)
-    response = world.client(cookie).open(url, method=method, headers=headers, **request_body(world, key, people))
+    response = world.client(cookie).open(
+        url, method=method, headers=headers, **request_body(world, key, people)
+    )
     response.get_data()  # read whole (a file is streamed), then closed
     response.close()
     return response, people
@@ -393,20 +452,33 @@ def test_the_matrix_has_a_column_per_console_role():
 
 def test_the_openapi_document_and_the_url_map_agree(world):
     document = world.client().get("/api/v1/openapi.json").get_json()
-    documented = {f"{method.upper()} {path}" for path, item in document["paths"].items()
-                  for method in item if method.upper() in METHODS}
-    served = {f"{key.split(' ', 1)[0]} {openapi_path(key.split(' ', 1)[1])}" for key in route_keys(world.app)
-              if key.split(" ", 1)[1].startswith("/api/v1")}
+    documented = {
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method in item
+        if method.upper() in METHODS
+    }
+    served = {
+        f"{key.split(' ', 1)[0]} {openapi_path(key.split(' ', 1)[1])}"
+        for key in route_keys(world.app)
+        if key.split(" ", 1)[1].startswith("/api/v1")
+    }
     assert sorted(documented - served) == [], "the document describes routes the app does not serve"
     assert sorted(served - documented) == [], "the app serves API routes the document does not describe"
-    api_endpoints = {rule.endpoint for rule in world.app.url_map.iter_rules() if rule.rule.startswith("/api/v1")}
+    api_endpoints = {
+        rule.endpoint for rule in world.app.url_map.iter_rules() if rule.rule.startswith("/api/v1")
+    }
     assert sorted(api_endpoints ^ set(OPERATIONS)) == [], "OPERATIONS and the API's endpoints differ"
 
 
 def test_the_matrix_agrees_with_what_the_document_says_of_each_operation(world):
     document = world.client().get("/api/v1/openapi.json").get_json()
-    by_path = {f"{method.upper()} {path}": operation for path, item in document["paths"].items()
-               for method, operation in item.items() if method.upper() in METHODS}
+    by_path = {
+        f"{method.upper()} {path}": operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method.upper() in METHODS
+    }
     column = {caller: index for index, caller in enumerate(CALLERS)}
     for key, row in MATRIX.items():
         method, rule = key.split(" ", 1)
@@ -420,7 +492,9 @@ def test_the_matrix_agrees_with_what_the_document_says_of_each_operation(world):
             continue
         holders = {USER: ("user", "other"), SERVICE_POINT: ("point",), ADMIN: ROLES}[access]
         for caller in CALLERS:
-            allowed = caller in holders and (access != ADMIN or admin_auth.can(caller, operation["x-permission"]))
+            allowed = caller in holders and (
+                access != ADMIN or admin_auth.can(caller, operation["x-permission"])
+            )
             refused = row[column[caller]] in REFUSALS
             assert refused != allowed, (key, caller, row[column[caller]])
 
@@ -477,6 +551,8 @@ def test_another_users_notice_stays_unread(world):
     headers = world.user_bearer(people.other)
     response = world.client().post(f"/api/v1/notices/{people.made['notice'].id}/read", headers=headers)
     assert response.status_code == 404
-    delivery = db.session.scalars(select(NoticeDelivery).where(NoticeDelivery.user_id == people.owner.id)).one()
+    delivery = db.session.scalars(
+        select(NoticeDelivery).where(NoticeDelivery.user_id == people.owner.id)
+    ).one()
     db.session.refresh(delivery)
     assert delivery.read_at is None

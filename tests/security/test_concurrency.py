@@ -56,6 +56,7 @@ def at_once(app, call: Callable[[object, int], object], n: int = PARALLEL) -> li
 
 def in_context(app, call: Callable[[], object]) -> Callable[[object, int], object]:
     """A service call made inside the thread's own app context (as a job or a request would)."""
+
     def run(_client, _i):
         with app.app_context():
             try:
@@ -77,8 +78,11 @@ def rows(model, *where) -> int:
 class TestConsoleLockout:
     def _guess(self, username: str, address: str):
         def guess(client, _i):
-            return client.post("/api/v1/admin/auth", json={"username": username, "password": "wrong password"},
-                               environ_base={"REMOTE_ADDR": address})
+            return client.post(
+                "/api/v1/admin/auth",
+                json={"username": username, "password": "wrong password"},
+                environ_base={"REMOTE_ADDR": address},
+            )
 
         return guess
 
@@ -90,7 +94,9 @@ class TestConsoleLockout:
         assert stored.failed_logins == MAX_FAILED_LOGINS and stored.locked_until is not None
         assert rows(AuditLog, AuditLog.action == "admin.login_failed") == MAX_FAILED_LOGINS
         assert rows(AuditLog, AuditLog.action == "admin.locked") == 1
-        again = app.test_client().post("/api/v1/admin/auth", json={"username": admin.username, "password": PASSWORD})
+        again = app.test_client().post(
+            "/api/v1/admin/auth", json={"username": admin.username, "password": PASSWORD}
+        )
         assert again.status_code == 429  # even the right password waits for the lock
 
     def test_parallel_guesses_at_a_name_that_is_no_account_answer_the_same(self, app):
@@ -102,7 +108,9 @@ class TestConsoleLockout:
 class TestVerificationAttempts:
     def _confirm(self, headers: list[dict]):
         def confirm(client, i):
-            return client.post(PATH, json={"step": "check", "action": "confirm", "answers": {}}, headers=headers[i])
+            return client.post(
+                PATH, json={"step": "check", "action": "confirm", "answers": {}}, headers=headers[i]
+            )
 
         return confirm
 
@@ -140,7 +148,9 @@ class TestQrSingleUse:
         payload = qr.issue(holder.id, app.config["SECRET_KEY"]).payload
 
         def check(client, _i):
-            return client.post("/api/v1/qr/verify", json={"payload": payload}, headers={"X-Service-Point-Key": key})
+            return client.post(
+                "/api/v1/qr/verify", json={"payload": payload}, headers={"X-Service-Point-Key": key}
+            )
 
         responses = at_once(app, check)
         assert statuses(responses) == {200: 1, 409: PARALLEL - 1}
@@ -154,8 +164,11 @@ class TestSubscriptionQuota:
 
     def _report(self, headers: dict, report_id: Callable[[int], str]):
         def report(client, i):
-            return client.post("/api/v1/subscriptions", headers=headers,
-                               json={"results": {self.TEMPLATE: "accept"}, "report_id": report_id(i)})
+            return client.post(
+                "/api/v1/subscriptions",
+                headers=headers,
+                json={"results": {self.TEMPLATE: "accept"}, "report_id": report_id(i)},
+            )
 
         return report
 
@@ -177,8 +190,18 @@ class TestSubscriptionQuota:
 
     def test_parallel_sends_never_take_more_than_the_quota(self, app):
         user = make_user(locale="en")
-        db.session.add(SubscriptionQuota(user_id=user.id, template_id=self.TEMPLATE, available=5, reserved=0,
-                                         accepted_total=5, sent_total=0, delivered_total=0, failed_total=0))
+        db.session.add(
+            SubscriptionQuota(
+                user_id=user.id,
+                template_id=self.TEMPLATE,
+                available=5,
+                reserved=0,
+                accepted_total=5,
+                sent_total=0,
+                delivered_total=0,
+                failed_total=0,
+            )
+        )
         db.session.commit()
         user_id = user.id
         taken = at_once(app, in_context(app, lambda: subscriptions.reserve_quota(user_id, self.TEMPLATE)))
@@ -191,19 +214,37 @@ class TestSubscriptionQuota:
         user = make_user(locale="en")
         user_id, openid = user.id, user.openid
         items = [{"TemplateId": self.TEMPLATE, "MsgID": "3000000000000000401", "ErrorCode": "0"}]
-        counted = at_once(app, in_context(app, lambda: subscriptions.record_event(
-            user_id, openid, "subscribe_msg_sent_event", 1795848008, items)))
+        counted = at_once(
+            app,
+            in_context(
+                app,
+                lambda: subscriptions.record_event(
+                    user_id, openid, "subscribe_msg_sent_event", 1795848008, items
+                ),
+            ),
+        )
         assert sorted(counted) == [0] * (PARALLEL - 1) + [1]
         assert self._quota(user_id).delivered_total == 1 and rows(SubscriptionReceipt) == 1
 
     def test_parallel_reports_on_separate_messages_each_count(self, app):
         user = make_user(locale="en")
         user_id, openid = user.id, user.openid
-        counted = at_once(app, lambda _client, i: in_context(app, lambda: subscriptions.record_event(
-            user_id, openid, "subscribe_msg_sent_event", 1795848008,
-            [{"TemplateId": self.TEMPLATE, "MsgID": f"30000000000000005{i:02d}", "ErrorCode": "0"}]))(None, i))
+        counted = at_once(
+            app,
+            lambda _client, i: in_context(
+                app,
+                lambda: subscriptions.record_event(
+                    user_id,
+                    openid,
+                    "subscribe_msg_sent_event",
+                    1795848008,
+                    [{"TemplateId": self.TEMPLATE, "MsgID": f"30000000000000005{i:02d}", "ErrorCode": "0"}],
+                ),
+            )(None, i),
+        )
         assert counted == [1] * PARALLEL
         assert self._quota(user_id).delivered_total == PARALLEL and rows(SubscriptionReceipt) == PARALLEL
+
 
 class TestNoticeDrafts:
     def test_parallel_edits_of_a_published_notice_lose_nothing_and_publish_nothing(self, app, client):
@@ -217,20 +258,25 @@ class TestNoticeDrafts:
         publishing.publish(notice.id, publisher)
         notice_id, live_title = notice.id, notice.translation("en").title
         admin_auth.create_admin("parallel-translator", PASSWORD, "translator")
-        token = client.post("/api/v1/admin/auth", json={"username": "parallel-translator",
-                                                        "password": PASSWORD}).get_json()["token"]
+        token = client.post(
+            "/api/v1/admin/auth", json={"username": "parallel-translator", "password": PASSWORD}
+        ).get_json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         locales = sorted(SUPPORTED)
 
         def translate(client, i):
             locale = locales[i % len(locales)]
-            return client.put(f"/api/v1/admin/notices/{notice_id}/translations/{locale}", headers=headers,
-                              json={"title": f"Title {i}", "body": f"Body {i}"})
+            return client.put(
+                f"/api/v1/admin/notices/{notice_id}/translations/{locale}",
+                headers=headers,
+                json={"title": f"Title {i}", "body": f"Body {i}"},
+            )
 
         responses = at_once(app, translate)
         assert statuses(responses) == {200: PARALLEL}
-        versions = db.session.scalars(select(NoticeVersion).where(NoticeVersion.notice_id == notice_id)
-                                      .order_by(NoticeVersion.version)).all()
+        versions = db.session.scalars(
+            select(NoticeVersion).where(NoticeVersion.notice_id == notice_id).order_by(NoticeVersion.version)
+        ).all()
         assert [v.version for v in versions] == list(range(1, PARALLEL + 2))
         assert Counter(v.state for v in versions) == {"published": 1, "superseded": PARALLEL - 1, "draft": 1}
         draft = versions[-1].snapshot["translations"]

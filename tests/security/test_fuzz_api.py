@@ -27,8 +27,13 @@ from tests.security.conftest import ADMIN_PASSWORD, furnish
 #: Per operation and mode. CI keeps the default; a deeper local run sets FUZZ_EXAMPLES=100 (and
 #: `--timeout=0`, since the per-test timeout is sized for the default).
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 #: Refusals that write on purpose, so the "refused changes nothing" property does not apply to them:
 #: failed identity checks are recorded (the lockout counts them), failed admin sign-ins count toward the
@@ -107,7 +112,9 @@ def test_signed_in_fuzzing_finds_no_server_error(fuzz_app, client, login):
     user = make_user(verified=True, locale="en")
     furnish(user)
     admin = admin_auth.create_admin("fuzz-superadmin", ADMIN_PASSWORD, "superadmin")
-    admin_store = SessionStore(fuzz_app.extensions["redis"], "admin", fuzz_app.config["ADMIN_SESSION_TTL_SECONDS"])
+    admin_store = SessionStore(
+        fuzz_app.extensions["redis"], "admin", fuzz_app.config["ADMIN_SESSION_TTL_SECONDS"]
+    )
     _point, key = service_points.create_service_point("Fuzz counter")
 
     def headers_for(operation) -> dict:
@@ -140,11 +147,17 @@ def test_anonymous_fuzzing_is_refused_and_changes_nothing(fuzz_app, client):
 def test_ids_beyond_64_bits_are_a_404_not_a_crash(app, client, login):
     """Found by this fuzzer: /admin/notices/9223372036854775808 crashed the SQLite driver (a 500)."""
     admin = admin_auth.create_admin("big-id-admin", ADMIN_PASSWORD, "superadmin")
-    admin_headers = {"Authorization": "Bearer " + SessionStore(
-        app.extensions["redis"], "admin", app.config["ADMIN_SESSION_TTL_SECONDS"]).create(admin.id, {})}
-    for path, method, headers in (("/api/v1/admin/notices/9223372036854775808", "GET", admin_headers),
-                                  ("/api/v1/admin/notices/99999999999999999999999/stats", "GET", admin_headers),
-                                  ("/api/v1/notices/9223372036854775808/read", "POST", login())):
+    admin_headers = {
+        "Authorization": "Bearer "
+        + SessionStore(app.extensions["redis"], "admin", app.config["ADMIN_SESSION_TTL_SECONDS"]).create(
+            admin.id, {}
+        )
+    }
+    for path, method, headers in (
+        ("/api/v1/admin/notices/9223372036854775808", "GET", admin_headers),
+        ("/api/v1/admin/notices/99999999999999999999999/stats", "GET", admin_headers),
+        ("/api/v1/notices/9223372036854775808/read", "POST", login()),
+    ):
         response = client.open(path, method=method, headers=headers)
         assert response.status_code == 404, path
         assert_envelope(response, path)

@@ -27,10 +27,16 @@ def test_the_document_covers_every_api_route(app, client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     document = response.get_json()
-    listed = {(path, method) for path, item in document["paths"].items() for method in item if method in METHODS}
+    listed = {
+        (path, method) for path, item in document["paths"].items() for method in item if method in METHODS
+    }
     assert listed == api_operations(app)
-    undocumented = sorted(operation["operationId"] for item in document["paths"].values()
-                          for operation in item.values() if operation.get("x-undocumented"))
+    undocumented = sorted(
+        operation["operationId"]
+        for item in document["paths"].values()
+        for operation in item.values()
+        if operation.get("x-undocumented")
+    )
     assert undocumented == [], "describe these endpoints in app/api/openapi_spec.py OPERATIONS"
 
 
@@ -49,7 +55,8 @@ def test_every_operation_documents_the_error_envelope_and_its_security(client):
     for path, item in document["paths"].items():
         for operation in item.values():
             assert operation["responses"]["4XX"]["content"]["application/json"]["schema"] == {
-                "$ref": "#/components/schemas/Error"}, path
+                "$ref": "#/components/schemas/Error"
+            }, path
             for requirement in operation["security"]:
                 assert set(requirement) <= set(schemes)
             for parameter in operation["parameters"]:
@@ -61,11 +68,15 @@ def test_request_bodies_come_from_the_models_that_validate_them(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
 
     def body_schema(path, method):
-        return paths[path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        return paths[path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit(
+            "/", 1
+        )[1]
 
     assert body_schema("/api/v1/admin/notices", "post") == schemas.NoticeIn.__name__
-    assert body_schema("/api/v1/admin/notices/{notice_id}/translations/{locale}", "put") == \
-        schemas.TranslationIn.__name__
+    assert (
+        body_schema("/api/v1/admin/notices/{notice_id}/translations/{locale}", "put")
+        == schemas.TranslationIn.__name__
+    )
     assert body_schema("/api/v1/me", "delete") == request_schemas.AccountDeletionIn.__name__
     assert privacy.require_confirmation.__globals__["AccountDeletionIn"] is request_schemas.AccountDeletionIn
 

@@ -18,29 +18,47 @@ LONG = "x" * 65
 
 SAMPLES = {
     ("POST", "/api/v1/auth/login", "api.auth.login"): [
-        {"code": "abc"}, {"code": "abc", "language": "zh_CN"}, {"code": ""}, {"code": "x" * 129}, {"code": 5}, {},
+        {"code": "abc"},
+        {"code": "abc", "language": "zh_CN"},
+        {"code": ""},
+        {"code": "x" * 129},
+        {"code": 5},
+        {},
     ],
     ("PATCH", "/api/v1/me", "api.me.update"): [{"locale": "en"}, {"locale": None}, {}, {"locale": 5}],
     ("POST", "/api/v1/flows/verify", "api.flows.submit"): [
-        {"step": "start", "action": "continue"}, {"step": "start", "action": "continue", "answers": None},
-        {"step": "start", "action": "continue", "answers": {"a": "b"}}, {"step": 1, "action": "continue"},
-        {"step": "start"}, {"step": "start", "action": "continue", "answers": []},
-        {"step": LONG, "action": "continue"}, {"step": "start", "action": LONG},
+        {"step": "start", "action": "continue"},
+        {"step": "start", "action": "continue", "answers": None},
+        {"step": "start", "action": "continue", "answers": {"a": "b"}},
+        {"step": 1, "action": "continue"},
+        {"step": "start"},
+        {"step": "start", "action": "continue", "answers": []},
+        {"step": LONG, "action": "continue"},
+        {"step": "start", "action": LONG},
         {"step": "start", "action": "continue", "answers": {str(i): i for i in range(21)}},
     ],
     ("POST", "/api/v1/qr/verify", "api.qr.verify_qr"): [{"payload": "abc"}, {"payload": 5}, {}],
     ("POST", "/api/v1/subscriptions", "api.subscriptions.report"): [
         {"results": {"tmpl_a": "accept", "errMsg": "requestSubscribeMessage:ok"}},
         {"results": {"tmpl_a": "reject"}, "report_id": "r-1"},
-        {"results": {}}, {"results": {"tmpl_a": "maybe"}}, {"results": {"bad id!": "accept"}},
-        {"results": ["accept"]}, {},
+        {"results": {}},
+        {"results": {"tmpl_a": "maybe"}},
+        {"results": {"bad id!": "accept"}},
+        {"results": ["accept"]},
+        {},
     ],
     ("POST", "/api/v1/admin/auth", "api.admin_api.auth"): [
-        {"username": "someone", "password": "secret"}, {"username": "", "password": "x"},
-        {"username": "someone"}, {"username": 5, "password": "x"},
+        {"username": "someone", "password": "secret"},
+        {"username": "", "password": "x"},
+        {"username": "someone"},
+        {"username": 5, "password": "x"},
     ],
     ("DELETE", "/api/v1/me", "api.privacy.delete_account"): [
-        {"confirm": True}, {"confirm": False}, {"confirm": 1}, {"confirm": "true"}, {},
+        {"confirm": True},
+        {"confirm": False},
+        {"confirm": 1},
+        {"confirm": "true"},
+        {},
     ],
 }
 
@@ -58,8 +76,9 @@ def body_validator(document, path: str, method: str):
 
 
 @pytest.mark.parametrize(("method", "path", "endpoint"), list(SAMPLES))
-def test_schema_and_route_agree_on_sample_bodies(app, client, login, document, wechat_emulator,
-                                                 method, path, endpoint):
+def test_schema_and_route_agree_on_sample_bodies(
+    app, client, login, document, wechat_emulator, method, path, endpoint
+):
     _point, key = service_points.create_service_point("Schema counter")
     access = OPERATIONS[endpoint].access
     template = path.replace("/flows/verify", "/flows/{name}")

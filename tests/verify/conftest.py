@@ -36,8 +36,9 @@ class Journey:
     def post(self, step: str, action: str = "continue", **answers):
         """Submit one screen (a Response)."""
         fresh_request_globals()
-        return self.client.post(PATH, json={"step": step, "action": action, "answers": answers},
-                                headers=self.headers)
+        return self.client.post(
+            PATH, json={"step": step, "action": action, "answers": answers}, headers=self.headers
+        )
 
     def answer(self, step: str, action: str = "continue", **answers) -> dict:
         """Submit one screen and expect the next one (200)."""
@@ -45,8 +46,9 @@ class Journey:
         assert response.status_code == 200, response.get_json()
         return response.get_json()
 
-    def to_check(self, person=None, *, name=None, identifier_type="permit_number", identifier=None,
-                 date_of_birth=None) -> dict:
+    def to_check(
+        self, person=None, *, name=None, identifier_type="permit_number", identifier=None, date_of_birth=None
+    ) -> dict:
         """From the start screen to check-your-answers with the person's details (or overrides)."""
         screen = self.get().get_json()
         if screen["step"] == "language":

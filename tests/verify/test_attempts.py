@@ -87,8 +87,9 @@ def _post_concurrently(app, journeys: list[Journey]) -> list[int]:
     def worker(trip: Journey):
         client = app.test_client()
         barrier.wait()
-        response = client.post(PATH, json={"step": "check", "action": "confirm", "answers": {}},
-                               headers=trip.headers)
+        response = client.post(
+            PATH, json={"step": "check", "action": "confirm", "answers": {}}, headers=trip.headers
+        )
         with lock:
             statuses.append(response.status_code)
 
@@ -101,8 +102,9 @@ def _post_concurrently(app, journeys: list[Journey]) -> list[int]:
 
 
 def _failures() -> int:
-    return _db.session.scalar(select(func.count()).select_from(VerificationAttempt)
-                              .where(VerificationAttempt.result == "fail"))
+    return _db.session.scalar(
+        select(func.count()).select_from(VerificationAttempt).where(VerificationAttempt.result == "fail")
+    )
 
 
 def test_concurrent_submissions_from_many_accounts_cannot_pass_the_identifier_limit(app, journey):

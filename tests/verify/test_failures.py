@@ -35,17 +35,19 @@ def confirm(trip):
 FIELDS_TO_CHECK = ["passport_name", "identifier", "date_of_birth"]
 
 
-@pytest.mark.parametrize(("overrides", "recorded"), [
-    ({"identifier": "156999999999999999"}, "not_found"),
-    ({"name": "SMITH JOHN"}, "name_mismatch"),
-    ({"date_of_birth": "1988-04-13"}, "dob_mismatch"),
-    ({"name": "SMITH JOHN", "date_of_birth": "1988-04-13"}, "name_mismatch"),
-    # A near name with a wrong birth date is no sign of the holder: no hint.
-    ({"name": "Hans Mueller-Luedenscheidt", "date_of_birth": "1988-04-13"}, "dob_mismatch"),
-    ({"name": "Hans Mueller-Luedenscheidt", "identifier": "156999999999999999"}, "not_found"),
-])
-def test_details_that_do_not_match_get_one_answer_listing_what_to_check(journey, person, overrides,
-                                                                         recorded):
+@pytest.mark.parametrize(
+    ("overrides", "recorded"),
+    [
+        ({"identifier": "156999999999999999"}, "not_found"),
+        ({"name": "SMITH JOHN"}, "name_mismatch"),
+        ({"date_of_birth": "1988-04-13"}, "dob_mismatch"),
+        ({"name": "SMITH JOHN", "date_of_birth": "1988-04-13"}, "name_mismatch"),
+        # A near name with a wrong birth date is no sign of the holder: no hint.
+        ({"name": "Hans Mueller-Luedenscheidt", "date_of_birth": "1988-04-13"}, "dob_mismatch"),
+        ({"name": "Hans Mueller-Luedenscheidt", "identifier": "156999999999999999"}, "not_found"),
+    ],
+)
+def test_details_that_do_not_match_get_one_answer_listing_what_to_check(journey, person, overrides, recorded):
     trip = journey()
     trip.to_check(person, **overrides)
     response = confirm(trip)
@@ -73,8 +75,14 @@ def _answer_to(journey, person, **overrides) -> tuple[int, dict]:
     return response.status_code, body
 
 
-@pytest.mark.parametrize("wrong", [{"name": "SMITH JOHN"}, {"date_of_birth": "1988-04-13"},
-                                   {"name": "SMITH JOHN", "date_of_birth": "1988-04-13"}])
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"name": "SMITH JOHN"},
+        {"date_of_birth": "1988-04-13"},
+        {"name": "SMITH JOHN", "date_of_birth": "1988-04-13"},
+    ],
+)
 def test_an_unknown_number_and_wrong_details_for_a_known_one_get_the_same_answer(journey, person, wrong):
     unknown = _answer_to(journey, person, identifier="156999999999999999", **wrong)
     known = _answer_to(journey, person, **wrong)
@@ -124,17 +132,25 @@ def test_permit_past_its_end_date_counts_as_expired(journey):
 
 @pytest.mark.calendar
 def test_a_permit_that_ended_yesterday_in_shanghai_is_expired_though_utc_is_still_on_that_day(
-        users_day_ahead, journey):
+    users_day_ahead, journey
+):
     person = make_person(permit_valid_from=date(2024, 1, 1), permit_valid_to=date(2026, 12, 31))
     trip = journey()
     trip.to_check(person)
     assert confirm(trip).get_json()["error"]["code"] == "verification.permit_inactive"
 
 
-@pytest.mark.parametrize("typed", [
-    "MUELLER LUEDENSCHEIDT HANS PETER", "MULLER LUDENSCHEIDT HANS PETER", "Hans Peter Müller-Lüdenscheidt",
-    "hans peter mueller luedenscheidt", "MUELLER-LUEDENSCHEIDT<<HANS<PETER", "Müller-Lüdenscheidt, Hans Peter",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "MUELLER LUEDENSCHEIDT HANS PETER",
+        "MULLER LUDENSCHEIDT HANS PETER",
+        "Hans Peter Müller-Lüdenscheidt",
+        "hans peter mueller luedenscheidt",
+        "MUELLER-LUEDENSCHEIDT<<HANS<PETER",
+        "Müller-Lüdenscheidt, Hans Peter",
+    ],
+)
 def test_tolerant_names_pass(journey, person, typed):
     trip = journey()
     trip.to_check(person, name=typed)
@@ -149,7 +165,9 @@ def test_ssn_and_pr_id_routes(journey):
     trip.to_check(ssn_person, name="OBRIEN SIOBHAN", identifier_type="ssn")
     assert confirm(trip).get_json()["step"] == "second_factor"
 
-    pr_person = make_person(passport_name="KIM, Min-jun", nationality="KOR", pr_id=make_pr_id(nationality="KOR"))
+    pr_person = make_person(
+        passport_name="KIM, Min-jun", nationality="KOR", pr_id=make_pr_id(nationality="KOR")
+    )
     trip = journey()
     trip.to_check(pr_person, name="Kim Min Jun", identifier_type="pr_id")
     assert confirm(trip).get_json()["step"] == "second_factor"
@@ -200,7 +218,9 @@ def test_record_without_a_phone_points_to_the_service_point(journey, wechat_emul
     trip.to_check(person)
     confirm(trip)
     trip.answer("second_factor", method="phone")
-    body = trip.post("phone", phone_code=wechat_emulator.mint_phone_code(trip.openid, "+8613700000000")).get_json()
+    body = trip.post(
+        "phone", phone_code=wechat_emulator.mint_phone_code(trip.openid, "+8613700000000")
+    ).get_json()
     assert body["error"]["code"] == "verification.phone_missing"
 
 
@@ -337,5 +357,7 @@ def test_phone_failures_lock_too(journey, person, wechat_emulator):
         statuses.append(trip.post("phone", phone_code=code).status_code)
     assert statuses == [422, 422, 422, 422, 429]
     assert trip.get().get_json()["step"] == "locked"
-    card = _db.session.scalar(select(SocialSecurityCard).where(SocialSecurityCard.account_id == person.account.id))
+    card = _db.session.scalar(
+        select(SocialSecurityCard).where(SocialSecurityCard.account_id == person.account.id)
+    )
     assert card.status == "not_activated"

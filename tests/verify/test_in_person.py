@@ -67,13 +67,19 @@ def test_staff_confirmation_verifies_the_user_and_leaves_the_card_alone(journey,
     assert result["user_id"] == trip.user.id and result["person_id"] == person.id
     user = _db.session.get(UserAccount, trip.user.id)
     assert user.person_id == person.id and user.verified_at is not None
-    card = _db.session.scalar(select(SocialSecurityCard).where(SocialSecurityCard.account_id == person.account.id))
+    card = _db.session.scalar(
+        select(SocialSecurityCard).where(SocialSecurityCard.account_id == person.account.id)
+    )
     # Activation happens in the official channels: the registry's status is kept.
     assert card.status == "not_activated"
     row = _db.session.scalar(select(InPersonReference))
     assert row.confirmed_by == staff.id and row.confirmed_at is not None
     audit = _db.session.scalar(select(AuditLog).where(AuditLog.action == "verification.completed"))
-    assert (audit.actor_type, audit.actor_id, audit.details["method"]) == ("admin", str(staff.id), "in_person")
+    assert (audit.actor_type, audit.actor_id, audit.details["method"]) == (
+        "admin",
+        str(staff.id),
+        "in_person",
+    )
 
     # The user's journey moves on by itself.
     assert trip.get().get_json()["step"] == "result"
@@ -120,17 +126,26 @@ def test_a_person_claimed_meanwhile_cannot_be_confirmed_twice(journey, person, s
 def test_complete_verification_is_idempotent_and_refuses_a_second_person(db):
     person = make_person()
     user = make_user()
-    verification.complete_verification(user.id, person.id, method="phone", actor_type="user", actor_id=user.id)
-    verification.complete_verification(user.id, person.id, method="phone", actor_type="user", actor_id=user.id)
+    verification.complete_verification(
+        user.id, person.id, method="phone", actor_type="user", actor_id=user.id
+    )
+    verification.complete_verification(
+        user.id, person.id, method="phone", actor_type="user", actor_id=user.id
+    )
     assert len(db.session.scalars(select(AuditLog)).all()) == 1
     with pytest.raises(verification.AccountLinkedElsewhere):
-        verification.complete_verification(user.id, make_person().id, method="phone", actor_type="user",
-                                  actor_id=user.id)
+        verification.complete_verification(
+            user.id, make_person().id, method="phone", actor_type="user", actor_id=user.id
+        )
 
 
 def test_verification_never_changes_the_card_status(db):
     person = make_person(card_status="temp_lost")
     user = make_user()
-    verification.complete_verification(user.id, person.id, method="phone", actor_type="user", actor_id=user.id)
-    card = db.session.scalar(select(SocialSecurityCard).where(SocialSecurityCard.account_id == person.account.id))
+    verification.complete_verification(
+        user.id, person.id, method="phone", actor_type="user", actor_id=user.id
+    )
+    card = db.session.scalar(
+        select(SocialSecurityCard).where(SocialSecurityCard.account_id == person.account.id)
+    )
     assert card.status == "temp_lost"

@@ -16,10 +16,31 @@ from tests.conftest import make_test_config
 from tests.factories import make_person, make_user
 from tests.verify.conftest import PATH, Journey
 
-SCREEN_KEYS = ["flow", "step", "locale", "dir", "progress", "title", "body", "fields", "errors",
-               "summary", "actions"]
-FIELD_KEYS = ["name", "type", "label", "hint", "required", "value", "error", "inputmode", "max_length",
-              "options"]
+SCREEN_KEYS = [
+    "flow",
+    "step",
+    "locale",
+    "dir",
+    "progress",
+    "title",
+    "body",
+    "fields",
+    "errors",
+    "summary",
+    "actions",
+]
+FIELD_KEYS = [
+    "name",
+    "type",
+    "label",
+    "hint",
+    "required",
+    "value",
+    "error",
+    "inputmode",
+    "max_length",
+    "options",
+]
 
 
 def assert_screen(screen: dict, step: str, locale: str, direction: str = "ltr") -> None:
@@ -38,7 +59,11 @@ def assert_screen(screen: dict, step: str, locale: str, direction: str = "ltr") 
         for option in input_field["options"]:
             assert option["value"] and option["label"].strip()
     for row in screen["summary"]:
-        assert set(row) == {"label", "value", "change", "change_label"} and row["label"].strip() and row["change_label"].strip()
+        assert (
+            set(row) == {"label", "value", "change", "change_label"}
+            and row["label"].strip()
+            and row["change_label"].strip()
+        )
     # Every screen has a way forward; the lockout's is the time: its first view after that moves on.
     assert screen["actions"] or step == "locked", "every screen has a way forward"
     for button in screen["actions"]:
@@ -50,13 +75,27 @@ def assert_screen(screen: dict, step: str, locale: str, direction: str = "ltr") 
 
 
 #: In Arabic each number is isolated (U+2068 … U+2069), as every value in a right-to-left message is.
-STEP_4_OF_7 = {"en": "Step 4 of 7", "ar": "الخطوة \u20684\u2069 من \u20687\u2069", "zh_Hant": "第 4 步，共 7 步", "ko": "7단계 중 4단계",
-               "ja": "ステップ 4（全 7）", "de": "Schritt 4 von 7"}
+STEP_4_OF_7 = {
+    "en": "Step 4 of 7",
+    "ar": "الخطوة \u20684\u2069 من \u20687\u2069",
+    "zh_Hant": "第 4 步，共 7 步",
+    "ko": "7단계 중 4단계",
+    "ja": "ステップ 4（全 7）",
+    "de": "Schritt 4 von 7",
+}
 
 
-@pytest.mark.parametrize(("locale", "direction"), [
-    ("en", "ltr"), ("ar", "rtl"), ("zh_Hant", "ltr"), ("ko", "ltr"), ("ja", "ltr"), ("de", "ltr"),
-])
+@pytest.mark.parametrize(
+    ("locale", "direction"),
+    [
+        ("en", "ltr"),
+        ("ar", "rtl"),
+        ("zh_Hant", "ltr"),
+        ("ko", "ltr"),
+        ("ja", "ltr"),
+        ("de", "ltr"),
+    ],
+)
 def test_whole_journey_by_phone_in_each_locale(journey, wechat_emulator, locale, direction):
     person = make_person(passport_name="MÜLLER-LÜDENSCHEIDT, Hans Peter")
     trip = journey(locale=locale)
@@ -71,8 +110,11 @@ def test_whole_journey_by_phone_in_each_locale(journey, wechat_emulator, locale,
         ("consent", {"consent_sensitive": True}, "name"),
         ("name", {"passport_name": "mueller-luedenscheidt hans peter"}, "identifier_type"),
         ("identifier_type", {"identifier_type": "permit_number"}, "identifier"),
-        ("identifier", {"identifier": " ".join(person.permits[0].permit_number[i:i + 6]
-                                              for i in range(0, 18, 6))}, "date_of_birth"),
+        (
+            "identifier",
+            {"identifier": " ".join(person.permits[0].permit_number[i : i + 6] for i in range(0, 18, 6))},
+            "date_of_birth",
+        ),
         ("date_of_birth", {"date_of_birth": person.date_of_birth.isoformat()}, "check"),
     ]
     for step, answers, expected in steps:
@@ -84,7 +126,11 @@ def test_whole_journey_by_phone_in_each_locale(journey, wechat_emulator, locale,
             assert screen["progress"] == {"current": 4, "total": 7, "label": STEP_4_OF_7[locale]}
 
     assert [row["change"] for row in screen["summary"]] == [
-        "passport_name", "identifier_type", "identifier", "date_of_birth"]
+        "passport_name",
+        "identifier_type",
+        "identifier",
+        "date_of_birth",
+    ]
     assert screen["summary"][2]["value"] == person.permits[0].permit_number  # normalised
     assert [a["name"] for a in screen["actions"]] == ["confirm", "back"]
 
@@ -102,8 +148,9 @@ def test_whole_journey_by_phone_in_each_locale(journey, wechat_emulator, locale,
     user = _db.session.get(UserAccount, trip.user.id)
     _db.session.refresh(user)
     assert user.person_id == person.id and user.verified_at is not None
-    card = _db.session.scalar(select(SocialSecurityCard).where(
-        SocialSecurityCard.account_id == person.account.id))
+    card = _db.session.scalar(
+        select(SocialSecurityCard).where(SocialSecurityCard.account_id == person.account.id)
+    )
     assert card.status == "not_activated"  # activation is the official channels' job, not ours
     audit = _db.session.scalars(select(AuditLog).where(AuditLog.action == "verification.completed")).all()
     assert len(audit) == 1 and audit[0].details["method"] == "phone"
@@ -256,28 +303,34 @@ def test_answers_are_encrypted_at_rest(journey, person):
     assert "Hans" not in raw["answers"]
 
 
-@pytest.mark.parametrize(("step", "answers", "field", "fragment"), [
-    ("consent", {"consent_sensitive": False}, "consent_sensitive", None),
-    ("consent", {}, "consent_sensitive", None),
-    ("name", {"passport_name": ""}, "passport_name", None),
-    ("name", {"passport_name": "穆勒 汉斯"}, "passport_name", "letters A to Z"),
-    ("name", {"passport_name": "Мюллер Ганс"}, "passport_name", "letters A to Z"),
-    ("name", {"passport_name": "A" * 121}, "passport_name", "120"),
-    ("identifier_type", {"identifier_type": "passport"}, "identifier_type", None),
-    ("identifier", {"identifier": "12345"}, "identifier", "18 digits"),
-    ("identifier", {"identifier": "15600000000000000A"}, "identifier", "digits only"),
-    ("date_of_birth", {"date_of_birth": "1988-02-30"}, "date_of_birth", "does not exist"),
-    ("date_of_birth", {"date_of_birth": "12/04/1988"}, "date_of_birth", "year-month-day"),
-    ("date_of_birth", {"date_of_birth": "2999-01-01"}, "date_of_birth", "past"),
-    ("date_of_birth", {"date_of_birth": "1850-01-01"}, "date_of_birth", "year"),
-    ("date_of_birth", {"date_of_birth": ["1988"]}, "date_of_birth", None),
-])
+@pytest.mark.parametrize(
+    ("step", "answers", "field", "fragment"),
+    [
+        ("consent", {"consent_sensitive": False}, "consent_sensitive", None),
+        ("consent", {}, "consent_sensitive", None),
+        ("name", {"passport_name": ""}, "passport_name", None),
+        ("name", {"passport_name": "穆勒 汉斯"}, "passport_name", "letters A to Z"),
+        ("name", {"passport_name": "Мюллер Ганс"}, "passport_name", "letters A to Z"),
+        ("name", {"passport_name": "A" * 121}, "passport_name", "120"),
+        ("identifier_type", {"identifier_type": "passport"}, "identifier_type", None),
+        ("identifier", {"identifier": "12345"}, "identifier", "18 digits"),
+        ("identifier", {"identifier": "15600000000000000A"}, "identifier", "digits only"),
+        ("date_of_birth", {"date_of_birth": "1988-02-30"}, "date_of_birth", "does not exist"),
+        ("date_of_birth", {"date_of_birth": "12/04/1988"}, "date_of_birth", "year-month-day"),
+        ("date_of_birth", {"date_of_birth": "2999-01-01"}, "date_of_birth", "past"),
+        ("date_of_birth", {"date_of_birth": "1850-01-01"}, "date_of_birth", "year"),
+        ("date_of_birth", {"date_of_birth": ["1988"]}, "date_of_birth", None),
+    ],
+)
 def test_validation_errors_keep_the_screen_and_the_input(journey, step, answers, field, fragment):
     trip = journey()
     order = ["start", "consent", "name", "identifier_type", "identifier", "date_of_birth"]
-    fill = {"consent": {"consent_sensitive": True}, "name": {"passport_name": "MUELLER HANS"},
-            "identifier_type": {"identifier_type": "permit_number"},
-            "identifier": {"identifier": "156000000000000001"}}
+    fill = {
+        "consent": {"consent_sensitive": True},
+        "name": {"passport_name": "MUELLER HANS"},
+        "identifier_type": {"identifier_type": "permit_number"},
+        "identifier": {"identifier": "156000000000000001"},
+    }
     trip.get()
     for earlier in order[: order.index(step)]:
         trip.answer(earlier, **fill.get(earlier, {}))
@@ -301,9 +354,12 @@ def test_validation_errors_keep_the_screen_and_the_input(journey, step, answers,
 def test_ssn_check_digit_error_is_translated(journey):
     trip = journey(locale="de")
     trip.get()
-    for step, answers in [("start", {}), ("consent", {"consent_sensitive": True}),
-                          ("name", {"passport_name": "MUELLER HANS"}),
-                          ("identifier_type", {"identifier_type": "ssn"})]:
+    for step, answers in [
+        ("start", {}),
+        ("consent", {"consent_sensitive": True}),
+        ("name", {"passport_name": "MUELLER HANS"}),
+        ("identifier_type", {"identifier_type": "ssn"}),
+    ]:
         trip.answer(step, **answers)
     response = trip.post("identifier", identifier="931410198503150010")
     assert response.status_code == 422
@@ -327,10 +383,17 @@ def test_unknown_flow_is_404(journey):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("body", [
-    None, [], {"step": 1, "action": "continue"}, {"step": "start"},
-    {"step": "start", "action": "continue", "answers": []}, {"step": "x" * 100, "action": "continue"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        {"step": 1, "action": "continue"},
+        {"step": "start"},
+        {"step": "start", "action": "continue", "answers": []},
+        {"step": "x" * 100, "action": "continue"},
+    ],
+)
 def test_unreadable_submissions_are_400(journey, body):
     trip = journey()
     trip.get()
@@ -395,8 +458,11 @@ def test_a_change_made_while_matching_runs_is_not_overwritten(journey, person, m
     def match_while_another_device_goes_back(*args, **kwargs):
         result = real_match(*args, **kwargs)
         with _db.engine.begin() as conn:
-            conn.execute(FlowState.__table__.update().values(step="date_of_birth",
-                                                             version=FlowState.__table__.c.version + 1))
+            conn.execute(
+                FlowState.__table__.update().values(
+                    step="date_of_birth", version=FlowState.__table__.c.version + 1
+                )
+            )
         return result
 
     monkeypatch.setattr(verification, "match_identity", match_while_another_device_goes_back)

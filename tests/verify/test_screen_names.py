@@ -40,8 +40,11 @@ def test_verify_screens_quote_only_visible_labels(app, locale):
 
 
 def test_result_screen_links_the_account_and_names_the_card_icon(app):
-    result = next(item["screen"] for item in all_screens(locale="en")
-                  if item["flow"] == "verify" and item["sample"] == "result")
+    result = next(
+        item["screen"]
+        for item in all_screens(locale="en")
+        if item["flow"] == "verify" and item["sample"] == "result"
+    )
     text = " ".join(_texts(result))
     # It claims no activation, and says so: the card keeps the status the registry records.
     assert "is active" not in text and "activated" not in text
@@ -52,16 +55,22 @@ def test_result_screen_links_the_account_and_names_the_card_icon(app):
 
 
 def test_expired_permit_message_promises_no_activation(app):
-    check = next(item["screen"] for item in all_screens(locale="en")
-                 if item["flow"] == "verify" and item["sample"] == "check.permit_inactive")
+    check = next(
+        item["screen"]
+        for item in all_screens(locale="en")
+        if item["flow"] == "verify" and item["sample"] == "check.permit_inactive"
+    )
     text = " ".join(_texts(check))
     assert "activat" not in text
     assert "link your WeChat account" in text
 
 
 def test_name_screen_states_one_rule(app):
-    name = next(item["screen"] for item in all_screens(locale="en")
-                if item["flow"] == "verify" and item["sample"] == "name")
+    name = next(
+        item["screen"]
+        for item in all_screens(locale="en")
+        if item["flow"] == "verify" and item["sample"] == "name"
+    )
     text = " ".join(_texts(name)) + " " + name["fields"][0]["hint"]
     assert "A to Z" in text and "family name first" in text
     assert "accent" not in text and "Müller" not in text
@@ -79,20 +88,28 @@ def test_the_official_app_name_is_on_the_result_screen_not_on_check(journey, wec
     trip.answer("second_factor", method="phone")
     result = trip.answer("phone", phone_code=wechat_emulator.mint_phone_code(trip.openid, person.phone))
     assert result["step"] == "result"
-    assert result["body"][-1] == ("When the official 电子社保卡 app asks for your name, type it like this: "
-                                  f"{person.name_canonical}")
+    assert result["body"][-1] == (
+        f"When the official 电子社保卡 app asks for your name, type it like this: {person.name_canonical}"
+    )
 
 
-@pytest.mark.parametrize(("kind", "message"), [
-    ("ssn", "Enter your social security number."),
-    ("pr_id", "Enter your permanent resident ID number."),
-    ("permit_number", "Enter your work permit number."),
-])
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("ssn", "Enter your social security number."),
+        ("pr_id", "Enter your permanent resident ID number."),
+        ("permit_number", "Enter your work permit number."),
+    ],
+)
 def test_an_empty_number_names_the_field(journey, kind, message):
     trip = journey()
     trip.get()
-    for step, answers in [("start", {}), ("consent", {"consent_sensitive": True}),
-                          ("name", {"passport_name": "MUELLER HANS"}), ("identifier_type", {"identifier_type": kind})]:
+    for step, answers in [
+        ("start", {}),
+        ("consent", {"consent_sensitive": True}),
+        ("name", {"passport_name": "MUELLER HANS"}),
+        ("identifier_type", {"identifier_type": kind}),
+    ]:
         trip.answer(step, **answers)
     response = trip.post("identifier", identifier=" ")
     assert response.status_code == 422
@@ -102,12 +119,17 @@ def test_an_empty_number_names_the_field(journey, kind, message):
 def test_a_wrong_check_character_says_what_to_compare(journey):
     trip = journey()
     trip.get()
-    for step, answers in [("start", {}), ("consent", {"consent_sensitive": True}),
-                          ("name", {"passport_name": "MUELLER HANS"}), ("identifier_type", {"identifier_type": "ssn"})]:
+    for step, answers in [
+        ("start", {}),
+        ("consent", {"consent_sensitive": True}),
+        ("name", {"passport_name": "MUELLER HANS"}),
+        ("identifier_type", {"identifier_type": "ssn"}),
+    ]:
         trip.answer(step, **answers)
     response = trip.post("identifier", identifier="931410198503150010")
     assert response.get_json()["errors"][0]["message"] == (
-        "Check your social security number against your social security card.")
+        "Check your social security number against your social security card."
+    )
 
 
 def test_an_unusable_phone_code_names_the_button(journey, person):
@@ -118,4 +140,5 @@ def test_an_unusable_phone_code_names_the_button(journey, person):
     response = trip.post("phone", phone_code="x" * 200)
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["message"] == (
-        "We could not get your phone number from WeChat. Tap “Share my phone number” again.")
+        "We could not get your phone number from WeChat. Tap “Share my phone number” again."
+    )

@@ -20,8 +20,12 @@ FORMATS = ("json", "xml")
 def test_handshake_official_example(app, client):
     app.extensions["wechat_push"].token = "AAAAA"
     app.extensions["wechat_push"].clock = lambda: 1714036504
-    query = {"signature": "f464b24fc39322e44b38aa78f5edd27bd1441696", "timestamp": "1714036504",
-             "nonce": "1514711492", "echostr": "4375120948345356249"}
+    query = {
+        "signature": "f464b24fc39322e44b38aa78f5edd27bd1441696",
+        "timestamp": "1714036504",
+        "nonce": "1514711492",
+        "echostr": "4375120948345356249",
+    }
     response = client.get("/wechat/callback?" + urlencode(query))
     assert response.status_code == 200
     assert response.get_data(as_text=True) == "4375120948345356249"
@@ -56,7 +60,10 @@ def test_payload_files_in_every_mode(wechat_emulator, enqueued, name, mode):
     assert message["FromUserName"] == OPENID and isinstance(message["CreateTime"], int)
     if "popup" in name:
         assert [item["TemplateId"] for item in message["List"]] == [
-            "tmpl_notice_update", "tmpl_deadline_reminder", "tmpl_card_status"]
+            "tmpl_notice_update",
+            "tmpl_deadline_reminder",
+            "tmpl_card_status",
+        ]
 
 
 def test_wechat_retry_with_same_nonce_and_body_is_success_once(wechat_emulator, enqueued, client):
@@ -110,7 +117,9 @@ def test_stale_or_future_timestamp_is_refused(wechat_emulator, enqueued, skew):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_bad_signature_is_refused(wechat_emulator, client, enqueued, mode):
-    path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="x"), mode=mode)
+    path, body, headers = wechat_emulator.sign(
+        wechat_emulator.message("text", OPENID, content="x"), mode=mode
+    )
     tampered = path.replace("signature=", "signature=0", 1)
     assert client.post(tampered, data=body, headers=headers).status_code == 403
     assert enqueued == []
@@ -120,7 +129,7 @@ def test_bad_signature_is_refused(wechat_emulator, client, enqueued, mode):
 def test_bad_msg_signature_is_refused(wechat_emulator, client, enqueued, fmt):
     path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="x"), fmt=fmt)
     start = path.index("msg_signature=") + len("msg_signature=")
-    tampered = path[:start] + "f" * 40 + path[start + 40:]
+    tampered = path[:start] + "f" * 40 + path[start + 40 :]
     assert client.post(tampered, data=body, headers=headers).status_code == 403
 
 
@@ -139,10 +148,15 @@ def test_ciphertext_for_another_appid_is_refused(app, wechat_emulator, client, e
     from app.wechat_emulator import PushSigner
 
     config = app.config
-    other = PushSigner(token=config["WECHAT_TOKEN"], aes_key=config["WECHAT_AES_KEY"], appid="wxOtherApp0000001",
-                       original_id=config["WECHAT_ORIGINAL_ID"])
-    path, body, headers = other.request("/wechat/callback", wechat_emulator.message("text", OPENID, content="x"),
-                                        fmt=fmt, mode="safe")
+    other = PushSigner(
+        token=config["WECHAT_TOKEN"],
+        aes_key=config["WECHAT_AES_KEY"],
+        appid="wxOtherApp0000001",
+        original_id=config["WECHAT_ORIGINAL_ID"],
+    )
+    path, body, headers = other.request(
+        "/wechat/callback", wechat_emulator.message("text", OPENID, content="x"), fmt=fmt, mode="safe"
+    )
     assert client.post(path, data=body, headers=headers).status_code == 403
     assert enqueued == []
 
@@ -169,27 +183,50 @@ def test_xml_with_dtd_is_refused(wechat_emulator, enqueued, name, mode):
     assert enqueued == []
 
 
-@pytest.mark.parametrize("body", [b"", b"hello", b"{not json", b"<xml><unclosed>", b"[1, 2]",
-                                  b'{"ToUserName": "gh_0000000demo"}', b"<xml></xml>",
-                                  b'{"FromUserName": "o1", "MsgType": "text", "CreateTime": "soon",'
-                                  b' "ToUserName": "gh_0000000demo"}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"hello",
+        b"{not json",
+        b"<xml><unclosed>",
+        b"[1, 2]",
+        b'{"ToUserName": "gh_0000000demo"}',
+        b"<xml></xml>",
+        b'{"FromUserName": "o1", "MsgType": "text", "CreateTime": "soon", "ToUserName": "gh_0000000demo"}',
+    ],
+)
 @pytest.mark.plaintext_pushes
 def test_unparsable_plain_bodies_are_400(client, enqueued, body):
     timestamp, nonce = str(unix_now()), "99"
-    query = {"signature": sha1_signature("demo-token", timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+    query = {
+        "signature": sha1_signature("demo-token", timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+    }
     response = client.post("/wechat/callback?" + urlencode(query), data=body)
     assert response.status_code == 400 and response.mimetype == "text/plain"
     assert enqueued == []
 
 
-@pytest.mark.parametrize("body", [b'{"ToUserName": "gh_0000000demo", "Encrypt": "bm90IGEgdmFsaWQgY2lwaGVy"}',
-                                  b"<xml><ToUserName>gh_0000000demo</ToUserName><Encrypt>AAAA</Encrypt></xml>",
-                                  b'{"ToUserName": "gh_0000000demo"}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"ToUserName": "gh_0000000demo", "Encrypt": "bm90IGEgdmFsaWQgY2lwaGVy"}',
+        b"<xml><ToUserName>gh_0000000demo</ToUserName><Encrypt>AAAA</Encrypt></xml>",
+        b'{"ToUserName": "gh_0000000demo"}',
+    ],
+)
 def test_undecryptable_bodies_are_400(client, enqueued, body):
     timestamp, nonce = str(unix_now()), "98"
     encrypt = "bm90IGEgdmFsaWQgY2lwaGVy" if b"bm90" in body else "AAAA"
-    query = {"signature": sha1_signature("demo-token", timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-             "encrypt_type": "aes", "msg_signature": sha1_signature("demo-token", timestamp, nonce, encrypt)}
+    query = {
+        "signature": sha1_signature("demo-token", timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": sha1_signature("demo-token", timestamp, nonce, encrypt),
+    }
     response = client.post("/wechat/callback?" + urlencode(query), data=body)
     assert response.status_code == 400
     assert enqueued == []
@@ -379,7 +416,12 @@ def signed_query(token: str = "demo-token", **extra) -> dict:
     import secrets
 
     timestamp, nonce = str(unix_now()), str(secrets.randbelow(10**10))
-    return {"signature": sha1_signature(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, **extra}
+    return {
+        "signature": sha1_signature(token, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        **extra,
+    }
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -400,21 +442,31 @@ def test_plaintext_push_to_a_mini_program_with_an_aes_key_is_refused(wechat_emul
 
 
 def test_the_fast_path_refuses_a_plaintext_push_too(app, wechat_emulator, real_queue, client):
-    path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="x"), mode="plain")
+    path, body, headers = wechat_emulator.sign(
+        wechat_emulator.message("text", OPENID, content="x"), mode="plain"
+    )
     assert client.post(path, data=body, headers=headers).status_code == 403
     assert real_queue.count == 0 and pumped_jobs(real_queue) == []
 
 
 @pytest.mark.plaintext_pushes
-def test_a_plaintext_mini_program_takes_plaintext_and_refuses_encrypted(app, wechat_emulator, enqueued, client):
+def test_a_plaintext_mini_program_takes_plaintext_and_refuses_encrypted(
+    app, wechat_emulator, enqueued, client
+):
     from app.wechat_emulator import PushSigner
 
     message = wechat_emulator.message("text", OPENID, content="card")
     assert wechat_emulator.push(message=message, mode="plain").get_data(as_text=True) == "success"
     config = app.config
-    keyed = PushSigner(token=config["WECHAT_TOKEN"], aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-                       appid=config["WECHAT_APPID"], original_id=config["WECHAT_ORIGINAL_ID"])
-    path, body, headers = keyed.request("/wechat/callback", wechat_emulator.message("text", OPENID, content="x"))
+    keyed = PushSigner(
+        token=config["WECHAT_TOKEN"],
+        aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        appid=config["WECHAT_APPID"],
+        original_id=config["WECHAT_ORIGINAL_ID"],
+    )
+    path, body, headers = keyed.request(
+        "/wechat/callback", wechat_emulator.message("text", OPENID, content="x")
+    )
     assert client.post(path, data=body, headers=headers).status_code == 403
     assert len(enqueued) == 1
 
@@ -447,7 +499,9 @@ def test_a_handshake_url_replayed_at_the_fast_path_is_refused(wechat_emulator, r
 
     query = signed_query(echostr="42")
     assert client.get("/wechat/callback?" + urlencode(query)).get_data(as_text=True) == "42"
-    _path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="card"), mode="plain")
+    _path, body, headers = wechat_emulator.sign(
+        wechat_emulator.message("text", OPENID, content="card"), mode="plain"
+    )
     assert client.post("/wechat/callback?" + urlencode(query), data=body, headers=headers).status_code == 403
     # The hand-off is one pipeline, so the refused push reached the queue: its job does nothing.
     assert [wechat_events.handle(*job.args) for job in pumped_jobs(real_queue)] == ["skipped"]
@@ -456,7 +510,9 @@ def test_a_handshake_url_replayed_at_the_fast_path_is_refused(wechat_emulator, r
 
 @pytest.mark.plaintext_pushes
 def test_a_pushs_nonce_cannot_be_reused_by_a_handshake(wechat_emulator, enqueued, client):
-    path, body, headers = wechat_emulator.sign(wechat_emulator.message("text", OPENID, content="card"), mode="plain")
+    path, body, headers = wechat_emulator.sign(
+        wechat_emulator.message("text", OPENID, content="card"), mode="plain"
+    )
     assert client.post(path, data=body, headers=headers).get_data(as_text=True) == "success"
     assert client.get(path + "&echostr=7").status_code == 403
 
@@ -468,8 +524,12 @@ def test_each_refusal_is_counted_by_its_reason_and_nothing_is_handled(app, wecha
     config = app.config
     message = wechat_emulator.message("text", OPENID, content="card")
     path, body, headers = wechat_emulator.sign(message)
-    other_app = PushSigner(token=config["WECHAT_TOKEN"], aes_key=config["WECHAT_AES_KEY"],
-                           appid="wxOtherApp0000001", original_id=config["WECHAT_ORIGINAL_ID"])
+    other_app = PushSigner(
+        token=config["WECHAT_TOKEN"],
+        aes_key=config["WECHAT_AES_KEY"],
+        appid="wxOtherApp0000001",
+        original_id=config["WECHAT_ORIGINAL_ID"],
+    )
     for_someone_else = dict(message, ToUserName="gh_someone_else")
     attempts = {
         "bad_signature": [(path.replace("signature=", "signature=0", 1), body)],
@@ -484,7 +544,9 @@ def test_each_refusal_is_counted_by_its_reason_and_nothing_is_handled(app, wecha
         for try_path, try_body in tries:
             response = client.post(try_path, data=try_body, headers=headers)
             assert response.status_code == 403, outcome
-    assert {outcome: outcome_count(outcome) - before[outcome] for outcome in attempts} == dict.fromkeys(attempts, 1)
+    assert {outcome: outcome_count(outcome) - before[outcome] for outcome in attempts} == dict.fromkeys(
+        attempts, 1
+    )
     assert enqueued == [] and wechat_emulator.outbox("custom") == []
     scraped = client.get("/metrics").get_data(as_text=True)
     for outcome in attempts:

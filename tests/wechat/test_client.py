@@ -22,8 +22,11 @@ from app.wechat.errors import (
 from app.wechat_emulator.push import unix_now
 
 OPENID = "oClientUser00001"
-DATA = {"thing1": {"value": "New rule for permits"}, "thing2": {"value": "Read before May"},
-        "time3": {"value": "2026-12-01 09:00"}}
+DATA = {
+    "thing1": {"value": "New rule for permits"},
+    "thing2": {"value": "Read before May"},
+    "time3": {"value": "2026-12-01 09:00"},
+}
 
 
 @pytest.fixture
@@ -33,11 +36,17 @@ def api(app, wechat_emulator):
 
 def second_process(app, base_url) -> WeChatApi:
     """Another worker's client: same Redis, its own HTTP session and memory."""
-    return WeChatApi(appid=app.config["WECHAT_APPID"], secret=app.config["WECHAT_SECRET"], api_base=base_url,
-                     redis=app.extensions["redis"], timeout=5)
+    return WeChatApi(
+        appid=app.config["WECHAT_APPID"],
+        secret=app.config["WECHAT_SECRET"],
+        api_base=base_url,
+        redis=app.extensions["redis"],
+        timeout=5,
+    )
 
 
 # -- access tokens -------------------------------------------------------------------------------------
+
 
 def test_token_comes_from_stable_token_and_is_shared_through_redis(app, api, wechat_emulator):
     token = api.tokens.get()
@@ -152,13 +161,17 @@ def test_stable_token_force_refresh_invalidates(wechat_emulator):
 
 # -- subscribe messages ----------------------------------------------------------------------------------
 
+
 def test_subscribe_send_with_lang_and_state(api, wechat_emulator):
     wechat_emulator.grant_subscription(OPENID, "tmpl_notice_update")
-    msgid = api.send_subscribe_message(OPENID, "tmpl_notice_update", DATA, page="pages/notices/index?id=1",
-                                       lang="zh_TW", state="trial")
+    msgid = api.send_subscribe_message(
+        OPENID, "tmpl_notice_update", DATA, page="pages/notices/index?id=1", lang="zh_TW", state="trial"
+    )
     sent = wechat_emulator.outbox("subscribe")[0]
     assert sent["msgid"] == msgid and sent["lang"] == "zh_TW" and sent["miniprogram_state"] == "trial"
-    assert sent["page"] == "pages/notices/index?id=1" and sent["data"]["thing1"] == {"value": "New rule for permits"}
+    assert sent["page"] == "pages/notices/index?id=1" and sent["data"]["thing1"] == {
+        "value": "New rule for permits"
+    }
 
 
 def test_subscribe_send_without_quota_is_43101(api, wechat_emulator):
@@ -169,9 +182,15 @@ def test_subscribe_send_without_quota_is_43101(api, wechat_emulator):
     assert error.value.errcode == 43101
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("thing1", "x" * 21), ("thing1", "two\nlines"), ("time3", "tomorrow"), ("thing2", ""),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("thing1", "x" * 21),
+        ("thing1", "two\nlines"),
+        ("time3", "tomorrow"),
+        ("thing2", ""),
+    ],
+)
 def test_subscribe_send_with_an_invalid_value_is_47003_naming_it(api, wechat_emulator, field, value):
     wechat_emulator.grant_subscription(OPENID, "tmpl_notice_update")
     with pytest.raises(WeChatInvalidArgument) as error:
@@ -212,6 +231,7 @@ def test_subscribe_send_busy_and_http_errors_are_unavailable(api, wechat_emulato
 
 # -- customer service, content check, phone number ---------------------------------------------------
 
+
 def test_custom_send_needs_the_reply_window(api, wechat_emulator):
     with pytest.raises(WeChatWindowClosed) as error:
         api.send_custom_text(OPENID, "hello")
@@ -232,9 +252,14 @@ def test_custom_send_after_entering_the_chat_allows_two(api, wechat_emulator):
     assert error.value.errcode == 45047
 
 
-@pytest.mark.parametrize(("content", "suggest"), [
-    ("When does the office open?", "pass"), ("We do 代办 for permits", "review"), ("online casino", "risky"),
-])
+@pytest.mark.parametrize(
+    ("content", "suggest"),
+    [
+        ("When does the office open?", "pass"),
+        ("We do 代办 for permits", "review"),
+        ("online casino", "risky"),
+    ],
+)
 def test_msg_sec_check_v2_verdicts(api, wechat_emulator, content, suggest):
     assert api.msg_sec_check(OPENID, content) == suggest
 
@@ -251,13 +276,19 @@ def test_msg_sec_check_errors(api, wechat_emulator):
 def test_phone_number_for_the_right_user(api, wechat_emulator):
     code = wechat_emulator.mint_phone_code(OPENID, "+8613800138000")
     assert api.get_phone_number(code, OPENID) == {
-        "phone_number": "13800138000", "pure_phone_number": "13800138000", "country_code": "86"}
+        "phone_number": "13800138000",
+        "pure_phone_number": "13800138000",
+        "country_code": "86",
+    }
 
 
 def test_foreign_phone_number_keeps_its_country_code(api, wechat_emulator):
     code = wechat_emulator.mint_phone_code(OPENID, "+821012345678")
     assert api.get_phone_number(code, OPENID) == {
-        "phone_number": "+821012345678", "pure_phone_number": "1012345678", "country_code": "82"}
+        "phone_number": "+821012345678",
+        "pure_phone_number": "1012345678",
+        "country_code": "82",
+    }
 
 
 def test_phone_code_errors(api, wechat_emulator):
@@ -290,8 +321,13 @@ def test_phone_rate_limit_is_typed(api, wechat_emulator):
 
 
 def test_wrong_secret_is_a_wechat_error_not_a_crash(app, wechat_emulator):
-    broken = WeChatApi(appid=app.config["WECHAT_APPID"], secret="wrong", api_base=wechat_emulator.base_url,
-                       redis=app.extensions["redis"], key_prefix="ssc:wechat-test")
+    broken = WeChatApi(
+        appid=app.config["WECHAT_APPID"],
+        secret="wrong",
+        api_base=wechat_emulator.base_url,
+        redis=app.extensions["redis"],
+        key_prefix="ssc:wechat-test",
+    )
     with pytest.raises(WeChatError) as error:
         broken.code_to_session("whatever")
     assert error.value.errcode == 40125

@@ -14,14 +14,24 @@ from app.wechat_emulator.subscribe import PATH, SubscribeSendShortcut
 
 OPENID = "oShortcutUser001"
 TEMPLATE = "tmpl_notice_update"
-DATA = {"thing1": {"value": "New rule for permits"}, "thing2": {"value": "Read before May"},
-        "time3": {"value": "2026-12-01 09:00"}}
+DATA = {
+    "thing1": {"value": "New rule for permits"},
+    "thing2": {"value": "Read before May"},
+    "time3": {"value": "2026-12-01 09:00"},
+}
 
 
 def message(**changes) -> dict:
     """A valid send body with some fields changed (None removes one)."""
-    body = {"touser": OPENID, "template_id": TEMPLATE, "data": DATA, "lang": "en_US",
-            "miniprogram_state": "formal", "page": "pages/notices/index?id=7", **changes}
+    body = {
+        "touser": OPENID,
+        "template_id": TEMPLATE,
+        "data": DATA,
+        "lang": "en_US",
+        "miniprogram_state": "formal",
+        "page": "pages/notices/index?id=7",
+        **changes,
+    }
     return {key: value for key, value in body.items() if value is not None}
 
 
@@ -63,8 +73,12 @@ def answer(emulator, case: dict):
         state.expire_tokens()
     token = case.get("token", token)
     body = case.get("raw") or json.dumps(case.get("body")).encode()
-    response = emulator.test_client().post(PATH, query_string={"access_token": token} if token else None,
-                                           data=body, content_type=case.get("content_type", "application/json"))
+    response = emulator.test_client().post(
+        PATH,
+        query_string={"access_token": token} if token else None,
+        data=body,
+        content_type=case.get("content_type", "application/json"),
+    )
     payload = response.get_json()
     if "errmsg" in payload:
         payload["errmsg"] = re.sub(r" rid: [0-9a-f]{8}$", " rid: *", payload["errmsg"])
@@ -85,7 +99,11 @@ def test_shortcut_answers_as_the_flask_view(name):
 
 def test_a_send_is_checked_and_counted_once():
     shortcut, _ = emulators()
-    assert answer(shortcut, CASES["sent"])[3] == {"errcode": 0, "errmsg": "ok", "msgid": 3_000_000_000_000_000_001}
+    assert answer(shortcut, CASES["sent"])[3] == {
+        "errcode": 0,
+        "errmsg": "ok",
+        "msgid": 3_000_000_000_000_000_001,
+    }
     state = shortcut.extensions["wechat_emulator"]
     assert state.users[OPENID].quota[TEMPLATE] == 0
     assert [m["page"] for m in state.sent("subscribe")] == ["pages/notices/index?id=7"]
@@ -111,8 +129,13 @@ def test_other_routes_and_methods_and_streamed_bodies_go_to_the_app():
     state.grant_subscription(OPENID, TEMPLATE, 1)
     token = state.issue_token("stable").value
     assert shortcut.test_client().get(PATH).status_code == 405
-    builder = EnvironBuilder(path=PATH, method="POST", query_string={"access_token": token},
-                             data=json.dumps(message()).encode(), content_type="application/json")
+    builder = EnvironBuilder(
+        path=PATH,
+        method="POST",
+        query_string={"access_token": token},
+        data=json.dumps(message()).encode(),
+        content_type="application/json",
+    )
     environ = builder.get_environ()
     del environ["CONTENT_LENGTH"]
     environ["wsgi.input_terminated"] = True  # a server that de-chunked the body says so

@@ -22,8 +22,12 @@ def verifier():
 
 def signed(extra: dict | None = None) -> dict:
     timestamp, nonce = str(unix_now()), "123"
-    return {"signature": sha1_signature(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-            **(extra or {})}
+    return {
+        "signature": sha1_signature(TOKEN, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        **(extra or {}),
+    }
 
 
 @pytest.mark.parametrize("stem", ["popup_one", "popup_list", "change_one", "sent_one", "sent_list"])
@@ -42,8 +46,12 @@ def test_nested_json_container_is_accepted(verifier):
 
 
 def test_event_without_items_has_an_empty_list():
-    assert normalize({"FromUserName": "o", "MsgType": "event", "Event": "subscribe_msg_popup_event",
-                      "CreateTime": "5"})["List"] == []
+    assert (
+        normalize(
+            {"FromUserName": "o", "MsgType": "event", "Event": "subscribe_msg_popup_event", "CreateTime": "5"}
+        )["List"]
+        == []
+    )
 
 
 def test_dedupe_keys(verifier):
@@ -52,8 +60,9 @@ def test_dedupe_keys(verifier):
     assert text.dedupe_key == "msg:23812783749361111"
     assert event.dedupe_key == "evt:oFixtureUser0001:1795848002:user_enter_tempsession"
     sent = verifier.verify(signed(), payload("sent_list.json").encode())
-    assert sent.dedupe_key == ("evt:oFixtureUser0001:1795848008:subscribe_msg_sent_event:"
-                               "m3000000000000000002,m3000000000000000003")
+    assert sent.dedupe_key == (
+        "evt:oFixtureUser0001:1795848008:subscribe_msg_sent_event:m3000000000000000002,m3000000000000000003"
+    )
     popup = verifier.verify(signed(), payload("popup_list.xml").encode()).dedupe_key
     assert popup.startswith("evt:oFixtureUser0001:") and ":ttmpl_card_status=accept," in popup
 
@@ -71,8 +80,10 @@ def test_list_events_in_one_second_keep_their_own_keys():
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
 def test_dtd_hidden_in_another_encoding_is_refused(encoding):
-    document = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE xml [<!ENTITY a "injected">]>'
-                '<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType><Content>&a;</Content></xml>')
+    document = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE xml [<!ENTITY a "injected">]>'
+        "<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType><Content>&a;</Content></xml>"
+    )
     with pytest.raises(ValueError):
         parse_xml(document.encode(encoding))
 

@@ -15,8 +15,9 @@ def _push(wechat_emulator, msg_id: int):
     assert response.get_data(as_text=True) == "success"
 
 
-def test_one_pump_moves_every_push_in_order_and_lets_go(app, wechat_emulator, real_queue, redis_client,
-                                                        monkeypatch):
+def test_one_pump_moves_every_push_in_order_and_lets_go(
+    app, wechat_emulator, real_queue, redis_client, monkeypatch
+):
     monkeypatch.setattr(pushes, "PUMP_BATCH", 3)
     for msg_id in range(1, 8):
         _push(wechat_emulator, msg_id)
@@ -38,8 +39,9 @@ def test_a_pump_that_lost_its_hold_moves_nothing(app, wechat_emulator, real_queu
     assert pushes.pump(redis_client, real_queue, "another pump") == 1
 
 
-def test_a_pump_dying_mid_batch_loses_and_doubles_nothing(app, wechat_emulator, real_queue, redis_client,
-                                                          monkeypatch):
+def test_a_pump_dying_mid_batch_loses_and_doubles_nothing(
+    app, wechat_emulator, real_queue, redis_client, monkeypatch
+):
     _push(wechat_emulator, 1)
     _push(wechat_emulator, 2)
     [pump_job] = real_queue.jobs
@@ -67,8 +69,9 @@ def test_restart_needs_waiting_pushes_and_no_hold(app, real_queue, redis_client)
     assert pushes.restart_pump(redis_client, real_queue) and real_queue.count == 1
 
 
-def test_a_pump_that_cannot_be_queued_gives_back_its_hold(app, wechat_emulator, real_queue, redis_client,
-                                                           monkeypatch):
+def test_a_pump_that_cannot_be_queued_gives_back_its_hold(
+    app, wechat_emulator, real_queue, redis_client, monkeypatch
+):
     def refused(*_args, **_kwargs):
         raise ConnectionError("queue unavailable")
 
@@ -94,8 +97,12 @@ def test_the_pump_task_runs_in_a_worker(app, wechat_emulator, real_queue, redis_
 def test_a_running_worker_restarts_a_dead_pump_at_its_next_maintenance(app, real_queue, redis_client):
     from app.cli.worker import MAINTENANCE_SECONDS, WORKER_TTL_SECONDS, AppWorker
 
-    worker = AppWorker([real_queue], connection=redis_client, worker_ttl=WORKER_TTL_SECONDS,
-                       maintenance_interval=MAINTENANCE_SECONDS)
+    worker = AppWorker(
+        [real_queue],
+        connection=redis_client,
+        worker_ttl=WORKER_TTL_SECONDS,
+        maintenance_interval=MAINTENANCE_SECONDS,
+    )
     assert worker.dequeue_timeout <= MAINTENANCE_SECONDS  # an idle worker still wakes for it
     redis_client.rpush(pushes.INBOX_KEY, '{"message": {}, "claim": null}')
     redis_client.set(pushes.PUMP_KEY, "held by a pump that died", ex=1)

@@ -109,7 +109,8 @@ class TestWithAShortTimeout:
             time.sleep(LATE)  # let answers still on their way land before the emulator is reset
 
     def test_phone_check_slower_than_the_timeout_is_503_and_costs_no_attempt(
-            self, client, login, wechat_emulator, redis_client, slow):
+        self, client, login, wechat_emulator, redis_client, slow
+    ):
         person = make_person(passport_name="SLOW, Phone Check")
         user = make_user(locale="en")
         trip = Journey(client, login(user))
@@ -123,8 +124,14 @@ class TestWithAShortTimeout:
         assert response.get_json()["error"]["code"] == "verification.phone_unavailable"
         assert elapsed < SHORT_TIMEOUT + SLACK
         assert int(redis_client.get(subject_key(wechat_subject(user.openid))) or 0) == 0
-        assert db.session.scalar(select(func.count()).select_from(VerificationAttempt)
-                                 .where(VerificationAttempt.step == "phone")) == 0
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(VerificationAttempt)
+                .where(VerificationAttempt.step == "phone")
+            )
+            == 0
+        )
         assert trip.get().get_json()["step"] == "phone"
 
         slow("getuserphonenumber", 0)  # WeChat is quick again: a new tap on the button verifies
@@ -133,22 +140,30 @@ class TestWithAShortTimeout:
         db.session.expire_all()
         assert db.session.get(UserAccount, user.id).person_id == person.id
 
-    def test_a_help_desk_reply_wechat_answers_late_is_unconfirmed_not_unsent(self, app, wechat_emulator, slow):
+    def test_a_help_desk_reply_wechat_answers_late_is_unconfirmed_not_unsent(
+        self, app, wechat_emulator, slow
+    ):
         from app.helpdesk import jobs as wechat_events
         from tests.wechat.conftest import OPENID
 
         wechat_emulator.push("text", OPENID, content="card")  # opens the reply window; answered at once
         assert len(wechat_emulator.outbox("custom")) == 1
         slow("custom_send")
-        message = {"FromUserName": OPENID, "MsgType": "text", "Content": "card", "CreateTime": 2,
-                   "ToUserName": "gh_0000000demo"}
+        message = {
+            "FromUserName": OPENID,
+            "MsgType": "text",
+            "Content": "card",
+            "CreateTime": 2,
+            "ToUserName": "gh_0000000demo",
+        }
         outcome, elapsed = _timed(lambda: wechat_events.handle(message))
         assert outcome == "topic:card:unconfirmed" and elapsed < SHORT_TIMEOUT + SLACK
         time.sleep(LATE)
         assert len(wechat_emulator.outbox("custom")) == 2  # it did arrive, once: nothing was resent
 
     def test_a_notice_send_wechat_answers_late_is_recorded_once_and_never_resent(
-            self, app, wechat_emulator, slow):
+        self, app, wechat_emulator, slow
+    ):
         user = make_user(make_person(commit=False), verified=True, locale="en")
         grant_quota(user, n=3, emulator=wechat_emulator)
         actor = admin_auth.actor_for(admin_auth.create_admin("slow-publisher", PASSWORD, "publisher"))
@@ -162,13 +177,17 @@ class TestWithAShortTimeout:
         assert wechat_emulator.calls("subscribe_send") == 1
 
         db.session.expire_all()
-        rows = {row.channel: row for row in db.session.scalars(
-            select(NoticeDelivery).where(NoticeDelivery.notice_id == notice.id))}
+        rows = {
+            row.channel: row
+            for row in db.session.scalars(select(NoticeDelivery).where(NoticeDelivery.notice_id == notice.id))
+        }
         assert rows["in_app"].state == "delivered"  # the notice is in the user's inbox either way
         wechat = rows["wechat"]
         assert (wechat.state, wechat.errcode, wechat.attempts) == ("failed", None, 1)
         assert "outcome unknown, not resent" in wechat.error
-        quota = db.session.scalars(select(SubscriptionQuota).where(SubscriptionQuota.user_id == user.id)).one()
+        quota = db.session.scalars(
+            select(SubscriptionQuota).where(SubscriptionQuota.user_id == user.id)
+        ).one()
         assert (quota.available, quota.reserved, quota.sent_total) == (2, 0, 1)  # WeChat may have used one
 
         # A retry of the batch, a resume and a second fan-out send nothing more.
@@ -192,7 +211,10 @@ class TestWithAShortTimeout:
         publishing.publish(notice.id, actor)
         delivery.queue_fan_out(get_queue(), notice.id)
         db.session.expire_all()
-        row = db.session.scalars(select(NoticeDelivery).where(
-            NoticeDelivery.notice_id == notice.id, NoticeDelivery.channel == "wechat")).one()
+        row = db.session.scalars(
+            select(NoticeDelivery).where(
+                NoticeDelivery.notice_id == notice.id, NoticeDelivery.channel == "wechat"
+            )
+        ).one()
         assert row.state == "sent" and row.msgid
         assert len(wechat_emulator.outbox("subscribe")) == 1

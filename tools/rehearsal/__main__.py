@@ -27,25 +27,59 @@ EXIT_SKIPPED = 3
 #: The gunicorn hosts behind nginx's upstream, each by the guide's web unit on a port of its own.
 WEB_INSTANCES = ("web",)
 #: Packages of requirements-dev.txt that must not be in a server's environment.
-TEST_PACKAGES = ("pytest", "ruff", "hypothesis", "import-linter", "playwright", "schemathesis", "pip-audit", "dennis",
-                 "mypy", "pytest-cov")
-TOOLS = {"nginx": "nginx", "openssl": "openssl", "redis-server": "redis-server", "mariadb": "mariadb-client",
-         "mysqldump": "mariadb-client", "gunzip": "gzip", "git": "git"}
+TEST_PACKAGES = (
+    "pytest",
+    "ruff",
+    "hypothesis",
+    "import-linter",
+    "playwright",
+    "schemathesis",
+    "pip-audit",
+    "dennis",
+    "mypy",
+    "pytest-cov",
+)
+TOOLS = {
+    "nginx": "nginx",
+    "openssl": "openssl",
+    "redis-server": "redis-server",
+    "mariadb": "mariadb-client",
+    "mysqldump": "mariadb-client",
+    "gunzip": "gzip",
+    "git": "git",
+}
 
 
 def missing_parts() -> list[str]:
     """What this machine lacks for a rehearsal: programs, and a MariaDB the rehearsal can administer."""
     path = clean_environment()["PATH"]
-    missing = [f"{tool} (Debian: {package})" for tool, package in TOOLS.items()
-               if shutil.which(tool, path=path) is None]
+    missing = [
+        f"{tool} (Debian: {package})"
+        for tool, package in TOOLS.items()
+        if shutil.which(tool, path=path) is None
+    ]
     if shutil.which("mariadb"):
         admin = DbAdmin.from_environment()
-        probe = subprocess.run(["mariadb", f"--user={admin.user}", f"--host={admin.host}", f"--port={admin.port}",
-                                *([f"--password={admin.password}"] if admin.password else []), "-e", "SELECT 1"],
-                               capture_output=True, text=True, timeout=30, check=False)
+        probe = subprocess.run(
+            [
+                "mariadb",
+                f"--user={admin.user}",
+                f"--host={admin.host}",
+                f"--port={admin.port}",
+                *([f"--password={admin.password}"] if admin.password else []),
+                "-e",
+                "SELECT 1",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
         if probe.returncode != 0:
-            missing.append(f"a MariaDB to administer at {admin.host}:{admin.port} as {admin.user} "
-                           f"(REHEARSAL_DB_ADMIN): {probe.stderr.strip()[:200]}")
+            missing.append(
+                f"a MariaDB to administer at {admin.host}:{admin.port} as {admin.user} "
+                f"(REHEARSAL_DB_ADMIN): {probe.stderr.strip()[:200]}"
+            )
     return missing
 
 
@@ -60,21 +94,30 @@ def rehearse(root: Path, report: Report) -> None:
         guide = Guide.read()
         run = Run(root)
         nginx_site(1, 2, ["127.0.0.1:3"], root / "c", root / "k")  # deploy/nginx.conf still has its anchors
-        row.proved = (f"docs/deploy.md blocks {', '.join(guide.blocks)}; deploy/nginx.conf templatable; "
-                      f"run {run.tag} in {root}")
+        row.proved = (
+            f"docs/deploy.md blocks {', '.join(guide.blocks)}; deploy/nginx.conf templatable; "
+            f"run {run.tag} in {root}"
+        )
     supervisor = Supervisor(run.root / "logs")
     stack = Stack(run, guide, supervisor)
     try:
         deploy(stack, report)
         context = checks.Context(stack, Public(run, stack.certificate), WeChat(run))
         try:
-            for name, step in (("first data (§11)", checks.first_data), ("sign-in", checks.sign_in),
-                               ("WeChat pushes", checks.pushes), ("verification journey", checks.journey),
-                               ("card", checks.card), ("QR check", checks.qr_check), ("notice", checks.notice),
-                               ("/metrics", checks.metrics), ("/readyz", checks.readiness),
-                               ("reload under load", drills.reload_under_load),
-                               ("worker killed mid-fan-out", drills.fan_out_kill),
-                               ("backup and restore", drills.backup_restore)):
+            for name, step in (
+                ("first data (§11)", checks.first_data),
+                ("sign-in", checks.sign_in),
+                ("WeChat pushes", checks.pushes),
+                ("verification journey", checks.journey),
+                ("card", checks.card),
+                ("QR check", checks.qr_check),
+                ("notice", checks.notice),
+                ("/metrics", checks.metrics),
+                ("/readyz", checks.readiness),
+                ("reload under load", drills.reload_under_load),
+                ("worker killed mid-fan-out", drills.fan_out_kill),
+                ("backup and restore", drills.backup_restore),
+            ):
                 with report.step(name) as row:
                     step(context, row)
         finally:
@@ -83,8 +126,10 @@ def rehearse(root: Path, report: Report) -> None:
         with report.step("clean-up") as row:
             stopped = supervisor.stop_all()
             dropped = stack.drop_databases()
-            row.proved = (f"stopped by process id: {', '.join(stopped) or 'nothing left'}; dropped "
-                          f"{', '.join(dropped) or 'nothing'}")
+            row.proved = (
+                f"stopped by process id: {', '.join(stopped) or 'nothing left'}; dropped "
+                f"{', '.join(dropped) or 'nothing'}"
+            )
 
 
 def deploy(stack: Stack, report: Report) -> None:
@@ -100,41 +145,53 @@ def deploy(stack: Stack, report: Report) -> None:
         found = [name for name in TEST_PACKAGES if name in names]
         catalogs = len(list((run.release / "translations").glob("*/LC_MESSAGES/*.mo")))
         if found or not catalogs:
-            raise StepFailed(f"test packages in the server's environment: {found}; {catalogs} compiled catalogs")
+            raise StepFailed(
+                f"test packages in the server's environment: {found}; {catalogs} compiled catalogs"
+            )
         row.proved = f"{' ; '.join(lines)}: {len(names)} packages, none of the test tools; {catalogs} catalogs compiled"
     with report.step("database (§3)") as row:
         statements = stack.create_database()
-        row.proved = f"{' '.join(statements)} -- SHOW GRANTS lists exactly these rights".replace(run.db_password, "…")
+        row.proved = f"{' '.join(statements)} -- SHOW GRANTS lists exactly these rights".replace(
+            run.db_password, "…"
+        )
     with report.step("Redis, WeChat, environment") as row:
         stack.start_redis()
         stack.start_emulator()
         environment = run.service_environment()
         run.write_environment_file(environment)
-        row.proved = (f"redis-server :{run.redis_port} with a password; the emulator :{run.emulator_port} as "
-                      f"{run.wechat['appid']} / {run.wechat['original_id']} (own token and AES key); env file "
-                      f"(0600): {', '.join(environment)}")
+        row.proved = (
+            f"redis-server :{run.redis_port} with a password; the emulator :{run.emulator_port} as "
+            f"{run.wechat['appid']} / {run.wechat['original_id']} (own token and AES key); env file "
+            f"(0600): {', '.join(environment)}"
+        )
     if "config-check" in stack.guide.blocks:
         with report.step("config check (§2)") as row:
             row.proved = config_check(stack)
     with report.step("migrate (§3)") as row:
         line = stack.guide.command("migrate", "flask")
         stack.sh("migrate", line, env=stack.service_shell())
-        tables = stack.admin_sql(f"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{run.database}'")
+        tables = stack.admin_sql(
+            f"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{run.database}'"
+        )
         row.proved = f"`{line}` as the service's account: {tables.strip()} tables"
     with report.step("web unit (§6)") as row:
         stack.web.extend(WebInstance(stack, name) for name in WEB_INSTANCES)
         stack.start_web()
-        row.proved = "; ".join(f"ExecStartPre, then `{web.unit.one('ExecStart')}` on {web.address}: "
-                               f"{len(web.workers())} workers" for web in stack.web)
+        row.proved = "; ".join(
+            f"ExecStartPre, then `{web.unit.one('ExecStart')}` on {web.address}: {len(web.workers())} workers"
+            for web in stack.web
+        )
         row.proved += "; PROMETHEUS_MULTIPROC_DIR from the unit"
     with report.step("workers (§7)") as row:
         lines = stack.start_workers()
         row.proved = " and ".join(f"`{line}`" for line in lines) + ": both on queue 'ssc'"
     with report.step("nginx") as row:
         stack.certificate = stack.start_nginx()
-        row.proved = (f"deploy/nginx.conf on 127.0.0.1:{run.https_port} (HTTPS, self-signed certificate made "
-                      f"with openssl) and :{run.http_port}, upstream {', '.join(w.address for w in stack.web)}; "
-                      f"nginx -t passed")
+        row.proved = (
+            f"deploy/nginx.conf on 127.0.0.1:{run.https_port} (HTTPS, self-signed certificate made "
+            f"with openssl) and :{run.http_port}, upstream {', '.join(w.address for w in stack.web)}; "
+            f"nginx -t passed"
+        )
 
 
 def config_check(stack: Stack) -> str:
@@ -150,10 +207,20 @@ def config_check(stack: Stack) -> str:
         raise StepFailed(f"`{line}` passed without WECHAT_TOKEN: {_verdict(refused)}")
     if "WECHAT_TOKEN" not in refused or not _verdict(output).startswith("verdict: ready"):
         raise StepFailed(f"`{line}`: {_verdict(output)}; without WECHAT_TOKEN: {refused[-300:]}")
-    warnings = [text.strip(" -") for text in output.split("warnings", 1)[-1].splitlines()[1:]
-                if text.startswith("  - ")] if "warnings" in output else []
-    return (f"`{line}` with the environment file: {_verdict(output)}"
-            + (f" ({'; '.join(warnings)})" if warnings else "") + "; without WECHAT_TOKEN it exits 1 naming it")
+    warnings = (
+        [
+            text.strip(" -")
+            for text in output.split("warnings", 1)[-1].splitlines()[1:]
+            if text.startswith("  - ")
+        ]
+        if "warnings" in output
+        else []
+    )
+    return (
+        f"`{line}` with the environment file: {_verdict(output)}"
+        + (f" ({'; '.join(warnings)})" if warnings else "")
+        + "; without WECHAT_TOKEN it exits 1 naming it"
+    )
 
 
 def _verdict(output: str) -> str:
@@ -164,7 +231,9 @@ def _verdict(output: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Check the machine, run the rehearsal in a new directory, print the table; the exit status."""
     parser = argparse.ArgumentParser(prog="python -m tools.rehearsal", description=__doc__.splitlines()[0])
-    parser.add_argument("--keep", action="store_true", help="keep the run's directory (logs, configs) afterwards")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the run's directory (logs, configs) afterwards"
+    )
     options = parser.parse_args(argv)
     missing = missing_parts()
     if missing:

@@ -124,8 +124,11 @@ class DatabaseBlock:
 
     def for_run(self, database: str, user: str, host: str, password: str) -> list[str]:
         """The statements with the run's database, account, host and password."""
-        names = {self.database: database, f"'{self.user}'@'{self.host}'": f"'{user}'@'{host}'",
-                 f"'{self.password}'": f"'{password}'"}
+        names = {
+            self.database: database,
+            f"'{self.user}'@'{self.host}'": f"'{user}'@'{host}'",
+            f"'{self.password}'": f"'{password}'",
+        }
         return [put_names(statement, names) for statement in self.statements]
 
 
@@ -134,18 +137,29 @@ def database_block(guide: Guide) -> DatabaseBlock:
     lines = guide.blocks["database"]
     if len(lines) != 3:
         raise GuideError("the `database` block of docs/deploy.md must be CREATE DATABASE, CREATE USER, GRANT")
-    database, user, grant = (pattern.fullmatch(line.strip()) for pattern, line in
-                             zip((_CREATE_DATABASE, _CREATE_USER, _GRANT), lines, strict=True))
+    database, user, grant = (
+        pattern.fullmatch(line.strip())
+        for pattern, line in zip((_CREATE_DATABASE, _CREATE_USER, _GRANT), lines, strict=True)
+    )
     if not (database and user and grant):
-        raise GuideError(f"the `database` block of docs/deploy.md is not in the shape the rehearsal reads: {lines}")
+        raise GuideError(
+            f"the `database` block of docs/deploy.md is not in the shape the rehearsal reads: {lines}"
+        )
     if (grant.group(2), grant.group(3), grant.group(4)) != (database.group(1), user.group(1), user.group(2)):
         raise GuideError("the GRANT of docs/deploy.md names another database or account than it creates")
     privileges = tuple(word.strip() for word in grant.group(1).split(","))
-    return DatabaseBlock(database.group(1), user.group(1), user.group(2), user.group(3), privileges,
-                         tuple(line.strip() for line in lines))
+    return DatabaseBlock(
+        database.group(1),
+        user.group(1),
+        user.group(2),
+        user.group(3),
+        privileges,
+        tuple(line.strip() for line in lines),
+    )
 
 
 # -- the web unit of §6 ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -184,8 +198,14 @@ def web_unit(guide: Guide, paths: dict[str, str]) -> Unit:
 _UPSTREAM_SERVER = re.compile(r"^(\s*)server 127\.0\.0\.1:8000;.*$", re.M)
 
 
-def nginx_site(http_port: int, https_port: int, upstreams: list[str], certificate: Path, key: Path,
-               source: Path = NGINX_CONF) -> str:
+def nginx_site(
+    http_port: int,
+    https_port: int,
+    upstreams: list[str],
+    certificate: Path,
+    key: Path,
+    source: Path = NGINX_CONF,
+) -> str:
     """deploy/nginx.conf with loopback listen ports, the run's upstream servers and certificate: nothing else."""
     text = source.read_text(encoding="utf-8")
     replacements = [
@@ -203,7 +223,7 @@ def nginx_site(http_port: int, https_port: int, upstreams: list[str], certificat
         raise GuideError("deploy/nginx.conf no longer has one `server 127.0.0.1:8000;` in its upstream")
     indent = match.group(1)
     servers = "\n".join(f"{indent}server {address};" for address in upstreams)
-    return text[:match.start()] + servers + text[match.end():]
+    return text[: match.start()] + servers + text[match.end() :]
 
 
 # -- the configuration table of §2 ----------------------------------------------------------------------

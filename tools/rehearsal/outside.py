@@ -41,8 +41,11 @@ class WeChat:
     def control(self, path: str, payload: dict | None = None) -> dict:
         """POST (or GET without a payload) a control route of the emulator."""
         url = self.run.emulator_url + "_control/" + path
-        response = self.session.post(url, json=payload, timeout=120) if payload is not None else \
-            self.session.get(url, timeout=120)
+        response = (
+            self.session.post(url, json=payload, timeout=120)
+            if payload is not None
+            else self.session.get(url, timeout=120)
+        )
         return _expect(response, 200, f"emulator {path}").json()
 
     def login_code(self, openid: str) -> str:
@@ -66,9 +69,18 @@ class WeChat:
         timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**10))
         envelope = ET.fromstring(self.crypto.encrypt_message(plain, nonce, timestamp))
         encrypt, msg_signature = envelope.findtext("Encrypt"), envelope.findtext("MsgSignature")
-        signature = hashlib.sha1("".join(sorted([self.run.wechat["token"], timestamp, nonce])).encode()).hexdigest()
-        query = urlencode({"signature": signature, "timestamp": timestamp, "nonce": nonce,
-                           "encrypt_type": "aes", "msg_signature": msg_signature})
+        signature = hashlib.sha1(
+            "".join(sorted([self.run.wechat["token"], timestamp, nonce])).encode()
+        ).hexdigest()
+        query = urlencode(
+            {
+                "signature": signature,
+                "timestamp": timestamp,
+                "nonce": nonce,
+                "encrypt_type": "aes",
+                "msg_signature": msg_signature,
+            }
+        )
         to = self.run.wechat["original_id"]
         if fmt == "json":
             body = json.dumps({"ToUserName": to, "Encrypt": encrypt}).encode()
@@ -82,16 +94,24 @@ class WeChat:
 def popup_event(openid: str, original_id: str, template_id: str, create_time: int, fmt: str) -> str:
     """The plaintext of a subscribe_msg_popup_event (the user accepted a template), in WeChat's JSON or XML."""
     if fmt == "json":
-        return json.dumps({"ToUserName": original_id, "FromUserName": openid, "CreateTime": create_time,
-                           "MsgType": "event", "Event": "subscribe_msg_popup_event",
-                           "List": {"TemplateId": template_id, "SubscribeStatusString": "accept",
-                                    "PopupScene": "0"}})
-    return (f"<xml><ToUserName><![CDATA[{original_id}]]></ToUserName>"
-            f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{create_time}</CreateTime>"
-            f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_popup_event]]></Event>"
-            f"<SubscribeMsgPopupEvent><List><TemplateId><![CDATA[{template_id}]]></TemplateId>"
-            f"<SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString>"
-            f"<PopupScene>0</PopupScene></List></SubscribeMsgPopupEvent></xml>")
+        return json.dumps(
+            {
+                "ToUserName": original_id,
+                "FromUserName": openid,
+                "CreateTime": create_time,
+                "MsgType": "event",
+                "Event": "subscribe_msg_popup_event",
+                "List": {"TemplateId": template_id, "SubscribeStatusString": "accept", "PopupScene": "0"},
+            }
+        )
+    return (
+        f"<xml><ToUserName><![CDATA[{original_id}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{create_time}</CreateTime>"
+        f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe_msg_popup_event]]></Event>"
+        f"<SubscribeMsgPopupEvent><List><TemplateId><![CDATA[{template_id}]]></TemplateId>"
+        f"<SubscribeStatusString><![CDATA[accept]]></SubscribeStatusString>"
+        f"<PopupScene>0</PopupScene></List></SubscribeMsgPopupEvent></xml>"
+    )
 
 
 class Public:
@@ -103,8 +123,16 @@ class Public:
         self.session.trust_env = False
         self.session.verify = certificate
 
-    def request(self, method: str, path: str, status: int = 200, *, token: str | None = None,
-                what: str | None = None, **options) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        status: int = 200,
+        *,
+        token: str | None = None,
+        what: str | None = None,
+        **options,
+    ) -> requests.Response:
         """One request; StepFailed unless it answers `status`."""
         headers = dict(options.pop("headers", {}))
         if token:
@@ -114,8 +142,9 @@ class Public:
 
     def sign_in(self, wechat: WeChat, openid: str, language: str = "en") -> str:
         """The mini program's sign-in: wx.login's code to our API, a session token back."""
-        answer = self.request("POST", "/api/v1/auth/login",
-                              json={"code": wechat.login_code(openid), "language": language}).json()
+        answer = self.request(
+            "POST", "/api/v1/auth/login", json={"code": wechat.login_code(openid), "language": language}
+        ).json()
         return answer["token"]
 
     def verify(self, wechat: WeChat, token: str, openid: str, person: dict) -> list[str]:
@@ -132,11 +161,14 @@ class Public:
 
         if screen["step"] == "language":
             screen = answer("language", locale="en")
-        steps = [("start", {}), ("consent", {"consent_sensitive": True}),
-                 ("name", {"passport_name": person["passport_name"]}),
-                 ("identifier_type", {"identifier_type": "permit_number"}),
-                 ("identifier", {"identifier": person["permit_number"]}),
-                 ("date_of_birth", {"date_of_birth": person["date_of_birth"]})]
+        steps = [
+            ("start", {}),
+            ("consent", {"consent_sensitive": True}),
+            ("name", {"passport_name": person["passport_name"]}),
+            ("identifier_type", {"identifier_type": "permit_number"}),
+            ("identifier", {"identifier": person["permit_number"]}),
+            ("date_of_birth", {"date_of_birth": person["date_of_birth"]}),
+        ]
         for step, answers in steps:
             if screen["step"] != step:
                 raise StepFailed(f"the journey showed {screen['step']!r} where {step!r} was due")

@@ -37,18 +37,42 @@ class Supervisor:
     def start(self, name: str, argv: list[str], *, env: dict, cwd: Path) -> subprocess.Popen:
         """Start a long-running process in its own session (its id is its process group's id)."""
         with self.log_path(name).open("ab") as log:
-            process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True,
-                                       preexec_fn=_die_with_parent)
+            process = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
         self.started.append((name, process))
         return process
 
-    def run(self, name: str, argv: list[str], *, env: dict, cwd: Path, stdin: str | None = None,
-            timeout: float = 600) -> str:
+    def run(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        env: dict,
+        cwd: Path,
+        stdin: str | None = None,
+        timeout: float = 600,
+    ) -> str:
         """Run a command to its end; its output, or StepFailed with the output's end."""
         try:
-            result = subprocess.run(argv, cwd=cwd, env=env, input=stdin, capture_output=True, text=True,
-                                    timeout=timeout, check=False, start_new_session=True)
+            result = subprocess.run(
+                argv,
+                cwd=cwd,
+                env=env,
+                input=stdin,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                start_new_session=True,
+            )
         except subprocess.TimeoutExpired as stuck:
             raise StepFailed(f"{name}: no end within {timeout:.0f} s") from stuck
         output = result.stdout + result.stderr

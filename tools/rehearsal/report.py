@@ -50,8 +50,10 @@ class Report:
         """A plain-text table: step, seconds, result, what it proved (wrapped)."""
         name_width = max(len(row.step) for row in self.rows) if self.rows else 4
         text_width = max(30, width - name_width - 17)
-        lines = [f"{'step':<{name_width}}  {'seconds':>7}  {'':4}  what it proved",
-                 f"{'-' * name_width}  {'-' * 7}  ----  {'-' * min(text_width, 40)}"]
+        lines = [
+            f"{'step':<{name_width}}  {'seconds':>7}  {'':4}  what it proved",
+            f"{'-' * name_width}  {'-' * 7}  ----  {'-' * min(text_width, 40)}",
+        ]
         for row in self.rows:
             wrapped = textwrap.wrap(row.proved or "-", text_width) or ["-"]
             mark = "ok" if row.ok else "FAIL"
@@ -59,6 +61,8 @@ class Report:
             lines.extend(f"{'':<{name_width}}  {'':7}  {'':4}  {more}" for more in wrapped[1:])
         total = time.monotonic() - self.started
         verdict = "PASSED" if self.passed else "FAILED"
-        lines.append(f"rehearsal {verdict}: {sum(r.ok for r in self.rows)} of {len(self.rows)} steps held, "
-                     f"{total:.0f} s in all")
+        lines.append(
+            f"rehearsal {verdict}: {sum(r.ok for r in self.rows)} of {len(self.rows)} steps held, "
+            f"{total:.0f} s in all"
+        )
         return "\n".join(lines)

@@ -94,9 +94,13 @@ class Run:
         self.emulator_port = free_port()
         self.http_port = free_port()
         self.https_port = free_port()
-        self.wechat = {"appid": "wx" + secrets.token_hex(8), "secret": secrets.token_hex(16),
-                       "token": _alnum(32), "aes_key": _encoding_aes_key(),
-                       "original_id": "gh_" + secrets.token_hex(6)}
+        self.wechat = {
+            "appid": "wx" + secrets.token_hex(8),
+            "secret": secrets.token_hex(16),
+            "token": _alnum(32),
+            "aes_key": _encoding_aes_key(),
+            "original_id": "gh_" + secrets.token_hex(6),
+        }
         self.metrics_token = secrets.token_urlsafe(32)
         self.secret_key = secrets.token_urlsafe(48)
         self.pii_key = base64.b64encode(os.urandom(32)).decode()
@@ -120,8 +124,10 @@ class Run:
 
     def database_url(self, database: str | None = None) -> str:
         """The service's DATABASE_URL (its own account)."""
-        return (f"mysql+pymysql://{self.db_user}:{self.db_password}@{DB_HOST}:{self.admin.port}/"
-                f"{database or self.database}?charset=utf8mb4")
+        return (
+            f"mysql+pymysql://{self.db_user}:{self.db_password}@{DB_HOST}:{self.admin.port}/"
+            f"{database or self.database}?charset=utf8mb4"
+        )
 
     def redis_url(self, db: int = 0) -> str:
         """The service's REDIS_URL."""
@@ -130,12 +136,20 @@ class Run:
     def service_environment(self, database: str | None = None, redis_db: int = 0) -> dict[str, str]:
         """Every variable of the guide's §2 that production needs, as the environment file holds them."""
         return {
-            "APP_ENV": "production", "SECRET_KEY": self.secret_key, "PII_KEY": self.pii_key,
-            "DATABASE_URL": self.database_url(database), "REDIS_URL": self.redis_url(redis_db),
-            "WECHAT_APPID": self.wechat["appid"], "WECHAT_SECRET": self.wechat["secret"],
-            "WECHAT_TOKEN": self.wechat["token"], "WECHAT_AES_KEY": self.wechat["aes_key"],
-            "WECHAT_ORIGINAL_ID": self.wechat["original_id"], "WECHAT_API_BASE": self.emulator_url,
-            "PROXY_HOPS": "1", "METRICS_TOKEN": self.metrics_token, "LOG_LEVEL": "INFO",
+            "APP_ENV": "production",
+            "SECRET_KEY": self.secret_key,
+            "PII_KEY": self.pii_key,
+            "DATABASE_URL": self.database_url(database),
+            "REDIS_URL": self.redis_url(redis_db),
+            "WECHAT_APPID": self.wechat["appid"],
+            "WECHAT_SECRET": self.wechat["secret"],
+            "WECHAT_TOKEN": self.wechat["token"],
+            "WECHAT_AES_KEY": self.wechat["aes_key"],
+            "WECHAT_ORIGINAL_ID": self.wechat["original_id"],
+            "WECHAT_API_BASE": self.emulator_url,
+            "PROXY_HOPS": "1",
+            "METRICS_TOKEN": self.metrics_token,
+            "LOG_LEVEL": "INFO",
             "DEFAULT_LOCALE": "en",
         }
 
@@ -159,11 +173,17 @@ def read_environment_file(path: Path) -> dict[str, str]:
 
 def clean_environment() -> dict[str, str]:
     """An operator's shell: PATH (without this checkout's .venv), HOME, locale and pip's own settings."""
-    keep = {key: value for key, value in os.environ.items()
-            if key in ("HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "USER", "LOGNAME") or key.startswith("PIP_")}
+    keep = {
+        key: value
+        for key, value in os.environ.items()
+        if key in ("HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "USER", "LOGNAME") or key.startswith("PIP_")
+    }
     venv_bin = str(ROOT / ".venv")
-    path = [entry for entry in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep)
-            if not entry.startswith(venv_bin) and entry != os.environ.get("VIRTUAL_ENV", "\0") + "/bin"]
+    path = [
+        entry
+        for entry in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep)
+        if not entry.startswith(venv_bin) and entry != os.environ.get("VIRTUAL_ENV", "\0") + "/bin"
+    ]
     path += [entry for entry in ("/usr/local/sbin", "/usr/sbin", "/sbin") if entry not in path]  # nginx
     keep["PATH"] = os.pathsep.join(path)
     keep.setdefault("LANG", "C.UTF-8")
@@ -188,11 +208,25 @@ class Stack:
 
     # -- commands as the operator types them ------------------------------------------------------------
 
-    def sh(self, name: str, line: str, *, env: dict | None = None, cwd: Path | None = None,
-           stdin: str | None = None, timeout: float = 600) -> str:
+    def sh(
+        self,
+        name: str,
+        line: str,
+        *,
+        env: dict | None = None,
+        cwd: Path | None = None,
+        stdin: str | None = None,
+        timeout: float = 600,
+    ) -> str:
         """One command line of the guide, run by /bin/sh as the operator's shell would."""
-        return self.supervisor.run(name, ["/bin/sh", "-c", line], env=env or self.shell, cwd=cwd or self.run.release,
-                                   stdin=stdin, timeout=timeout)
+        return self.supervisor.run(
+            name,
+            ["/bin/sh", "-c", line],
+            env=env or self.shell,
+            cwd=cwd or self.run.release,
+            stdin=stdin,
+            timeout=timeout,
+        )
 
     def admin_shell(self) -> dict[str, str]:
         """The database administrator's shell: its ~/.my.cnf names the server and account."""
@@ -206,15 +240,22 @@ class Stack:
 
     def admin_sql(self, statement: str) -> str:
         """A statement as the database administrator (the `mariadb` client)."""
-        return self.sh("mariadb-admin", f"mariadb --batch --skip-column-names -e {shlex.quote(statement)}",
-                       env=self.admin_shell(), cwd=self.run.root)
+        return self.sh(
+            "mariadb-admin",
+            f"mariadb --batch --skip-column-names -e {shlex.quote(statement)}",
+            env=self.admin_shell(),
+            cwd=self.run.root,
+        )
 
     # -- release ----------------------------------------------------------------------------------------
 
     def copy_release(self) -> int:
         """The checkout's files (tracked and new, nothing ignored) into the release directory, as a checkout."""
-        listing = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others",
-                                  "--exclude-standard"], capture_output=True, check=True).stdout
+        listing = subprocess.run(
+            ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True,
+            check=True,
+        ).stdout
         count = 0
         for name in filter(None, listing.decode().split("\0")):
             source = ROOT / name
@@ -252,7 +293,9 @@ class Stack:
         self.admin_sql(" ".join(statements))
         grants = self.admin_sql(f"SHOW GRANTS FOR '{self.run.db_user}'@'{DB_HOST}'").splitlines()
         on_database = [line for line in grants if f"ON `{self.run.database}`.*" in line]
-        elsewhere = [line for line in grants if line not in on_database and not line.startswith("GRANT USAGE ON *.*")]
+        elsewhere = [
+            line for line in grants if line not in on_database and not line.startswith("GRANT USAGE ON *.*")
+        ]
         granted = set()
         for line in on_database:
             granted |= {word.strip() for word in line.split("GRANT ", 1)[1].split(" ON ", 1)[0].split(",")}
@@ -277,10 +320,26 @@ class Stack:
 
     def start_redis(self) -> None:
         """A Redis of the run's own, with a password, keeping nothing on disk."""
-        self.redis = self.supervisor.start("redis", [
-            "redis-server", "--bind", "127.0.0.1", "--port", str(self.run.redis_port), "--requirepass",
-            self.run.redis_password, "--save", "", "--appendonly", "no", "--dir", str(self.run.root / "redis"),
-        ], env=self.shell, cwd=self.run.root)
+        self.redis = self.supervisor.start(
+            "redis",
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.run.redis_port),
+                "--requirepass",
+                self.run.redis_password,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.run.root / "redis"),
+            ],
+            env=self.shell,
+            cwd=self.run.root,
+        )
         import redis
 
         client = redis.Redis.from_url(self.run.redis_url())
@@ -293,12 +352,32 @@ class Stack:
         """WeChat: the emulator as a separate process with the run's mini program identity."""
         wechat = self.run.wechat
         python = str(self.run.release / ".venv" / "bin" / "python")
-        self.emulator = self.supervisor.start("wechat-emulator", [
-            python, "-m", "app.wechat_emulator", "--host", "127.0.0.1", "--port", str(self.run.emulator_port),
-            "--appid", wechat["appid"], "--secret", wechat["secret"], "--token", wechat["token"],
-            "--aes-key", wechat["aes_key"], "--original-id", wechat["original_id"],
-            "--callback", f"{self.run.base_url}/wechat/callback",
-        ], env=self.shell, cwd=self.run.release)
+        self.emulator = self.supervisor.start(
+            "wechat-emulator",
+            [
+                python,
+                "-m",
+                "app.wechat_emulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.run.emulator_port),
+                "--appid",
+                wechat["appid"],
+                "--secret",
+                wechat["secret"],
+                "--token",
+                wechat["token"],
+                "--aes-key",
+                wechat["aes_key"],
+                "--original-id",
+                wechat["original_id"],
+                "--callback",
+                f"{self.run.base_url}/wechat/callback",
+            ],
+            env=self.shell,
+            cwd=self.run.release,
+        )
         wait_for(lambda: requests.get(self.run.emulator_url, timeout=2).ok, "the WeChat emulator answering")
 
     def start_web(self) -> None:
@@ -320,11 +399,20 @@ class Stack:
 
     def start_worker(self, name: str, line: str) -> subprocess.Popen:
         """One worker command line, with the service's environment (as its unit would run it)."""
-        process = self.supervisor.start(name, shlex.split(line), env=self.service_shell(), cwd=self.run.release)
+        process = self.supervisor.start(
+            name, shlex.split(line), env=self.service_shell(), cwd=self.run.release
+        )
         self.workers = [(n, p) for n, p in self.workers if n != name] + [(name, process)]
         log = self.supervisor.log_path(name)
-        wait_for(lambda: process.poll() is None and "worker" in log.read_text(errors="replace")
-                 and " on queue " in log.read_text(errors="replace"), f"{name} listening on its queue", timeout=60)
+        wait_for(
+            lambda: (
+                process.poll() is None
+                and "worker" in log.read_text(errors="replace")
+                and " on queue " in log.read_text(errors="replace")
+            ),
+            f"{name} listening on its queue",
+            timeout=60,
+        )
         if process.poll() is not None:
             raise StepFailed(f"{name} exited at start")
         return process
@@ -343,12 +431,33 @@ class Stack:
             (prefix / temp).chmod(0o777)  # nginx's workers may run as an unprivileged user
         self.run.root.chmod(0o755)
         certificate, key = prefix / "fullchain.pem", prefix / "privkey.pem"
-        self.supervisor.run("openssl", [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(certificate),
-        ], env=self.shell, cwd=prefix)
+        self.supervisor.run(
+            "openssl",
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout",
+                str(key),
+                "-out",
+                str(certificate),
+            ],
+            env=self.shell,
+            cwd=prefix,
+        )
         key.chmod(0o600)
-        site = nginx_site(self.run.http_port, self.run.https_port, [w.address for w in self.web], certificate, key)
+        site = nginx_site(
+            self.run.http_port, self.run.https_port, [w.address for w in self.web], certificate, key
+        )
         (prefix / "ssc-bridge.conf").write_text(site)
         main = prefix / "nginx.conf"
         main.write_text(f"""worker_processes 2;
@@ -368,8 +477,10 @@ http {{
         base = ["nginx", "-p", str(prefix), "-c", str(main), "-e", str(prefix / "error.log")]
         self.supervisor.run("nginx-test", [*base, "-t"], env=self.shell, cwd=prefix)
         self.nginx = self.supervisor.start("nginx", [*base, "-g", "daemon off;"], env=self.shell, cwd=prefix)
-        wait_for(lambda: requests.get(self.run.base_url + "/healthz", verify=str(certificate), timeout=2).ok,
-                 "nginx passing /healthz to gunicorn over HTTPS")
+        wait_for(
+            lambda: requests.get(self.run.base_url + "/healthz", verify=str(certificate), timeout=2).ok,
+            "nginx passing /healthz to gunicorn over HTTPS",
+        )
         return str(certificate)
 
 
@@ -382,8 +493,14 @@ class WebInstance:
         run = stack.run
         # The guide's release, configuration and runtime directories, where this run keeps them.
         self.runtime = run.root / "run" / name
-        self.unit = web_unit(stack.guide, {"/srv/ssc-bridge": str(run.release), "/etc/ssc-bridge": str(run.root / "etc"),
-                                           "/run/ssc-bridge": str(self.runtime)})
+        self.unit = web_unit(
+            stack.guide,
+            {
+                "/srv/ssc-bridge": str(run.release),
+                "/etc/ssc-bridge": str(run.root / "etc"),
+                "/run/ssc-bridge": str(self.runtime),
+            },
+        )
         self.process: subprocess.Popen | None = None
 
     @property
@@ -407,17 +524,23 @@ class WebInstance:
         env = self.environment()
         for line in self.unit.settings.get("ExecStartPre", []):
             self.stack.supervisor.run(f"{self.name}-pre", shlex.split(line), env=env, cwd=workdir)
-        self.process = self.stack.supervisor.start(self.name, shlex.split(self.unit.one("ExecStart")),
-                                                   env=env, cwd=workdir)
-        wait_for(lambda: self.process.poll() is None
-                 and requests.get(f"http://{self.address}/healthz", timeout=2).ok,
-                 f"{self.name}: gunicorn answering on {self.address}", timeout=60)
+        self.process = self.stack.supervisor.start(
+            self.name, shlex.split(self.unit.one("ExecStart")), env=env, cwd=workdir
+        )
+        wait_for(
+            lambda: (
+                self.process.poll() is None and requests.get(f"http://{self.address}/healthz", timeout=2).ok
+            ),
+            f"{self.name}: gunicorn answering on {self.address}",
+            timeout=60,
+        )
 
     def reload(self) -> str:
         """ExecReload= with $MAINPID: the graceful reload; the command run."""
         line = self.unit.one("ExecReload").replace("$MAINPID", str(self.process.pid))
-        self.stack.supervisor.run(f"{self.name}-reload", shlex.split(line), env=self.stack.shell,
-                                  cwd=self.stack.run.root)
+        self.stack.supervisor.run(
+            f"{self.name}-reload", shlex.split(line), env=self.stack.shell, cwd=self.stack.run.root
+        )
         return line
 
     def workers(self) -> list[int]:

@@ -31,8 +31,15 @@ def login():
     language = body.get("language") if isinstance(body.get("language"), str) else None
     result = auth.login(body.get("code"), language)
     set_request_locale(result.locale)
-    return jsonify({"token": result.token, "expires_in": result.expires_in, "locale": result.locale,
-                    "dir": text_direction(result.locale), "user": auth.user_view(result.user)})
+    return jsonify(
+        {
+            "token": result.token,
+            "expires_in": result.expires_in,
+            "locale": result.locale,
+            "dir": text_direction(result.locale),
+            "user": auth.user_view(result.user),
+        }
+    )
 
 
 @bp.post("/logout")
@@ -41,4 +48,3 @@ def logout():
     """End the current session."""
     auth.logout(g.token)
     return "", 204
-

@@ -63,7 +63,8 @@ def set_password(username: str) -> None:
         ended = admin_auth.set_password(admin.id, _read_password())
     except AppError:
         raise click.ClickException(
-            f"the password needs {admin_auth.MIN_PASSWORD_LENGTH}+ characters") from None
+            f"the password needs {admin_auth.MIN_PASSWORD_LENGTH}+ characters"
+        ) from None
     click.echo(f"new password for {admin.username}; {ended} session(s) ended")
 
 
@@ -89,7 +90,9 @@ def sign_out(username: str) -> None:
 def demo() -> None:
     """Embedded defaults only: (re)set the demo superadmin with a fresh password and print it."""
     if not current_app.config.get("DEMO_DATA"):
-        raise click.ClickException("the demo admin exists only on the embedded defaults (APP_ENV=development)")
+        raise click.ClickException(
+            "the demo admin exists only on the embedded defaults (APP_ENV=development)"
+        )
     password = secrets.token_urlsafe(12)
     admin = db.session.query(AdminUser).filter_by(username=DEMO_USERNAME).one_or_none()
     if admin is None:

@@ -108,11 +108,17 @@ def list_contributions():
     if request.args.get("format") == "csv":
         return _csv_response(g.user_id, request.args.get("year"))
     today = clock.today()
-    return _screen("contributions", lambda: contributions.year_view(
-        g.user_id, year_param=request.args.get("year"), cursor=request.args.get("cursor"),
-        limit_param=request.args.get("limit"), secret_key=current_app.config["SECRET_KEY"],
-        current_year=today.year,
-    ))
+    return _screen(
+        "contributions",
+        lambda: contributions.year_view(
+            g.user_id,
+            year_param=request.args.get("year"),
+            cursor=request.args.get("cursor"),
+            limit_param=request.args.get("limit"),
+            secret_key=current_app.config["SECRET_KEY"],
+            current_year=today.year,
+        ),
+    )
 
 
 @bp.get("/contributions.csv")

@@ -25,16 +25,20 @@ def issue_qr():
     """A signed identity payload valid 60 seconds, single use, with its QR image (SVG data URI)."""
     card.require_verified(g.user_id)
     issued = qr.issue(g.user_id, current_app.config["SECRET_KEY"])
-    response = jsonify({
-        **locale_meta(),
-        "payload": issued.payload,
-        "image": issued.svg_data_uri(),
-        "issued_at": issued.issued_at.isoformat(),
-        "expires_at": issued.expires_at.isoformat(),
-        "expires_in": qr.TTL_SECONDS,
-        "hint": _("Show this code to the staff at the service point. It works once and expires after one "
-                  "minute."),
-    })
+    response = jsonify(
+        {
+            **locale_meta(),
+            "payload": issued.payload,
+            "image": issued.svg_data_uri(),
+            "issued_at": issued.issued_at.isoformat(),
+            "expires_at": issued.expires_at.isoformat(),
+            "expires_in": qr.TTL_SECONDS,
+            "hint": _(
+                "Show this code to the staff at the service point. It works once and expires after one "
+                "minute."
+            ),
+        }
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -47,13 +51,13 @@ def verify_qr():
     if not isinstance(body, dict) or not isinstance(body.get("payload"), str):
         raise BadRequest(details={"field": "payload"})
     holder = qr.verify(
-        body["payload"], point,
+        body["payload"],
+        point,
         secret_key=current_app.config["SECRET_KEY"],
         redis_client=get_redis(),
         holder_lookup=card.holder_summary,
         request_id=request_id(),
     )
-    response = jsonify({**locale_meta(), "valid": True, "holder": holder,
-                        "service_point": point.name})
+    response = jsonify({**locale_meta(), "valid": True, "holder": holder, "service_point": point.name})
     response.headers["Cache-Control"] = "no-store"
     return response

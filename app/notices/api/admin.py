@@ -59,12 +59,20 @@ def optional_json_object() -> dict:
 def content_json(content: dict) -> dict:
     """A version's content (service snapshot) in the admin API's shape."""
     return {
-        "category": content["category"], "priority": content["priority"], "audience": content["audience"],
-        "source_locale": content["source_locale"], "template_id": content["template_id"],
+        "category": content["category"],
+        "priority": content["priority"],
+        "audience": content["audience"],
+        "source_locale": content["source_locale"],
+        "template_id": content["template_id"],
         "source": dict(content["source"]),
-        "translations": {locale: {"title": entry["title"], "body": entry["body"],
-                                  "machine_translated": bool(entry.get("machine_translated"))}
-                         for locale, entry in sorted(content["translations"].items())},
+        "translations": {
+            locale: {
+                "title": entry["title"],
+                "body": entry["body"],
+                "machine_translated": bool(entry.get("machine_translated")),
+            }
+            for locale, entry in sorted(content["translations"].items())
+        },
     }
 
 
@@ -73,22 +81,35 @@ def draft_json(notice) -> dict | None:
     draft = versions.pending_draft(notice)
     if draft is None:
         return None
-    return {"version": draft.version, "created_at": draft.created_at.isoformat(),
-            "created_by_admin_id": draft.created_by_admin_id, "changed": versions.draft_changes(notice),
-            **content_json(draft.snapshot)}
+    return {
+        "version": draft.version,
+        "created_at": draft.created_at.isoformat(),
+        "created_by_admin_id": draft.created_by_admin_id,
+        "changed": versions.draft_changes(notice),
+        **content_json(draft.snapshot),
+    }
 
 
 def notice_json(notice) -> dict:
     """A notice for the admin API: the live version's fields, and the pending draft under `draft`."""
     return {
-        "id": notice.id, "status": notice.status, "version": notice.version,
-        "category": notice.category, "priority": notice.priority, "audience": notice.audience,
-        "source_locale": notice.source_locale, "template_id": notice.template_id,
-        "source": {"title": notice.source_title, "url": notice.source_url,
-                   "date": notice.source_date.isoformat()},
-        "translations": {t.locale: {"title": t.title, "body": t.body_markdown,
-                                    "machine_translated": t.machine_translated}
-                         for t in notice.translations},
+        "id": notice.id,
+        "status": notice.status,
+        "version": notice.version,
+        "category": notice.category,
+        "priority": notice.priority,
+        "audience": notice.audience,
+        "source_locale": notice.source_locale,
+        "template_id": notice.template_id,
+        "source": {
+            "title": notice.source_title,
+            "url": notice.source_url,
+            "date": notice.source_date.isoformat(),
+        },
+        "translations": {
+            t.locale: {"title": t.title, "body": t.body_markdown, "machine_translated": t.machine_translated}
+            for t in notice.translations
+        },
         "missing_translations": fallback.missing_locales(notice),
         "publish_at": notice.publish_at.isoformat() if notice.publish_at else None,
         "published_at": notice.published_at.isoformat() if notice.published_at else None,
@@ -104,12 +125,20 @@ def auth():
     body = json_object()
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-        raise ValidationFailed(details={"fields": {k: "required" for k in ("username", "password")
-                                                   if not isinstance(body.get(k), str) or not body.get(k)}})
+        raise ValidationFailed(
+            details={
+                "fields": {
+                    k: "required"
+                    for k in ("username", "password")
+                    if not isinstance(body.get(k), str) or not body.get(k)
+                }
+            }
+        )
     admin = admin_auth.authenticate(username, password, address=request.remote_addr, request_id=request_id())
     token = admin_sessions.api_tokens().create(admin.id, {"role": admin.role, "sv": admin.session_version})
-    return jsonify({"token": token, "expires_in": current_app.config["ADMIN_SESSION_TTL_SECONDS"],
-                    "role": admin.role})
+    return jsonify(
+        {"token": token, "expires_in": current_app.config["ADMIN_SESSION_TTL_SECONDS"], "role": admin.role}
+    )
 
 
 @bp.post("/logout")
@@ -167,8 +196,14 @@ def publish(notice_id: int):
     result = publishing.publish(notice_id, g.admin_actor, version=wanted.version)
     if result.started:
         delivery.queue_fan_out(get_queue(), result.notice.id)
-    return jsonify({"notice": notice_json(result.notice), "started": result.started,
-                    "new_version": result.new_version, "missing_translations": result.missing_translations})
+    return jsonify(
+        {
+            "notice": notice_json(result.notice),
+            "started": result.started,
+            "new_version": result.new_version,
+            "missing_translations": result.missing_translations,
+        }
+    )
 
 
 @bp.delete("/notices/<int:notice_id>/draft")
@@ -198,6 +233,9 @@ def stats(notice_id: int):
 def count_audience():
     """{audience} → {count}: how many users it reaches now."""
     spec = audience.parse_audience(json_object().get("audience"))
-    return jsonify({"audience": spec, "count": audience.count_recipients(
-        spec, default_locale=current_app.config["DEFAULT_LOCALE"])})
-
+    return jsonify(
+        {
+            "audience": spec,
+            "count": audience.count_recipients(spec, default_locale=current_app.config["DEFAULT_LOCALE"]),
+        }
+    )

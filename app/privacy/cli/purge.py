@@ -15,15 +15,21 @@ def privacy():
 
 
 @privacy.command("purge")
-@click.option("--days", type=click.IntRange(min=1), default=None,
-              help="Retention in days (default: VERIFICATION_ATTEMPT_RETENTION_DAYS).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Retention in days (default: VERIFICATION_ATTEMPT_RETENTION_DAYS).",
+)
 @with_appcontext
 def purge(days: int | None) -> None:
     """Delete verification attempts older than the retention period and in-person references past use."""
     retention = days or current_app.config["VERIFICATION_ATTEMPT_RETENTION_DAYS"]
     removed = privacy_service.purge_expired(retention_days=retention)
-    click.echo(f"Deleted {removed['verification_attempts']} verification attempts and "
-               f"{removed['in_person_references']} in-person references (retention {retention} days).")
+    click.echo(
+        f"Deleted {removed['verification_attempts']} verification attempts and "
+        f"{removed['in_person_references']} in-person references (retention {retention} days)."
+    )
 
 
 commands = [privacy]

@@ -22,22 +22,48 @@ _SHOWN_REJECTIONS = 50
 
 @registry_cli.command("import")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--kind", type=click.Choice(["people", "contributions"]), default=None,
-              help="The kind of file; by default it is told from the columns.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the full report as JSON to this file ('-' for standard output).")
-@click.option("--encoding", type=click.Choice(["auto", "utf-8", "gbk", "gb18030"]), default="auto",
-              show_default=True, help="The file's encoding; auto reads UTF-8 and detects GBK/GB18030.")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
-              help="Rows per transaction (default 1000 people or 5000 contributions).")
+@click.option(
+    "--kind",
+    type=click.Choice(["people", "contributions"]),
+    default=None,
+    help="The kind of file; by default it is told from the columns.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the full report as JSON to this file ('-' for standard output).",
+)
+@click.option(
+    "--encoding",
+    type=click.Choice(["auto", "utf-8", "gbk", "gb18030"]),
+    default="auto",
+    show_default=True,
+    help="The file's encoding; auto reads UTF-8 and detects GBK/GB18030.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    default=None,
+    help="Rows per transaction (default 1000 people or 5000 contributions).",
+)
 @click.option("--quiet", is_flag=True, help="No progress lines on standard error.")
-def import_command(path: Path, kind: str | None, json_path: Path | None, encoding: str,
-                   batch_size: int | None, quiet: bool) -> None:
+def import_command(
+    path: Path, kind: str | None, json_path: Path | None, encoding: str, batch_size: int | None, quiet: bool
+) -> None:
     """Import a registry feed file (CSV or JSON lines); the same file twice changes nothing."""
     progress = None if quiet else _progress_printer()
     try:
-        report = import_file(path, kind, encoding=encoding, batch_size=batch_size,
-                             actor_type="system", actor_id="cli", progress=progress)
+        report = import_file(
+            path,
+            kind,
+            encoding=encoding,
+            batch_size=batch_size,
+            actor_type="system",
+            actor_id="cli",
+            progress=progress,
+        )
     except AppError as error:
         click.echo(f"refused: {error.render_message()} [{error.code}]", err=True)
         sys.exit(1)

@@ -11,8 +11,13 @@ from app.registry.demo_seed import DEFAULT_PEOPLE, SeedResult, seed_demo
 
 @click.command("seed-demo")
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same people.")
-@click.option("--people", type=click.IntRange(1, 100_000), default=DEFAULT_PEOPLE, show_default=True,
-              help="How many people to create.")
+@click.option(
+    "--people",
+    type=click.IntRange(1, 100_000),
+    default=DEFAULT_PEOPLE,
+    show_default=True,
+    help="How many people to create.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result and the samples as JSON.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the registry already has people.")
 def seed_demo_command(seed: int, people: int, as_json: bool, if_empty: bool) -> None:

@@ -42,13 +42,23 @@ class ImportAborted(AppError):
 
     code = "registry.database_unavailable"
     status = 503
-    message = _l("The database stopped answering during the import. Run the same file again: "
-                 "the report shows the rows you already imported as unchanged.")
+    message = _l(
+        "The database stopped answering during the import. Run the same file again: "
+        "the report shows the rows you already imported as unchanged."
+    )
 
 
-def import_file(path: str | Path, kind: str | None = None, *, encoding: str = "auto",
-                batch_size: int | None = None, actor_type: str = "system", actor_id: str | None = None,
-                today: date | None = None, progress=None) -> ImportReport:
+def import_file(
+    path: str | Path,
+    kind: str | None = None,
+    *,
+    encoding: str = "auto",
+    batch_size: int | None = None,
+    actor_type: str = "system",
+    actor_id: str | None = None,
+    today: date | None = None,
+    progress=None,
+) -> ImportReport:
     """Import a people or contributions feed; FeedFileError if the file as a whole is unusable.
 
     `progress(rows_read)` is called after each batch when given. One audit row records the run.
@@ -70,13 +80,19 @@ def import_file(path: str | Path, kind: str | None = None, *, encoding: str = "a
                 importer.add(raw.line, raw.values)
         importer.flush()
     except OperationalError as error:
-        raise ImportAborted(details={"rows_read": report.rows, "added": report.added,
-                                     "updated": report.updated}) from error
+        raise ImportAborted(
+            details={"rows_read": report.rows, "added": report.added, "updated": report.updated}
+        ) from error
     finally:
         feed.close()
     report.seconds = time.perf_counter() - started
-    audit.record("registry.import", actor_type=actor_type, actor_id=actor_id, entity="registry",
-                 details=report.audit_details())
+    audit.record(
+        "registry.import",
+        actor_type=actor_type,
+        actor_id=actor_id,
+        entity="registry",
+        details=report.audit_details(),
+    )
     db.session.commit()
     if report.added or report.updated:
         # Cached card screens show registry data: after a change they must be rendered again.

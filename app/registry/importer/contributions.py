@@ -43,13 +43,17 @@ class ContributionImporter(BatchImporter):
         missing = {row.ssn for row in rows if row.ssn not in self.accounts}
         if missing:
             by_hash = {digest: ssn for ssn in missing for digest in identifier_hashes("ssn", ssn)}
-            found = conn.execute(select(ACCOUNTS.c.id, ACCOUNTS.c.ssn_hash).where(ACCOUNTS.c.ssn_hash.in_(by_hash)))
+            found = conn.execute(
+                select(ACCOUNTS.c.id, ACCOUNTS.c.ssn_hash).where(ACCOUNTS.c.ssn_hash.in_(by_hash))
+            )
             for account in found:
                 self.accounts[by_hash.pop(account.ssn_hash)] = account.id
             self.accounts.update(dict.fromkeys(set(by_hash.values()) - set(self.accounts)))
         missing = {row.employer_uscc for row in rows if row.employer_uscc not in self.employers}
         if missing:
-            for employer in conn.execute(select(EMPLOYERS.c.id, EMPLOYERS.c.uscc).where(EMPLOYERS.c.uscc.in_(missing))):
+            for employer in conn.execute(
+                select(EMPLOYERS.c.id, EMPLOYERS.c.uscc).where(EMPLOYERS.c.uscc.in_(missing))
+            ):
                 self.employers[employer.uscc] = employer.id
                 missing.discard(employer.uscc)
             self.employers.update(dict.fromkeys(missing))
@@ -61,13 +65,21 @@ class ContributionImporter(BatchImporter):
         if not known:
             return {}
         periods = [row.period for row in known]
-        query = (
-            select(CONTRIBUTIONS.c.id, CONTRIBUTIONS.c.account_id, CONTRIBUTIONS.c.insurance_type,
-                   CONTRIBUTIONS.c.period, CONTRIBUTIONS.c.employer_id, CONTRIBUTIONS.c.base,
-                   CONTRIBUTIONS.c.employer_amount, CONTRIBUTIONS.c.employee_amount, CONTRIBUTIONS.c.status,
-                   CONTRIBUTIONS.c.paid_on)
-            .where(CONTRIBUTIONS.c.account_id.in_({accounts[row.ssn] for row in known}),
-                   CONTRIBUTIONS.c.period >= min(periods), CONTRIBUTIONS.c.period <= max(periods))
+        query = select(
+            CONTRIBUTIONS.c.id,
+            CONTRIBUTIONS.c.account_id,
+            CONTRIBUTIONS.c.insurance_type,
+            CONTRIBUTIONS.c.period,
+            CONTRIBUTIONS.c.employer_id,
+            CONTRIBUTIONS.c.base,
+            CONTRIBUTIONS.c.employer_amount,
+            CONTRIBUTIONS.c.employee_amount,
+            CONTRIBUTIONS.c.status,
+            CONTRIBUTIONS.c.paid_on,
+        ).where(
+            CONTRIBUTIONS.c.account_id.in_({accounts[row.ssn] for row in known}),
+            CONTRIBUTIONS.c.period >= min(periods),
+            CONTRIBUTIONS.c.period <= max(periods),
         )
         return {
             (record.account_id, record.insurance_type, record.period, record.employer_id): record
@@ -94,23 +106,43 @@ class ContributionImporter(BatchImporter):
                 continue
             current = stored.get((account_id, row.insurance_type, row.period, employer_id))
             if current is None:
-                inserts.append({
-                    "account_id": account_id, "insurance_type": row.insurance_type, "period": row.period,
-                    "base": row.base, "employer_amount": row.employer_amount,
-                    "employee_amount": row.employee_amount, "currency": "CNY", "status": row.status,
-                    "employer_id": employer_id, "paid_on": row.paid_on or None,
-                })
+                inserts.append(
+                    {
+                        "account_id": account_id,
+                        "insurance_type": row.insurance_type,
+                        "period": row.period,
+                        "base": row.base,
+                        "employer_amount": row.employer_amount,
+                        "employee_amount": row.employee_amount,
+                        "currency": "CNY",
+                        "status": row.status,
+                        "employer_id": employer_id,
+                        "paid_on": row.paid_on or None,
+                    }
+                )
                 outcomes.append("added")
                 continue
             paid_on = current.paid_on if row.paid_on is ABSENT else row.paid_on
-            if (current.base, current.employer_amount, current.employee_amount, current.status,
-                    current.paid_on) == (row.base, row.employer_amount, row.employee_amount, row.status,
-                                         paid_on):
+            if (
+                current.base,
+                current.employer_amount,
+                current.employee_amount,
+                current.status,
+                current.paid_on,
+            ) == (row.base, row.employer_amount, row.employee_amount, row.status, paid_on):
                 outcomes.append("unchanged")
                 continue
-            updates.append({"b_id": current.id, "base": row.base, "employer_amount": row.employer_amount,
-                            "employee_amount": row.employee_amount, "status": row.status,
-                            "paid_on": paid_on, "updated_at": now})
+            updates.append(
+                {
+                    "b_id": current.id,
+                    "base": row.base,
+                    "employer_amount": row.employer_amount,
+                    "employee_amount": row.employee_amount,
+                    "status": row.status,
+                    "paid_on": paid_on,
+                    "updated_at": now,
+                }
+            )
             outcomes.append("updated")
         if inserts:
             conn.execute(stamped_insert(conn, CONTRIBUTIONS, now), inserts)

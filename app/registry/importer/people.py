@@ -81,8 +81,9 @@ class PeopleImporter(BatchImporter):
         existing = {
             found.uscc: found
             for found in conn.execute(
-                select(EMPLOYERS.c.id, EMPLOYERS.c.uscc, EMPLOYERS.c.name_zh, EMPLOYERS.c.name_en)
-                .where(EMPLOYERS.c.uscc.in_(usccs))
+                select(EMPLOYERS.c.id, EMPLOYERS.c.uscc, EMPLOYERS.c.name_zh, EMPLOYERS.c.name_en).where(
+                    EMPLOYERS.c.uscc.in_(usccs)
+                )
             )
         }
         ids = {uscc: found.id for uscc, found in existing.items()}
@@ -97,8 +98,15 @@ class PeopleImporter(BatchImporter):
             name_zh, name_en = self.employer_names[uscc]
             current = existing.get(uscc)
             if current is None:
-                new.append({"uscc": uscc, "name_zh": name_zh, "name_en": name_en or None,
-                            "city_code": row.work_city_code, "address": row.work_address})
+                new.append(
+                    {
+                        "uscc": uscc,
+                        "name_zh": name_zh,
+                        "name_en": name_en or None,
+                        "city_code": row.work_city_code,
+                        "address": row.work_address,
+                    }
+                )
                 continue
             want_en = current.name_en if name_en is ABSENT else name_en
             if (current.name_zh, current.name_en) != (name_zh, want_en):
@@ -111,15 +119,24 @@ class PeopleImporter(BatchImporter):
 
 def _hashes(row: PersonRow) -> PersonHashes:
     """The row's look-up hashes under the current key, and every configured key's hash mapped to them."""
-    ssn, permit, passport = (identifier_hashes("ssn", row.ssn), identifier_hashes("permit", row.permit_number),
-                             identifier_hashes("passport", row.passport_number))
+    ssn, permit, passport = (
+        identifier_hashes("ssn", row.ssn),
+        identifier_hashes("permit", row.permit_number),
+        identifier_hashes("passport", row.passport_number),
+    )
     pr_id = identifier_hashes("pr_id", row.pr_id) if row.pr_id else ()
     return PersonHashes(
-        ssn=ssn[0], permit=permit[0], passport=passport[0],
+        ssn=ssn[0],
+        permit=permit[0],
+        passport=passport[0],
         phone=identifier_hash("phone", row.phone) if row.phone else None,
         pr_id=pr_id[0] if pr_id else None,
-        alias={old: new for candidates in (ssn, permit, passport, pr_id) for old in candidates
-               for new in candidates[:1]},
+        alias={
+            old: new
+            for candidates in (ssn, permit, passport, pr_id)
+            for old in candidates
+            for new in candidates[:1]
+        },
     )
 
 
@@ -156,9 +173,12 @@ def _insert_new(conn, rows: list[PersonRow], employer_ids, writes: PeopleWrites,
     if not rows:
         return
     person_ids = insert_returning_ids(conn, PEOPLE, [person_values(row, now) for row in rows], now)
-    account_ids = insert_returning_ids(conn, ACCOUNTS, [
-        account_values(row, person_id) for row, person_id in zip(rows, person_ids, strict=True)
-    ], now)
+    account_ids = insert_returning_ids(
+        conn,
+        ACCOUNTS,
+        [account_values(row, person_id) for row, person_id in zip(rows, person_ids, strict=True)],
+        now,
+    )
     for row, person_id, account_id in zip(rows, person_ids, account_ids, strict=True):
         writes.doc_inserts.append(passport_values(row, person_id, now))
         writes.permit_inserts.append(permit_values(row, person_id, employer_ids, now))

@@ -43,8 +43,9 @@ def _differs(stored, wanted: dict, ignore: tuple[str, ...] = ()) -> bool:
     return any(getattr(stored, key) != value for key, value in wanted.items() if key not in ignore)
 
 
-def diff_existing(row: PersonRow, account, permit, found: PeopleLookup, employer_ids, writes: PeopleWrites,
-                  now) -> bool:
+def diff_existing(
+    row: PersonRow, account, permit, found: PeopleLookup, employer_ids, writes: PeopleWrites, now
+) -> bool:
     """Queue the updates an existing person needs; True if anything differs."""
     person = found.people[account.person_id]
     changed = _diff_person(row, person, writes, now)

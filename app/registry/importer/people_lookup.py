@@ -42,19 +42,29 @@ class PeopleLookup:
     def _accounts(self, ssn_hashes: set) -> dict:
         """Accounts by the current hash of their SSN."""
         found = self._conn.execute(
-            select(ACCOUNTS.c.id, ACCOUNTS.c.person_id, ACCOUNTS.c.ssn_hash)
-            .where(ACCOUNTS.c.ssn_hash.in_(self._stored_hashes(ssn_hashes)))
+            select(ACCOUNTS.c.id, ACCOUNTS.c.person_id, ACCOUNTS.c.ssn_hash).where(
+                ACCOUNTS.c.ssn_hash.in_(self._stored_hashes(ssn_hashes))
+            )
         )
         return {self._alias[account.ssn_hash]: account for account in found}
 
     def _permits(self, permit_hashes: set) -> dict:
         """Work permits by the current hash of their number."""
         found = self._conn.execute(
-            select(PERMITS.c.id, PERMITS.c.person_id, PERMITS.c.permit_number_hash, PERMITS.c.category,
-                   PERMITS.c.employer_id, PERMITS.c.position, PERMITS.c.work_address,
-                   PERMITS.c.work_city_code, PERMITS.c.valid_from, PERMITS.c.valid_to, PERMITS.c.status,
-                   PERMITS.c.entry_date)
-            .where(PERMITS.c.permit_number_hash.in_(self._stored_hashes(permit_hashes)))
+            select(
+                PERMITS.c.id,
+                PERMITS.c.person_id,
+                PERMITS.c.permit_number_hash,
+                PERMITS.c.category,
+                PERMITS.c.employer_id,
+                PERMITS.c.position,
+                PERMITS.c.work_address,
+                PERMITS.c.work_city_code,
+                PERMITS.c.valid_from,
+                PERMITS.c.valid_to,
+                PERMITS.c.status,
+                PERMITS.c.entry_date,
+            ).where(PERMITS.c.permit_number_hash.in_(self._stored_hashes(permit_hashes)))
         )
         return {self._alias[permit.permit_number_hash]: permit for permit in found}
 
@@ -71,18 +81,31 @@ class PeopleLookup:
     def _people(self, person_ids: list[int]) -> dict:
         """The stored people by id."""
         found = self._conn.execute(
-            select(PEOPLE.c.id, PEOPLE.c.passport_name, PEOPLE.c.name_canonical, PEOPLE.c.family_name,
-                   PEOPLE.c.given_names, PEOPLE.c.nationality, PEOPLE.c.date_of_birth, PEOPLE.c.sex,
-                   PEOPLE.c.phone_hash, PEOPLE.c.pr_id_hash)
-            .where(PEOPLE.c.id.in_(person_ids))
+            select(
+                PEOPLE.c.id,
+                PEOPLE.c.passport_name,
+                PEOPLE.c.name_canonical,
+                PEOPLE.c.family_name,
+                PEOPLE.c.given_names,
+                PEOPLE.c.nationality,
+                PEOPLE.c.date_of_birth,
+                PEOPLE.c.sex,
+                PEOPLE.c.phone_hash,
+                PEOPLE.c.pr_id_hash,
+            ).where(PEOPLE.c.id.in_(person_ids))
         )
         return {person.id: person for person in found}
 
     def _passports(self, person_ids: list[int]) -> None:
         """Each person's passports, oldest first, into `docs`."""
         found = self._conn.execute(
-            select(DOCUMENTS.c.id, DOCUMENTS.c.person_id, DOCUMENTS.c.number_hash, DOCUMENTS.c.is_current,
-                   DOCUMENTS.c.expires_on)
+            select(
+                DOCUMENTS.c.id,
+                DOCUMENTS.c.person_id,
+                DOCUMENTS.c.number_hash,
+                DOCUMENTS.c.is_current,
+                DOCUMENTS.c.expires_on,
+            )
             .where(DOCUMENTS.c.person_id.in_(person_ids), DOCUMENTS.c.type == "passport")
             .order_by(DOCUMENTS.c.id)
         )
@@ -92,17 +115,24 @@ class PeopleLookup:
     def _cards(self, account_ids: list[int]) -> dict:
         """Cards by account id."""
         found = self._conn.execute(
-            select(CARDS.c.id, CARDS.c.account_id, CARDS.c.card_number, CARDS.c.status)
-            .where(CARDS.c.account_id.in_(account_ids))
+            select(CARDS.c.id, CARDS.c.account_id, CARDS.c.card_number, CARDS.c.status).where(
+                CARDS.c.account_id.in_(account_ids)
+            )
         )
         return {card.account_id: card for card in found}
 
     def _enrolments(self, account_ids: list[int]) -> dict:
         """Insurance enrolments by (account id, insurance type)."""
         found = self._conn.execute(
-            select(ENROLMENTS.c.id, ENROLMENTS.c.account_id, ENROLMENTS.c.insurance_type, ENROLMENTS.c.status,
-                   ENROLMENTS.c.start_period, ENROLMENTS.c.exemption_country,
-                   ENROLMENTS.c.exemption_certificate, ENROLMENTS.c.exemption_valid_to)
-            .where(ENROLMENTS.c.account_id.in_(account_ids))
+            select(
+                ENROLMENTS.c.id,
+                ENROLMENTS.c.account_id,
+                ENROLMENTS.c.insurance_type,
+                ENROLMENTS.c.status,
+                ENROLMENTS.c.start_period,
+                ENROLMENTS.c.exemption_country,
+                ENROLMENTS.c.exemption_certificate,
+                ENROLMENTS.c.exemption_valid_to,
+            ).where(ENROLMENTS.c.account_id.in_(account_ids))
         )
         return {(enrolment.account_id, enrolment.insurance_type): enrolment for enrolment in found}

@@ -37,10 +37,14 @@ class ImportReport:
         for problem in problems:
             self.rejected_by_reason[problem.code] += 1
             if len(self.rejections) < MAX_REJECTIONS_KEPT:
-                self.rejections.append({
-                    "line": line, "column": problem.column, "code": problem.code,
-                    "reason": _render(reason_for(problem.code), problem.variables),
-                })
+                self.rejections.append(
+                    {
+                        "line": line,
+                        "column": problem.column,
+                        "code": problem.code,
+                        "reason": _render(reason_for(problem.code), problem.variables),
+                    }
+                )
 
     def count(self, outcome: str) -> None:
         """Count one row as added, updated or unchanged."""
@@ -48,8 +52,13 @@ class ImportReport:
 
     def warn_unknown_columns(self, columns) -> None:
         """Note that the file's columns not in the feed were ignored."""
-        self.warnings.append({"code": "registry.unknown_columns", "columns": list(columns),
-                              "message": to_text(UNKNOWN_COLUMNS)})
+        self.warnings.append(
+            {
+                "code": "registry.unknown_columns",
+                "columns": list(columns),
+                "message": to_text(UNKNOWN_COLUMNS),
+            }
+        )
 
     @property
     def rejections_truncated(self) -> bool:
@@ -59,19 +68,34 @@ class ImportReport:
     def to_dict(self) -> dict:
         """The report as JSON-ready data."""
         return {
-            "file": self.file, "kind": self.kind, "format": self.format, "encoding": self.encoding,
-            "rows": self.rows, "added": self.added, "updated": self.updated,
-            "unchanged": self.unchanged, "rejected": self.rejected,
+            "file": self.file,
+            "kind": self.kind,
+            "format": self.format,
+            "encoding": self.encoding,
+            "rows": self.rows,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
             "rejected_by_reason": dict(sorted(self.rejected_by_reason.items())),
-            "rejections": self.rejections, "rejections_truncated": self.rejections_truncated,
-            "warnings": self.warnings, "seconds": round(self.seconds, 3),
+            "rejections": self.rejections,
+            "rejections_truncated": self.rejections_truncated,
+            "warnings": self.warnings,
+            "seconds": round(self.seconds, 3),
         }
 
     def audit_details(self) -> dict:
         """The counts the audit row of the run keeps."""
-        return {"file": self.file, "kind": self.kind, "encoding": self.encoding,
-                "rows": self.rows, "added": self.added, "updated": self.updated,
-                "unchanged": self.unchanged, "rejected": self.rejected}
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "encoding": self.encoding,
+            "rows": self.rows,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
 
 
 def _render(message, variables: dict | None) -> str:

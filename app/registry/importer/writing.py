@@ -78,8 +78,11 @@ def end_earlier_permits(conn, current: list[dict], now) -> None:
     if current:
         conn.execute(
             update(PERMITS)
-            .where(PERMITS.c.person_id == bindparam("b_person"),
-                   PERMITS.c.permit_number_hash != bindparam("b_hash"), PERMITS.c.status == "valid")
+            .where(
+                PERMITS.c.person_id == bindparam("b_person"),
+                PERMITS.c.permit_number_hash != bindparam("b_hash"),
+                PERMITS.c.status == "valid",
+            )
             .values(status="cancelled", updated_at=now),
             current,
         )
