@@ -169,6 +169,7 @@ def test() -> None:
     env.pop("TEST_REDIS_URL", None)
     say("lint")
     run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "lint-imports", "--no-cache")
     say("types: mypy (pyproject.toml [tool.mypy]: strict for app/i18n, app/wechat, app/web)")
     run(BIN / "mypy")
