@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import date
 
 from sqlalchemy.exc import DataError, IntegrityError
@@ -13,7 +14,7 @@ from app.registry.importer.writing import tune_connection
 from app.registry.rows import Problem
 
 
-class BatchImporter:
+class BatchImporter(ABC):
     """Batching, transactions and the one-row-at-a-time retry shared by both kinds of feed."""
 
     default_batch = 1000
@@ -27,15 +28,15 @@ class BatchImporter:
         self.batch: list = []
         self.seen = SeenKeys()
 
+    @abstractmethod
     def validate(self, line: int, values: dict):
         """A typed row or a list of problems."""
-        raise NotImplementedError
 
+    @abstractmethod
     def apply(self, conn, rows: list) -> list:
         """Write a batch in `conn`'s transaction; one outcome per row (str or list of problems)."""
-        raise NotImplementedError
 
-    def forget(self) -> None:
+    def forget(self) -> None:  # noqa: B027 - an optional hook: importers with caches override it
         """Drop caches that may hold ids from a rolled-back transaction."""
 
     def add(self, line: int, values: dict) -> None:
