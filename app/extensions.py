@@ -181,6 +181,15 @@ def read_first(statement, params: dict):
     return None  # not reached: the loop returns or raises
 
 
+def write_one(statement, params: dict | None = None) -> int:
+    """Run one INSERT/UPDATE/DELETE committed on its own, outside the ORM session; the rows it matched.
+
+    On MySQL it goes to the autocommit engine (one round trip, no BEGIN or COMMIT of its own).
+    """
+    with read_engine().begin() as conn:
+        return conn.execute(statement, params or {}).rowcount
+
+
 def get_redis():
     """The app's Redis client."""
     return current_app.extensions["redis"]

@@ -14,18 +14,20 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import clock, pii
 from app.accounts.models.user import UserAccount
 from app.accounts.sessions import PREFIX, SessionStore
 from app.errors import Unauthorized, ValidationFailed
-from app.extensions import db, get_redis
+from app.extensions import db, get_redis, read_first, write_one
 from app.i18n import _, resolve_locale, served_locales
 from app.wechat import get_wechat
 from app.wechat.errors import WeChatError
@@ -44,12 +46,23 @@ MAX_CODE_LENGTH = 128
 
 
 @dataclass(frozen=True)
+class SignedInUser:
+    """What signing in needs of a user, read in one statement (not an ORM object)."""
+
+    id: int
+    openid: str
+    locale: str | None
+    status: str
+    verified_at: datetime | None
+
+
+@dataclass(frozen=True)
 class LoginResult:
     """A signed-in user and their new (or retried) session token."""
 
     token: str
     expires_in: int
-    user: UserAccount
+    user: UserAccount | SignedInUser
     locale: str
 
 
@@ -201,29 +214,59 @@ def _failure_of_other(noted) -> Exception:
     return _SHARED_FAILURES.get(code, InvalidWeChatCode)()
 
 
-def _upsert_user(identity: dict) -> UserAccount:
-    """The user for this openid, created on first sign-in; unionid and last sign-in refreshed."""
+@lru_cache(maxsize=1)
+def _user_by_openid():
+    """SELECT what signing in needs … WHERE openid = ? (built once)."""
+    table = UserAccount.__table__
+    return select(table.c.id, table.c.openid, table.c.locale, table.c.status, table.c.verified_at).where(
+        table.c.openid == bindparam("openid")
+    )
+
+
+def _upsert_user(identity: dict) -> SignedInUser:
+    """The user for this openid, created on first sign-in; unionid and last sign-in refreshed.
+
+    A returning user costs two single statements, each committed on its own: the read, and an
+    UPDATE that only touches an account still active (so a restriction made in between wins).
+    """
     openid = identity["openid"]
-    user = db.session.scalars(select(UserAccount).where(UserAccount.openid == openid)).first()
-    if user is None:
-        user = UserAccount(openid=openid, unionid=identity.get("unionid"), status="active")
-        db.session.add(user)
-        try:
-            db.session.flush()
-        except IntegrityError:  # a parallel first sign-in of the same user won the insert
-            db.session.rollback()
-            user = db.session.scalars(select(UserAccount).where(UserAccount.openid == openid)).one()
+    for _attempt in (1, 2):
+        row = read_first(_user_by_openid(), {"openid": openid})
+        if row is None:
+            return _first_sign_in(identity)
+        user = SignedInUser(*row)
+        if user.status != "active":
+            raise AccountRestricted()
+        values: dict = {"last_login_at": clock.now()}
+        if identity.get("unionid"):
+            values["unionid"] = identity["unionid"]
+        table = UserAccount.__table__
+        if write_one(update(table).where(table.c.id == user.id, table.c.status == "active").values(values)):
+            return user
+        # Restricted or deleted since the read: read again (a deleted account signs up anew).
+    raise AccountRestricted()
+
+
+def _first_sign_in(identity: dict) -> SignedInUser:
+    """Create the account of a first sign-in (a parallel first sign-in of the same user may win)."""
+    openid = identity["openid"]
+    user = UserAccount(openid=openid, unionid=identity.get("unionid"), status="active")
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        user = db.session.scalars(select(UserAccount).where(UserAccount.openid == openid)).one()
     if user.status != "active":
         db.session.rollback()
         raise AccountRestricted()
-    if identity.get("unionid"):
-        user.unionid = identity["unionid"]
     user.last_login_at = clock.now()
+    signed_in = SignedInUser(user.id, user.openid, user.locale, user.status, user.verified_at)
     db.session.commit()
-    return user
+    return signed_in
 
 
-def _response_locale(user: UserAccount, language: str | None) -> str:
+def _response_locale(user: UserAccount | SignedInUser, language: str | None) -> str:
     """The user's saved choice, else their WeChat language, else the default."""
     config = current_app.config
     return resolve_locale(
@@ -257,7 +300,7 @@ def client_locale(user_id: int) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def user_view(user: UserAccount) -> dict:
+def user_view(user: UserAccount | SignedInUser) -> dict:
     """What the mini program may know of its user."""
     return {
         "id": user.id,

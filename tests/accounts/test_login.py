@@ -240,8 +240,91 @@ def test_a_submission_waiting_on_a_failed_parallel_exchange_gets_its_answer(
     for thread in threads:
         thread.join()
     assert wechat_emulator.calls("jscode2session") == 1
-    assert [(r.status_code, r.json["error"]["code"]) for r in results] == [(status, code)] * 2
+    assert [(r.status_code, (r.json.get("error") or {}).get("code")) for r in results] == [
+        (status, code)
+    ] * 2, [r.json for r in results]
     assert all(r.json["locale"] and r.json["error"]["message"] for r in results)  # the localized envelope
     if status == 503:
         wechat_emulator.slow("jscode2session", 0)
         assert post_login(app.test_client(), login_code).status_code == 200  # the code was not spent
+
+
+def _count_statements(statements):
+    from sqlalchemy import event
+
+    from app.extensions import db, read_engine
+
+    engines = {db.engine, read_engine()}
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    return lambda: [event.remove(engine, "before_cursor_execute", count) for engine in engines]
+
+
+def test_a_returning_sign_in_costs_one_read_and_one_update(app, client, db, wechat_emulator):
+    """The soak's sign-in: no ORM refresh after the commit, no separate transaction round trips."""
+    first = post_login(client, wechat_emulator.mint_login_code(OPENID, unionid="uUnion0001")).json
+    db.session.get(UserAccount, first["user"]["id"]).locale = "de"
+    db.session.commit()
+    statements: list[str] = []
+    stop = _count_statements(statements)
+    try:
+        body = post_login(client, wechat_emulator.mint_login_code(OPENID, unionid="uUnion0002")).json
+    finally:
+        stop()
+    assert [s.split()[0] for s in statements] == ["SELECT", "UPDATE"], statements
+    assert body["user"] == {"id": first["user"]["id"], "locale": "de", "verified": False, "status": "active"}
+    assert body["locale"] == "de"
+    db.session.expire_all()
+    user = db.session.get(UserAccount, body["user"]["id"])
+    assert user.unionid == "uUnion0002" and user.last_login_at is not None
+
+
+def test_a_lock_made_between_the_read_and_the_update_wins(app, client, db, wechat_emulator, monkeypatch):
+    """The account is locked while its sign-in is on its way: 403, and no session is made."""
+    from sqlalchemy import update
+
+    from app.extensions import read_first
+
+    post_login(client, wechat_emulator.mint_login_code(OPENID))
+    real_read = read_first
+
+    def read_then_lock(statement, params):
+        row = real_read(statement, params)
+        if params.get("openid") == OPENID:
+            with db.engine.begin() as conn:
+                conn.execute(update(UserAccount).where(UserAccount.openid == OPENID).values(status="locked"))
+        return row
+
+    monkeypatch.setattr(auth, "read_first", read_then_lock)
+    sessions_before = len(list(get_redis().scan_iter(match="ssc:session:*")))
+    response = post_login(client, wechat_emulator.mint_login_code(OPENID))
+    assert response.status_code == 403 and response.json["error"]["code"] == "auth.account_restricted"
+    assert len(list(get_redis().scan_iter(match="ssc:session:*"))) == sessions_before
+
+
+def test_an_account_deleted_during_its_sign_in_signs_up_anew(app, client, db, wechat_emulator, monkeypatch):
+    """The account is erased between the read and the update: a new account, not a 500."""
+    from sqlalchemy import delete
+
+    from app.extensions import read_first
+
+    first = post_login(client, wechat_emulator.mint_login_code(OPENID)).json
+    real_read = read_first
+    deleted = []
+
+    def read_then_delete(statement, params):
+        row = real_read(statement, params)
+        if params.get("openid") == OPENID and not deleted:
+            deleted.append(True)
+            with db.engine.begin() as conn:
+                conn.execute(delete(UserAccount).where(UserAccount.openid == OPENID))
+        return row
+
+    monkeypatch.setattr(auth, "read_first", read_then_delete)
+    response = post_login(client, wechat_emulator.mint_login_code(OPENID))
+    assert response.status_code == 200
+    assert response.json["user"]["id"] != first["user"]["id"]
