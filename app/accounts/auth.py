@@ -240,8 +240,8 @@ def _upsert_user(identity: dict) -> SignedInUser:
         values: dict = {"last_login_at": clock.now()}
         if identity.get("unionid"):
             values["unionid"] = identity["unionid"]
-        table = UserAccount.__table__
-        if write_one(update(table).where(table.c.id == user.id, table.c.status == "active").values(values)):
+        guarded = update(UserAccount).where(UserAccount.id == user.id, UserAccount.status == "active")
+        if write_one(guarded.values(values)):
             return user
         # Restricted or deleted since the read: read again (a deleted account signs up anew).
     raise AccountRestricted()
