@@ -64,8 +64,12 @@ class Context:
     #: The state's version when this request read it: a service that commits mid-request expires
     #: the state, and a reload must not hide another request's change from the version check.
     read_version: int | None = None
+    #: The database transaction the state was read in: while it is still the session's, no commit
+    #: can have reloaded the state, and the UPDATE's own version check is enough.
+    read_transaction: object | None = None
     #: Set by `show` when its screen depends only on this saved state, the locale and the first-run
-    #: flag (a `cacheable` step, shown as read): the state, so the caller may keep the screen.
+    #: flag (a `cacheable` step, shown as read), and by `submit` when the screen it answers with
+    #: is such a screen of the state it saved: the state, so the caller may keep the screen.
     shown_from: SavedState | None = None
 
     @property
@@ -529,6 +533,7 @@ def submit(flow: Flow, ctx: Context, step_name: str, action_name: str, submitted
     """Apply one submission to the current step: the next screen, or this one with errors."""
     ctx.state = _load_state(flow, ctx)
     ctx.read_version = ctx.state.version
+    ctx.read_transaction = db.session().get_transaction()
     _settle(flow, ctx)
     if step_name != ctx.state.step:
         return _not_the_current_step(flow, ctx)
@@ -599,6 +604,32 @@ def _validate(ctx: Context, step: Step, submitted: dict) -> tuple[dict, Outcome 
     return cleaned, Outcome.fail(errors, code="request.validation", values=values)
 
 
+def _version_check_needed(ctx: Context) -> bool:
+    """Whether the saved version must be read before saving.
+
+    Not when the state was changed in the transaction it was read in: the UPDATE then carries
+    `WHERE version = <the version read>` and fails on another request's change by itself. When a
+    service committed in between (the state may have been reloaded with another request's
+    version) or nothing changed (no UPDATE will check), it is read.
+    """
+    if ctx.read_version is None or not isinstance(ctx.state, FlowState):
+        return False
+    same_transaction = (
+        ctx.read_transaction is not None and db.session().get_transaction() is ctx.read_transaction
+    )
+    return not (same_transaction and db.session.is_modified(ctx.state))
+
+
+def _snapshot(state: FlowState | SavedState) -> SavedState:
+    """The state's four screen fields as they are now (copies, read before a commit expires them)."""
+    return SavedState(
+        step=state.step,
+        answers=dict(state.answers or {}),
+        context=dict(state.context or {}),
+        history=list(state.history or []),
+    )
+
+
 def _saved_version(state: FlowState) -> int | None:
     """The version as saved now (read without flushing this request's pending changes)."""
     with db.session.no_autoflush:
@@ -608,7 +639,7 @@ def _saved_version(state: FlowState) -> int | None:
 def _finish(flow: Flow, ctx: Context, outcome: Outcome) -> tuple[dict, int]:
     """Apply an outcome, save with the version check, and render the screen to show."""
     if (
-        ctx.read_version is not None
+        _version_check_needed(ctx)
         and isinstance(ctx.state, FlowState)
         and _saved_version(ctx.state) != ctx.read_version
     ):
@@ -629,8 +660,13 @@ def _finish(flow: Flow, ctx: Context, outcome: Outcome) -> tuple[dict, int]:
             target = flow.resume_after_change(ctx, return_to)
         _move(ctx, target, remember=outcome.remember)
         _settle(flow, ctx)
+    saved = _snapshot(ctx.current)
     if not _save():
         return _stale_response(flow, ctx)
+    ctx.state = saved  # the committed state, rendered without reading it back
+    clean = outcome.status == 200 and not (outcome.error_code or outcome.errors or outcome.values)
+    if clean and flow.steps[saved.step].cacheable:
+        ctx.shown_from = saved
     document = render(flow, ctx, values=outcome.values, errors=outcome.errors)
     if outcome.error_code:
         message = outcome.error_message or (outcome.errors[0][1] if outcome.errors else "")

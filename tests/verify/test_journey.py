@@ -469,3 +469,32 @@ def test_a_change_made_while_matching_runs_is_not_overwritten(journey, person, m
     response = trip.post("check", "confirm")
     assert response.status_code == 409
     assert response.get_json()["step"] == "date_of_birth"
+
+
+def test_an_answer_costs_one_read_and_one_guarded_update(journey, person):
+    """The soak's answer: the state read once, saved once under the version check, never read back."""
+    from sqlalchemy import event
+
+    from app.extensions import read_engine
+
+    trip = journey()
+    trip.get()
+    trip.answer("start")
+    trip.answer("consent", consent_sensitive=True)
+    assert trip.get().get_json()["step"] == "name"
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    engines = {_db.engine, read_engine()}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert trip.answer("name", passport_name=person.passport_name)["step"] == "identifier_type"
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+    flow_statements = [s for s in statements if "flow_states" in s]
+    assert [s.split()[0] for s in flow_statements] == ["SELECT", "UPDATE"], statements
+    assert "version" in flow_statements[1].split("WHERE", 1)[1]
