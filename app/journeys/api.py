@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import cast
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, request
+from redis.exceptions import RedisError
 
 from app import clock
 from app.api.security import login_required, prefetched
@@ -16,6 +18,7 @@ from app.journeys import engine, flow_cache, registry, screen_cache
 from app.json_provider import StrictJSONProvider
 from app.logs import request_id
 
+log = logging.getLogger(__name__)
 bp = Blueprint("flows", __name__)
 # Bearer tokens, not cookies, authenticate this API: there is no cross-site form to forge.
 csrf.exempt(bp)
@@ -114,15 +117,53 @@ def show(name: str):
     return screen_response(body, status)
 
 
+def _keep_answered_screen(name: str, ctx: engine.Context, body: bytes) -> None:
+    """Keep the screen an answer led to, so the GET that follows is a repeat (answered before Flask).
+
+    Only a screen rendered from exactly the state this request saved and wrote to Redis, on a
+    `cacheable` step with no errors (the engine then sets `shown_from`): the same bytes a GET
+    would render from that copy, in this locale and first-run state.
+    """
+    copy = flow_cache.written_copy(cast(int, g.user_id), name)
+    shown = ctx.shown_from
+    if (
+        copy is None
+        or shown is None
+        or (shown.step, shown.answers, shown.context, shown.history)
+        != (
+            copy.step,
+            copy.answers,
+            copy.context,
+            copy.history,
+        )
+    ):
+        return
+    try:
+        screen_cache.keep(
+            get_redis(),
+            cast(int, g.user_id),
+            name,
+            copy,
+            locale=ctx.locale,
+            first_run=ctx.first_run,
+            release=current_app.extensions[screen_cache.RELEASE_EXTENSION],
+            body=body,
+        )
+    except RedisError:  # the answer is saved; the next GET renders the screen itself
+        log.warning("answered screen not kept", exc_info=True)
+
+
 @bp.post("/flows/<name>")
 @login_required
 def submit(name: str):
     """Answer the current screen: the next screen, or this one with errors."""
     flow = _flow(name)
     step, action, answers = _parse_submission()
-    document, status = engine.submit(flow, _context(), step, action, answers)
-    response = jsonify(document)
-    response.status_code = status
+    ctx = _context()
+    document, status = engine.submit(flow, ctx, step, action, answers)
+    body = cast(StrictJSONProvider, current_app.json).dump_bytes(document) + b"\n"
+    _keep_answered_screen(name, ctx, body)
+    response = screen_response(body, status)
     retry_at = document.get("error", {}).get("details", {}).get("retry_at") if status == 429 else None
     if retry_at:
         seconds = (datetime.fromisoformat(retry_at) - clock.now()).total_seconds()

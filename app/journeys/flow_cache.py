@@ -37,9 +37,11 @@ log = logging.getLogger(__name__)
 PREFIX = "ssc:flow-state"
 GENERATION_KEY = f"{PREFIX}:generation"
 TTL_SECONDS = 600
-#: session.info keys: the copies to write after commit, and whether a bulk statement ran.
+#: session.info keys: the copies to write after commit, whether a bulk statement ran, and the
+#: copies written by the last commit (for the screen cache).
 _PENDING = "ssc_flow_copies"
 _BULK = "ssc_flow_bulk"
+_WRITTEN = "ssc_flow_written"
 
 
 @dataclass
@@ -169,24 +171,42 @@ def _after_commit(session) -> None:
     bulk = session.info.pop(_BULK, False)
     if not (pending or bulk) or not has_app_context():
         return
+    session.info.pop(_WRITTEN, None)  # older copies than this commit's
     try:
         redis_client = get_redis()
         generation = int(redis_client.incr(GENERATION_KEY) if bulk else redis_client.get(GENERATION_KEY) or 0)
+        written = {}
         with redis_client.pipeline(transaction=False) as pipe:
             for (user_id, flow), state in pending.items():
                 if state is None:
                     pipe.delete(key(user_id, flow))
                 else:
-                    pipe.set(key(user_id, flow), _encode(state, generation), ex=TTL_SECONDS)
+                    raw = _encode(state, generation).encode("utf-8")
+                    pipe.set(key(user_id, flow), raw, ex=TTL_SECONDS)
+                    written[(user_id, flow)] = StateCopy(
+                        step=state.step,
+                        answers=state.answers,
+                        context=state.context,
+                        history=state.history,
+                        raw=raw,
+                        generation=generation,
+                    )
             pipe.execute()
+        session.info[_WRITTEN] = written
     except Exception:  # the data is committed; a lagging copy expires by itself
         log.warning("journey state copies not updated", exc_info=True)
+
+
+def written_copy(user_id: int, flow: str) -> StateCopy | None:
+    """The copy this request's last commit wrote of the user's state of `flow` (exactly as stored), if any."""
+    return (db.session.info.get(_WRITTEN) or {}).get((user_id, flow))
 
 
 def _forget_pending(session, *_args) -> None:
     """A rollback: nothing noted since the last commit was saved."""
     session.info.pop(_PENDING, None)
     session.info.pop(_BULK, None)
+    session.info.pop(_WRITTEN, None)
 
 
 def install() -> None:

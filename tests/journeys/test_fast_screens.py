@@ -49,9 +49,50 @@ def test_the_screen_follows_every_answer_and_step_back(client, login, flask_call
     fresh_request_globals()
     client.post(PATH, json={"step": "consent", "action": "back", "answers": {}}, headers=headers)
     assert get(client, PATH, headers).get_json()["step"] == "start"
-    # Each new state was rendered once by Flask; each repeat came from the kept copy.
-    assert flask_calls.count(PATH) == 6  # the first GET (journey started) and the copy's first render,
-    #                                      2 POSTs, then the first GET of each new state
+    # An answer keeps the screen it leads to: only the first GET (journey started), the copy's
+    # first render and the 2 POSTs reached Flask; every GET after an answer came from the kept screen.
+    assert flask_calls.count(PATH) == 4
+
+
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_the_screen_an_answer_kept_is_the_one_flask_renders(
+    app, client, login, flask_calls, redis_client, locale
+):
+    """The GET after an answer is answered before Flask, with exactly what Flask renders from the copy."""
+    user = make_user(locale=locale)
+    headers = login(user)
+    get(client, PATH, headers)
+    fresh_request_globals()
+    answered = client.post(PATH, json={"step": "start", "action": "continue", "answers": {}}, headers=headers)
+    assert answered.status_code == 200 and answered.get_json()["step"] == "consent"
+    calls = len(flask_calls)
+    fast = get(client, PATH, headers)
+    assert len(flask_calls) == calls, "the GET after the answer was not answered by the fast path"
+    assert fast.data == answered.data
+    redis_client.delete(screen_cache.key(user.id, "verify"))
+    fresh_request_globals()
+    rendered = get(client, PATH, headers)
+    assert len(flask_calls) == calls + 1
+    same_answer(fast, rendered)
+
+
+def test_an_answer_with_errors_keeps_no_screen(client, login, flask_calls, redis_client):
+    """A screen showing errors is not what a GET shows: nothing is kept, the next GET goes to Flask."""
+    user = make_user(locale="en")
+    headers = login(user)
+    get(client, PATH, headers)
+    fresh_request_globals()
+    client.post(PATH, json={"step": "start", "action": "continue", "answers": {}}, headers=headers)
+    redis_client.delete(screen_cache.key(user.id, "verify"))
+    fresh_request_globals()
+    refused = client.post(
+        PATH, json={"step": "consent", "action": "continue", "answers": {}}, headers=headers
+    )
+    assert refused.status_code == 422
+    assert redis_client.get(screen_cache.key(user.id, "verify")) is None
+    calls = len(flask_calls)
+    assert get(client, PATH, headers).status_code == 200
+    assert len(flask_calls) == calls + 1
 
 
 def test_the_locale_of_the_request_decides_and_never_an_earlier_one(client, login, flask_calls):
