@@ -100,12 +100,14 @@ class Harness:
             self._subject = self.serve_app()
         return self._subject
 
-    def serve_app(self, extra_env: dict | None = None, name: str = "subject") -> load.Server:
+    def serve_app(
+        self, extra_env: dict | None = None, name: str = "subject", workers: int = load.WORKERS
+    ) -> load.Server:
         """A new gunicorn serving `wsgi:app` with the bench environment plus `extra_env`; the caller stops it."""
         self.app()  # the schema must exist before workers take requests
         self._metrics_dir = tempfile.mkdtemp(prefix="bench-metrics-")
         env = dict(self.env, PROMETHEUS_MULTIPROC_DIR=self._metrics_dir, **(extra_env or {}))
-        return load.Server("wsgi:app", env=env, name=name, ready_path="/healthz").start()
+        return load.Server("wsgi:app", env=env, name=name, ready_path="/healthz", workers=workers).start()
 
     def baseline(self) -> load.Server:
         """gunicorn serving the bare Flask app (started on first use)."""

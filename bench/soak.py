@@ -63,7 +63,7 @@ REQUESTS = {
     "card": "GET  /api/v1/card of a verified holder",
     "contributions": "GET  /api/v1/card/contributions?year=... of a holder (5 insurances a month)",
 }
-TARGETS = {"share": 0.8, "minutes": 5.0, "p99_ms": 100.0, "errors": 0, "lost": 0}
+TARGETS = {"share": 0.8, "minutes": 5.0, "p99_ms": 100.0, "errors": 0, "lost": 0, "capacity_ratio": 0.35}
 #: The soak must carry at least this much of its target rate (a stalled client passes nothing).
 MIN_RATE_SHARE = 0.95
 #: Lanes of the soak: enough that a slow answer rarely makes a lane late (each lane is sequential).
@@ -78,6 +78,9 @@ WARMUP_SECONDS = 3
 MAX_CLOSED_LOOP_RPS = 2500
 LOCALES = ("en", "ko", "ar", "zh_Hans", "ja", "de", "fr", "es")
 WRK_TIMEOUT = "10s"
+#: gunicorn workers of the app and of the bare baseline: as production runs them (deploy/gunicorn.conf.py,
+#: two per core), so a worker waiting on MariaDB, Redis or WeChat does not leave a core idle.
+PRODUCTION_WORKERS = 2 * (os.cpu_count() or 1)
 
 
 @dataclass
@@ -441,10 +444,20 @@ class Phase:
         return client
 
 
-def judge(soak: dict, seconds: int) -> dict:
-    """The verdicts: duration, rate carried, errors, p99 (from the timetable) and nothing lost."""
+def bare_capacity(environment: dict, seconds: int, connections: int, workers: int) -> dict:
+    """The bare Flask app's closed-loop req/s under the same gunicorn settings and connection count."""
+    env = {key: value for key, value in environment.items() if key == "GUNICORN_CMD_ARGS"}
+    with load.Server("bench.baseline:app", env=env, name="soak-bare", workers=workers) as bare:
+        load.measure(bare.url, load.Request("/"), 2, connections)  # warm-up
+        measured = load.measure(bare.url, load.Request("/"), seconds, connections)
+    return {"rps": round(measured.rps, 1), "p99_ms": round(measured.p99_ms, 2), "errors": measured.errors}
+
+
+def judge(soak: dict, seconds: int, capacity_ratio: float | None = None) -> dict:
+    """The verdicts: capacity beside bare Flask, duration, rate carried, errors, p99 (from the timetable), nothing lost."""
     p99 = soak["timetable_ms"]["p99"]
     return {
+        "capacity": capacity_ratio is not None and capacity_ratio >= TARGETS["capacity_ratio"],
         "duration": soak["seconds"] >= seconds,
         "rate": soak["rps"] >= MIN_RATE_SHARE * soak["target_rps"],
         "errors": soak["error_total"] == TARGETS["errors"],
@@ -459,6 +472,14 @@ def format_report(result: dict) -> str:
     mark = {True: "PASS", False: "FAIL"}
     wrk_ms = soak["latency_ms"]
     checks = [
+        (
+            "capacity",
+            f"{result['capacity_rps']:.0f} req/s",
+            f">= {TARGETS['capacity_ratio']:.2f} x bare",
+            "capacity",
+            f"bare Flask {result['bare_rps']:.0f} req/s in the same run, ratio {result['capacity_ratio']:.2f}; "
+            f"{result['workers']} sync workers each",
+        ),
         (
             "duration",
             f"{soak['seconds']:.1f} s",
@@ -530,8 +551,9 @@ def run(
     capacity_seconds: int = CAPACITY_SECONDS,
     warmup_seconds: int = WARMUP_SECONDS,
     out=sys.stdout,
+    workers: int = PRODUCTION_WORKERS,
 ) -> dict:
-    """Warm up, measure the capacity, soak at `share` of it for `minutes`; print and write the result."""
+    """Warm up, measure the capacity beside the bare app's, soak at `share` of it for `minutes`; print and write."""
     started = time.time()
     seconds = max(1, math.ceil(minutes * 60))
     print(describe_mix(), file=out)
@@ -548,15 +570,21 @@ def run(
             file=out,
             flush=True,
         )
-        server = harness.serve_app(app_environment(emulator.url), name="soak-subject")
+        environment = app_environment(emulator.url)
+        # The bare app first, then the app, then the bare app again: the figure is their mean.
+        bare = [bare_capacity(environment, capacity_seconds, closed_lanes, workers)]
+        server = harness.serve_app(environment, name="soak-subject", workers=workers)
         with tempfile.TemporaryDirectory(prefix="bench-soak-") as workdir:
             phase = Phase(app, prepared, emulator.url, server.url, Path(workdir))
             warmup = phase.run("warmup", warmup_seconds, closed_lanes) if warmup_seconds else None
             capacity = phase.run("capacity", capacity_seconds, closed_lanes)
+            bare.append(bare_capacity(environment, capacity_seconds, closed_lanes, workers))
+            bare_rps = sum(run["rps"] for run in bare) / len(bare)
             print(
-                f"capacity (closed loop, {closed_lanes} lanes, {capacity['seconds']:.0f} s): "
+                f"capacity (closed loop, {closed_lanes} lanes, {capacity['seconds']:.0f} s, {workers} workers): "
                 f"{capacity['rps']:.0f} req/s, p99 {capacity['latency_ms']['p99']} ms, "
-                f"errors {capacity['error_total']}",
+                f"errors {capacity['error_total']}; bare Flask {bare_rps:.0f} req/s "
+                f"({' and '.join(str(round(run['rps'])) for run in bare)}), ratio {capacity['rps'] / bare_rps:.2f}",
                 file=out,
                 flush=True,
             )
@@ -575,14 +603,18 @@ def run(
         "minutes": minutes,
         "share": share,
         "lanes": lanes,
+        "workers": workers,
         "users": len(prepared.user_ids),
         "holders": prepared.holders,
         "mix": list(MIX),
         "capacity_rps": capacity["rps"],
+        "bare_rps": round(bare_rps, 1),
+        "bare_runs": bare,
+        "capacity_ratio": round(capacity["rps"] / bare_rps, 3) if bare_rps else None,
         "targets": {**TARGETS, "min_rate_share": MIN_RATE_SHARE},
         "settings": {
             "server": "gunicorn",
-            "workers": load.WORKERS,
+            "workers": workers,
             "worker_class": "sync",
             "client": "wrk + bench/soak_lanes.lua",
             "wrk_timeout": WRK_TIMEOUT,
@@ -598,7 +630,7 @@ def run(
         "capacity": capacity,
         "soak": soak,
     }
-    result["verdicts"] = judge(soak, seconds)
+    result["verdicts"] = judge(soak, seconds, result["capacity_ratio"])
     result["passed"] = all(result["verdicts"].values())
     print(format_report(result), file=out)
     print(f"JSON: {write_json(result, started)}", file=out)
@@ -632,15 +664,27 @@ def rows(harness: Harness) -> list[Row]:
         result = run(harness)
     soak = result["soak"]
     target = (
+        f"capacity >= {TARGETS['capacity_ratio']:.0%} of bare; "
         f"{result['share']:.0%} of capacity for {soak['requested_seconds']} s, 0 errors, "
         f"p99 < {TARGETS['p99_ms']:g} ms, 0 lost"
     )
     detail = (
-        f"capacity {result['capacity_rps']:.0f} req/s; p99 {soak['timetable_ms']['p99']} ms from the "
+        f"soak {soak['rps']:.0f} req/s; p99 {soak['timetable_ms']['p99']} ms from the "
         f"timetable; errors {soak['error_total']}; lost {soak['books']['lost_total']}; "
-        f"{soak['seconds']:.0f} s"
+        f"{soak['seconds']:.0f} s; {result['workers']} workers"
     )
-    return [Row(NAME, soak["rps"], "req/s", target=target, passed=result["passed"], detail=detail)]
+    return [
+        Row(
+            NAME,
+            result["capacity_rps"],
+            "req/s",
+            baseline=result["bare_rps"],
+            ratio=result["capacity_ratio"],
+            target=target,
+            passed=result["passed"],
+            detail=detail,
+        )
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -657,14 +701,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--lanes", type=int, default=LANES, help=f"virtual-user lanes (default {LANES})")
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=PRODUCTION_WORKERS,
+        help=f"gunicorn sync workers of the app and the bare app (default {PRODUCTION_WORKERS}: two per core)",
+    )
+    parser.add_argument(
         "--capacity-seconds",
         type=int,
         default=CAPACITY_SECONDS,
         help=f"length of the closed-loop capacity run (default {CAPACITY_SECONDS})",
     )
     args = parser.parse_args(argv)
-    if args.minutes <= 0 or args.share <= 0 or not 1 <= args.lanes <= 250 or args.capacity_seconds < 1:
-        parser.error("--minutes, --share and --capacity-seconds must be positive, --lanes 1 to 250")
+    if (
+        args.minutes <= 0
+        or args.share <= 0
+        or not 1 <= args.lanes <= 250
+        or args.capacity_seconds < 1
+        or not 1 <= args.workers <= 64
+    ):
+        parser.error(
+            "--minutes, --share and --capacity-seconds must be positive, --lanes 1 to 250, --workers 1 to 64"
+        )
     if not load.gunicorn_available():
         print("gunicorn is not installed: pip install -r requirements.txt", file=sys.stderr)
         return 2
@@ -680,7 +738,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not available: {down}", file=sys.stderr)
         return 2
     try:
-        result = run(harness, args.minutes, args.share, args.lanes, args.capacity_seconds)
+        result = run(
+            harness, args.minutes, args.share, args.lanes, args.capacity_seconds, workers=args.workers
+        )
     finally:
         harness.close()
     return 0 if result["passed"] else 1

@@ -102,7 +102,12 @@ def test_a_short_soak_end_to_end(tmp_path, monkeypatch):
     assert run["books"]["answers_saved"] >= run["by_kind"]["answer"]["ok"]
     assert result["verdicts"]["duration"] and result["verdicts"]["errors"] and result["verdicts"]["lost"]
     saved = json.loads((tmp_path / "soak-latest.json").read_text())
+    assert saved["bare_rps"] > 0 and saved["capacity_ratio"] == round(
+        result["capacity_rps"] / saved["bare_rps"], 3
+    )
+    assert "bare Flask" in text
     assert saved["soak"]["requests"] == run["requests"] and set(saved["verdicts"]) == {
+        "capacity",
         "duration",
         "rate",
         "errors",
@@ -142,9 +147,18 @@ def test_row_for_the_bench_table(monkeypatch):
     monkeypatch.setattr(
         soak,
         "run",
-        lambda harness, **kw: {"soak": soak_figures, "share": 0.8, "capacity_rps": 500.0, "passed": True},
+        lambda harness, **kw: {
+            "soak": soak_figures,
+            "share": 0.8,
+            "capacity_rps": 1500.0,
+            "bare_rps": 4000.0,
+            "capacity_ratio": 0.375,
+            "workers": 4,
+            "passed": True,
+        },
     )
     monkeypatch.setattr(soak.load, "client_name", lambda: "wrk")
     [row] = soak.rows(type("QuickHarness", (), {"quick": True})())
-    assert row.passed and row.value == 400.0 and "80% of capacity for 300 s" in row.target
+    assert row.passed and row.value == 1500.0 and row.baseline == 4000.0 and row.ratio == 0.375
+    assert "80% of capacity for 300 s" in row.target and "35% of bare" in row.target
     assert "p99 42.5 ms" in row.detail
