@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import checks, drills
+from . import checks, drills, hosts
 from .guide import Guide, GuideError, nginx_site
 from .outside import Public, WeChat
 from .processes import StepFailed, Supervisor, tail
@@ -25,7 +25,7 @@ from .stack import DbAdmin, Run, Stack, WebInstance, clean_environment
 
 EXIT_SKIPPED = 3
 #: The gunicorn hosts behind nginx's upstream, each by the guide's web unit on a port of its own.
-WEB_INSTANCES = ("web",)
+WEB_INSTANCES = ("web-a", "web-b")
 #: Packages of requirements-dev.txt that must not be in a server's environment.
 TEST_PACKAGES = (
     "pytest",
@@ -114,6 +114,7 @@ def rehearse(root: Path, report: Report) -> None:
                 ("notice", checks.notice),
                 ("/metrics", checks.metrics),
                 ("/readyz", checks.readiness),
+                ("two web hosts (§10)", hosts.two_hosts),
                 ("reload under load", drills.reload_under_load),
                 ("worker killed mid-fan-out", drills.fan_out_kill),
                 ("backup and restore", drills.backup_restore),

@@ -272,17 +272,27 @@ def notice(ctx: Context, row: Row) -> None:
 
 
 def metrics(ctx: Context, row: Row) -> None:
-    """/metrics: hidden without a bearer, refused with a wrong one, served with METRICS_TOKEN."""
+    """/metrics: hidden without a bearer, refused with a wrong one, served with METRICS_TOKEN; one host's own."""
+    from .hosts import scrape
+
     ctx.public.request("GET", "/metrics", 404, what="/metrics without a token")
     ctx.public.request("GET", "/metrics", 403, token="not-the-token", what="/metrics with a wrong token")
-    body = ctx.public.request("GET", "/metrics", token=ctx.stack.run.metrics_token).text
-    outcomes = dict(re.findall(r'^ssc_callback_outcomes_total\{outcome="(\w+)"\} ([\d.]+)$', body, re.M))
-    if float(outcomes.get("accepted", 0)) != 2 or float(outcomes.get("duplicate", 0)) != 1:
+    ctx.public.request("GET", "/metrics", token=ctx.stack.run.metrics_token)
+    # Each host counts what it served (summed over its workers): the scrape job asks every host.
+    outcomes: dict[str, float] = {}
+    for web in ctx.stack.web:
+        body = scrape(ctx, web)
+        for outcome, value in re.findall(
+            r'^ssc_callback_outcomes_total\{outcome="(\w+)"\} ([\d.]+)$', body, re.M
+        ):
+            outcomes[outcome] = outcomes.get(outcome, 0.0) + float(value)
+    if outcomes.get("accepted", 0) != 2 or outcomes.get("duplicate", 0) != 1:
         raise StepFailed(f"the callback outcomes are {outcomes}, not 2 accepted and 1 duplicate")
     requests_seen = len(re.findall(r"^ssc_http_requests_total\{", body, re.M))
     row.proved = (
-        f"no token: 404 (nginx); wrong token: 403 (app); METRICS_TOKEN: 200, callback outcomes "
-        f"accepted 2, duplicate 1 summed over the workers; {requests_seen} request series"
+        f"no token: 404 (nginx); wrong token: 403 (app); METRICS_TOKEN: 200 through nginx; callback "
+        f"outcomes accepted 2, duplicate 1 summed over the workers of the {len(ctx.stack.web)} hosts, "
+        f"each scraped on its own; {requests_seen} request series"
     )
 
 
