@@ -34,10 +34,12 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import load
+from bench import load, nginx_front
 from bench.run import OUT_DIR, Harness, Row, services_down
 
 NAME = "soak (login + journey + card mix)"
@@ -68,6 +70,8 @@ TARGETS = {"share": 0.8, "minutes": 5.0, "p99_ms": 100.0, "errors": 0, "lost": 0
 MIN_RATE_SHARE = 0.95
 #: Lanes of the soak: enough that a slow answer rarely makes a lane late (each lane is sequential).
 LANES = 64
+#: Lanes of the soak through nginx (HTTPS): Debian's wrk 4.1 crashes with 64 TLS threads here.
+NGINX_LANES = 32
 #: Lanes of the closed-loop phases: enough to keep both workers busy without a long queue.
 CLOSED_LANES = 16
 USERS_PER_LANE = 16
@@ -444,12 +448,29 @@ class Phase:
         return client
 
 
-def bare_capacity(environment: dict, seconds: int, connections: int, workers: int) -> dict:
-    """The bare Flask app's closed-loop req/s under the same gunicorn settings and connection count."""
+@contextmanager
+def served(servers: list[load.Server]) -> Iterator[str]:
+    """The base URL to load: the one server itself, or nginx (deploy/nginx.conf) in front of several."""
+    if len(servers) == 1:
+        yield servers[0].url
+        return
+    with nginx_front.front([server.url.removeprefix("http://") for server in servers]) as url:
+        yield url
+
+
+def bare_capacity(environment: dict, seconds: int, connections: int, workers: int, hosts: int = 1) -> dict:
+    """The bare Flask app's closed-loop req/s under the same gunicorn settings, hosts and connection count."""
     env = {key: value for key, value in environment.items() if key == "GUNICORN_CMD_ARGS"}
-    with load.Server("bench.baseline:app", env=env, name="soak-bare", workers=workers) as bare:
-        load.measure(bare.url, load.Request("/"), 2, connections)  # warm-up
-        measured = load.measure(bare.url, load.Request("/"), seconds, connections)
+    with ExitStack() as stack:
+        bares = [
+            stack.enter_context(
+                load.Server("bench.baseline:app", env=env, name=f"soak-bare-{n}", workers=workers)
+            )
+            for n in range(hosts)
+        ]
+        url = stack.enter_context(served(bares))
+        load.measure(url, load.Request("/"), 2, connections)  # warm-up
+        measured = load.measure(url, load.Request("/"), seconds, connections)
     return {"rps": round(measured.rps, 1), "p99_ms": round(measured.p99_ms, 2), "errors": measured.errors}
 
 
@@ -478,7 +499,8 @@ def format_report(result: dict) -> str:
             f">= {TARGETS['capacity_ratio']:.2f} x bare",
             "capacity",
             f"bare Flask {result['bare_rps']:.0f} req/s in the same run, ratio {result['capacity_ratio']:.2f}; "
-            f"{result['workers']} sync workers each",
+            f"{result['workers']} sync workers each"
+            + (f", {result['hosts']} hosts behind nginx" if result["hosts"] > 1 else ""),
         ),
         (
             "duration",
@@ -552,13 +574,14 @@ def run(
     warmup_seconds: int = WARMUP_SECONDS,
     out=sys.stdout,
     workers: int = PRODUCTION_WORKERS,
+    hosts: int = 1,
 ) -> dict:
     """Warm up, measure the capacity beside the bare app's, soak at `share` of it for `minutes`; print and write."""
     started = time.time()
     seconds = max(1, math.ceil(minutes * 60))
     print(describe_mix(), file=out)
     emulator = emulator_server()
-    server = None
+    servers: list[load.Server] = []
     try:
         app = harness.app()
         closed_lanes = min(lanes, CLOSED_LANES)
@@ -571,14 +594,20 @@ def run(
             flush=True,
         )
         environment = app_environment(emulator.url)
+        if hosts > 1:
+            # nginx adds the lanes' own address after the one each lane sends, as it would after a
+            # load balancer's: two proxies, so the sign-in limit still counts per virtual user.
+            environment["PROXY_HOPS"] = "2"
         # The bare app first, then the app, then the bare app again: the figure is their mean.
-        bare = [bare_capacity(environment, capacity_seconds, closed_lanes, workers)]
-        server = harness.serve_app(environment, name="soak-subject", workers=workers)
-        with tempfile.TemporaryDirectory(prefix="bench-soak-") as workdir:
-            phase = Phase(app, prepared, emulator.url, server.url, Path(workdir))
+        bare = [bare_capacity(environment, capacity_seconds, closed_lanes, workers, hosts)]
+        servers = [
+            harness.serve_app(environment, name=f"soak-subject-{n}", workers=workers) for n in range(hosts)
+        ]
+        with tempfile.TemporaryDirectory(prefix="bench-soak-") as workdir, served(servers) as base_url:
+            phase = Phase(app, prepared, emulator.url, base_url, Path(workdir))
             warmup = phase.run("warmup", warmup_seconds, closed_lanes) if warmup_seconds else None
             capacity = phase.run("capacity", capacity_seconds, closed_lanes)
-            bare.append(bare_capacity(environment, capacity_seconds, closed_lanes, workers))
+            bare.append(bare_capacity(environment, capacity_seconds, closed_lanes, workers, hosts))
             bare_rps = sum(run["rps"] for run in bare) / len(bare)
             print(
                 f"capacity (closed loop, {closed_lanes} lanes, {capacity['seconds']:.0f} s, {workers} workers): "
@@ -594,7 +623,7 @@ def run(
             soak = phase.run("soak", seconds, lanes, rate=target)
             load_after = os.getloadavg()[0]
     finally:
-        if server is not None:
+        for server in servers:
             server.stop()
         emulator.stop()
     result = {
@@ -604,6 +633,7 @@ def run(
         "share": share,
         "lanes": lanes,
         "workers": workers,
+        "hosts": hosts,
         "users": len(prepared.user_ids),
         "holders": prepared.holders,
         "mix": list(MIX),
@@ -699,12 +729,23 @@ def main(argv: list[str] | None = None) -> int:
         default=TARGETS["share"],
         help="share of the measured capacity to soak at (default 0.8)",
     )
-    parser.add_argument("--lanes", type=int, default=LANES, help=f"virtual-user lanes (default {LANES})")
+    parser.add_argument(
+        "--lanes",
+        type=int,
+        default=None,
+        help=f"virtual-user lanes (default {LANES}; {NGINX_LANES} through nginx)",
+    )
     parser.add_argument(
         "--workers",
         type=int,
         default=PRODUCTION_WORKERS,
         help=f"gunicorn sync workers of the app and the bare app (default {PRODUCTION_WORKERS}: two per core)",
+    )
+    parser.add_argument(
+        "--hosts",
+        type=int,
+        default=1,
+        help="gunicorn hosts of the app and of the bare app; 2 or more are put behind nginx (deploy/nginx.conf)",
     )
     parser.add_argument(
         "--capacity-seconds",
@@ -713,16 +754,22 @@ def main(argv: list[str] | None = None) -> int:
         help=f"length of the closed-loop capacity run (default {CAPACITY_SECONDS})",
     )
     args = parser.parse_args(argv)
+    if args.lanes is None:
+        args.lanes = NGINX_LANES if args.hosts > 1 else LANES
     if (
         args.minutes <= 0
         or args.share <= 0
         or not 1 <= args.lanes <= 250
         or args.capacity_seconds < 1
         or not 1 <= args.workers <= 64
+        or not 1 <= args.hosts <= 8
     ):
         parser.error(
             "--minutes, --share and --capacity-seconds must be positive, --lanes 1 to 250, --workers 1 to 64"
         )
+    if args.hosts > 1 and nginx_front.available():
+        print(f"--hosts {args.hosts} needs nginx in front: {nginx_front.available()}", file=sys.stderr)
+        return 2
     if not load.gunicorn_available():
         print("gunicorn is not installed: pip install -r requirements.txt", file=sys.stderr)
         return 2

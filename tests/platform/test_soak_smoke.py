@@ -162,3 +162,38 @@ def test_row_for_the_bench_table(monkeypatch):
     assert row.passed and row.value == 1500.0 and row.baseline == 4000.0 and row.ratio == 0.375
     assert "80% of capacity for 300 s" in row.target and "35% of bare" in row.target
     assert "p99 42.5 ms" in row.detail
+
+
+@pytest.mark.real_mysql
+@pytest.mark.real_redis
+def test_a_short_soak_through_nginx_across_two_hosts(tmp_path, monkeypatch):
+    """Two gunicorn hosts behind deploy/nginx.conf over HTTPS: both carry the mix, nothing lost."""
+    pytest.importorskip("gunicorn", reason="gunicorn is not installed (pip install -r requirements.txt)")
+    if shutil.which("wrk") is None:
+        missing_part("wrk is not installed (Debian: apt-get install wrk); the soak's client needs it")
+    from bench import nginx_front
+    from bench.run import Harness, services_down
+
+    if nginx_front.available():
+        missing_part(nginx_front.available())
+    _soak_services(monkeypatch)
+    monkeypatch.setattr(soak, "OUT_DIR", tmp_path)
+    monkeypatch.setattr(soak, "USERS_PER_LANE", 8)
+    monkeypatch.setattr(soak, "HOLDERS", 2)
+    harness = Harness(quick=True)
+    down = services_down(harness.env)
+    if down:
+        missing_part(down)
+    out = io.StringIO()
+    try:
+        result = soak.run(
+            harness, minutes=0.08, lanes=4, capacity_seconds=2, warmup_seconds=1, out=out, workers=2, hosts=2
+        )
+    finally:
+        harness.close()
+    run = result["soak"]
+    assert result["hosts"] == 2 and "2 hosts behind nginx" in out.getvalue()
+    assert run["error_total"] == 0, run["errors"]
+    assert run["books"]["lost_total"] == 0, run["books"]
+    assert run["by_kind"]["login"]["ok"] > 0 and run["by_kind"]["answer"]["ok"] > 0
+    assert result["bare_rps"] > 0
