@@ -123,7 +123,17 @@ def classify_outage(error: BaseException) -> str | None:
     import redis.exceptions
     import sqlalchemy.exc
 
-    if isinstance(error, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)):
+    # Unreachable or slow (a sentinel naming no primary, MasterNotFoundError, is a ConnectionError);
+    # READONLY: a primary demoted to a replica by a failover; MASTERDOWN: a replica that lost its primary.
+    if isinstance(
+        error,
+        (
+            redis.exceptions.ConnectionError,
+            redis.exceptions.TimeoutError,
+            redis.exceptions.ReadOnlyError,
+            redis.exceptions.MasterDownError,
+        ),
+    ):
         return "redis"
     if isinstance(error, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)):
         return "database"

@@ -317,3 +317,42 @@ class TestSlowRedisLeavesNothingHalfDone:
         slow(0)
         assert trip.get().get_json()["step"] == "check"
         assert trip.post("check", "confirm").get_json()["step"] == "second_factor"
+
+
+# -- Redis failing over ------------------------------------------------------------------------------
+
+
+def _failover_errors():
+    from redis.exceptions import MasterDownError, ReadOnlyError
+    from redis.sentinel import MasterNotFoundError
+
+    return [
+        pytest.param(ReadOnlyError("You can't write against a read only replica."), id="demoted-primary"),
+        pytest.param(MasterDownError("Link with MASTER is down"), id="replica-without-primary"),
+        pytest.param(MasterNotFoundError("No master found for 'ssc'"), id="sentinels-name-none"),
+    ]
+
+
+@pytest.mark.parametrize("error", _failover_errors())
+def test_redis_failing_over_answers_503_never_500(make_app, monkeypatch, error):
+    """What Redis answers during a failover (a demoted primary, a replica without one, sentinels naming none)."""
+    from app.extensions import get_redis
+
+    app = make_app()
+
+    @app.post("/probe-redis-write")
+    def write():
+        get_redis().set("probe", "1")
+        return {"ok": True}
+
+    def answer(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(app.extensions["redis"], "execute_command", answer)
+    response = app.test_client().post("/probe-redis-write", headers={"Accept-Language": "zh-CN"})
+    _assert_outage(response, "redis")
+    assert response.get_json()["locale"] == "zh_Hans"
+    assert (
+        response.get_json()["error"]["message"]
+        != "The service is temporarily unavailable. Please try again in a few minutes."
+    )
