@@ -6,6 +6,7 @@ import base64
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,6 +33,9 @@ VARIABLES = (
     Variable("PII_KEY_PREVIOUS", secret=True),
     Variable("DATABASE_URL", required=True),
     Variable("REDIS_URL", required=True),
+    Variable("REDIS_SENTINELS"),
+    Variable("REDIS_SENTINEL_SERVICE"),
+    Variable("REDIS_SENTINEL_PASSWORD", secret=True),
     Variable("REDIS_SOCKET_TIMEOUT_SECONDS", "float"),
     Variable("FAST_SCREENS", "flag"),
     Variable("WECHAT_APPID", required=True),
@@ -91,6 +95,12 @@ class BaseConfig:
     PII_KEY_PREVIOUS: str | None = None
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None
+    #: Redis Sentinel (docs/deploy.md, "Redis failover"): the sentinels as "host:port,host:port,…" and the
+    #: name they watch the primary under; both unset: REDIS_URL's address is the one Redis.
+    REDIS_SENTINELS: str | None = None
+    REDIS_SENTINEL_SERVICE: str | None = None
+    #: The sentinels' own password (their `requirepass`), when they have one.
+    REDIS_SENTINEL_PASSWORD: str | None = None
     #: A Redis command (or connect) taking longer than this fails, and the request answers 503.
     REDIS_SOCKET_TIMEOUT_SECONDS = 2.0
     #: Repeat GETs of journey and card screens are answered from their kept copies before Flask
@@ -231,6 +241,7 @@ def load_config(overrides: dict | None = None) -> dict:
     values, problems = CONFIGS[env_name].read_environment()
     values.update(overrides or {})
     if values["APP_ENV"] in ("development", "testing"):
+        problems += sentinel_problems(values)
         if problems:
             raise ConfigError("; ".join(problems))
     else:
@@ -306,6 +317,7 @@ def invalid_settings(values: dict) -> list[str]:
     redis_url = values.get("REDIS_URL") or ""
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         problems.append("REDIS_URL must start with redis://, rediss:// or unix://")
+    problems += sentinel_problems(values)
     if values.get("PII_KEY") and pii_key_length(values["PII_KEY"]) != 32:
         problems.append("PII_KEY must be the base64 of exactly 32 bytes")
     if values.get("PII_KEY_PREVIOUS"):
@@ -342,3 +354,47 @@ def is_encoding_aes_key(text: str) -> bool:
         return len(text) == 43 and len(base64.b64decode(text + "=", validate=True)) == 32
     except ValueError:
         return False
+
+
+def sentinel_addresses(text: str) -> list[tuple[str, int]]:
+    """REDIS_SENTINELS ("host:port,host:port") as (host, port) pairs; ConfigError naming what does not parse."""
+    addresses = []
+    for item in (part.strip() for part in text.split(",")):
+        host, colon, port = item.rpartition(":")
+        host = host.removeprefix("[").removesuffix("]")  # an IPv6 address in brackets
+        if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(
+                f"REDIS_SENTINELS must be host:port pairs separated by commas, such as "
+                f"10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379; {item!r} is not one"
+            )
+        addresses.append((host, int(port)))
+    return addresses
+
+
+def sentinel_problems(values: dict) -> list[str]:
+    """Why the Redis Sentinel settings cannot be used (empty: unused, or usable)."""
+    sentinels, service = values.get("REDIS_SENTINELS"), values.get("REDIS_SENTINEL_SERVICE")
+    if not sentinels and not service:
+        return []
+    if not sentinels or not service:
+        return [
+            "set REDIS_SENTINELS and REDIS_SENTINEL_SERVICE together (or neither, to use REDIS_URL's address)"
+        ]
+    problems = []
+    try:
+        sentinel_addresses(sentinels)
+    except ConfigError as problem:
+        problems.append(str(problem))
+    redis_url = values.get("REDIS_URL") or ""
+    if redis_url:
+        parts = urlsplit(redis_url)
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if parts.scheme != "redis" or parts.hostname != service.lower() or port is not None:
+            problems.append(
+                f"with REDIS_SENTINELS, REDIS_URL names the service instead of an address: "
+                f"redis://:PASSWORD@{service}/0 (the sentinels give the address; TLS is not supported)"
+            )
+    return problems

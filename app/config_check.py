@@ -220,6 +220,8 @@ def _database(values: dict) -> str:
 
 def _redis(values: dict) -> str:
     """The Redis the service would use."""
+    if values.get("REDIS_SENTINELS") and values.get("REDIS_SENTINEL_SERVICE"):
+        return _redis_through_sentinels(values)
     url = values.get("REDIS_URL")
     if not url:
         return (
@@ -234,6 +236,45 @@ def _redis(values: dict) -> str:
     tls = ", TLS" if parts.scheme == "rediss" else ""
     password = "password set" if parts.password or "password=" in parts.query else "no password"
     return f"{parts.hostname}:{parts.port or 6379}, db {database}, {password}{tls} ({mask_url(url)})"
+
+
+def _redis_through_sentinels(values: dict) -> str:
+    """The primary the sentinels name, as the service would reach it."""
+    try:
+        addresses = ", ".join(
+            f"{host}:{port}" for host, port in config.sentinel_addresses(values["REDIS_SENTINELS"])
+        )
+    except ConfigError:
+        addresses = "(REDIS_SENTINELS does not parse)"
+    parts = urlsplit(values.get("REDIS_URL") or "")
+    database = parts.path.lstrip("/") or "0"
+    password = "password set" if parts.password else "no password"
+    sentinel_password = "set" if values.get("REDIS_SENTINEL_PASSWORD") else "none"
+    return (
+        f"the primary of {values['REDIS_SENTINEL_SERVICE']!r} as Redis Sentinel names it, db {database}, "
+        f"{password}; sentinels {addresses} (their password: {sentinel_password})"
+    )
+
+
+def _sentinel_warnings(raw: dict) -> list[str]:
+    """Redis Sentinel set up in a way that fails over badly, or not safely."""
+    try:
+        addresses = config.sentinel_addresses(raw.get("REDIS_SENTINELS", ""))
+    except ConfigError:
+        return []  # a problem already
+    warnings = []
+    if len(addresses) < 3:
+        warnings.append(
+            f"REDIS_SENTINELS names {len(addresses)}: run three sentinels on three hosts, so a majority "
+            "can still agree on a failover when one host is down"
+        )
+    remote = any(host not in _LOOPBACK for host, _ in addresses)
+    if remote and not urlsplit(raw.get("REDIS_URL", "")).password:
+        warnings.append(
+            "REDIS_URL gives no password: the Redis primary and replica are reached without one "
+            f"(redis://:PASSWORD@{raw.get('REDIS_SENTINEL_SERVICE')}/0)"
+        )
+    return warnings
 
 
 def _warnings(raw: dict, values: dict, app_env: str) -> list[str]:
@@ -283,7 +324,9 @@ def _warnings(raw: dict, values: dict, app_env: str) -> list[str]:
     if database_url.startswith("mysql") and "charset=utf8mb4" not in database_url:
         warnings.append("DATABASE_URL has no ?charset=utf8mb4: 4-byte characters would not round-trip")
     redis_url = urlsplit(raw.get("REDIS_URL", ""))
-    if (
+    if raw.get("REDIS_SENTINELS") and raw.get("REDIS_SENTINEL_SERVICE"):
+        warnings += _sentinel_warnings(raw)
+    elif (
         redis_url.scheme in ("redis", "rediss")
         and not redis_url.password
         and redis_url.hostname not in _LOOPBACK

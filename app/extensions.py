@@ -127,8 +127,12 @@ def _ping_idle_connections(app) -> None:
 
 
 def _make_redis(app):
-    """A real Redis client, or the in-process stand-in on the embedded defaults."""
-    if app.config.get("EMBEDDED_REDIS") or not app.config.get("REDIS_URL"):
+    """A real Redis client (at REDIS_URL, or through Redis Sentinel), or the in-process stand-in."""
+    from app import redis_client
+
+    if app.config.get("EMBEDDED_REDIS") or not (
+        app.config.get("REDIS_URL") or redis_client.uses_sentinel(app.config)
+    ):
         import fakeredis
 
         server = app.config.get("FAKEREDIS_SERVER") or fakeredis.FakeServer()
@@ -139,15 +143,7 @@ def _make_redis(app):
                 "process only. Set REDIS_URL for anything but local development."
             )
         return fakeredis.FakeRedis(server=server)
-    import redis
-
-    timeout = float(app.config.get("REDIS_SOCKET_TIMEOUT_SECONDS", 2.0))
-    return redis.Redis.from_url(
-        app.config["REDIS_URL"],
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        health_check_interval=30,
-    )
+    return redis_client.connect(app.config)
 
 
 def _make_queue(app):

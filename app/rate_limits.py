@@ -1,8 +1,9 @@
 """Route rate limits: `@rate_limit("10/minute")` over the `limits` library, counted per client address.
 
 The service sets limits on a few routes only (sign-in), never app-wide, so a request that no
-limit names costs nothing. Counters live in `RATELIMIT_STORAGE_URI` (the app's Redis; memory on
-the embedded defaults) in fixed windows, under `limits`' keys for (client address, endpoint):
+limit names costs nothing. Counters live in `RATELIMIT_STORAGE_URI` (the app's Redis, through
+Redis Sentinel when it is set; memory on the embedded defaults) in fixed windows, under
+`limits`' keys for (client address, endpoint):
 `LIMITER/<address>/<endpoint>/<amount>/<multiples>/<granularity>`, the keys Flask-Limiter used
 before, so counts carry over an upgrade. A breach answers 429 with the error envelope and
 `Retry-After`; a storage outage is a 503 like any Redis outage.
@@ -20,7 +21,7 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
-from app import clock
+from app import clock, redis_client
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -37,10 +38,13 @@ def init_rate_limits(app: Flask) -> None:
     """Open the counters' storage, or none when `RATELIMIT_ENABLED` is off (tests)."""
     counters = None
     if app.config.get("RATELIMIT_ENABLED", True):
-        uri = app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL") or "memory://"
+        uri: str | None = app.config.get("RATELIMIT_STORAGE_URI")
+        options: dict[str, Any] = {}
         if app.config.get("EMBEDDED_REDIS"):
             uri = "memory://"
-        counters = FixedWindowRateLimiter(storage_from_string(uri))
+        elif not uri and (app.config.get("REDIS_URL") or redis_client.uses_sentinel(app.config)):
+            uri, options = redis_client.limits_storage(app.config)
+        counters = FixedWindowRateLimiter(storage_from_string(uri or "memory://", **options))
     app.extensions["rate_limits"] = counters
 
 
