@@ -13,13 +13,34 @@ from collections.abc import Mapping
 from typing import Any
 
 import redis
+from redis.backoff import ExponentialBackoff
 from redis.connection import parse_url
-from redis.sentinel import Sentinel
+from redis.retry import Retry
+from redis.sentinel import Sentinel, SentinelManagedConnection
 
 from app.config import sentinel_addresses
 
 #: How often a pooled connection idle for longer is pinged before use, in seconds.
 HEALTH_CHECK_SECONDS = 30
+#: How long a worker keeps trying to reach Redis before a job (or the worker) gives up: longer than
+#: a failover (sentinels' down-after-milliseconds plus the switch, docs/deploy.md) or a restart.
+WORKER_PATIENCE_SECONDS = 60
+
+
+class FailoverFollowingConnection(SentinelManagedConnection):
+    """A connection to the primary that asks the sentinels where it is on every (re)connect.
+
+    redis-py's own asks only when the pool hands out a connection: a command retried after a
+    ConnectionError reconnects to the address it had, the dead primary, until its retries run out
+    (redis/redis-py#3874). Here that reconnect goes through `connect()`, the sentinels' answer.
+    """
+
+    def connect_check_health(self, check_health: bool = True, retry_socket_connect: bool = True) -> None:
+        """(Re)connect: through the sentinels, unless `connect_to` (which they answered) is connecting."""
+        if not retry_socket_connect:  # connect_to, at the address the sentinels just gave
+            super().connect_check_health(check_health=check_health, retry_socket_connect=False)
+        else:
+            self.connect()
 
 
 def uses_sentinel(config: Mapping[str, Any]) -> bool:
@@ -60,7 +81,12 @@ def connect(config: Mapping[str, Any]) -> redis.Redis:
     sentinel = Sentinel(
         sentinel_addresses(config["REDIS_SENTINELS"]), sentinel_kwargs=sentinel_options(config)
     )
-    return sentinel.master_for(config["REDIS_SENTINEL_SERVICE"], **common, **data_node_options(config))
+    return sentinel.master_for(
+        config["REDIS_SENTINEL_SERVICE"],
+        connection_class=FailoverFollowingConnection,
+        **common,
+        **data_node_options(config),
+    )
 
 
 def limits_storage(config: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -78,5 +104,18 @@ def limits_storage(config: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         "socket_connect_timeout": timeout,
         "sentinel_kwargs": sentinel_options(config),
         "use_replicas": False,  # a replica may lag behind the counts just taken
+        "connection_class": FailoverFollowingConnection,
     }
     return f"redis+sentinel://{locations}/{config['REDIS_SENTINEL_SERVICE']}", options
+
+
+def ride_out_outages(client: redis.Redis, seconds: float = WORKER_PATIENCE_SECONDS) -> None:
+    """Make a client retry what fails to reach Redis (refused, reset, no primary named) for about `seconds`.
+
+    For workers: a web request answers 503 at once, but a worker that gave up would drop the job it
+    runs (or quit). Each retry asks the sentinels again, so once the switch is done the new primary
+    answers. A Redis that answers too slowly (a timeout) is not retried.
+    """
+    backoff = ExponentialBackoff(cap=1.0, base=0.1)
+    retries = int(seconds)  # 0.2 + 0.4 + 0.8 s, then a second each
+    client.set_retry(Retry(backoff, retries, supported_errors=(redis.exceptions.ConnectionError,)))

@@ -7,7 +7,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from rq import Worker
 
-from app import pushes
+from app import pushes, redis_client
 from app.extensions import db, get_queue, get_redis
 
 #: How often an idle worker wakes to run its maintenance, which also restarts a dead push pump.
@@ -54,6 +54,7 @@ def worker(burst: bool, with_scheduler: bool, max_jobs: int | None) -> None:
             "to use workers"
         )
     queue = get_queue()
+    redis_client.ride_out_outages(get_redis())  # the jobs' client too: the work horse is a fork
     if pushes.restart_pump(get_redis(), queue):
         click.echo("WeChat pushes were waiting: their pump is queued")
     # Maintenance every minute, also when idle: a pump that died (its worker killed) leaves the
