@@ -6,10 +6,12 @@ Nothing here connects to Redis: tests/platform/test_redis_sentinel.py runs a rea
 from __future__ import annotations
 
 import pytest
+import redis
 from redis.sentinel import SentinelConnectionPool
 
 from app import create_app
 from app.config import ConfigError, load_config, sentinel_addresses
+from tests.platform.sentinel_cluster import free_port
 from tests.platform.test_config import config_check, verdict, warnings
 from tests.platform.test_config import environment as environment  # the fixture, reused
 
@@ -151,3 +153,47 @@ def test_config_check_warns_about_a_sentinel_layout_that_fails_over_badly(
     status, output = config_check()
     assert status == 0, output
     assert any(line.startswith(warning) for line in warnings(output)), output
+
+
+def test_a_retried_command_asks_the_sentinels_again(sentinel_environment, monkeypatch):
+    """A reconnect after a broken connection goes through the sentinels, not to the address it had."""
+    from app.redis_client import FailoverFollowingConnection
+
+    pool = create_app().extensions["redis"].connection_pool
+    connection = pool.make_connection()
+    assert isinstance(connection, FailoverFollowingConnection)
+    asked, nobody = [], free_port()
+    monkeypatch.setattr(
+        connection.connection_pool, "get_master_address", lambda: asked.append(1) or ("127.0.0.1", nobody)
+    )
+    # redis-py reconnects a broken connection with connect_check_health (a retried command does).
+    with pytest.raises(redis.exceptions.ConnectionError):
+        connection.connect_check_health(check_health=False)
+    assert asked  # the sentinels were asked where the primary is
+    assert (connection.host, connection.port) == ("127.0.0.1", nobody)
+
+
+def test_workers_retry_what_cannot_reach_redis_for_a_minute(sentinel_environment):
+    from app.redis_client import WORKER_PATIENCE_SECONDS, ride_out_outages
+
+    client = create_app().extensions["redis"]
+    ride_out_outages(client)
+    retry = client.get_retry()
+    assert retry.get_retries() == WORKER_PATIENCE_SECONDS == 60
+    connection = client.connection_pool.make_connection()
+    assert connection.retry.get_retries() == 60  # every connection made from now on
+    # What cannot reach Redis is retried; a Redis that answers too slowly is not.
+    for error, tries_expected in ((redis.exceptions.ConnectionError, 2), (redis.exceptions.TimeoutError, 1)):
+        tries = []
+
+        def once(error=error, tries=tries):
+            tries.append(1)
+            if len(tries) == 1:
+                raise error("down")
+            return "ok"
+
+        try:
+            retry.call_with_retry(once, lambda failure: None)
+        except redis.exceptions.TimeoutError:
+            pass
+        assert len(tries) == tries_expected, error

@@ -26,6 +26,8 @@ def test_worker_runs_jobs_inside_the_app_context(make_app):
 
     assert result.exit_code == 0, result.output
     assert redis_client.get("worker-test-key") == b"testing:1"
+    # A worker waits out a Redis failover or restart (app/redis_client.py) instead of quitting.
+    assert redis_client.get_retry().get_retries() == 60
     job.refresh()
     assert job.get_status() == "finished"
     redis_client.flushdb()
