@@ -44,6 +44,10 @@ log = logging.getLogger("app.delivery")
 CLAIM_CHUNK = 200
 JOURNAL_TTL_SECONDS = 7 * 24 * 3600
 STALE_CLAIM = timedelta(minutes=10)
+#: With Redis replicas (Redis Sentinel), how long a window waits for its "attempting" entries to reach
+#: one before it is sent: a failover that loses the primary's last writes then cannot lose them, and
+#: `reconcile` cannot take a sent message for one never attempted and send it again.
+REPLICA_WAIT_MS = 1000
 BUSY_RETRIES = 4
 BACKOFF_BASE_SECONDS = 0.25
 
@@ -261,6 +265,9 @@ class Sender:
     #: Messages in flight at once, and the journal's window (HTTP waits overlap; the database work
     #: stays on one thread).
     concurrency: int = 8
+    #: Redis replicas each window's "attempting" entries must reach before it is sent (WAIT): 1 with
+    #: Redis Sentinel, 0 with one Redis (nothing to fail over to).
+    replicas: int = 0
 
 
 def send_batch(
@@ -422,6 +429,8 @@ def _send_window(
     # After a kill, a row without "attempting" was never sent and can safely be sent again; one with
     # it may have reached WeChat and is never resent. So no send may start before this write.
     _journal(sender.redis, journal, {str(message.row_id): _ATTEMPTING for message in window})
+    if sender.replicas:
+        _wait_for_replicas(sender.redis, sender.replicas, journal)
     futures = [
         pool.submit(_attempt, sender, message.openid, template_id, message.data, message.page, message.lang)
         for message in window
@@ -448,6 +457,18 @@ def _journal(redis_client, journal: str, mapping: dict[str, str]) -> None:
         pipe.hset(journal, mapping=mapping)
         pipe.expire(journal, JOURNAL_TTL_SECONDS)
         pipe.execute()
+
+
+def _wait_for_replicas(redis_client, replicas: int, journal: str) -> None:
+    """Hold a window until its journal entries are on `replicas` replicas (or REPLICA_WAIT_MS passed)."""
+    acknowledged = redis_client.wait(replicas, REPLICA_WAIT_MS)
+    if acknowledged < replicas:
+        # No replica in sync (it is down or far behind): a failover could not promote one that lacks
+        # these entries without a full resync, and holding every delivery back would be worse.
+        log.warning(
+            "notice journal not on a replica in time; sending anyway",
+            extra={"journal": journal, "replicas": acknowledged},
+        )
 
 
 def _attempt(sender: Sender, openid: str, template_id: str, data: dict, page: str | None, lang: str) -> dict:

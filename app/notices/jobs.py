@@ -9,6 +9,7 @@ from rq import Retry
 from app.extensions import get_queue, get_redis
 from app.jobs import job_app_context
 from app.notices import delivery, publishing
+from app.redis_client import uses_sentinel
 
 log = logging.getLogger("app.notices.jobs")
 
@@ -63,6 +64,7 @@ def make_sender(app) -> delivery.Sender:
         timezone=config.get("DEFAULT_TIMEZONE", "Asia/Shanghai"),
         default_locale=config["DEFAULT_LOCALE"],
         concurrency=int(config.get("NOTICE_SEND_CONCURRENCY", 8)),
+        replicas=1 if uses_sentinel(config) else 0,
     )
 
 

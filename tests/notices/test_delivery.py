@@ -384,3 +384,56 @@ def test_delivery_results_are_counted_for_metrics(app, wechat_emulator, make_not
     after = (count("inbox", "delivered"), count("subscribe", "sent"), count("subscribe", "no_quota"))
     assert [b - a for a, b in zip(before, after, strict=True)] == [2, 1, 1]
     assert without.id != granted.id
+
+
+class PrimaryWithReplica:
+    """The app's Redis, with WAIT answered as a primary with `synced` replicas in sync would."""
+
+    def __init__(self, client, events: list, synced: int = 1):
+        self.client, self.events, self.synced = client, events, synced
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def wait(self, replicas, timeout_ms):
+        self.events.append(("wait", replicas))
+        return self.synced
+
+
+@pytest.mark.parametrize("synced", [1, 0])
+def test_with_a_replica_a_window_is_sent_once_its_attempt_is_on_the_replica(
+    app, make_notice, recipients, monkeypatch, caplog, synced
+):
+    """Redis Sentinel: a failover cannot lose a window's "attempting" entries, so resume never resends it."""
+    from app.wechat import errors as wechat_errors
+
+    users = recipients(4, "en")
+    for user in users:
+        grant_quota(user)
+    notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
+    delivery.fan_out(notice.id)
+    events: list = []
+    journal = delivery._journal
+
+    def recording_journal(client, key, mapping):
+        events.append(("journal", sorted({json.loads(value)["state"] for value in mapping.values()})))
+        journal(client, key, mapping)
+
+    def send(openid, template_id, data, **options):
+        events.append(("send",))
+        return 1
+
+    monkeypatch.setattr(delivery, "_journal", recording_journal)
+    redis_client = PrimaryWithReplica(get_redis(), events, synced)
+    sender = delivery.Sender(send=send, errors=wechat_errors, redis=redis_client, concurrency=2, replicas=1)
+    assert delivery.send_batch(notice.id, users[0].id, users[-1].id, sender).sent == 4
+    window = [("journal", ["attempting"]), ("wait", 1), ("send",), ("send",), ("journal", ["sent"])]
+    assert events == window * 2
+    # No replica in sync: sent anyway (nothing to fail over to), and said.
+    assert ("notice journal not on a replica in time" in caplog.text) == (synced == 0)
+
+
+def test_the_jobs_wait_for_a_replica_only_with_redis_sentinel(app):
+    assert notice_tasks.make_sender(app).replicas == 0
+    app.config.update(REDIS_SENTINELS="127.0.0.1:26379", REDIS_SENTINEL_SERVICE="ssc")
+    assert notice_tasks.make_sender(app).replicas == 1
