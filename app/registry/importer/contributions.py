@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
 from app import clock
 from app.registry.identifiers import identifier_hashes
 from app.registry.importer.batches import BatchImporter
 from app.registry.importer.tables import ACCOUNTS, CONTRIBUTIONS, EMPLOYERS
-from app.registry.importer.writing import stamped_insert
+from app.registry.importer.writing import insert_many, update_many
 from app.registry.rows import ABSENT, ContributionRow, ContributionValidator, Problem
 
 CONTRIBUTIONS_BATCH = 5000
@@ -144,8 +144,6 @@ class ContributionImporter(BatchImporter):
                 }
             )
             outcomes.append("updated")
-        if inserts:
-            conn.execute(stamped_insert(conn, CONTRIBUTIONS, now), inserts)
-        if updates:
-            conn.execute(update(CONTRIBUTIONS).where(CONTRIBUTIONS.c.id == bindparam("b_id")), updates)
+        insert_many(conn, CONTRIBUTIONS, inserts, now)
+        update_many(conn, CONTRIBUTIONS, updates)
         return outcomes
