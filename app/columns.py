@@ -1,11 +1,11 @@
-"""Column types shared by the models: aware UTC timestamps, encrypted identifiers, money."""
+"""Column types shared by the models: aware UTC timestamps, encrypted identifiers, hashes, money."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Numeric, String
+from sqlalchemy import BINARY, DateTime, LargeBinary, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -67,3 +67,31 @@ class Timestamps:
 def hash_column(unique: bool = False, nullable: bool = False):
     """A 64-character keyed-hash column for finding an encrypted identifier."""
     return mapped_column(String(64), unique=unique, index=not unique, nullable=nullable)
+
+
+class HashBytes(TypeDecorator):
+    """A keyed SHA-256 look-up hash: hex text in Python, its 32 raw bytes in the database.
+
+    Half the size of the hex and compared byte by byte (no collation), so the unique indexes
+    that find people by hash stay small and fast to insert into.
+    """
+
+    impl = LargeBinary(32)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        # BINARY(32) on MariaDB; a BLOB on SQLite (where BINARY would read back as NUMERIC).
+        return dialect.type_descriptor(BINARY(32) if dialect.name == "mysql" else LargeBinary(32))
+
+    def process_bind_param(self, value, dialect):
+        if value is None or isinstance(value, bytes):
+            return value
+        return bytes.fromhex(value)
+
+    def process_result_value(self, value, dialect):
+        return bytes(value).hex() if value is not None else None
+
+
+def binary_hash_column(unique: bool = False, nullable: bool = False):
+    """A keyed-hash column stored as 32 bytes (HashBytes), indexed or unique."""
+    return mapped_column(HashBytes, unique=unique, index=not unique, nullable=nullable)

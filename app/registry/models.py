@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CHAR, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.columns import EncryptedString, Money, Timestamps, UTCDateTime, hash_column, utcnow
+from app.columns import EncryptedString, Money, Timestamps, UTCDateTime, binary_hash_column, utcnow
 from app.extensions import Model
 
 INSURANCE_TYPES = ("pension", "medical", "work_injury", "unemployment", "maternity")
@@ -34,9 +34,9 @@ class Person(Timestamps, Model):
     date_of_birth: Mapped[date] = mapped_column(Date)
     sex: Mapped[str | None] = mapped_column(CHAR(1))
     phone: Mapped[str | None] = mapped_column(EncryptedString)
-    phone_hash: Mapped[str | None] = hash_column(nullable=True)
+    phone_hash: Mapped[str | None] = binary_hash_column(nullable=True)
     pr_id: Mapped[str | None] = mapped_column(EncryptedString)
-    pr_id_hash: Mapped[str | None] = hash_column(unique=True, nullable=True)
+    pr_id_hash: Mapped[str | None] = binary_hash_column(unique=True, nullable=True)
 
     documents: Mapped[list[IdentityDocument]] = relationship(
         back_populates="person", order_by="IdentityDocument.id"
@@ -54,7 +54,7 @@ class IdentityDocument(Timestamps, Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     type: Mapped[str] = mapped_column(String(20), default="passport")
     number: Mapped[str] = mapped_column(EncryptedString)
-    number_hash: Mapped[str] = hash_column()
+    number_hash: Mapped[str] = binary_hash_column()
     issuing_country: Mapped[str] = mapped_column(CHAR(3))
     expires_on: Mapped[date | None] = mapped_column(Date)
     is_current: Mapped[bool] = mapped_column(default=True)
@@ -84,7 +84,7 @@ class WorkPermit(Timestamps, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     permit_number: Mapped[str] = mapped_column(EncryptedString)
-    permit_number_hash: Mapped[str] = hash_column(unique=True)
+    permit_number_hash: Mapped[str] = binary_hash_column(unique=True)
     category: Mapped[str] = mapped_column(CHAR(1), index=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
     position: Mapped[str] = mapped_column(String(200))
@@ -107,7 +107,7 @@ class SocialSecurityAccount(Timestamps, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
     ssn: Mapped[str] = mapped_column(EncryptedString)
-    ssn_hash: Mapped[str] = hash_column(unique=True)
+    ssn_hash: Mapped[str] = binary_hash_column(unique=True)
     status: Mapped[str] = mapped_column(String(12), default="active")
 
     person: Mapped[Person] = relationship(back_populates="account")

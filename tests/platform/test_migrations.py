@@ -115,3 +115,64 @@ def test_versions_written_before_the_upgrade_count_as_published(fresh_database_u
             ).scalars().all() == [1, 2]
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_registry_hashes_become_bytes_and_come_back_as_the_same_hex(fresh_database_url):
+    ssn_hash, permit_hash = "ab" * 32, "0f" * 31 + "e1"
+    app = create_app({"APP_ENV": "testing", "DATABASE_URL": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="f3b8d6a1c2e9")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO people (id, passport_name, name_canonical, nationality, date_of_birth,"
+                    " phone_hash, created_at, updated_at) VALUES (1, 'KIM, Min', 'KIM Min', 'KOR',"
+                    " '1990-01-02', NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO social_security_accounts (person_id, ssn, ssn_hash, status, created_at,"
+                    " updated_at) VALUES (1, 'x', :hash, 'active', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                ),
+                {"hash": ssn_hash},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO employers (id, uscc, name_zh, city_code, created_at, updated_at) VALUES"
+                    " (1, '913100000000000001', '公司', '310000', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO work_permits (person_id, permit_number, permit_number_hash, category,"
+                    " employer_id, position, work_address, work_city_code, valid_from, valid_to, status,"
+                    " created_at, updated_at) VALUES (1, 'x', :hash, 'A', 1, 'Engineer', 'Shanghai',"
+                    " '310000', '2024-01-01', '2026-12-31', 'valid', '2026-01-01 00:00:00',"
+                    " '2026-01-01 00:00:00')"
+                ),
+                {"hash": permit_hash},
+            )
+        upgrade()
+        with db.engine.begin() as conn:
+            stored = conn.execute(text("SELECT ssn_hash FROM social_security_accounts")).scalar_one()
+            assert bytes(stored) == bytes.fromhex(ssn_hash)
+            assert conn.execute(text("SELECT phone_hash FROM people")).scalar_one() is None
+        from app.registry.models import SocialSecurityAccount, WorkPermit
+
+        found = db.session.scalar(
+            db.select(SocialSecurityAccount.ssn_hash).where(SocialSecurityAccount.ssn_hash == ssn_hash)
+        )
+        assert found == ssn_hash
+        assert db.session.scalar(db.select(WorkPermit.permit_number_hash)) == permit_hash
+        db.session.remove()
+        downgrade(revision="f3b8d6a1c2e9")
+        with db.engine.begin() as conn:
+            assert (
+                conn.execute(text("SELECT ssn_hash FROM social_security_accounts")).scalar_one() == ssn_hash
+            )
+            assert (
+                conn.execute(text("SELECT permit_number_hash FROM work_permits")).scalar_one() == permit_hash
+            )
+        downgrade(revision="base")
+        db.engine.dispose()

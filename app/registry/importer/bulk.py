@@ -34,18 +34,15 @@ def _processors(conn, table, columns: tuple[str, ...]) -> list:
 
 
 def _converted(conn, table, columns: tuple[str, ...], rows: list[dict]) -> list[tuple]:
-    """The rows as tuples of driver-ready values, in `columns` order."""
+    """The rows as tuples of driver-ready values, in `columns` order (converted column by column)."""
     processors = _processors(conn, table, columns)
-    pairs = list(zip(columns, processors, strict=True))
-    if not any(processors):
-        return [tuple(row[name] for name in columns) for row in rows]
-    return [
-        tuple(
-            value if process is None or value is None else process(value)
-            for value, process in ((row[name], process) for name, process in pairs)
-        )
-        for row in rows
-    ]
+    cells = []
+    for name, process in zip(columns, processors, strict=True):
+        column = [row[name] for row in rows]
+        if process is not None:
+            column = [None if value is None else process(value) for value in column]
+        cells.append(column)
+    return list(zip(*cells, strict=True))
 
 
 def _driver(conn):
