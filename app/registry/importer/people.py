@@ -21,7 +21,7 @@ from app.registry.importer.tables import ACCOUNTS, CARDS, DOCUMENTS, EMPLOYERS, 
 from app.registry.importer.writing import end_earlier_permits, insert_many, insert_returning_ids, update_many
 from app.registry.rows import ABSENT, PersonHashes, PersonRow, Problem, validate_person
 
-PEOPLE_BATCH = 1000
+PEOPLE_BATCH = 2500
 
 
 class PeopleImporter(BatchImporter):
