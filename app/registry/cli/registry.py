@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from app.errors import AppError
+from app.registry.import_pace import clock_text, pace
+from app.registry.import_progress import estimate_rows
 from app.registry.importer import import_file
 from app.registry.importer.report import ImportReport
 
@@ -46,14 +49,26 @@ _SHOWN_REJECTIONS = 50
     "--batch-size",
     type=click.IntRange(1, 100_000),
     default=None,
-    help="Rows per transaction (default 1000 people or 5000 contributions).",
+    help="Rows per transaction (default 2500 people or 5000 contributions).",
 )
-@click.option("--quiet", is_flag=True, help="No progress lines on standard error.")
+@click.option(
+    "--quiet",
+    is_flag=True,
+    help="No progress on standard error (a live bar on a terminal, plain lines otherwise).",
+)
 def import_command(
     path: Path, kind: str | None, json_path: Path | None, encoding: str, batch_size: int | None, quiet: bool
 ) -> None:
     """Import a registry feed file (CSV or JSON lines); the same file twice changes nothing."""
-    progress = None if quiet else _progress_printer()
+    bar = None
+    progress = None
+    if not quiet:
+        total = estimate_rows(path) if path.is_file() else 0
+        if _on_terminal():
+            bar = _ProgressBar(total)
+            progress = bar.update
+        else:
+            progress = _progress_printer(total)
     try:
         report = import_file(
             path,
@@ -65,8 +80,12 @@ def import_command(
             progress=progress,
         )
     except AppError as error:
+        if bar is not None:
+            bar.close()
         click.echo(f"refused: {error.render_message()} [{error.code}]", err=True)
         sys.exit(1)
+    if bar is not None:
+        bar.close()
     if json_path is not None:
         text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
         if str(json_path) == "-":
@@ -79,16 +98,59 @@ def import_command(
         sys.exit(EXIT_ROWS_REJECTED)
 
 
-def _progress_printer():
-    """A callback printing a progress line every 100,000 rows."""
-    state = {"next": 100_000}
+def _on_terminal() -> bool:
+    """True when standard error is a terminal (a live bar), False for a log or a pipe (plain lines)."""
+    return sys.stderr.isatty()
+
+
+def _progress_printer(total: int):
+    """A callback printing a plain line every 10% of the file (at most every 100,000 rows): rows, rate, time left."""
+    every = max(1, min(100_000, total // 10))
+    state = {"next": every}
+    started = time.perf_counter()
 
     def progress(rows: int) -> None:
         if rows >= state["next"]:
-            click.echo(f"… {rows:,} rows", err=True)
-            state["next"] = (rows // 100_000 + 1) * 100_000
+            now = pace(rows, total, time.perf_counter() - started)
+            click.echo(
+                f"… {rows:,} of about {total:,} rows, {now.rate:,.0f} rows/s, {clock_text(now.eta_seconds)} left",
+                err=True,
+            )
+            state["next"] = (rows // every + 1) * every
 
     return progress
+
+
+class _ProgressBar:
+    """A live bar on a terminal: percent, rows, rate and time left, redrawn after each batch."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.started = time.perf_counter()
+        self.bar = click.progressbar(
+            length=max(total, 1),
+            label="importing",
+            file=sys.stderr,
+            show_eta=False,
+            show_pos=False,
+            item_show_func=lambda text: text,
+        )
+        self.bar.__enter__()
+        self.done = 0
+
+    def update(self, rows: int) -> None:
+        """Move the bar to `rows` read."""
+        now = pace(rows, self.total, time.perf_counter() - self.started)
+        step = min(rows, self.bar.length) - self.done
+        self.done += step
+        self.bar.update(
+            step,
+            f"{rows:,}/{self.total:,} rows  {now.rate:,.0f} rows/s  ETA {clock_text(now.eta_seconds)}",
+        )
+
+    def close(self) -> None:
+        """Finish the line."""
+        self.bar.__exit__(None, None, None)
 
 
 def format_report(report: ImportReport) -> str:

@@ -1,0 +1,106 @@
+"""The bulk write path: the same report and the same stored records as row-by-row reasoning says."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.registry.importer import import_file
+from app.registry.models import (
+    ContributionRecord,
+    IdentityDocument,
+    InsuranceEnrolment,
+    Person,
+    SocialSecurityAccount,
+    WorkPermit,
+)
+
+from .conftest import contribution_row, people_row
+
+
+def _counts(report) -> dict:
+    data = report.to_dict()
+    return {
+        key: data[key] for key in ("rows", "added", "updated", "unchanged", "rejected", "rejected_by_reason")
+    }
+
+
+def _lines(report) -> list[tuple[int, str | None, str]]:
+    return [(item["line"], item["column"], item["code"]) for item in report.rejections]
+
+
+def test_a_mixed_people_file_gives_the_same_report_in_batches_and_row_by_row(db, feed_file):
+    people = [people_row() for _ in range(5)]
+    assert _counts(import_file(feed_file(people), batch_size=2))["added"] == 5
+    new = [people_row(), people_row()]
+    rows = [
+        people[0],  # line 2: unchanged
+        {**people[1], "phone": "+8613900001234"},  # line 3: updated
+        {**people[2], "passport_number": "RN1234567"},  # line 4: a passport renewal, updated
+        new[0],  # line 5: added
+        {**people[3], "nationality": "XYZ"},  # line 6: rejected
+        {**new[0]},  # line 7: a duplicate of line 5
+        {**new[1], "permit_number": people[4]["permit_number"]},  # line 8: another person's permit
+        people[4],  # line 9: unchanged
+    ]
+    expected = {
+        "rows": 8,
+        "added": 1,
+        "updated": 2,
+        "unchanged": 2,
+        "rejected": 3,
+        "rejected_by_reason": {
+            "identifier.nationality_unknown": 1,
+            "row.duplicate": 1,
+            "row.permit_conflict": 1,
+        },
+    }
+    rejections = [
+        (6, "nationality", "identifier.nationality_unknown"),
+        (7, "ssn", "row.duplicate"),
+        (8, "permit_number", "row.permit_conflict"),
+    ]
+    in_batches = import_file(feed_file(rows), batch_size=3)
+    assert _counts(in_batches) == expected and _lines(in_batches) == rejections
+    again = import_file(feed_file(rows), batch_size=1)
+    assert _counts(again) == {**expected, "added": 0, "updated": 0, "unchanged": 5}
+    assert _lines(again) == rejections
+    assert db.session.scalar(select(func.count()).select_from(Person)) == 6
+    assert db.session.scalar(select(func.count()).select_from(SocialSecurityAccount)) == 6
+    assert db.session.scalar(select(func.count()).select_from(WorkPermit)) == 6
+    assert db.session.scalar(select(func.count()).select_from(InsuranceEnrolment)) == 6 * len(
+        people[0]["insurances"].split(";")
+    )
+    # The renewal kept the old passport, no longer current.
+    assert db.session.scalar(select(func.count()).select_from(IdentityDocument)) == 7
+    assert db.session.scalar(select(func.count()).where(IdentityDocument.is_current.is_(False))) == 1
+
+
+def test_a_mixed_contributions_file_gives_the_same_report_twice(db, feed_file):
+    person = people_row()
+    import_file(feed_file([person]))
+    ssn = person["ssn"]
+    import_file(feed_file([contribution_row(ssn, period="2025-01"), contribution_row(ssn, period="2025-02")]))
+    rows = [
+        contribution_row(ssn, period="2025-01"),  # line 2: unchanged
+        contribution_row(ssn, period="2025-02", status="arrears", paid_on=""),  # line 3: updated
+        contribution_row(ssn, period="2025-03"),  # line 4: added
+        contribution_row(ssn, period="2025-03"),  # line 5: duplicate
+        contribution_row("911100198001010010", period="2025-03"),  # line 6: unknown account (or bad SSN)
+        contribution_row(ssn, period="2025-04", base="-1"),  # line 7: negative amount
+    ]
+    first = import_file(feed_file(rows), batch_size=2)
+    data = _counts(first)
+    assert (data["rows"], data["added"], data["updated"], data["unchanged"], data["rejected"]) == (
+        6,
+        1,
+        1,
+        1,
+        3,
+    )
+    assert [line for line, _, _ in _lines(first)] == [5, 6, 7]
+    second = import_file(feed_file(rows))
+    assert (_counts(second)["added"], _counts(second)["updated"], _counts(second)["unchanged"]) == (0, 0, 3)
+    assert _lines(second) == _lines(first)
+    records = db.session.scalars(select(ContributionRecord).order_by(ContributionRecord.period)).all()
+    assert [(r.period, r.status, r.paid_on) for r in records][1] == ("2025-02", "arrears", None)
+    assert len(records) == 3
