@@ -66,6 +66,7 @@ def registry_import_status(token: str):
         token=token,
         progress=progress,
         percent=import_progress.percent(progress),
+        pace=import_progress.pace_fields(progress),
     )
 
 
@@ -82,5 +83,6 @@ def registry_import_progress(token: str):
             "rows": progress["rows"],
             "total": progress["total"],
             "percent": import_progress.percent(progress),
+            **import_progress.pace_fields(progress),
         }
     )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from pathlib import Path
+
+from app.registry.import_pace import clock_text, pace
 
 TTL_SECONDS = 24 * 3600
 
@@ -66,3 +69,22 @@ def percent(progress: dict) -> int:
         return 100
     total = progress.get("total") or 0
     return min(99, int(100 * (progress.get("rows") or 0) / total)) if total else 0
+
+
+def reporter(redis_client, token: str, total: int, clock=time.monotonic):
+    """A `progress(rows)` callback for import_file: rows, rate and time left into the record."""
+    started = clock()
+
+    def progress(rows: int) -> None:
+        now = pace(rows, total, clock() - started)
+        update(redis_client, token, rows=rows, rate=round(now.rate), eta_seconds=now.eta_seconds)
+
+    return progress
+
+
+def pace_fields(progress: dict) -> dict:
+    """Rate (rows a second) and time left as shown: nothing while unknown or once finished."""
+    if progress.get("state") != "running" or not progress.get("rate"):
+        return {"rate": None, "eta": None}
+    eta = progress.get("eta_seconds")
+    return {"rate": f"{progress['rate']:,}", "eta": clock_text(eta) if eta is not None else None}

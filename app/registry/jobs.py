@@ -19,12 +19,13 @@ def run_import(token: str, path: str, admin_id: int) -> dict:
     with job_app_context():
         redis_client = get_redis()
         import_progress.update(redis_client, token, state="running")
+        total = (import_progress.read(redis_client, token) or {}).get("total") or 0
         try:
             report = registry_import.import_file(
                 path,
                 actor_type="admin",
                 actor_id=str(admin_id),
-                progress=lambda rows: import_progress.update(redis_client, token, rows=rows),
+                progress=import_progress.reporter(redis_client, token, total),
             )
         except AppError as error:
             import_progress.update(redis_client, token, state="failed", error=error.render_message())

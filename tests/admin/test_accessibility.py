@@ -59,7 +59,7 @@ def console_site(app, make_admin, make_notice, recipients):
     redis = get_redis()
     imports = {}
     for state, extra in (
-        ("running", {"rows": 420, "total": 1000}),
+        ("running", {"rows": 420, "total": 1000, "rate": 5600, "eta_seconds": 65}),
         (
             "done",
             {

@@ -276,6 +276,33 @@ def test_registry_upload_shows_progress_and_report(console):
     assert browser.get("/admin/registry/import/doesnotexist.json").status_code == 404
 
 
+def test_registry_upload_progress_shows_rows_rate_and_time_left(console, redis_client):
+    from app.registry import import_progress
+
+    token = import_progress.new_token()
+    import_progress.start(redis_client, token, filename="people.csv", total=10_000, admin_id=1)
+    import_progress.update(redis_client, token, state="running")
+    clock = iter([100.0, 104.0])
+    import_progress.reporter(redis_client, token, 10_000, clock=lambda: next(clock))(
+        2_000
+    )  # 2,000 rows in 4 s: 500 a second
+    browser = console("superadmin")
+    progress = browser.get(f"/admin/registry/import/{token}.json").get_json()
+    assert progress == {
+        "state": "running",
+        "rows": 2_000,
+        "total": 10_000,
+        "percent": 20,
+        "rate": "500",
+        "eta": "0:16",
+    }
+    page = browser.get(f"/admin/registry/import/{token}").get_data(as_text=True)
+    assert "500 rows a second, about 0:16 left" in page
+    assert 'data-template="{rate} rows a second, about {eta} left"' in page
+    import_progress.update(redis_client, token, state="done")
+    assert browser.get(f"/admin/registry/import/{token}.json").get_json()["rate"] is None
+
+
 def test_in_person_confirmation_of_an_unknown_reference(console):
     browser = console("superadmin")
     response = browser.get("/admin/verifications?reference=ABCD-EFGH")

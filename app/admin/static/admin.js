@@ -39,11 +39,21 @@
   var progress = document.getElementById("import-progress");
   if (progress && progress.dataset.state !== "done" && progress.dataset.state !== "failed") {
     var bar = document.getElementById("import-bar");
+    var rowsText = document.getElementById("import-rows");
+    var paceText = document.getElementById("import-pace");
     var poll = function () {
       fetch(progress.dataset.pollUrl, {credentials: "same-origin"})
         .then(function (response) { return response.json(); })
         .then(function (data) {
           bar.value = data.percent;
+          bar.textContent = data.percent + "%";
+          rowsText.textContent = rowsText.dataset.template.replace("{rows}", data.rows);
+          if (data.rate && data.eta) {
+            paceText.textContent = paceText.dataset.template.replace("{rate}", data.rate).replace("{eta}", data.eta);
+            paceText.hidden = false;
+          } else {
+            paceText.hidden = true;
+          }
           if (data.state === "done" || data.state === "failed") { window.location.reload(); }
           else { setTimeout(poll, 1000); }
         })

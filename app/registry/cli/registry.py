@@ -127,8 +127,9 @@ class _ProgressBar:
     def __init__(self, total: int):
         self.total = total
         self.started = time.perf_counter()
+        self.length = max(total, 1)
         self.bar = click.progressbar(
-            length=max(total, 1),
+            length=self.length,
             label="importing",
             file=sys.stderr,
             show_eta=False,
@@ -141,7 +142,7 @@ class _ProgressBar:
     def update(self, rows: int) -> None:
         """Move the bar to `rows` read."""
         now = pace(rows, self.total, time.perf_counter() - self.started)
-        step = min(rows, self.bar.length) - self.done
+        step = min(rows, self.length) - self.done
         self.done += step
         self.bar.update(
             step,

@@ -150,13 +150,12 @@ def insert_rows_returning_ids(conn, table, rows: list[dict], extra: dict | None 
             if count != len(rows) or last != first + len(rows) - 1:
                 raise RuntimeError(f"{table.name}: ids were not assigned consecutively")
             return list(range(first, first + len(rows)))
+        ids: list[int] = []
         if not _consecutive_ids(conn, cursor):
-            ids = []
             for row in rows:
                 insert_rows(conn, table, [row], extra)
                 ids.append(_last_id(cursor))
             return ids
-        ids: list[int] = []
         extra = extra or {}
         columns = tuple(rows[0])
         values = _converted(conn, table, columns, rows)
