@@ -104,3 +104,27 @@ def test_a_mixed_contributions_file_gives_the_same_report_twice(db, feed_file):
     records = db.session.scalars(select(ContributionRecord).order_by(ContributionRecord.period)).all()
     assert [(r.period, r.status, r.paid_on) for r in records][1] == ("2025-02", "arrears", None)
     assert len(records) == 3
+
+
+def test_new_ids_are_right_when_a_server_does_not_give_consecutive_ones(db, feed_file, monkeypatch):
+    from app.registry.importer import bulk
+
+    monkeypatch.setattr(bulk, "_consecutive_ids", lambda conn, cursor: False)
+    rows = [people_row() for _ in range(4)]
+    assert _counts(import_file(feed_file(rows), batch_size=3))["added"] == 4
+    assert _counts(import_file(feed_file(rows)))["unchanged"] == 4
+    pairs = db.session.execute(
+        select(SocialSecurityAccount.person_id, Person.name_canonical).join(Person)
+    ).all()
+    assert len(pairs) == 4
+
+
+def test_values_are_stored_as_the_orm_stores_them(db, feed_file):
+    row = people_row(phone="+8613900001111", passport_expires_on="2031-05-01")
+    import_file(feed_file([row]))
+    person = db.session.scalar(select(Person))
+    assert person.phone == "+8613900001111" and person.created_at.tzinfo is not None
+    document = db.session.scalar(select(IdentityDocument))
+    assert str(document.expires_on) == "2031-05-01" and document.is_current is True
+    assert document.number == row["passport_number"]
+    assert db.session.scalar(select(SocialSecurityAccount.ssn)) == row["ssn"]
