@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
-from app.registry.importer import import_file
+from app.registry.importer import import_file, parallel
 from app.registry.models import (
     ContributionRecord,
     IdentityDocument,
@@ -28,7 +29,11 @@ def _lines(report) -> list[tuple[int, str | None, str]]:
     return [(item["line"], item["column"], item["code"]) for item in report.rejections]
 
 
-def test_a_mixed_people_file_gives_the_same_report_in_batches_and_row_by_row(db, feed_file):
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_mixed_people_file_gives_the_same_report_in_batches_and_row_by_row(
+    db, feed_file, workers, monkeypatch
+):
+    monkeypatch.setattr(parallel, "CHUNK", 2)
     people = [people_row() for _ in range(5)]
     assert _counts(import_file(feed_file(people), batch_size=2))["added"] == 5
     new = [people_row(), people_row()]
@@ -59,7 +64,7 @@ def test_a_mixed_people_file_gives_the_same_report_in_batches_and_row_by_row(db,
         (7, "ssn", "row.duplicate"),
         (8, "permit_number", "row.permit_conflict"),
     ]
-    in_batches = import_file(feed_file(rows), batch_size=3)
+    in_batches = import_file(feed_file(rows), batch_size=3, workers=workers)
     assert _counts(in_batches) == expected and _lines(in_batches) == rejections
     again = import_file(feed_file(rows), batch_size=1)
     assert _counts(again) == {**expected, "added": 0, "updated": 0, "unchanged": 5}
@@ -75,7 +80,8 @@ def test_a_mixed_people_file_gives_the_same_report_in_batches_and_row_by_row(db,
     assert db.session.scalar(select(func.count()).where(IdentityDocument.is_current.is_(False))) == 1
 
 
-def test_a_mixed_contributions_file_gives_the_same_report_twice(db, feed_file):
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_mixed_contributions_file_gives_the_same_report_twice(db, feed_file, workers):
     person = people_row()
     import_file(feed_file([person]))
     ssn = person["ssn"]
@@ -88,7 +94,7 @@ def test_a_mixed_contributions_file_gives_the_same_report_twice(db, feed_file):
         contribution_row("911100198001010010", period="2025-03"),  # line 6: unknown account (or bad SSN)
         contribution_row(ssn, period="2025-04", base="-1"),  # line 7: negative amount
     ]
-    first = import_file(feed_file(rows), batch_size=2)
+    first = import_file(feed_file(rows), batch_size=2, workers=workers)
     data = _counts(first)
     assert (data["rows"], data["added"], data["updated"], data["unchanged"], data["rejected"]) == (
         6,
@@ -128,3 +134,30 @@ def test_values_are_stored_as_the_orm_stores_them(db, feed_file):
     assert str(document.expires_on) == "2031-05-01" and document.is_current is True
     assert document.number == row["passport_number"]
     assert db.session.scalar(select(SocialSecurityAccount.ssn)) == row["ssn"]
+
+
+def test_unreadable_lines_keep_their_place_among_rows_checked_by_workers(db, feed_file, monkeypatch):
+    monkeypatch.setattr(parallel, "CHUNK", 2)
+    good = [people_row() for _ in range(3)]
+    path = feed_file(good)
+    text = path.read_text(encoding="utf-8").splitlines()
+    text.insert(2, "only,three,fields")
+    text.insert(4, '"an unclosed quote')
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    inline = import_file(path, workers=0)
+    assert inline.added >= 1 and [code for _, _, code in _lines(inline)][:2] == [
+        "row.field_count",
+        "row.malformed",
+    ]
+    checked = import_file(path, workers=2)
+    assert _counts(checked) == {**_counts(inline), "added": 0, "unchanged": inline.added}
+    assert _lines(checked) == _lines(inline)
+
+
+def test_large_people_files_use_workers_when_cpus_are_left(monkeypatch):
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 4)
+    assert parallel.default_workers("people", parallel.MIN_BYTES - 1) == 0
+    assert parallel.default_workers("people", parallel.MIN_BYTES) == 2
+    assert parallel.default_workers("contributions", 10 * parallel.MIN_BYTES) == 0
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
+    assert parallel.default_workers("people", 10 * parallel.MIN_BYTES) == 0

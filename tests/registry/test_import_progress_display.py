@@ -57,3 +57,13 @@ def test_pace_rate_eta_and_clock_text():
     assert import_pace.pace(0, 1000, 0.0).eta_seconds is None
     assert import_pace.pace(2000, 1000, 1.0).percent == 99
     assert [import_pace.clock_text(s) for s in (None, 5, 125, 3725)] == ["?", "0:05", "2:05", "1:02:05"]
+
+
+def test_the_command_can_check_rows_in_worker_processes(db, runner, feed_file):
+    rows = [people_row() for _ in range(5)] + [people_row(nationality="XYZ")]
+    result = runner.invoke(args=["registry", "import", str(feed_file(rows)), "--workers", "2", "--quiet"])
+    assert result.exit_code == 3, result.output
+    assert "nationality" in result.stdout
+    assert [line.split()[:2] for line in result.stdout.splitlines() if line.strip().startswith("added")] == [
+        ["added", "5"]
+    ]

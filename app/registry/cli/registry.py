@@ -52,12 +52,24 @@ _SHOWN_REJECTIONS = 50
     help="Rows per transaction (default 2500 people or 5000 contributions).",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(0, 16),
+    default=None,
+    help="Processes that check rows while one writes (default: by file size and CPUs; 0: none).",
+)
+@click.option(
     "--quiet",
     is_flag=True,
     help="No progress on standard error (a live bar on a terminal, plain lines otherwise).",
 )
 def import_command(
-    path: Path, kind: str | None, json_path: Path | None, encoding: str, batch_size: int | None, quiet: bool
+    path: Path,
+    kind: str | None,
+    json_path: Path | None,
+    encoding: str,
+    batch_size: int | None,
+    workers: int | None,
+    quiet: bool,
 ) -> None:
     """Import a registry feed file (CSV or JSON lines); the same file twice changes nothing."""
     bar = None
@@ -75,6 +87,7 @@ def import_command(
             kind,
             encoding=encoding,
             batch_size=batch_size,
+            workers=workers,
             actor_type="system",
             actor_id="cli",
             progress=progress,

@@ -29,8 +29,12 @@ class BatchImporter(ABC):
         self.seen = SeenKeys()
 
     @abstractmethod
-    def validate(self, line: int, values: dict):
-        """A typed row or a list of problems."""
+    def check(self, line: int, values: dict):
+        """A typed row or a list of problems, from the row alone (this may run in a worker process)."""
+
+    def admit(self, row):
+        """The row once more in file order: None to queue it, or the problems that reject it (repeats)."""
+        return None
 
     @abstractmethod
     def apply(self, conn, rows: list) -> list:
@@ -41,7 +45,14 @@ class BatchImporter(ABC):
 
     def add(self, line: int, values: dict) -> None:
         """Validate one row and queue it; write when the batch is full."""
-        result = self.validate(line, values)
+        self.add_checked(line, self.check(line, values))
+
+    def add_checked(self, line: int, result) -> None:
+        """Queue a row `check` has seen (in file order); write when the batch is full."""
+        if not isinstance(result, list):
+            problems = self.admit(result)
+            if problems is not None:
+                result = problems
         if isinstance(result, list):
             self.report.reject(line, result)
             return

@@ -27,14 +27,15 @@ class ContributionImporter(BatchImporter):
         self.accounts: dict[str, int | None] = {}
         self.employers: dict[str, int | None] = {}
 
-    def validate(self, line: int, values: dict):
-        """Validate and catch repeats of the same record in this file."""
-        row = self.validator.validate(line, values)
-        if isinstance(row, list):
-            return row
+    def check(self, line: int, values: dict):
+        """Validate the row on its own."""
+        return self.validator.validate(line, values)
+
+    def admit(self, row: ContributionRow):
+        """Catch repeats of the same record in this file."""
         if not self.seen.add((row.ssn, row.insurance_type, row.period, row.employer_uscc)):
             return [Problem(None, "row.duplicate")]
-        return row
+        return None
 
     def _resolve(self, conn, rows: list[ContributionRow]) -> None:
         """Fill the SSN → account and USCC → employer caches for this batch's unknowns."""

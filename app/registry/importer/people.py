@@ -36,16 +36,16 @@ class PeopleImporter(BatchImporter):
         self.employer_names: dict[str, tuple[str, object]] = {}
         self.insurance_cache: dict = {}
 
-    def validate(self, line: int, values: dict):
-        """Validate, catch repeats of the same SSN in this file, compute the look-up hashes."""
-        row = validate_person(line, values, self.today, self.insurance_cache)
-        if isinstance(row, list):
-            return row
+    def check(self, line: int, values: dict):
+        """Validate and compute the look-up hashes."""
+        return check_person(line, values, self.today, self.insurance_cache)
+
+    def admit(self, row: PersonRow):
+        """Catch repeats of the same SSN in this file; note the employer's names from its first row."""
         if not self.seen.add(row.ssn):
             return [Problem("ssn", "row.duplicate")]
         self.employer_names.setdefault(row.employer_uscc, (row.employer_name_zh, row.employer_name_en))
-        row.hashes = _hashes(row)
-        return row
+        return None
 
     def apply(self, conn, rows: list[PersonRow]) -> list:
         """Upsert a batch of people rows."""
@@ -115,6 +115,15 @@ class PeopleImporter(BatchImporter):
         for values, new_id in zip(new, insert_returning_ids(conn, EMPLOYERS, new, now), strict=True):
             ids[values["uscc"]] = new_id
         return ids, changed_lines
+
+
+def check_person(line: int, values: dict, today, insurance_cache: dict):
+    """A valid row with its look-up hashes, or its problems (depends on the row alone)."""
+    row = validate_person(line, values, today, insurance_cache)
+    if isinstance(row, list):
+        return row
+    row.hashes = _hashes(row)
+    return row
 
 
 def _hashes(row: PersonRow) -> PersonHashes:
