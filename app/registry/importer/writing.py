@@ -61,8 +61,13 @@ def end_earlier_permits(conn, current: list[dict], now) -> None:
 
 
 def _by_keys(rows: list[dict]) -> list[list[dict]]:
-    """Rows grouped by their exact key set."""
-    groups: dict[tuple, list[dict]] = defaultdict(list)
+    """Rows grouped by their exact key set (one group, found without sorting, when all share it)."""
+    if not rows:
+        return []
+    first = rows[0].keys()
+    if all(row.keys() == first for row in rows):
+        return [rows]
+    groups: dict[frozenset, list[dict]] = defaultdict(list)
     for row in rows:
-        groups[tuple(sorted(row))].append(row)
+        groups[frozenset(row)].append(row)
     return list(groups.values())
