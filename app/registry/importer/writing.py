@@ -10,8 +10,9 @@ from app.registry.importer import bulk
 from app.registry.importer.tables import PERMITS
 
 #: SQLite page cache for import connections (KiB): the hash indexes are random-access, and the
-#: default 2 MB cache makes every insert fetch pages; 32 MB stays well inside the memory budget.
-SQLITE_CACHE_KIB = 32 * 1024
+#: default 2 MB cache makes every insert fetch pages; 16 MB is as fast here as 32 MB was and keeps
+#: a million-row import under its 200 MB budget.
+SQLITE_CACHE_KIB = 16 * 1024
 
 
 def tune_connection(conn) -> None:
