@@ -592,7 +592,10 @@ def test_cli_exit_codes_for_rejected_rows_and_refused_files(db, runner, feed_fil
     assert forced.exit_code == 0, forced.output
 
 
-def test_a_database_outage_aborts_with_a_clear_error_and_keeps_written_batches(db, feed_file, monkeypatch):
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_database_outage_aborts_with_a_clear_error_and_keeps_written_batches(
+    db, feed_file, monkeypatch, workers
+):
     from sqlalchemy.exc import OperationalError
 
     rows = [people_row() for _ in range(4)]
@@ -607,7 +610,7 @@ def test_a_database_outage_aborts_with_a_clear_error_and_keeps_written_batches(d
 
     monkeypatch.setattr(people_import.PeopleImporter, "apply", failing_second_batch)
     with pytest.raises(ImportAborted) as aborted:
-        import_file(feed_file(rows), batch_size=2)
+        import_file(feed_file(rows), batch_size=2, workers=workers)
     assert aborted.value.code == "registry.database_unavailable" and aborted.value.status == 503
     assert aborted.value.details["added"] == 2
     assert count(db, Person) == 2

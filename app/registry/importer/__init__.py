@@ -79,11 +79,11 @@ def import_file(
     importer = importer_class(report, today or clock.today(), batch_size, progress)
     if workers is None:
         workers = parallel.default_workers(feed.kind, Path(path).stat().st_size)
+    if workers > 0:
+        rows = parallel.checked_rows(feed.rows, feed.kind, importer.today, workers)
+    else:
+        rows = ((raw, None) for raw in feed.rows)
     try:
-        if workers > 0:
-            rows = parallel.checked_rows(feed.rows, feed.kind, importer.today, workers)
-        else:
-            rows = ((raw, None) for raw in feed.rows)
         for raw, checked in rows:
             report.rows += 1
             if raw.values is None:
@@ -99,6 +99,7 @@ def import_file(
             details={"rows_read": report.rows, "added": report.added, "updated": report.updated}
         ) from error
     finally:
+        rows.close()  # stops the workers at once if the import ends early
         feed.close()
     report.seconds = time.perf_counter() - started
     audit.record(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date
 from itertools import islice
@@ -70,7 +70,7 @@ def _check_chunk(items: list[tuple[int, dict | None]]) -> list:
 
 def checked_rows(
     rows: Iterable[RawRow], kind: str, today: date, workers: int
-) -> Iterator[tuple[RawRow, object]]:
+) -> Generator[tuple[RawRow, object], None, None]:
     """Each raw row with its check result (None when unreadable), in file order."""
     context = multiprocessing.get_context("fork")
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001 - the app, for the forked workers
