@@ -65,15 +65,14 @@ def _cursor(conn):
 
 def _mysql_literal(driver):
     """A fast SQL literal function for MariaDB values (strings through the connection's escaper)."""
-    escape_string = driver._escape_string  # noqa: SLF001 - honours NO_BACKSLASH_ESCAPES
-    escape = driver.escape
+    escape = driver.escape  # the connection's own: honours the server's NO_BACKSLASH_ESCAPES
 
     def literal(value) -> str:
         if value is None:
             return "NULL"
         kind = type(value)
         if kind is str:
-            return "'" + escape_string(value) + "'"
+            return escape(value)
         if kind is int:
             return str(value)
         if kind is bool:
