@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from bench import import_bench, soak, soak_profile
-from bench.run import OUT_DIR, Harness, ensure_database, services_down
+from bench import import_bench, soak_profile
+from bench.run import OUT_DIR, Harness, ensure_database
 
 #: Key kinds, by pattern of the Redis key (the first match wins).
 KINDS = (
@@ -129,27 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("people", nargs="?", type=int, default=5000, help="people to import (default 5000)")
     parser.add_argument("--cycles", type=int, default=200, help="cycles of the soak's mix (default 200)")
     args = parser.parse_args(argv)
-    with soak_profile.own_redis() as (redis_url, redis_client):
-        os.environ["BENCH_REDIS_URL"] = redis_url
-        harness = Harness()
-        down = services_down(harness.env)
-        if down:
-            print(f"not available: {down}", file=sys.stderr)
-            return 2
-        emulator = soak.emulator_server()
-        try:
-            harness.env.update(
-                {k: v for k, v in soak.app_environment(emulator.url).items() if k != "GUNICORN_CMD_ARGS"}
-            )
-            app = harness.app()
-            prepared = soak.prepare(app, 1, users_per_lane=16, holders=soak.HOLDERS)
-            soak_profile.replay(app, prepared, emulator.url, args.cycles, redis_client)
-            redis_figures = redis_by_kind(redis_client)
-            used = redis_client.info("memory")["used_memory"]
-        finally:
-            emulator.stop()
-            harness.close()
-        database = database_by_table(harness, args.people)
+    with soak_profile.mix_run() as run:
+        run.replay(args.cycles)
+        redis_figures = redis_by_kind(run.redis)
+        used = run.redis.info("memory")["used_memory"]
+        harness = run.harness
+    database = database_by_table(harness, args.people)
     print(f"Redis after {args.cycles} cycles of the soak's mix (used_memory {used / 1e6:.1f} MB):")
     for kind, figures in redis_figures.items():
         print(f"  {kind:<28}{figures['keys']:>7} keys {figures['mean_bytes']:>7} B each")

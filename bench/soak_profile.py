@@ -25,7 +25,9 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import load, soak
@@ -77,6 +79,43 @@ def own_redis():
         finally:
             process.terminate()
             process.wait(10)
+
+
+@dataclass
+class MixRun:
+    """The app in this process on the bench database and a Redis of its own, with the soak's users."""
+
+    harness: Harness
+    app: object
+    prepared: soak.Prepared
+    emulator_url: str
+    redis: object
+
+    def replay(self, cycles: int, profiler=None, only=None) -> Counts:
+        """`cycles` cycles of the mix (see `replay`)."""
+        return replay(self.app, self.prepared, self.emulator_url, cycles, self.redis, profiler, only)
+
+
+@contextmanager
+def mix_run() -> Iterator[MixRun]:
+    """A Redis of the run's own, the WeChat emulator in its own gunicorn, the app and the soak's users."""
+    with own_redis() as (redis_url, redis_client):
+        os.environ["BENCH_REDIS_URL"] = redis_url
+        harness = Harness()
+        down = services_down(harness.env)
+        if down:
+            raise SystemExit(f"not available: {down}")
+        emulator = soak.emulator_server()
+        try:
+            harness.env.update(
+                {k: v for k, v in soak.app_environment(emulator.url).items() if k != "GUNICORN_CMD_ARGS"}
+            )
+            app = harness.app()
+            prepared = soak.prepare(app, 1, users_per_lane=16, holders=soak.HOLDERS)
+            yield MixRun(harness, app, prepared, emulator.url, redis_client)
+        finally:
+            emulator.stop()
+            harness.close()
 
 
 def redis_commands(client) -> int:
@@ -243,28 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=sorted(soak.REQUESTS), help="profile only this kind of request")
     parser.add_argument("--json", action="store_true", help="also write bench/out/soak-profile-latest.json")
     args = parser.parse_args(argv)
-    with own_redis() as (redis_url, redis_client):
-        os.environ["BENCH_REDIS_URL"] = redis_url
-        harness = Harness()
-        down = services_down(harness.env)
-        if down:
-            print(f"not available: {down}", file=sys.stderr)
-            return 2
-        emulator = soak.emulator_server()
-        try:
-            harness.env.update(
-                {k: v for k, v in soak.app_environment(emulator.url).items() if k != "GUNICORN_CMD_ARGS"}
-            )
-            app = harness.app()
-            prepared = soak.prepare(app, 1, users_per_lane=16, holders=soak.HOLDERS)
-            replay(app, prepared, emulator.url, min(20, args.cycles), redis_client)  # warm-up
-            profiler = cProfile.Profile(time.process_time)  # CPU time: waiting on a server costs none
-            # The table unprofiled (a profiler's own cost would swell it), then the profile.
-            counts = replay(app, prepared, emulator.url, args.cycles, redis_client)
-            replay(app, prepared, emulator.url, args.cycles, redis_client, profiler, args.only)
-        finally:
-            emulator.stop()
-            harness.close()
+    with mix_run() as run:
+        run.replay(min(20, args.cycles))  # warm-up
+        profiler = cProfile.Profile(time.process_time)  # CPU time: waiting on a server costs none
+        # The table unprofiled (a profiler's own cost would swell it), then the profile.
+        counts = run.replay(args.cycles)
+        run.replay(args.cycles, profiler, args.only)
     stats = pstats.Stats(profiler)
     table = counts.table()
     print(
