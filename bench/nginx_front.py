@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 
 from bench import load
-from tools.rehearsal.guide import nginx_site
+from tools.rehearsal.guide import nginx_site, self_signed_command
 
 
 def available() -> str | None:
@@ -50,24 +50,7 @@ def front(upstreams: list[str]) -> Iterator[str]:
             (prefix / temp).chmod(0o777)  # nginx's workers may run as an unprivileged user
         certificate, key = prefix / "fullchain.pem", prefix / "privkey.pem"
         subprocess.run(
-            [
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=localhost",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                "-keyout",
-                str(key),
-                "-out",
-                str(certificate),
-            ],
+            self_signed_command(certificate, key),
             check=True,
             capture_output=True,
         )

@@ -198,6 +198,28 @@ def web_unit(guide: Guide, paths: dict[str, str]) -> Unit:
 _UPSTREAM_SERVER = re.compile(r"^(\s*)server 127\.0\.0\.1:8000;.*$", re.M)
 
 
+def self_signed_command(certificate: Path, key: Path) -> list[str]:
+    """openssl's command for a one-day self-signed certificate of 127.0.0.1 and localhost, for nginx."""
+    return [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-keyout",
+        str(key),
+        "-out",
+        str(certificate),
+    ]
+
+
 def nginx_site(
     http_port: int,
     https_port: int,

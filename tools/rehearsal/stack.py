@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from .guide import ROOT, Guide, database_block, nginx_site, web_unit
+from .guide import ROOT, Guide, database_block, nginx_site, self_signed_command, web_unit
 from .processes import StepFailed, Supervisor, alive, children, wait_for
 
 DB_HOST = "127.0.0.1"
@@ -433,24 +433,7 @@ class Stack:
         certificate, key = prefix / "fullchain.pem", prefix / "privkey.pem"
         self.supervisor.run(
             "openssl",
-            [
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=localhost",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                "-keyout",
-                str(key),
-                "-out",
-                str(certificate),
-            ],
+            self_signed_command(certificate, key),
             env=self.shell,
             cwd=prefix,
         )
