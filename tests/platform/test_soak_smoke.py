@@ -70,10 +70,8 @@ def _soak_services(monkeypatch) -> None:
         monkeypatch.setenv("BENCH_REDIS_URL", TEST_REDIS_URL.rsplit("/", 1)[0] + "/13")
 
 
-@pytest.mark.real_mysql
-@pytest.mark.real_redis
-def test_a_short_soak_end_to_end(tmp_path, monkeypatch):
-    """Warm-up, capacity and soak of a few seconds each: no errors, nothing lost, JSON written."""
+def _short_soak_harness(tmp_path, monkeypatch):
+    """A quick harness on the soak's own database and Redis, with few users (or the missing part named)."""
     pytest.importorskip("gunicorn", reason="gunicorn is not installed (pip install -r requirements.txt)")
     if shutil.which("wrk") is None:
         missing_part("wrk is not installed (Debian: apt-get install wrk); the soak's client needs it")
@@ -87,6 +85,14 @@ def test_a_short_soak_end_to_end(tmp_path, monkeypatch):
     down = services_down(harness.env)
     if down:
         missing_part(down)
+    return harness
+
+
+@pytest.mark.real_mysql
+@pytest.mark.real_redis
+def test_a_short_soak_end_to_end(tmp_path, monkeypatch):
+    """Warm-up, capacity and soak of a few seconds each: no errors, nothing lost, JSON written."""
+    harness = _short_soak_harness(tmp_path, monkeypatch)
     out = io.StringIO()
     try:
         result = soak.run(harness, minutes=0.08, lanes=4, capacity_seconds=2, warmup_seconds=1, out=out)
@@ -168,22 +174,11 @@ def test_row_for_the_bench_table(monkeypatch):
 @pytest.mark.real_redis
 def test_a_short_soak_through_nginx_across_two_hosts(tmp_path, monkeypatch):
     """Two gunicorn hosts behind deploy/nginx.conf over HTTPS: both carry the mix, nothing lost."""
-    pytest.importorskip("gunicorn", reason="gunicorn is not installed (pip install -r requirements.txt)")
-    if shutil.which("wrk") is None:
-        missing_part("wrk is not installed (Debian: apt-get install wrk); the soak's client needs it")
     from bench import nginx_front
-    from bench.run import Harness, services_down
 
     if nginx_front.available():
         missing_part(nginx_front.available())
-    _soak_services(monkeypatch)
-    monkeypatch.setattr(soak, "OUT_DIR", tmp_path)
-    monkeypatch.setattr(soak, "USERS_PER_LANE", 8)
-    monkeypatch.setattr(soak, "HOLDERS", 2)
-    harness = Harness(quick=True)
-    down = services_down(harness.env)
-    if down:
-        missing_part(down)
+    harness = _short_soak_harness(tmp_path, monkeypatch)
     out = io.StringIO()
     try:
         result = soak.run(
