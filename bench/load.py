@@ -283,9 +283,11 @@ def run_wrk(
 # --- the Python fallback client ----------------------------------------------------------------
 
 
-def _python_worker(args) -> tuple[list[float], int]:
-    """One client process: `connections` threads, each a keep-alive connection, until the deadline."""
-    port, requests, connections, deadline = args
+def _python_worker(args) -> tuple[list[float], int, float]:
+    """One client process: `connections` threads, each a keep-alive connection, for `seconds`; and how long it ran."""
+    port, requests, connections, seconds = args
+    began = time.monotonic()
+    deadline = began + seconds
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -321,7 +323,7 @@ def _python_worker(args) -> tuple[list[float], int]:
         thread.start()
     for thread in threads:
         thread.join()
-    return latencies, errors[0]
+    return latencies, errors[0], time.monotonic() - began
 
 
 def run_python(
@@ -330,14 +332,14 @@ def run_python(
     """Load with a multi-process Python client (slower than wrk: figures are lower bounds)."""
     port = int(base_url.rsplit(":", 1)[1])
     per_process = max(1, connections // processes)
-    started = time.monotonic()
-    deadline = started + seconds
-    context = multiprocessing.get_context("fork")
+    # Spawned, not forked: a fork copies whatever locks the caller's other threads hold (a test's
+    # emulator thread, a logging handler) and the child can wait on them for ever.
+    context = multiprocessing.get_context("spawn")
     with context.Pool(processes) as pool:
-        parts = pool.map(_python_worker, [(port, requests, per_process, deadline)] * processes)
-    elapsed = time.monotonic() - started
-    latencies = sorted(x for part, _ in parts for x in part)
-    errors = sum(e for _, e in parts)
+        parts = pool.map(_python_worker, [(port, requests, per_process, seconds)] * processes)
+    elapsed = max(ran for _, _, ran in parts)
+    latencies = sorted(x for part, _, _ in parts for x in part)
+    errors = sum(e for _, e, _ in parts)
     if not latencies:
         raise RuntimeError("the Python client got no answer")
     return Measurement(
