@@ -233,7 +233,11 @@ def test_a_failover_under_load_answers_503_then_serves_the_same_sessions_and_wor
         expected = ("zh_Hans", chinese) if answer.language == "zh-CN" else ("en", None)
         assert answer.locale == expected[0], answer
         assert answer.message and (expected[1] is None or answer.message == expected[1]), answer
-    assert resumed_at - killed_at < RESUMES_WITHIN
+    # The switch may answer 503 again after a first success (a request on a connection still
+    # finding the new primary): service has resumed once the 503s are over, within the bound.
+    last_refused = max((a.at for a in refused if a.at > killed_at), default=killed_at)
+    resumed_at = next((a.at for a in answers if a.at > last_refused and a.status == 200), None)
+    assert resumed_at is not None and resumed_at - killed_at < RESUMES_WITHIN, load.summary()
     after = [a for a in answers if a.at > resumed_at]
     assert after and all(a.status == 200 for a in after), load.summary()
     print(  # the numbers the report quotes (pytest -s)
