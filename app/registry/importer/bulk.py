@@ -45,6 +45,19 @@ def _converted(conn, table, columns: tuple[str, ...], rows: list[dict]) -> list[
     return list(zip(*cells, strict=True))
 
 
+def _columns_and_values(
+    conn, table, rows: list[dict], extra: dict | None
+) -> tuple[tuple[str, ...], list[tuple]]:
+    """The columns of rows with the same keys (then `extra`'s) and each row's driver-ready values."""
+    columns = tuple(rows[0])
+    values = _converted(conn, table, columns, rows)
+    if extra:
+        fixed = _converted(conn, table, tuple(extra), [extra])[0]
+        columns += tuple(extra)
+        values = [row + fixed for row in values]
+    return columns, values
+
+
 def _driver(conn):
     """The DBAPI connection under `conn` (same transaction)."""
     return conn.connection.dbapi_connection
@@ -108,13 +121,7 @@ def insert_rows(conn, table, rows: list[dict], extra: dict | None = None) -> Non
     """INSERT rows that all have the same keys; `extra` columns get one value for every row."""
     if not rows:
         return
-    extra = extra or {}
-    columns = tuple(rows[0])
-    values = _converted(conn, table, columns, rows)
-    if extra:
-        fixed = _converted(conn, table, tuple(extra), [extra])[0]
-        columns += tuple(extra)
-        values = [row + fixed for row in values]
+    columns, values = _columns_and_values(conn, table, rows, extra)
     names = ", ".join(columns)
     driver = _driver(conn)
     with _cursor(conn) as cursor:
@@ -155,13 +162,7 @@ def insert_rows_returning_ids(conn, table, rows: list[dict], extra: dict | None 
                 insert_rows(conn, table, [row], extra)
                 ids.append(_last_id(cursor))
             return ids
-        extra = extra or {}
-        columns = tuple(rows[0])
-        values = _converted(conn, table, columns, rows)
-        if extra:
-            fixed = _converted(conn, table, tuple(extra), [extra])[0]
-            columns += tuple(extra)
-            values = [row + fixed for row in values]
+        columns, values = _columns_and_values(conn, table, rows, extra)
         literal = _mysql_literal(driver)
         parts = ["(" + ", ".join(map(literal, row)) + ")" for row in values]
         prefix = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
