@@ -128,36 +128,35 @@ class Counts:
     """Per kind of request: how many, CPU and wall seconds, SQL statements, Redis commands."""
 
     def __init__(self) -> None:
-        self.by_kind: dict[str, dict[str, float]] = defaultdict(
-            lambda: {"requests": 0, "cpu_s": 0.0, "wall_s": 0.0, "sql": 0, "redis": 0, "non_2xx": 0}
-        )
+        self.by_kind: dict[str, dict[str, float]] = defaultdict(_zero)
 
     def table(self) -> dict:
         """Averages per request of each kind, and the mix's average per request."""
-        result = {}
-        total = {"requests": 0, "cpu_s": 0.0, "wall_s": 0.0, "sql": 0, "redis": 0, "non_2xx": 0}
-        for kind, figures in self.by_kind.items():
-            n = figures["requests"] or 1
-            result[kind] = {
-                "requests": int(figures["requests"]),
-                "cpu_ms": round(figures["cpu_s"] / n * 1000, 3),
-                "wall_ms": round(figures["wall_s"] / n * 1000, 3),
-                "sql_statements": round(figures["sql"] / n, 2),
-                "redis_commands": round(figures["redis"] / n, 2),
-                "non_2xx": int(figures["non_2xx"]),
-            }
+        total = _zero()
+        for figures in self.by_kind.values():
             for key in total:
                 total[key] += figures[key]
-        n = total["requests"] or 1
-        result["mix (per request)"] = {
-            "requests": int(total["requests"]),
-            "cpu_ms": round(total["cpu_s"] / n * 1000, 3),
-            "wall_ms": round(total["wall_s"] / n * 1000, 3),
-            "sql_statements": round(total["sql"] / n, 2),
-            "redis_commands": round(total["redis"] / n, 2),
-            "non_2xx": int(total["non_2xx"]),
-        }
+        result = {kind: _averages(figures) for kind, figures in self.by_kind.items()}
+        result["mix (per request)"] = _averages(total)
         return result
+
+
+def _zero() -> dict[str, float]:
+    """Nothing counted yet."""
+    return {"requests": 0, "cpu_s": 0.0, "wall_s": 0.0, "sql": 0, "redis": 0, "non_2xx": 0}
+
+
+def _averages(figures: dict[str, float]) -> dict:
+    """Counted totals as averages per request."""
+    n = figures["requests"] or 1
+    return {
+        "requests": int(figures["requests"]),
+        "cpu_ms": round(figures["cpu_s"] / n * 1000, 3),
+        "wall_ms": round(figures["wall_s"] / n * 1000, 3),
+        "sql_statements": round(figures["sql"] / n, 2),
+        "redis_commands": round(figures["redis"] / n, 2),
+        "non_2xx": int(figures["non_2xx"]),
+    }
 
 
 def replay(
