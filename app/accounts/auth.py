@@ -142,11 +142,6 @@ def login(code, language: str | None = None) -> LoginResult:
     try:
         user = _upsert_user(identity)
         locale = _response_locale(user, language)
-        # The client's WeChat language is kept with the session, so a request that carries no
-        # language header is still answered in it (a saved choice always wins).
-        token = sessions.create(
-            user.id, {"openid": user.openid, "locale": user.locale, "client_locale": locale}
-        )
     except AccountRestricted as restricted:
         _note_failure(redis, cache_key, restricted.code)
         raise
@@ -154,7 +149,13 @@ def login(code, language: str | None = None) -> LoginResult:
         redis.delete(lock_key, cache_key + ":failed")  # no earlier failure's note may answer for this one
         raise
     ttl = sessions.ttl
+    # The session, the code's outcome and the lock's release go in one round trip (one MULTI).
     with redis.pipeline() as pipe:
+        # The client's WeChat language is kept with the session, so a request that carries no
+        # language header is still answered in it (a saved choice always wins).
+        token = sessions.queue_create(
+            pipe, user.id, {"openid": user.openid, "locale": user.locale, "client_locale": locale}
+        )
         pipe.set(session_key_key(user.id), pii.codec().encrypt(identity["session_key"]), ex=ttl)
         pipe.set(cache_key, _seal(code, {"user_id": user.id, "token": token}), ex=CODE_CACHE_SECONDS)
         pipe.set(client_locale_key(user.id), locale, ex=CLIENT_LOCALE_SECONDS)

@@ -75,19 +75,25 @@ class SessionStore:
 
     def create(self, owner_id: int | None, data: dict | None = None, *, ttl: int | None = None) -> str:
         """A new random token (256 bits) for the owner (None: a session of nobody yet, not indexed)."""
+        with self.redis.pipeline() as pipe:
+            token = self.queue_create(pipe, owner_id, data, ttl=ttl)
+            pipe.execute()
+        return token
+
+    def queue_create(
+        self, pipe, owner_id: int | None, data: dict | None = None, *, ttl: int | None = None
+    ) -> str:
+        """Queue a new session's writes on `pipe`, sent with the caller's own commands; its token."""
         token = (
             secrets.token_urlsafe(32) if owner_id is None else f"{int(owner_id)}.{secrets.token_urlsafe(32)}"
         )
         payload = json.dumps(
             {"owner_id": owner_id, "data": data or {}, "created": int(clock.now().timestamp())}
         )
-        key = session_key(self.kind, token)
-        with self.redis.pipeline() as pipe:
-            pipe.set(key, payload, ex=ttl or self.ttl)
-            if owner_id is not None:
-                pipe.sadd(index_key(self.kind, owner_id), _digest(token))
-                self._keep_index(pipe, owner_id, max(ttl or 0, self.ttl))
-            pipe.execute()
+        pipe.set(session_key(self.kind, token), payload, ex=ttl or self.ttl)
+        if owner_id is not None:
+            pipe.sadd(index_key(self.kind, owner_id), _digest(token))
+            self._keep_index(pipe, owner_id, max(ttl or 0, self.ttl))
         return token
 
     def peek(self, token: str | None) -> tuple[Session, int] | None:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from app.accounts import auth
+from app.accounts import auth, sessions
 from app.accounts.models.user import UserAccount
 from app.extensions import get_redis
 
@@ -281,6 +281,32 @@ def test_a_returning_sign_in_costs_one_read_and_one_update(app, client, db, wech
     db.session.expire_all()
     user = db.session.get(UserAccount, body["user"]["id"])
     assert user.unionid == "uUnion0002" and user.last_login_at is not None
+
+
+def test_a_returning_sign_in_costs_two_redis_round_trips(app, client, db, wechat_emulator, monkeypatch):
+    """The code's lock, then the session with the code's outcome: the session is not a round trip of its own."""
+    import redis.client
+
+    post_login(client, wechat_emulator.mint_login_code(OPENID))
+    trips: list[str] = []
+    real_execute, real_command = redis.client.Pipeline.execute, redis.client.Redis.execute_command
+
+    def execute(pipe, *args, **kwargs):
+        trips.append("pipeline: " + ", ".join(str(c[0][0]) for c in pipe.command_stack))
+        return real_execute(pipe, *args, **kwargs)
+
+    def command(redis_client, *args, **kwargs):
+        if not isinstance(redis_client, redis.client.Pipeline):
+            trips.append(str(args[0]))
+        return real_command(redis_client, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
+    monkeypatch.setattr(redis.client.Redis, "execute_command", command)
+    body = post_login(client, wechat_emulator.mint_login_code(OPENID)).json
+    monkeypatch.undo()
+    assert len(trips) == 2, trips
+    assert trips[1].startswith("pipeline: SET, SADD, EXPIRE, EXPIRE, SET, SET, SET, DEL"), trips
+    assert get_redis().exists(sessions.session_key("session", body["token"]))
 
 
 def test_a_lock_made_between_the_read_and_the_update_wins(app, client, db, wechat_emulator, monkeypatch):
