@@ -477,6 +477,20 @@ def bench_platform(harness: Harness) -> list[Row]:
     ):
         comparison = harness.compare(load.Request(path), load.Request(path))
         rows.append(harness.http_row(name, comparison))
+    from bench import recycle
+
+    cost = recycle.recycling_cost(harness.env)
+    rows.append(
+        Row(
+            "worker recycling (deploy/gunicorn.conf.py)",
+            cost["us_per_request"],
+            "µs CPU/request",
+            target=f"< {cost['target_us_per_request']:g}",
+            passed=cost["us_per_request"] < cost["target_us_per_request"],
+            detail=f"a worker boots in {cost['boot_cpu_s']} CPU-s, "
+            f"recycled every {cost['requests_between_recycles']:,.0f} requests",
+        )
+    )
     return rows
 
 
