@@ -13,31 +13,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.extensions import db, read_first
+from app.extensions import db
 from app.i18n import _, locale_meta, ngettext, pgettext
 from app.journeys.models import FlowState
+from app.journeys.state_store import (
+    LiveState,
+    SavedState,
+    read_live_state,
+    read_saved_state,
+    save_live_state,
+)
 from app.logs import note_identifier_fields
 
 MAX_HISTORY = 30
 #: Actions every step understands; a step adds its own (`confirm`) through `action_names`.
 CONTINUE, BACK, CHANGE = "continue", "back", "change"
-
-
-@dataclass
-class SavedState:
-    """A saved journey state as a screen reads it: plain values, outside the database session."""
-
-    step: str
-    answers: dict = field(default_factory=dict)
-    context: dict = field(default_factory=dict)
-    history: list = field(default_factory=list)
 
 
 class SavedStates(Protocol):
@@ -406,11 +402,12 @@ def with_error(document: dict, code: str, message: str, details: dict | None = N
 # --- state -------------------------------------------------------------------------------------
 
 
-def _load_state(flow: Flow, ctx: Context) -> FlowState:
-    """The user's saved state for this flow (one indexed read), created at the first step if none."""
-    state = db.session.scalar(
-        select(FlowState).where(FlowState.user_id == ctx.user_id, FlowState.flow == flow.name)
-    )
+def _load_state(flow: Flow, ctx: Context) -> FlowState | LiveState:
+    """The user's saved state for this flow (one indexed read), created at the first step if none.
+
+    A saved state is read outside the ORM session (`state_store`); a new one is made through it.
+    """
+    state = read_live_state(flow.name, cast(int, ctx.user_id))
     if state is not None:
         note_identifier_fields(state.answers)  # masked in any log line of this request
         return state
@@ -453,8 +450,10 @@ def _settle(flow: Flow, ctx: Context) -> None:
         _move(ctx, target, remember=False)
 
 
-def _save() -> bool:
+def _save(ctx: Context) -> bool:
     """Commit; False when another request changed the state first (optimistic version check)."""
+    if isinstance(ctx.state, LiveState):
+        return save_live_state(ctx.state)
     try:
         db.session.commit()
     except StaleDataError:
@@ -473,29 +472,6 @@ def _stale_response(flow: Flow, ctx: Context) -> tuple[dict, int]:
 
 
 # --- the two operations the API calls ----------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _peek_statement():
-    """SELECT step, answers, context, history … WHERE user_id = ? AND flow = ? (built once)."""
-    table = FlowState.__table__
-    return select(table.c.step, table.c.answers, table.c.context, table.c.history).where(
-        table.c.user_id == bindparam("user_id"), table.c.flow == bindparam("flow")
-    )
-
-
-def read_saved_state(flow: str, user_id: int) -> SavedState | None:
-    """The saved state from the database, for showing a screen (the GET hot path).
-
-    On the read engine, in one round trip (autocommit on MySQL: no transaction to roll back),
-    without the ORM session, which then needs nothing at teardown. Only the four columns a
-    screen needs are read.
-    """
-    row = read_first(_peek_statement(), {"user_id": user_id, "flow": flow})
-    if row is None:
-        return None
-    step, answers, context, history = row
-    return SavedState(step=step, answers=answers or {}, context=context or {}, history=history or [])
 
 
 class DatabaseStates:
@@ -524,7 +500,7 @@ def show(flow: Flow, ctx: Context, states: SavedStates | None = None) -> tuple[d
     ctx.state = _load_state(flow, ctx)
     before = ctx.state.step
     _settle(flow, ctx)
-    if ctx.state.step != before and not _save():
+    if ctx.state.step != before and not _save(ctx):
         return _stale_response(flow, ctx)
     return render(flow, ctx), 200
 
@@ -561,7 +537,8 @@ def submit(flow: Flow, ctx: Context, step_name: str, action_name: str, submitted
 
 def _not_the_current_step(flow: Flow, ctx: Context) -> tuple[dict, int]:
     """409 with the current screen: the submission was for a step the user is no longer on."""
-    if db.session.dirty and not _save():
+    unsaved = ctx.state.changed if isinstance(ctx.state, LiveState) else bool(db.session.dirty)
+    if unsaved and not _save(ctx):
         return _stale_response(flow, ctx)
     document = render(flow, ctx)
     message = _("This screen was out of date. Here is where you are now.")
@@ -661,7 +638,7 @@ def _finish(flow: Flow, ctx: Context, outcome: Outcome) -> tuple[dict, int]:
         _move(ctx, target, remember=outcome.remember)
         _settle(flow, ctx)
     saved = _snapshot(ctx.current)
-    if not _save():
+    if not _save(ctx):
         return _stale_response(flow, ctx)
     ctx.state = saved  # the committed state, rendered without reading it back
     clean = outcome.status == 200 and not (outcome.error_code or outcome.errors or outcome.values)

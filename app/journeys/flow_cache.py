@@ -5,9 +5,10 @@ server's work for it) was most of its cost. The state a screen needs (step, answ
 history) is therefore also kept in Redis under the user and the flow, for TTL_SECONDS:
 
 - A miss reads the database and fills the copy with SET NX, so a fill never replaces a fresher copy.
-- Every committed ORM write of a FlowState (a new journey, a step, a reset, a delete) writes the
-  committed state through (SET) or deletes it, from SQLAlchemy session events: engine code needs no
-  cache calls, and a write that rolls back touches nothing.
+- Every committed write of a FlowState (a new journey, a step, a reset, a delete) writes the
+  committed state through (SET) or deletes it: ORM writes from SQLAlchemy session events, the
+  guarded UPDATEs of `state_store` from its `on_saved` listeners. Engine code needs no cache
+  calls, and a write that rolls back touches nothing.
 - Statements that change flow_states in bulk (consent withdrawal, erasure) cannot name their rows:
   after they commit, a generation number is bumped, and copies made under an older one are ignored.
 - Answers stay encrypted in the copy with the same PII codec as the column.
@@ -29,8 +30,9 @@ from sqlalchemy import event
 
 from app import pii
 from app.extensions import db, get_redis
-from app.journeys.engine import SavedState, read_saved_state
+from app.journeys import state_store
 from app.journeys.models import FlowState
+from app.journeys.state_store import SavedState, read_saved_state
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +173,17 @@ def _after_commit(session) -> None:
     bulk = session.info.pop(_BULK, False)
     if not (pending or bulk) or not has_app_context():
         return
+    _write_through(session, pending, bulk)
+
+
+def _saved_without_orm(user_id: int, flow: str, state: SavedState) -> None:
+    """A state saved by `state_store` (committed): write its copy through, as for an ORM commit."""
+    if has_app_context():
+        _write_through(db.session(), {(user_id, flow): state}, bulk=False)
+
+
+def _write_through(session, pending: dict, bulk: bool) -> None:
+    """SET (or DEL) the copies of committed states; the written copies are noted for the screen cache."""
     session.info.pop(_WRITTEN, None)  # older copies than this commit's
     try:
         redis_client = get_redis()
@@ -211,6 +224,7 @@ def _forget_pending(session, *_args) -> None:
 
 def install() -> None:
     """Listen to the app's database session (once per process)."""
+    state_store.on_saved(_saved_without_orm)
     target = db.session
     for name, listener in (
         ("after_flush", _after_flush),

@@ -498,3 +498,57 @@ def test_an_answer_costs_one_read_and_one_guarded_update(journey, person):
     flow_statements = [s for s in statements if "flow_states" in s]
     assert [s.split()[0] for s in flow_statements] == ["SELECT", "UPDATE"], statements
     assert "version" in flow_statements[1].split("WHERE", 1)[1]
+
+
+def test_an_answer_reads_and_saves_its_state_outside_the_orm_session(journey, person):
+    """The name answer: the state's SELECT and guarded UPDATE go through no ORM query, flush or commit."""
+    from sqlalchemy import event
+
+    trip = journey()
+    trip.get()
+    trip.answer("start")
+    trip.answer("consent", consent_sensitive=True)
+    name = person.passport_name
+    _db.session.close()  # as a request in production starts: no transaction of the test's own
+    orm_work = []
+    listeners = {
+        "do_orm_execute": lambda state: orm_work.append("query"),
+        "after_flush": lambda *_args: orm_work.append("flush"),
+        "after_commit": lambda *_args: orm_work.append("commit"),
+    }
+    for event_name, listener in listeners.items():
+        event.listen(_db.session, event_name, listener)
+    try:
+        assert trip.answer("name", passport_name=name)["step"] == "identifier_type"
+    finally:
+        for event_name, listener in listeners.items():
+            event.remove(_db.session, event_name, listener)
+    assert orm_work == []
+    state = _db.session.scalars(select(FlowState)).one()
+    assert state.step == "identifier_type" and state.answers["passport_name"] == name
+    assert trip.get().get_json()["step"] == "identifier_type"  # the Redis copy followed the save
+
+
+def test_a_step_and_its_own_writes_are_saved_together_or_not_at_all(journey, monkeypatch):
+    """The consent step adds a consent row; when another device moved the journey first, neither is saved."""
+    from app.verify import journey as verify_journey
+
+    trip = journey()
+    trip.get()
+    trip.answer("start")
+    real_grant = verify_journey.grant_consent
+
+    def grant_while_another_device_moves(*args, **kwargs):
+        result = real_grant(*args, **kwargs)
+        with _db.engine.begin() as conn:
+            conn.execute(FlowState.__table__.update().values(version=FlowState.__table__.c.version + 1))
+        return result
+
+    monkeypatch.setattr(verify_journey, "grant_consent", grant_while_another_device_moves)
+    response = trip.post("consent", consent_sensitive=True)
+    assert response.status_code == 409 and response.get_json()["step"] == "consent"
+    _db.session.expire_all()
+    assert _db.session.scalars(select(Consent)).all() == []
+    monkeypatch.setattr(verify_journey, "grant_consent", real_grant)
+    assert trip.answer("consent", consent_sensitive=True)["step"] == "name"
+    assert len(_db.session.scalars(select(Consent)).all()) == 1
