@@ -9,7 +9,6 @@ the previous key still decrypts, and look-ups try the hashes of both keys.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 import re
@@ -46,7 +45,7 @@ class PiiKey:
 
     def lookup_hash(self, normalized: str, kind: str = "") -> str:
         """The keyed HMAC-SHA256 (hex) of a normalized identifier under this key."""
-        return hmac.new(self.hash_key, f"{kind}:{normalized}".encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self.hash_key, f"{kind}:{normalized}".encode(), "sha256").hex()
 
 
 class PiiCodec:

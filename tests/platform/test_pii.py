@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 
 import pytest
 from sqlalchemy import text
@@ -47,6 +49,19 @@ def test_lookup_hash_is_keyed_and_kind_separated():
     assert one.lookup_hash("X1", "permit") == one.lookup_hash("X1", "permit")
     assert one.lookup_hash("X1", "permit") != two.lookup_hash("X1", "permit")
     assert one.lookup_hash("X1", "permit") != one.lookup_hash("X1", "ssn")
+
+
+def test_lookup_hash_is_the_same_hmac_sha256_as_ever():
+    """The one-shot HMAC gives the bytes stored hashes were written with (golden values)."""
+    codec = pii.PiiCodec(base64.b64encode(b"a" * 32).decode())
+    key = codec.current.hash_key
+    for normalized, kind in (("X1", "permit"), ("MÜLLER", ""), ("911276196501010011", "ssn")):
+        expected = hmac.new(key, f"{kind}:{normalized}".encode(), hashlib.sha256).hexdigest()
+        assert codec.lookup_hash(normalized, kind) == expected
+    assert codec.lookup_hash("X1", "permit") == (
+        "4e250dc116a3c5f8eadb22073e8127bfcc12bbbcdb3fd7e95ef14ea6fbb73360"
+    )
+    assert codec.lookup_hash("MÜLLER") == "38c1a35826144e9b021597bde1ddb7cd97b057e4071c1cbcdf4cd1cc04da246a"
 
 
 def test_bad_key_is_refused():
