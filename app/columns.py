@@ -44,6 +44,10 @@ class EncryptedString(TypeDecorator):
     def process_bind_param(self, value, dialect):
         return pii.codec().encrypt(value) if value is not None else None
 
+    def process_bind_values(self, values: list, dialect) -> list:
+        """process_bind_param of a whole column of values at once (bulk writes)."""
+        return pii.codec().encrypt_many(values)
+
     def process_result_value(self, value, dialect):
         if value is None:
             return None
@@ -87,6 +91,11 @@ class HashBytes(TypeDecorator):
         if value is None or isinstance(value, bytes):
             return value
         return bytes.fromhex(value)
+
+    def process_bind_values(self, values: list, dialect) -> list:
+        """process_bind_param of a whole column of values at once (bulk writes)."""
+        fromhex = bytes.fromhex
+        return [value if value is None or isinstance(value, bytes) else fromhex(value) for value in values]
 
     def process_result_value(self, value, dialect):
         return bytes(value).hex() if value is not None else None

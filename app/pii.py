@@ -9,6 +9,7 @@ the previous key still decrypts, and look-ups try the hashes of both keys.
 from __future__ import annotations
 
 import base64
+import binascii
 import hmac
 import os
 import re
@@ -23,6 +24,8 @@ LEGACY_TAG = "v1"
 _KEY_ID = re.compile(r"k[0-9a-f]{10}")
 #: Associated data of sealed bytes, so they never open as a column value or the reverse.
 _SEALED = b"sealed:"
+#: Standard base64 to its URL-safe alphabet (what base64.urlsafe_b64encode does after b2a_base64).
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 class UnknownPiiKey(ValueError):
@@ -70,6 +73,21 @@ class PiiCodec:
         tag = self.current.key_id
         sealed = self.current.aead.encrypt(nonce, plaintext.encode("utf-8"), tag.encode())
         return f"{tag}:" + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+    def encrypt_many(self, plaintexts: list[str | None]) -> list[str | None]:
+        """encrypt() of each value (None stays None), with the per-call look-ups done once."""
+        tag = self.current.key_id
+        prefix, associated = f"{tag}:", tag.encode()
+        seal, urandom, b64 = self.current.aead.encrypt, os.urandom, binascii.b2a_base64
+        out: list[str | None] = []
+        for plaintext in plaintexts:
+            if plaintext is None:
+                out.append(None)
+                continue
+            nonce = urandom(12)
+            raw = nonce + seal(nonce, plaintext.encode("utf-8"), associated)
+            out.append(prefix + b64(raw, newline=False).translate(_URLSAFE).decode("ascii"))
+        return out
 
     def decrypt(self, token: str) -> str:
         """The plaintext of a value written by encrypt(), with whichever configured key wrote it."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import func, select
 
+from app import pii
 from app.registry.importer import import_file, parallel
 from app.registry.models import (
     ContributionRecord,
@@ -161,3 +164,35 @@ def test_large_people_files_use_workers_when_cpus_are_left(monkeypatch):
     assert parallel.default_workers("contributions", 10 * parallel.MIN_BYTES) == 0
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 2)
     assert parallel.default_workers("people", 10 * parallel.MIN_BYTES) == 0
+
+
+def test_bulk_conversion_gives_exactly_what_the_orm_bind_processors_give(db, monkeypatch):
+    """Column-wise encryption and hash conversion: byte for byte the per-value bind processors."""
+    from app.registry.importer import bulk
+    from app.registry.importer.tables import ACCOUNTS
+
+    monkeypatch.setattr(os, "urandom", lambda size: bytes(range(size)))  # the same nonce every time
+    rows = [
+        {"ssn": "911276196501010011", "ssn_hash": "ab" * 32, "person_id": 1},
+        {"ssn": "MÜLLER 1", "ssn_hash": bytes(32), "person_id": 2},
+        {"ssn": None, "ssn_hash": None, "person_id": 3},
+    ]
+    with db.engine.begin() as conn:
+        dialect = conn.dialect
+        processors = [
+            ACCOUNTS.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in ("ssn", "ssn_hash", "person_id")
+        ]
+        expected = [
+            tuple(
+                value if value is None or process is None else process(value)
+                for value, process in zip(row.values(), processors, strict=True)
+            )
+            for row in rows
+        ]
+        columns, values = bulk._columns_and_values(conn, ACCOUNTS, rows, {"status": "active"})
+    assert columns == ("ssn", "ssn_hash", "person_id", "status")
+    assert [row[:3] for row in values] == expected
+    assert [row[3] for row in values] == ["active"] * 3
+    assert values[0][0] == pii.codec().encrypt("911276196501010011")
+    assert pii.codec().decrypt(values[1][0]) == "MÜLLER 1" and bytes(values[0][1]) == b"\xab" * 32

@@ -27,21 +27,40 @@ from sqlalchemy.exc import DBAPIError
 BATCH_BYTES = 4 * 1024 * 1024
 
 
-def _processors(conn, table, columns: tuple[str, ...]) -> list:
-    """Each column's bind processor for this dialect (None where values go as they are)."""
+def _column_converter(type_, dialect):
+    """A function converting a list of a column's values to driver-ready ones (None: none needed).
+
+    Types with `process_bind_values` (app.columns) convert the whole list in one call, then their
+    underlying type's processor applies per value, as SQLAlchemy's bind processor would; other
+    types use their bind processor per value. None stays None, as when the ORM binds it.
+    """
+    type_ = type_.dialect_impl(dialect)
+    many = getattr(type_, "process_bind_values", None)
+    if many is None:
+        process = type_.bind_processor(dialect)
+        if process is None:
+            return None
+        return lambda values: [None if value is None else process(value) for value in values]
+    inner = type_.impl_instance.bind_processor(dialect)
+    if inner is None:
+        return lambda values: many(values, dialect)
+    return lambda values: [None if value is None else inner(value) for value in many(values, dialect)]
+
+
+def _converted(
+    conn, table, columns: tuple[str, ...], rows: list[dict], extra: dict | None = None
+) -> list[tuple]:
+    """The rows as tuples of driver-ready values, in `columns` order then `extra`'s (column by column)."""
     dialect = conn.dialect
-    return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
-
-
-def _converted(conn, table, columns: tuple[str, ...], rows: list[dict]) -> list[tuple]:
-    """The rows as tuples of driver-ready values, in `columns` order (converted column by column)."""
-    processors = _processors(conn, table, columns)
     cells = []
-    for name, process in zip(columns, processors, strict=True):
+    for name in columns:
         column = [row[name] for row in rows]
-        if process is not None:
-            column = [None if value is None else process(value) for value in column]
-        cells.append(column)
+        convert = _column_converter(table.c[name].type, dialect)
+        cells.append(column if convert is None else convert(column))
+    for name, value in (extra or {}).items():
+        convert = _column_converter(table.c[name].type, dialect)
+        fixed = value if convert is None or value is None else convert([value])[0]
+        cells.append([fixed] * len(rows))
     return list(zip(*cells, strict=True))
 
 
@@ -50,12 +69,7 @@ def _columns_and_values(
 ) -> tuple[tuple[str, ...], list[tuple]]:
     """The columns of rows with the same keys (then `extra`'s) and each row's driver-ready values."""
     columns = tuple(rows[0])
-    values = _converted(conn, table, columns, rows)
-    if extra:
-        fixed = _converted(conn, table, tuple(extra), [extra])[0]
-        columns += tuple(extra)
-        values = [row + fixed for row in values]
-    return columns, values
+    return columns + tuple(extra or ()), _converted(conn, table, columns, rows, extra)
 
 
 def _driver(conn):
