@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from operator import mul
 
 import phonenumbers
 
@@ -103,8 +104,9 @@ def _clean(raw: str | None) -> str:
 
 def mod11_2_check_char(body17: str) -> str:
     """The ISO 7064 MOD 11-2 check character for 17 digits (as in GB 11643)."""
-    total = sum(int(digit) * weight for digit, weight in zip(body17, _MOD11_WEIGHTS, strict=True))
-    return _MOD11_CHARS[total % 11]
+    if len(body17) != len(_MOD11_WEIGHTS):
+        raise ValueError("MOD 11-2 needs 17 digits")
+    return _MOD11_CHARS[sum(map(mul, map(int, body17), _MOD11_WEIGHTS)) % 11]
 
 
 def _embedded_date_ok(value: str) -> bool:

@@ -28,6 +28,21 @@ def test_mod11_2_check_characters_match_known_samples():
     assert ids.mod11_2_check_char("91184019900101002") == "6"
 
 
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_mod11_2_check_character_is_the_iso_7064_formula(body):
+    weights = [2 ** (17 - i) % 11 for i in range(17)]  # ISO 7064 MOD 11-2: 2^(n-1) mod 11
+    assert (
+        ids.mod11_2_check_char(body)
+        == "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+    )
+
+
+@pytest.mark.parametrize("body", ["", "1234567890123456", "123456789012345678"])
+def test_mod11_2_needs_exactly_17_digits(body):
+    with pytest.raises(ValueError):
+        ids.mod11_2_check_char(body)
+
+
 @pytest.mark.parametrize(
     "raw",
     [
