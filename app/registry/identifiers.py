@@ -31,6 +31,7 @@ _MOD11_CHARS = "10X98765432"
 # Spaces (incl. full-width and no-break), hyphens and dashes, dots, slashes, underscores.
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―_./\\·・]+")
 _DIGITS18 = re.compile(r"\d{18}")
+_EARLIEST_BIRTH = date(1900, 1, 1)
 
 #: The reviewed claims (content/facts.toml) behind these formats: the permit number's 18 digits.
 CLAIMS = {"permit_number": "permit-number"}
@@ -109,13 +110,13 @@ def mod11_2_check_char(body17: str) -> str:
     return _MOD11_CHARS[sum(map(mul, map(int, body17), _MOD11_WEIGHTS)) % 11]
 
 
-def _embedded_date_ok(value: str) -> bool:
-    """Positions 7–14 of a `9…` number are a real date of birth, not in the future."""
+def _embedded_date_ok(value: str, today: date | None) -> bool:
+    """Positions 7–14 of a `9…` number are a real date of birth, not after `today` (default: the clock's)."""
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return False
-    return date(1900, 1, 1) <= born <= clock.today()
+    return _EARLIEST_BIRTH <= born <= (clock.today() if today is None else today)
 
 
 def normalize_permit_number(raw: str | None) -> str:
@@ -130,8 +131,12 @@ def normalize_permit_number(raw: str | None) -> str:
     return value
 
 
-def normalize_ssn(raw: str | None) -> str:
-    """An 18-character uppercase SSN; `9…` numbers must also pass MOD 11-2 and the date check."""
+def normalize_ssn(raw: str | None, today: date | None = None) -> str:
+    """An 18-character uppercase SSN; `9…` numbers must also pass MOD 11-2 and the date check.
+
+    `today` is the latest birth date the number may carry (default: the clock's today; an import
+    reads it once).
+    """
     value = _clean(raw)
     if not value:
         raise IdentifierError("identifier.empty")
@@ -142,13 +147,16 @@ def normalize_ssn(raw: str | None) -> str:
     if _NINE_FORM.fullmatch(value):
         if mod11_2_check_char(value[:17]) != value[17]:
             raise IdentifierError("identifier.ssn_check")
-        if not _embedded_date_ok(value):
+        if not _embedded_date_ok(value, today):
             raise IdentifierError("identifier.ssn_date")
     return value
 
 
-def normalize_pr_id(raw: str | None) -> str:
-    """A permanent-resident ID: the 2023 form (9 + 16 digits + MOD 11-2) or 2017 (3 letters + 12 digits)."""
+def normalize_pr_id(raw: str | None, today: date | None = None) -> str:
+    """A permanent-resident ID: the 2023 form (9 + 16 digits + MOD 11-2) or 2017 (3 letters + 12 digits).
+
+    `today` as for normalize_ssn.
+    """
     value = _clean(raw)
     if not value:
         raise IdentifierError("identifier.empty")
@@ -158,7 +166,7 @@ def normalize_pr_id(raw: str | None) -> str:
         raise IdentifierError("identifier.pr_id_format")
     if mod11_2_check_char(value[:17]) != value[17]:
         raise IdentifierError("identifier.pr_id_check")
-    if not _embedded_date_ok(value):
+    if not _embedded_date_ok(value, today):
         raise IdentifierError("identifier.pr_id_date")
     return value
 

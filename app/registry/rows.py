@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Final, Literal
 
+from app import clock
 from app.i18n import _l
 from app.registry import identifiers as ids
 from app.registry.models import (
@@ -219,8 +220,8 @@ class _Checker:
             return None
         return value
 
-    def identifier(self, column: str, normalize, required: bool = True):
-        """A cell through one of the identifier normalisers."""
+    def identifier(self, column: str, normalize, required: bool = True, born_by: date | None = None):
+        """A cell through one of the identifier normalisers (`born_by` for those with a birth date)."""
         raw = self.values.get(column)
         if raw is None and not required:
             return ABSENT
@@ -229,7 +230,7 @@ class _Checker:
                 self.fail(column, "row.required")
             return None
         try:
-            return normalize(raw)
+            return normalize(raw) if born_by is None else normalize(raw, born_by)
         except ids.IdentifierError as error:
             self.fail(column, error.code)
             return None
@@ -317,12 +318,17 @@ def parse_insurances(raw: str, today: date) -> list[Enrolment] | str:
 
 
 def validate_person(
-    line: int, values: dict[str, str], today: date, insurance_cache: dict | None = None
+    line: int,
+    values: dict[str, str],
+    today: date,
+    insurance_cache: dict | None = None,
+    born_by: date | None = None,
 ) -> PersonRow | list[Problem]:
     """A PersonRow, or the list of problems that reject the row.
 
     `insurance_cache` (a dict the caller keeps) remembers parsed `insurances` cells: feeds
-    repeat the same few combinations on most rows.
+    repeat the same few combinations on most rows. `born_by` is the clock's today, read once per
+    import: the latest birth date an SSN or PR ID may carry (None reads the clock).
     """
     check = _Checker(values, today)
     passport_name = check.text("passport_name", 200)
@@ -357,8 +363,8 @@ def validate_person(
     name_en = check.text("employer_name_en", 200, required=False)
     city = check.identifier("work_city_code", ids.normalize_city_code)
     work_address = check.text("work_address", 300)
-    ssn = check.identifier("ssn", ids.normalize_ssn)
-    pr_id = check.identifier("pr_id", ids.normalize_pr_id, required=False)
+    ssn = check.identifier("ssn", ids.normalize_ssn, born_by=born_by)
+    pr_id = check.identifier("pr_id", ids.normalize_pr_id, required=False, born_by=born_by)
     card_number = _card_number(check)
     card_status = check.choice("card_status", CARD_STATUSES, default="not_activated")
     phone = check.identifier("phone", ids.normalize_phone, required=False)
@@ -441,8 +447,14 @@ class ContributionValidator:
 
     def __init__(self, today: date):
         self.today = today
+        #: The clock's today, read once: the latest birth date an SSN may carry.
+        self.born_by = clock.today()
         self._ssn: dict[str, tuple[str | None, str | None]] = {}
         self._uscc: dict[str, tuple[str | None, str | None]] = {}
+
+    def _normalize_ssn(self, raw: str) -> str:
+        """normalize_ssn with this import's today."""
+        return ids.normalize_ssn(raw, self.born_by)
 
     def _cached(self, cache: dict, raw: str, normalize) -> tuple[str | None, str | None]:
         """(normalised, None) or (None, error code), cached by the raw text."""
@@ -462,7 +474,9 @@ class ContributionValidator:
         check = _Checker(values, self.today)
         raw_ssn = values.get("ssn") or ""
         ssn, code = (
-            self._cached(self._ssn, raw_ssn, ids.normalize_ssn) if raw_ssn.strip() else (None, "row.required")
+            self._cached(self._ssn, raw_ssn, self._normalize_ssn)
+            if raw_ssn.strip()
+            else (None, "row.required")
         )
         if code:
             check.fail("ssn", code)

@@ -106,6 +106,15 @@ def test_an_ssn_dated_in_the_future_is_impossible():
     assert code_of(ids.normalize_ssn, body + ids.mod11_2_check_char(body)) == "identifier.ssn_date"
 
 
+def test_the_latest_birth_date_can_be_given_once_instead_of_read_from_the_clock():
+    body = "93127620200101001"
+    ssn = body + ids.mod11_2_check_char(body)
+    assert ids.normalize_ssn(ssn, date(2020, 1, 1)) == ssn == ids.normalize_ssn(ssn)
+    assert code_of(lambda raw: ids.normalize_ssn(raw, date(2019, 12, 31)), ssn) == "identifier.ssn_date"
+    assert ids.normalize_pr_id(ssn, date(2020, 1, 1)) == ssn
+    assert code_of(lambda raw: ids.normalize_pr_id(raw, date(2019, 12, 31)), ssn) == "identifier.pr_id_date"
+
+
 @pytest.mark.parametrize(
     ("raw", "expected", "document"),
     [

@@ -322,6 +322,19 @@ def test_contributions_need_a_known_account_and_employer(db, feed_file):
 # --- duplicates, conflicts, idempotency, renewals --------------------------------------------
 
 
+def test_the_clock_is_read_once_per_import_not_once_per_row(db, feed_file, monkeypatch):
+    from app import clock
+
+    calls = []
+    real_today = clock.today
+    monkeypatch.setattr(clock, "today", lambda *args: calls.append(1) or real_today(*args))
+    people = [people_row() for _ in range(20)]
+    assert import_file(feed_file(people)).added == 20
+    people_calls, calls[:] = len(calls), []
+    assert import_file(feed_file([contribution_row(person["ssn"]) for person in people])).added == 20
+    assert people_calls <= 3 and len(calls) <= 3
+
+
 def test_a_duplicate_row_in_the_same_file_is_reported_not_double_counted(db, feed_file):
     person = people_row()
     report = import_file(feed_file([person, dict(person), people_row()]))

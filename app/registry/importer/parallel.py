@@ -19,6 +19,7 @@ from itertools import islice
 
 from flask import current_app
 
+from app import clock
 from app.registry.feed import RawRow
 from app.registry.importer.people import check_person
 from app.registry.rows import ContributionValidator
@@ -51,6 +52,7 @@ def _start(app, kind: str, today: date) -> None:
     _state["kind"] = kind
     _state["today"] = today
     _state["insurance_cache"] = {}
+    _state["born_by"] = clock.today()
     _state["validator"] = ContributionValidator(today)
 
 
@@ -58,9 +60,9 @@ def _check_chunk(items: list[tuple[int, dict | None]]) -> list:
     """Check a chunk of (line, values) in a worker: typed rows or problem lists (None for unreadable)."""
     results: list = []
     if _state["kind"] == "people":
-        today, cache = _state["today"], _state["insurance_cache"]
+        today, cache, born_by = _state["today"], _state["insurance_cache"], _state["born_by"]
         for line, values in items:
-            results.append(None if values is None else check_person(line, values, today, cache))
+            results.append(None if values is None else check_person(line, values, today, cache, born_by))
     else:
         validator = _state["validator"]
         for line, values in items:

@@ -35,10 +35,11 @@ class PeopleImporter(BatchImporter):
         # From the first row, so a re-run is stable.
         self.employer_names: dict[str, tuple[str, object]] = {}
         self.insurance_cache: dict = {}
+        self.born_by = clock.today()
 
     def check(self, line: int, values: dict):
         """Validate and compute the look-up hashes."""
-        return check_person(line, values, self.today, self.insurance_cache)
+        return check_person(line, values, self.today, self.insurance_cache, self.born_by)
 
     def admit(self, row: PersonRow):
         """Catch repeats of the same SSN in this file; note the employer's names from its first row."""
@@ -117,9 +118,9 @@ class PeopleImporter(BatchImporter):
         return ids, changed_lines
 
 
-def check_person(line: int, values: dict, today, insurance_cache: dict):
+def check_person(line: int, values: dict, today, insurance_cache: dict, born_by=None):
     """A valid row with its look-up hashes, or its problems (depends on the row alone)."""
-    row = validate_person(line, values, today, insurance_cache)
+    row = validate_person(line, values, today, insurance_cache, born_by)
     if isinstance(row, list):
         return row
     row.hashes = _hashes(row)
