@@ -158,11 +158,14 @@ def split_name(raw: str) -> tuple[str, str]:
     """
     raw = raw or ""
     if "," in raw or _family_span(raw.split()):
-        return (
-            _transliterate(_family_part(raw), _ICAO_TRANSLATION),
-            _transliterate(_given_part(raw), _ICAO_TRANSLATION),
-        )
-    return "", _transliterate(raw, _ICAO_TRANSLATION)
+        return _icao(_family_part(raw)), _icao(_given_part(raw))
+    return "", _icao(raw)
+
+
+@functools.lru_cache(maxsize=16384)
+def _icao(part: str) -> str:
+    """_transliterate with the ICAO table, remembered: family and given names repeat across a feed."""
+    return _transliterate(part, _ICAO_TRANSLATION)
 
 
 def name_variants(raw: str) -> frozenset[str]:

@@ -8,6 +8,7 @@ leave the stored value alone) from "given empty" (None: clear it).
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -49,6 +50,11 @@ _MONEY = re.compile(r"\d{1,10}(?:\.\d{1,2})?")
 _CARD_NUMBER = re.compile(r"[A-Z0-9]{1,32}")
 _SPACES = re.compile(r"\s+")
 _EARLIEST = date(1900, 1, 1)
+
+#: Normalisers of columns with few distinct values in a feed (employers, cities), each value
+#: normalised once; pure functions, and an invalid value raises again on every row.
+_normalize_uscc = functools.lru_cache(maxsize=16384)(ids.normalize_uscc)
+_normalize_city_code = functools.lru_cache(maxsize=4096)(ids.normalize_city_code)
 
 _ROW_MESSAGES = {
     "row.required": _l("Fill in this column."),
@@ -358,10 +364,10 @@ def validate_person(
     permit_status = check.choice("permit_status", PERMIT_STATUSES, default="valid")
     entry_date = check.date("entry_date", required=False, past_only=True)
     position = check.text("position", 200)
-    uscc = check.identifier("employer_uscc", ids.normalize_uscc)
+    uscc = check.identifier("employer_uscc", _normalize_uscc)
     name_zh = check.text("employer_name_zh", 200)
     name_en = check.text("employer_name_en", 200, required=False)
-    city = check.identifier("work_city_code", ids.normalize_city_code)
+    city = check.identifier("work_city_code", _normalize_city_code)
     work_address = check.text("work_address", 300)
     ssn = check.identifier("ssn", ids.normalize_ssn, born_by=born_by)
     pr_id = check.identifier("pr_id", ids.normalize_pr_id, required=False, born_by=born_by)

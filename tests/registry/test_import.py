@@ -269,6 +269,24 @@ def test_bad_people_values_reject_the_row_with_line_column_and_reason(db, feed_f
 
 
 @pytest.mark.parametrize(
+    ("column", "values", "code"),
+    [
+        ("employer_uscc", (" 91310000000000001x", "123"), "identifier.uscc_format"),
+        ("work_city_code", ("310 000", "Shanghai"), "identifier.city_code_format"),
+    ],
+)
+def test_a_remembered_normalisation_rejects_every_row_with_the_bad_value(db, feed_file, column, values, code):
+    good, bad = values
+    rows = [people_row(**{column: bad}), people_row(**{column: good}), people_row(**{column: bad})]
+    report = import_file(feed_file(rows))
+    assert [(item["line"], item["column"], item["code"]) for item in report.rejections] == [
+        (2, column, code),
+        (4, column, code),
+    ]
+    assert report.added == 1
+
+
+@pytest.mark.parametrize(
     ("column", "value", "code"),
     [
         ("employer_amount", "-1.00", "row.amount_negative"),

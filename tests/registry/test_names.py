@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.registry import names
 from app.registry.names import canonical_name, name_variants, split_name
 
 CANONICAL_SHAPE = re.compile(r"^([A-Z]+( [A-Z]+)*)?$")
@@ -121,3 +122,16 @@ def test_a_latin_name_never_becomes_empty(raw):
 def test_split_parts_rebuild_the_canonical_form(raw):
     family, given_names = split_name(raw)
     assert canonical_name(raw) == " ".join(part for part in (family, given_names) if part)
+
+
+@pytest.mark.parametrize(
+    "raw", ["MÜLLER-LÜDENSCHEIDT, Hans Peter", "Siobhán O'BRIEN", "NGUYỄN, Anh", "Anna Maria Rossi", ""]
+)
+def test_remembered_name_parts_are_what_transliteration_gives(raw):
+    family, given = split_name(raw)
+    assert split_name(raw) == (family, given)  # the second time from the cache
+    if "," in raw or family:
+        assert family == names._transliterate(names._family_part(raw))
+        assert given == names._transliterate(names._given_part(raw))
+    else:
+        assert given == names._transliterate(raw)
