@@ -127,7 +127,9 @@ class PiiCodec:
 
     def lookup_hashes(self, normalized: str, kind: str = "") -> tuple[str, ...]:
         """The look-up hash under every configured key, the current one first (what a search matches)."""
-        return tuple(key.lookup_hash(normalized, kind) for key in self.keys)
+        if self.previous is None:
+            return (self.current.lookup_hash(normalized, kind),)
+        return (self.current.lookup_hash(normalized, kind), self.previous.lookup_hash(normalized, kind))
 
 
 def key_tag(token: str) -> str:

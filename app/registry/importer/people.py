@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app import clock
-from app.registry.identifiers import identifier_hash, identifier_hashes
+from app import clock, pii
 from app.registry.importer.batches import BatchImporter
 from app.registry.importer.people_diff import PeopleWrites, diff_existing
 from app.registry.importer.people_lookup import PeopleLookup
@@ -129,24 +128,24 @@ def check_person(line: int, values: dict, today, insurance_cache: dict, born_by=
 
 def _hashes(row: PersonRow) -> PersonHashes:
     """The row's look-up hashes under the current key, and every configured key's hash mapped to them."""
+    every = pii.codec().lookup_hashes
     ssn, permit, passport = (
-        identifier_hashes("ssn", row.ssn),
-        identifier_hashes("permit", row.permit_number),
-        identifier_hashes("passport", row.passport_number),
+        every(row.ssn, "ssn"),
+        every(row.permit_number, "permit"),
+        every(row.passport_number, "passport"),
     )
-    pr_id = identifier_hashes("pr_id", row.pr_id) if row.pr_id else ()
+    pr_id = every(row.pr_id, "pr_id") if row.pr_id else ()
+    alias: dict[str, str] = {}
+    for candidates in (ssn, permit, passport, pr_id):
+        if candidates:
+            alias.update(dict.fromkeys(candidates, candidates[0]))
     return PersonHashes(
         ssn=ssn[0],
         permit=permit[0],
         passport=passport[0],
-        phone=identifier_hash("phone", row.phone) if row.phone else None,
+        phone=pii.codec().lookup_hash(row.phone, "phone") if row.phone else None,
         pr_id=pr_id[0] if pr_id else None,
-        alias={
-            old: new
-            for candidates in (ssn, permit, passport, pr_id)
-            for old in candidates
-            for new in candidates[:1]
-        },
+        alias=alias,
     )
 
 
