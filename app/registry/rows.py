@@ -282,13 +282,21 @@ class _Checker:
         if not raw:
             self.fail(column, "row.required")
             return None
-        if _MONEY.fullmatch(raw):
-            return Decimal(raw)
-        if raw.startswith("-") and _MONEY.fullmatch(raw[1:]):
-            self.fail(column, "row.amount_negative")
-        else:
-            self.fail(column, "row.amount_invalid")
-        return None
+        amount = _parse_money(raw)
+        if isinstance(amount, str):
+            self.fail(column, amount)
+            return None
+        return amount
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_money(raw: str) -> Decimal | str:
+    """A stripped amount cell as a Decimal, or its problem code (feeds repeat the same amounts)."""
+    if _MONEY.fullmatch(raw):
+        return Decimal(raw)
+    if raw.startswith("-") and _MONEY.fullmatch(raw[1:]):
+        return "row.amount_negative"
+    return "row.amount_invalid"
 
 
 def parse_period(raw: str | None, today: date) -> str | None:

@@ -286,6 +286,22 @@ def test_a_remembered_normalisation_rejects_every_row_with_the_bad_value(db, fee
     assert report.added == 1
 
 
+def test_a_remembered_amount_rejects_every_row_with_the_bad_value(db, feed_file):
+    person = people_row()
+    import_file(feed_file([person]))
+    rows = [
+        contribution_row(person["ssn"], period=f"2025-{month:02d}", base=base)
+        for month, base in ((1, "-5.00"), (2, "20000.5"), (3, "-5.00"), (4, " 20000.5 "), (5, "1.234"))
+    ]
+    report = import_file(feed_file(rows))
+    assert [(item["line"], item["code"]) for item in report.rejections] == [
+        (2, "row.amount_negative"),
+        (4, "row.amount_negative"),
+        (6, "row.amount_invalid"),
+    ]
+    assert db.session.scalars(select(ContributionRecord.base)).all() == [Decimal("20000.50")] * 2
+
+
 @pytest.mark.parametrize(
     ("column", "value", "code"),
     [
