@@ -12,6 +12,8 @@ from types import SimpleNamespace
 
 import pymysql
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Column, Date, DateTime, Integer, LargeBinary, MetaData, Numeric, String, Table
 from sqlalchemy.dialects.mysql import pymysql as mysql_pymysql
 from sqlalchemy.exc import IntegrityError
@@ -173,3 +175,30 @@ def test_a_refused_statement_is_raised_as_sqlalchemys_error():
     driver.fail_on = "INSERT"
     with pytest.raises(IntegrityError):
         bulk.insert_rows(connection(driver), TABLE, [{"name": "x"}])
+
+
+def _pymysql_connection(no_backslash_escapes: bool):
+    """A PyMySQL connection (never connected) in either of the server's escaping modes."""
+    driver = pymysql.connections.Connection(defer_connect=True)
+    driver.server_status = (
+        pymysql.constants.SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES if no_backslash_escapes else 0
+    )
+    return driver
+
+
+@pytest.mark.parametrize("no_backslash_escapes", [False, True])
+@given(st.lists(st.one_of(st.none(), st.text()), min_size=1, max_size=5))
+def test_strings_are_quoted_exactly_as_the_connection_escapes_them(no_backslash_escapes, values):
+    driver = _pymysql_connection(no_backslash_escapes)
+    assert bulk._mysql_quote_table(driver) is not None
+    cells = bulk._mysql_cells(driver, [values])
+    assert [cell for (cell,) in cells] == [
+        "NULL" if value is None else driver.escape(value) for value in values
+    ]
+
+
+def test_an_escaper_that_is_not_one_character_at_a_time_is_used_as_it_is():
+    driver = Driver()
+    driver.escape = lambda value: "'" + value.replace("''", "?") + "'" if isinstance(value, str) else "0"
+    assert bulk._mysql_quote_table(driver) is None
+    assert bulk._mysql_cells(driver, [["a''b", None]]) == [("'a?b'",), ("NULL",)]

@@ -47,10 +47,10 @@ def _column_converter(type_, dialect):
     return lambda values: [None if value is None else inner(value) for value in many(values, dialect)]
 
 
-def _converted(
+def _converted_columns(
     conn, table, columns: tuple[str, ...], rows: list[dict], extra: dict | None = None
-) -> list[tuple]:
-    """The rows as tuples of driver-ready values, in `columns` order then `extra`'s (column by column)."""
+) -> list[list]:
+    """Driver-ready values, one list per column in `columns` order then `extra`'s."""
     dialect = conn.dialect
     cells = []
     for name in columns:
@@ -61,7 +61,14 @@ def _converted(
         convert = _column_converter(table.c[name].type, dialect)
         fixed = value if convert is None or value is None else convert([value])[0]
         cells.append([fixed] * len(rows))
-    return list(zip(*cells, strict=True))
+    return cells
+
+
+def _converted(
+    conn, table, columns: tuple[str, ...], rows: list[dict], extra: dict | None = None
+) -> list[tuple]:
+    """The rows as tuples of driver-ready values, in `columns` order then `extra`'s (column by column)."""
+    return list(zip(*_converted_columns(conn, table, columns, rows, extra), strict=True))
 
 
 def _columns_and_values(
@@ -70,6 +77,13 @@ def _columns_and_values(
     """The columns of rows with the same keys (then `extra`'s) and each row's driver-ready values."""
     columns = tuple(rows[0])
     return columns + tuple(extra or ()), _converted(conn, table, columns, rows, extra)
+
+
+def _mysql_rows(conn, table, rows: list[dict], extra: dict | None) -> tuple[tuple[str, ...], list[str]]:
+    """The columns of rows with the same keys (then `extra`'s) and each row as a `(…, …)` SQL tuple."""
+    columns = tuple(rows[0])
+    cells = _mysql_cells(_driver(conn), _converted_columns(conn, table, columns, rows, extra))
+    return columns + tuple(extra or ()), ["(" + ", ".join(row) + ")" for row in cells]
 
 
 def _driver(conn):
@@ -117,6 +131,34 @@ def _mysql_literal(driver):
     return literal
 
 
+def _mysql_quote_table(driver) -> dict[int, str] | None:
+    """The connection's string escaping as a str.translate table, or None when it is not one.
+
+    Learnt from the connection's own escape() one character at a time (backslash escapes, or
+    doubled quotes under NO_BACKSLASH_ESCAPES), then checked on a string of every ASCII character
+    and a few others; when the check fails, strings go through escape() one by one.
+    """
+    escape = driver.escape
+    table = {code: escape(chr(code))[1:-1] for code in range(128)}
+    probe = "".join(map(chr, range(128))) + "é中\u2028\U0001f600 '' \\\\ \"\" \\'"
+    return table if escape(probe) == "'" + probe.translate(table) + "'" else None
+
+
+def _mysql_cells(driver, columns: list[list]) -> list[tuple[str, ...]]:
+    """Each row's values as SQL literals, rendered a column at a time (strings by one translate)."""
+    literal = _mysql_literal(driver)
+    table = _mysql_quote_table(driver)
+    rendered = []
+    for column in columns:
+        if table is not None and all(type(value) is str or value is None for value in column):
+            rendered.append(
+                ["NULL" if value is None else "'" + value.translate(table) + "'" for value in column]
+            )
+        else:
+            rendered.append(list(map(literal, column)))
+    return list(zip(*rendered, strict=True))
+
+
 def _mysql_chunks(prefix: str, parts: list[str], joiner: str):
     """Statements of `prefix` + parts joined by `joiner`, each under BATCH_BYTES."""
     chunk: list[str] = []
@@ -135,16 +177,14 @@ def insert_rows(conn, table, rows: list[dict], extra: dict | None = None) -> Non
     """INSERT rows that all have the same keys; `extra` columns get one value for every row."""
     if not rows:
         return
-    columns, values = _columns_and_values(conn, table, rows, extra)
-    names = ", ".join(columns)
-    driver = _driver(conn)
     with _cursor(conn) as cursor:
         if conn.dialect.name == "sqlite":
+            columns, values = _columns_and_values(conn, table, rows, extra)
             marks = ", ".join("?" * len(columns))
-            cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
+            cursor.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", values)
             return
-        literal = _mysql_literal(driver)
-        parts = ["(" + ", ".join(map(literal, row)) + ")" for row in values]
+        columns, parts = _mysql_rows(conn, table, rows, extra)
+        names = ", ".join(columns)
         for statement in _mysql_chunks(f"INSERT INTO {table.name} ({names}) VALUES ", parts, ", "):
             cursor.execute(statement)
 
@@ -159,7 +199,6 @@ def insert_rows_returning_ids(conn, table, rows: list[dict], extra: dict | None 
     """
     if not rows:
         return []
-    driver = _driver(conn)
     with _cursor(conn) as cursor:
         if conn.dialect.name == "sqlite":
             cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table.name}")
@@ -176,9 +215,7 @@ def insert_rows_returning_ids(conn, table, rows: list[dict], extra: dict | None 
                 insert_rows(conn, table, [row], extra)
                 ids.append(_last_id(cursor))
             return ids
-        columns, values = _columns_and_values(conn, table, rows, extra)
-        literal = _mysql_literal(driver)
-        parts = ["(" + ", ".join(map(literal, row)) + ")" for row in values]
+        columns, parts = _mysql_rows(conn, table, rows, extra)
         prefix = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
         for statement in _mysql_chunks(prefix, parts, ", "):
             count = cursor.execute(statement)
@@ -217,20 +254,18 @@ def update_rows(conn, table, rows: list[dict], key: str = "b_id") -> None:
 
 def _update_group(conn, table, columns: list[str], rows: list[dict], key: str) -> None:
     """One UPDATE shape: SQLite executemany, MariaDB UPDATE … JOIN of a UNION of literal rows."""
-    values = _converted(conn, table, tuple(columns), rows)
+    values = _converted_columns(conn, table, tuple(columns), rows)
     ids = [row[key] for row in rows]
-    driver = _driver(conn)
     with _cursor(conn) as cursor:
         if conn.dialect.name == "sqlite":
             sets = ", ".join(f"{name} = ?" for name in columns)
             cursor.executemany(
-                f"UPDATE {table.name} SET {sets} WHERE id = ?",
-                [(*row, row_id) for row, row_id in zip(values, ids, strict=True)],
+                f"UPDATE {table.name} SET {sets} WHERE id = ?", list(zip(*values, ids, strict=True))
             )
             return
-        literal = _mysql_literal(driver)
         names = ["b_id", *columns]
-        rows_sql = [[str(int(row_id)), *map(literal, row)] for row, row_id in zip(values, ids, strict=True)]
+        literals = _mysql_cells(_driver(conn), values)
+        rows_sql = [[str(int(row_id)), *row] for row, row_id in zip(literals, ids, strict=True)]
         sets = ", ".join(f"t.{name} = v.{name}" for name in columns)
         chunk: list[list[str]] = []
         size = 0
