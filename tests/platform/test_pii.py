@@ -54,7 +54,7 @@ def test_lookup_hash_is_keyed_and_kind_separated():
 
 
 def test_lookup_hash_is_the_same_hmac_sha256_as_ever():
-    """The HMAC from precomputed pads gives the bytes stored hashes were written with (golden values)."""
+    """The HMAC keyed once and copied gives the bytes stored hashes were written with (golden values)."""
     codec = pii.PiiCodec(base64.b64encode(b"a" * 32).decode())
     key = codec.current.hash_key
     for normalized, kind in (("X1", "permit"), ("MÜLLER", ""), ("911276196501010011", "ssn")):
