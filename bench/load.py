@@ -89,12 +89,15 @@ class Server:
         ready_path: str = "/",
         workers: int = WORKERS,
         log_dir: Path | None = None,
+        threads: int = 1,
     ):
         self.target = target
         self.env = env or {}
         self.name = name
         self.ready_path = ready_path
         self.workers = workers
+        #: More than one: gunicorn's threaded workers (for a stand-in that waits, not for the app).
+        self.threads = threads
         self.port = 0
         self.process: subprocess.Popen | None = None
         self.log_path = (log_dir or Path(tempfile.gettempdir())) / f"bench-{name}-{os.getpid()}.log"
@@ -113,7 +116,8 @@ class Server:
             "--workers",
             str(self.workers),
             "--worker-class",
-            "sync",
+            "sync" if self.threads <= 1 else "gthread",
+            *(["--threads", str(self.threads)] if self.threads > 1 else []),
             "--bind",
             f"127.0.0.1:{self.port}",
             "--backlog",

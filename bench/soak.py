@@ -77,6 +77,8 @@ CLOSED_LANES = 16
 USERS_PER_LANE = 16
 HOLDERS = 16
 CAPACITY_SECONDS = 20
+#: Threads of the WeChat emulator: more than the app's workers can have calls waiting.
+EMULATOR_THREADS = 32
 WARMUP_SECONDS = 3
 #: Codes minted for a closed-loop phase assume the app answers at most this many requests a second.
 MAX_CLOSED_LOOP_RPS = 2500
@@ -392,11 +394,22 @@ def reconcile(before: dict, after: dict, client: dict, users: int) -> dict:
 # --- the run -------------------------------------------------------------------------------------
 
 
-def emulator_server() -> load.Server:
-    """The WeChat emulator in its own gunicorn (one worker: its state lives in memory)."""
-    return load.Server(
-        "app.wechat_emulator:create_emulator()", name="wechat-emulator", ready_path="/", workers=1
+def emulator_server(wechat_ms: float = 0.0) -> load.Server:
+    """The WeChat emulator in its own gunicorn, each answer `wechat_ms` late (WeChat's round trip).
+
+    One process (its state lives in memory, behind a lock) with threads, so that calls wait side
+    by side as they would at WeChat, instead of queueing behind one another.
+    """
+    server = load.Server(
+        "app.wechat_emulator:create_emulator()",
+        name="wechat-emulator",
+        ready_path="/",
+        workers=1,
+        threads=EMULATOR_THREADS,
     ).start()
+    if wechat_ms:
+        _post_json(f"{server.url}/_control/slow", {"endpoint": "jscode2session", "seconds": wechat_ms / 1000})
+    return server
 
 
 def app_environment(emulator_url: str) -> dict:
@@ -575,12 +588,16 @@ def run(
     out=sys.stdout,
     workers: int = PRODUCTION_WORKERS,
     hosts: int = 1,
+    wechat_ms: float = 0.0,
 ) -> dict:
-    """Warm up, measure the capacity beside the bare app's, soak at `share` of it for `minutes`; print and write."""
+    """Warm up, measure the capacity beside the bare app's, soak at `share` of it for `minutes`; print and write.
+
+    `wechat_ms` delays each code exchange at the emulator, as WeChat's round trip would.
+    """
     started = time.time()
     seconds = max(1, math.ceil(minutes * 60))
     print(describe_mix(), file=out)
-    emulator = emulator_server()
+    emulator = emulator_server(wechat_ms)
     servers: list[load.Server] = []
     try:
         app = harness.app()
@@ -589,7 +606,7 @@ def run(
         print(
             f"data: {len(prepared.user_ids)} users half way through the verify journey "
             f"({len(prepared.lanes[0].users)} per lane), {prepared.holders} verified card holders; "
-            f"WeChat emulator at {emulator.url}",
+            f"WeChat emulator at {emulator.url}, code exchanges answered {wechat_ms:g} ms late",
             file=out,
             flush=True,
         )
@@ -634,6 +651,7 @@ def run(
         "lanes": lanes,
         "workers": workers,
         "hosts": hosts,
+        "wechat_ms": wechat_ms,
         "users": len(prepared.user_ids),
         "holders": prepared.holders,
         "mix": list(MIX),
@@ -748,6 +766,12 @@ def main(argv: list[str] | None = None) -> int:
         help="gunicorn hosts of the app and of the bare app; 2 or more are put behind nginx (deploy/nginx.conf)",
     )
     parser.add_argument(
+        "--wechat-ms",
+        type=float,
+        default=0.0,
+        help="answer each code exchange this many ms late, as WeChat's round trip (default 0)",
+    )
+    parser.add_argument(
         "--capacity-seconds",
         type=int,
         default=CAPACITY_SECONDS,
@@ -763,9 +787,11 @@ def main(argv: list[str] | None = None) -> int:
         or args.capacity_seconds < 1
         or not 1 <= args.workers <= 64
         or not 1 <= args.hosts <= 8
+        or not 0 <= args.wechat_ms <= 5000
     ):
         parser.error(
-            "--minutes, --share and --capacity-seconds must be positive, --lanes 1 to 250, --workers 1 to 64"
+            "--minutes, --share and --capacity-seconds must be positive, --lanes 1 to 250, --workers 1 to 64, "
+            "--hosts 1 to 8, --wechat-ms 0 to 5000"
         )
     if args.hosts > 1 and nginx_front.available():
         print(f"--hosts {args.hosts} needs nginx in front: {nginx_front.available()}", file=sys.stderr)
@@ -786,7 +812,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         result = run(
-            harness, args.minutes, args.share, args.lanes, args.capacity_seconds, workers=args.workers
+            harness,
+            args.minutes,
+            args.share,
+            args.lanes,
+            args.capacity_seconds,
+            workers=args.workers,
+            hosts=args.hosts,
+            wechat_ms=args.wechat_ms,
         )
     finally:
         harness.close()

@@ -192,3 +192,48 @@ def test_a_short_soak_through_nginx_across_two_hosts(tmp_path, monkeypatch):
     assert run["books"]["lost_total"] == 0, run["books"]
     assert run["by_kind"]["login"]["ok"] > 0 and run["by_kind"]["answer"]["ok"] > 0
     assert result["bare_rps"] > 0
+
+
+def test_the_command_line_hands_every_option_to_the_run(monkeypatch):
+    """`python -m bench.soak --hosts 2 --wechat-ms 30 …` runs two hosts with a slow WeChat (not one host)."""
+    from bench import nginx_front
+
+    seen = {}
+
+    def fake_run(harness, minutes, share, lanes, capacity_seconds, **options):
+        seen.update(minutes=minutes, share=share, lanes=lanes, capacity_seconds=capacity_seconds, **options)
+        return {"passed": True}
+
+    monkeypatch.setattr(soak, "run", fake_run)
+    monkeypatch.setattr(soak, "services_down", lambda env: None)
+    monkeypatch.setattr(soak.load, "client_name", lambda: "wrk")
+    monkeypatch.setattr(nginx_front, "available", lambda: None)
+    monkeypatch.setattr(soak.Harness, "close", lambda self: None)
+    code = soak.main(["--minutes", "1", "--hosts", "2", "--wechat-ms", "30", "--workers", "3"])
+    assert code == 0
+    assert seen["hosts"] == 2 and seen["wechat_ms"] == 30 and seen["workers"] == 3
+    assert seen["lanes"] == soak.NGINX_LANES and seen["minutes"] == 1
+
+
+def test_the_emulator_answers_code_exchanges_late_and_side_by_side():
+    """`--wechat-ms`: each exchange waits, and exchanges wait together (threads), not one after another."""
+    import threading
+    import time
+    import urllib.request
+
+    server = soak.emulator_server(wechat_ms=300)
+    try:
+
+        def exchange():
+            urllib.request.urlopen(f"{server.url}/sns/jscode2session?js_code=none", timeout=10).read()
+
+        started = time.monotonic()
+        calls = [threading.Thread(target=exchange) for _ in range(4)]
+        for call in calls:
+            call.start()
+        for call in calls:
+            call.join()
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    assert 0.3 <= elapsed < 1.2  # four in a row would take 1.2 s
