@@ -77,6 +77,8 @@ CLOSED_LANES = 16
 USERS_PER_LANE = 16
 HOLDERS = 16
 CAPACITY_SECONDS = 20
+#: Runs of a phase when the load client crashes (a phase is run afresh, never resumed).
+CLIENT_ATTEMPTS = 2
 #: Threads of the WeChat emulator: more than the app's workers can have calls waiting.
 EMULATOR_THREADS = 32
 WARMUP_SECONDS = 3
@@ -214,6 +216,10 @@ def lua_script(directory: Path, lanes: int, rate_per_lane: float) -> str:
     return settings + LUA_SCRIPT.read_text()
 
 
+class ClientCrashed(RuntimeError):
+    """wrk died of a signal before it reported (Debian's wrk 4.1 does now and then: a client fault)."""
+
+
 def run_lanes(base_url: str, directory: Path, seconds: int, lanes: int, rate_per_lane: float = 0.0) -> dict:
     """One wrk run of the lanes for `seconds` (paced when rate_per_lane > 0); the client's figures."""
     script = directory / "soak.lua"
@@ -242,6 +248,8 @@ def run_lanes(base_url: str, directory: Path, seconds: int, lanes: int, rate_per
             f"{_tail(stuck.stdout)} {_tail(stuck.stderr)}"
         ) from None
     line = next((x for x in result.stdout.splitlines() if x.startswith("SOAK_JSON ")), None)
+    if line is None and result.returncode < 0:
+        raise ClientCrashed(f"wrk died of signal {-result.returncode}: {result.stderr[-800:]}")
     if line is None:
         raise RuntimeError(
             f"wrk failed (exit {result.returncode}): {result.stdout[-800:]} {result.stderr[-800:]}"
@@ -445,13 +453,26 @@ class Phase:
         """Mint this phase's codes, run the first `lanes` lanes, let the last answers land, reconcile."""
         per_lane_requests = (rate or MAX_CLOSED_LOOP_RPS) / lanes * seconds
         cycles = math.ceil(per_lane_requests * 1.05 / len(MIX)) + 3
-        directory = self.workdir / name
         used = self.prepared.lanes[:lanes]
-        write_lane_files(
-            directory, used, [mint_codes(self.emulator_url, lane, cycles, ttl=seconds + 900) for lane in used]
-        )
-        before = server_books(self.app, self.prepared, self.emulator_url)
-        client = summarize(run_lanes(self.base_url, directory, seconds, lanes, rate / lanes))
+        for attempt in range(1, CLIENT_ATTEMPTS + 1):
+            # Each attempt has fresh codes and its own books: a crashed client's requests are
+            # given time to land, and are counted in neither.
+            directory = self.workdir / (name if attempt == 1 else f"{name}-{attempt}")
+            write_lane_files(
+                directory,
+                used,
+                [mint_codes(self.emulator_url, lane, cycles, ttl=seconds + 900) for lane in used],
+            )
+            before = server_books(self.app, self.prepared, self.emulator_url)
+            try:
+                raw = run_lanes(self.base_url, directory, seconds, lanes, rate / lanes)
+                break
+            except ClientCrashed:
+                if attempt == CLIENT_ATTEMPTS:
+                    raise
+                time.sleep(1.0)
+        client = summarize(raw)
+        client["client_restarts"] = attempt - 1
         time.sleep(1.0)  # requests the client stopped waiting for finish on the server
         after = server_books(self.app, self.prepared, self.emulator_url)
         client["books"] = reconcile(before, after, client, len(self.prepared.user_ids))
@@ -520,7 +541,12 @@ def format_report(result: dict) -> str:
             f"{soak['seconds']:.1f} s",
             f">= {soak['requested_seconds']} s",
             "duration",
-            f"{soak['lanes']} paced lanes",
+            f"{soak['lanes']} paced lanes"
+            + (
+                f"; run afresh after the load client crashed {soak['client_restarts']} time(s)"
+                if soak.get("client_restarts")
+                else ""
+            ),
         ),
         (
             "rate",

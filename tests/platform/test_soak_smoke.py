@@ -237,3 +237,30 @@ def test_the_emulator_answers_code_exchanges_late_and_side_by_side():
     finally:
         server.stop()
     assert 0.3 <= elapsed < 1.2  # four in a row would take 1.2 s
+
+
+def test_a_phase_whose_load_client_crashed_is_run_afresh(tmp_path, monkeypatch):
+    """wrk dying of a signal (Debian's 4.1 now and then): fresh codes and books, the run goes on; twice fails."""
+    lane = soak.Lane(users=[("oUser", "10.0.0.1", 1)], holders=[])
+    prepared = soak.Prepared(lanes=[lane], holders=0)
+    directories, crashes = [], [1]
+
+    def run_lanes(base_url, directory, seconds, lanes, rate):
+        directories.append(directory.name)
+        if crashes and crashes.pop():
+            raise soak.ClientCrashed("wrk died of signal 11")
+        return {"raw": True}
+
+    monkeypatch.setattr(soak, "mint_codes", lambda *args, **kwargs: [(1, "code")])
+    monkeypatch.setattr(soak, "write_lane_files", lambda *args: None)
+    monkeypatch.setattr(soak, "server_books", lambda *args: {})
+    monkeypatch.setattr(soak, "reconcile", lambda *args: {"lost_total": 0})
+    monkeypatch.setattr(soak, "summarize", lambda raw: dict(raw))
+    monkeypatch.setattr(soak, "run_lanes", run_lanes)
+    monkeypatch.setattr(soak.time, "sleep", lambda seconds: None)
+    phase = soak.Phase(None, prepared, "http://emulator", "http://app", tmp_path)
+    result = phase.run("capacity", 2, 1)
+    assert directories == ["capacity", "capacity-2"] and result["client_restarts"] == 1
+    crashes.extend([1, 1])
+    with pytest.raises(soak.ClientCrashed):
+        phase.run("soak", 2, 1, rate=10)
