@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import os
 import re
+from typing import cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -74,10 +75,7 @@ class PiiCodec:
 
     def encrypt(self, plaintext: str) -> str:
         """A random-nonce AES-GCM ciphertext, base64, tagged with the current key's id."""
-        nonce = os.urandom(12)
-        tag = self.current.key_id
-        sealed = self.current.aead.encrypt(nonce, plaintext.encode("utf-8"), tag.encode())
-        return f"{tag}:" + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+        return cast(str, self.encrypt_many([plaintext])[0])
 
     def encrypt_many(self, plaintexts: list[str | None]) -> list[str | None]:
         """encrypt() of each value (None stays None), with the per-call look-ups done once."""
