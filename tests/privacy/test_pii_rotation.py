@@ -330,6 +330,21 @@ def test_rotate_key_fails_while_a_process_still_writes_with_the_old_key(app, key
     assert _db.session.get(Person, people[0].id).phone == "+8613922223333"
 
 
+def test_rotate_key_pauses_after_each_batch_when_asked(app, keys, monkeypatch):
+    """`--pause` waits after every committed batch (the kill test below paces the run with it)."""
+    _population()
+    keys(NEW, OLD)
+    from app.privacy.cli import pii as pii_cli
+
+    waits: list[float] = []
+    monkeypatch.setattr(pii_cli.time, "sleep", waits.append)
+    result = app.test_cli_runner().invoke(args=["pii", "rotate-key", "--batch-size", "2", "--pause", "0.25"])
+    assert result.exit_code == 0, result.output
+    assert waits == [0.25] * result.output.count("look-up hashes re-keyed (") and len(waits) > 1
+    refused = app.test_cli_runner().invoke(args=["pii", "rotate-key", "--pause", "-1"])
+    assert refused.exit_code == 2 and "--pause" in refused.output
+
+
 def test_lookups_exports_and_the_registry_import_work_in_the_middle_of_a_rotation(app, keys):
     """Rows under either key are found, and a re-import neither duplicates nor cancels what the old key hashed."""
     for name in ("people.csv", "contributions.csv"):
@@ -567,8 +582,10 @@ def test_a_rotation_killed_in_the_middle_finishes_on_a_second_run_each_value_onc
         _db.session.rollback()  # the next read sees the other process's commits
 
     ids = sorted(expected)
+    # Paced, so the kill lands in the middle: unpaced, the run could end before this reader (with
+    # its look-ups after each batch) had read 25 lines of the pipe.
     process = subprocess.Popen(
-        _command("rotate-key", "--batch-size", "10"),
+        _command("rotate-key", "--batch-size", "10", "--pause", "0.1"),
         cwd=ROOT,
         env=_environment(),
         stdout=subprocess.PIPE,

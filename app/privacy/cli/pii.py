@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask.cli import with_appcontext
 
@@ -45,8 +47,15 @@ def _when(moment) -> str:
     show_default=True,
     help="Rows re-encrypted per transaction.",
 )
+@click.option(
+    "--pause",
+    type=click.FloatRange(min=0, max=60),
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait after each batch, to leave a busy database room for the service.",
+)
 @with_appcontext
-def rotate_key(batch_size: int) -> None:
+def rotate_key(batch_size: int, pause: float) -> None:
     """Re-encrypt every identifier under PII_KEY and re-key its look-up hash; safe to stop and run again."""
 
     def progress(done: pii_rotation.BatchDone) -> None:
@@ -54,6 +63,8 @@ def rotate_key(batch_size: int) -> None:
             f"{done.table}: {done.values} values and {done.hashes} look-up hashes re-keyed "
             f"({done.total} values in this run)"
         )
+        if pause:
+            time.sleep(pause)
 
     try:
         report = pii_rotation.rotate(batch_size, on_batch=progress)
