@@ -87,8 +87,8 @@ MAX_CLOSED_LOOP_RPS = 2500
 LOCALES = ("en", "ko", "ar", "zh_Hans", "ja", "de", "fr", "es")
 WRK_TIMEOUT = "10s"
 #: gunicorn workers of the app and of the bare baseline: as production runs them (deploy/gunicorn.conf.py,
-#: two per core), so a worker waiting on MariaDB, Redis or WeChat does not leave a core idle.
-PRODUCTION_WORKERS = 2 * (os.cpu_count() or 1)
+#: four per core), so a worker waiting on MariaDB, Redis or WeChat does not leave a core idle.
+PRODUCTION_WORKERS = 4 * (os.cpu_count() or 1)
 
 
 @dataclass
@@ -783,7 +783,7 @@ def main(argv: list[str] | None = None) -> int:
         "--workers",
         type=int,
         default=PRODUCTION_WORKERS,
-        help=f"gunicorn sync workers of the app and the bare app (default {PRODUCTION_WORKERS}: two per core)",
+        help=f"gunicorn sync workers of the app and the bare app (default {PRODUCTION_WORKERS}: four per core)",
     )
     parser.add_argument(
         "--hosts",

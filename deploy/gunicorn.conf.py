@@ -1,7 +1,7 @@
 """gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
 
-Sync workers (steady under keep-alive load, see docs/deploy.md), two per core, bound to loopback
-behind nginx. With PROMETHEUS_MULTIPROC_DIR set, a dead worker's metric files are marked so the
+Sync workers (steady under keep-alive load, see docs/deploy.md), four per core (a sign-in holds its
+worker for WeChat's round trip), bound to loopback behind nginx. With PROMETHEUS_MULTIPROC_DIR set, a dead worker's metric files are marked so the
 scrape stops counting its live gauges.
 """
 
@@ -9,7 +9,7 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 4))
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 20
