@@ -86,6 +86,25 @@ def _live_statement():
 
 
 @lru_cache(maxsize=1)
+def _save_statement():
+    """UPDATE a state's fields and version … WHERE id = ? AND version = ? (built once)."""
+    # Built per call, a statement costs SQLAlchemy a walk of its whole tree for the cache key.
+    table = cast(Table, FlowState.__table__)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("state_id"), table.c.version == bindparam("read_version"))
+        .values(
+            step=bindparam("new_step"),
+            answers=bindparam("new_answers"),
+            context=bindparam("new_context"),
+            history=bindparam("new_history"),
+            version=bindparam("new_version"),
+            updated_at=bindparam("new_updated_at"),
+        )
+    )
+
+
+@lru_cache(maxsize=1)
 def _version_statement():
     """SELECT version … WHERE id = ? (built once)."""
     table = FlowState.__table__
@@ -141,27 +160,25 @@ def save_live_state(state: LiveState) -> bool:
         if in_transaction:
             session.commit()
         return True
-    table = cast(Table, FlowState.__table__)
-    statement = (
-        update(table)
-        .where(table.c.id == state.id, table.c.version == state.version)
-        .values(
-            step=state.step,
-            answers=state.answers,
-            context=state.context,
-            history=state.history,
-            version=state.version + 1,
-            updated_at=clock.now(),
-        )
-    )
+    statement = _save_statement()
+    params = {
+        "state_id": state.id,
+        "read_version": state.version,
+        "new_step": state.step,
+        "new_answers": state.answers,
+        "new_context": state.context,
+        "new_history": state.history,
+        "new_version": state.version + 1,
+        "new_updated_at": clock.now(),
+    }
     if in_transaction:
         # The step's own writes (pending or already sent) and the state: one transaction.
         session.flush()
-        if session.connection().execute(statement).rowcount != 1:
+        if session.connection().execute(statement, params).rowcount != 1:
             session.rollback()
             return False
         session.commit()
-    elif write_one(statement) != 1:
+    elif write_one(statement, params) != 1:
         return False
     state.version += 1
     state.as_read = copy.deepcopy(state.fields())

@@ -529,6 +529,39 @@ def test_an_answer_reads_and_saves_its_state_outside_the_orm_session(journey, pe
     assert trip.get().get_json()["step"] == "identifier_type"  # the Redis copy followed the save
 
 
+def test_every_answer_runs_the_same_statement_objects(journey, person):
+    """The state's read and guarded UPDATE are built once (one built per answer costs a cache-key walk)."""
+    from sqlalchemy import event
+
+    from app.extensions import read_engine
+
+    trip = journey()
+    trip.get()
+    trip.answer("start")
+    trip.answer("consent", consent_sensitive=True)
+    name = person.passport_name  # read before counting (the test's own object loads it)
+    engines = {_db.engine, read_engine()}
+    runs: list[list] = []
+
+    def collect(_conn, clause, *_args):
+        runs[-1].append(clause)
+
+    for engine in engines:
+        event.listen(engine, "before_execute", collect)
+    try:
+        for _ in range(2):
+            runs.append([])
+            assert trip.answer("name", passport_name=name)["step"] == "identifier_type"
+            runs.append([])
+            assert trip.answer("identifier_type", action="back")["step"] == "name"
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_execute", collect)
+    assert all(any(str(clause).startswith("UPDATE") for clause in run) for run in runs), runs
+    for first, again in ((runs[0], runs[2]), (runs[1], runs[3])):  # the same answer, a second time
+        assert len(first) == len(again) and all(a is b for a, b in zip(first, again, strict=True)), runs
+
+
 def test_a_step_and_its_own_writes_are_saved_together_or_not_at_all(journey, monkeypatch):
     """The consent step adds a consent row; when another device moved the journey first, neither is saved."""
     from app.verify import journey as verify_journey
