@@ -20,7 +20,7 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import clock, pii
@@ -224,6 +224,20 @@ def _user_by_openid():
     )
 
 
+@lru_cache(maxsize=1)
+def _touch_active_user():
+    """UPDATE last sign-in (and unionid, when WeChat gave one) … WHERE id = ? AND still active (built once)."""
+    table = UserAccount.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("user_id"), table.c.status == "active")
+        .values(
+            last_login_at=bindparam("signed_in_at"),
+            unionid=func.coalesce(bindparam("new_unionid", type_=table.c.unionid.type), table.c.unionid),
+        )
+    )
+
+
 def _upsert_user(identity: dict) -> SignedInUser:
     """The user for this openid, created on first sign-in; unionid and last sign-in refreshed.
 
@@ -238,11 +252,12 @@ def _upsert_user(identity: dict) -> SignedInUser:
         user = SignedInUser(*row)
         if user.status != "active":
             raise AccountRestricted()
-        values: dict = {"last_login_at": clock.now()}
-        if identity.get("unionid"):
-            values["unionid"] = identity["unionid"]
-        guarded = update(UserAccount).where(UserAccount.id == user.id, UserAccount.status == "active")
-        if write_one(guarded.values(values)):
+        touched = {
+            "user_id": user.id,
+            "signed_in_at": clock.now(),
+            "new_unionid": identity.get("unionid") or None,
+        }
+        if write_one(_touch_active_user(), touched):
             return user
         # Restricted or deleted since the read: read again (a deleted account signs up anew).
     raise AccountRestricted()

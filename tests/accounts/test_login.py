@@ -283,6 +283,42 @@ def test_a_returning_sign_in_costs_one_read_and_one_update(app, client, db, wech
     assert user.unionid == "uUnion0002" and user.last_login_at is not None
 
 
+def _statement_objects(objects):
+    """Collect the statement objects the engines execute; returns the function that stops collecting."""
+    from sqlalchemy import event
+
+    from app.extensions import db, read_engine
+
+    engines = {db.engine, read_engine()}
+
+    def collect(_conn, clause, *_args):
+        objects.append(clause)
+
+    for engine in engines:
+        event.listen(engine, "before_execute", collect)
+    return lambda: [event.remove(engine, "before_execute", collect) for engine in engines]
+
+
+def test_a_returning_sign_ins_statements_are_built_once(app, client, db, wechat_emulator):
+    """Each sign-in runs the same statement objects (one built per sign-in costs SQLAlchemy a cache-key walk)."""
+    first = post_login(client, wechat_emulator.mint_login_code(OPENID, unionid="uUnion0001")).json
+    runs: list[list] = []
+    for unionid in ("uUnion0001", None):
+        runs.append([])
+        stop = _statement_objects(runs[-1])
+        try:
+            assert (
+                post_login(client, wechat_emulator.mint_login_code(OPENID, unionid=unionid)).status_code
+                == 200
+            )
+        finally:
+            stop()
+    assert len(runs[0]) == 2 and all(a is b for a, b in zip(runs[0], runs[1], strict=True)), runs
+    db.session.expire_all()
+    user = db.session.get(UserAccount, first["user"]["id"])
+    assert user.unionid == "uUnion0001"  # a sign-in without a unionid keeps the one WeChat gave before
+
+
 def test_a_returning_sign_in_costs_two_redis_round_trips(app, client, db, wechat_emulator, monkeypatch):
     """The code's lock, then the session with the code's outcome: the session is not a round trip of its own."""
     import redis.client
