@@ -249,19 +249,23 @@ def test_a_submission_waiting_on_a_failed_parallel_exchange_gets_its_answer(
         assert post_login(app.test_client(), login_code).status_code == 200  # the code was not spent
 
 
-def _count_statements(statements):
+def _on_engines(event_name: str, listener):
+    """Listen to `event_name` on the app's engines; returns the function that stops listening."""
     from sqlalchemy import event
 
     from app.extensions import db, read_engine
 
     engines = {db.engine, read_engine()}
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
     for engine in engines:
-        event.listen(engine, "before_cursor_execute", count)
-    return lambda: [event.remove(engine, "before_cursor_execute", count) for engine in engines]
+        event.listen(engine, event_name, listener)
+    return lambda: [event.remove(engine, event_name, listener) for engine in engines]
+
+
+def _count_statements(statements):
+    """Collect the SQL text sent; returns the function that stops collecting."""
+    return _on_engines(
+        "before_cursor_execute", lambda _conn, _cursor, statement, *_args: statements.append(statement)
+    )
 
 
 def test_a_returning_sign_in_costs_one_read_and_one_update(app, client, db, wechat_emulator):
@@ -285,18 +289,7 @@ def test_a_returning_sign_in_costs_one_read_and_one_update(app, client, db, wech
 
 def _statement_objects(objects):
     """Collect the statement objects the engines execute; returns the function that stops collecting."""
-    from sqlalchemy import event
-
-    from app.extensions import db, read_engine
-
-    engines = {db.engine, read_engine()}
-
-    def collect(_conn, clause, *_args):
-        objects.append(clause)
-
-    for engine in engines:
-        event.listen(engine, "before_execute", collect)
-    return lambda: [event.remove(engine, "before_execute", collect) for engine in engines]
+    return _on_engines("before_execute", lambda _conn, clause, *_args: objects.append(clause))
 
 
 def test_a_returning_sign_ins_statements_are_built_once(app, client, db, wechat_emulator):
