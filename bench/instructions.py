@@ -226,6 +226,42 @@ def format_report(result: dict) -> str:
     return "\n".join(lines)
 
 
+def rows(harness) -> list:
+    """The rows for `python -m bench.run --only instructions` (10 cycles; 2 with --quick)."""
+    from bench.run import Row
+
+    name = "instructions per request"
+    why = missing()
+    if why:
+        return [Row.missing(name, why)]
+    result = measure(2 if harness.quick else 10)
+    bare = result["per_kind"][BARE]["instructions"]
+    table = [
+        Row(
+            f"{name}: {kind}",
+            row["instructions"],
+            "instr",
+            baseline=bare,
+            ratio=row["bare_ratio"],
+            detail=f"median of {row['requests']}; min {row['min']:,}, max {row['max']:,}",
+        )
+        for kind, row in result["per_kind"].items()
+        if kind != BARE
+    ]
+    weights = ", ".join(f"{kind} × {n}" for kind, n in result["weights"].items())
+    table.append(
+        Row(
+            f"{name}: the mix",
+            result["mix_per_request"],
+            "instr",
+            baseline=bare,
+            ratio=result["mix_bare_ratio"],
+            detail=f"a cycle's average ({weights}); the app's WSGI call alone",
+        )
+    )
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command line."""
     argv = sys.argv[1:] if argv is None else argv

@@ -504,11 +504,13 @@ BENCHMARKS = {
     "card": _plugin_bench("card_bench", ["card", "contributions (a year)"]),
     "notices": _plugin_bench("notices_bench", ["notice fan-out"]),
     "soak": _plugin_bench("soak", ["soak (login + journey + card mix)"]),
+    "instructions": _plugin_bench("instructions", ["instructions per request"]),
 }
 #: Benchmarks that need the app under test on real Redis and MariaDB.
-NEEDS_SERVICES = {"platform", "callback", "journey", "card", "notices", "soak"}
-#: Benchmarks left out of the full run; they run only when named with --only (the soak takes 5 minutes).
-OPT_IN = {"soak"}
+NEEDS_SERVICES = {"platform", "callback", "journey", "card", "notices", "soak", "instructions"}
+#: Benchmarks left out of the full run; they run only when named with --only (the soak takes 5 minutes,
+#: counting instructions under valgrind about 2).
+OPT_IN = {"soak", "instructions"}
 
 
 # --- the table -----------------------------------------------------------------------------------

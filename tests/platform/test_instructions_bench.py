@@ -63,6 +63,49 @@ def test_dumps_are_read_by_label_and_the_toggling_is_taken_off_every_figure(tmp_
         instructions.figures({"login": [1]}, ("login",))
 
 
+def test_bench_run_names_it_and_prints_each_kind_beside_bare_flask(monkeypatch):
+    """`python -m bench.run --only instructions` (left out of the full run): a row per kind and the mix."""
+    from bench import run as bench_run
+
+    assert "instructions" in bench_run.BENCHMARKS and "instructions" in bench_run.OPT_IN
+    counts = {
+        "login": [7_100],
+        "journey": [600, 600],
+        "card": [500],
+        "bare Flask": [500],
+        "toggle only": [100],
+    }
+    asked = []
+    monkeypatch.setattr(instructions, "missing", lambda: None)
+    monkeypatch.setattr(
+        instructions,
+        "measure",
+        lambda cycles: (
+            asked.append(cycles)
+            or {**instructions.figures(counts, ("login", "journey", "card")), "cycles": cycles}
+        ),
+    )
+    rows = bench_run._plugin_rows(instructions, bench_run.Harness(quick=True))
+    assert asked == [2]
+    table = {row.name: row for row in rows}
+    assert list(table) == [
+        "instructions per request: login",
+        "instructions per request: journey",
+        "instructions per request: card",
+        "instructions per request: the mix",
+    ]
+    assert (
+        table["instructions per request: login"].value == 7_000
+        and table["instructions per request: login"].baseline == 400
+    )
+    mix = table["instructions per request: the mix"]
+    assert mix.value == round((7_000 + 500 + 400) / 3) and mix.ratio == round(400 / mix.value, 3)
+    assert "instructions per request: card" in bench_run.format_table(rows)
+    monkeypatch.setattr(instructions, "missing", lambda: "valgrind is not installed")
+    (row,) = instructions.rows(bench_run.Harness(quick=True))
+    assert row.status == "not available" and "valgrind" in row.detail
+
+
 @pytest.mark.real_mysql
 @pytest.mark.real_redis
 @pytest.mark.slow
