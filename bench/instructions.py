@@ -236,29 +236,29 @@ def rows(harness) -> list:
         return [Row.missing(name, why)]
     result = measure(2 if harness.quick else 10)
     bare = result["per_kind"][BARE]["instructions"]
-    table = [
-        Row(
-            f"{name}: {kind}",
+    weights = ", ".join(f"{kind} × {n}" for kind, n in result["weights"].items())
+    lines = [
+        (
+            kind,
             row["instructions"],
-            "instr",
-            baseline=bare,
-            ratio=row["bare_ratio"],
-            detail=f"median of {row['requests']}; min {row['min']:,}, max {row['max']:,}",
+            row["bare_ratio"],
+            f"median of {row['requests']}; min {row['min']:,}, max {row['max']:,}",
         )
         for kind, row in result["per_kind"].items()
         if kind != BARE
     ]
-    weights = ", ".join(f"{kind} × {n}" for kind, n in result["weights"].items())
-    table.append(
-        Row(
-            f"{name}: the mix",
+    lines.append(
+        (
+            "the mix",
             result["mix_per_request"],
-            "instr",
-            baseline=bare,
-            ratio=result["mix_bare_ratio"],
-            detail=f"a cycle's average ({weights}); the app's WSGI call alone",
+            result["mix_bare_ratio"],
+            f"a cycle's average ({weights}); the app's WSGI call alone",
         )
     )
+    table = [
+        Row(f"{name}: {label}", value, "instr", baseline=bare, ratio=ratio, detail=detail)
+        for label, value, ratio, detail in lines
+    ]
     return table
 
 
