@@ -39,7 +39,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import load, nginx_front
+from bench import load, nginx_front, recycle
 from bench.run import OUT_DIR, Harness, Row, services_down
 
 NAME = "soak (login + journey + card mix)"
@@ -86,9 +86,10 @@ WARMUP_SECONDS = 3
 MAX_CLOSED_LOOP_RPS = 2500
 LOCALES = ("en", "ko", "ar", "zh_Hans", "ja", "de", "fr", "es")
 WRK_TIMEOUT = "10s"
-#: gunicorn workers of the app and of the bare baseline: as production runs them (deploy/gunicorn.conf.py,
-#: four per core), so a worker waiting on MariaDB, Redis or WeChat does not leave a core idle.
-PRODUCTION_WORKERS = 4 * (os.cpu_count() or 1)
+#: gunicorn workers of the app and of the bare baseline: as production runs them (read from
+#: deploy/gunicorn.conf.py: four per core), so a worker waiting on MariaDB, Redis or WeChat does not
+#: leave a core idle.
+PRODUCTION_WORKERS = int(recycle.gunicorn_settings()["workers"])
 
 
 @dataclass
@@ -783,7 +784,7 @@ def main(argv: list[str] | None = None) -> int:
         "--workers",
         type=int,
         default=PRODUCTION_WORKERS,
-        help=f"gunicorn sync workers of the app and the bare app (default {PRODUCTION_WORKERS}: four per core)",
+        help=f"gunicorn sync workers of the app and the bare app (default {PRODUCTION_WORKERS}, as deploy/gunicorn.conf.py starts)",
     )
     parser.add_argument(
         "--hosts",

@@ -1,8 +1,8 @@
 """gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
 
-Sync workers (steady under keep-alive load, see docs/deploy.md), four per core (a sign-in holds its
-worker for WeChat's round trip), bound to loopback behind nginx. With PROMETHEUS_MULTIPROC_DIR set, a dead worker's metric files are marked so the
-scrape stops counting its live gauges.
+Sync workers (steady under keep-alive load, see docs/deploy.md), four per core (a sign-in holds
+its worker for WeChat's round trip), bound to loopback behind nginx. With PROMETHEUS_MULTIPROC_DIR
+set, a dead worker's metric files are marked so the scrape stops counting its live gauges.
 """
 
 import multiprocessing
