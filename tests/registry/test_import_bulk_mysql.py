@@ -134,6 +134,48 @@ def test_new_ids_come_from_one_insert_when_the_server_numbers_them_in_a_row():
     assert sum("@@innodb_autoinc_lock_mode" in s for s in driver.statements) == 1  # asked once per connection
 
 
+def test_values_shared_by_every_row_are_rendered_once(monkeypatch):
+    """The stamps every row of a batch shares cost one rendering, not one per row."""
+    rendered = []
+    literal_of = bulk._mysql_literal
+
+    def counting(driver):
+        literal = literal_of(driver)
+
+        def count(value):
+            rendered.append(value)
+            return literal(value)
+
+        return count
+
+    monkeypatch.setattr(bulk, "_mysql_literal", counting)
+    driver = Driver()
+    seen = datetime(2026, 12, 7, 8, 30, 1, tzinfo=UTC).replace(tzinfo=None)  # as UTCDateTime sends it
+    bulk.insert_rows(connection(driver), TABLE, [{"name": f"n{n}"} for n in range(50)], {"seen": seen})
+    [statement] = driver.statements
+    assert statement.count("'2026-12-07 08:30:01')") == 50
+    assert rendered.count(seen) == 1
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)),
+            st.one_of(st.none(), st.binary(max_size=40)),
+            st.one_of(st.none(), st.integers(), st.booleans(), st.dates()),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_columns_of_one_kind_are_rendered_as_each_value_on_its_own(rows):
+    """Whole-column shortcuts (numbers, bytes) give what rendering every value alone gives."""
+    driver = _pymysql_connection(False)
+    literal = bulk._mysql_literal(driver)
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    assert bulk._mysql_cells(driver, columns) == [tuple(map(literal, row)) for row in rows]
+
+
 def test_new_ids_are_taken_one_insert_at_a_time_when_the_server_interleaves_them():
     driver = Driver(autoinc=(2, 1))
     ids = bulk.insert_rows_returning_ids(connection(driver), TABLE, [{"name": "a"}, {"name": "b"}])

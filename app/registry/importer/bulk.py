@@ -80,10 +80,18 @@ def _columns_and_values(
 
 
 def _mysql_rows(conn, table, rows: list[dict], extra: dict | None) -> tuple[tuple[str, ...], list[str]]:
-    """The columns of rows with the same keys (then `extra`'s) and each row as a `(…, …)` SQL tuple."""
+    """The columns of rows with the same keys (then `extra`'s) and each row as a `(…, …)` SQL tuple.
+
+    `extra`'s values are the same in every row, so they are rendered once, as one shared ending.
+    """
+    driver = _driver(conn)
     columns = tuple(rows[0])
-    cells = _mysql_cells(_driver(conn), _converted_columns(conn, table, columns, rows, extra))
-    return columns + tuple(extra or ()), ["(" + ", ".join(row) + ")" for row in cells]
+    cells = _mysql_cells(driver, _converted_columns(conn, table, columns, rows))
+    ending = ")"
+    if extra:
+        (fixed,) = _mysql_cells(driver, _converted_columns(conn, table, tuple(extra), [extra]))
+        ending = "".join(", " + cell for cell in fixed) + ")"
+    return columns + tuple(extra or ()), ["(" + ", ".join(row) + ending for row in cells]
 
 
 def _driver(conn):
@@ -145,12 +153,21 @@ def _mysql_quote_table(driver) -> dict[int, str] | None:
 
 
 def _mysql_cells(driver, columns: list[list]) -> list[tuple[str, ...]]:
-    """Each row's values as SQL literals, rendered a column at a time (strings by one translate)."""
+    """Each row's values as SQL literals, rendered a column at a time.
+
+    A column of one kind (whole numbers, bytes, or strings escaped by one translate) is rendered
+    without asking each value its type; any other goes through `_mysql_literal` value by value.
+    """
     literal = _mysql_literal(driver)
     table = _mysql_quote_table(driver)
     rendered = []
     for column in columns:
-        if table is not None and all(type(value) is str or value is None for value in column):
+        kinds = set(map(type, column)) - {type(None)}
+        if kinds == {int}:
+            rendered.append(["NULL" if value is None else str(value) for value in column])
+        elif kinds == {bytes}:
+            rendered.append(["NULL" if value is None else "X'" + value.hex() + "'" for value in column])
+        elif table is not None and kinds <= {str}:
             rendered.append(
                 ["NULL" if value is None else "'" + value.translate(table) + "'" for value in column]
             )
