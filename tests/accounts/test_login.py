@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -213,15 +212,34 @@ def test_later_requests_keep_the_sign_in_language_without_headers(client, wechat
     ],
 )
 def test_a_submission_waiting_on_a_failed_parallel_exchange_gets_its_answer(
-    app, wechat_emulator, errcode, status, code
+    app, wechat_emulator, monkeypatch, errcode, status, code
 ):
-    """Two submissions of one code share one exchange; when it fails, both answer as the failure says."""
+    """Two submissions of one code share one exchange; when it fails, both answer as the failure says.
+
+    The first submission's exchange is held until the second is seen waiting on it, so the two
+    always overlap, however late a thread starts on a busy machine.
+    """
+    from app.wechat.client import WeChatApi
+
     login_code = wechat_emulator.mint_login_code(OPENID)
-    wechat_emulator.slow("jscode2session", 1.5)
     if errcode is None:
         wechat_emulator.fail("jscode2session", status=502)
     else:
         wechat_emulator.fail("jscode2session", errcode=errcode)
+    exchanging, second_waits = threading.Event(), threading.Event()
+    exchange, wait_for_other = WeChatApi.code_to_session, auth._wait_for_other
+
+    def held_exchange(self, js_code):
+        exchanging.set()
+        assert second_waits.wait(10), "the second submission never waited for the first"
+        return exchange(self, js_code)  # then WeChat (the emulator) answers, over real HTTP
+
+    def noted_wait(*args):
+        second_waits.set()
+        return wait_for_other(*args)
+
+    monkeypatch.setattr(WeChatApi, "code_to_session", held_exchange)
+    monkeypatch.setattr(auth, "_wait_for_other", noted_wait)
     results = []
 
     def submit():
@@ -229,13 +247,7 @@ def test_a_submission_waiting_on_a_failed_parallel_exchange_gets_its_answer(
 
     threads = [threading.Thread(target=submit) for _ in range(2)]
     threads[0].start()
-    # The second submission comes while the first holds the exchange (on a busy machine a thread can
-    # start late, and after a busy WeChat's answer a new exchange of the unspent code is right).
-    lock = auth.code_cache_key(login_code) + ":lock"
-    with app.app_context():
-        deadline = time.monotonic() + 5
-        while not get_redis().exists(lock) and time.monotonic() < deadline:
-            time.sleep(0.01)
+    assert exchanging.wait(10)
     threads[1].start()
     for thread in threads:
         thread.join()
@@ -245,7 +257,7 @@ def test_a_submission_waiting_on_a_failed_parallel_exchange_gets_its_answer(
     ] * 2, [r.json for r in results]
     assert all(r.json["locale"] and r.json["error"]["message"] for r in results)  # the localized envelope
     if status == 503:
-        wechat_emulator.slow("jscode2session", 0)
+        monkeypatch.setattr(WeChatApi, "code_to_session", exchange)
         assert post_login(app.test_client(), login_code).status_code == 200  # the code was not spent
 
 
