@@ -297,6 +297,8 @@ def bench_import(harness: Harness) -> list[Row]:
             for kind, default_target in (("people", 3_000), ("contributions", 20_000)):
                 rate = _pick(result, f"{kind}_rows_per_s")
                 target = targets.get(f"{kind}_rows_per_s", default_target)
+                server_cpu = _pick(result, f"{kind}_db_cpu_s")
+                server = "" if server_cpu is None else f", database server {server_cpu} CPU-s"
                 rows.append(
                     Row(
                         f"import {kind}, {size:,} rows ({label})",
@@ -306,7 +308,7 @@ def bench_import(harness: Harness) -> list[Row]:
                         passed=rate is not None and rate >= target,
                         detail=f"{_pick(result, f'{kind}_seconds', default='?')} s, "
                         f"{_pick(result, f'{kind}_rows_per_cpu_s', default='?')} rows per CPU-s, "
-                        f"peak {_pick(result, f'{kind}_peak_mb', default='?')} MB",
+                        f"peak {_pick(result, f'{kind}_peak_mb', default='?')} MB{server}",
                     )
                 )
             peaks = [

@@ -13,6 +13,22 @@ def test_the_benchmark_imports_its_synthetic_files_without_rejections():
     assert result["rows"] == 120 and result["rejected"] == 0
     assert result["people_rows_per_s"] > 0 and result["contributions_rows_per_s"] > 0
     assert result["app_peak_mb"] > 0 and result["people_peak_mb"] > 0
+    assert result["people_db_cpu_s"] is None  # SQLite works inside the importing process
+
+
+@pytest.mark.slow
+@pytest.mark.real_mysql
+def test_the_database_servers_cpu_time_is_measured_when_it_runs_here():
+    """On a loopback MariaDB the server's share of an import is read from /proc."""
+    from bench.run import ensure_database
+
+    url = "mysql+pymysql://root@127.0.0.1:3306/bench_import?charset=utf8mb4"
+    ensure_database(url)
+    result = import_bench.run(60, url)
+    assert result["rejected"] == 0
+    assert result["people_db_cpu_s"] is not None and result["people_db_cpu_s"] >= 0
+    assert result["contributions_db_cpu_s"] is not None
+    assert import_bench._server_pid("mysql+pymysql://ssc@db.internal:3306/ssc") is None
 
 
 @pytest.mark.slow
