@@ -5,8 +5,10 @@ user and template within PAIR_WINDOW of each other are the same accept: the seco
 fills the other key of the first one's grant instead of adding quota. Each source is idempotent on
 its own key (client: report id + template; event: openid + CreateTime + template), so retries of
 either never count twice. A delivery report (sent event) is one SubscriptionReceipt, unique by the
-MsgID of the message it reports on, so a report sent again, however late, counts once. WeChat
-stays the judge: a 43101 on send sets the quota to zero.
+MsgID of the message it reports on, so a report sent again counts once. Grants and receipts are
+kept for the retention period (`flask privacy purge` deletes older ones; WeChat repeats a push
+within seconds), their counts for good in the ledger row. WeChat stays the judge: a 43101 on send
+sets the quota to zero.
 """
 
 from __future__ import annotations

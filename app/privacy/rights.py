@@ -312,11 +312,17 @@ def require_confirmation(body) -> None:
 
 
 def purge_expired(*, retention_days: int, now: datetime | None = None) -> dict:
-    """Delete verification attempts older than the retention period and in-person references past use."""
+    """Delete what is kept only for the retention period: attempts, used references, the ledger's keys."""
     now = now or clock.now()
     cutoff = now - timedelta(days=retention_days)
     removed_attempts = rows_changed(
         delete(VerificationAttempt).where(VerificationAttempt.created_at < cutoff)
+    )
+    # Grants and receipts only keep a repeated report (WeChat repeats a push within seconds, a
+    # client retries within minutes) from counting twice; their counts stay in the ledger row.
+    removed_grants = rows_changed(delete(SubscriptionGrant).where(SubscriptionGrant.accepted_at < cutoff))
+    removed_receipts = rows_changed(
+        delete(SubscriptionReceipt).where(SubscriptionReceipt.received_at < cutoff)
     )
     # Unconfirmed references are useless once expired; confirmed or cancelled ones are kept for the
     # retention period as the record of the in-person check, like the attempts.
@@ -328,18 +334,18 @@ def purge_expired(*, retention_days: int, now: datetime | None = None) -> dict:
             )
         )
     )
-    if removed_attempts or removed_references:
+    removed = {
+        "verification_attempts": removed_attempts,
+        "in_person_references": removed_references,
+        "subscription_grants": removed_grants,
+        "subscription_receipts": removed_receipts,
+    }
+    if any(removed.values()):
         audit.record(
-            "privacy.purged",
-            actor_type="system",
-            details={
-                "verification_attempts": removed_attempts,
-                "in_person_references": removed_references,
-                "retention_days": retention_days,
-            },
+            "privacy.purged", actor_type="system", details={**removed, "retention_days": retention_days}
         )
     db.session.commit()
-    return {"verification_attempts": removed_attempts, "in_person_references": removed_references}
+    return removed
 
 
 _PURPOSE_LABELS = {

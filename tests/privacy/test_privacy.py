@@ -321,13 +321,39 @@ class TestRetention:
             user_id=rich_user.id, person_id=rich_user.person_id, reference_hash="b" * 64, expires_at=old(1)
         )
         db.session.add_all([stale, expired_ref])
+        ledger_keys = []
+        for days, key in ((91, "old"), (2, "new")):
+            ledger_keys += [
+                SubscriptionGrant(
+                    user_id=rich_user.id, template_id="tpl-retention", accepted_at=old(days), client_key=key
+                ),
+                SubscriptionReceipt(
+                    user_id=rich_user.id,
+                    template_id="tpl-retention",
+                    receipt_key=key,
+                    error_code="0",
+                    received_at=old(days),
+                ),
+            ]
+        db.session.add_all(ledger_keys)
         db.session.commit()
+        grants, receipts = count(SubscriptionGrant), count(SubscriptionReceipt)
 
         removed = privacy.purge_expired(retention_days=90)
 
-        assert removed == {"verification_attempts": 1, "in_person_references": 1}
+        assert removed == {
+            "verification_attempts": 1,
+            "in_person_references": 1,
+            "subscription_grants": 1,
+            "subscription_receipts": 1,
+        }
         assert db.session.scalars(select(VerificationAttempt.id)).all() == [recent.id]
         assert count(InPersonReference) == 1  # the live reference stays
+        # Only the keys past retention go: a repeated report of the last 90 days still counts once.
+        assert (count(SubscriptionGrant), count(SubscriptionReceipt)) == (grants - 1, receipts - 1)
+        assert (
+            count(SubscriptionGrant, client_key="new") == count(SubscriptionReceipt, receipt_key="new") == 1
+        )
         assert count(AuditLog, action="privacy.purged") == 1
 
     def test_purge_command_uses_the_configured_retention(self, app, runner):

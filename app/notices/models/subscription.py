@@ -53,8 +53,8 @@ class SubscriptionGrant(Model):
 class SubscriptionReceipt(Model):
     """One subscribe message's delivery report (a subscribe_msg_sent_event item), counted once.
 
-    receipt_key: a hash of WeChat's MsgID for that message (unique), so a report WeChat sends again,
-    however late, never counts a delivery twice in the ledger.
+    receipt_key: a hash of WeChat's MsgID for that message (unique), so a report WeChat sends again
+    never counts a delivery twice in the ledger (kept for the retention period: `privacy purge`).
     """
 
     __tablename__ = "subscription_receipts"

@@ -1,4 +1,4 @@
-"""`flask privacy purge`: delete verification records older than the retention period."""
+"""`flask privacy purge`: delete what is kept only for the retention period (run it daily)."""
 
 from __future__ import annotations
 
@@ -23,12 +23,14 @@ def privacy():
 )
 @with_appcontext
 def purge(days: int | None) -> None:
-    """Delete verification attempts older than the retention period and in-person references past use."""
+    """Delete verification attempts, used in-person references and the ledger's keys past retention."""
     retention = days or current_app.config["VERIFICATION_ATTEMPT_RETENTION_DAYS"]
     removed = privacy_service.purge_expired(retention_days=retention)
     click.echo(
-        f"Deleted {removed['verification_attempts']} verification attempts and "
-        f"{removed['in_person_references']} in-person references (retention {retention} days)."
+        f"Deleted {removed['verification_attempts']} verification attempts, "
+        f"{removed['in_person_references']} in-person references, "
+        f"{removed['subscription_grants']} subscription accepts and "
+        f"{removed['subscription_receipts']} delivery receipts (retention {retention} days)."
     )
 
 
