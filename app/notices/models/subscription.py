@@ -45,7 +45,7 @@ class SubscriptionGrant(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     template_id: Mapped[str] = mapped_column(String(128))
-    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # the retention purge
     client_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     event_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
@@ -64,4 +64,4 @@ class SubscriptionReceipt(Model):
     template_id: Mapped[str] = mapped_column(String(128))
     receipt_key: Mapped[str] = mapped_column(String(64), unique=True)
     error_code: Mapped[str] = mapped_column(String(16))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # the retention purge
