@@ -112,6 +112,7 @@ def rehearse(root: Path, report: Report) -> None:
                 ("card", checks.card),
                 ("QR check", checks.qr_check),
                 ("notice", checks.notice),
+                ("housekeeping (§7)", checks.housekeeping),
                 ("/metrics", checks.metrics),
                 ("/readyz", checks.readiness),
                 ("two web hosts (§10)", hosts.two_hosts),

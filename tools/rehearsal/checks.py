@@ -309,3 +309,22 @@ def readiness(ctx: Context, row: Row) -> None:
     ):
         raise StepFailed(f"/readyz {ready}, plain HTTP answered {redirect.status_code}")
     row.proved = f"/readyz 200 {ready['checks']}; plain HTTP: 301 to https"
+
+
+def housekeeping(ctx: Context, row: Row) -> None:
+    """§7: the cron lines run as written, as the service's account; the purge deletes a stale record."""
+    with ctx.db().connect() as connection:  # autocommit
+        connection.execute(
+            text(
+                "INSERT INTO verification_attempts (step, result, created_at) "
+                "VALUES ('rehearsal', 'fail', NOW() - INTERVAL 400 DAY)"
+            )
+        )
+    outputs = {}
+    for line in ctx.stack.guide.commands("housekeeping"):
+        outputs[line] = ctx.stack.sh("housekeeping", line, env=ctx.stack.service_shell()).strip()
+    purge = [output for line, output in outputs.items() if " privacy purge" in line]
+    stale = ctx.scalar("SELECT COUNT(*) FROM verification_attempts WHERE step = 'rehearsal'")
+    if len(purge) != 1 or stale != 0:
+        raise StepFailed(f"the daily purge left {stale} stale attempts: {outputs}")
+    row.proved = "; ".join(f"`{line}`" for line in outputs) + f": {purge[0].splitlines()[-1]}"

@@ -16,7 +16,18 @@ GUIDE = ROOT / "docs" / "deploy.md"
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 
 #: The blocks the rehearsal runs, in the order it runs them.
-BLOCKS = ("database", "build", "migrate", "web-unit", "workers", "first-data", "resume", "backup", "restore")
+BLOCKS = (
+    "database",
+    "build",
+    "migrate",
+    "web-unit",
+    "workers",
+    "first-data",
+    "housekeeping",
+    "resume",
+    "backup",
+    "restore",
+)
 #: Blocks it runs when the guide marks them: `config-check`, the `flask --app wsgi config check` of §2.
 OPTIONAL_BLOCKS = ("config-check",)
 _MARKED = re.compile(r"^<!-- rehearsal: ([\w-]+) -->\n```(\w*)\n(.*?)^```$", re.M | re.S)
