@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app import view_cache
 from app.accounts.auth import user_sessions
@@ -321,6 +321,10 @@ class TestRetention:
             user_id=rich_user.id, person_id=rich_user.person_id, reference_hash="b" * 64, expires_at=old(1)
         )
         db.session.add_all([stale, expired_ref])
+        # The fixture's accept and receipt are made recent: its push is dated 2026-11-28, which the
+        # calendar runs' clocks (2027, 2028) already see as past retention.
+        for model, column in ((SubscriptionGrant, "accepted_at"), (SubscriptionReceipt, "received_at")):
+            db.session.execute(update(model).values({column: old(1)}))
         ledger_keys = []
         for days, key in ((91, "old"), (2, "new")):
             ledger_keys += [
