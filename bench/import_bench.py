@@ -15,8 +15,9 @@ the CPU time of the importing process and its worker processes together, which s
 when other work shares the machine. `*_db_cpu_s` is the CPU time the database server spent
 meanwhile, when it runs on this machine (a MariaDB or MySQL server found in /proc; None for
 SQLite, which works inside the importing process, or a server elsewhere): the importer waits
-while the server works, so on one machine the wall time is about the two added up. `*_peak_mb` is the importing process; `*_worker_peak_mb` the
-largest worker process (0 when the file was checked without workers).
+while the server works, so on one machine the wall time is about the two added up.
+`*_peak_mb` is the importing process; `*_worker_peak_mb` the largest worker process (0 when the
+file was checked without workers).
 `app_peak_mb` is the same process creating the app without importing anything.
 
 The database is a temporary SQLite file unless `--database URL` (or `BENCH_DATABASE_URL`) names
@@ -226,9 +227,10 @@ def _child(kind: str, file: str, database: str, create: bool) -> None:
 
 def _server_pid(database: str) -> int | None:
     """The process id of the MariaDB/MySQL server behind a loopback `database` URL, if it runs here."""
-    if not database.startswith("mysql") or not any(
-        host in database for host in ("@127.0.0.1", "@localhost", "@[::1]")
-    ):
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database)
+    if not url.drivername.startswith("mysql") or url.host not in ("127.0.0.1", "localhost", "::1"):
         return None
     for comm in Path("/proc").glob("[0-9]*/comm"):
         try:

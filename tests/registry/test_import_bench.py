@@ -29,6 +29,7 @@ def test_the_database_servers_cpu_time_is_measured_when_it_runs_here():
     assert result["people_db_cpu_s"] is not None and result["people_db_cpu_s"] >= 0
     assert result["contributions_db_cpu_s"] is not None
     assert import_bench._server_pid("mysql+pymysql://ssc@db.internal:3306/ssc") is None
+    assert import_bench._server_pid("mysql+pymysql://127.0.0.1:3306/ssc") is not None  # no user named
 
 
 @pytest.mark.slow
