@@ -71,8 +71,8 @@ class Harness:
 
     # -- the app under test --------------------------------------------------------------------
 
-    def app(self):
-        """The app under test, in this process, on the bench database (schema created on first use)."""
+    def app(self, overrides: dict | None = None):
+        """The app under test, in this process, on the bench database (schema created on first use; `overrides` then)."""
         if self._app is None:
             from app import create_app
             from app.extensions import db
@@ -81,7 +81,7 @@ class Harness:
             saved = {key: os.environ.get(key) for key in self.env}
             os.environ.update(self.env)  # read once, as gunicorn's workers will; then restored
             try:
-                self._app = create_app()
+                self._app = create_app(overrides)
             finally:
                 for key, value in saved.items():
                     if value is None:

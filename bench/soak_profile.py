@@ -97,8 +97,8 @@ class MixRun:
 
 
 @contextmanager
-def mix_run() -> Iterator[MixRun]:
-    """A Redis of the run's own, the WeChat emulator in its own gunicorn, the app and the soak's users."""
+def mix_run(overrides: dict | None = None) -> Iterator[MixRun]:
+    """A Redis of the run's own, the WeChat emulator in its own gunicorn, the app (config `overrides`) and the soak's users."""
     with own_redis() as (redis_url, redis_client):
         os.environ["BENCH_REDIS_URL"] = redis_url
         harness = Harness()
@@ -110,7 +110,7 @@ def mix_run() -> Iterator[MixRun]:
             harness.env.update(
                 {k: v for k, v in soak.app_environment(emulator.url).items() if k != "GUNICORN_CMD_ARGS"}
             )
-            app = harness.app()
+            app = harness.app(overrides)
             prepared = soak.prepare(app, 1, users_per_lane=16, holders=soak.HOLDERS)
             yield MixRun(harness, app, prepared, emulator.url, redis_client)
         finally:

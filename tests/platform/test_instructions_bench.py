@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
-from bench import instructions, soak
+from bench import instructions, soak, soak_profile
 from tests.parts import missing_part
 from tests.platform.test_soak_smoke import _soak_services
 
@@ -104,6 +106,44 @@ def test_bench_run_names_it_and_prints_each_kind_beside_bare_flask(monkeypatch):
     monkeypatch.setattr(instructions, "missing", lambda: "valgrind is not installed")
     (row,) = instructions.rows(bench_run.Harness(quick=True))
     assert row.status == "not available" and "valgrind" in row.detail
+
+
+def test_the_app_under_callgrind_waits_for_wechat_longer_than_production(monkeypatch):
+    """Under callgrind a sign-in's code exchange is far slower: its app must not give up at 5 s."""
+    asked = []
+
+    class Stop(Exception):
+        """Raised once the app's settings are seen."""
+
+    @contextmanager
+    def mix_run(overrides=None):
+        asked.append(overrides)
+        raise Stop
+        yield
+
+    monkeypatch.setattr(soak_profile, "mix_run", mix_run)
+    with pytest.raises(Stop):
+        instructions.child(1)
+    assert asked == [{"WECHAT_TIMEOUT_SECONDS": instructions.WECHAT_TIMEOUT_SECONDS}]
+    assert instructions.WECHAT_TIMEOUT_SECONDS >= 60
+
+
+@pytest.mark.real_mysql
+@pytest.mark.real_redis
+def test_the_harness_builds_its_app_with_the_settings_it_is_given(monkeypatch):
+    """Settings given to `harness.app` reach what is built with the app (the WeChat client's timeout)."""
+    from bench.run import Harness, services_down
+
+    _soak_services(monkeypatch)
+    harness = Harness(quick=True)
+    down = services_down(harness.env)
+    if down:
+        missing_part(down)
+    try:
+        app = harness.app({"WECHAT_TIMEOUT_SECONDS": 120.0})
+        assert app.extensions["wechat"].timeout == 120.0
+    finally:
+        harness.close()
 
 
 @pytest.mark.real_mysql
