@@ -39,6 +39,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench import process_cpu
+
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Targets from issue 19 (both databases, this 2-core machine; peak for the 1,000,000-row file).
@@ -225,37 +227,10 @@ def _child(kind: str, file: str, database: str, create: bool) -> None:
     )
 
 
-def _server_pid(database: str) -> int | None:
-    """The process id of the MariaDB/MySQL server behind a loopback `database` URL, if it runs here."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(database)
-    if not url.drivername.startswith("mysql") or url.host not in ("127.0.0.1", "localhost", "::1"):
-        return None
-    for comm in Path("/proc").glob("[0-9]*/comm"):
-        try:
-            if comm.read_text().strip() in ("mariadbd", "mysqld"):
-                return int(comm.parent.name)
-        except OSError:
-            continue
-    return None
-
-
-def _cpu_seconds(pid: int | None) -> float | None:
-    """User and system CPU time of process `pid` so far (None when unknown)."""
-    if pid is None:
-        return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _measure(kind: str, file: Path, database: str, create: bool) -> dict:
     """Run one import in a child process; its figures plus its peak RSS in MB."""
-    server = _server_pid(database)
-    server_cpu = _cpu_seconds(server)
+    server = process_cpu.database_server(database)
+    server_cpu = process_cpu.cpu_seconds(server)
     started = time.perf_counter()
     process = subprocess.Popen(
         [
@@ -288,7 +263,7 @@ def _measure(kind: str, file: Path, database: str, create: bool) -> dict:
         round(figures["rows"] / figures["cpu_seconds"]) if figures["cpu_seconds"] else 0
     )
     figures["peak_mb"] = round(usage.ru_maxrss / 1024, 1)
-    server_after = _cpu_seconds(server)
+    server_after = process_cpu.cpu_seconds(server)
     figures["db_cpu_s"] = (
         None if server_cpu is None or server_after is None else round(server_after - server_cpu, 1)
     )

@@ -39,7 +39,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import load, nginx_front, recycle
+from bench import load, nginx_front, process_cpu, recycle
 from bench.run import OUT_DIR, Harness, Row, services_down
 
 NAME = "soak (login + journey + card mix)"
@@ -450,8 +450,13 @@ class Phase:
         self.app, self.prepared, self.emulator_url = app, prepared, emulator_url
         self.base_url, self.workdir = base_url, workdir
 
-    def run(self, name: str, seconds: int, lanes: int, rate: float = 0.0) -> dict:
-        """Mint this phase's codes, run the first `lanes` lanes, let the last answers land, reconcile."""
+    def run(
+        self, name: str, seconds: int, lanes: int, rate: float = 0.0, meter: process_cpu.Meter | None = None
+    ) -> dict:
+        """Mint this phase's codes, run the first `lanes` lanes, let the last answers land, reconcile.
+
+        With a `meter`, the CPU each process spent while the lanes ran is in the figures (`cpu`).
+        """
         per_lane_requests = (rate or MAX_CLOSED_LOOP_RPS) / lanes * seconds
         cycles = math.ceil(per_lane_requests * 1.05 / len(MIX)) + 3
         used = self.prepared.lanes[:lanes]
@@ -466,13 +471,18 @@ class Phase:
             )
             before = server_books(self.app, self.prepared, self.emulator_url)
             try:
+                if meter is not None:
+                    meter.start()
                 raw = run_lanes(self.base_url, directory, seconds, lanes, rate / lanes)
                 break
             except ClientCrashed:
                 if attempt == CLIENT_ATTEMPTS:
                     raise
                 time.sleep(1.0)
+        cpu = meter.stop() if meter is not None else None
         client = summarize(raw)
+        if cpu is not None:
+            client["cpu"] = cpu
         client["client_restarts"] = attempt - 1
         time.sleep(1.0)  # requests the client stopped waiting for finish on the server
         after = server_books(self.app, self.prepared, self.emulator_url)
@@ -493,7 +503,23 @@ def served(servers: list[load.Server]) -> Iterator[str]:
         yield url
 
 
-def bare_capacity(environment: dict, seconds: int, connections: int, workers: int, hosts: int = 1) -> dict:
+def cpu_groups(servers: list[load.Server], database_url: str, emulator: load.Server | None = None) -> dict:
+    """What a phase's CPU is told apart by: the app's servers, the database, Redis, WeChat's emulator."""
+    groups = {
+        "app": lambda: [
+            pid for server in servers if server.process for pid in process_cpu.tree(server.process.pid)
+        ],
+        "MariaDB": lambda: [pid for pid in [process_cpu.database_server(database_url)] if pid],
+        "Redis": lambda: process_cpu.named("redis-server"),
+    }
+    if emulator is not None and emulator.process is not None:
+        groups["WeChat emulator"] = lambda: process_cpu.tree(emulator.process.pid)
+    return groups
+
+
+def bare_capacity(
+    environment: dict, seconds: int, connections: int, workers: int, hosts: int = 1, database_url: str = ""
+) -> dict:
     """The bare Flask app's closed-loop req/s under the same gunicorn settings, hosts and connection count."""
     env = {key: value for key, value in environment.items() if key == "GUNICORN_CMD_ARGS"}
     with ExitStack() as stack:
@@ -505,8 +531,38 @@ def bare_capacity(environment: dict, seconds: int, connections: int, workers: in
         ]
         url = stack.enter_context(served(bares))
         load.measure(url, load.Request("/"), 2, connections)  # warm-up
-        measured = load.measure(url, load.Request("/"), seconds, connections)
-    return {"rps": round(measured.rps, 1), "p99_ms": round(measured.p99_ms, 2), "errors": measured.errors}
+        with process_cpu.Meter(cpu_groups(bares, database_url)) as meter:
+            measured = load.measure(url, load.Request("/"), seconds, connections)
+    return {
+        "rps": round(measured.rps, 1),
+        "p99_ms": round(measured.p99_ms, 2),
+        "errors": measured.errors,
+        "requests": measured.requests,
+        "cpu": meter.figures,
+    }
+
+
+def cpu_per_request(capacity: dict, bare: list[dict]) -> dict:
+    """The app's CPU milliseconds per request in the capacity run, bare Flask's in its runs, and their ratio."""
+    app_ms = 1000 * capacity["cpu"]["app"] / capacity["requests"] if capacity["requests"] else None
+    bare_ms = [1000 * run["cpu"]["app"] / run["requests"] for run in bare if run["requests"]]
+    bare_mean = sum(bare_ms) / len(bare_ms) if bare_ms else None
+    return {
+        "app_ms_per_request": round(app_ms, 3) if app_ms else None,
+        "bare_ms_per_request": round(bare_mean, 3) if bare_mean else None,
+        "ratio": round(bare_mean / app_ms, 3) if app_ms and bare_mean else None,
+    }
+
+
+def describe_cpu(figures: dict, cpus: int) -> str:
+    """Where a phase's CPU went: seconds by process group, and each one's share of the machine."""
+    available = figures["wall"] * cpus
+    parts = [
+        f"{name} {seconds:.1f} s ({seconds / available:.0%})"
+        for name, seconds in figures.items()
+        if name != "wall" and available
+    ]
+    return f"{figures['wall']:.1f} s x {cpus} CPUs = {available:.1f} CPU-s: " + ", ".join(parts)
 
 
 def judge(soak: dict, seconds: int, capacity_ratio: float | None = None) -> dict:
@@ -601,6 +657,18 @@ def format_report(result: dict) -> str:
         f"  machine: {machine['cpus']} CPUs, load average (1 min) {machine['load_1min_before_soak']}"
         f" before the soak, {machine['load_1min_after_soak']} after"
     )
+    capacity, per_request = result["capacity"], result["cpu_per_request"]
+    lines.append(f"  CPU in the capacity run, {describe_cpu(capacity['cpu'], machine['cpus'])}")
+    bare_cpu = [run["cpu"] for run in result["bare_runs"]]
+    lines.append(
+        "  CPU in bare Flask's capacity runs: "
+        + "; ".join(describe_cpu(figures, machine["cpus"]) for figures in bare_cpu)
+    )
+    lines.append(
+        f"  the app's CPU per request: {per_request['app_ms_per_request']} ms, bare Flask's "
+        f"{per_request['bare_ms_per_request']} ms: ratio {per_request['ratio']} (the capacity ratio "
+        f"if both had the same CPU to spend)"
+    )
     lines.append(f"result: {mark[result['passed']]}")
     return "\n".join(lines)
 
@@ -643,15 +711,19 @@ def run(
             # load balancer's: two proxies, so the sign-in limit still counts per virtual user.
             environment["PROXY_HOPS"] = "2"
         # The bare app first, then the app, then the bare app again: the figure is their mean.
-        bare = [bare_capacity(environment, capacity_seconds, closed_lanes, workers, hosts)]
+        database_url = harness.env["DATABASE_URL"]
+        bare = [bare_capacity(environment, capacity_seconds, closed_lanes, workers, hosts, database_url)]
         servers = [
             harness.serve_app(environment, name=f"soak-subject-{n}", workers=workers) for n in range(hosts)
         ]
         with tempfile.TemporaryDirectory(prefix="bench-soak-") as workdir, served(servers) as base_url:
             phase = Phase(app, prepared, emulator.url, base_url, Path(workdir))
             warmup = phase.run("warmup", warmup_seconds, closed_lanes) if warmup_seconds else None
-            capacity = phase.run("capacity", capacity_seconds, closed_lanes)
-            bare.append(bare_capacity(environment, capacity_seconds, closed_lanes, workers, hosts))
+            meter = process_cpu.Meter(cpu_groups(servers, database_url, emulator))
+            capacity = phase.run("capacity", capacity_seconds, closed_lanes, meter=meter)
+            bare.append(
+                bare_capacity(environment, capacity_seconds, closed_lanes, workers, hosts, database_url)
+            )
             bare_rps = sum(run["rps"] for run in bare) / len(bare)
             print(
                 f"capacity (closed loop, {closed_lanes} lanes, {capacity['seconds']:.0f} s, {workers} workers): "
@@ -686,6 +758,7 @@ def run(
         "bare_rps": round(bare_rps, 1),
         "bare_runs": bare,
         "capacity_ratio": round(capacity["rps"] / bare_rps, 3) if bare_rps else None,
+        "cpu_per_request": cpu_per_request(capacity, bare),
         "targets": {**TARGETS, "min_rate_share": MIN_RATE_SHARE},
         "settings": {
             "server": "gunicorn",

@@ -111,7 +111,11 @@ def test_a_short_soak_end_to_end(tmp_path, monkeypatch):
     assert saved["bare_rps"] > 0 and saved["capacity_ratio"] == round(
         result["capacity_rps"] / saved["bare_rps"], 3
     )
-    assert "bare Flask" in text
+    assert "bare Flask" in text and "CPU in the capacity run" in text
+    capacity_cpu = saved["capacity"]["cpu"]
+    assert capacity_cpu["app"] > 0 and capacity_cpu["WeChat emulator"] > 0 and capacity_cpu["load client"] > 0
+    assert capacity_cpu["MariaDB"] > 0 and all(run["cpu"]["app"] > 0 for run in saved["bare_runs"])
+    assert 0 < saved["cpu_per_request"]["ratio"] < 1
     assert saved["soak"]["requests"] == run["requests"] and set(saved["verdicts"]) == {
         "capacity",
         "duration",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import import_bench
+from bench import import_bench, process_cpu
 
 
 @pytest.mark.slow
@@ -28,8 +28,8 @@ def test_the_database_servers_cpu_time_is_measured_when_it_runs_here():
     assert result["rejected"] == 0
     assert result["people_db_cpu_s"] is not None and result["people_db_cpu_s"] >= 0
     assert result["contributions_db_cpu_s"] is not None
-    assert import_bench._server_pid("mysql+pymysql://ssc@db.internal:3306/ssc") is None
-    assert import_bench._server_pid("mysql+pymysql://127.0.0.1:3306/ssc") is not None  # no user named
+    assert process_cpu.database_server("mysql+pymysql://ssc@db.internal:3306/ssc") is None
+    assert process_cpu.database_server("mysql+pymysql://127.0.0.1:3306/ssc") is not None  # no user named
 
 
 @pytest.mark.slow
