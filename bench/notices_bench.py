@@ -64,7 +64,7 @@ def _config(database_url: str, redis_url: str | None, api_base: str) -> dict:
     return config
 
 
-def _app(database_url: str, redis_url: str | None, api_base: str):
+def create_bench_app(database_url: str, redis_url: str | None, api_base: str):
     """An app for this process."""
     from app import create_app
 
@@ -465,7 +465,7 @@ def run(recipients: int = 100_000, kill_after_fraction: float = 0.5, workers: in
     database_url = os.environ.get("NOTICES_BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.sqlite3'}"
     redis_url = _redis_url()
     with Emulator() as emulator:
-        app = _app(database_url, redis_url, emulator.url)
+        app = create_bench_app(database_url, redis_url, emulator.url)
         started = time.perf_counter()
         populate(app, recipients, emulator.state)
         setup_seconds = time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""What one user and one registry row cost to keep: `python -m bench.sizing [PEOPLE] [--cycles N]`.
+"""What one user, one registry row and one notice cost to keep: `python -m bench.sizing [PEOPLE] [--recipients N]`.
 
 The figures behind the sizing section of docs/deploy.md (§10):
 
@@ -10,6 +10,9 @@ The figures behind the sizing section of docs/deploy.md (§10):
   months x 5 insurances) are imported into a database of this run's own on the bench MariaDB
   (`<bench database>_sizing`, dropped and made again), and `information_schema.TABLES` gives each
   table's data and index bytes; per person and per contribution row.
+- **A notice**: RECIPIENTS verified users (`--recipients`, as bench/notices_bench.py makes them)
+  in `<bench database>_notice_sizing`, one notice to all of them fanned out and sent through the
+  WeChat emulator; bytes per delivery row, per recipient and per user account.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from bench import import_bench, soak_profile
+from bench import import_bench, notices_bench, soak_profile
 from bench.run import OUT_DIR, Harness, ensure_database
 
+#: The tables that grow by one row per user account (a notice's recipient).
+USER_TABLES = ("users", "subscription_quotas")
 #: Key kinds, by pattern of the Redis key (the first match wins).
 KINDS = (
     ("session", r"^ssc:session:[0-9a-f]+$"),
@@ -54,31 +59,59 @@ def redis_by_kind(client) -> dict[str, dict]:
     }
 
 
-def database_by_table(harness: Harness, people: int) -> dict:
-    """Import PEOPLE people and a year of their contributions into `<bench>_sizing`; bytes by table."""
+def scratch_database(harness: Harness, suffix: str) -> str:
+    """A fresh, empty `<bench database>_SUFFIX` on the bench MariaDB (dropped and made again); its URL."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     url = make_url(harness.env["DATABASE_URL"])
     if not url.drivername.startswith("mysql"):
         raise SystemExit("the database figures need MariaDB/MySQL (BENCH_DATABASE_URL)")
-    sizing_url = url.set(database=f"{url.database}_sizing")
+    scratch = url.set(database=f"{url.database}_{suffix}")
     admin = create_engine(url.set(database=""))
     with admin.begin() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS `{sizing_url.database}`"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS `{scratch.database}`"))
     admin.dispose()
-    ensure_database(sizing_url.render_as_string(hide_password=False))
+    rendered = scratch.render_as_string(hide_password=False)
+    ensure_database(rendered)
+    return rendered
+
+
+def table_bytes(session, schema: str) -> dict[str, dict]:
+    """Rows (counted: InnoDB's figure is an estimate) and bytes (data and indexes) of each table of `schema` that holds rows, largest first."""
+    from sqlalchemy import text
+
+    names = session.execute(
+        text("SELECT table_name FROM information_schema.TABLES WHERE table_schema = :schema"),
+        {"schema": schema},
+    ).scalars()
+    for name in list(names):
+        session.execute(text(f"ANALYZE TABLE `{name}`"))  # fresh statistics, not InnoDB's estimate
+    rows = session.execute(
+        text(
+            "SELECT table_name, table_rows, data_length, index_length FROM information_schema.TABLES "
+            "WHERE table_schema = :schema"
+        ),
+        {"schema": schema},
+    ).all()
+    tables = {}
+    for name, _estimate, data, index in rows:
+        count = session.execute(text(f"SELECT COUNT(*) FROM `{name}`")).scalar_one()
+        if count:
+            tables[name] = {"rows": int(count), "bytes": int(data or 0) + int(index or 0)}
+    return dict(sorted(tables.items(), key=lambda item: -item[1]["bytes"]))
+
+
+def database_by_table(harness: Harness, people: int) -> dict:
+    """Import PEOPLE people and a year of their contributions into `<bench>_sizing`; bytes by table."""
+    from sqlalchemy.engine import make_url
+
     from app import create_app
     from app.extensions import db
     from app.registry.importer import import_file
 
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "DATABASE_URL": sizing_url.render_as_string(hide_password=False),
-            "LOG_LEVEL": "ERROR",
-        }
-    )
+    url = scratch_database(harness, "sizing")
+    app = create_app({"APP_ENV": "testing", "DATABASE_URL": url, "LOG_LEVEL": "ERROR"})
     with tempfile.TemporaryDirectory(prefix="bench-sizing-") as directory:
         people_file, contributions_file = (
             Path(directory) / "people.csv",
@@ -90,35 +123,56 @@ def database_by_table(harness: Harness, people: int) -> dict:
             db.create_all()
             people_report = import_file(people_file, "people")
             contributions_report = import_file(contributions_file, "contributions")
-            names = db.session.execute(
-                text("SELECT table_name FROM information_schema.TABLES WHERE table_schema = :schema"),
-                {"schema": sizing_url.database},
-            ).scalars()
-            for name in list(names):
-                db.session.execute(text(f"ANALYZE TABLE `{name}`"))  # fresh statistics, not InnoDB's estimate
-            rows = db.session.execute(
-                text(
-                    "SELECT table_name, table_rows, data_length, index_length FROM information_schema.TABLES "
-                    "WHERE table_schema = :schema"
-                ),
-                {"schema": sizing_url.database},
-            ).all()
+            tables = table_bytes(db.session, make_url(url).database)
             db.session.remove()
             db.engine.dispose()
-    tables = {
-        name: {"rows": int(count or 0), "bytes": int(data or 0) + int(index or 0)}
-        for name, count, data, index in rows
-        if count
-    }
     contribution_bytes = tables.get("contribution_records", {}).get("bytes", 0)
     other = sum(figures["bytes"] for name, figures in tables.items() if name != "contribution_records")
     return {
         "people": people,
         "people_added": people_report.added,
         "contributions_added": contributions_report.added,
-        "tables": dict(sorted(tables.items(), key=lambda item: -item[1]["bytes"])),
+        "tables": tables,
         "bytes_per_person": round(other / people) if people else 0,
         "bytes_per_contribution_row": round(contribution_bytes / max(contributions_report.added, 1)),
+    }
+
+
+def notice_by_table(harness: Harness, recipients: int) -> dict:
+    """A notice to RECIPIENTS verified users (inbox and WeChat), fanned out and sent, in `<bench>_notice_sizing`.
+
+    The users are made as bench/notices_bench.py makes them (an account and a subscription quota
+    each); the notice goes out through the same worker code as in production, its WeChat messages
+    to the emulator over loopback HTTP. Bytes per delivery row, and per user of the account tables.
+    """
+    from sqlalchemy.engine import make_url
+
+    from app.extensions import db
+
+    url = scratch_database(harness, "notice_sizing")
+    with notices_bench.Emulator() as emulator:
+        app = notices_bench.create_bench_app(url, None, emulator.url)
+        notices_bench.populate(app, recipients, emulator.state)
+        notice = notices_bench.new_notice(app, "Deadline: renew your work permit in time", {"all": True})
+        fan_out = notices_bench.worker("fan_out", notice, url, None, emulator.url)
+        sent = notices_bench.worker("send", notice, url, None, emulator.url)
+        with app.app_context():
+            tables = table_bytes(db.session, make_url(url).database)
+            db.session.remove()
+            db.engine.dispose()
+    deliveries = tables.get("notice_deliveries", {"rows": 0, "bytes": 0})
+    per_user = sum(tables.get(name, {}).get("bytes", 0) for name in USER_TABLES)
+    return {
+        "recipients": recipients,
+        "fanned_out": fan_out["recipients"],
+        "sent": sent.get("sent", 0),
+        "tables": tables,
+        "delivery_rows": deliveries["rows"],
+        "bytes_per_delivery_row": round(deliveries["bytes"] / deliveries["rows"])
+        if deliveries["rows"]
+        else 0,
+        "bytes_per_recipient": round(deliveries["bytes"] / recipients) if recipients else 0,
+        "bytes_per_user": round(per_user / recipients) if recipients else 0,
     }
 
 
@@ -127,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sizing", description=__doc__.splitlines()[0])
     parser.add_argument("people", nargs="?", type=int, default=5000, help="people to import (default 5000)")
     parser.add_argument("--cycles", type=int, default=200, help="cycles of the soak's mix (default 200)")
+    parser.add_argument(
+        "--recipients", type=int, default=20_000, help="users the measured notice goes to (default 20000)"
+    )
     args = parser.parse_args(argv)
     with soak_profile.mix_run() as run:
         run.replay(args.cycles)
@@ -134,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         used = run.redis.info("memory")["used_memory"]
         harness = run.harness
     database = database_by_table(harness, args.people)
+    notice = notice_by_table(harness, args.recipients)
     print(f"Redis after {args.cycles} cycles of the soak's mix (used_memory {used / 1e6:.1f} MB):")
     for kind, figures in redis_figures.items():
         print(f"  {kind:<28}{figures['keys']:>7} keys {figures['mean_bytes']:>7} B each")
@@ -144,10 +202,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     for name, figures in database["tables"].items():
         print(f"  {name:<28}{figures['rows']:>9} rows {figures['bytes'] / 1e6:>8.1f} MB")
+    print(
+        f"a notice to {notice['recipients']:,} users, fanned out ({notice['delivery_rows']:,} delivery rows) "
+        f"and sent ({notice['sent']:,} WeChat messages): {notice['bytes_per_delivery_row']:,} B per delivery "
+        f"row, {notice['bytes_per_recipient']:,} B per recipient; {notice['bytes_per_user']:,} B per user "
+        f"account ({', '.join(USER_TABLES)})"
+    )
+    for name, figures in notice["tables"].items():
+        print(f"  {name:<28}{figures['rows']:>9} rows {figures['bytes'] / 1e6:>8.1f} MB")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     path = OUT_DIR / "sizing-latest.json"
     path.write_text(
-        json.dumps({"redis": redis_figures, "redis_used_memory": used, "database": database}, indent=2)
+        json.dumps(
+            {"redis": redis_figures, "redis_used_memory": used, "database": database, "notice": notice},
+            indent=2,
+        )
     )
     print(f"JSON: {path}")
     return 0
