@@ -2,7 +2,9 @@
 
 Sync workers (steady under keep-alive load, see docs/deploy.md), four per core (a sign-in holds
 its worker for WeChat's round trip), bound to loopback behind nginx. With PROMETHEUS_MULTIPROC_DIR
-set, a dead worker's metric files are marked so the scrape stops counting its live gauges.
+set, a dead worker's metric files are marked so the scrape stops counting its live gauges. Without
+APP_ENV it does not start: the app would take an unset APP_ENV for development and serve its demo
+defaults.
 """
 
 import multiprocessing
@@ -34,3 +36,18 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+#: Why the server refuses to start when the environment does not name APP_ENV.
+NO_APP_ENV = (
+    "APP_ENV is not set: this server configuration is for production, and the app would take an "
+    "unset APP_ENV for development (demo keys, SQLite, the built-in WeChat emulator). Set "
+    "APP_ENV=production in the service's environment file (docs/deploy.md §6), or "
+    "APP_ENV=development to serve the embedded defaults on purpose."
+)
+
+
+def on_starting(server):
+    """Refuse to start when APP_ENV is unset (an environment file that lost the line is not served as development)."""
+    if not os.environ.get("APP_ENV"):
+        raise SystemExit(NO_APP_ENV)

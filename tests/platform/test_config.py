@@ -497,3 +497,29 @@ def test_gunicorn_refuses_to_start_without_a_required_setting():
     )
     assert result.returncode != 0
     assert "ConfigError: production refuses to start: set WECHAT_TOKEN (missing or empty)" in result.stderr
+
+
+def test_gunicorn_refuses_to_start_when_the_environment_file_lost_app_env():
+    """Production's server never serves the development defaults because APP_ENV went missing."""
+    import subprocess
+    import sys
+
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    environment = _service_environment(APP_ENV=None, GUNICORN_BIND="127.0.0.1:0", GUNICORN_WORKERS="1")
+    with subprocess.Popen(
+        [str(gunicorn), "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+        env=environment,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as server:
+        try:
+            _, errors = server.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.communicate()
+            pytest.fail("gunicorn started and served with APP_ENV unset (as development)")
+    assert server.returncode == 1
+    assert "APP_ENV is not set: this server configuration is for production" in errors
+    assert "APP_ENV=production in the service's environment file" in errors
