@@ -20,7 +20,7 @@ class Variable:
     """One environment variable the service reads: how to parse it, and what production asks of it."""
 
     name: str
-    kind: str = "text"  # text, int, float or flag ("1" on, anything else off)
+    kind: str = "text"  # text, int, float or flag ("1" on, "0" off, anything else refused)
     secret: bool = False  # never printed (`flask config check` shows only that it is set)
     required: bool = False  # production refuses to start when it is unset or empty
 
@@ -73,6 +73,9 @@ def environment() -> dict[str, str]:
 def parse(variable: Variable, text: str):
     """A variable's text as the service uses it; ConfigError when a number does not parse."""
     if variable.kind == "flag":
+        if text not in ("0", "1"):
+            # "true" or "on" must not quietly mean off (say, the language release gate in production).
+            raise ConfigError(f"{variable.name} must be 1 (on) or 0 (off); got {text!r}")
         return text == "1"
     if variable.kind in ("int", "float"):
         try:

@@ -352,11 +352,6 @@ def _format_warnings(raw: dict) -> list[str]:
             and raw[name] not in DEMO_SECRETS.values()
         ):
             warnings.append(f"{name} does not look like one: {expected}")
-    for variable in VARIABLES:
-        if variable.kind == "flag" and raw.get(variable.name) not in (None, "0", "1"):
-            warnings.append(
-                f"{variable.name}={raw[variable.name]!r}: only 1 turns it on, anything else is off"
-            )
     timezone = raw.get("DEFAULT_TIMEZONE")
     if timezone:
         try:

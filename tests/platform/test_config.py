@@ -323,6 +323,8 @@ def test_config_check_fails_naming_a_missing_setting(environment, missing):
         ("WECHAT_TOKEN", "demo-token", "WECHAT_TOKEN must not be the development demo value"),
         ("DATABASE_URL", "sqlite:////srv/ssc.sqlite3", "DATABASE_URL must name MySQL/MariaDB, not SQLite"),
         ("PROXY_HOPS", "one", "PROXY_HOPS must be a whole number; got 'one'"),
+        ("FAST_SCREENS", "true", "FAST_SCREENS must be 1 (on) or 0 (off); got 'true'"),
+        ("LOCALE_RELEASE_GATE", "on", "LOCALE_RELEASE_GATE must be 1 (on) or 0 (off); got 'on'"),
     ],
 )
 def test_config_check_fails_on_a_setting_production_refuses(environment, key, value, problem):
@@ -360,7 +362,6 @@ def test_config_check_fails_on_a_setting_production_refuses(environment, key, va
         ("PROXY_HOPS", None, "PROXY_HOPS is 0"),
         ("DATABASE_URL", "mysql+pymysql://ssc:pw@db:3306/ssc", "DATABASE_URL has no ?charset=utf8mb4"),
         ("REDIS_URL", "redis://redis.internal:6379/0", "REDIS_URL reaches redis.internal without a password"),
-        ("FAST_SCREENS", "true", "FAST_SCREENS='true': only 1 turns it on"),
         ("DEFAULT_TIMEZONE", "Mars/Olympus", "DEFAULT_TIMEZONE 'Mars/Olympus' is not a time zone"),
         ("PSEUDO_LOCALES", "1", "PSEUDO_LOCALES=1 offers the translators' pseudo-languages"),
     ],

@@ -126,6 +126,8 @@ def test_production_refuses_a_published_demo_secret(production_env, key):
         ("REDIS_URL", "127.0.0.1:6379", "REDIS_URL must start with"),
         ("SESSION_TTL_SECONDS", "two hours", "SESSION_TTL_SECONDS must be a whole number"),
         ("REDIS_SOCKET_TIMEOUT_SECONDS", "2s", "REDIS_SOCKET_TIMEOUT_SECONDS must be a number"),
+        ("LOCALE_RELEASE_GATE", "true", "LOCALE_RELEASE_GATE must be 1 \\(on\\) or 0 \\(off\\)"),
+        ("PSEUDO_LOCALES", "yes", "PSEUDO_LOCALES must be 1 \\(on\\) or 0 \\(off\\)"),
     ],
 )
 def test_production_refuses_a_malformed_setting(production_env, key, value, reason):
