@@ -73,13 +73,31 @@ def test_one_url_under_two_titles_fails():
 
 def test_a_source_needs_title_publisher_url_kind_and_a_date_or_undated():
     def mutate(raw):
-        raw["sources"]["decree-16-en"].update(title="", kind="blog")
-        raw["sources"]["decree-16-en"].pop("published")
+        raw["sources"]["decree-16"].update(title="", kind="blog")
+        raw["sources"]["decree-16"].pop("published")
 
     found = _broken(mutate)
-    assert "sources.decree-16-en: no title" in found
-    assert any("sources.decree-16-en: kind 'blog'" in line for line in found)
-    assert any("sources.decree-16-en: no published date" in line for line in found)
+    assert "sources.decree-16: no title" in found
+    assert any("sources.decree-16: kind 'blog'" in line for line in found)
+    assert any("sources.decree-16: no published date" in line for line in found)
+
+
+#: Hosts whose copies of official pages carry an online casino's name in their titles (seen 2026-12-07).
+CASINO_BRANDED_HOSTS = {"mgm0908.com", "286260.com"}
+#: The sources still read on such a host: no other copy was found, and the guides rest on it.
+NO_OTHER_COPY = {"rs-mohrss-guide"}
+
+
+def test_no_source_is_read_on_a_casino_branded_mirror_where_another_copy_exists():
+    """A user who opens a fact's source must not land on a gambling site when a better copy exists."""
+    from urllib.parse import urlsplit
+
+    on_casino_hosts = {
+        source_id
+        for source_id, source in RAW["sources"].items()
+        if urlsplit(source["url"]).hostname in CASINO_BRANDED_HOSTS
+    }
+    assert on_casino_hosts == NO_OTHER_COPY
 
 
 def test_official_sources_come_first():
