@@ -83,3 +83,19 @@ def probe_app(make_app):
 
 
 REAL_REDIS = bool(TEST_REDIS_URL)
+
+
+@pytest.fixture
+def bench_harness(monkeypatch):
+    """The benchmarks' harness on the soak's own database and Redis db (or the missing part named); closed after."""
+    from bench.run import Harness, services_down
+    from tests.parts import missing_part
+    from tests.platform.test_soak_smoke import _soak_services
+
+    _soak_services(monkeypatch)
+    harness = Harness(quick=True)
+    down = services_down(harness.env)
+    if down:
+        missing_part(down)
+    yield harness
+    harness.close()

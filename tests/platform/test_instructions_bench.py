@@ -130,20 +130,10 @@ def test_the_app_under_callgrind_waits_for_wechat_longer_than_production(monkeyp
 
 @pytest.mark.real_mysql
 @pytest.mark.real_redis
-def test_the_harness_builds_its_app_with_the_settings_it_is_given(monkeypatch):
+def test_the_harness_builds_its_app_with_the_settings_it_is_given(bench_harness):
     """Settings given to `harness.app` reach what is built with the app (the WeChat client's timeout)."""
-    from bench.run import Harness, services_down
-
-    _soak_services(monkeypatch)
-    harness = Harness(quick=True)
-    down = services_down(harness.env)
-    if down:
-        missing_part(down)
-    try:
-        app = harness.app({"WECHAT_TIMEOUT_SECONDS": 120.0})
-        assert app.extensions["wechat"].timeout == 120.0
-    finally:
-        harness.close()
+    app = bench_harness.app({"WECHAT_TIMEOUT_SECONDS": 120.0})
+    assert app.extensions["wechat"].timeout == 120.0
 
 
 @pytest.mark.real_mysql

@@ -5,29 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bench import sizing
-from tests.parts import missing_part
-from tests.platform.test_soak_smoke import _soak_services
-
-
-@pytest.fixture
-def harness(monkeypatch):
-    """The bench harness on the soak's own database (the sizing makes its scratch databases beside it)."""
-    from bench.run import Harness, services_down
-
-    _soak_services(monkeypatch)
-    bench = Harness(quick=True)
-    down = services_down(bench.env)
-    if down:
-        missing_part(down)
-    yield bench
-    bench.close()
 
 
 @pytest.mark.real_mysql
 @pytest.mark.real_redis
-def test_a_notice_to_everyone_is_measured_per_delivery_row_and_per_user(harness):
+def test_a_notice_to_everyone_is_measured_per_delivery_row_and_per_user(bench_harness):
     """Every recipient gets an inbox entry and a WeChat message; each table's bytes are read after sending."""
-    figures = sizing.notice_by_table(harness, 1_500)
+    figures = sizing.notice_by_table(bench_harness, 1_500)
     assert figures["fanned_out"] == 1_500 and figures["sent"] == 1_500
     # The inbox entry and the WeChat message, counted (InnoDB's own figure is an estimate).
     assert figures["delivery_rows"] == 3_000
@@ -38,8 +22,8 @@ def test_a_notice_to_everyone_is_measured_per_delivery_row_and_per_user(harness)
 
 
 @pytest.mark.real_mysql
-def test_the_registry_is_measured_per_person_and_per_contribution_row(harness):
-    figures = sizing.database_by_table(harness, 40)
+def test_the_registry_is_measured_per_person_and_per_contribution_row(bench_harness):
+    figures = sizing.database_by_table(bench_harness, 40)
     assert figures["people_added"] == 40 and figures["contributions_added"] == 40 * 60
     assert figures["tables"]["contribution_records"]["rows"] > 0
     assert figures["bytes_per_person"] > 0 and figures["bytes_per_contribution_row"] > 0
