@@ -71,7 +71,7 @@ def environment() -> dict[str, str]:
 
 
 def parse(variable: Variable, text: str):
-    """A variable's text as the service uses it; ConfigError when a number does not parse."""
+    """A variable's text as the service uses it; ConfigError when a number or a switch does not parse."""
     if variable.kind == "flag":
         if text not in ("0", "1"):
             # "true" or "on" must not quietly mean off (say, the language release gate in production).

@@ -72,7 +72,7 @@ class Harness:
     # -- the app under test --------------------------------------------------------------------
 
     def app(self, overrides: dict | None = None):
-        """The app under test, in this process, on the bench database (schema created on first use; `overrides` then)."""
+        """The app under test, in this process, on the bench database: made on first use, with config `overrides`."""
         if self._app is None:
             from app import create_app
             from app.extensions import db

@@ -78,7 +78,10 @@ def scratch_database(harness: Harness, suffix: str) -> str:
 
 
 def table_bytes(session, schema: str) -> dict[str, dict]:
-    """Rows (counted: InnoDB's figure is an estimate) and bytes (data and indexes) of each table of `schema` that holds rows, largest first."""
+    """Rows and bytes (data and indexes) of each table of `schema` that holds rows, largest first.
+
+    Rows are counted: InnoDB's `table_rows` is an estimate, even after ANALYZE (45,050 for 40,000).
+    """
     from sqlalchemy import text
 
     names = session.execute(
@@ -86,16 +89,16 @@ def table_bytes(session, schema: str) -> dict[str, dict]:
         {"schema": schema},
     ).scalars()
     for name in list(names):
-        session.execute(text(f"ANALYZE TABLE `{name}`"))  # fresh statistics, not InnoDB's estimate
+        session.execute(text(f"ANALYZE TABLE `{name}`"))  # fresh data and index lengths
     rows = session.execute(
         text(
-            "SELECT table_name, table_rows, data_length, index_length FROM information_schema.TABLES "
+            "SELECT table_name, data_length, index_length FROM information_schema.TABLES "
             "WHERE table_schema = :schema"
         ),
         {"schema": schema},
     ).all()
     tables = {}
-    for name, _estimate, data, index in rows:
+    for name, data, index in rows:
         count = session.execute(text(f"SELECT COUNT(*) FROM `{name}`")).scalar_one()
         if count:
             tables[name] = {"rows": int(count), "bytes": int(data or 0) + int(index or 0)}

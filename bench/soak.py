@@ -558,9 +558,9 @@ def describe_cpu(figures: dict, cpus: int) -> str:
     """Where a phase's CPU went: seconds by process group, and each one's share of the machine."""
     available = figures["wall"] * cpus
     parts = [
-        f"{name} {seconds:.1f} s ({seconds / available:.0%})"
+        f"{name} {seconds:.1f} s ({seconds / max(available, 0.01):.0%})"
         for name, seconds in figures.items()
-        if name != "wall" and available
+        if name != "wall"
     ]
     return f"{figures['wall']:.1f} s x {cpus} CPUs = {available:.1f} CPU-s: " + ", ".join(parts)
 
