@@ -11,9 +11,9 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, select
 from sqlalchemy.orm import aliased
 
+from app import facts as content
 from app import pii
 from app.accounts.models.user import UserAccount
-from app.card import facts as content
 from app.card import formatting as fmt
 from app.card.terms import (
     AGREEMENTS,

@@ -11,7 +11,7 @@ import weakref
 from dataclasses import dataclass
 from typing import overload
 
-from app.card.facts import Agreement, facts
+from app.facts import Agreement, facts
 from app.i18n import _l, lazy_pgettext, to_text
 from app.i18n.translate import current_translations
 

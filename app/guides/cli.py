@@ -8,7 +8,7 @@ import tomllib
 import click
 from flask.cli import AppGroup
 
-from app.card import facts as content
+from app import facts as content
 from app.card import terms as card_terms
 from app.guides.journey import GUIDES
 from app.registry import identifiers

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from app.card.facts import claims_sources
 from app.card.terms import AGREEMENTS, INSURANCES, describe
+from app.facts import claims_sources
 from app.i18n import _, _l, lazy_pgettext, pgettext, to_text
 from app.i18n.formatting import country_name, format_date
 from app.journeys import registry

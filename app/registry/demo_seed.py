@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.extensions import db
+from app.facts import facts
 from app.registry.countries import NUMERIC_BY_ALPHA3
 from app.registry.feed import CONTRIBUTIONS_OPTIONAL, CONTRIBUTIONS_REQUIRED, PEOPLE_OPTIONAL, PEOPLE_REQUIRED
 from app.registry.identifiers import identifier_hashes, mod11_2_check_char
@@ -110,17 +111,10 @@ _LONG_GIVENS = (
     "Hubert Blaine Frederick Gerald Charles",
     "Anna-Maria Theresia Johanna Elisabeth",
 )
-#: Bilateral social security agreements (pension; DEU and KOR also unemployment).
-AGREEMENTS = {
-    "DEU": ("pension", "unemployment"),
-    "KOR": ("pension", "unemployment"),
-    "JPN": ("pension",),
-    "FRA": ("pension",),
-    "ESP": ("pension",),
-    "NLD": ("pension",),
-    "CHE": ("pension",),
-    "DNK": ("pension",),
-    "CAN": ("pension",),
+#: The bilateral social security agreements in force, from the reviewed facts (content/facts.toml):
+#: per partner country the China-side insurances a seconded worker is exempt from.
+AGREEMENTS: dict[str, tuple[str, ...]] = {
+    country: agreement.insurances for country, agreement in facts().agreements.items() if agreement.in_force
 }
 _RATES = {
     "pension": (Decimal("0.16"), Decimal("0.08")),
@@ -503,7 +497,10 @@ class DemoData:
                 and not person["name"].isascii()
             ),
         )
-        pick("diacritics; pension exempt", lambda person: person["exempt"] and not person["name"].isascii())
+        pick(
+            "diacritics; pension exempt",
+            lambda person: person["exempt"] == ("pension",) and not person["name"].isascii(),
+        )
         pick(
             "apostrophe in the family name",
             lambda person: "'" in person["name"] and person["status"] == "valid",

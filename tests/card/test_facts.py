@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from app.card import facts as content
+from app import facts as content
 from app.card.terms import AGREEMENTS
 from app.guides.cli import code_problems
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.card import facts as content
+from app import facts as content
 from app.guides.journey import GUIDES
 from app.journeys import registry
 

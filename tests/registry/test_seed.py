@@ -9,6 +9,7 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import func, select
 
+from app.facts import facts
 from app.registry.demo_seed import DemoData, seed_demo
 from app.registry.identifiers import normalize_phone, normalize_ssn
 from app.registry.models import (
@@ -69,17 +70,6 @@ def test_the_full_demo_has_what_the_journeys_need(db):
         .all()
     )
     assert exempt and all(e.exemption_country and e.exemption_certificate for e in exempt)
-    assert {e.exemption_country for e in exempt} <= {
-        "DEU",
-        "KOR",
-        "JPN",
-        "FRA",
-        "ESP",
-        "NLD",
-        "CHE",
-        "DNK",
-        "CAN",
-    }
     periods = db.session.execute(
         select(func.min(ContributionRecord.period), func.max(ContributionRecord.period))
     ).one()
@@ -95,6 +85,23 @@ def test_the_full_demo_has_what_the_journeys_need(db):
     )
     assert renewed
     assert all(p.pr_id is None or p.pr_id_hash for p in people)
+
+
+def test_the_demo_exempts_only_under_an_agreement_in_force_and_from_what_it_covers(db):
+    """Exemptions follow the reviewed facts: France's agreement is signed, not in force; Spain's covers two."""
+    seed_demo(1, today=TODAY)
+    in_force = {code: set(a.insurances) for code, a in facts().agreements.items() if a.in_force}
+    exempt: dict[str, set[str]] = {}
+    for enrolment in db.session.execute(
+        select(InsuranceEnrolment).where(InsuranceEnrolment.status == "exempt")
+    ).scalars():
+        country = enrolment.account.person.nationality
+        assert enrolment.exemption_country == country
+        exempt.setdefault(country, set()).add(enrolment.insurance_type)
+    assert exempt and set(exempt) <= set(in_force), set(exempt) - set(in_force)
+    for country, insurances in exempt.items():
+        assert insurances == in_force[country], country
+    assert {"ESP", "CHE", "NLD"} <= set(exempt)
 
 
 def test_some_people_have_gaps_in_their_contributions(db):

@@ -1,7 +1,7 @@
 """Reviewed facts (content/facts.toml): each claim with its sources and the day it was checked.
 
-The guides, the card terms and the bilateral agreements table read their facts from here; `check`
-is what `flask content check` and the test suite run (docs/content.md).
+The guides, the card terms, the bilateral agreements table and the demo registry read their facts
+from here; `check` is what `flask content check` and the test suite run (docs/content.md).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-FACTS_FILE = Path(__file__).resolve().parents[2] / "content" / "facts.toml"
+FACTS_FILE = Path(__file__).resolve().parents[1] / "content" / "facts.toml"
 
 KINDS = ("official", "secondary", "qa")
 AGREEMENT_STATUSES = ("in_force", "signed")
