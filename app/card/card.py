@@ -195,8 +195,9 @@ def _onsite_check(category: str, entry_date: date | None, today: date) -> dict |
     explanation = _(
         "Local agencies ask category B and C holders to go to the local work permit office "
         "(受理窗口) within 30 days of entering China. Go in person or through your "
-        "employer. Bring the original documents and a medical report less than 6 months "
-        "old. The practice varies by city: ask your employer or the local office."
+        "employer. Bring the original documents and a medical examination report from an "
+        "inspection and quarantine institution in China, less than 6 months old. The practice "
+        "varies by city: ask your employer or the local office."
     )
     sources = _claim_sources(CLAIMS["onsite_check"])
     if entry_date is None:

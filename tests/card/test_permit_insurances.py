@@ -50,6 +50,8 @@ def test_permit_category_b_with_onsite_check_pending(client, login, db):
     check = permit["onsite_check"]
     # The rule rests on local agencies' FAQs; the national notice is cited first, and the text says so.
     assert "Local agencies" in check["explanation"] and "varies by city" in check["explanation"]
+    # The FAQs ask for a medical report from a Chinese inspection and quarantine institution.
+    assert "inspection and quarantine institution in China" in check["explanation"]
     assert check["sources"][0]["kind"] == "official" and all(
         source["checked_on"] for source in check["sources"]
     )
@@ -57,6 +59,18 @@ def test_permit_category_b_with_onsite_check_pending(client, login, db):
     assert check["passed"] is False and check["days_left"] == 20
     assert permit["number_masked"].endswith(user.person.permits[0].permit_number[-4:])
     assert user.person.permits[0].permit_number not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("locale", "institution"),
+    [("zh_Hans", "境内检验检疫机构"), ("ja", "中国国内の検査検疫機関"), ("de", "Quarantänestelle in China")],
+)
+def test_the_onsite_check_names_the_medical_report_s_issuer_in_the_user_s_language(
+    client, login, db, locale, institution
+):
+    user = _user(locale=locale, permit_category="C", entry_date=clock.today() - timedelta(days=3))
+    check = client.get("/api/v1/card/permit", headers=login(user)).get_json()["permit"]["onsite_check"]
+    assert institution in check["explanation"]
 
 
 def test_permit_expired_and_onsite_check_passed(client, login, db):
