@@ -101,6 +101,41 @@ function largeTextProblems(wxss, images) {
   return problems;
 }
 
+/** A selector's specificity as [ids, classes and attributes, elements]. */
+function specificity(selector) {
+  const bare = selector.replace(/::[\w-]+/g, ' ');
+  return [
+    (bare.match(/#[\w-]+/g) || []).length,
+    (bare.match(/\.[\w-]+|\[[^\]]*\]|:[\w-]+/g) || []).length,
+    (bare.replace(/\[[^\]]*\]/g, ' ').match(/(^|[\s>+~])[a-zA-Z][\w-]*/g) || []).length,
+  ];
+}
+
+const beats = (a, b) => a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
+
+/**
+ * The buttons of a WXML source whose text keeps WeChat's fixed size: no rule of `wxss` that sets a
+ * font size for one of the button's classes beats WeChat's own button style (`button`, or
+ * `button[size="mini"]` for a mini button, whose 13 px would otherwise win over one class).
+ */
+function fixedSizeButtons(wxml, wxss) {
+  const sized = rules(wxss).filter((rule) => rule.declarations.some(([name]) => name === 'font-size'));
+  const problems = [];
+  for (const [, attrs] of wxml.matchAll(/<button\b([^>]*)>/g)) {
+    const classAttr = attrs.match(/\sclass="([^"]*)"/);
+    const names = classAttr ? classAttr[1].replace(/\{\{[\s\S]*?\}\}/g, ' ').split(/\s+/).filter(Boolean) : [];
+    const builtIn = /\ssize="mini"/.test(attrs) ? [0, 1, 1] : [0, 0, 1];
+    const wins = sized.some((rule) => rule.selector.split(',').some((part) => {
+      const last = part.trim().split(/[\s>+~]+/).pop();
+      return names.some((name) => new RegExp(`\\.${name}(?![\\w-])`).test(last)) && beats(specificity(part.trim()), builtIn);
+    }));
+    if (!wins) {
+      problems.push(`<button class="${names.join(' ')}"${builtIn[1] ? ' size="mini"' : ''}> keeps WeChat's fixed text size`);
+    }
+  }
+  return problems;
+}
+
 test('every page sets its root font size to the system font size, as its first node', () => {
   for (const base of PAGES) {
     assert.equal(pageMetaProblem(read(`${base}.wxml`)), null, `${base}.wxml`);
@@ -147,4 +182,18 @@ test('1rem is 32rpx: at 16 px, on the 375 px reference screen, text keeps the si
   assert.equal(px('page'), 32 / 2);
   assert.equal(px('.title'), 44 / 2);
   assert.equal(px('.field-hint'), 26 / 2);
+});
+
+test("every button's text follows the system font size, mini buttons too", () => {
+  const shared = read('app.wxss');
+  for (const base of PAGES.concat(COMPONENTS)) {
+    assert.deepEqual(fixedSizeButtons(read(`${base}.wxml`), shared + read(`${base}.wxss`)), [], base);
+  }
+  // The consent's withdraw button as it was: one class loses to WeChat's button[size="mini"].
+  assert.deepEqual(fixedSizeButtons('<button class="withdraw" size="mini">', '.withdraw { font-size: 0.8125rem; }'),
+    ['<button class="withdraw" size="mini"> keeps WeChat\'s fixed text size']);
+  assert.deepEqual(fixedSizeButtons('<button class="withdraw" size="mini">', '.page .withdraw { font-size: 0.8125rem; }'), []);
+  assert.deepEqual(fixedSizeButtons('<button class="button">', '.button { font-size: 1rem; }'), []);
+  assert.deepEqual(specificity('.page .withdraw'), [0, 2, 0]);
+  assert.deepEqual(specificity('button[size="mini"]'), [0, 1, 1]);
 });
