@@ -187,18 +187,20 @@ class SessionStore:
             self._keep_index(pipe, session.owner_id)
             pipe.execute()
 
-    def update(self, token: str, data: dict) -> None:
-        """Replace the data kept with a session (same TTL)."""
+    def update(self, token: str, data: dict) -> bool:
+        """Replace the data kept with a session (its TTL renewed); False (nothing written) if it ended meanwhile."""
         current = self.get(token)
         if current is None:
-            return
+            return False
         payload = json.dumps(
             {"owner_id": current.owner_id, "data": data, "created": int(clock.now().timestamp())}
         )
         with self.redis.pipeline(transaction=False) as pipe:
-            pipe.set(session_key(self.kind, token), payload, ex=self.ttl)
+            # XX: a logout or a deletion that lands after the read above is not undone.
+            pipe.set(session_key(self.kind, token), payload, ex=self.ttl, xx=True)
             self._keep_index(pipe, current.owner_id)
-            pipe.execute()
+            written, *_ = pipe.execute()
+        return bool(written)
 
     def revoke(self, token: str) -> None:
         """End one session (logout)."""

@@ -174,6 +174,31 @@ def test_a_session_of_nobody_yet_is_not_indexed_and_peeking_does_not_slide(redis
     assert redis_client.ttl(session_key("console", token)) <= 5
 
 
+def test_an_update_racing_a_logout_never_brings_the_session_back(redis_client):
+    """A language change read the session just before another request ended it: the session stays ended."""
+    store = SessionStore(redis_client, "user", 600)
+    token = store.create(5, {"locale": "en"})
+    read = store.get
+
+    def read_then_ended(wanted):
+        current = read(wanted)
+        store.revoke_all(5)  # the account's deletion (or a logout) lands between the read and the write
+        return current
+
+    store.get = read_then_ended
+    assert store.update(token, {"locale": "de"}) is False
+    store.get = read
+    assert redis_client.get(session_key("user", token)) is None
+    assert store.get(token) is None
+
+
+def test_an_update_of_a_live_session_is_written(redis_client):
+    store = SessionStore(redis_client, "user", 600)
+    token = store.create(6, {"locale": "en"})
+    assert store.update(token, {"locale": "de"}) is True
+    assert store.get(token).data == {"locale": "de"}
+
+
 def test_saving_keeps_the_expiry_and_never_brings_an_ended_session_back(redis_client):
     store = SessionStore(redis_client, "console", 600)
     token = store.create(3, {"n": 1})
