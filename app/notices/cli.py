@@ -33,8 +33,8 @@ def publish_due() -> None:
     default=int(delivery.STALE_CLAIM.total_seconds()),
     show_default=True,
     metavar="SECONDS",
-    help="Settle only messages claimed at least this long ago (a live worker settles its claims "
-    "within seconds). 0: at once, when no live worker is sending this notice.",
+    help="Settle only messages claimed at least this long ago (a live worker stamps its claim again "
+    "before each window of messages). 0: at once, when no live worker is sending this notice.",
 )
 def resume(notice_id: int, stale_after: int) -> None:
     """After a worker died: settle its half-sent messages and queue the rest again."""

@@ -11,6 +11,11 @@ was journaled "attempting" at the kill: such a message may or may not have reach
 not sent again, so nobody gets a notice twice. At most one window (`concurrency` messages) per
 worker can end up that way. A send that WeChat did not answer in time (it may still have sent it)
 is settled the same way at once.
+
+A worker taken for dead while it is only slow cannot send twice either: it stamps its claim before
+each window, a message's journal entry is written once (HSETNX: the worker's "attempting" or
+`reconcile`'s "requeued", whichever comes first), and at the end the worker settles only the rows
+still claimed by it, after locking them.
 """
 
 from __future__ import annotations
@@ -70,6 +75,8 @@ def queue_resume(queue, notice_id: int) -> None:
 
 
 _ATTEMPTING = json.dumps({"state": "attempting"})
+#: What `reconcile` journals for a row it hands back to the queue (its worker may no longer send it).
+_REQUEUED = json.dumps({"state": "requeued"})
 
 
 def _journal_key(claim: str) -> str:
@@ -402,33 +409,44 @@ def _send_claimed(
             )
         messages.append(_Message(row_id, user_id, openid, data, page, wechat_lang(locale)))
     if unreserved:
-        _journal(sender.redis, journal, unreserved)
+        journaled = _journal(sender.redis, journal, unreserved, first=True)
+        outcomes = [outcome for outcome in outcomes if str(outcome["id"]) in journaled]
     size = max(1, sender.concurrency)
     for start in range(0, len(messages), size):
-        window = messages[start : start + size]
-        for message, outcome in zip(
-            window, _send_window(sender, journal, template_id, window, pool), strict=True
-        ):
+        _still_working(claim)
+        sent, answers = _send_window(sender, journal, template_id, messages[start : start + size], pool)
+        for message, outcome in zip(sent, answers, strict=True):
             outcomes.append({**outcome, "id": message.row_id, "user_id": message.user_id})
+    # Rows `reconcile` settled meanwhile (it took this worker for dead) are its to count, not ours.
+    still_ours = _still_claimed(claim, [outcome["id"] for outcome in outcomes])
+    outcomes = [outcome for outcome in outcomes if outcome["id"] in still_ours]
     settle: dict[str, list[int]] = {"sent": [], "failed": [], "no_quota": []}
     for outcome in outcomes:
         result.add(outcome["state"])
         if outcome["user_id"] in reserved:
             settle[_ledger_state(outcome)].append(outcome["user_id"])
+    _write_outcomes(outcomes)  # first: once committed, `reconcile` no longer sees these rows
     sender.ledger.settle_many(settle, template_id)
-    _write_outcomes(outcomes)
     for state, count in Counter(outcome["state"] for outcome in outcomes).items():
         metrics.notice_delivery(state, count, channel="subscribe")
 
 
 def _send_window(
     sender: Sender, journal: str, template_id: str, window: list[_Message], pool: ThreadPoolExecutor
-) -> list[dict]:
+) -> tuple[list[_Message], list[dict]]:
     """Send a window of messages at once: "attempting" journaled for all of them before the first
-    send starts, their outcomes journaled together once every one has answered."""
+    send starts, their outcomes journaled together once every one has answered; the messages sent
+    and their outcomes."""
     # After a kill, a row without "attempting" was never sent and can safely be sent again; one with
-    # it may have reached WeChat and is never resent. So no send may start before this write.
-    _journal(sender.redis, journal, {str(message.row_id): _ATTEMPTING for message in window})
+    # it may have reached WeChat and is never resent. So no send may start before this write. A row
+    # whose entry already exists was handed back to the queue by `reconcile` (this worker was taken
+    # for dead): it is left to whoever claims it next.
+    ours = _journal(
+        sender.redis, journal, {str(message.row_id): _ATTEMPTING for message in window}, first=True
+    )
+    window = [message for message in window if str(message.row_id) in ours]
+    if not window:
+        return [], []
     if sender.replicas:
         _wait_for_replicas(sender.redis, sender.replicas, journal)
     futures = [
@@ -448,15 +466,46 @@ def _send_window(
         _journal(sender.redis, journal, answered)
     if problem is not None:
         raise problem  # the others' outcomes are journaled; this one stays "attempting" (never resent)
-    return outcomes
+    return window, outcomes
 
 
-def _journal(redis_client, journal: str, mapping: dict[str, str]) -> None:
-    """Write entries of a claim's journal in one round trip (HSET and a fresh expiry, pipelined)."""
+def _still_working(claim: str) -> None:
+    """Stamp the claim's rows again before a window, so a slow but live worker is never taken for a dead one."""
+    d = NoticeDelivery
+    db.session.execute(update(d).where(d.claim == claim, d.state == "sending").values(claimed_at=clock.now()))
+    db.session.commit()
+
+
+def _still_claimed(claim: str, row_ids: list[int]) -> set[int]:
+    """Which of these rows are still this claim's to settle (locked until the outcomes are written)."""
+    if not row_ids:
+        return set()
+    d = NoticeDelivery
+    return set(
+        db.session.scalars(
+            select(d.id).where(d.id.in_(row_ids), d.claim == claim, d.state == "sending").with_for_update()
+        )
+    )
+
+
+def _journal(redis_client, journal: str, mapping: dict[str, str], *, first: bool = False) -> set[str]:
+    """Write entries of a claim's journal in one round trip (with a fresh expiry); the keys written.
+
+    With `first`, an entry is only written where the row has none yet (HSETNX): a worker's
+    "attempting" and `reconcile`'s "requeued" exclude each other, so a row handed back to the queue
+    is never also sent by the worker that claimed it.
+    """
     with redis_client.pipeline(transaction=False) as pipe:
-        pipe.hset(journal, mapping=mapping)
+        if first:
+            for row, entry in mapping.items():
+                pipe.hsetnx(journal, row, entry)
+        else:
+            pipe.hset(journal, mapping=mapping)
         pipe.expire(journal, JOURNAL_TTL_SECONDS)
-        pipe.execute()
+        answers = pipe.execute()
+    if not first:
+        return set(mapping)
+    return {row for row, written in zip(mapping, answers, strict=False) if written}
 
 
 def _wait_for_replicas(redis_client, replicas: int, journal: str) -> None:
@@ -513,6 +562,8 @@ def _ledger_state(outcome: dict) -> str:
 
 def _write_outcomes(outcomes: list[dict]) -> None:
     """Apply a group of outcomes to their rows and release the claim."""
+    if not outcomes:
+        return
     d = table_of(NoticeDelivery)
     params = [
         {
@@ -559,12 +610,14 @@ def reconcile(
     d = NoticeDelivery
     notice = db.session.get(Notice, notice_id)
     stale = db.session.execute(
-        select(d.id, d.claim, d.user_id).where(
+        select(d.id, d.claim, d.user_id)
+        .where(
             d.notice_id == notice_id,
             d.channel == "wechat",
             d.state == "sending",
             d.claimed_at <= now - stale_after,
         )
+        .with_for_update()
     ).all()
     recovered, interrupted, requeue = [], [], []
     settle: dict[str, list[int]] = {"sent": [], "failed": [], "no_quota": []}
@@ -574,7 +627,14 @@ def reconcile(
             raw = redis_client.hgetall(_journal_key(claim)) if claim else {}
             journals[claim] = {_text(k): json.loads(_text(v)) for k, v in raw.items()}
         outcome = journals[claim].get(str(row_id))
-        if outcome is None:
+        if outcome is None and claim:
+            # Never attempted, unless its worker is alive after all and starts it now: whoever
+            # writes the row's entry first has it.
+            if _journal(redis_client, _journal_key(claim), {str(row_id): _REQUEUED}, first=True):
+                outcome = json.loads(_REQUEUED)
+            else:
+                outcome = json.loads(_text(redis_client.hget(_journal_key(claim), str(row_id))))
+        if outcome is None or outcome["state"] == "requeued":
             # Never attempted: give the reservation back and queue it again.
             requeue.append(row_id)
             settle["failed"].append(user_id)
@@ -592,8 +652,8 @@ def reconcile(
             recovered.append({**outcome, "id": row_id})
             if outcome.get("reserved", True):
                 settle[_ledger_state(outcome)].append(user_id)
-    if notice is not None and notice.template_id and stale:
-        ledger.settle_many(settle, notice.template_id)
+    # The rows first (their lock, taken above, is held until this commit), then the quota: a worker
+    # that was alive after all finds them settled and counts none of them again.
     if requeue:
         db.session.execute(
             update(d)
@@ -603,6 +663,8 @@ def reconcile(
     if recovered or interrupted:
         _write_outcomes(recovered + interrupted)
     db.session.commit()
+    if notice is not None and notice.template_id and stale:
+        ledger.settle_many(settle, notice.template_id)
     return {"recovered": len(recovered), "interrupted": len(interrupted), "requeued": len(requeue)}
 
 

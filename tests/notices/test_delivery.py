@@ -218,9 +218,9 @@ def test_each_window_is_journaled_attempting_before_any_of_its_sends(
     writes, seen_at_send = [], []
     journal = delivery._journal
 
-    def recording_journal(client, key, mapping):
+    def recording_journal(client, key, mapping, **options):
         writes.append(sorted(json.loads(value)["state"] for value in mapping.values()))
-        journal(client, key, mapping)
+        return journal(client, key, mapping, **options)
 
     def send(openid, template_id, data, **options):
         # What the journal says of this message's window at the moment its HTTP send would start.
@@ -265,11 +265,12 @@ def test_a_worker_killed_after_journaling_a_window_never_resends_it(
     app.config["NOTICE_SEND_CONCURRENCY"] = 3
     journal, calls = delivery._journal, []
 
-    def dying_journal(client, key, mapping):
-        journal(client, key, mapping)
+    def dying_journal(client, key, mapping, **options):
+        written = journal(client, key, mapping, **options)
         calls.append(len(mapping))
         if len(calls) == 3:  # the second window is journaled "attempting"; none of it has been sent
             raise Killed
+        return written
 
     monkeypatch.setattr(delivery, "_journal", dying_journal)
     with pytest.raises(Killed):
@@ -290,6 +291,81 @@ def test_a_worker_killed_after_journaling_a_window_never_resends_it(
     sent_to = [m["touser"] for m in wechat_emulator.outbox("subscribe")]
     assert len(sent_to) == len(set(sent_to)) == 4
     assert not {u.openid for u in users[3:6]} & set(sent_to)  # journaled, never sent, never resent
+
+
+def _states(mapping: dict) -> set[str]:
+    """The states a journal write records."""
+    return {json.loads(value)["state"] for value in mapping.values()}
+
+
+def test_a_slow_worker_taken_for_dead_never_sends_what_resume_handed_on(
+    app, wechat_emulator, make_notice, recipients, monkeypatch
+):
+    """WeChat is slow; a publisher resumes delivery while the worker is still sending its claim."""
+    users = recipients(6, "en")
+    for user in users:  # two accepted subscriptions each: WeChat itself would take a second message
+        grant_quota(user, n=2, emulator=wechat_emulator)
+    notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
+    delivery.fan_out(notice.id)
+    app.config["NOTICE_SEND_CONCURRENCY"] = 2
+    journal, outcomes_written = delivery._journal, []
+
+    def journal_then_resume(client, key, mapping, **options):
+        written = journal(client, key, mapping, **options)
+        if _states(mapping) == {"sent"}:
+            outcomes_written.append(key)
+            if len(outcomes_written) == 1:
+                # The first window's outcomes are journaled; its claim now looks dead: resume runs.
+                monkeypatch.setattr(delivery, "_journal", journal)
+                result = delivery.reconcile(notice.id, client, now=clock.now() + timedelta(hours=1))
+                assert result == {"recovered": 2, "interrupted": 0, "requeued": 4}
+                notice_tasks.resume(notice.id)
+        return written
+
+    monkeypatch.setattr(delivery, "_journal", journal_then_resume)
+    result = delivery.send_batch(notice.id, users[0].id, users[-1].id, notice_tasks.make_sender(app))
+    sent_to = [m["touser"] for m in wechat_emulator.outbox("subscribe")]
+    assert sorted(sent_to) == sorted(user.openid for user in users)  # everyone once, nobody twice
+    assert (result.sent, result.failed) == (
+        0,
+        0,
+    )  # the first window was counted by reconcile, the rest by resume
+    db.session.expire_all()
+    assert {r.state for r in rows(notice.id).values()} == {"sent"}
+    quotas = db.session.scalars(
+        select(SubscriptionQuota).where(SubscriptionQuota.template_id == TEMPLATE)
+    ).all()
+    # Each reservation settled once: one message sent, one subscription left.
+    assert {(q.reserved, q.available, q.sent_total) for q in quotas} == {(0, 1, 1)}
+
+
+def test_a_live_worker_stamps_its_claim_before_each_window(
+    app, wechat_emulator, make_notice, recipients, monkeypatch
+):
+    """A claim older than STALE_CLAIM whose worker is still sending is not handed on by reconcile."""
+    users = recipients(4, "en")
+    for user in users:
+        grant_quota(user, emulator=wechat_emulator)
+    notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
+    delivery.fan_out(notice.id)
+    app.config["NOTICE_SEND_CONCURRENCY"] = 2
+    started, late = clock.now(), {"by": timedelta(0)}
+    monkeypatch.setattr(clock, "now", lambda: started + late["by"])
+    journal, seen = delivery._journal, []
+
+    def slow_windows(client, key, mapping, **options):
+        if _states(mapping) == {"attempting"} and late["by"]:
+            # The second window starts 11 minutes after the claim: resume looks at it now.
+            seen.append(delivery.reconcile(notice.id, client, now=started + late["by"]))
+        written = journal(client, key, mapping, **options)
+        if _states(mapping) == {"sent"}:
+            late["by"] += delivery.STALE_CLAIM + timedelta(minutes=1)  # the first window was slow
+        return written
+
+    monkeypatch.setattr(delivery, "_journal", slow_windows)
+    result = delivery.send_batch(notice.id, users[0].id, users[-1].id, notice_tasks.make_sender(app))
+    assert seen and all(found == {"recovered": 0, "interrupted": 0, "requeued": 0} for found in seen)
+    assert result.sent == 4 and len(wechat_emulator.outbox("subscribe")) == 4
 
 
 def test_rate_limiter_waits_for_the_next_second(app):
@@ -415,9 +491,9 @@ def test_with_a_replica_a_window_is_sent_once_its_attempt_is_on_the_replica(
     events: list = []
     journal = delivery._journal
 
-    def recording_journal(client, key, mapping):
+    def recording_journal(client, key, mapping, **options):
         events.append(("journal", sorted({json.loads(value)["state"] for value in mapping.values()})))
-        journal(client, key, mapping)
+        return journal(client, key, mapping, **options)
 
     def send(openid, template_id, data, **options):
         events.append(("send",))
