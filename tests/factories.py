@@ -373,3 +373,16 @@ def _period_day(period: str, day: int) -> date:
     """A day of a YYYY-MM period."""
     year, month = (int(part) for part in period.split("-"))
     return date(year, month, day)
+
+
+def make_in_person_reference(user, person) -> str:
+    """A reference for the in-person check, made as the journey makes it: after consent to identity checks."""
+    from app.accounts.consents import grant_consent
+    from app.verify import verification
+    from app.verify.journey import CONSENT_TEXT_VERSION
+
+    grant_consent(
+        user.id, verification.CONSENT_PURPOSE, text_version=CONSENT_TEXT_VERSION, locale=user.locale or "en"
+    )
+    reference, _ = verification.create_in_person_reference(user.id, person.id)
+    return reference

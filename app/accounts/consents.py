@@ -25,14 +25,15 @@ class UnknownPurpose(AppError):
     message = _l("This is not something we ask your consent for.")
 
 
-def active_consent(user_id: int, purpose: str) -> Consent | None:
-    """The user's current (not withdrawn) consent for a purpose, if any."""
-    return db.session.scalar(
+def active_consent(user_id: int, purpose: str, *, for_update: bool = False) -> Consent | None:
+    """The user's current (not withdrawn) consent for a purpose, if any (locked until commit when asked)."""
+    query = (
         select(Consent)
         .where(Consent.user_id == user_id, Consent.purpose == purpose, Consent.withdrawn_at.is_(None))
         .order_by(Consent.id.desc())
         .limit(1)
     )
+    return db.session.scalar(query.with_for_update() if for_update else query)
 
 
 def grant_consent(

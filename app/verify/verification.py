@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import clock, pii, view_cache
+from app.accounts.consents import active_consent
 from app.accounts.models.user import UserAccount
 from app.audit import log as audit
 from app.errors import AppError, Conflict, NotFound, ServiceUnavailable, Unauthorized
@@ -102,6 +103,19 @@ class ReferenceNotFound(NotFound):
 
     code = "verification.reference_not_found"
     message = _l("No waiting check has this reference. Check the characters and try again.")
+
+
+#: The consent identity checks rest on (the journey asks for it before the first question).
+CONSENT_PURPOSE = "sensitive_identifiers"
+
+
+class ReferenceWithdrawn(Conflict):
+    """The person withdrew their consent to identity checks after the reference was made."""
+
+    code = "verification.reference_withdrawn"
+    message = _l(
+        "This person withdrew their consent to identity checks. You can no longer use this reference."
+    )
 
 
 class ReferenceExpired(Conflict):
@@ -517,6 +531,10 @@ def _reference_row(reference: str, *, for_update: bool = False) -> InPersonRefer
         raise ReferenceUsed()
     if row.cancelled_at is not None or row.expires_at <= clock.now():
         raise ReferenceExpired()
+    # Staff see the person's passport details and may link the account only while the user still
+    # consents to identity checks (a confirmation locks the consent against a withdrawal meanwhile).
+    if active_consent(row.user_id, CONSENT_PURPOSE, for_update=for_update) is None:
+        raise ReferenceWithdrawn()
     return row
 
 

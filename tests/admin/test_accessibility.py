@@ -51,7 +51,7 @@ def console_site(app, make_admin, make_notice, recipients):
     from app.extensions import get_redis
     from app.registry import import_progress
     from app.verify import verification
-    from tests.factories import make_person, make_user
+    from tests.factories import make_in_person_reference, make_person, make_user
 
     recipients(2, "ko")
     draft = make_notice()
@@ -96,7 +96,7 @@ def console_site(app, make_admin, make_notice, recipients):
         passport_name="KIM MIN JUN",
         date_of_birth=person.date_of_birth,
     )
-    reference, _ = verification.create_in_person_reference(user.id, person.id)
+    reference = make_in_person_reference(user, person)
     return {
         "admin": make_admin("superadmin"),
         "draft": draft,

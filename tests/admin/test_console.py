@@ -375,12 +375,11 @@ class TestCsrf:
 
 def test_in_person_confirmation(console):
     from app.accounts.models.user import UserAccount
-    from app.verify import verification
-    from tests.factories import make_person, make_user
+    from tests.factories import make_in_person_reference, make_person, make_user
 
     person = make_person(passport_name="KIM, Min-jun", nationality="KOR")
     user = make_user(locale="ko")
-    reference, _ = verification.create_in_person_reference(user.id, person.id)
+    reference = make_in_person_reference(user, person)
     browser = console("superadmin")
     looked_up = browser.get(f"/admin/verifications?reference={reference}").get_data(as_text=True)
     assert 'id="reference-details"' in looked_up and "KIM, Min-jun" in looked_up
@@ -395,7 +394,7 @@ def test_the_in_person_view_keeps_the_detail_of_each_check(console):
     from datetime import timedelta
 
     from app.verify import verification
-    from tests.factories import make_person, make_user
+    from tests.factories import make_in_person_reference, make_person, make_user
 
     person = make_person(passport_name="KIM, Min-jun", nationality="KOR")
     user = make_user(locale="ko")
@@ -413,7 +412,7 @@ def test_the_in_person_view_keeps_the_detail_of_each_check(console):
         for number, day in tries
     ]
     assert outcomes == ["not_found", "dob_mismatch", "pass"]
-    reference, _ = verification.create_in_person_reference(user.id, person.id)
+    reference = make_in_person_reference(user, person)
     page = console("superadmin").get(f"/admin/verifications?reference={reference}").get_data(as_text=True)
     checks = page.split('id="reference-checks"', 1)[1].split("</table>", 1)[0]
     # Newest first, each with the detail the user was never told.

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app import clock
+from app.accounts.consents import withdraw_consent
 from app.accounts.models.admin import AdminUser
 from app.accounts.models.user import UserAccount
 from app.audit.models import AuditLog
@@ -110,6 +111,19 @@ def test_unknown_expired_and_replaced_references(journey, person, staff):
     with pytest.raises(verification.ReferenceExpired):
         verification.confirm_in_person(second, staff.id)
     assert _db.session.get(UserAccount, trip.user.id).person_id is None
+
+
+def test_a_withdrawn_consent_voids_the_reference(journey, person, staff):
+    """After withdrawing consent to identity checks, staff can neither see the person's details nor link them."""
+    trip, reference = to_reference(journey, person)
+    withdraw_consent(trip.user.id, verification.CONSENT_PURPOSE)
+    with pytest.raises(verification.ReferenceWithdrawn) as error:
+        verification.describe_in_person_reference(reference)
+    assert error.value.status == 409 and error.value.code == "verification.reference_withdrawn"
+    with pytest.raises(verification.ReferenceWithdrawn):
+        verification.confirm_in_person(reference, staff.id)
+    assert _db.session.get(UserAccount, trip.user.id).person_id is None
+    assert _db.session.scalar(select(InPersonReference)).confirmed_at is None
 
 
 def test_a_person_claimed_meanwhile_cannot_be_confirmed_twice(journey, person, staff):
