@@ -26,6 +26,8 @@ from app.wechat.errors import WeChatError, WeChatNoAnswer
 log = logging.getLogger("app.helpdesk.answers")
 
 ECHO_MAX_CHARS = 40
+#: The subscription events; the first (the user accepting in the mini program's popup) is the only one
+#: that makes an account for an openid that has none.
 SUBSCRIBE_EVENTS = ("subscribe_msg_popup_event", "subscribe_msg_change_event", "subscribe_msg_sent_event")
 #: The lost-card guide's title, the same message as in app/guides/journey.py (a test keeps them equal).
 LOST_CARD_TITLE = lazy_pgettext("guide title", "Lost your card?")
@@ -246,7 +248,11 @@ def handle_push(message: dict) -> str:
     openid = str(message.get("FromUserName") or "")
     msg_type, event = message.get("MsgType"), message.get("Event")
     if msg_type == "event" and event in SUBSCRIBE_EVENTS:
-        user = user_for(openid, create=True)
+        # Only the user acting in the mini program (the popup) may make an account; a delivery report
+        # or a settings change for an openid with no account (deleted meanwhile) brings none back.
+        user = user_for(openid, create=event == SUBSCRIBE_EVENTS[0])
+        if user is None:
+            return "ledger:no-account"
         changed = subscriptions.record_event(
             user.id, openid, event, int(message.get("CreateTime") or 0), list(message.get("List") or [])
         )

@@ -12,6 +12,7 @@ from app.helpdesk.topics import KEYWORDS, TOPICS
 from app.i18n.locales import SUPPORTED
 from app.notices.models.subscription import SubscriptionQuota, SubscriptionReceipt
 from app.wechat_emulator.push import unix_now
+from tests.factories import make_user
 from tests.wechat.conftest import OPENID, payload
 
 
@@ -231,12 +232,31 @@ def test_change_event_turning_a_template_off_zeroes_it(db, wechat_emulator, name
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_sent_events_record_delivery(db, wechat_emulator, fmt):
+    make_user(openid=OPENID)  # a delivery report is about a message sent to a user we have
     wechat_emulator.push(message=payload(f"sent_one.{fmt}"), fmt=fmt)
     wechat_emulator.push(message=payload(f"sent_list.{fmt}"), fmt=fmt)
     notice = ledger(db, "tmpl_notice_update")
     card = ledger(db, "tmpl_card_status")
     assert notice.delivered_total == 2
     assert (card.failed_total, card.last_errcode) == (1, "10005")
+
+
+@pytest.mark.parametrize("name", ["sent_one.json", "sent_list.xml", "change_one.json", "change_list.xml"])
+def test_a_report_or_change_after_deletion_brings_no_account_back(client, login, db, wechat_emulator, name):
+    """The user deleted their account; WeChat then reports a delivery or a settings change for them."""
+    user = make_user(openid=OPENID)
+    assert client.delete("/api/v1/me", headers=login(user), json={"confirm": True}).status_code == 200
+    wechat_emulator.push(message=payload(name), fmt=name.rsplit(".", 1)[1])
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(UserAccount)) == 0
+    assert db.session.scalar(select(func.count()).select_from(SubscriptionQuota)) == 0
+
+
+def test_a_popup_after_deletion_is_a_new_sign_up(client, login, db, wechat_emulator):
+    user = make_user(openid=OPENID)
+    client.delete("/api/v1/me", headers=login(user), json={"confirm": True})
+    wechat_emulator.push(message=payload("popup_one.json"))
+    assert ledger(db, "tmpl_notice_update").available == 1
 
 
 def test_emulated_popup_grants_quota_on_both_sides(app, db, wechat_emulator):
@@ -265,6 +285,7 @@ def sent_item(msg_id: str, template_id: str = "tmpl_notice_update", error_code: 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_two_delivery_reports_in_the_same_second_are_both_counted(db, wechat_emulator, fmt):
     """Same user, same CreateTime, different MsgIDs: two deliveries, not a duplicate."""
+    make_user(openid=OPENID)
     at = unix_now()
     for msg_id in ("3000000000000000101", "3000000000000000102"):
         response = wechat_emulator.push("sent", OPENID, items=[sent_item(msg_id)], create_time=at, fmt=fmt)
@@ -282,6 +303,7 @@ def test_two_popup_events_in_the_same_second_are_both_counted(db, wechat_emulato
 
 def test_a_delivery_report_sent_again_after_the_dedupe_window_counts_once(db, wechat_emulator, redis_client):
     """The ledger itself is idempotent per MsgID: a report that outlived the callback's memory counts once."""
+    make_user(openid=OPENID)
     message = wechat_emulator.message(
         "sent",
         OPENID,
