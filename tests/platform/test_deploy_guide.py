@@ -29,6 +29,7 @@ NOT_REHEARSED = {
     "flask --app wsgi pii status": "covered by tests/privacy/test_pii_rotation.py",
     "flask --app wsgi pii rotate-key": "covered by tests/privacy/test_pii_rotation.py (killed in the middle on MariaDB)",
     "flask --app wsgi pii retire-key": "covered by tests/privacy/test_pii_rotation.py",
+    "chown root:ssc /etc/ssc-bridge/env && chmod 640 /etc/ssc-bridge/env": "the rehearsal runs as one user; it writes its env file with mode 640",
 }
 #: How a line of a fenced block shows it is a command an operator runs.
 COMMAND_WORDS = (
@@ -45,6 +46,7 @@ COMMAND_WORDS = (
     "ln",
     "systemctl",
     "curl",
+    "chown",
 )
 
 
@@ -172,7 +174,7 @@ def test_the_rehearsal_sets_every_variable_the_guide_requires(guide, tmp_path, m
     assert environment["APP_ENV"] == "production" and environment["PROXY_HOPS"] == "1"
     assert len(environment["WECHAT_AES_KEY"]) == 43 and environment["WECHAT_AES_KEY"].isalnum()
     path = run.write_environment_file(environment)
-    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.stat().st_mode & 0o777 == 0o640  # the guide's mode: the service's user reads it too
     assert read_environment_file(path) == environment
 
 
@@ -214,3 +216,34 @@ def test_gunicorn_settings_leave_no_control_socket_under_home():
     )
     assert settings["control_socket_disable"] is True
     assert settings["worker_class"] == "sync"
+
+
+def _units(guide: Guide) -> dict[str, str]:
+    """The guide's systemd units (its `ini` blocks), by the command they start."""
+    units = {}
+    for language, body in guide_module._FENCE.findall(guide.text):
+        if language == "ini":
+            start = next(line for line in body.splitlines() if line.startswith("ExecStart="))
+            units[start.split("/.venv/bin/", 1)[1]] = body
+    return units
+
+
+def test_every_unit_comes_back_after_a_reboot(guide):
+    """An [Install] section, or `systemctl enable` refuses the unit ("no installation config")."""
+    units = _units(guide)
+    assert set(units) == {"gunicorn -c deploy/gunicorn.conf.py wsgi:app", "flask --app wsgi worker"}
+    for command, body in units.items():
+        assert "[Install]\nWantedBy=multi-user.target" in body, command
+
+
+def test_stopping_a_worker_lets_its_job_finish(guide):
+    """systemd's default KillMode sends SIGTERM to RQ's work horse too, which dies mid-notice."""
+    worker = _units(guide)["flask --app wsgi worker"]
+    assert "KillMode=mixed" in worker.splitlines()
+    assert any(line.startswith("TimeoutStopSec=") for line in worker.splitlines())
+
+
+def test_the_environment_file_is_readable_by_the_service_user(guide):
+    """Cron and the operator's commands load it as the service's user: root-only would skip it."""
+    assert "chown root:ssc /etc/ssc-bridge/env && chmod 640 /etc/ssc-bridge/env" in guide.text
+    assert "chmod 600" not in guide.text

@@ -164,7 +164,7 @@ def deploy(stack: Stack, report: Report) -> None:
         row.proved = (
             f"redis-server :{run.redis_port} with a password; the emulator :{run.emulator_port} as "
             f"{run.wechat['appid']} / {run.wechat['original_id']} (own token and AES key); env file "
-            f"(0600): {', '.join(environment)}"
+            f"(0640): {', '.join(environment)}"
         )
     if "config-check" in stack.guide.blocks:
         with report.step("config check (§2)") as row:

@@ -154,10 +154,10 @@ class Run:
         }
 
     def write_environment_file(self, values: dict[str, str]) -> Path:
-        """The guide's /etc/ssc-bridge/env: NAME=value lines, readable by its owner only."""
+        """The guide's /etc/ssc-bridge/env: NAME=value lines, written by its owner, read by its group."""
         path = self.root / "etc" / "env"
         path.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
-        path.chmod(0o600)
+        path.chmod(0o640)
         return path
 
 
