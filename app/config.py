@@ -54,6 +54,7 @@ VARIABLES = (
     Variable("LOG_LEVEL"),
     Variable("SESSION_TTL_SECONDS", "int"),
     Variable("NOTICE_SENDS_PER_SECOND", "int"),
+    Variable("REGISTRY_UPLOAD_DIR"),
 )
 #: What production cannot start without, in the order the refusal names them.
 PRODUCTION_REQUIRED = tuple(variable.name for variable in VARIABLES if variable.required)
@@ -133,6 +134,9 @@ class BaseConfig:
     TRANSLATIONS_DIR = str(PROJECT_ROOT / "translations")
 
     MAX_CONTENT_LENGTH = 1024 * 1024
+    #: Where the console's registry uploads wait for their import job: a folder the web hosts and the
+    #: workers share when they are different hosts. Unset: `uploads` in the instance folder.
+    REGISTRY_UPLOAD_DIR: str | None = None
     CALLBACK_MAX_BYTES = 64 * 1024
     SESSION_TTL_SECONDS = 2 * 60 * 60
     ADMIN_SESSION_TTL_SECONDS = 8 * 60 * 60

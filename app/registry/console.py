@@ -21,8 +21,9 @@ MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
 
 
 def _upload_dir() -> Path:
-    """Where uploads wait for their job (inside the instance folder, never served)."""
-    folder = Path(current_app.instance_path) / "uploads"
+    """Where uploads wait for their job: REGISTRY_UPLOAD_DIR, else the instance folder's (never served)."""
+    configured = current_app.config.get("REGISTRY_UPLOAD_DIR")
+    folder = Path(configured) if configured else Path(current_app.instance_path) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

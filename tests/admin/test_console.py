@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -274,6 +275,28 @@ def test_registry_upload_shows_progress_and_report(console):
     )
     assert wrong_type.status_code == 422
     assert browser.get("/admin/registry/import/doesnotexist.json").status_code == 404
+
+
+def test_a_registry_upload_waits_in_the_shared_folder_when_one_is_set(app, console, tmp_path, monkeypatch):
+    """With web hosts and workers apart, the file must be where every worker can read it."""
+    from app.registry import console as registry_console
+
+    queued = []
+
+    class Queue:
+        def enqueue(self, *args, **options):
+            queued.append(args)
+
+    monkeypatch.setattr(registry_console, "get_queue", Queue)
+    app.config["REGISTRY_UPLOAD_DIR"] = str(tmp_path / "shared")
+    response = console("superadmin").post(
+        "/admin/registry/import",
+        data={"file": (io.BytesIO(b"passport_name\n"), "people.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    [(_job, _token, path, _admin)] = queued
+    assert Path(path).parent == tmp_path / "shared" and Path(path).exists()
 
 
 def test_registry_upload_progress_shows_rows_rate_and_time_left(console, redis_client):

@@ -247,3 +247,16 @@ def test_the_environment_file_is_readable_by_the_service_user(guide):
     """Cron and the operator's commands load it as the service's user: root-only would skip it."""
     assert "chown root:ssc /etc/ssc-bridge/env && chmod 640 /etc/ssc-bridge/env" in guide.text
     assert "chmod 600" not in guide.text
+
+
+def test_nginx_lets_the_consoles_registry_upload_through():
+    """nginx refused any body over 1 MB, the console's registry feeds included (413 before the app)."""
+    import re
+
+    from app.registry.console import MAX_UPLOAD_BYTES
+
+    config = (guide_module.ROOT / "deploy" / "nginx.conf").read_text()
+    location = re.search(r"location = /admin/registry/import \{(.*?)\}", config, re.S)
+    assert location, "deploy/nginx.conf has no location for the registry upload"
+    size = re.search(r"client_max_body_size (\d+)([kmg]);", location.group(1))
+    assert size and int(size.group(1)) * 1024 ** "kmg".index(size.group(2)) * 1024 == MAX_UPLOAD_BYTES
