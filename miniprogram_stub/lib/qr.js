@@ -12,8 +12,19 @@ function startQrRefresh({ fetch, onUpdate, onError, seconds, timers }) {
   const clock = timers || { setTimeout, clearTimeout };
   let timer = null;
   let stopped = false;
+  // Each run has a number; only the newest may show its code and schedule the next one, so a tap
+  // while a fetch is under way never leaves two loops (or an older code after a newer one).
+  let latest = 0;
+
+  function cancel() {
+    if (timer !== null) {
+      clock.clearTimeout(timer);
+      timer = null;
+    }
+  }
 
   function schedule(delaySeconds) {
+    cancel();
     if (!stopped) {
       timer = clock.setTimeout(run, Math.max(1, delaySeconds) * 1000);
     }
@@ -21,9 +32,11 @@ function startQrRefresh({ fetch, onUpdate, onError, seconds, timers }) {
 
   async function run() {
     timer = null;
+    latest += 1;
+    const mine = latest;
     try {
       const body = await fetch();
-      if (stopped) {
+      if (stopped || mine !== latest) {
         return;
       }
       onUpdate(body);
@@ -31,7 +44,7 @@ function startQrRefresh({ fetch, onUpdate, onError, seconds, timers }) {
       const lifetime = Number(body && body.expires_in) || seconds;
       schedule(Math.min(seconds, lifetime));
     } catch (err) {
-      if (stopped) {
+      if (stopped || mine !== latest) {
         return;
       }
       onError(err);
@@ -43,17 +56,11 @@ function startQrRefresh({ fetch, onUpdate, onError, seconds, timers }) {
   return {
     stop() {
       stopped = true;
-      if (timer !== null) {
-        clock.clearTimeout(timer);
-        timer = null;
-      }
+      cancel();
     },
     refreshNow() {
-      if (timer !== null) {
-        clock.clearTimeout(timer);
-        timer = null;
-      }
-      return run();
+      cancel();
+      return stopped ? Promise.resolve() : run();
     },
   };
 }

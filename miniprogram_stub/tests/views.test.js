@@ -192,6 +192,39 @@ test('the identity QR is fetched again every 60 seconds, and stops when the page
   assert.equal(pending[1], null, 'no refresh after stop');
 });
 
+test('a tap while the QR is loading leaves one refresh loop, and the newest code on screen', async () => {
+  const pending = [];
+  const timers = {
+    setTimeout: (fn, ms) => {
+      pending.push({ fn, ms });
+      return pending.length;
+    },
+    clearTimeout: (id) => {
+      pending[id - 1] = null;
+    },
+  };
+  const answers = [];
+  const shown = [];
+  const refresher = startQrRefresh({
+    fetch: () => new Promise((resolve) => answers.push(resolve)),
+    onUpdate: (body) => shown.push(body.payload),
+    onError: (err) => shown.push(err.message),
+    seconds: 60,
+    timers,
+  });
+  const tapped = refresher.refreshNow(); // the first code is still on its way
+  answers[1]({ payload: 'p2', expires_in: 60 });
+  await tapped;
+  answers[0]({ payload: 'p1', expires_in: 60 }); // the older answer arrives last
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(shown, ['p2']);
+  assert.equal(pending.filter(Boolean).length, 1, 'one loop');
+  refresher.stop();
+  assert.equal(pending.filter(Boolean).length, 0, 'nothing left after stop');
+  await refresher.refreshNow();
+  assert.equal(answers.length, 2, 'no fetch after stop');
+});
+
 test('the QR image becomes a base64 data URI the <image> component shows', () => {
   const svg = '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0h1"/><!-- é --></svg>';
   const src = imageSrc(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`);
