@@ -369,7 +369,7 @@ def sentinel_addresses(text: str) -> list[tuple[str, int]]:
     for item in (part.strip() for part in text.split(",")):
         host, colon, port = item.rpartition(":")
         host = host.removeprefix("[").removesuffix("]")  # an IPv6 address in brackets
-        if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        if not colon or not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
             raise ConfigError(
                 f"REDIS_SENTINELS must be host:port pairs separated by commas, such as "
                 f"10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379; {item!r} is not one"

@@ -47,7 +47,7 @@ def session_key(kind: str, token: str) -> str:
 def owner_hint(token: str) -> int | None:
     """The owner id a token names in front of its dot (unverified), or None."""
     head, dot, _ = token.partition(".")
-    return int(head) if dot and head.isdigit() and len(head) <= 18 else None
+    return int(head) if dot and head.isascii() and head.isdigit() and len(head) <= 18 else None
 
 
 def index_key(kind: str, owner_id) -> str:

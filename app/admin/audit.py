@@ -26,7 +26,8 @@ def _day(value: str | None) -> datetime | None:
 def audit_log():
     """Audit rows, newest first, filtered by the query string."""
     args = request.args
-    page = int(args["page"]) if args.get("page", "").isdigit() and int(args["page"]) > 0 else 1
+    raw = args.get("page", "")
+    page = int(raw) if raw.isascii() and raw.isdigit() and int(raw) > 0 else 1
     until = _day(args.get("until"))
     result = audit_search.search(
         action=args.get("action") or None,

@@ -41,7 +41,7 @@ DEFAULT_PAGE_SIZE = 60
 MAX_PAGE_SIZE = 200
 #: Statuses that count toward totals (a reversed record was cancelled).
 COUNTED = frozenset({"paid", "due", "arrears"})
-_YEAR = re.compile(r"^\d{4}$")
+_YEAR = re.compile(r"^[0-9]{4}$")
 _CURSOR_SALT = "ssc-bridge contributions cursor v1"
 
 
@@ -106,7 +106,7 @@ def parse_limit(raw: str | None) -> int:
     """The page size, DEFAULT_PAGE_SIZE when none is given."""
     if raw is None or raw == "":
         return DEFAULT_PAGE_SIZE
-    if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    if not (raw.isascii() and raw.strip().isdigit()) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise InvalidPageSize()
     return int(raw)
 

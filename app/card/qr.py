@@ -30,7 +30,7 @@ TTL_SECONDS = 60
 #: Clock skew tolerated between the issuing and the checking worker.
 SKEW_SECONDS = 5
 MAX_PAYLOAD_LENGTH = 200
-_PAYLOAD = re.compile(r"^SSC1\.(\d{1,12})\.(\d{10})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$")
+_PAYLOAD = re.compile(r"^SSC1\.([0-9]{1,12})\.([0-9]{10})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$")
 _USED_KEY = "ssc:qr-used:{nonce}"
 
 

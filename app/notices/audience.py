@@ -18,7 +18,9 @@ from app.i18n.locales import SUPPORTED
 from app.registry.models import Employer, Person, WorkPermit
 
 _NATIONALITY = re.compile(r"^[A-Z]{3}$")
-_CITY = re.compile(r"^\d{6}$")
+_CITY = re.compile(r"^[0-9]{6}$")
+#: An employer's id in the database (ASCII digits: `int` refuses other digits, such as "²").
+_EMPLOYER_ID = re.compile(r"^[0-9]{1,17}$")
 _USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 MAX_LIST = 500
 
@@ -66,7 +68,7 @@ class Audience(BaseModel):
         if not isinstance(values, list):
             return values
         cleaned = [str(v).strip().upper() for v in values]
-        if not all(_USCC.match(v) or v.isdigit() for v in cleaned):
+        if not all(_USCC.match(v) or _EMPLOYER_ID.match(v) for v in cleaned):
             raise ValueError("employers are unified social credit codes or employer ids")
         return sorted(set(cleaned))
 
@@ -132,8 +134,8 @@ def recipients_query(audience: dict, *, default_locale: str = "en", today: date 
     if spec.cities:
         permit_conditions.append(WorkPermit.work_city_code.in_(spec.cities))
     if spec.employers:
-        ids = [int(v) for v in spec.employers if v.isdigit() and len(v) < 18]
-        codes = [v for v in spec.employers if not (v.isdigit() and len(v) < 18)]
+        ids = [int(v) for v in spec.employers if _EMPLOYER_ID.match(v)]
+        codes = [v for v in spec.employers if not _EMPLOYER_ID.match(v)]
         by_code = select(Employer.id).where(Employer.uscc.in_(codes))
         permit_conditions.append(or_(WorkPermit.employer_id.in_(ids), WorkPermit.employer_id.in_(by_code)))
     if spec.permit_categories:

@@ -87,9 +87,17 @@ class NoticeIn(BaseModel):
     @field_validator("publish_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        """A publication time with a time zone (UTC when none is given)."""
-        if value is not None and value.tzinfo is None:
+        """A publication time in UTC (taken as UTC when it has no time zone), between 2000 and 2100."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
+        try:
+            value = value.astimezone(UTC)  # 0001-01-01T00:00+05:00 has no UTC time
+        except OverflowError:
+            raise ValueError("publish_at is out of range") from None
+        if not 2000 <= value.year <= 2100:
+            raise ValueError("publish_at must fall between the years 2000 and 2100")
         return value
 
 

@@ -116,7 +116,12 @@ class PushVerifier:
     def check_url_signature(self, args: Mapping[str, str]) -> tuple[str, str]:
         """The URL's timestamp window and signature; (timestamp, nonce) when both hold."""
         timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
-        if not timestamp.isdigit() or len(timestamp) > 12 or not nonce or len(nonce) > 64:
+        if (
+            not (timestamp.isascii() and timestamp.isdigit())
+            or len(timestamp) > 12
+            or not nonce
+            or len(nonce) > 64
+        ):
             raise PushRefused(403, "bad timestamp or nonce", "bad_query")
         if not _same(sha1_signature(self.token, timestamp, nonce), args.get("signature")):
             raise PushRefused(403, "bad signature", "bad_signature")

@@ -63,6 +63,9 @@ def test_a_token_names_its_owner_but_an_edited_name_finds_nothing(redis_client):
     assert store.get(f"43.{secret}") is None  # the id is part of what is hashed
     assert store.lookup(f"43.{secret}", lambda owner: [f"k:{owner}"]) == (None, {})
     assert owner_hint("nodot") is None and owner_hint("x.y") is None and owner_hint("1" * 30 + ".y") is None
+    # Digits that are not ASCII ("²" is a digit to str.isdigit, not to int): no owner, no error.
+    assert owner_hint("².x") is None and owner_hint("١٢.x") is None
+    assert store.get("².x") is None and store.lookup("².x", lambda owner: []) == (None, {})
 
 
 def test_lookup_fetches_the_owners_keys_in_the_same_round_trip(redis_client):
@@ -209,3 +212,12 @@ def test_saving_keeps_the_expiry_and_never_brings_an_ended_session_back(redis_cl
     store.revoke_all(3)
     assert store.save(session, {"n": 3}) is False  # a request that loaded it before the revocation
     assert store.peek(token) is None and redis_client.get(session_key("console", token)) is None
+
+
+@pytest.mark.parametrize("path", ["/api/v1/guides", "/api/v1/me", "/api/v1/card", "/api/v1/flows/verify"])
+def test_a_token_with_a_non_ascii_digit_is_refused_not_a_server_error(client, db, path):
+    """gunicorn passes byte 0xB2 in a header as "²", which str.isdigit takes for a digit."""
+    response = client.get(path, headers={"Authorization": "Bearer ².x", "Accept-Language": "de"})
+    assert response.status_code in (200, 401), response.status_code
+    if response.status_code == 401:
+        assert response.get_json()["error"]["code"] == "auth.required"

@@ -178,7 +178,7 @@ def test_a_bad_year_is_a_clear_error(client, login, holder_user, year):
     assert body["error"]["message"]
 
 
-@pytest.mark.parametrize("limit", ["0", "201", "-1", "ten"])
+@pytest.mark.parametrize("limit", ["0", "201", "-1", "ten", "²", "١٠"])
 def test_a_bad_limit_is_a_clear_error(client, login, holder_user, limit):
     status, body = _get(client, login(holder_user), year="2025", limit=limit)
     assert status == 400 and body["error"]["code"] == "contributions.invalid_limit"

@@ -171,3 +171,11 @@ def test_cli_creates_lists_and_revokes(runner, db):
     assert db.session.get(ServicePoint, point.id).revoked_at is not None
     missing = runner.invoke(args=["service-point", "revoke", "Nowhere"])
     assert missing.exit_code != 0 and "service_point.not_found" in missing.output
+
+
+def test_a_payload_with_non_ascii_digits_is_invalid_and_recorded(client, point_key, db):
+    """`\\d` took "١" for a digit; signing the body then failed on it, a 500 with no check recorded."""
+    forged = "SSC1.١.1700000000.AAAAAAAAAAAAAAAA." + "A" * 43
+    response = _verify(client, point_key, forged)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "qr.invalid"
+    assert db.session.query(QrCheck).count() == 1

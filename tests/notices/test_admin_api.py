@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.audit.models import AuditLog
 from tests.admin.conftest import PASSWORD
 from tests.notices.conftest import notice_payload
@@ -125,6 +127,28 @@ def test_audience_count(client, api_headers, recipients):
     assert response.get_json()["count"] == 2
     bad = client.post("/api/v1/admin/audience/count", json={"audience": {"locales": "ko"}}, headers=headers)
     assert bad.status_code == 422
+    superscript = client.post(
+        "/api/v1/admin/audience/count", json={"audience": {"employers": ["²"]}}, headers=headers
+    )
+    assert superscript.status_code == 422  # a digit to str.isdigit, not to int: refused, not a 500
+
+
+def test_a_notice_for_an_employer_id_that_is_no_number_is_refused(client, api_headers):
+    """Saved and published, it would make every fan-out of it fail."""
+    payload = notice_payload()
+    payload["audience"] = {"employers": ["¹"]}
+    response = client.post("/api/v1/admin/notices", json=payload, headers=api_headers("editor"))
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "when", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00", "1900-01-01T00:00:00Z"]
+)
+def test_a_publication_time_out_of_range_is_refused(client, api_headers, when):
+    payload = notice_payload()
+    payload["publish_at"] = when
+    response = client.post("/api/v1/admin/notices", json=payload, headers=api_headers("editor"))
+    assert response.status_code == 422, response.get_json()
 
 
 def test_logout_revokes_the_token(client, api_headers):

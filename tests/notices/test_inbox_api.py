@@ -65,3 +65,5 @@ def test_inbox_needs_valid_paging(client, login, recipients):
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "request.validation"
     assert client.get("/api/v1/notices?per_page=500", headers=headers).status_code == 422
+    for wrong in ("page=%C2%B2", "per_page=%C2%B2", "page=%D9%A1"):  # "²", Arabic-Indic "١"
+        assert client.get(f"/api/v1/notices?{wrong}", headers=headers).status_code == 422, wrong
