@@ -74,9 +74,34 @@ function envVersion() {
   }
 }
 
-/** Point the stub at the backend of the version WeChat runs (at launch); returns the active settings. */
+/** The platform this copy runs on: `devtools` in WeChat DevTools, else the phone's ('ios', 'android', …). */
+function platform() {
+  for (const read of [() => wx.getDeviceInfo().platform, () => wx.getSystemInfoSync().platform]) {
+    try {
+      const value = read();
+      if (value) {
+        return value;
+      }
+    } catch (err) {
+      // an older base library: try the next way
+    }
+  }
+  return 'devtools';
+}
+
+const LOOPBACK = /^https?:\/\/(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?(\/|$)/;
+
+/**
+ * Point the stub at the backend of the version WeChat runs (at launch); returns the active settings.
+ * A `develop` copy on a phone (a preview, or a build under review, which some report as `develop`)
+ * cannot reach a loopback address: it then talks to the `trial` backend (else `release`) as that
+ * version would, emulator off. A `develop` address on the network (a laptop's LAN address) is kept.
+ */
 function useEnvironment(env) {
-  const chosen = ENVIRONMENTS.indexOf(env) >= 0 ? env : envVersion();
+  let chosen = ENVIRONMENTS.indexOf(env) >= 0 ? env : envVersion();
+  if (chosen === 'develop' && platform() !== 'devtools' && LOOPBACK.test(current.backends.develop || '')) {
+    chosen = current.backends.trial ? 'trial' : 'release';
+  }
   return configure({ env: chosen, baseUrl: current.backends[chosen] || '' });
 }
 
@@ -92,4 +117,4 @@ function reset() {
   return current;
 }
 
-module.exports = { get, configure, reset, defaults, envVersion, useEnvironment, usesEmulator, ENVIRONMENTS };
+module.exports = { get, configure, reset, defaults, envVersion, platform, useEnvironment, usesEmulator, ENVIRONMENTS };

@@ -185,7 +185,11 @@ function createFakeWx(options) {
     },
 
     getSystemInfoSync() {
-      return { language: opts.language, SDKVersion: '3.3.4', platform: 'devtools' };
+      return { language: opts.language, SDKVersion: '3.3.4', platform: opts.platform || 'devtools' };
+    },
+
+    getDeviceInfo() {
+      return { platform: opts.platform || 'devtools' };
     },
 
     getAccountInfoSync() {

@@ -167,3 +167,18 @@ test('icons are image files of the mini program, not emoji; each is named or hid
     assert.equal(/<text\b/.test(svg), false, `${name} carries no words`);
   }
 });
+
+test('pull-to-refresh is on only where the page reloads on it, and off where a reload would lose work', () => {
+  const appDefault = Boolean(app.window && app.window.enablePullDownRefresh);
+  for (const page of app.pages) {
+    const settings = readJson(`${page}.json`);
+    const on = 'enablePullDownRefresh' in settings ? settings.enablePullDownRefresh : appDefault;
+    const definition = loadDefinition(`${page}.js`);
+    if (on) {
+      assert.equal(typeof definition.onPullDownRefresh, 'function', `${page}: a pull would only show the spinner`);
+    }
+  }
+  // The QR code refreshes itself; a pull on the journey would drop half-typed answers.
+  assert.equal(readJson('pages/qr/qr.json').enablePullDownRefresh, false);
+  assert.equal(readJson('pages/verify/verify.json').enablePullDownRefresh, false);
+});

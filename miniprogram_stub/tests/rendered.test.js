@@ -299,6 +299,17 @@ for (const language of LANGUAGES) {
     await guide.tap('.action-primary');
     assert.equal(guide.data.doc.step, 'formal');
     assertShowsDocument(guide, guide.data.doc);
+    // Done on its last page, when the guide was opened from a search result (the first page):
+    // there is nothing to go back to, so the guides list opens instead.
+    global.getCurrentPages = () => [guide.instance];
+    try {
+      for (let page = 0; page < 10 && !fake.navigations.length; page += 1) {
+        await guide.tap('.action-primary');
+      }
+      assert.deepEqual(fake.navigations.pop(), { kind: 'redirectTo', url: '/pages/guides/guides' });
+    } finally {
+      delete global.getCurrentPages;
+    }
   });
 
   test(`${language.locale}: notices rendered; the source link copies only once the privacy guide is agreed`, async () => {

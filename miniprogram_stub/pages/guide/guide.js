@@ -29,7 +29,12 @@ Page({
   onAction(event) {
     const move = guideMove(this.data.doc, event.detail.payload.action);
     if (move.close) {
-      wx.navigateBack();
+      // Opened from a search result or a shared link, the guide is the first page: go to the list.
+      if (getCurrentPages().length > 1) {
+        wx.navigateBack();
+      } else {
+        wx.redirectTo({ url: '/pages/guides/guides' });
+      }
     } else {
       this.setData({ page: move.page });
       this.load();

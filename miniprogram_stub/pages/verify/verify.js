@@ -14,10 +14,6 @@ Page({
     this.load();
   },
 
-  onPullDownRefresh() {
-    this.load();
-  },
-
   async load() {
     const doc = await kit.loadInto(this, () => api.flow(FLOW));
     if (doc) {
