@@ -46,27 +46,30 @@ test('each WeChat version talks to its own backend', () => {
   assert.equal(config.get().baseUrl, 'https://ssc.example.org');
 });
 
+/** Run `fn` with one version's backend address changed. */
+function withBackend(version, address, fn) {
+  const before = BACKENDS[version];
+  BACKENDS[version] = address;
+  try {
+    fn();
+  } finally {
+    BACKENDS[version] = before;
+  }
+}
+
 test('a develop copy on a phone talks to the trial backend, never to a loopback address', () => {
   launch('develop', undefined, { platform: 'ios', emulator: true });
   assert.equal(config.get().baseUrl, 'https://trial.ssc.example.org');
   assert.equal(config.get().env, 'trial');
   assert.equal(config.usesEmulator(), false);
-  const before = BACKENDS.trial;
-  BACKENDS.trial = '';
-  try {
+  withBackend('trial', '', () => {
     launch('develop', undefined, { platform: 'android' });
     assert.equal(config.get().baseUrl, 'https://ssc.example.org', 'no trial backend: the release one');
-  } finally {
-    BACKENDS.trial = before;
-  }
-  const loopback = BACKENDS.develop;
-  BACKENDS.develop = 'http://192.168.1.20:5000';
-  try {
+  });
+  withBackend('develop', 'http://192.168.1.20:5000', () => {
     launch('develop', undefined, { platform: 'android' });
     assert.equal(config.get().baseUrl, 'http://192.168.1.20:5000', "a laptop's address on the network is kept");
-  } finally {
-    BACKENDS.develop = loopback;
-  }
+  });
   launch('develop');
   assert.equal(config.get().baseUrl, 'http://127.0.0.1:9', 'in DevTools, the local backend');
 });

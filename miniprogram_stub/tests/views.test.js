@@ -162,7 +162,8 @@ test('notices: unread count, read state, date part of the timestamp', () => {
   });
 });
 
-test('the identity QR is fetched again every 60 seconds, and stops when the page hides', async () => {
+/** Timers that only record what is scheduled: `pending[i]` is {fn, ms}, or null once cleared. */
+function fakeTimers() {
   const pending = [];
   const timers = {
     setTimeout: (fn, ms) => {
@@ -173,6 +174,11 @@ test('the identity QR is fetched again every 60 seconds, and stops when the page
       pending[id - 1] = null;
     },
   };
+  return { pending, timers };
+}
+
+test('the identity QR is fetched again every 60 seconds, and stops when the page hides', async () => {
+  const { pending, timers } = fakeTimers();
   let n = 0;
   const shown = [];
   const refresher = startQrRefresh({
@@ -193,16 +199,7 @@ test('the identity QR is fetched again every 60 seconds, and stops when the page
 });
 
 test('a tap while the QR is loading leaves one refresh loop, and the newest code on screen', async () => {
-  const pending = [];
-  const timers = {
-    setTimeout: (fn, ms) => {
-      pending.push({ fn, ms });
-      return pending.length;
-    },
-    clearTimeout: (id) => {
-      pending[id - 1] = null;
-    },
-  };
+  const { pending, timers } = fakeTimers();
   const answers = [];
   const shown = [];
   const refresher = startQrRefresh({

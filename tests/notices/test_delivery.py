@@ -250,6 +250,19 @@ def test_each_window_is_journaled_attempting_before_any_of_its_sends(
     assert {r.state for r in rows(notice.id).values()} == {"sent"}
 
 
+def fanned_out(
+    app, wechat_emulator, make_notice, recipients, count: int, window: int, subscriptions: int = 1
+):
+    """`count` subscribed users and a notice fanned out to them, sent `window` messages at a time."""
+    users = recipients(count, "en")
+    for user in users:
+        grant_quota(user, n=subscriptions, emulator=wechat_emulator)
+    notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
+    delivery.fan_out(notice.id)
+    app.config["NOTICE_SEND_CONCURRENCY"] = window
+    return users, notice
+
+
 class Killed(BaseException):
     """The worker process dying (SIGKILL) at this point."""
 
@@ -257,12 +270,7 @@ class Killed(BaseException):
 def test_a_worker_killed_after_journaling_a_window_never_resends_it(
     app, wechat_emulator, make_notice, recipients, monkeypatch
 ):
-    users = recipients(7, "en")
-    for user in users:
-        grant_quota(user, emulator=wechat_emulator)
-    notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
-    delivery.fan_out(notice.id)
-    app.config["NOTICE_SEND_CONCURRENCY"] = 3
+    users, notice = fanned_out(app, wechat_emulator, make_notice, recipients, 7, window=3)
     journal, calls = delivery._journal, []
 
     def dying_journal(client, key, mapping, **options):
@@ -302,12 +310,8 @@ def test_a_slow_worker_taken_for_dead_never_sends_what_resume_handed_on(
     app, wechat_emulator, make_notice, recipients, monkeypatch
 ):
     """WeChat is slow; a publisher resumes delivery while the worker is still sending its claim."""
-    users = recipients(6, "en")
-    for user in users:  # two accepted subscriptions each: WeChat itself would take a second message
-        grant_quota(user, n=2, emulator=wechat_emulator)
-    notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
-    delivery.fan_out(notice.id)
-    app.config["NOTICE_SEND_CONCURRENCY"] = 2
+    # Two accepted subscriptions each: WeChat itself would take a second message.
+    users, notice = fanned_out(app, wechat_emulator, make_notice, recipients, 6, window=2, subscriptions=2)
     journal, outcomes_written = delivery._journal, []
 
     def journal_then_resume(client, key, mapping, **options):
@@ -343,12 +347,7 @@ def test_a_live_worker_stamps_its_claim_before_each_window(
     app, wechat_emulator, make_notice, recipients, monkeypatch
 ):
     """A claim older than STALE_CLAIM whose worker is still sending is not handed on by reconcile."""
-    users = recipients(4, "en")
-    for user in users:
-        grant_quota(user, emulator=wechat_emulator)
-    notice = make_notice(template_id=TEMPLATE, publish=True, deliver=False)
-    delivery.fan_out(notice.id)
-    app.config["NOTICE_SEND_CONCURRENCY"] = 2
+    users, notice = fanned_out(app, wechat_emulator, make_notice, recipients, 4, window=2)
     started, late = clock.now(), {"by": timedelta(0)}
     monkeypatch.setattr(clock, "now", lambda: started + late["by"])
     journal, seen = delivery._journal, []
