@@ -34,7 +34,7 @@ def publish_due() -> None:
     show_default=True,
     metavar="SECONDS",
     help="Settle only messages claimed at least this long ago (a live worker stamps its claim again "
-    "before each window of messages). 0: at once, when no live worker is sending this notice.",
+    "every minute). 0: at once, when no live worker is sending this notice.",
 )
 def resume(notice_id: int, stale_after: int) -> None:
     """After a worker died: settle its half-sent messages and queue the rest again."""

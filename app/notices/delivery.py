@@ -12,8 +12,8 @@ not sent again, so nobody gets a notice twice. At most one window (`concurrency`
 worker can end up that way. A send that WeChat did not answer in time (it may still have sent it)
 is settled the same way at once.
 
-A worker taken for dead while it is only slow cannot send twice either: it stamps its claim before
-each window, a message's journal entry is written once (HSETNX: the worker's "attempting" or
+A worker taken for dead while it is only slow cannot send twice either: it stamps its claim again
+before a window once a minute has passed since the last stamp, a message's journal entry is written once (HSETNX: the worker's "attempting" or
 `reconcile`'s "requeued", whichever comes first), and at the end the worker settles only the rows
 still claimed by it, after locking them.
 """
@@ -49,6 +49,9 @@ log = logging.getLogger("app.delivery")
 CLAIM_CHUNK = 200
 JOURNAL_TTL_SECONDS = 7 * 24 * 3600
 STALE_CLAIM = timedelta(minutes=10)
+#: A live worker stamps its claim again once this long has passed since the last stamp (before a
+#: window), far inside STALE_CLAIM, so `reconcile` never takes it for dead.
+RESTAMP_AFTER = timedelta(minutes=1)
 #: With Redis replicas (Redis Sentinel), how long a window waits for its "attempting" entries to reach
 #: one before it is sent: a failover that loses the primary's last writes then cannot lose them, and
 #: `reconcile` cannot take a sent message for one never attempted and send it again.
@@ -412,8 +415,10 @@ def _send_claimed(
         journaled = _journal(sender.redis, journal, unreserved, first=True)
         outcomes = [outcome for outcome in outcomes if str(outcome["id"]) in journaled]
     size = max(1, sender.concurrency)
+    stamped = clock.now()  # _claim stamped the rows a moment ago
     for start in range(0, len(messages), size):
-        _still_working(claim)
+        if clock.now() - stamped >= RESTAMP_AFTER:
+            stamped = _still_working(claim)
         sent, answers = _send_window(sender, journal, template_id, messages[start : start + size], pool)
         for message, outcome in zip(sent, answers, strict=True):
             outcomes.append({**outcome, "id": message.row_id, "user_id": message.user_id})
@@ -469,11 +474,13 @@ def _send_window(
     return window, outcomes
 
 
-def _still_working(claim: str) -> None:
-    """Stamp the claim's rows again before a window, so a slow but live worker is never taken for a dead one."""
+def _still_working(claim: str) -> datetime:
+    """Stamp the claim's rows again, so a slow but live worker is never taken for a dead one; the stamp."""
     d = NoticeDelivery
-    db.session.execute(update(d).where(d.claim == claim, d.state == "sending").values(claimed_at=clock.now()))
+    now = clock.now()
+    db.session.execute(update(d).where(d.claim == claim, d.state == "sending").values(claimed_at=now))
     db.session.commit()
+    return now
 
 
 def _still_claimed(claim: str, row_ids: list[int]) -> set[int]:
@@ -628,12 +635,11 @@ def reconcile(
             journals[claim] = {_text(k): json.loads(_text(v)) for k, v in raw.items()}
         outcome = journals[claim].get(str(row_id))
         if outcome is None and claim:
-            # Never attempted, unless its worker is alive after all and starts it now: whoever
-            # writes the row's entry first has it.
-            if _journal(redis_client, _journal_key(claim), {str(row_id): _REQUEUED}, first=True):
-                outcome = json.loads(_REQUEUED)
-            else:
-                outcome = json.loads(_text(redis_client.hget(_journal_key(claim), str(row_id))))
+            # Hand the row on only if its worker, alive after all, has not just started it: whoever
+            # writes the row's journal entry first has it.
+            key = _journal_key(claim)
+            if not _journal(redis_client, key, {str(row_id): _REQUEUED}, first=True):
+                outcome = json.loads(_text(redis_client.hget(key, str(row_id))))
         if outcome is None or outcome["state"] == "requeued":
             # Never attempted: give the reservation back and queue it again.
             requeue.append(row_id)

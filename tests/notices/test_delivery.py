@@ -343,7 +343,7 @@ def test_a_slow_worker_taken_for_dead_never_sends_what_resume_handed_on(
     assert {(q.reserved, q.available, q.sent_total) for q in quotas} == {(0, 1, 1)}
 
 
-def test_a_live_worker_stamps_its_claim_before_each_window(
+def test_a_live_worker_stamps_its_claim_again_between_windows(
     app, wechat_emulator, make_notice, recipients, monkeypatch
 ):
     """A claim older than STALE_CLAIM whose worker is still sending is not handed on by reconcile."""
