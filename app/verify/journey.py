@@ -44,7 +44,6 @@ from app.verify import verification
 #: 2026-12b: the same consent in plainer words (docs/content-style.md), the settings icon named.
 #: 2026-12c: the same consent in the active voice ("we encrypt", "we then delete").
 CONSENT_TEXT_VERSION = "2026-12c"
-CONSENT_PURPOSE = verification.CONSENT_PURPOSE
 IDENTIFIER_TYPES = ("permit_number", "ssn", "pr_id")
 #: Identifier type → the identifiers module's kind.
 NORMALIZER_KINDS = {"permit_number": "permit", "ssn": "ssn", "pr_id": "pr_id"}
@@ -228,7 +227,11 @@ class ConsentStep(Step):
 
     def submit(self, ctx, action_name, cleaned):
         grant_consent(
-            ctx.user_id, CONSENT_PURPOSE, text_version=CONSENT_TEXT_VERSION, locale=ctx.locale, commit=False
+            ctx.user_id,
+            verification.CONSENT_PURPOSE,
+            text_version=CONSENT_TEXT_VERSION,
+            locale=ctx.locale,
+            commit=False,
         )
         ctx.answers["consent_sensitive"] = True
         ctx.data["consent_version"] = CONSENT_TEXT_VERSION
